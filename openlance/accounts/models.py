@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    FREELANCER = "freelancer", "Freelancer"
+    CLIENT = "client", "Client"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    """One account may act as freelancer, client or both; `active_role` is the hat it wears
+    right now (switched in the header)."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    is_freelancer = models.BooleanField(default=False)
+    is_client = models.BooleanField(default=False)
+    active_role = models.CharField(max_length=16, choices=Role.choices, default=Role.FREELANCER)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(active_role="freelancer", is_freelancer=True)
+                    | models.Q(active_role="client", is_client=True)
+                    | models.Q(is_freelancer=False, is_client=False)
+                ),
+                name="user_active_role_is_held",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def display_name(self) -> str:
+        full = self.get_full_name().strip()
+        return full or self.email.split("@")[0]
+
+    @property
+    def public_name(self) -> str:
+        """ "First L." — how a freelancer is shown to the public until hired."""
+        if self.first_name and self.last_name:
+            return f"{self.first_name} {self.last_name[0]}."
+        return self.first_name or self.email.split("@")[0]
+
+    @property
+    def roles(self) -> list[str]:
+        held = []
+        if self.is_freelancer:
+            held.append(Role.FREELANCER.value)
+        if self.is_client:
+            held.append(Role.CLIENT.value)
+        return held
+
+
+class PersonalAccessToken(models.Model):
+    """A bearer token for scripts. Only its SHA-256 is stored; the secret is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=16, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class AuditLogEntry(models.Model):
+    """What a staff member did, to what, and when. Append-only."""
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit log entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

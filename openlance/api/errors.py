@@ -1,0 +1,88 @@
+"""Every API error is application/problem+json (RFC 9457), never an HTML page or a 500
+for bad input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from openlance.core.errors import DomainError
+from openlance.core.money import MoneyError
+from openlance.core.problems import problem_from_dict, problem_response
+
+logger = logging.getLogger(__name__)
+
+
+def _field(loc: Any) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "payload", "query", "path")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ValidationError)
+    def validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            {"field": _field(error.get("loc", ())), "message": error.get("msg", "Invalid value.")}
+            for error in exc.errors
+        ]
+        return problem_response(
+            status=422,
+            title="Invalid input",
+            detail="The request has invalid fields; see errors.",
+            code="invalid_input",
+            errors=errors,
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return problem_response(
+            status=401,
+            title="Not authenticated",
+            detail="Sign in, or send a personal access token as 'Authorization: Bearer <token>'.",
+            code="not_authenticated",
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        titles = {400: "Bad request", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+        return problem_response(
+            status=exc.status_code,
+            title=titles.get(exc.status_code, "Error"),
+            detail=str(exc),
+            code="bad_request" if exc.status_code == 400 else f"http_{exc.status_code}",
+        )
+
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return problem_from_dict(exc.as_problem())
+
+    @api.exception_handler(MoneyError)
+    def money_error(request: HttpRequest, exc: MoneyError) -> HttpResponse:
+        return problem_response(
+            status=422, title="Invalid amount", detail=str(exc), code="invalid_amount"
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return problem_response(
+            status=404, title="Not found", detail="No such object.", code="not_found"
+        )
+
+    @api.exception_handler(ObjectDoesNotExist)
+    def does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return not_found(request, exc)
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("Unhandled API error on %s %s", request.method, request.path)
+        return problem_response(
+            status=500,
+            title="Internal error",
+            detail="Something failed on our side; nothing was changed by a half-done request.",
+            code="internal_error",
+        )

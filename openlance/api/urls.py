@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from openlance.accounts.api import router as accounts_router
+from openlance.accounts.api import tokens_router
+from openlance.accounts.auth import BearerTokenAuth
+from openlance.api.errors import install_error_handlers
+from openlance.billing.api import fees_router, wallet_router
+from openlance.core.api import router as policies_router
+
+api = NinjaAPI(
+    title="Openlance API",
+    version="1",
+    description=(
+        "The Openlance marketplace API. Authenticate with a personal access token "
+        "(`Authorization: Bearer olp_…`) or the browser session (with CSRF). Money is "
+        '`{"amount": "123.45", "currency": "USD"}`; times are ISO 8601 UTC; errors are '
+        "`application/problem+json`. Money-moving POSTs accept an `Idempotency-Key` header."
+    ),
+    auth=[BearerTokenAuth(), django_auth],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", tokens_router)
+api.add_router("/v1/", wallet_router)
+api.add_router("/v1/", fees_router)
+api.add_router("/v1/", policies_router)

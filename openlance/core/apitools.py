@@ -1,0 +1,68 @@
+"""Building blocks every app's Ninja router shares: strict schemas, money, pagination."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Generic, TypeVar
+
+from django.db.models import QuerySet
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from openlance.core.money import Money
+
+T = TypeVar("T")
+
+MAX_PAGE_SIZE = 100
+
+
+class StrictSchema(Schema):
+    """Input schema: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MoneyOut(Schema):
+    amount: str = Field(examples=["123.45"], description="Decimal string, never a float.")
+    currency: str = Field(examples=["USD"])
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyOut:
+        return cls(amount=money.amount, currency=money.currency)
+
+
+class MoneyIn(StrictSchema):
+    amount: str = Field(
+        pattern=r"^-?\d{1,12}(\.\d{1,2})?$", examples=["49.90"], description="Decimal string."
+    )
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+
+    def to_money(self) -> Money:
+        return Money.parse(self.amount, self.currency)
+
+
+class PageQuery(Schema):
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
+
+
+class Page(Schema, Generic[T]):
+    """The one pagination envelope of the API: `?page=N&page_size=M` (max 100)."""
+
+    items: list[T]
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
+def paginate(queryset: QuerySet[Any] | list[Any], query: PageQuery) -> dict[str, Any]:
+    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    start = (query.page - 1) * query.page_size
+    return {
+        "items": list(queryset[start : start + query.page_size]),
+        "count": count,
+        "page": query.page,
+        "page_size": query.page_size,
+        "pages": max(1, math.ceil(count / query.page_size)),
+    }

@@ -1,0 +1,104 @@
+"""Idempotency-Key for API POSTs (RFC draft "The Idempotency-Key HTTP Header Field").
+
+The same key with the same request replays the first response; the same key with a
+different request, or while the first is still running, is a 409. Records live in the
+database so a retry that reaches another process behaves the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+
+from openlance.core import clock
+from openlance.core.models import IdempotencyRecord
+from openlance.core.problems import problem_response
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def _scope(request: HttpRequest) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    authorization = request.headers.get("Authorization", "")
+    if authorization:
+        return "auth:" + hashlib.sha256(authorization.encode()).hexdigest()
+    return "anonymous:" + (request.META.get("REMOTE_ADDR") or "")
+
+
+def _request_hash(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() if request.method else b"")
+    digest.update(b"\0" + request.get_full_path().encode() + b"\0")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.headers.get(HEADER)
+        if key is None or request.method != "POST" or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            return problem_response(
+                status=400,
+                title="Invalid Idempotency-Key",
+                detail=f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters.",
+                code="invalid_idempotency_key",
+            )
+        scope = _scope(request)
+        request_hash = _request_hash(request)
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    scope=scope, key=key, request_hash=request_hash, created_at=clock.now()
+                )
+        except IntegrityError:
+            return self._replay(scope, key, request_hash)
+
+        response = self.get_response(request)
+        if response.status_code >= 500 or response.streaming:
+            record.delete()
+            return response
+        record.status_code = response.status_code
+        record.response_body = response.content
+        record.content_type = response.get("Content-Type", "")
+        record.save(update_fields=["status_code", "response_body", "content_type"])
+        return response
+
+    def _replay(self, scope: str, key: str, request_hash: str) -> HttpResponse:
+        record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        if record is None:
+            return problem_response(
+                status=409,
+                title="Idempotency key in flux",
+                detail="The request with this key just finished failing; retry it.",
+                code="idempotency_retry",
+            )
+        if record.request_hash != request_hash:
+            return problem_response(
+                status=409,
+                title="Idempotency key reused",
+                detail=f"This {HEADER} was already used with a different request.",
+                code="idempotency_conflict",
+            )
+        if record.status_code is None:
+            return problem_response(
+                status=409,
+                title="Request in progress",
+                detail=f"A request with this {HEADER} is still being processed.",
+                code="idempotency_in_progress",
+            )
+        response = HttpResponse(
+            bytes(record.response_body), status=record.status_code, content_type=record.content_type
+        )
+        response["Idempotent-Replayed"] = "true"
+        return response

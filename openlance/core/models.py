@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PolicyKind(models.TextChoices):
+    FEES = "fees", "Fees"
+    CONNECTS = "connects", "Connects"
+    JSS = "jss", "Job Success Score"
+
+
+class Policy(models.Model):
+    """One version of an operator-changeable rule. Versions are never edited: a change is a
+    new row with a later effective_from, so any past number can be recomputed."""
+
+    kind = models.CharField(max_length=32, choices=PolicyKind.choices)
+    label = models.CharField(max_length=64)
+    effective_from = models.DateTimeField()
+    params = models.JSONField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["kind", "-effective_from"]
+        verbose_name_plural = "policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "effective_from"], name="policy_one_per_instant"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "effective_from"], name="policy_kind_from")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.label} (from {self.effective_from:%Y-%m-%d})"
+
+
+class OutboxEvent(models.Model):
+    """A fact written in the same transaction as the change it describes; the worker
+    delivers it to the handlers of higher layers (notifications, reputation...)."""
+
+    kind = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["processed_at", "id"], name="outbox_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST carrying an Idempotency-Key, kept in the database so a
+    retry that lands on another process still replays it."""
+
+    scope = models.CharField(max_length=96)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(default=b"")
+    content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

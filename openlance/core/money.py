@@ -1,0 +1,103 @@
+"""Money as integer minor units. Floats never touch an amount."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+DEFAULT_CURRENCY = "USD"
+MINOR_UNITS = 100
+
+
+class MoneyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True, order=False)
+class Money:
+    cents: int
+    currency: str = DEFAULT_CURRENCY
+
+    def __post_init__(self) -> None:
+        if isinstance(self.cents, bool) or not isinstance(self.cents, int):
+            raise MoneyError(f"Money needs whole cents, got {self.cents!r}.")
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise MoneyError(f"Currency must be a 3-letter ISO code, got {self.currency!r}.")
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def parse(cls, amount: str | int | Decimal, currency: str = DEFAULT_CURRENCY) -> Money:
+        """Read a decimal amount such as "123.45"; more than two decimals is an error."""
+        if isinstance(amount, float):
+            raise MoneyError("Amounts must be decimal strings, not floats.")
+        try:
+            value = Decimal(str(amount).strip())
+        except InvalidOperation as exc:
+            raise MoneyError(f"{amount!r} is not a decimal amount.") from exc
+        if not value.is_finite():
+            raise MoneyError(f"{amount!r} is not a finite amount.")
+        cents = value * MINOR_UNITS
+        if cents != cents.to_integral_value():
+            raise MoneyError(f"{amount!r} has more than two decimal places.")
+        return cls(int(cents), currency)
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError("Money only combines with Money.")
+        if other.currency != self.currency:
+            raise MoneyError(f"Cannot combine {self.currency} with {other.currency}.")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.cents + other.cents, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.cents - other.cents, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.cents, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.cents < other.cents
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other)
+        return self.cents <= other.cents
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.cents > other.cents
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other)
+        return self.cents >= other.cents
+
+    def percent(self, basis_points: int) -> Money:
+        """This amount times basis_points / 10,000, rounded half-up to the cent."""
+        return Money(round_half_up_div(self.cents * basis_points, 10_000), self.currency)
+
+    @property
+    def amount(self) -> str:
+        """The decimal string used at the API edge, e.g. "-12.05"."""
+        sign = "-" if self.cents < 0 else ""
+        whole, frac = divmod(abs(self.cents), MINOR_UNITS)
+        return f"{sign}{whole}.{frac:02d}"
+
+    def __str__(self) -> str:
+        symbol = "$" if self.currency == "USD" else f"{self.currency} "
+        sign = "-" if self.cents < 0 else ""
+        whole, frac = divmod(abs(self.cents), MINOR_UNITS)
+        return f"{sign}{symbol}{whole:,}.{frac:02d}"
+
+
+def round_half_up_div(numerator: int, denominator: int) -> int:
+    """Integer division rounded half away from zero, exact for any size of integer."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    magnitude = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude

@@ -1,0 +1,191 @@
+"""Every operator-changeable rule, as a typed schema per policy kind.
+
+They live together in core so that one page (and one endpoint) can show every rule that
+touches a user, and every layer can read them. Read them with `policy_at(kind, when)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from openlance.core.errors import InvalidInput, NotFound
+from openlance.core.models import Policy, PolicyKind
+
+BasisPoints = Annotated[int, Field(ge=0, le=10_000)]
+Cents = Annotated[int, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeeTier(_Strict):
+    up_to_cents: Cents | None = Field(
+        description="Upper bound of lifetime billings for this tier; null for the last tier."
+    )
+    rate_bp: BasisPoints
+
+
+class SlidingSchedule(_Strict):
+    type: Literal["sliding"] = "sliding"
+    tiers: list[FeeTier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> SlidingSchedule:
+        bounds = [tier.up_to_cents for tier in self.tiers]
+        if bounds[-1] is not None or any(bound is None for bound in bounds[:-1]):
+            raise ValueError("only the last tier is open-ended (up_to_cents null)")
+        finite = [bound for bound in bounds[:-1] if bound is not None]
+        if any(b <= a for a, b in zip(finite, finite[1:], strict=False)) or (
+            finite and finite[0] <= 0
+        ):
+            raise ValueError("tier bounds must be positive and strictly ascending")
+        return self
+
+
+class FlatSchedule(_Strict):
+    type: Literal["flat"] = "flat"
+    rate_bp: BasisPoints
+
+
+class PerContractSchedule(_Strict):
+    """A flat rate fixed on each contract when its proposal is sent."""
+
+    type: Literal["per_contract"] = "per_contract"
+    rate_bp: BasisPoints
+
+
+FreelancerFeeSchedule = Annotated[
+    SlidingSchedule | FlatSchedule | PerContractSchedule, Field(discriminator="type")
+]
+
+
+class FeePolicy(_Strict):
+    freelancer_fee: FreelancerFeeSchedule
+    client_marketplace_fee_bp: BasisPoints
+    contract_initiation_fee_cents: Cents
+    reprice_running_contracts: bool = False
+
+
+class ConnectsPlan(_Strict):
+    price_cents: Cents
+    monthly_grant: Annotated[int, Field(ge=0)]
+    rollover: bool
+    rollover_cap: Annotated[int, Field(ge=0)] | None = None
+
+
+class ConnectsCostTier(_Strict):
+    below_cents: Annotated[int, Field(gt=0)]
+    connects: Annotated[int, Field(ge=0)]
+
+
+class FlatProposalCost(_Strict):
+    type: Literal["flat"] = "flat"
+    connects: Annotated[int, Field(ge=0)]
+
+
+class TieredProposalCost(_Strict):
+    type: Literal["by_job_value"] = "by_job_value"
+    tiers: list[ConnectsCostTier] = Field(min_length=1)
+    otherwise: Annotated[int, Field(ge=0)]
+
+
+class HoursByDuration(_Strict):
+    less_than_1_month: int = 40
+    one_to_3_months: int = 160
+    three_to_6_months: int = 480
+    more_than_6_months: int = 960
+
+
+class ConnectsPolicy(_Strict):
+    basic_plan: ConnectsPlan
+    plus_plan: ConnectsPlan
+    connect_price_cents: Annotated[int, Field(gt=0)]
+    bundles: list[Annotated[int, Field(gt=0)]] = Field(default=[10, 20, 40, 60, 80])
+    welcome_grant: Annotated[int, Field(ge=0)]
+    rising_talent_grant: Annotated[int, Field(ge=0)] = 30
+    proposal_cost: Annotated[FlatProposalCost | TieredProposalCost, Field(discriminator="type")]
+    hours_by_duration: HoursByDuration = HoursByDuration()
+    refund_on_expiry_without_hire: bool = True
+    expiry_days: Annotated[int, Field(gt=0)] = 365
+
+
+class JssPolicy(_Strict):
+    weight_min_cents: Cents = 5_000
+    weight_max_cents: Cents = 500_000
+    negative_penalty: Annotated[Decimal, Field(ge=0)] = Decimal("0")
+    windows_months: list[Annotated[int, Field(gt=0)]] = Field(default=[6, 12, 24])
+    minimum_contracts: Annotated[int, Field(ge=1)] = 2
+    minimum_clients: Annotated[int, Field(ge=1)] = 2
+    long_running_days: Annotated[int, Field(gt=0)] = 90
+    negative_recommend_at_most: int = 5
+    negative_public_below: Decimal = Decimal("3.0")
+    positive_recommend_at_least: int = 9
+    positive_public_at_least: Decimal = Decimal("4.5")
+
+
+POLICY_SCHEMAS: dict[str, type[_Strict]] = {
+    PolicyKind.FEES: FeePolicy,
+    PolicyKind.CONNECTS: ConnectsPolicy,
+    PolicyKind.JSS: JssPolicy,
+}
+
+
+def policy_schema(kind: str) -> type[_Strict]:
+    try:
+        return POLICY_SCHEMAS[kind]
+    except KeyError:
+        raise NotFound(f"There is no policy kind {kind!r}.") from None
+
+
+def parse_params(kind: str, params: object) -> _Strict:
+    schema = policy_schema(kind)
+    try:
+        return schema.model_validate(params)
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "params"
+            errors.setdefault(field, []).append(error["msg"])
+        raise InvalidInput(
+            f"The {kind} policy parameters are invalid.", field_errors=errors
+        ) from exc
+
+
+def policy_version_at(kind: str, when: datetime) -> Policy:
+    policy_schema(kind)
+    version = (
+        Policy.objects.filter(kind=kind, effective_from__lte=when)
+        .order_by("-effective_from")
+        .first()
+    )
+    if version is None:
+        raise NotFound(f"No {kind} policy is in force at {when.isoformat()}.")
+    return version
+
+
+def policy_at(kind: str, when: datetime) -> _Strict:
+    """The parameters of the version of `kind` in force at `when` (latest effective ≤ when)."""
+    return parse_params(kind, policy_version_at(kind, when).params)
+
+
+def fee_policy_at(when: datetime) -> FeePolicy:
+    policy = policy_at(PolicyKind.FEES, when)
+    assert isinstance(policy, FeePolicy)
+    return policy
+
+
+def connects_policy_at(when: datetime) -> ConnectsPolicy:
+    policy = policy_at(PolicyKind.CONNECTS, when)
+    assert isinstance(policy, ConnectsPolicy)
+    return policy
+
+
+def jss_policy_at(when: datetime) -> JssPolicy:
+    policy = policy_at(PolicyKind.JSS, when)
+    assert isinstance(policy, JssPolicy)
+    return policy
