@@ -171,6 +171,7 @@ AXES_USERNAME_CALLABLE = "openlance.accounts.lockout.username_from_credentials"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_VERBOSE = False
 RATELIMIT_VIEW = "openlance.web.views.rate_limited"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

@@ -1,6 +1,6 @@
 """The fee engine (SPEC §8.2, §8.3). Pure functions of a policy and integer cents.
 
-The freelancer fee on a payment is fee(billed_after) − fee(billed_before), where fee(x) is
+The freelancer fee on a payment is fee(billed_after) - fee(billed_before), where fee(x) is
 the cumulative tiered fee on lifetime billings x, rounded half-up to the cent once. Fees on
 any split of a sum therefore add up to the fee on the sum: no rounding drift, ever.
 """
@@ -69,7 +69,7 @@ def cumulative_fee_cents(schedule: FreelancerFeeSchedule, billed_cents: int) -> 
     """fee(x): the tiered fee on the first x cents of lifetime billings, rounded once."""
     if billed_cents < 0:
         raise ValueError("lifetime billings cannot be negative")
-    exact = 0  # in cents × basis points, so no rounding happens until the end
+    exact = 0  # in cents times basis points, so no rounding happens until the end
     lower = 0
     for tier in _tiers(schedule):
         upper = billed_cents if tier.up_to_cents is None else min(billed_cents, tier.up_to_cents)

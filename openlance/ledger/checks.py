@@ -21,7 +21,7 @@ def ledger_violations() -> list[str]:
     ]
 
     thin = Transfer.objects.annotate(legs=Count("entries")).filter(legs__lt=2)
-    problems += [f"transfer {t.pk}: has {t.legs} legs, needs at least 2" for t in thin]  # type: ignore[attr-defined]
+    problems += [f"transfer {t.pk}: has {t.legs} legs, needs at least 2" for t in thin]
 
     mixed = Entry.objects.exclude(currency=F("account__currency")) | Entry.objects.exclude(
         currency=F("transfer__currency")
@@ -30,11 +30,11 @@ def ledger_violations() -> list[str]:
 
     totals: dict[str, int] = defaultdict(int)
     for account in LedgerAccount.objects.annotate(entry_sum=Sum("entries__amount_cents")):
-        entry_sum = account.entry_sum or 0  # type: ignore[attr-defined]
+        entry_sum = account.entry_sum or 0
         totals[account.currency] += account.balance_cents
         if entry_sum != account.balance_cents:
             problems.append(
-                f"account {account.code}: balance {account.balance_cents} but entries sum to {entry_sum}"
+                f"account {account.code}: balance {account.balance_cents}, entries sum {entry_sum}"
             )
         if account.may_go_negative != (account.kind in MAY_GO_NEGATIVE):
             problems.append(f"account {account.code}: may_go_negative does not match its kind")

@@ -48,7 +48,7 @@ def account_for(
             return LedgerAccount.objects.create(
                 code=code,
                 kind=kind,
-                owner=owner,
+                owner_id=owner.pk if owner is not None else None,
                 reference=reference,
                 currency=currency,
                 may_go_negative=kind in MAY_GO_NEGATIVE,
