@@ -102,7 +102,8 @@ def test_racing_replays_of_one_key_post_once():
     for thread in threads:
         thread.join()
 
-    assert len(ids) == THREADS and len(set(ids)) == 1
+    assert len(ids) == THREADS
+    assert len(set(ids)) == 1
     source.refresh_from_db()
     assert source.balance_cents == START_BALANCE - AMOUNT
     assert ledger_violations() == []
