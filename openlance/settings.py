@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "openlance.accounts.middleware.BearerTokenMiddleware",
     "openlance.core.idempotency.IdempotencyMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts import selectors, services
 from openlance.accounts.models import User
@@ -118,12 +118,12 @@ def tokens_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]
 
 
 @tokens_router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a token")
-def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, dict[str, Any]]:
+def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[str, Any]]:
     token, secret = services.token_create(user=_user(request), name=payload.name)
-    return 201, _token(token, secret)
+    return Status(201, _token(token, secret))
 
 
 @tokens_router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke a token")
-def tokens_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def tokens_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     services.token_revoke(user=_user(request), token_id=token_id)
-    return 204, None
+    return Status(204, None)

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.models import User
 from openlance.billing import fees, services
@@ -104,18 +104,21 @@ def wallet_transactions(request: HttpRequest, query: Query[PageQuery]) -> dict[s
     response={201: DepositOut},
     summary="Add funds by card (send an Idempotency-Key)",
 )
-def wallet_deposit(request: HttpRequest, payload: DepositIn) -> tuple[int, DepositOut]:
+def wallet_deposit(request: HttpRequest, payload: DepositIn) -> Status[DepositOut]:
     user = _user(request)
     key = request.headers.get(HEADER) or uuid.uuid4().hex
     transfer = services.funds_deposit(
         user=user, amount=payload.amount.to_money(), payment_method=payload.payment_method, key=key
     )
     entry = transfer.entries.select_related("account").get(account__owner=user)
-    return 201, DepositOut(
-        transfer_id=transfer.pk,
-        amount=MoneyOut.of(Money(entry.amount_cents, entry.currency)),
-        balance=MoneyOut.of(Money(entry.balance_after_cents, entry.currency)),
-        created_at=transfer.created_at,
+    return Status(
+        201,
+        DepositOut(
+            transfer_id=transfer.pk,
+            amount=MoneyOut.of(Money(entry.amount_cents, entry.currency)),
+            balance=MoneyOut.of(Money(entry.balance_after_cents, entry.currency)),
+            created_at=transfer.created_at,
+        ),
     )
 
 

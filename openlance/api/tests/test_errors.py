@@ -1,0 +1,91 @@
+"""Bad input is always a 4xx problem+json, never a 500."""
+
+import json
+
+import pytest
+
+from openlance.accounts.models import PersonalAccessToken
+from openlance.api.tests.conftest import assert_problem
+from openlance.ledger.models import Transfer
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["{not json", "", "null", "[]", '"text"', '{"name": ', "\x00\x01"],
+)
+def test_malformed_json_is_a_4xx(api_as_freelancer, body):
+    response = api_as_freelancer.post("/api/v1/tokens", body)
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert not PersonalAccessToken.objects.filter(name="").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": 12}, "name"),
+        ({"name": ["a"]}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 81}, "name"),
+        ({}, "name"),
+    ],
+)
+def test_wrong_types_name_the_field(api_as_freelancer, body, field):
+    before = PersonalAccessToken.objects.count()
+    problem = assert_problem(api_as_freelancer.post("/api/v1/tokens", json.dumps(body)), 422)
+    assert field in {error["field"] for error in problem["errors"]}
+    assert PersonalAccessToken.objects.count() == before
+
+
+def test_unknown_fields_are_refused(api_as_freelancer):
+    problem = assert_problem(
+        api_as_freelancer.post("/api/v1/tokens", json.dumps({"name": "ok", "admin": True})), 422
+    )
+    assert "admin" in json.dumps(problem["errors"])
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"amount": {"amount": 12.5, "currency": "USD"}, "payment_method": "pm_card_visa"},
+        {"amount": {"amount": "12.345", "currency": "USD"}, "payment_method": "pm_card_visa"},
+        {"amount": {"amount": "1e5", "currency": "USD"}, "payment_method": "pm_card_visa"},
+        {"amount": {"amount": "12.00", "currency": "usd"}, "payment_method": "pm_card_visa"},
+        {"amount": "12.00", "payment_method": "pm_card_visa"},
+        {"amount": {"amount": "12.00"}, "payment_method": ""},
+        {"amount": {"amount": "12.00"}, "payment_method": "pm_card_visa", "tip": "1.00"},
+    ],
+)
+def test_bad_money_is_refused_and_moves_nothing(api_as_client, payload):
+    assert_problem(api_as_client.post("/api/v1/wallet/deposits", json.dumps(payload)), 422)
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"amount": "abc"},
+        {"amount": "-5"},
+        {"amount": "1.234"},
+        {},
+        {"amount": "10", "lifetime_billed": "x"},
+    ],
+)
+def test_fee_quote_rejects_bad_query(anonymous_api, query):
+    assert_problem(anonymous_api.get("/api/v1/fees/quote", **query), 422)
+
+
+def test_bad_path_parameter_is_a_4xx(api_as_freelancer):
+    response = api_as_freelancer.delete("/api/v1/tokens/not-a-number")
+    assert 400 <= response.status_code < 500
+
+
+def test_unknown_policy_kind_is_404(anonymous_api):
+    assert_problem(anonymous_api.get("/api/v1/policies/astrology"), 404)
+
+
+def test_wrong_method_is_a_4xx(api_as_freelancer):
+    response = api_as_freelancer.client.put(
+        "/api/v1/me", "{}", content_type="application/json", headers=api_as_freelancer.headers
+    )
+    assert response.status_code == 405
