@@ -1,4 +1,11 @@
 import pytest
+from huey.contrib.djhuey import HUEY
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _huey_runs_tasks_inline():
+    """Tasks run in the test's own process and never touch the developer's queue file."""
+    HUEY.immediate = True
 
 
 @pytest.fixture(autouse=True)
@@ -10,7 +17,6 @@ def _test_settings(settings):
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.HUEY["immediate"] = True
 
 
 @pytest.fixture

@@ -41,9 +41,7 @@ class SlidingSchedule(_Strict):
         if bounds[-1] is not None or any(bound is None for bound in bounds[:-1]):
             raise ValueError("only the last tier is open-ended (up_to_cents null)")
         finite = [bound for bound in bounds[:-1] if bound is not None]
-        if any(b <= a for a, b in pairwise(finite)) or (
-            finite and finite[0] <= 0
-        ):
+        if any(b <= a for a, b in pairwise(finite)) or (finite and finite[0] <= 0):
             raise ValueError("tier bounds must be positive and strictly ascending")
         return self
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from openlance.core import clock
@@ -89,8 +88,6 @@ def event_emit(*, kind: str, payload: dict[str, Any]) -> OutboxEvent:
 def _schedule_drain() -> None:
     from openlance.core.tasks import outbox_drain_task
 
-    if settings.HUEY.get("immediate"):
-        return
     outbox_drain_task()
 
 
