@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from openlance.accounts.auth import TOKEN_PREFIX, token_digest
@@ -98,6 +100,59 @@ def token_revoke(*, user: User, token_id: int) -> PersonalAccessToken:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+def user_access_refusals(
+    *, actor: User, user: User, is_active: bool, is_staff: bool, is_superuser: bool
+) -> dict[str, list[str]]:
+    """Why `user_set_access` would refuse these flags (empty when it would not), so the
+    console can show the refusal on its form before saving anything."""
+    refusals: dict[str, list[str]] = {}
+    if user.pk == actor.pk and not (is_active and is_staff):
+        refusals["is_staff"] = ["You cannot lock yourself out; ask another operator."]
+    if is_superuser and not user.is_superuser and not actor.is_superuser:
+        refusals["is_superuser"] = ["Only a superuser can make a superuser."]
+    return refusals
+
+
+def user_set_access(
+    *,
+    actor: User,
+    user: User,
+    is_active: bool,
+    is_staff: bool,
+    is_superuser: bool,
+    groups: Iterable[Group],
+) -> User:
+    """An operator grants or withdraws console access and staff roles, or deactivates an
+    account (never deletes it: it may hold money or history). Recorded in the audit log."""
+    refusals = user_access_refusals(
+        actor=actor, user=user, is_active=is_active, is_staff=is_staff, is_superuser=is_superuser
+    )
+    if refusals:
+        raise InvalidInput("This access change is not allowed.", field_errors=refusals)
+    wanted_groups = sorted(group.name for group in groups)
+    before = {
+        "is_active": user.is_active,
+        "is_staff": user.is_staff,
+        "is_superuser": user.is_superuser,
+        "groups": sorted(user.groups.values_list("name", flat=True)),
+    }
+    after = {
+        "is_active": is_active,
+        "is_staff": is_staff,
+        "is_superuser": is_superuser,
+        "groups": wanted_groups,
+    }
+    changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+    if not changes:
+        return user
+    with transaction.atomic():
+        user.is_active, user.is_staff, user.is_superuser = is_active, is_staff, is_superuser
+        user.save(update_fields=["is_active", "is_staff", "is_superuser"])
+        user.groups.set(Group.objects.filter(name__in=wanted_groups))
+        audit_record(actor=actor, action="user.access_changed", target=user, detail=changes)
+    return user
 
 
 def audit_record(

@@ -1,0 +1,169 @@
+"""Operator console: users and their access, API tokens, the audit log. Every change an
+operator makes here goes through a service and lands in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from openlance.accounts.models import AuditLogEntry, PersonalAccessToken, User
+from openlance.accounts.services import (
+    audit_record,
+    token_revoke,
+    user_access_refusals,
+    user_set_access,
+)
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are history (or owned by their user): operators look, never edit."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class UserAccessForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["is_active", "is_staff", "is_superuser", "groups"]
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    form = UserAccessForm
+    list_display = [
+        "email",
+        "display_name",
+        "is_freelancer",
+        "is_client",
+        "active_role",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
+    list_filter = ["is_staff", "is_active", "is_freelancer", "is_client", "groups"]
+    search_fields = ["email", "first_name", "last_name"]
+    ordering = ["-date_joined"]
+    readonly_fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_freelancer",
+        "is_client",
+        "active_role",
+        "date_joined",
+        "last_login",
+    ]
+    fieldsets = [
+        ("Person", {"fields": ["email", "first_name", "last_name", "date_joined", "last_login"]}),
+        ("Marketplace roles", {"fields": ["is_freelancer", "is_client", "active_role"]}),
+        (
+            "Access",
+            {
+                "fields": ["is_active", "is_staff", "is_superuser", "groups"],
+                "description": "Staff roles are groups (Support, Mediator, Verifier, Finance, "
+                "Policy admin). Deactivate an account instead of deleting it.",
+            },
+        ),
+    ]
+    filter_horizontal = ["groups"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
+        form_class = super().get_form(request, obj, change, **kwargs)
+        staff = _staff(request)
+
+        class Form(form_class):  # type: ignore[valid-type,misc]
+            def clean(self) -> dict[str, Any]:
+                cleaned: dict[str, Any] = super().clean() or {}
+                if obj is not None:
+                    refusals = user_access_refusals(
+                        actor=staff,
+                        user=obj,
+                        is_active=bool(cleaned.get("is_active")),
+                        is_staff=bool(cleaned.get("is_staff")),
+                        is_superuser=bool(cleaned.get("is_superuser")),
+                    )
+                    for field, reasons in refusals.items():
+                        for reason in reasons:
+                            self.add_error(field, reason)
+                return cleaned
+
+        return Form
+
+    def save_model(
+        self, request: HttpRequest, obj: User, form: forms.ModelForm, change: bool
+    ) -> None:
+        stored = User.objects.get(pk=obj.pk)
+        user_set_access(
+            actor=_staff(request),
+            user=stored,
+            is_active=form.cleaned_data["is_active"],
+            is_staff=form.cleaned_data["is_staff"],
+            is_superuser=form.cleaned_data["is_superuser"],
+            groups=form.cleaned_data["groups"],
+        )
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool
+    ) -> None:
+        """Groups were saved by `user_set_access` with the rest of the access change."""
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(ReadOnlyAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "user__email"]
+    list_select_related = ["user"]
+    exclude = ["token_hash"]
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.change_personalaccesstoken")
+
+    @admin.action(description="Revoke selected tokens", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[PersonalAccessToken]) -> None:
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True).select_related("user"):
+            token_revoke(user=token.user, token_id=token.pk)
+            audit_record(
+                actor=_staff(request),
+                action="token.revoked",
+                target=token,
+                detail={"owner": token.user.email, "name": token.name},
+            )
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+@admin.register(AuditLogEntry)
+class AuditLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "action", "target_type", "target_id"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["action", "target_id", "actor__email"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"

@@ -1,0 +1,154 @@
+"""Account settings pages: name, roles, the header's role switch and API tokens."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from openlance.accounts import selectors, services
+from openlance.accounts.forms import (
+    ProfileNameForm,
+    RolesForm,
+    TokenCreateForm,
+    add_domain_errors,
+)
+from openlance.accounts.models import User
+from openlance.core.errors import DomainError, InvalidInput
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _account_page(
+    request: HttpRequest,
+    *,
+    name_form: ProfileNameForm | None = None,
+    roles_form: RolesForm | None = None,
+) -> HttpResponse:
+    user = _user(request)
+    context = {
+        "name_form": name_form
+        or ProfileNameForm(initial={"first_name": user.first_name, "last_name": user.last_name}),
+        "roles_form": roles_form
+        or RolesForm(initial={"freelancer": user.is_freelancer, "client": user.is_client}),
+        "email_verified": selectors.email_verified(user=user),
+        "two_factor_enabled": selectors.two_factor_enabled(user=user),
+        "active_token_count": selectors.tokens_of_user(user=user)
+        .filter(revoked_at__isnull=True)
+        .count(),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@login_required
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    return _account_page(request)
+
+
+@login_required
+@require_POST
+def account_name(request: HttpRequest) -> HttpResponse:
+    form = ProfileNameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_update_name(
+                user=_user(request),
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, "Your name is saved.")
+            return redirect("account")
+    return _account_page(request, name_form=form)
+
+
+@login_required
+@require_POST
+def account_roles(request: HttpRequest) -> HttpResponse:
+    form = RolesForm(request.POST)
+    if form.is_valid():
+        try:
+            services.user_set_roles(
+                user=_user(request),
+                freelancer=form.cleaned_data["freelancer"],
+                client=form.cleaned_data["client"],
+            )
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, "Your roles are saved.")
+            return redirect("account")
+    return _account_page(request, roles_form=form)
+
+
+@login_required
+@require_POST
+def role_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        user = services.user_switch_role(user=_user(request), role=request.POST.get("role", ""))
+    except InvalidInput as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, f"You are now acting as a {user.get_active_role_display()}.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "home"
+    return redirect(target)
+
+
+@login_required
+@require_GET
+def tokens(request: HttpRequest) -> HttpResponse:
+    return _tokens_page(request, TokenCreateForm())
+
+
+def _tokens_page(request: HttpRequest, form: TokenCreateForm) -> HttpResponse:
+    return render(
+        request,
+        "accounts/tokens.html",
+        {"tokens": selectors.tokens_of_user(user=_user(request)), "form": form},
+    )
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            token, secret = services.token_create(
+                user=_user(request), name=form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            # Rendered, not redirected: the secret must never be stored to survive a redirect.
+            response = render(
+                request, "accounts/token_created.html", {"token": token, "secret": secret}
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return _tokens_page(request, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(selectors.tokens_of_user(user=_user(request)), pk=token_id)
+    if request.method == "POST":
+        services.token_revoke(user=_user(request), token_id=token.pk)
+        messages.success(request, f"Token “{token.name}” is revoked; scripts using it now fail.")
+        return redirect("tokens")
+    return render(request, "accounts/token_revoke.html", {"token": token})

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django import forms
+
+from openlance.core.money import Money, MoneyError
+
+AMOUNT_HELP = "US dollars, e.g. 250 or 250.00."
+
+SANDBOX_CARD_CHOICES = [
+    ("pm_card_visa", "Visa ending 4242 — succeeds"),
+    ("pm_card_mastercard", "Mastercard ending 4444 — succeeds"),
+    ("pm_card_declined", "Card that is declined"),
+    ("pm_card_insufficient_funds", "Card with insufficient funds"),
+]
+
+
+def _parse_amount(value: str) -> Money:
+    try:
+        return Money.parse(value.replace(",", "").replace("$", ""))
+    except MoneyError:
+        raise forms.ValidationError("Enter an amount in dollars and cents, like 250.00.") from None
+
+
+class DepositForm(forms.Form):
+    amount = forms.CharField(max_length=20, help_text=AMOUNT_HELP)
+    payment_method = forms.ChoiceField(choices=SANDBOX_CARD_CHOICES, label="Card (sandbox)")
+    # Generated when the form is drawn and posted back unchanged, so submitting the same
+    # form twice charges and books once.
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def clean_amount(self) -> Money:
+        return _parse_amount(self.cleaned_data["amount"])
+
+
+class FeeQuoteForm(forms.Form):
+    amount = forms.CharField(max_length=20, label="Payment amount")
+    lifetime_billed = forms.CharField(
+        max_length=20,
+        label="Billed to this client before",
+        help_text="Across all your contracts with this client.",
+    )
+    first_payment_of_contract = forms.BooleanField(
+        required=False, label="First payment of a new contract"
+    )
+
+    @classmethod
+    def example(cls) -> dict[str, str]:
+        """The worked example of SPEC §8.2: a first $600 payment to a new client."""
+        return {"amount": "600.00", "lifetime_billed": "0.00"}
+
+    def clean_amount(self) -> Money:
+        return _non_negative(_parse_amount(self.cleaned_data["amount"]))
+
+    def clean_lifetime_billed(self) -> Money:
+        return _non_negative(_parse_amount(self.cleaned_data["lifetime_billed"]))
+
+
+def _non_negative(amount: Money) -> Money:
+    if amount.cents < 0:
+        raise forms.ValidationError("Enter zero or more.")
+    return amount
