@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before allauth so that our templates (its layouts and form elements) win.
+    "openlance.web",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -44,7 +46,6 @@ INSTALLED_APPS = [
     "openlance.ledger",
     "openlance.accounts",
     "openlance.billing",
-    "openlance.web",
     "openlance.api",
 ]
 
