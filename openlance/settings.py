@@ -40,11 +40,16 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "django_htmx",
+    "django_countries",
     "ninja",
     "huey.contrib.djhuey",
     "openlance.core",
     "openlance.ledger",
     "openlance.accounts",
+    "openlance.catalog",
+    "openlance.search",
+    "openlance.profiles",
+    "openlance.jobs",
     "openlance.billing",
     "openlance.api",
 ]
@@ -208,4 +213,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Given a handler here, `run_huey` adds none of its own (each line would print twice).
+    "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
 }

@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django_countries.fields import CountryField
 
 
 class Role(models.TextChoices):
@@ -41,6 +42,11 @@ class User(AbstractUser):
     is_freelancer = models.BooleanField(default=False)
     is_client = models.BooleanField(default=False)
     active_role = models.CharField(max_length=16, choices=Role.choices, default=Role.FREELANCER)
+    # The location shown and filtered on is the verified one (SPEC §2.2); only an approved
+    # LocationVerification writes these.
+    verified_country = CountryField(blank=True)
+    verified_city = models.CharField(max_length=100, blank=True)
+    location_verified_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -122,3 +128,67 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class VerificationStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class LocationVerification(models.Model):
+    """A request to verify where a freelancer lives: an identity document and a proof of
+    address, reviewed by a verifier. An appeal is a new request pointing at the rejected one."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="location_verifications")
+    country = CountryField()
+    city = models.CharField(max_length=100)
+    id_document = models.FileField(upload_to="verification/%Y/%m/")
+    proof_of_address = models.FileField(upload_to="verification/%Y/%m/")
+    status = models.CharField(
+        max_length=16, choices=VerificationStatus.choices, default=VerificationStatus.SUBMITTED
+    )
+    reason = models.TextField(blank=True)
+    appeal_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="appeal"
+    )
+    note = models.TextField(blank=True)
+    submitted_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="submitted"),
+                name="verification_one_open_per_user",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="rejected") | ~models.Q(reason=""),
+                name="verification_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.country} {self.status}"
+
+
+class SignInHint(models.Model):
+    """Where a sign-in came from. A hint for verifiers only: it never changes a location."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_hints")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-signed_in_at", "-id"]
+        indexes = [models.Index(fields=["user", "-signed_in_at"], name="signin_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} from {self.ip_address}"

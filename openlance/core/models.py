@@ -8,6 +8,7 @@ class PolicyKind(models.TextChoices):
     FEES = "fees", "Fees"
     CONNECTS = "connects", "Connects"
     JSS = "jss", "Job Success Score"
+    RANKING = "ranking", "Search ranking"
 
 
 class Policy(models.Model):

@@ -127,10 +127,34 @@ class JssPolicy(_Strict):
     positive_public_at_least: Decimal = Decimal("4.5")
 
 
+Weight = Annotated[Decimal, Field(gt=0, le=100)]
+Factor = Annotated[Decimal, Field(ge=0, le=1)]
+
+
+class RankingPolicy(_Strict):
+    """Best match = text relevance x quality (SPEC §4.1). Relevance weighs where the words
+    are found; quality is base + per_jss_point x JSS for freelancers with a score, and
+    `without_score` for those without one so new freelancers are not buried."""
+
+    title_weight: Weight = Decimal("3")
+    skills_weight: Weight = Decimal("2")
+    overview_weight: Weight = Decimal("1")
+    quality_base: Factor = Decimal("0.6")
+    quality_jss_share: Factor = Decimal("0.4")
+    quality_without_score: Factor = Decimal("0.8")
+
+    @model_validator(mode="after")
+    def _title_outranks(self) -> RankingPolicy:
+        if not self.title_weight >= self.skills_weight >= self.overview_weight:
+            raise ValueError("weights must keep title >= skills >= overview")
+        return self
+
+
 POLICY_SCHEMAS: dict[str, type[_Strict]] = {
     PolicyKind.FEES: FeePolicy,
     PolicyKind.CONNECTS: ConnectsPolicy,
     PolicyKind.JSS: JssPolicy,
+    PolicyKind.RANKING: RankingPolicy,
 }
 
 
@@ -187,4 +211,10 @@ def connects_policy_at(when: datetime) -> ConnectsPolicy:
 def jss_policy_at(when: datetime) -> JssPolicy:
     policy = policy_at(PolicyKind.JSS, when)
     assert isinstance(policy, JssPolicy)
+    return policy
+
+
+def ranking_policy_at(when: datetime) -> RankingPolicy:
+    policy = policy_at(PolicyKind.RANKING, when)
+    assert isinstance(policy, RankingPolicy)
     return policy

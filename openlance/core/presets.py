@@ -29,6 +29,15 @@ JSS_DEFAULTS: dict[str, Any] = {
     "positive_public_at_least": "4.5",
 }
 
+RANKING_DEFAULTS: dict[str, Any] = {
+    "title_weight": "3",
+    "skills_weight": "2",
+    "overview_weight": "1",
+    "quality_base": "0.6",
+    "quality_jss_share": "0.4",
+    "quality_without_score": "0.8",
+}
+
 PRESETS: list[dict[str, Any]] = [
     {
         "label": "classic",
@@ -58,6 +67,7 @@ PRESETS: list[dict[str, Any]] = [
                 "refund_on_expiry_without_hire": True,
             },
             "jss": JSS_DEFAULTS,
+            "ranking": RANKING_DEFAULTS,
         },
     },
     {
@@ -95,6 +105,7 @@ PRESETS: list[dict[str, Any]] = [
                 "refund_on_expiry_without_hire": True,
             },
             "jss": JSS_DEFAULTS,
+            "ranking": RANKING_DEFAULTS,
         },
     },
 ]

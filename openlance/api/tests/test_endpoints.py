@@ -95,7 +95,7 @@ def test_freelancer_deposit_is_a_clear_422(api_as_freelancer):
 
 def test_policies_current_and_history(anonymous_api):
     policies = anonymous_api.get("/api/v1/policies").json()
-    assert {p["kind"] for p in policies} == {"fees", "connects", "jss"}
+    assert {p["kind"] for p in policies} == {"fees", "connects", "jss", "ranking"}
     fees = next(p for p in policies if p["kind"] == "fees")
     assert fees["current"]["label"] == "2019"
     assert [v["label"] for v in fees["history"]] == ["2019", "classic"]

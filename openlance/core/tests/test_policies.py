@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_fresh_install_has_both_presets_and_uses_2019():
-    assert Policy.objects.count() == 6
-    for kind in ("fees", "connects", "jss"):
+    assert Policy.objects.count() == 8
+    for kind in ("fees", "connects", "jss", "ranking"):
         assert policy_version_at(kind, clock.now()).label == "2019"
     fees = fee_policy_at(clock.now())
     assert fees.client_marketplace_fee_bp == 300
