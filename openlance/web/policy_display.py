@@ -175,4 +175,7 @@ def describe(params: BaseModel) -> list[Row]:
         return _connects_rows(params)
     if isinstance(params, JssPolicy):
         return _jss_rows(params)
-    return [(name, [str(value)]) for name, value in params.model_dump().items()]
+    return [
+        (name.replace("_", " ").capitalize(), [str(value)])
+        for name, value in params.model_dump().items()
+    ]
