@@ -128,9 +128,24 @@ def test_demo_load_is_quiet_at_verbosity_zero() -> None:
 
 
 @pytest.fixture
-def chromium_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A page in Debian's headless Chromium, driven by Playwright. Skips where Chromium is
-    not installed, except under CI=true, where a missing browser is a failure."""
+def chromium_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A page in Debian's headless Chromium, driven by Playwright.
+
+    Uses the shared session browser (the `chromium` fixture of web/tests/conftest.py) when
+    there is one: a second Playwright instance cannot start while that one runs. Skips where
+    Chromium is not installed, except under CI=true, where a missing browser is a failure."""
+    try:
+        shared = request.getfixturevalue("chromium")
+    except pytest.FixtureLookupError:
+        shared = None
+    if shared is not None:
+        context = shared.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        return
+
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"{CHROMIUM} is missing; CI installs Debian's chromium package.")
@@ -163,10 +178,13 @@ def chromium_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_demo_client_signs_in_with_the_documented_password(
     live_server: Any, chromium_page: Any
 ) -> None:
+    # A transactional test before this one may have flushed what migrations wrote.
+    for name in demo_load.STAFF_MEMBERS:
+        Group.objects.get_or_create(name=name)
     call_command("demo_load", verbosity=0)
     page = chromium_page
     email = demo_load.client_email(1)
