@@ -9,8 +9,10 @@ def _huey_runs_tasks_inline():
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
-    """Plain static storage (no collectstatic manifest needed) and in-memory email."""
+def _test_settings(settings, tmp_path):
+    """Plain static storage (no collectstatic manifest needed), in-memory email, and
+    uploads in a throwaway folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -163,6 +163,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_ADAPTER = "openlance.accounts.adapter.AccountAdapter"
+SIGN_IN_COUNTRY_HEADER = env.str("SIGN_IN_COUNTRY_HEADER", default="CF-IPCountry")
 ACCOUNT_SIGNUP_FORM_CLASS = "openlance.accounts.forms.SignupForm"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_RATE_LIMITS = {"signup": "20/m/ip", "login_failed": "10/m/ip,5/5m/key"}

@@ -1,16 +1,31 @@
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django_countries import countries
 
 from openlance.accounts.auth import TOKEN_PREFIX, token_digest
-from openlance.accounts.models import AuditLogEntry, PersonalAccessToken, Role, User
+from openlance.accounts.models import (
+    AuditLogEntry,
+    LocationVerification,
+    PersonalAccessToken,
+    Role,
+    SignInHint,
+    User,
+    VerificationStatus,
+)
 from openlance.core import clock
-from openlance.core.errors import InvalidInput, NotFound
+from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from openlance.core.services import event_emit
+from openlance.core.uploads import checked_document
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -165,4 +180,190 @@ def audit_record(
         target_id=str(getattr(target, "pk", "") or "") if target is not None else "",
         detail=detail or {},
         created_at=clock.now(),
+    )
+
+
+VERIFIER_GROUP = "Verifier"
+
+
+def _require_verifier(reviewer: User) -> None:
+    allowed = (
+        reviewer.is_active
+        and reviewer.is_staff
+        and (reviewer.is_superuser or reviewer.groups.filter(name=VERIFIER_GROUP).exists())
+    )
+    if not allowed:
+        raise PermissionDenied("Only verifiers review locations.")
+
+
+def _verification_files(
+    id_document: UploadedFile | None, proof_of_address: UploadedFile | None
+) -> tuple[ContentFile[bytes], ContentFile[bytes]]:
+    if id_document is None or proof_of_address is None:
+        errors = {}
+        if id_document is None:
+            errors["id_document"] = ["Upload an identity document."]
+        if proof_of_address is None:
+            errors["proof_of_address"] = ["Upload a proof of address."]
+        raise InvalidInput("Both documents are required.", field_errors=errors)
+    return (
+        checked_document(id_document, field="id_document"),
+        checked_document(proof_of_address, field="proof_of_address"),
+    )
+
+
+def location_verification_submit(
+    *,
+    user: User,
+    country: str,
+    city: str,
+    id_document: UploadedFile | None,
+    proof_of_address: UploadedFile | None,
+    note: str = "",
+    appeal_of: LocationVerification | None = None,
+) -> LocationVerification:
+    """Ask a verifier to confirm where the user lives. One request is open at a time."""
+    errors: dict[str, list[str]] = {}
+    country = (country or "").strip().upper()
+    if country not in dict(countries):
+        errors["country"] = ["Choose a country."]
+    if not city.strip() or len(city) > 100:
+        errors["city"] = ["Enter your city (at most 100 characters)."]
+    if errors:
+        raise InvalidInput("The location is incomplete.", field_errors=errors)
+    id_file, address_file = _verification_files(id_document, proof_of_address)
+    with transaction.atomic():
+        if (
+            LocationVerification.objects.select_for_update()
+            .filter(user=user, status=VerificationStatus.SUBMITTED)
+            .exists()
+        ):
+            raise Conflict("A verification request is already waiting for review.")
+        verification = LocationVerification(
+            user=user,
+            country=country,
+            city=city.strip(),
+            note=note.strip()[:2000],
+            appeal_of=appeal_of,
+            submitted_at=clock.now(),
+        )
+        verification.id_document.save(id_file.name or "id", id_file, save=False)
+        verification.proof_of_address.save(address_file.name or "address", address_file, save=False)
+        verification.save()
+        event_emit(
+            kind="verification.submitted",
+            payload={
+                "verification_id": verification.pk,
+                "user_id": user.pk,
+                "appeal": bool(appeal_of),
+            },
+        )
+    return verification
+
+
+def location_verification_appeal(
+    *,
+    user: User,
+    rejected: LocationVerification,
+    id_document: UploadedFile | None,
+    proof_of_address: UploadedFile | None,
+    note: str,
+) -> LocationVerification:
+    """A rejected freelancer tries again with new evidence, once per rejection."""
+    if rejected.user_id != user.pk:
+        raise NotFound("No such verification.")
+    if rejected.status != VerificationStatus.REJECTED:
+        raise InvalidTransition("Only a rejected verification can be appealed.")
+    if LocationVerification.objects.filter(appeal_of=rejected).exists():
+        raise Conflict("This rejection has already been appealed.")
+    if not note.strip():
+        raise InvalidInput(
+            "Say what is new in this appeal.", field_errors={"note": ["Explain the new evidence."]}
+        )
+    return location_verification_submit(
+        user=user,
+        country=rejected.country.code,
+        city=rejected.city,
+        id_document=id_document,
+        proof_of_address=proof_of_address,
+        note=note,
+        appeal_of=rejected,
+    )
+
+
+def _review(verification: LocationVerification, reviewer: User) -> LocationVerification:
+    _require_verifier(reviewer)
+    locked = LocationVerification.objects.select_for_update().get(pk=verification.pk)
+    if locked.status != VerificationStatus.SUBMITTED:
+        raise InvalidTransition("This request has already been reviewed.")
+    if locked.user_id == reviewer.pk:
+        raise PermissionDenied("Nobody reviews their own verification.")
+    return locked
+
+
+def location_verification_approve(
+    *, verification: LocationVerification, reviewer: User
+) -> LocationVerification:
+    with transaction.atomic():
+        locked = _review(verification, reviewer)
+        now = clock.now()
+        locked.status = VerificationStatus.APPROVED
+        locked.reviewed_at = now
+        locked.reviewer = reviewer
+        locked.save(update_fields=["status", "reviewed_at", "reviewer"])
+        User.objects.filter(pk=locked.user_id).update(
+            verified_country=locked.country.code,
+            verified_city=locked.city,
+            location_verified_at=now,
+        )
+        audit_record(actor=reviewer, action="verification.approve", target=locked)
+        event_emit(
+            kind="verification.approved",
+            payload={"verification_id": locked.pk, "user_id": locked.user_id},
+        )
+    return locked
+
+
+def location_verification_reject(
+    *, verification: LocationVerification, reviewer: User, reason: str
+) -> LocationVerification:
+    if not reason.strip():
+        raise InvalidInput(
+            "Say why the request is rejected.", field_errors={"reason": ["A reason is required."]}
+        )
+    with transaction.atomic():
+        locked = _review(verification, reviewer)
+        locked.status = VerificationStatus.REJECTED
+        locked.reason = reason.strip()
+        locked.reviewed_at = clock.now()
+        locked.reviewer = reviewer
+        locked.save(update_fields=["status", "reason", "reviewed_at", "reviewer"])
+        audit_record(
+            actor=reviewer,
+            action="verification.reject",
+            target=locked,
+            detail={"reason": locked.reason},
+        )
+        event_emit(
+            kind="verification.rejected",
+            payload={"verification_id": locked.pk, "user_id": locked.user_id},
+        )
+    return locked
+
+
+def sign_in_hint_record(
+    *, user: User, ip_address: str | None, country: str, user_agent: str
+) -> SignInHint:
+    """Remember where a sign-in came from, for verifiers. It never changes a location."""
+    try:
+        ip = ipaddress.ip_address(ip_address) if ip_address else None
+    except ValueError:
+        ip = None
+    code = country.strip().upper()
+    return SignInHint.objects.create(
+        user=user,
+        ip_address=str(ip) if ip else None,
+        country=code if code in dict(countries) else "",
+        user_agent=user_agent[:255],
+        signed_in_at=clock.now(),
     )

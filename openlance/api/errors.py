@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -65,6 +65,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def money_error(request: HttpRequest, exc: MoneyError) -> HttpResponse:
         return problem_response(
             status=422, title="Invalid amount", detail=str(exc), code="invalid_amount"
+        )
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return problem_response(
+            status=403,
+            title="Forbidden",
+            detail=str(exc) or "You may not do this.",
+            code="forbidden",
         )
 
     @api.exception_handler(Http404)
