@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "openlance.profiles",
     "openlance.jobs",
     "openlance.billing",
+    "openlance.insights",
     "openlance.api",
 ]
 

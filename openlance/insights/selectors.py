@@ -1,0 +1,57 @@
+"""Numbers computed across features for people to judge each other by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from openlance.accounts.models import User
+from openlance.core.money import Money
+from openlance.jobs.models import JobPost, JobState
+from openlance.profiles.models import ClientProfile
+
+
+@dataclass(frozen=True)
+class ClientSignals:
+    """What a freelancer sees to vet a client (SPEC §2.3). None means "none yet": the
+    feature that produces the number has no data for this client, which is not zero."""
+
+    name: str
+    country: str
+    city: str
+    member_since: datetime
+    payment_method_verified: bool
+    total_spent: Money
+    hires: int
+    hire_rate_percent: int | None
+    open_jobs: int
+    jobs_posted: int
+    average_hourly_rate_paid: Money | None = None
+    total_hours_paid: int | None = None
+    rating: float | None = None
+    reviews: list[str] = field(default_factory=list)
+
+
+def client_signals(*, client: User) -> ClientSignals:
+    profile = ClientProfile.objects.filter(user=client).first()
+    counts = JobPost.objects.filter(client=client).aggregate(
+        posted=Count("pk", filter=~Q(state=JobState.DRAFT)),
+        open=Count("pk", filter=Q(state=JobState.OPEN)),
+        hired=Count("pk", filter=Q(state=JobState.CLOSED_HIRED)),
+        closed=Count("pk", filter=Q(state__in=[JobState.CLOSED_HIRED, JobState.CLOSED_NO_HIRE])),
+    )
+    closed = counts["closed"]
+    return ClientSignals(
+        name=(profile.company_name if profile and profile.company_name else client.display_name),
+        country=profile.country.name if profile and profile.country else "",
+        city=profile.city if profile else "",
+        member_since=client.date_joined,
+        payment_method_verified=bool(profile and profile.payment_method_verified),
+        total_spent=Money(profile.total_spent_cents if profile else 0),
+        hires=counts["hired"],
+        hire_rate_percent=round(100 * counts["hired"] / closed) if closed else None,
+        open_jobs=counts["open"],
+        jobs_posted=counts["posted"],
+    )
