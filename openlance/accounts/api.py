@@ -4,10 +4,10 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts import selectors, services
-from openlance.accounts.models import User
+from openlance.accounts.models import LocationVerification, User
 from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 
 router = Router(tags=["accounts"])
@@ -127,3 +127,148 @@ def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[s
 def tokens_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     services.token_revoke(user=_user(request), token_id=token_id)
     return Status(204, None)
+
+
+verification_router = Router(tags=["verification"])
+
+
+class VerificationOut(Schema):
+    id: int
+    user_id: int
+    country: str
+    city: str
+    status: str
+    reason: str
+    note: str
+    appeal_of: int | None
+    submitted_at: datetime
+    reviewed_at: datetime | None
+
+
+class VerificationIn(Schema):
+    country: str = Field(max_length=2, examples=["US"])
+    city: str = Field(max_length=100)
+    note: str = Field(default="", max_length=2000)
+
+
+class AppealIn(Schema):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class RejectIn(StrictSchema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class VerificationQuery(PageQuery):
+    status: str = Field(default="submitted", pattern="^(submitted|approved|rejected)$")
+
+
+def _verification(v: LocationVerification) -> VerificationOut:
+    return VerificationOut(
+        id=v.pk,
+        user_id=v.user_id,
+        country=v.country.code,
+        city=v.city,
+        status=v.status,
+        reason=v.reason,
+        note=v.note,
+        appeal_of=v.appeal_of_id,
+        submitted_at=v.submitted_at,
+        reviewed_at=v.reviewed_at,
+    )
+
+
+@verification_router.get(
+    "/me/verifications", response=list[VerificationOut], summary="Your location verifications"
+)
+def my_verifications(request: HttpRequest) -> list[VerificationOut]:
+    return [_verification(v) for v in selectors.verifications_of_user(user=_user(request))]
+
+
+@verification_router.post(
+    "/me/verifications", response={201: VerificationOut}, summary="Ask to verify your location"
+)
+def my_verification_submit(
+    request: HttpRequest,
+    payload: Form[VerificationIn],
+    id_document: File[UploadedFile],
+    proof_of_address: File[UploadedFile],
+) -> Status[VerificationOut]:
+    verification = services.location_verification_submit(
+        user=_user(request),
+        country=payload.country,
+        city=payload.city,
+        note=payload.note,
+        id_document=id_document,
+        proof_of_address=proof_of_address,
+    )
+    return Status(201, _verification(verification))
+
+
+@verification_router.post(
+    "/me/verifications/{verification_id}/appeal",
+    response={201: VerificationOut},
+    summary="Appeal a rejection with new evidence",
+)
+def my_verification_appeal(
+    request: HttpRequest,
+    verification_id: int,
+    payload: Form[AppealIn],
+    id_document: File[UploadedFile],
+    proof_of_address: File[UploadedFile],
+) -> Status[VerificationOut]:
+    user = _user(request)
+    rejected = selectors.verification_of_user(user=user, verification_id=verification_id)
+    appeal = services.location_verification_appeal(
+        user=user,
+        rejected=rejected,
+        note=payload.note,
+        id_document=id_document,
+        proof_of_address=proof_of_address,
+    )
+    return Status(201, _verification(appeal))
+
+
+@verification_router.get(
+    "/verifications", response=Page[VerificationOut], summary="The verifier queue (verifiers)"
+)
+def verification_queue(request: HttpRequest, query: Query[VerificationQuery]) -> dict[str, Any]:
+    page = paginate(
+        selectors.verification_queue(reviewer=_user(request), status=query.status), query
+    )
+    page["items"] = [_verification(v) for v in page["items"]]
+    return page
+
+
+@verification_router.post(
+    "/verifications/{verification_id}/approve",
+    response=VerificationOut,
+    summary="Approve a location (verifiers)",
+)
+def verification_approve(request: HttpRequest, verification_id: int) -> VerificationOut:
+    reviewer = _user(request)
+    verification = selectors.verification_for_reviewer(
+        reviewer=reviewer, verification_id=verification_id
+    )
+    return _verification(
+        services.location_verification_approve(verification=verification, reviewer=reviewer)
+    )
+
+
+@verification_router.post(
+    "/verifications/{verification_id}/reject",
+    response=VerificationOut,
+    summary="Reject a location with a reason (verifiers)",
+)
+def verification_reject(
+    request: HttpRequest, verification_id: int, payload: RejectIn
+) -> VerificationOut:
+    reviewer = _user(request)
+    verification = selectors.verification_for_reviewer(
+        reviewer=reviewer, verification_id=verification_id
+    )
+    return _verification(
+        services.location_verification_reject(
+            verification=verification, reviewer=reviewer, reason=payload.reason
+        )
+    )

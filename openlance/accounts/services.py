@@ -22,6 +22,7 @@ from openlance.accounts.models import (
     User,
     VerificationStatus,
 )
+from openlance.accounts.selectors import is_verifier
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.services import event_emit
@@ -183,16 +184,8 @@ def audit_record(
     )
 
 
-VERIFIER_GROUP = "Verifier"
-
-
 def _require_verifier(reviewer: User) -> None:
-    allowed = (
-        reviewer.is_active
-        and reviewer.is_staff
-        and (reviewer.is_superuser or reviewer.groups.filter(name=VERIFIER_GROUP).exists())
-    )
-    if not allowed:
+    if not is_verifier(user=reviewer):
         raise PermissionDenied("Only verifiers review locations.")
 
 

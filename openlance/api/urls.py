@@ -4,11 +4,14 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from openlance.accounts.api import router as accounts_router
-from openlance.accounts.api import tokens_router
+from openlance.accounts.api import tokens_router, verification_router
 from openlance.accounts.auth import BearerTokenAuth
 from openlance.api.errors import install_error_handlers
 from openlance.billing.api import fees_router, wallet_router
 from openlance.core.api import router as policies_router
+from openlance.insights.api import router as clients_router
+from openlance.jobs.api import router as jobs_router
+from openlance.profiles.api import router as profiles_router
 
 api = NinjaAPI(
     title="Openlance API",
@@ -31,3 +34,7 @@ api.add_router("/v1/", tokens_router)
 api.add_router("/v1/", wallet_router)
 api.add_router("/v1/", fees_router)
 api.add_router("/v1/", policies_router)
+api.add_router("/v1/", profiles_router)
+api.add_router("/v1/", clients_router)
+api.add_router("/v1/", verification_router)
+api.add_router("/v1/", jobs_router)

@@ -16,7 +16,9 @@ def warn_client_of_expiry(event: OutboxEvent) -> None:
     if job is None or not job.is_open:
         return
     send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your job post “{job.title}” expires in 5 days",
+        subject=(
+            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your job post “{job.title}” expires in 5 days"
+        ),
         message=(
             f"Hello {job.client.display_name},\n\n"
             f"Your job post “{job.title}” has had no activity for 25 days and will expire in "

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
+
+from openlance.accounts.models import User
+from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.money import Money
+from openlance.jobs import selectors, services
+from openlance.jobs.models import JobAttachment, JobPost
+
+router = Router(tags=["jobs"])
+
+
+class QuestionOut(Schema):
+    position: int
+    text: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size_bytes: int
+    url: str
+
+
+class JobOut(Schema):
+    id: int
+    client_id: int
+    title: str
+    description: str
+    category: str
+    skills: list[str]
+    size: str
+    duration: str
+    experience_level: str
+    budget_type: str
+    budget: MoneyOut | None
+    hourly_min: MoneyOut | None
+    hourly_max: MoneyOut | None
+    countries: list[str] = Field(description="Empty means anyone may propose.")
+    visibility: str
+    state: str
+    proposals_count: int
+    questions: list[QuestionOut]
+    attachments: list[AttachmentOut]
+    created_at: datetime
+    published_at: datetime | None
+    closed_at: datetime | None
+
+
+class JobIn(StrictSchema):
+    title: str = Field(max_length=120)
+    description: str = Field(max_length=10_000)
+    category: str = Field(description="Category slug, see /api/v1/categories.")
+    skills: list[str] = Field(default_factory=list, description="Skill slugs, at most 15.")
+    size: str = Field(pattern="^(small|medium|large)$")
+    duration: str
+    experience_level: str
+    budget_type: str = Field(pattern="^(fixed|hourly)$")
+    budget: MoneyIn | None = None
+    hourly_min: MoneyIn | None = None
+    hourly_max: MoneyIn | None = None
+    countries: list[str] = Field(default_factory=list, description='ISO codes, e.g. ["US"].')
+    visibility: str = Field(default="public", pattern="^(public|invite_only)$")
+    questions: list[str] = Field(default_factory=list, max_length=5)
+
+    def to_draft(self) -> services.JobDraft:
+        def cents(money: MoneyIn | None) -> int | None:
+            return None if money is None else money.to_money().cents
+
+        return services.JobDraft(
+            title=self.title,
+            description=self.description,
+            category_slug=self.category,
+            skill_slugs=self.skills,
+            size=self.size,
+            duration=self.duration,
+            experience_level=self.experience_level,
+            budget_type=self.budget_type,
+            budget_cents=cents(self.budget),
+            hourly_min_cents=cents(self.hourly_min),
+            hourly_max_cents=cents(self.hourly_max),
+            countries=self.countries,
+            visibility=self.visibility,
+            questions=self.questions,
+        )
+
+
+class JobCreateIn(JobIn):
+    publish: bool = Field(default=False, description="Publish now, or keep as a draft.")
+
+
+class CloseIn(StrictSchema):
+    hired: bool
+
+
+class MyJobsQuery(PageQuery):
+    state: str | None = Field(
+        default=None, pattern="^(draft|open|closed_hired|closed_no_hire|expired|removed)$"
+    )
+
+
+def _money(cents: int | None) -> MoneyOut | None:
+    return None if cents is None else MoneyOut.of(Money(cents))
+
+
+def _attachment(attachment: JobAttachment) -> AttachmentOut:
+    return AttachmentOut(
+        id=attachment.pk,
+        name=attachment.name,
+        size_bytes=attachment.size_bytes,
+        url=attachment.file.url,
+    )
+
+
+def _job(job: JobPost) -> JobOut:
+    return JobOut(
+        id=job.pk,
+        client_id=job.client_id,
+        title=job.title,
+        description=job.description,
+        category=job.category.slug,
+        skills=[skill.slug for skill in job.skills.all()],
+        size=job.size,
+        duration=job.duration,
+        experience_level=job.experience_level,
+        budget_type=job.budget_type,
+        budget=_money(job.budget_cents),
+        hourly_min=_money(job.hourly_min_cents),
+        hourly_max=_money(job.hourly_max_cents),
+        countries=[country.code for country in job.countries],
+        visibility=job.visibility,
+        state=job.state,
+        proposals_count=job.proposals_count,
+        questions=[QuestionOut(position=q.position, text=q.text) for q in job.questions.all()],
+        attachments=[_attachment(a) for a in job.attachments.all()],
+        created_at=job.created_at,
+        published_at=job.published_at,
+        closed_at=job.closed_at,
+    )
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _fresh(job: JobPost) -> JobOut:
+    return _job(selectors.job_of_client(job_id=job.pk, client=job.client))
+
+
+@router.get("/jobs/{job_id}", response=JobOut, auth=None, summary="A job post")
+def job_detail(request: HttpRequest, job_id: int) -> JobOut:
+    """Published public posts to anyone (closed ones say so); drafts and invite-only posts
+    only to their client."""
+    viewer = request.user if isinstance(request.user, User) else AnonymousUser()
+    return _job(selectors.job_get(job_id=job_id, viewer=viewer))
+
+
+@router.get("/me/jobs", response=Page[JobOut], summary="Your job posts")
+def my_jobs(request: HttpRequest, query: Query[MyJobsQuery]) -> dict[str, Any]:
+    page = paginate(selectors.jobs_of_client(client=_user(request), state=query.state), query)
+    page["items"] = [_job(job) for job in page["items"]]
+    return page
+
+
+@router.post("/jobs", response={201: JobOut}, summary="Post a job (or save a draft)")
+def job_create(request: HttpRequest, payload: JobCreateIn) -> Status[JobOut]:
+    job = services.job_create(
+        client=_user(request), draft=payload.to_draft(), publish=payload.publish
+    )
+    return Status(201, _fresh(job))
+
+
+@router.put("/jobs/{job_id}", response=JobOut, summary="Edit a draft or open post")
+def job_update(request: HttpRequest, job_id: int, payload: JobIn) -> JobOut:
+    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    return _fresh(services.job_update(job=job, draft=payload.to_draft()))
+
+
+@router.post("/jobs/{job_id}/publish", response=JobOut, summary="Publish a draft")
+def job_publish(request: HttpRequest, job_id: int) -> JobOut:
+    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    return _fresh(services.job_publish(job=job))
+
+
+@router.post(
+    "/jobs/{job_id}/close", response=JobOut, summary="Close a post, with or without a hire"
+)
+def job_close(request: HttpRequest, job_id: int, payload: CloseIn) -> JobOut:
+    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    return _fresh(services.job_close(job=job, hired=payload.hired))
+
+
+@router.post(
+    "/jobs/{job_id}/attachments", response={201: AttachmentOut}, summary="Attach a PDF or image"
+)
+def job_attach(
+    request: HttpRequest, job_id: int, file: File[UploadedFile]
+) -> Status[AttachmentOut]:
+    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    return Status(201, _attachment(services.job_attachment_add(job=job, upload=file)))
+
+
+@router.delete(
+    "/jobs/{job_id}/attachments/{attachment_id}",
+    response={204: None},
+    summary="Remove an attachment",
+)
+def job_detach(request: HttpRequest, job_id: int, attachment_id: int) -> Status[None]:
+    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    services.job_attachment_delete(job=job, attachment_id=attachment_id)
+    return Status(204, None)

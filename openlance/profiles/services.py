@@ -1,0 +1,441 @@
+"""Writes to freelancer and client profiles. Every change to what search matches on is
+re-indexed in the same transaction."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
+from django.db import transaction
+from django_countries import countries
+
+from openlance.accounts.models import User
+from openlance.catalog.selectors import skills_by_slugs
+from openlance.core import clock
+from openlance.core.errors import Conflict, InvalidInput, NotFound
+from openlance.core.uploads import reencode_image
+from openlance.profiles.models import (
+    MAX_SKILLS,
+    MAX_SPECIALIZED,
+    Assessment,
+    Availability,
+    ClientProfile,
+    Education,
+    Employment,
+    EnglishLevel,
+    Freelancer,
+    OtherExperience,
+    PortfolioItem,
+    Profile,
+    Visibility,
+)
+from openlance.profiles.search import profile_index_delete, profile_index_sync
+
+MINIMUM_RATE_CENTS = 300
+MAXIMUM_RATE_CENTS = 100_000
+TIME_ZONES = frozenset(zoneinfo.available_timezones())
+
+
+def _errors(errors: dict[str, list[str]], message: str) -> None:
+    if errors:
+        raise InvalidInput(message, field_errors=errors)
+
+
+def _check_country(value: str, field: str, errors: dict[str, list[str]]) -> str:
+    code = (value or "").strip().upper()
+    if code and code not in dict(countries):
+        errors[field] = ["Choose a country from the list."]
+    return code
+
+
+def _check_url(value: str, field: str, errors: dict[str, list[str]]) -> str:
+    value = (value or "").strip()
+    if value:
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except Exception:
+            errors[field] = ["Enter a full http(s) address."]
+    return value
+
+
+def freelancer_start(*, user: User) -> Freelancer:
+    """Open the freelancer side of an account: the freelancer row and its general profile."""
+    existing = Freelancer.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    if not user.is_freelancer:
+        raise InvalidInput("Switch on the freelancer role first.")
+    now = clock.now()
+    with transaction.atomic():
+        freelancer = Freelancer.objects.create(user=user, created_at=now, updated_at=now)
+        profile = Profile.objects.create(
+            freelancer=freelancer, is_general=True, created_at=now, updated_at=now
+        )
+        profile_index_sync(profile=profile)
+    return freelancer
+
+
+def freelancer_update(
+    *,
+    freelancer: Freelancer,
+    country: str,
+    city: str,
+    time_zone: str,
+    intro_video_url: str,
+    availability: str,
+    available_now: bool,
+    english_level: str,
+    visibility: str,
+) -> Freelancer:
+    errors: dict[str, list[str]] = {}
+    country = _check_country(country, "country", errors)
+    if len(city) > 100:
+        errors["city"] = ["At most 100 characters."]
+    if time_zone and time_zone not in TIME_ZONES:
+        errors["time_zone"] = ["Choose a time zone from the list."]
+    intro_video_url = _check_url(intro_video_url, "intro_video_url", errors)
+    if availability not in Availability.values:
+        errors["availability"] = ["Choose an availability."]
+    if english_level and english_level not in EnglishLevel.values:
+        errors["english_level"] = ["Choose an English level."]
+    if visibility not in Visibility.values:
+        errors["visibility"] = ["Choose who can see your profile."]
+    _errors(errors, "Some profile settings are invalid.")
+    freelancer.country = country
+    freelancer.city = city.strip()
+    freelancer.time_zone = time_zone
+    freelancer.intro_video_url = intro_video_url
+    freelancer.availability = availability
+    freelancer.available_now = available_now and availability != Availability.NOT_AVAILABLE
+    freelancer.english_level = english_level
+    freelancer.visibility = visibility
+    freelancer.updated_at = clock.now()
+    freelancer.save()
+    return freelancer
+
+
+def freelancer_set_visibility(*, freelancer: Freelancer, visibility: str) -> Freelancer:
+    """One-click switch, e.g. back to public after the auto-private rule."""
+    if visibility not in Visibility.values:
+        raise InvalidInput("Unknown visibility.", field_errors={"visibility": ["Choose one."]})
+    freelancer.visibility = visibility
+    freelancer.updated_at = clock.now()
+    freelancer.save(update_fields=["visibility", "updated_at"])
+    return freelancer
+
+
+def freelancer_set_photo(*, freelancer: Freelancer, upload: UploadedFile) -> Freelancer:
+    clean = reencode_image(upload, field="photo", max_side=800)
+    old = freelancer.photo.name if freelancer.photo else ""
+    freelancer.photo.save(f"freelancer-{freelancer.pk}-{clean.name}", clean, save=False)
+    freelancer.updated_at = clock.now()
+    freelancer.save(update_fields=["photo", "updated_at"])
+    if old and old != freelancer.photo.name:
+        freelancer.photo.storage.delete(old)
+    return freelancer
+
+
+def _check_profile_fields(
+    *, title: str, overview: str, hourly_rate_cents: int | None, skill_slugs: list[str]
+) -> list[Any]:
+    errors: dict[str, list[str]] = {}
+    if len(title.strip()) > 120:
+        errors["title"] = ["At most 120 characters."]
+    if len(overview) > 5000:
+        errors["overview"] = ["At most 5,000 characters."]
+    if hourly_rate_cents is not None and not (
+        MINIMUM_RATE_CENTS <= hourly_rate_cents <= MAXIMUM_RATE_CENTS
+    ):
+        errors["hourly_rate"] = ["Between $3.00 and $1,000.00 an hour."]
+    unique_slugs = list(dict.fromkeys(skill_slugs))
+    if len(unique_slugs) > MAX_SKILLS:
+        errors["skills"] = [f"At most {MAX_SKILLS} skills."]
+    skills = skills_by_slugs(unique_slugs)
+    unknown = sorted(set(unique_slugs) - {skill.slug for skill in skills})
+    if unknown:
+        errors["skills"] = [f"Not on the skill list: {', '.join(unknown)}."]
+    _errors(errors, "Some profile fields are invalid.")
+    return skills
+
+
+def profile_update(
+    *,
+    profile: Profile,
+    title: str,
+    overview: str,
+    hourly_rate_cents: int | None,
+    skill_slugs: list[str],
+    portfolio_item_ids: list[int] | None = None,
+) -> Profile:
+    skills = _check_profile_fields(
+        title=title, overview=overview, hourly_rate_cents=hourly_rate_cents, skill_slugs=skill_slugs
+    )
+    with transaction.atomic():
+        profile.title = title.strip()
+        profile.overview = overview.strip()
+        profile.hourly_rate_cents = hourly_rate_cents
+        profile.updated_at = clock.now()
+        profile.save()
+        profile.skills.set(skills)
+        if portfolio_item_ids is not None:
+            _select_portfolio(profile, portfolio_item_ids)
+        profile_index_sync(profile=profile)
+    return profile
+
+
+def _select_portfolio(profile: Profile, item_ids: list[int]) -> None:
+    items = list(PortfolioItem.objects.filter(freelancer_id=profile.freelancer_id, pk__in=item_ids))
+    if len(items) != len(set(item_ids)):
+        raise InvalidInput(
+            "Some portfolio items are not yours.",
+            field_errors={"portfolio_items": ["Unknown item."]},
+        )
+    profile.portfolio_items.set(items)
+
+
+def specialized_profile_create(
+    *,
+    freelancer: Freelancer,
+    title: str,
+    overview: str,
+    hourly_rate_cents: int | None,
+    skill_slugs: list[str],
+    portfolio_item_ids: list[int] | None = None,
+) -> Profile:
+    if not title.strip():
+        raise InvalidInput(
+            "A specialized profile needs a title.", field_errors={"title": ["Required."]}
+        )
+    with transaction.atomic():
+        Freelancer.objects.select_for_update().filter(pk=freelancer.pk).first()
+        if freelancer.profiles.filter(is_general=False).count() >= MAX_SPECIALIZED:
+            raise Conflict(f"You already have {MAX_SPECIALIZED} specialized profiles.")
+        now = clock.now()
+        profile = Profile.objects.create(
+            freelancer=freelancer, is_general=False, created_at=now, updated_at=now
+        )
+        return profile_update(
+            profile=profile,
+            title=title,
+            overview=overview,
+            hourly_rate_cents=hourly_rate_cents,
+            skill_slugs=skill_slugs,
+            portfolio_item_ids=portfolio_item_ids or [],
+        )
+
+
+def specialized_profile_delete(*, freelancer: Freelancer, profile_id: int) -> None:
+    profile = freelancer.profiles.filter(pk=profile_id, is_general=False).first()
+    if profile is None:
+        raise NotFound("No such specialized profile.")
+    with transaction.atomic():
+        profile_index_delete(profile_id=profile.pk)
+        profile.delete()
+
+
+def portfolio_item_save(
+    *,
+    freelancer: Freelancer,
+    title: str,
+    description: str,
+    link: str,
+    skill_slugs: list[str],
+    image: UploadedFile | None = None,
+    item_id: int | None = None,
+) -> PortfolioItem:
+    errors: dict[str, list[str]] = {}
+    if not title.strip() or len(title) > 120:
+        errors["title"] = ["1 to 120 characters."]
+    if len(description) > 2000:
+        errors["description"] = ["At most 2,000 characters."]
+    link = _check_url(link, "link", errors)
+    _errors(errors, "The portfolio item is incomplete.")
+    skills = _check_profile_fields(
+        title="", overview="", hourly_rate_cents=None, skill_slugs=skill_slugs
+    )
+    clean_image = reencode_image(image, field="image") if image is not None else None
+    if item_id is None:
+        item = PortfolioItem(freelancer=freelancer, created_at=clock.now())
+    else:
+        found = freelancer.portfolio.filter(pk=item_id).first()
+        if found is None:
+            raise NotFound("No such portfolio item.")
+        item = found
+    if clean_image is None and not item.image and not link:
+        raise InvalidInput(
+            "Add an image or a link so clients can see the work.",
+            field_errors={"image": ["Add an image or a link."]},
+        )
+    with transaction.atomic():
+        item.title = title.strip()
+        item.description = description.strip()
+        item.link = link
+        if clean_image is not None:
+            item.image.save(
+                f"portfolio-{freelancer.pk}-{clean_image.name}", clean_image, save=False
+            )
+        item.save()
+        item.skills.set(skills)
+    return item
+
+
+def portfolio_item_delete(*, freelancer: Freelancer, item_id: int) -> None:
+    deleted, _ = freelancer.portfolio.filter(pk=item_id).delete()
+    if not deleted:
+        raise NotFound("No such portfolio item.")
+
+
+def _dates(started_on: date, ended_on: date | None, errors: dict[str, list[str]]) -> None:
+    today = clock.now().date()
+    if started_on > today:
+        errors["started_on"] = ["Cannot start in the future."]
+    if ended_on is not None and ended_on < started_on:
+        errors["ended_on"] = ["Ends before it starts."]
+
+
+def assessment_add(*, freelancer: Freelancer, name: str, score: int, taken_on: date) -> Assessment:
+    errors: dict[str, list[str]] = {}
+    if not name.strip() or len(name) > 120:
+        errors["name"] = ["1 to 120 characters."]
+    if not 0 <= score <= 100:
+        errors["score"] = ["A score from 0 to 100."]
+    if taken_on > clock.now().date():
+        errors["taken_on"] = ["Cannot be in the future."]
+    _errors(errors, "The assessment is invalid.")
+    return Assessment.objects.create(
+        freelancer=freelancer, name=name.strip(), score=score, taken_on=taken_on
+    )
+
+
+def employment_add(
+    *,
+    freelancer: Freelancer,
+    company: str,
+    role: str,
+    started_on: date,
+    ended_on: date | None,
+    description: str = "",
+) -> Employment:
+    errors: dict[str, list[str]] = {}
+    if not company.strip() or len(company) > 120:
+        errors["company"] = ["1 to 120 characters."]
+    if not role.strip() or len(role) > 120:
+        errors["role"] = ["1 to 120 characters."]
+    _dates(started_on, ended_on, errors)
+    _errors(errors, "The employment entry is invalid.")
+    return Employment.objects.create(
+        freelancer=freelancer,
+        company=company.strip(),
+        role=role.strip(),
+        started_on=started_on,
+        ended_on=ended_on,
+        description=description.strip()[:2000],
+    )
+
+
+def education_add(
+    *,
+    freelancer: Freelancer,
+    school: str,
+    degree: str = "",
+    field_of_study: str = "",
+    start_year: int | None = None,
+    end_year: int | None = None,
+    description: str = "",
+) -> Education:
+    errors: dict[str, list[str]] = {}
+    if not school.strip() or len(school) > 120:
+        errors["school"] = ["1 to 120 characters."]
+    this_year = clock.now().year
+    for field, year in (("start_year", start_year), ("end_year", end_year)):
+        if year is not None and not 1900 <= year <= this_year + 10:
+            errors[field] = [f"A year between 1900 and {this_year + 10}."]
+    if start_year and end_year and end_year < start_year:
+        errors["end_year"] = ["Ends before it starts."]
+    _errors(errors, "The education entry is invalid.")
+    return Education.objects.create(
+        freelancer=freelancer,
+        school=school.strip(),
+        degree=degree.strip()[:120],
+        field_of_study=field_of_study.strip()[:120],
+        start_year=start_year,
+        end_year=end_year,
+        description=description.strip()[:2000],
+    )
+
+
+def other_experience_add(
+    *, freelancer: Freelancer, subject: str, description: str
+) -> OtherExperience:
+    errors: dict[str, list[str]] = {}
+    if not subject.strip() or len(subject) > 120:
+        errors["subject"] = ["1 to 120 characters."]
+    if not description.strip() or len(description) > 2000:
+        errors["description"] = ["1 to 2,000 characters."]
+    _errors(errors, "The entry is invalid.")
+    return OtherExperience.objects.create(
+        freelancer=freelancer, subject=subject.strip(), description=description.strip()
+    )
+
+
+HISTORY_KINDS: dict[str, Any] = {
+    "assessment": Assessment,
+    "employment": Employment,
+    "education": Education,
+    "other_experience": OtherExperience,
+}
+
+
+def history_item_delete(*, freelancer: Freelancer, kind: str, item_id: int) -> None:
+    model = HISTORY_KINDS.get(kind)
+    if model is None:
+        raise NotFound("No such kind of entry.")
+    deleted, _ = model.objects.filter(freelancer=freelancer, pk=item_id).delete()
+    if not deleted:
+        raise NotFound("No such entry.")
+
+
+def client_profile_start(*, user: User) -> ClientProfile:
+    existing = ClientProfile.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    if not user.is_client:
+        raise InvalidInput("Switch on the client role first.")
+    now = clock.now()
+    return ClientProfile.objects.create(user=user, created_at=now, updated_at=now)
+
+
+def client_profile_update(
+    *,
+    client_profile: ClientProfile,
+    company_name: str,
+    country: str,
+    city: str,
+    time_zone: str,
+    website: str,
+    description: str,
+) -> ClientProfile:
+    errors: dict[str, list[str]] = {}
+    country = _check_country(country, "country", errors)
+    if len(company_name) > 120:
+        errors["company_name"] = ["At most 120 characters."]
+    if len(city) > 100:
+        errors["city"] = ["At most 100 characters."]
+    if time_zone and time_zone not in TIME_ZONES:
+        errors["time_zone"] = ["Choose a time zone from the list."]
+    website = _check_url(website, "website", errors)
+    if len(description) > 2000:
+        errors["description"] = ["At most 2,000 characters."]
+    _errors(errors, "Some company details are invalid.")
+    client_profile.company_name = company_name.strip()
+    client_profile.country = country
+    client_profile.city = city.strip()
+    client_profile.time_zone = time_zone
+    client_profile.website = website
+    client_profile.description = description.strip()
+    client_profile.updated_at = clock.now()
+    client_profile.save()
+    return client_profile
