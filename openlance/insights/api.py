@@ -31,7 +31,9 @@ class ClientSignalsOut(Schema):
     reviews: list[str]
 
 
-@router.get("/clients/{user_id}", response=ClientSignalsOut, summary="A client's vetting signals")
+@router.get(
+    "/clients/{user_id}", response=ClientSignalsOut, auth=None, summary="A client's vetting signals"
+)
 def client_detail(request: HttpRequest, user_id: int) -> ClientSignalsOut:
     """What freelancers use to vet a client. Null fields are "none yet", not zero."""
     client = User.objects.filter(pk=user_id, is_client=True, is_active=True).first()
