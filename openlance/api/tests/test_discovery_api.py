@@ -13,7 +13,10 @@ from openlance.profiles.models import Visibility
 
 JOB = {
     "title": "Landing page copy for a fintech app",
-    "description": "Write the copy for our landing page: hero, features, pricing and FAQ sections, in a friendly tone.",
+    "description": (
+        "Write the copy for our landing page: hero, features, pricing and FAQ sections, "
+        "in a friendly tone."
+    ),
     "category": "writing",
     "skills": ["copywriting"],
     "size": "small",
