@@ -8,10 +8,13 @@ from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts.models import User
+from openlance.catalog.models import Category, Skill
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.errors import InvalidInput
 from openlance.core.money import Money
 from openlance.jobs import selectors, services
 from openlance.jobs.models import JobAttachment, JobPost
+from openlance.jobs.search import JobSearchParams, search_jobs
 
 router = Router(tags=["jobs"])
 
@@ -216,3 +219,99 @@ def job_detach(request: HttpRequest, job_id: int, attachment_id: int) -> Status[
     job = selectors.job_of_client(job_id=job_id, client=_user(request))
     services.job_attachment_delete(job=job, attachment_id=attachment_id)
     return Status(204, None)
+
+
+search_router = Router(tags=["search"])
+
+
+class JobSearchQuery(Schema):
+    q: str = Field(default="", max_length=200)
+    category: list[str] = Field(default_factory=list, description="Category slugs; any.")
+    skill: list[str] = Field(default_factory=list, description="Skill slugs; any.")
+    budget_type: list[str] = Field(default_factory=list)
+    fixed_min: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
+    fixed_max: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
+    hourly_min: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
+    hourly_max: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
+    experience_level: list[str] = Field(default_factory=list)
+    duration: list[str] = Field(default_factory=list)
+    client_country: list[str] = Field(default_factory=list)
+    client_payment_verified: bool = False
+    client_spent_min: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
+    posted_within_days: int | None = Field(default=None, ge=1, le=365)
+    proposals: list[str] = Field(
+        default_factory=list, description="0-4, 5-9, 10-14, 15-19, 20-49, 50+"
+    )
+    sort: str = Field(default="relevance", pattern="^(relevance|newest)$")
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class JobHitOut(Schema):
+    job: JobOut
+    teaser: str
+    relevance: float | None
+    can_propose_from_your_location: bool
+
+
+class JobSearchOut(Schema):
+    items: list[JobHitOut]
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
+def _ids(model: type[Category] | type[Skill], slugs: list[str], field: str) -> tuple[int, ...]:
+    found = list(model.objects.filter(slug__in=slugs).values_list("pk", flat=True))
+    if len(found) != len(set(slugs)):
+        raise InvalidInput(
+            f"Unknown {field}.", field_errors={field: ["Use slugs from the catalog."]}
+        )
+    return tuple(found)
+
+
+def _cents(amount: str | None) -> int | None:
+    return None if amount is None else Money.parse(amount).cents
+
+
+@search_router.get("/search/jobs", response=JobSearchOut, auth=None, summary="Find work")
+def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> JobSearchOut:
+    """Open public posts only; sorted by best match or newest."""
+    params = JobSearchParams(
+        text=query.q,
+        category_ids=_ids(Category, query.category, "category"),
+        skill_ids=_ids(Skill, query.skill, "skill"),
+        budget_types=tuple(query.budget_type),
+        fixed_min_cents=_cents(query.fixed_min),
+        fixed_max_cents=_cents(query.fixed_max),
+        hourly_min_cents=_cents(query.hourly_min),
+        hourly_max_cents=_cents(query.hourly_max),
+        experience_levels=tuple(query.experience_level),
+        durations=tuple(query.duration),
+        client_countries=tuple(code.upper() for code in query.client_country),
+        client_payment_verified=query.client_payment_verified,
+        client_spent_min_cents=_cents(query.client_spent_min),
+        posted_within_days=query.posted_within_days,
+        proposals=tuple(query.proposals),
+        sort=query.sort,
+        page=query.page,
+        page_size=query.page_size,
+    )
+    viewer = request.user if isinstance(request.user, User) else AnonymousUser()
+    results = search_jobs(viewer=viewer, params=params)
+    return JobSearchOut(
+        items=[
+            JobHitOut(
+                job=_job(hit.job),
+                teaser=hit.teaser,
+                relevance=hit.relevance,
+                can_propose_from_your_location=hit.location_ok,
+            )
+            for hit in results.items
+        ],
+        count=results.total,
+        page=results.page,
+        page_size=results.page_size,
+        pages=results.num_pages,
+    )

@@ -5,15 +5,16 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
-from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts.models import User
-from openlance.catalog.selectors import categories_all, skills_all
+from openlance.catalog.selectors import categories_all, skills_all, skills_by_slugs
 from openlance.core.apitools import MoneyIn, MoneyOut, StrictSchema
-from openlance.core.errors import NotFound
+from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.money import Money
 from openlance.profiles import selectors, services
 from openlance.profiles.models import Freelancer, PortfolioItem, Profile
+from openlance.profiles.search import FreelancerSearchParams, explain_rank, search_freelancers
 from openlance.profiles.selectors import Access
 
 router = Router(tags=["profiles"])
@@ -511,4 +512,178 @@ def my_client_profile_update(request: HttpRequest, payload: ClientProfileIn) -> 
     profile = services.client_profile_start(user=_user(request))
     return _client_profile_out(
         services.client_profile_update(client_profile=profile, **payload.model_dump())
+    )
+
+
+search_router = Router(tags=["search"])
+
+
+class FreelancerSearchQuery(Schema):
+    q: str = Field(default="", max_length=200, description="What you need, e.g. content writing.")
+    country: list[str] = Field(default_factory=list, description="Verified location, e.g. US.")
+    rate_min: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
+    rate_max: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
+    jss_min: int | None = Field(default=None, ge=0, le=100)
+    earned_min: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
+    badge: list[str] = Field(default_factory=list)
+    availability: list[str] = Field(default_factory=list)
+    available_now: bool = False
+    english_min: str | None = None
+    skill: list[str] = Field(default_factory=list, description="Skill slugs; all must match.")
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class FreelancerHitOut(Schema):
+    profile_id: int
+    user_id: int
+    is_general: bool
+    name: str
+    photo_url: str | None
+    title: str
+    teaser: str
+    hourly_rate: MoneyOut | None
+    skills: list[str]
+    country: str
+    city: str
+    location_verified: bool
+    job_success_score: int | None
+    badges: list[str]
+    total_earned: MoneyOut
+    relevance: float | None
+    quality: float
+    score: float
+
+
+class FreelancerSearchOut(Schema):
+    items: list[FreelancerHitOut]
+    count: int
+    page: int
+    page_size: int
+    pages: int
+
+
+class TermMatchOut(Schema):
+    word: str
+    term: str
+    in_title: bool
+    in_skills: bool
+    in_overview: bool
+
+
+class RankOut(Schema):
+    query: str
+    appears: bool
+    position: int | None
+    total_results: int
+    relevance: float | None
+    quality: float
+    quality_reason: str
+    score: float | None
+    weights: dict[str, str]
+    terms: list[TermMatchOut]
+    tips: list[str]
+
+
+def _skill_ids(slugs: list[str]) -> tuple[int, ...]:
+    skills = skills_by_slugs(slugs)
+    if len(skills) != len(set(slugs)):
+        raise InvalidInput("Unknown skill.", field_errors={"skill": ["Use slugs from /skills."]})
+    return tuple(skill.pk for skill in skills)
+
+
+def _cents_or_none(amount: str | None) -> int | None:
+    return None if amount is None else Money.parse(amount).cents
+
+
+@search_router.get(
+    "/search/freelancers", response=FreelancerSearchOut, auth=None, summary="Find freelancers"
+)
+def search_freelancers_endpoint(
+    request: HttpRequest, query: Query[FreelancerSearchQuery]
+) -> FreelancerSearchOut:
+    """Best match = text relevance x quality (ranking policy in force). Private profiles never
+    appear; members-only ones only to signed-in users."""
+    params = FreelancerSearchParams(
+        text=query.q,
+        countries=tuple(code.upper() for code in query.country),
+        rate_min_cents=_cents_or_none(query.rate_min),
+        rate_max_cents=_cents_or_none(query.rate_max),
+        jss_min=query.jss_min,
+        earned_min_cents=_cents_or_none(query.earned_min),
+        badges=tuple(query.badge),
+        availability=tuple(query.availability),
+        available_now=query.available_now,
+        english_min=query.english_min,
+        skill_ids=_skill_ids(query.skill),
+        page=query.page,
+        page_size=query.page_size,
+    )
+    results = search_freelancers(viewer=_viewer(request), params=params)
+    items = []
+    for hit in results.items:
+        freelancer, user, profile = hit.freelancer, hit.user, hit.profile
+        verified = bool(user.verified_country)
+        items.append(
+            FreelancerHitOut(
+                profile_id=profile.pk,
+                user_id=user.pk,
+                is_general=profile.is_general,
+                name=user.public_name,
+                photo_url=freelancer.photo.url if freelancer.photo else None,
+                title=profile.title,
+                teaser=hit.teaser,
+                hourly_rate=_rate(profile.hourly_rate_cents),
+                skills=[skill.name for skill in hit.skills],
+                country=(user.verified_country.code if verified else freelancer.country.code) or "",
+                city=user.verified_city if verified else freelancer.city,
+                location_verified=verified,
+                job_success_score=freelancer.jss_percent,
+                badges=list(freelancer.badges),
+                total_earned=MoneyOut.of(Money(freelancer.total_earned_cents)),
+                relevance=hit.relevance,
+                quality=hit.quality,
+                score=hit.score,
+            )
+        )
+    return FreelancerSearchOut(
+        items=items,
+        count=results.total,
+        page=results.page,
+        page_size=results.page_size,
+        pages=results.num_pages,
+    )
+
+
+@search_router.get(
+    "/me/profiles/{profile_id}/rank", response=RankOut, summary="How do I rank for this query?"
+)
+def my_rank(request: HttpRequest, profile_id: int, q: str = "") -> RankOut:
+    profile = _my_profile(request, profile_id)
+    explanation = explain_rank(profile=profile, query_text=q[:200], viewer=_user(request))
+    return RankOut(
+        query=explanation.query_text,
+        appears=explanation.appears,
+        position=explanation.position,
+        total_results=explanation.total_results,
+        relevance=explanation.relevance,
+        quality=explanation.quality,
+        quality_reason=explanation.quality_reason,
+        score=explanation.score,
+        weights={
+            "title": str(explanation.title_weight),
+            "skills": str(explanation.skills_weight),
+            "overview": str(explanation.overview_weight),
+        },
+        terms=[
+            TermMatchOut(
+                word=t.word,
+                term=t.term,
+                in_title=t.in_title,
+                in_skills=t.in_skills,
+                in_overview=t.in_overview,
+            )
+            for t in explanation.terms
+        ],
+        tips=explanation.tips,
     )

@@ -1,0 +1,84 @@
+"""Uploaded files, served by Django with a rule per folder, in production as in
+development (no web server serves MEDIA_ROOT directly). Deny by default: a file is served
+only when a record points at it and the viewer may see that record; everything else,
+including any path that is not already in normal form, is a 404."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from collections.abc import Callable
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest
+from django.views.decorators.http import require_GET
+
+from openlance.accounts.models import LocationVerification, User
+from openlance.accounts.selectors import is_verifier
+from openlance.jobs.models import JobAttachment
+from openlance.jobs.selectors import jobs_visible_to
+from openlance.profiles.models import Freelancer, PortfolioItem
+
+Viewer = User | AnonymousUser
+
+
+def _is_verifier(viewer: Viewer) -> bool:
+    return isinstance(viewer, User) and is_verifier(user=viewer)
+
+
+def _photo(viewer: Viewer, name: str) -> bool:
+    # Public: a private profile opened by link still shows its photo.
+    return Freelancer.objects.filter(photo=name).exists()
+
+
+def _portfolio(viewer: Viewer, name: str) -> bool:
+    return PortfolioItem.objects.filter(image=name).exists()
+
+
+def _verification(viewer: Viewer, name: str) -> bool:
+    if not viewer.is_authenticated:
+        return False
+    documents = LocationVerification.objects.filter(id_document=name) | (
+        LocationVerification.objects.filter(proof_of_address=name)
+    )
+    if _is_verifier(viewer):
+        return documents.exists()
+    return documents.filter(user_id=viewer.pk).exists()
+
+
+def _job_attachment(viewer: Viewer, name: str) -> bool:
+    return JobAttachment.objects.filter(file=name, job__in=jobs_visible_to(viewer=viewer)).exists()
+
+
+RULES: dict[str, tuple[Callable[[Viewer, str], bool], bool]] = {
+    # folder: (who may see a file, whether shared caches may keep it)
+    "photos": (_photo, True),
+    "portfolio": (_portfolio, True),
+    "verification": (_verification, False),
+    "jobs": (_job_attachment, False),
+}
+
+
+@require_GET
+def media(request: HttpRequest, name: str) -> FileResponse:
+    normal = posixpath.normpath(name)
+    if normal != name or name.startswith(("/", ".")) or "\\" in name or "\0" in name:
+        raise Http404("No such file.")
+    folder = name.split("/", 1)[0]
+    rule = RULES.get(folder)
+    if rule is None:
+        raise Http404("No such file.")
+    allowed, public = rule
+    if not allowed(request.user, name):
+        raise Http404("No such file.")
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, SuspiciousFileOperation):
+        raise Http404("No such file.") from None
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    return response
