@@ -1,0 +1,268 @@
+"""Job search (SPEC §4.2): open, public posts, by relevance or newest first.
+
+Text is matched over title, skills and description with the field weights of the ranking
+policy in force (title, skills, overview). Only open public posts are ever returned:
+invite-only, draft and closed posts are filtered at query time, so a state change needs no
+reindexing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import F, Prefetch, Q, QuerySet, TextChoices
+
+from openlance.catalog.models import Skill
+from openlance.core import clock
+from openlance.core.errors import InvalidInput
+from openlance.core.policies import ranking_policy_at
+from openlance.jobs.models import (
+    BudgetType,
+    Duration,
+    ExperienceLevel,
+    JobPost,
+    JobState,
+    JobVisibility,
+)
+from openlance.search.index import (
+    JOBS,
+    FieldWeights,
+    IndexDocument,
+    index_delete,
+    index_upsert,
+    index_upsert_many,
+    text_match,
+)
+from openlance.search.pages import SearchPage, check_paging, paginate
+from openlance.search.text import parse_query, teaser
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from openlance.accounts.models import User
+
+    Viewer = User | AnonymousUser | None
+
+TEASER_LENGTH = 250
+
+# "Number of proposals" buckets as the filter offers them: label -> (at least, at most).
+PROPOSAL_BUCKETS: dict[str, tuple[int, int | None]] = {
+    "0-4": (0, 4),
+    "5-9": (5, 9),
+    "10-14": (10, 14),
+    "15-19": (15, 19),
+    "20-49": (20, 49),
+    "50+": (50, None),
+}
+
+
+class JobSort(TextChoices):
+    RELEVANCE = "relevance", "Best match"
+    NEWEST = "newest", "Newest"
+
+
+# --- indexing -------------------------------------------------------------------------
+
+
+def _document(job: JobPost) -> IndexDocument:
+    return IndexDocument(
+        object_id=job.pk,
+        title=job.title,
+        skills=[skill.name for skill in job.skills.all()],
+        body=job.description,
+    )
+
+
+def job_index_sync(*, job: JobPost) -> None:
+    """(Re)index one post: title, skill names, description. Call it in the transaction that
+    writes any of those (or the post's skills); state changes need no call."""
+    document = _document(job)
+    index_upsert(
+        JOBS, document.object_id, title=document.title, skills=document.skills, body=document.body
+    )
+
+
+def job_index_delete(*, job_id: int) -> None:
+    index_delete(JOBS, job_id)
+
+
+def job_index_rebuild(*, jobs: QuerySet[JobPost] | None = None) -> None:
+    """Index many posts at once (initial load, demo data, repair after a bulk import)."""
+    chosen = JobPost.objects.all() if jobs is None else jobs
+    index_upsert_many(
+        JOBS, (_document(job) for job in chosen.prefetch_related("skills").iterator(1000))
+    )
+
+
+# --- searching ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSearchParams:
+    """Filters of SPEC §4.2. Empty tuples and None mean "any".
+
+    Budget: a post passes when its type is among `budget_types` (any when empty) and it is
+    within the range given for its type: a fixed budget within [fixed_min, fixed_max], an
+    hourly range overlapping [hourly_min, hourly_max]."""
+
+    text: str = ""
+    category_ids: tuple[int, ...] = ()  # any of them
+    skill_ids: tuple[int, ...] = ()  # any of them: a freelancer looks for work using any skill
+    budget_types: tuple[str, ...] = ()
+    fixed_min_cents: int | None = None
+    fixed_max_cents: int | None = None
+    hourly_min_cents: int | None = None
+    hourly_max_cents: int | None = None
+    experience_levels: tuple[str, ...] = ()
+    durations: tuple[str, ...] = ()
+    client_countries: tuple[str, ...] = ()
+    client_payment_verified: bool = False  # True keeps only clients with a verified method
+    client_spent_min_cents: int | None = None
+    posted_within_days: int | None = None
+    proposals: tuple[str, ...] = ()  # any of PROPOSAL_BUCKETS
+    sort: str = JobSort.RELEVANCE  # relevance falls back to newest without text
+    page: int = 1
+    page_size: int = 20
+
+    def __post_init__(self) -> None:
+        errors: dict[str, list[str]] = {}
+        choices = {
+            "budget_types": BudgetType.values,
+            "experience_levels": ExperienceLevel.values,
+            "durations": Duration.values,
+            "proposals": list(PROPOSAL_BUCKETS),
+        }
+        for name, allowed in choices.items():
+            if unknown := set(getattr(self, name)) - set(allowed):
+                errors[name] = [f"Unknown value(s): {', '.join(sorted(unknown))}."]
+        for name in (
+            "fixed_min_cents",
+            "fixed_max_cents",
+            "hourly_min_cents",
+            "hourly_max_cents",
+            "client_spent_min_cents",
+        ):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors[name] = ["Must not be negative."]
+        if self.posted_within_days is not None and self.posted_within_days < 1:
+            errors["posted_within_days"] = ["At least one day."]
+        if any(len(code) != 2 for code in self.client_countries):
+            errors["client_countries"] = ["Countries are two-letter ISO codes."]
+        if self.sort not in JobSort.values:
+            errors["sort"] = [f"Sort by one of: {', '.join(JobSort.values)}."]
+        if errors:
+            raise InvalidInput("The search filters are invalid.", field_errors=errors)
+        check_paging(self.page, self.page_size)
+
+
+@dataclass(frozen=True)
+class JobHit:
+    """One result, ready to render: client, client profile, category loaded, skills
+    prefetched."""
+
+    job: JobPost
+    relevance: float | None  # None when the search had no text
+    teaser: str
+    # Whether the viewer's verified location lets them propose (SPEC §2.2): always true for
+    # an unrestricted post, never for an anonymous viewer of a restricted one.
+    location_ok: bool
+
+    @property
+    def skills(self) -> list[Skill]:
+        return list(self.job.skills.all())
+
+
+def _budget_filter(params: JobSearchParams) -> Q:
+    fixed = Q(budget_type=BudgetType.FIXED)
+    if params.fixed_min_cents is not None:
+        fixed &= Q(budget_cents__gte=params.fixed_min_cents)
+    if params.fixed_max_cents is not None:
+        fixed &= Q(budget_cents__lte=params.fixed_max_cents)
+    hourly = Q(budget_type=BudgetType.HOURLY)
+    if params.hourly_min_cents is not None:
+        hourly &= Q(hourly_max_cents__gte=params.hourly_min_cents)
+    if params.hourly_max_cents is not None:
+        hourly &= Q(hourly_min_cents__lte=params.hourly_max_cents)
+    types = params.budget_types or BudgetType.values
+    return (fixed if BudgetType.FIXED in types else Q(pk__in=[])) | (
+        hourly if BudgetType.HOURLY in types else Q(pk__in=[])
+    )
+
+
+def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -> QuerySet[JobPost]:
+    if params.category_ids:
+        jobs = jobs.filter(category_id__in=params.category_ids)
+    if params.skill_ids:
+        jobs = jobs.filter(
+            pk__in=JobPost.skills.through.objects.filter(skill_id__in=params.skill_ids).values(
+                "jobpost_id"
+            )
+        )
+    jobs = jobs.filter(_budget_filter(params))
+    if params.experience_levels:
+        jobs = jobs.filter(experience_level__in=params.experience_levels)
+    if params.durations:
+        jobs = jobs.filter(duration__in=params.durations)
+    if params.client_countries:
+        jobs = jobs.filter(
+            client__client_profile__country__in=[code.upper() for code in params.client_countries]
+        )
+    if params.client_payment_verified:
+        jobs = jobs.filter(client__client_profile__payment_method_verified=True)
+    if params.client_spent_min_cents is not None:
+        jobs = jobs.filter(
+            client__client_profile__total_spent_cents__gte=params.client_spent_min_cents
+        )
+    if params.posted_within_days is not None:
+        jobs = jobs.filter(published_at__gte=now - timedelta(days=params.posted_within_days))
+    if params.proposals:
+        buckets = Q(pk__in=[])
+        for label in params.proposals:
+            low, high = PROPOSAL_BUCKETS[label]
+            bucket = Q(proposals_count__gte=low)
+            if high is not None:
+                bucket &= Q(proposals_count__lte=high)
+            buckets |= bucket
+        jobs = jobs.filter(buckets)
+    return jobs
+
+
+def _location_ok(job: JobPost, viewer: Viewer) -> bool:
+    if not job.countries:
+        return True
+    country = getattr(viewer, "verified_country", "")
+    return bool(country) and country in job.countries
+
+
+def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit]:
+    """One page of open public posts matching `params`, best match or newest first."""
+    now = clock.now()
+    jobs = _filtered(
+        JobPost.objects.filter(state=JobState.OPEN, visibility=JobVisibility.PUBLIC), params, now
+    )
+    query = parse_query(params.text)
+    newest = ("-published_at", "-pk")
+    if query:
+        weights = FieldWeights.of(ranking_policy_at(now))
+        jobs = text_match(jobs, index_name=JOBS, query=query, weights=weights)
+    if query and params.sort == JobSort.RELEVANCE:
+        jobs = jobs.order_by(F("relevance").desc(), *newest)
+    else:
+        jobs = jobs.order_by(*newest)
+    jobs = jobs.select_related("client__client_profile", "category").prefetch_related(
+        Prefetch("skills", queryset=Skill.objects.order_by("name"))
+    )
+    return paginate(
+        jobs,
+        page=params.page,
+        page_size=params.page_size,
+        hit=lambda job: JobHit(
+            job=job,
+            relevance=getattr(job, "relevance", None),
+            teaser=teaser(job.description, TEASER_LENGTH),
+            location_ok=_location_ok(job, viewer),
+        ),
+    )

@@ -1,0 +1,448 @@
+"""Freelancer search (SPEC §4.1): profiles, general and specialized, ranked by best match.
+
+Best match = text relevance x quality. Relevance weighs where the words are found (title,
+then skills, then overview); quality is `quality_base + quality_jss_share x JSS/100` for a
+freelancer with a Job Success Score and `quality_without_score` without one. All numbers
+come from the ranking policy in force. Without text, results are ordered by quality, then
+newest. Visibility is applied at query time, so changing it needs no reindexing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+
+from openlance.catalog.models import Skill
+from openlance.core import clock
+from openlance.core.errors import InvalidInput, NotFound
+from openlance.core.policies import RankingPolicy, ranking_policy_at
+from openlance.profiles.models import (
+    MAX_SKILLS,
+    Availability,
+    EnglishLevel,
+    Freelancer,
+    Profile,
+    Visibility,
+)
+from openlance.search.expressions import JsonArrayContains
+from openlance.search.index import (
+    PROFILES,
+    FieldWeights,
+    IndexDocument,
+    index_delete,
+    index_upsert,
+    index_upsert_many,
+    text_match,
+)
+from openlance.search.pages import SearchPage, check_paging, paginate
+from openlance.search.text import ParsedQuery, parse_query, tokens
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from openlance.accounts.models import User
+
+    Viewer = User | AnonymousUser | None
+
+ENGLISH_ORDER = [level.value for level in EnglishLevel]
+# An overview shorter than this many words gives the ranker little to work with.
+SHORT_OVERVIEW_WORDS = 60
+
+
+# --- indexing -------------------------------------------------------------------------
+
+
+def _document(profile: Profile) -> IndexDocument:
+    return IndexDocument(
+        object_id=profile.pk,
+        title=profile.title,
+        skills=[skill.name for skill in profile.skills.all()],
+        body=profile.overview,
+    )
+
+
+def profile_index_sync(*, profile: Profile) -> None:
+    """(Re)index one profile: title, skill names, overview. Call it in the transaction that
+    writes any of those (or the profile's skills)."""
+    document = _document(profile)
+    index_upsert(
+        PROFILES,
+        document.object_id,
+        title=document.title,
+        skills=document.skills,
+        body=document.body,
+    )
+
+
+def profile_index_delete(*, profile_id: int) -> None:
+    index_delete(PROFILES, profile_id)
+
+
+def profile_index_rebuild(*, profiles: QuerySet[Profile] | None = None) -> None:
+    """Index many profiles at once (initial load, demo data, repair after a bulk import)."""
+    chosen = Profile.objects.all() if profiles is None else profiles
+    index_upsert_many(
+        PROFILES,
+        (_document(profile) for profile in chosen.prefetch_related("skills").iterator(1000)),
+    )
+
+
+# --- searching ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FreelancerSearchParams:
+    """Filters of SPEC §4.1. Empty tuples and None mean "any"."""
+
+    text: str = ""
+    countries: tuple[str, ...] = ()  # verified location, ISO codes; ("US",) is "US only"
+    rate_min_cents: int | None = None
+    rate_max_cents: int | None = None
+    jss_min: int | None = None  # freelancers without a score are excluded by this filter
+    earned_min_cents: int | None = None
+    badges: tuple[str, ...] = ()  # all of them
+    availability: tuple[str, ...] = ()  # any of Availability
+    available_now: bool = False  # True keeps only freelancers available now
+    english_min: str | None = None  # this EnglishLevel or better
+    skill_ids: tuple[int, ...] = ()  # all of them
+    page: int = 1
+    page_size: int = 20
+
+    def __post_init__(self) -> None:
+        errors: dict[str, list[str]] = {}
+        for name in ("rate_min_cents", "rate_max_cents", "earned_min_cents"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                errors[name] = ["Must not be negative."]
+        if self.jss_min is not None and not 0 <= self.jss_min <= 100:
+            errors["jss_min"] = ["A Job Success Score is between 0 and 100."]
+        if unknown := set(self.availability) - set(Availability.values):
+            errors["availability"] = [f"Unknown availability: {', '.join(sorted(unknown))}."]
+        if self.english_min is not None and self.english_min not in ENGLISH_ORDER:
+            errors["english_min"] = [f"Unknown English level {self.english_min!r}."]
+        if any(len(code) != 2 for code in self.countries):
+            errors["countries"] = ["Countries are two-letter ISO codes."]
+        if errors:
+            raise InvalidInput("The search filters are invalid.", field_errors=errors)
+        check_paging(self.page, self.page_size)
+
+
+@dataclass(frozen=True)
+class FreelancerHit:
+    """One result, ready to render: related rows are loaded, skills prefetched."""
+
+    profile: Profile
+    relevance: float | None  # None when the search had no text
+    quality: float
+    score: float  # relevance x quality; quality alone without text
+
+    @property
+    def freelancer(self) -> Freelancer:
+        return self.profile.freelancer
+
+    @property
+    def user(self) -> User:
+        return self.profile.freelancer.user
+
+    @property
+    def skills(self) -> list[Skill]:
+        return list(self.profile.skills.all())
+
+    @property
+    def teaser(self) -> str:
+        return self.profile.teaser
+
+
+def _quality_sql(policy: RankingPolicy) -> Case:
+    # The same float arithmetic as `_quality` below, so explanations match the ranking.
+    return Case(
+        When(freelancer__jss_percent__isnull=True, then=Value(float(policy.quality_without_score))),
+        default=Value(float(policy.quality_base))
+        + F("freelancer__jss_percent") * Value(float(policy.quality_jss_share) / 100),
+        output_field=FloatField(),
+    )
+
+
+def _quality(policy: RankingPolicy, jss_percent: int | None) -> float:
+    if jss_percent is None:
+        return float(policy.quality_without_score)
+    return float(policy.quality_base) + jss_percent * (float(policy.quality_jss_share) / 100)
+
+
+def _visible_to(viewer: Viewer) -> QuerySet[Profile]:
+    """Public profiles for anyone, members-only ones for signed-in users, private never."""
+    signed_in = viewer is not None and viewer.is_authenticated
+    levels = [Visibility.PUBLIC, Visibility.MEMBERS] if signed_in else [Visibility.PUBLIC]
+    return Profile.objects.filter(
+        freelancer__visibility__in=levels, freelancer__user__is_active=True
+    )
+
+
+def _filtered(profiles: QuerySet[Profile], params: FreelancerSearchParams) -> QuerySet[Profile]:
+    if params.countries:
+        profiles = profiles.filter(
+            freelancer__user__verified_country__in=[code.upper() for code in params.countries]
+        )
+    if params.rate_min_cents is not None:
+        profiles = profiles.filter(hourly_rate_cents__gte=params.rate_min_cents)
+    if params.rate_max_cents is not None:
+        profiles = profiles.filter(hourly_rate_cents__lte=params.rate_max_cents)
+    if params.jss_min is not None:
+        profiles = profiles.filter(freelancer__jss_percent__gte=params.jss_min)
+    if params.earned_min_cents is not None:
+        profiles = profiles.filter(freelancer__total_earned_cents__gte=params.earned_min_cents)
+    for badge in params.badges:
+        profiles = profiles.filter(JsonArrayContains("freelancer__badges", badge))
+    if params.availability:
+        profiles = profiles.filter(freelancer__availability__in=params.availability)
+    if params.available_now:
+        profiles = profiles.filter(freelancer__available_now=True)
+    if params.english_min is not None:
+        at_least = ENGLISH_ORDER[ENGLISH_ORDER.index(params.english_min) :]
+        profiles = profiles.filter(freelancer__english_level__in=at_least)
+    for skill_id in params.skill_ids:
+        profiles = profiles.filter(
+            Exists(
+                Profile.skills.through.objects.filter(profile_id=OuterRef("pk"), skill_id=skill_id)
+            )
+        )
+    return profiles
+
+
+def _ranked(
+    profiles: QuerySet[Profile], query: ParsedQuery, policy: RankingPolicy
+) -> QuerySet[Profile]:
+    """Annotate relevance, quality and score, and order best first (ties: newest first)."""
+    profiles = profiles.annotate(quality=_quality_sql(policy))
+    if query:
+        profiles = text_match(
+            profiles, index_name=PROFILES, query=query, weights=FieldWeights.of(policy)
+        )
+        profiles = profiles.annotate(score=F("relevance") * F("quality"))
+    else:
+        profiles = profiles.annotate(score=F("quality"))
+    return profiles.order_by("-score", "-quality", "-created_at", "-pk")
+
+
+def _results(*, viewer: Viewer, params: FreelancerSearchParams, now: datetime) -> QuerySet[Profile]:
+    policy = ranking_policy_at(now)
+    return _ranked(_filtered(_visible_to(viewer), params), parse_query(params.text), policy)
+
+
+def search_freelancers(
+    *, viewer: Viewer, params: FreelancerSearchParams
+) -> SearchPage[FreelancerHit]:
+    """One page of profiles matching `params` that `viewer` may see, best match first."""
+    ranked = _results(viewer=viewer, params=params, now=clock.now()).select_related(
+        "freelancer__user"
+    )
+    ranked = ranked.prefetch_related(Prefetch("skills", queryset=Skill.objects.order_by("name")))
+    return paginate(
+        ranked,
+        page=params.page,
+        page_size=params.page_size,
+        hit=lambda profile: FreelancerHit(
+            profile=profile,
+            relevance=getattr(profile, "relevance", None),
+            quality=profile.quality,  # type: ignore[attr-defined]
+            score=profile.score,  # type: ignore[attr-defined]
+        ),
+    )
+
+
+# --- "how do I rank for this query?" ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    word: str  # as typed ("writing")
+    term: str  # as indexed ("write")
+    in_title: bool
+    in_skills: bool
+    in_overview: bool
+
+    @property
+    def found(self) -> bool:
+        return self.in_title or self.in_skills or self.in_overview
+
+
+@dataclass(frozen=True)
+class RankExplanation:
+    query_text: str
+    terms: list[TermMatch]
+    appears: bool  # the profile is in the results for this query as signed-in members see them
+    title_weight: Decimal
+    skills_weight: Decimal
+    overview_weight: Decimal
+    relevance: float | None  # None without text or when a term is missing
+    jss_percent: int | None
+    quality: float
+    quality_reason: str
+    score: float | None
+    position: int | None  # 1-based rank among the results, None when not in them
+    total_results: int
+    tips: list[str] = field(default_factory=list)
+
+
+def _quality_reason(policy: RankingPolicy, jss_percent: int | None) -> str:
+    if jss_percent is None:
+        return (
+            f"No Job Success Score yet: quality is {policy.quality_without_score}, so new "
+            "freelancers are not buried."
+        )
+    return (
+        f"Job Success Score {jss_percent}%: quality = {policy.quality_base} + "
+        f"{policy.quality_jss_share} x {jss_percent}/100 = {_quality(policy, jss_percent):.3f}."
+    )
+
+
+def _catalog_skills_in_query(query: ParsedQuery) -> list[Skill]:
+    """Catalog skills whose every word is among the query terms ("react native" →
+    React Native, React)."""
+    terms = set(query.terms)
+    return [
+        skill
+        for skill in Skill.objects.order_by("name")
+        if (skill_terms := tokens(skill.name)) and set(skill_terms) <= terms
+    ]
+
+
+def _quote(words: list[str]) -> str:
+    return ", ".join(f"“{word}”" for word in words)
+
+
+def _tips(
+    *,
+    profile: Profile,
+    matches: list[TermMatch],
+    query: ParsedQuery,
+    policy: RankingPolicy,
+) -> list[str]:
+    tips: list[str] = []
+    freelancer = profile.freelancer
+    if freelancer.visibility == Visibility.PRIVATE:
+        tips.append(
+            "Your profile is private, so it appears in no search: make it public "
+            "(or visible to members only)."
+        )
+    elif freelancer.visibility == Visibility.MEMBERS:
+        tips.append(
+            "Only signed-in members can find you; make your profile public to also appear "
+            "to visitors."
+        )
+    if missing := [match.word for match in matches if not match.found]:
+        tips.append(
+            f"You do not appear for this query: {_quote(missing)} is not in your title, skills "
+            "or overview, and every word of a query must be found."
+        )
+    if not_in_title := [match.word for match in matches if not match.in_title]:
+        tips.append(
+            f"Put the service name first in your title ({_quote(not_in_title)} is not in it): "
+            f"a word in the title counts {policy.title_weight}x against "
+            f"{policy.overview_weight}x in the overview."
+        )
+    owned = {skill.pk for skill in profile.skills.all()}
+    for skill in _catalog_skills_in_query(query):
+        if skill.pk in owned:
+            continue
+        if len(owned) < MAX_SKILLS:
+            tips.append(f"Add the skill “{skill.name}” to your profile.")
+        else:
+            tips.append(f"Swap one of your {MAX_SKILLS} skills for “{skill.name}”.")
+    if not_in_overview := [match.word for match in matches if not match.in_overview]:
+        if len(profile.overview.split()) < SHORT_OVERVIEW_WORDS:
+            tips.append(
+                f"Write a longer overview (at least {SHORT_OVERVIEW_WORDS} words) mentioning "
+                f"{_quote(not_in_overview)}."
+            )
+        else:
+            tips.append(f"Mention {_quote(not_in_overview)} in your overview.")
+    if not freelancer.user.verified_country:
+        tips.append(
+            "Get your location verified: clients who filter by country (for example “US only”) "
+            "do not see you until then."
+        )
+    if profile.hourly_rate_cents is None:
+        tips.append(
+            "Set an hourly rate: clients who filter by rate do not see profiles without one."
+        )
+    return tips
+
+
+def explain_rank(*, profile: Profile, query_text: str, viewer: Viewer) -> RankExplanation:
+    """Why `profile` ranks where it does for `query_text`, with tips to rank better. Only the
+    profile's own freelancer (or staff) may ask; the position is among the results a
+    signed-in member sees for the bare query, which is what the viewer sees too."""
+    owner_id = profile.freelancer.user_id
+    is_staff = viewer is not None and viewer.is_staff
+    if not (is_staff or (viewer is not None and viewer.pk == owner_id)):
+        raise NotFound("There is no such profile.")
+    now = clock.now()
+    policy = ranking_policy_at(now)
+    query = parse_query(query_text)
+    title_terms = set(tokens(profile.title))
+    skill_terms = {term for skill in profile.skills.all() for term in tokens(skill.name)}
+    overview_terms = set(tokens(profile.overview))
+    matches = [
+        TermMatch(
+            word=word,
+            term=term,
+            in_title=term in title_terms,
+            in_skills=term in skill_terms,
+            in_overview=term in overview_terms,
+        )
+        for term, word in zip(query.terms, query.words, strict=True)
+    ]
+
+    results = _results(viewer=viewer, params=FreelancerSearchParams(text=query_text), now=now)
+    row = (
+        results.filter(pk=profile.pk)
+        .values("score", "quality", "created_at", *(["relevance"] if query else []))
+        .first()
+    )
+    position = None
+    if row is not None:
+        ahead = (
+            Q(score__gt=row["score"])
+            | Q(score=row["score"], quality__gt=row["quality"])
+            | Q(score=row["score"], quality=row["quality"], created_at__gt=row["created_at"])
+            | Q(
+                score=row["score"],
+                quality=row["quality"],
+                created_at=row["created_at"],
+                pk__gt=profile.pk,
+            )
+        )
+        position = results.filter(ahead).count() + 1
+    jss = profile.freelancer.jss_percent
+    return RankExplanation(
+        query_text=query_text,
+        terms=matches,
+        appears=row is not None,
+        title_weight=policy.title_weight,
+        skills_weight=policy.skills_weight,
+        overview_weight=policy.overview_weight,
+        relevance=row.get("relevance") if row else None,
+        jss_percent=jss,
+        quality=_quality(policy, jss),
+        quality_reason=_quality_reason(policy, jss),
+        score=row["score"] if row else None,
+        position=position,
+        total_results=results.count(),
+        tips=_tips(profile=profile, matches=matches, query=query, policy=policy),
+    )
