@@ -57,6 +57,7 @@ static: $(STAMP)
 # and on Ctrl-C stops every process group it started.
 run: demo static
 	@echo "Openlance on http://127.0.0.1:$(PORT)/ (API /api/v1/, docs /api/docs, console /admin/)"
+	@echo "Demo sign-in: admin@openlance.local (operator), client01@… / freelancer01@openlance.local; password openlance-demo"
 	@echo "Ctrl-C stops the web server and the worker."
 	exec $(BIN)/honcho --procfile Procfile start --port $(PORT)
 
