@@ -4,7 +4,10 @@ from django.urls import include, path
 from openlance.accounts import views as account_views
 from openlance.api.urls import api
 from openlance.billing import views as billing_views
+from openlance.jobs import views as job_views
+from openlance.profiles import views as profile_views
 from openlance.web import views as web_views
+from openlance.web.media import media
 
 handler404 = "openlance.web.views.page_not_found"
 handler500 = "openlance.web.views.server_error"
@@ -19,6 +22,59 @@ account_patterns = [
     path("tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
 ]
 
+profile_patterns = [
+    path("edit/", profile_views.profile_edit, name="profile_edit"),
+    path("edit/photo/", profile_views.profile_photo, name="profile_photo"),
+    path("edit/settings/", profile_views.profile_settings, name="profile_settings"),
+    path("edit/general/", profile_views.profile_general, name="profile_general"),
+    path("edit/specialized/new/", profile_views.specialized_new, name="specialized_new"),
+    path(
+        "edit/specialized/<int:profile_id>/",
+        profile_views.specialized_edit,
+        name="specialized_edit",
+    ),
+    path(
+        "edit/specialized/<int:profile_id>/delete/",
+        profile_views.specialized_delete,
+        name="specialized_delete",
+    ),
+    path("edit/portfolio/new/", profile_views.portfolio_new, name="portfolio_new"),
+    path("edit/portfolio/<int:item_id>/", profile_views.portfolio_edit, name="portfolio_edit"),
+    path(
+        "edit/portfolio/<int:item_id>/delete/",
+        profile_views.portfolio_delete,
+        name="portfolio_delete",
+    ),
+    path("edit/<str:kind>/add/", profile_views.history_add, name="history_add"),
+    path(
+        "edit/<str:kind>/<int:item_id>/delete/",
+        profile_views.history_delete,
+        name="history_delete",
+    ),
+    path("rank/", profile_views.profile_rank, name="profile_rank"),
+    path("verification/", account_views.verification, name="verification"),
+    path("verification/submit/", account_views.verification_submit, name="verification_submit"),
+    path(
+        "verification/<int:verification_id>/appeal/",
+        account_views.verification_appeal,
+        name="verification_appeal",
+    ),
+]
+
+job_patterns = [
+    path("new/", job_views.job_new, name="job_new"),
+    path("mine/", job_views.my_jobs, name="my_jobs"),
+    path("<int:job_id>/", web_views.job_detail, name="job_detail"),
+    path("<int:job_id>/edit/", job_views.job_edit, name="job_edit"),
+    path("<int:job_id>/publish/", job_views.job_publish, name="job_publish"),
+    path("<int:job_id>/close/", job_views.job_close, name="job_close"),
+    path(
+        "<int:job_id>/attachments/<int:attachment_id>/delete/",
+        job_views.job_attachment_delete,
+        name="job_attachment_delete",
+    ),
+]
+
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("policies/", web_views.policies, name="policies"),
@@ -26,6 +82,15 @@ urlpatterns = [
     path("wallet/", billing_views.wallet, name="wallet"),
     path("wallet/deposit/", billing_views.wallet_deposit, name="wallet_deposit"),
     path("account/", include(account_patterns)),
+    path("profile/", include(profile_patterns)),
+    path("freelancers/<int:user_id>/", profile_views.freelancer_detail, name="freelancer_detail"),
+    path("client/profile/edit/", profile_views.client_profile_edit, name="client_profile_edit"),
+    path("clients/<int:user_id>/", web_views.client_detail, name="client_detail"),
+    path("jobs/", include(job_patterns)),
+    path("search/freelancers/", profile_views.search_freelancers, name="search_freelancers"),
+    path("search/jobs/", job_views.search_jobs, name="search_jobs"),
+    # Uploads go through a view with per-folder rules, in production as in development.
+    path("media/<path:name>", media, name="media"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/", api.urls),

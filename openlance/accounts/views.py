@@ -1,10 +1,11 @@
-"""Account settings pages: name, roles, the header's role switch and API tokens."""
+"""Account settings pages: name, roles, the header's role switch, API tokens and location
+verification."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,8 +17,9 @@ from openlance.accounts.forms import (
     TokenCreateForm,
     add_domain_errors,
 )
-from openlance.accounts.models import User
-from openlance.core.errors import DomainError, InvalidInput
+from openlance.accounts.models import User, VerificationStatus
+from openlance.accounts.verification_forms import AppealForm, VerificationForm
+from openlance.core.errors import DomainError, InvalidInput, NotFound
 
 
 def _user(request: HttpRequest) -> User:
@@ -152,3 +154,89 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         messages.success(request, f"Token “{token.name}” is revoked; scripts using it now fail.")
         return redirect("tokens")
     return render(request, "accounts/token_revoke.html", {"token": token})
+
+
+def _verification_page(
+    request: HttpRequest,
+    *,
+    submit_form: VerificationForm | None = None,
+    appeal_form: AppealForm | None = None,
+) -> HttpResponse:
+    user = _user(request)
+    history = list(selectors.verifications_of_user(user=user))
+    latest = history[0] if history else None
+    pending = latest is not None and latest.status == VerificationStatus.SUBMITTED
+    appealable = (
+        latest is not None
+        and latest.status == VerificationStatus.REJECTED
+        and not any(item.appeal_of_id == latest.pk for item in history)
+    )
+    context = {
+        "latest": latest,
+        "history": history,
+        "pending": pending,
+        "appeal_form": (appeal_form or AppealForm()) if appealable else None,
+        "submit_form": None
+        if pending
+        else submit_form
+        or VerificationForm(
+            initial={"country": latest.country.code, "city": latest.city} if latest else {}
+        ),
+    }
+    bound = [form for form in (submit_form, appeal_form) if form is not None]
+    status = 422 if any(form.errors for form in bound) else 200
+    return render(request, "accounts/verification.html", context, status=status)
+
+
+@login_required
+@require_GET
+def verification(request: HttpRequest) -> HttpResponse:
+    return _verification_page(request)
+
+
+@login_required
+@require_POST
+def verification_submit(request: HttpRequest) -> HttpResponse:
+    form = VerificationForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.location_verification_submit(
+                user=_user(request),
+                country=form.cleaned_data["country"],
+                city=form.cleaned_data["city"],
+                id_document=form.cleaned_data["id_document"],
+                proof_of_address=form.cleaned_data["proof_of_address"],
+            )
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, "Sent. A verifier will review your documents.")
+            return redirect("verification")
+    return _verification_page(request, submit_form=form)
+
+
+@login_required
+@require_POST
+def verification_appeal(request: HttpRequest, verification_id: int) -> HttpResponse:
+    try:
+        rejected = selectors.verification_of_user(
+            user=_user(request), verification_id=verification_id
+        )
+    except NotFound:
+        raise Http404("No such verification.") from None
+    form = AppealForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.location_verification_appeal(
+                user=_user(request),
+                rejected=rejected,
+                id_document=form.cleaned_data["id_document"],
+                proof_of_address=form.cleaned_data["proof_of_address"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            add_domain_errors(form, error)
+        else:
+            messages.success(request, "Your appeal is sent. A verifier will review it.")
+            return redirect("verification")
+    return _verification_page(request, appeal_form=form)

@@ -1,4 +1,5 @@
-"""The operator console's branding, and its views of core and ledger records.
+"""The operator console's branding, its views of core and ledger records, the verifier
+queue and job moderation.
 
 They are registered here, in the presentation layer, because the console is presentation:
 core and ledger stay free of admin code. Ledger records are read-only (transfers are
@@ -14,20 +15,29 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from openlance.accounts.admin import ReadOnlyAdmin
-from openlance.accounts.models import User
-from openlance.accounts.services import audit_record
+from openlance.accounts.models import LocationVerification, User, VerificationStatus
+from openlance.accounts.selectors import is_verifier, sign_in_hints_of, verification_for_reviewer
+from openlance.accounts.services import (
+    audit_record,
+    location_verification_approve,
+    location_verification_reject,
+)
 from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.models import IdempotencyRecord, OutboxEvent, Policy, PolicyKind
 from openlance.core.money import Money
 from openlance.core.policies import policy_version_at
 from openlance.core.services import policy_add
+from openlance.jobs.models import JobPost, JobState
+from openlance.jobs.services import job_remove
 from openlance.ledger.models import Entry, LedgerAccount, Transfer
 
 admin.site.site_header = "Openlance operator console"
@@ -232,3 +242,310 @@ class EntryAdmin(ReadOnlyAdmin):
     @admin.display(description="Balance after")
     def balance_after(self, entry: Entry) -> str:
         return _money(entry.balance_after_cents, entry.currency)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text="Shown to the person concerned.",
+    )
+
+
+def _reason_page(
+    request: HttpRequest,
+    model_admin: admin.ModelAdmin,
+    *,
+    title: str,
+    objects: list[Any],
+    form: ReasonForm,
+    action: str,
+    button: str,
+) -> TemplateResponse:
+    """The intermediate page of an action that needs a reason (reject, remove)."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.model._meta,
+        "objects": objects,
+        "form": form,
+        "action": action,
+        "button": button,
+        "from_changelist": "_selected_action" in request.POST,
+    }
+    return TemplateResponse(request, "admin/web/reason_form.html", context)
+
+
+@admin.register(LocationVerification)
+class LocationVerificationAdmin(admin.ModelAdmin):
+    """The verifier queue: requests waiting for review first, oldest first. A verifier reads
+    the documents (served to staff only) and the user's sign-in hints, then approves or
+    rejects with a reason; both go through the verification services."""
+
+    list_display = ["user", "location", "status", "is_appeal", "submitted_at", "reviewed_at"]
+    list_filter = ["status", ("appeal_of", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "city"]
+    list_select_related = ["user"]
+    fields = readonly_fields = (
+        "user",
+        "location",
+        "status",
+        "reason",
+        "documents",
+        "note",
+        "appeal_of",
+        "submitted_at",
+        "reviewed_at",
+        "reviewer",
+        "sign_in_hints",
+    )
+    actions = ["approve", "reject"]
+    change_form_template = "admin/web/locationverification_change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LocationVerification]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                waiting=Case(
+                    When(status=VerificationStatus.SUBMITTED, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        return ["waiting", "submitted_at", "id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # decisions are actions; the record itself is never edited
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return (
+            isinstance(user, User)
+            and user.has_perm("accounts.change_locationverification")
+            and is_verifier(user=user)
+        )
+
+    @admin.display(description="Location")
+    def location(self, verification: LocationVerification) -> str:
+        return f"{verification.city}, {verification.country.name}"
+
+    @admin.display(description="Appeal", boolean=True)
+    def is_appeal(self, verification: LocationVerification) -> bool:
+        return verification.appeal_of_id is not None
+
+    @admin.display(description="Documents")
+    def documents(self, verification: LocationVerification) -> str:
+        return format_html_join(
+            "",
+            '<p><a href="{}" target="_blank" rel="noopener">{}</a><br>{}</p>',
+            (
+                (file.url, label, _preview(file.url))
+                for label, file in (
+                    ("Identity document", verification.id_document),
+                    ("Proof of address", verification.proof_of_address),
+                )
+            ),
+        )
+
+    @admin.display(description="Sign-in hints (recent)")
+    def sign_in_hints(self, verification: LocationVerification) -> str:
+        hints = sign_in_hints_of(user=verification.user)
+        if not hints:
+            return "No sign-ins recorded."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    hint.signed_in_at.strftime("%Y-%m-%d %H:%M"),
+                    hint.country or "unknown",
+                    hint.ip_address or "",
+                )
+                for hint in hints
+            ),
+        )
+        return format_html(
+            "<p><strong>Hints only:</strong> where recent sign-ins came from. A network "
+            "address is never proof of where someone lives.</p><table><thead><tr><th>When</th>"
+            "<th>Country (by address)</th><th>Address</th></tr></thead><tbody>{}</tbody>"
+            "</table>",
+            rows,
+        )
+
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "<int:verification_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="accounts_locationverification_approve",
+            ),
+            path(
+                "<int:verification_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="accounts_locationverification_reject",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _reviewer(self, request: HttpRequest) -> User:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        return _staff_user(request)
+
+    def _waiting(self, request: HttpRequest, verification_id: int) -> LocationVerification:
+        try:
+            return verification_for_reviewer(
+                reviewer=self._reviewer(request), verification_id=verification_id
+            )
+        except NotFound:
+            raise Http404("No such verification waiting for review.") from None
+
+    def _decide(
+        self, request: HttpRequest, verifications: list[LocationVerification], reason: str = ""
+    ) -> int:
+        """Approve (no reason) or reject each; refusals are reported one by one."""
+        reviewer, done = self._reviewer(request), 0
+        for verification in verifications:
+            try:
+                if reason:
+                    location_verification_reject(
+                        verification=verification, reviewer=reviewer, reason=reason
+                    )
+                else:
+                    location_verification_approve(verification=verification, reviewer=reviewer)
+            except (DomainError, PermissionDenied) as error:
+                self.message_user(request, f"{verification.user}: {error}", messages.ERROR)
+            else:
+                done += 1
+        return done
+
+    def approve_view(self, request: HttpRequest, verification_id: int) -> HttpResponse:
+        verification = self._waiting(request, verification_id)
+        if request.method == "POST":
+            if self._decide(request, [verification]):
+                self.message_user(
+                    request,
+                    f"Approved: {verification.user} lives in {self.location(verification)}.",
+                    messages.SUCCESS,
+                )
+            return redirect("admin:accounts_locationverification_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Approve this location?",
+            "opts": self.model._meta,
+            "verification": verification,
+            "location": self.location(verification),
+        }
+        return TemplateResponse(request, "admin/web/approve_verification.html", context)
+
+    def reject_view(self, request: HttpRequest, verification_id: int) -> HttpResponse:
+        verification = self._waiting(request, verification_id)
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            if self._decide(request, [verification], form.cleaned_data["reason"]):
+                self.message_user(request, f"Rejected {verification.user}.", messages.SUCCESS)
+            return redirect("admin:accounts_locationverification_changelist")
+        return _reason_page(
+            request,
+            self,
+            title="Reject this verification",
+            objects=[verification],
+            form=form,
+            action="",
+            button="Reject",
+        )
+
+    @admin.action(description="Approve selected requests", permissions=["review"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[LocationVerification]) -> None:
+        waiting = list(queryset.filter(status=VerificationStatus.SUBMITTED))
+        done = self._decide(request, waiting)
+        self.message_user(request, f"Approved {done} request(s).", messages.SUCCESS)
+
+    @admin.action(description="Reject selected requests…", permissions=["review"])
+    def reject(
+        self, request: HttpRequest, queryset: QuerySet[LocationVerification]
+    ) -> HttpResponse | None:
+        waiting = list(queryset.filter(status=VerificationStatus.SUBMITTED))
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            done = self._decide(request, waiting, form.cleaned_data["reason"])
+            self.message_user(request, f"Rejected {done} request(s).", messages.SUCCESS)
+            return None
+        return _reason_page(
+            request,
+            self,
+            title="Reject the selected requests",
+            objects=waiting,
+            form=form,
+            action="reject",
+            button="Reject",
+        )
+
+
+def _preview(url: str) -> str:
+    if url.lower().endswith(".pdf"):
+        return "PDF document"
+    return format_html(
+        '<img src="{}" alt="" style="max-width:420px;max-height:320px;border:1px solid #ccc">',
+        url,
+    )
+
+
+def _staff_user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@admin.register(JobPost)
+class JobPostAdmin(ReadOnlyAdmin):
+    """Job moderation: staff look at posts and remove one for a terms violation, with a
+    reason, through `job_remove` (which refunds the Connects spent on it)."""
+
+    list_display = ["title", "client", "state", "visibility", "published_at", "proposals_count"]
+    list_filter = ["state", "visibility", "budget_type"]
+    search_fields = ["title", "client__email"]
+    list_select_related = ["client"]
+    exclude = ["skills"]
+    actions = ["remove"]
+
+    def has_remove_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("jobs.change_jobpost")
+
+    @admin.action(
+        description="Remove selected posts for a terms violation…", permissions=["remove"]
+    )
+    def remove(self, request: HttpRequest, queryset: QuerySet[JobPost]) -> HttpResponse | None:
+        posts = list(queryset.exclude(state=JobState.REMOVED))
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            removed = 0
+            for job in posts:
+                try:
+                    job_remove(
+                        job=job, staff=_staff_user(request), reason=form.cleaned_data["reason"]
+                    )
+                except DomainError as error:
+                    self.message_user(request, f"{job}: {error.detail}", messages.ERROR)
+                else:
+                    removed += 1
+            self.message_user(request, f"Removed {removed} post(s).", messages.SUCCESS)
+            return None
+        return _reason_page(
+            request,
+            self,
+            title="Remove the selected job posts",
+            objects=posts,
+            form=form,
+            action="remove",
+            button="Remove posts",
+        )

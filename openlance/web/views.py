@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
+from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.views.decorators.http import require_GET
 
 from openlance.accounts.models import User
+from openlance.accounts.selectors import verifications_of_user
 from openlance.billing.views import fee_calculator_context
 from openlance.core import clock
 from openlance.core.errors import NotFound
@@ -15,7 +16,11 @@ from openlance.core.models import PolicyKind
 from openlance.core.policies import parse_params, policy_version_at
 from openlance.core.problems import problem_response
 from openlance.core.selectors import policy_versions
+from openlance.insights.selectors import client_signals
+from openlance.jobs.models import JobState
+from openlance.jobs.selectors import job_get, jobs_of_client, jobs_visible_to
 from openlance.ledger.selectors import accounts_of_user
+from openlance.profiles.selectors import client_profile_of, freelancer_of, profile_completeness
 from openlance.web.policy_display import describe
 
 API_PREFIX = "/api/"
@@ -24,9 +29,52 @@ API_PREFIX = "/api/"
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
-    if isinstance(request.user, User):
-        context["ledger_accounts"] = list(accounts_of_user(user=request.user))
+    user = request.user
+    if isinstance(user, User):
+        context["ledger_accounts"] = list(accounts_of_user(user=user))
+        if user.is_freelancer:
+            freelancer = freelancer_of(user=user)
+            context["completeness"] = (
+                profile_completeness(freelancer=freelancer) if freelancer else None
+            )
+            context["verification"] = verifications_of_user(user=user).first()
+        if user.is_client:
+            jobs = jobs_of_client(client=user)
+            context["open_jobs"] = jobs.filter(state=JobState.OPEN).count()
+            context["draft_jobs"] = jobs.filter(state=JobState.DRAFT).count()
     return render(request, "web/home.html", context)
+
+
+@require_GET
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job post with its client's vetting signals. Others' drafts, invite-only and
+    removed posts are a 404, as if they did not exist."""
+    try:
+        job = job_get(job_id=job_id, viewer=request.user)
+    except NotFound:
+        raise Http404("No such job post.") from None
+    is_owner = request.user.is_authenticated and request.user.pk == job.client_id
+    context = {
+        "job": job,
+        "is_owner": is_owner,
+        "signals": client_signals(client=job.client),
+    }
+    return render(request, "web/job_detail.html", context)
+
+
+@require_GET
+def client_detail(request: HttpRequest, user_id: int) -> HttpResponse:
+    """What freelancers read to vet a client: who they are and their hiring record."""
+    client = get_object_or_404(User, pk=user_id, is_active=True, is_client=True)
+    context = {
+        "client": client,
+        "client_profile": client_profile_of(user=client),
+        "signals": client_signals(client=client),
+        "open_jobs": jobs_visible_to(viewer=request.user).filter(
+            client=client, state=JobState.OPEN
+        ),
+    }
+    return render(request, "web/client_detail.html", context)
 
 
 def _version_status(effective_from: Any, current_id: int | None, version_id: int) -> str:

@@ -1,0 +1,32 @@
+"""Form fields shared by the HTML forms of several features."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django_countries import countries
+
+from openlance.core.money import Money, MoneyError
+
+
+def country_choices(blank: str = "Choose a country") -> list[tuple[str, str]]:
+    return [("", blank), *((code, name) for code, name in countries)]
+
+
+class DollarsField(forms.Field):
+    """A dollar amount typed as "45" or "45.50" (a "$" and commas are forgiven), cleaned to
+    whole cents; empty is None. The feature's service judges the range."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "16"})
+
+    def to_python(self, value: Any) -> int | None:
+        text = str(value or "").replace("$", "").replace(",", "").strip()
+        if not text:
+            return None
+        try:
+            if len(text) > 16:
+                raise MoneyError(text)
+            return Money.parse(text).cents
+        except MoneyError:
+            raise forms.ValidationError("Enter dollars and cents, like 45 or 45.50.") from None

@@ -1,0 +1,41 @@
+"""Small template helpers for forms and profile pages, loaded by name (`{% load ui %}`) so
+templates of lower apps can use them without their Python importing the web layer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+
+register = template.Library()
+
+
+@register.filter
+def chosen_labels(field: BoundField, options: Any = None) -> list[str]:
+    """Labels of the chosen values of a multiple-choice field, among `options` (one group
+    of its choices) or among all of them."""
+    value = field.value() or []
+    chosen = {str(item) for item in (value if isinstance(value, list | tuple) else [value])}
+    if options is None:
+        options = [
+            pair
+            for _, group in field.field.choices  # type: ignore[attr-defined]
+            for pair in group
+        ]
+    return [str(label) for key, label in options if str(key) in chosen]
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: dict[str, Any], **changes: Any) -> str:
+    """The current query string with `changes` applied, e.g. the link to the next page."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return "?" + params.urlencode()
+
+
+@register.filter
+def words(slug: str) -> str:
+    """A stored code as words: "top_rated_plus" → "Top Rated Plus"."""
+    return str(slug).replace("_", " ").title()
