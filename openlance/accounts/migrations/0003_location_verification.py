@@ -7,62 +7,130 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_staff_groups'),
+        ("accounts", "0002_staff_groups"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='location_verified_at',
+            model_name="user",
+            name="location_verified_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='user',
-            name='verified_city',
+            model_name="user",
+            name="verified_city",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='user',
-            name='verified_country',
+            model_name="user",
+            name="verified_country",
             field=django_countries.fields.CountryField(blank=True, max_length=2),
         ),
         migrations.CreateModel(
-            name='LocationVerification',
+            name="LocationVerification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('country', django_countries.fields.CountryField(max_length=2)),
-                ('city', models.CharField(max_length=100)),
-                ('id_document', models.FileField(upload_to='verification/%Y/%m/')),
-                ('proof_of_address', models.FileField(upload_to='verification/%Y/%m/')),
-                ('status', models.CharField(choices=[('submitted', 'Waiting for review'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='submitted', max_length=16)),
-                ('reason', models.TextField(blank=True)),
-                ('note', models.TextField(blank=True)),
-                ('submitted_at', models.DateTimeField()),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('appeal_of', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appeal', to='accounts.locationverification')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='location_verifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("country", django_countries.fields.CountryField(max_length=2)),
+                ("city", models.CharField(max_length=100)),
+                ("id_document", models.FileField(upload_to="verification/%Y/%m/")),
+                ("proof_of_address", models.FileField(upload_to="verification/%Y/%m/")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Waiting for review"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("note", models.TextField(blank=True)),
+                ("submitted_at", models.DateTimeField()),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "appeal_of",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeal",
+                        to="accounts.locationverification",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="location_verifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['submitted_at', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'submitted')), fields=('user',), name='verification_one_open_per_user'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'rejected'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='verification_rejection_has_reason')],
+                "ordering": ["submitted_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "submitted")),
+                        fields=("user",),
+                        name="verification_one_open_per_user",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "rejected"), _negated=True),
+                            models.Q(("reason", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="verification_rejection_has_reason",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SignInHint',
+            name="SignInHint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('user_agent', models.CharField(blank=True, max_length=255)),
-                ('signed_in_at', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sign_in_hints', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("user_agent", models.CharField(blank=True, max_length=255)),
+                ("signed_in_at", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sign_in_hints",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_in_at', '-id'],
-                'indexes': [models.Index(fields=['user', '-signed_in_at'], name='signin_user_recent')],
+                "ordering": ["-signed_in_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["user", "-signed_in_at"], name="signin_user_recent")
+                ],
             },
         ),
     ]
