@@ -302,16 +302,15 @@ class LocationVerificationAdmin(admin.ModelAdmin):
     change_form_template = "admin/web/locationverification_change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LocationVerification]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                waiting=Case(
-                    When(status=VerificationStatus.SUBMITTED, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                )
-            )
+        # Annotated before ordering (the base class orders first), so that the queue can
+        # put the requests waiting for review on top.
+        waiting = Case(
+            When(status=VerificationStatus.SUBMITTED, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        )
+        return LocationVerification.objects.annotate(waiting=waiting).order_by(
+            *self.get_ordering(request)
         )
 
     def get_ordering(self, request: HttpRequest) -> list[str]:
