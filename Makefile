@@ -88,5 +88,10 @@ bench: $(STAMP)
 		found=1; echo "== $$b"; $(BIN)/python "$$b"; \
 	done; [ $$found = 1 ] || echo "No benchmarks in bench/."
 
+# Freelancer and job search at scale (100,000 profiles by default, N=... to change it);
+# BENCH_PG_URL=postgres://... adds PostgreSQL.
+bench-search: $(STAMP)
+	$(BIN)/python bench/search.py --n $${N:-100000}
+
 clean:
 	rm -rf $(VENV) var .coverage .mypy_cache .ruff_cache .import_linter_cache .pytest_cache .hypothesis

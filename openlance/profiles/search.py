@@ -26,6 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Cast
 
 from openlance.catalog.models import Skill
 from openlance.core import clock
@@ -170,10 +171,13 @@ class FreelancerHit:
 
 def _quality_sql(policy: RankingPolicy) -> Case:
     # The same float arithmetic as `_quality` below, so explanations match the ranking.
+    # The cast keeps PostgreSQL in double precision like SQLite (not numeric), so both
+    # databases compute the very same floats and break ties the same way.
     return Case(
         When(freelancer__jss_percent__isnull=True, then=Value(float(policy.quality_without_score))),
         default=Value(float(policy.quality_base))
-        + F("freelancer__jss_percent") * Value(float(policy.quality_jss_share) / 100),
+        + Cast("freelancer__jss_percent", FloatField())
+        * Value(float(policy.quality_jss_share) / 100),
         output_field=FloatField(),
     )
 

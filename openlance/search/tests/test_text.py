@@ -3,6 +3,8 @@ databases, so it decides which tokens either engine ever sees."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -90,3 +92,12 @@ def test_tsvector_literal_weights_fields_and_keeps_positions():
 def test_teaser_cuts_at_a_word():
     assert teaser("one  two\nthree", 250) == "one two three"
     assert teaser("alpha beta gamma", 12) == "alpha beta…"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_the_ascii_fast_path_agrees_with_the_general_one(text):
+    from openlance.search import text as module
+
+    general = unicodedata.normalize("NFKD", text.casefold())
+    expected = "".join(c if module._is_token_char(c) else " " for c in general).split()
+    assert module._words(text) == expected

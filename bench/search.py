@@ -1,0 +1,491 @@
+"""Latency of freelancer and job search at marketplace scale.
+
+    .venv/bin/python bench/search.py [--n 100000]      (make bench-search)
+
+Generates N profiles (general and specialized, 4 freelancers per 5 profiles) and N/2 job
+posts with bulk inserts, indexes them, then times a fixed set of 50 freelancer searches and
+50 job searches (text and filters mixed, the same set on every run and database) as a
+signed-in client or freelancer sees them: count, one page of 20, skills, rendering fields.
+Each set is run once to warm up and three times measured; p50/p95 are over those runs.
+
+Runs on a throwaway SQLite database in a temporary directory, never on var/. With
+BENCH_PG_URL=postgres://user@host:5432/db (or BENCH_DATABASE_URL, as `make bench` uses) it
+also runs on PostgreSQL: it creates a database named openlance_bench_search_<pid> on that
+server (the user needs CREATEDB) and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+# ruff: noqa: S311  (seeded pseudo-random data for a benchmark, not secrets)
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 20_240_301
+COUNTRIES = ["US", "GB", "DE", "IN", "PK", "UA", "PH", "BR", "CA", "FR", "NG", "EG"]
+ROLES = [
+    "developer",
+    "engineer",
+    "designer",
+    "consultant",
+    "specialist",
+    "writer",
+    "marketer",
+    "analyst",
+    "architect",
+    "editor",
+]
+ADJECTIVES = ["Senior", "Expert", "Certified", "Freelance", "Full-stack", "Creative", ""]
+BADGES = ["rising_talent", "top_rated", "top_rated_plus", "expert_vetted"]
+FREELANCER_TEXTS = [
+    "python developer",
+    "wordpress",
+    "react native",
+    "logo design",
+    "seo writer",
+    "data analyst",
+    "shopify expert",
+    "machine learning engineer",
+    "mobile app developer",
+    "video editing",
+    "django postgresql",
+    "senior javascript",
+    "copywriting",
+    "aws devops",
+    "figma designer",
+    "",
+    "",
+    "",
+]
+JOB_TEXTS = [
+    "python",
+    "wordpress site",
+    "logo",
+    "react native app",
+    "data entry",
+    "shopify store",
+    "seo",
+    "video editing",
+    "",
+    "",
+]
+
+
+def _words() -> list[str]:
+    from faker.providers.lorem.en_US import Provider
+
+    return list(Provider.word_list)
+
+
+def generate(n: int) -> dict[str, Any]:
+    """Bulk-insert N profiles and N/2 jobs, index them; returns counts and seconds."""
+    from django.db import connection, transaction
+
+    from openlance.accounts.models import Role, User
+    from openlance.catalog.models import Skill
+    from openlance.core import clock
+    from openlance.jobs.models import (
+        BudgetType,
+        Duration,
+        ExperienceLevel,
+        JobPost,
+        JobState,
+        JobVisibility,
+        ProjectSize,
+    )
+    from openlance.profiles.models import (
+        Availability,
+        ClientProfile,
+        EnglishLevel,
+        Freelancer,
+        Profile,
+        Visibility,
+    )
+    from openlance.search.index import JOBS, PROFILES, IndexDocument, index_upsert_many
+
+    rng = random.Random(SEED)
+    words = _words()
+    skills = list(Skill.objects.order_by("pk"))
+    now = clock.now()
+    started = time.perf_counter()
+    batch = 5_000
+
+    def text(low: int, high: int) -> str:
+        return " ".join(rng.choices(words, k=rng.randint(low, high))).capitalize() + "."
+
+    n_freelancers = max(1, n * 4 // 5)
+    n_clients = max(10, n // 20)
+    n_jobs = n // 2
+    with transaction.atomic():
+        User.objects.bulk_create(
+            [
+                User(
+                    email=f"f{i}@bench.invalid",
+                    password="!",  # unusable; hashing 100k passwords would dominate the load
+                    first_name=f"Free{i}",
+                    last_name="Lancer",
+                    is_freelancer=True,
+                    verified_country=rng.choice(COUNTRIES) if rng.random() < 0.6 else "",
+                )
+                for i in range(n_freelancers)
+            ]
+            + [
+                User(
+                    email=f"c{i}@bench.invalid",
+                    password="!",
+                    is_client=True,
+                    active_role=Role.CLIENT,
+                )
+                for i in range(n_clients)
+            ],
+            batch_size=batch,
+        )
+        freelancer_users = list(
+            User.objects.filter(is_freelancer=True).order_by("pk").values_list("pk", flat=True)
+        )
+        client_users = list(
+            User.objects.filter(is_client=True).order_by("pk").values_list("pk", flat=True)
+        )
+        Freelancer.objects.bulk_create(
+            [
+                Freelancer(
+                    user_id=user_id,
+                    visibility=rng.choices(Visibility.values, weights=[85, 10, 5])[0],
+                    jss_percent=rng.randint(40, 100) if rng.random() < 0.6 else None,
+                    total_earned_cents=rng.choice([0, 0, 50_000, 500_000, 5_000_000, 50_000_000]),
+                    badges=rng.sample(BADGES, k=rng.choice([0, 0, 0, 1, 1, 2])),
+                    availability=rng.choice(Availability.values),
+                    available_now=rng.random() < 0.7,
+                    english_level=rng.choice(EnglishLevel.values),
+                    created_at=now,
+                    updated_at=now,
+                )
+                for user_id in freelancer_users
+            ],
+            batch_size=batch,
+        )
+        freelancer_ids = list(Freelancer.objects.order_by("pk").values_list("pk", flat=True))
+        owners = freelancer_ids + rng.sample(freelancer_ids, k=n - len(freelancer_ids))
+        profile_rows = []
+        profile_skills: list[list[Skill]] = []
+        for i, freelancer_id in enumerate(owners):
+            chosen = rng.sample(skills, k=rng.randint(3, 8))
+            profile_skills.append(chosen)
+            title = f"{rng.choice(ADJECTIVES)} {chosen[0].name} {rng.choice(ROLES)}".strip()
+            profile_rows.append(
+                Profile(
+                    freelancer_id=freelancer_id,
+                    is_general=i < len(freelancer_ids),
+                    title=title,
+                    overview=text(40, 120),
+                    hourly_rate_cents=rng.choice([None, *range(1_000, 15_001, 500)]),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        Profile.objects.bulk_create(profile_rows, batch_size=batch)
+        profile_ids = list(Profile.objects.order_by("pk").values_list("pk", flat=True))
+        Through = Profile.skills.through
+        Through.objects.bulk_create(
+            [
+                Through(profile_id=pid, skill_id=skill.pk)
+                for pid, chosen in zip(profile_ids, profile_skills, strict=True)
+                for skill in chosen
+            ],
+            batch_size=batch,
+        )
+        ClientProfile.objects.bulk_create(
+            [
+                ClientProfile(
+                    user_id=user_id,
+                    country=rng.choice(COUNTRIES),
+                    payment_method_verified=rng.random() < 0.7,
+                    total_spent_cents=rng.choice([0, 100_000, 1_000_000, 10_000_000]),
+                    created_at=now,
+                    updated_at=now,
+                )
+                for user_id in client_users
+            ],
+            batch_size=batch,
+        )
+        job_rows = []
+        job_skills: list[list[Skill]] = []
+        for i in range(n_jobs):
+            chosen = rng.sample(skills, k=rng.randint(2, 5))
+            job_skills.append(chosen)
+            hourly = rng.random() < 0.4
+            low = rng.randint(4, 60) * 500
+            state = rng.choices(
+                [JobState.OPEN, JobState.CLOSED_HIRED, JobState.EXPIRED, JobState.DRAFT],
+                weights=[70, 15, 10, 5],
+            )[0]
+            published = now - timedelta(days=rng.random() * 60)
+            job_rows.append(
+                JobPost(
+                    client_id=client_users[i % len(client_users)],
+                    title=f"{chosen[0].name} {rng.choice(ROLES)} for {rng.choice(words)}",
+                    description=text(60, 200),
+                    category_id=chosen[0].category_id,
+                    size=rng.choice(ProjectSize.values),
+                    duration=rng.choice(Duration.values),
+                    experience_level=rng.choice(ExperienceLevel.values),
+                    budget_type=BudgetType.HOURLY if hourly else BudgetType.FIXED,
+                    budget_cents=None if hourly else rng.randint(10, 500) * 1_000,
+                    hourly_min_cents=low if hourly else None,
+                    hourly_max_cents=low * 2 if hourly else None,
+                    visibility=JobVisibility.INVITE_ONLY
+                    if rng.random() < 0.1
+                    else JobVisibility.PUBLIC,
+                    state=state,
+                    proposals_count=rng.choice([0, 2, 6, 12, 17, 30, 80]),
+                    created_at=published,
+                    published_at=None if state == JobState.DRAFT else published,
+                    last_client_activity_at=published,
+                    closed_at=published
+                    if state in (JobState.CLOSED_HIRED, JobState.EXPIRED)
+                    else None,
+                )
+            )
+        JobPost.objects.bulk_create(job_rows, batch_size=batch)
+        job_ids = list(JobPost.objects.order_by("pk").values_list("pk", flat=True))
+        JobThrough = JobPost.skills.through
+        JobThrough.objects.bulk_create(
+            [
+                JobThrough(jobpost_id=jid, skill_id=skill.pk)
+                for jid, chosen in zip(job_ids, job_skills, strict=True)
+                for skill in chosen
+            ],
+            batch_size=batch,
+        )
+    loaded = time.perf_counter()
+    with transaction.atomic():
+        index_upsert_many(
+            PROFILES,
+            (
+                IndexDocument(pid, row.title, [s.name for s in chosen], row.overview)
+                for pid, row, chosen in zip(profile_ids, profile_rows, profile_skills, strict=True)
+            ),
+        )
+        index_upsert_many(
+            JOBS,
+            (
+                IndexDocument(jid, row.title, [s.name for s in chosen], row.description)
+                for jid, row, chosen in zip(job_ids, job_rows, job_skills, strict=True)
+            ),
+        )
+    indexed = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {
+        "profiles": len(profile_ids),
+        "job_posts": len(job_ids),
+        "load_s": round(loaded - started, 1),
+        "index_s": round(indexed - loaded, 1),
+    }
+
+
+def freelancer_queries() -> list[dict[str, Any]]:
+    from openlance.catalog.models import Skill
+
+    rng = random.Random(SEED + 1)
+    skill_ids = list(Skill.objects.order_by("pk").values_list("pk", flat=True))
+    queries = []
+    for i in range(50):
+        q: dict[str, Any] = {"text": FREELANCER_TEXTS[i % len(FREELANCER_TEXTS)]}
+        pick = rng.random
+        if pick() < 0.3:
+            q["countries"] = ("US",) if pick() < 0.5 else tuple(rng.sample(COUNTRIES, 3))
+        if pick() < 0.3:
+            q["rate_min_cents"] = rng.choice([2_000, 4_000])
+            q["rate_max_cents"] = q["rate_min_cents"] + rng.choice([3_000, 8_000])
+        if pick() < 0.25:
+            q["jss_min"] = rng.choice([80, 90])
+        if pick() < 0.15:
+            q["earned_min_cents"] = 500_000
+        if pick() < 0.1:
+            q["badges"] = ("top_rated",)
+        if pick() < 0.15:
+            q["english_min"] = "fluent"
+        if pick() < 0.15:
+            q["availability"] = ("full_time",)
+        if pick() < 0.15:
+            q["skill_ids"] = tuple(rng.sample(skill_ids, 1))
+        if pick() < 0.1:
+            q["page"] = 3
+        queries.append(q)
+    return queries
+
+
+def job_queries() -> list[dict[str, Any]]:
+    from openlance.catalog.models import Category
+
+    rng = random.Random(SEED + 2)
+    category_ids = list(Category.objects.order_by("pk").values_list("pk", flat=True))
+    queries = []
+    for i in range(50):
+        q: dict[str, Any] = {"text": JOB_TEXTS[i % len(JOB_TEXTS)]}
+        pick = rng.random
+        if pick() < 0.3:
+            q["category_ids"] = (rng.choice(category_ids),)
+        if pick() < 0.3:
+            q["budget_types"] = ("hourly",)
+            q["hourly_min_cents"] = 2_500
+        if pick() < 0.2:
+            q["experience_levels"] = ("expert",)
+        if pick() < 0.2:
+            q["client_payment_verified"] = True
+        if pick() < 0.2:
+            q["client_countries"] = ("US", "GB")
+        if pick() < 0.2:
+            q["posted_within_days"] = 7
+        if pick() < 0.2:
+            q["proposals"] = ("0-4", "5-9")
+        if pick() < 0.2:
+            q["sort"] = "newest"
+        queries.append(q)
+    return queries
+
+
+def measure(run: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    for query in queries:  # warm-up: statement caches, page cache, stemmer cache
+        run(query)
+    latencies = []
+    for _ in range(3):
+        for query in queries:
+            t0 = time.perf_counter()
+            run(query)
+            latencies.append(time.perf_counter() - t0)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return {
+        "p50_ms": round(cuts[49] * 1000, 1),
+        "p95_ms": round(cuts[94] * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
+    }
+
+
+def child(n: int) -> dict[str, Any]:
+    """Set up Django on DATABASE_URL (set by the parent), migrate, load, measure."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openlance.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from openlance.accounts.models import User
+    from openlance.jobs.search import JobSearchParams, search_jobs
+    from openlance.profiles.search import FreelancerSearchParams, search_freelancers
+
+    call_command("migrate", verbosity=0, interactive=False)
+    loaded = generate(n)
+    client = User.objects.filter(is_client=True).first()
+    freelancer = User.objects.filter(is_freelancer=True).first()
+
+    def run_freelancers(query: dict[str, Any]) -> None:
+        page = search_freelancers(viewer=client, params=FreelancerSearchParams(**query))
+        for hit in page.items:
+            (hit.user.public_name, hit.teaser, [s.name for s in hit.skills])
+
+    def run_jobs(query: dict[str, Any]) -> None:
+        page = search_jobs(viewer=freelancer, params=JobSearchParams(**query))
+        for hit in page.items:
+            (hit.job.client.client_profile.country, hit.teaser, [s.name for s in hit.skills])
+
+    return {
+        "backend": connection.vendor,
+        **loaded,
+        "freelancers": measure(run_freelancers, freelancer_queries()),
+        "jobs": measure(run_jobs, job_queries()),
+    }
+
+
+def run_child(database_url: str, n: int, var_dir: str) -> dict[str, Any]:
+    env = dict(os.environ, DATABASE_URL=database_url, OPENLANCE_VAR_DIR=var_dir)
+    env.pop("REDIS_URL", None)  # the bench measures the database, not the cache
+    env["LOG_LEVEL"] = "WARNING"
+    env["DEBUG"] = "false"  # no per-query logging in memory
+    result = subprocess.run(  # noqa: S603 (our own script, run with this interpreter)
+        [sys.executable, __file__, "--child", "--n", str(n)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"bench child failed on {urlsplit(database_url).scheme}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _postgres_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname=parts.path.lstrip("/") or "postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]  (a literal we built)
+
+
+def postgres_run(url: str, n: int, var_dir: str) -> dict[str, Any]:
+    name = f"openlance_bench_search_{os.getpid()}"
+    parts = urlsplit(url)
+    _postgres_admin(url, f'CREATE DATABASE "{name}"')
+    try:
+        return run_child(urlunsplit(parts._replace(path=f"/{name}")), n, var_dir)
+    finally:
+        _postgres_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def report(row: dict[str, Any]) -> None:
+    f, j = row["freelancers"], row["jobs"]
+    print(
+        f"search [{row['backend']}]: {row['profiles']} profiles, {row['job_posts']} jobs "
+        f"(load {row['load_s']} s, index {row['index_s']} s); "
+        f"freelancer search p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, max {f['max_ms']} ms; "
+        f"job search p50 {j['p50_ms']} ms, p95 {j['p95_ms']} ms, max {j['max_ms']} ms"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_SEARCH_N", 100_000)))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.n < 100:
+        parser.error("--n must be at least 100")
+
+    if args.child:
+        print(json.dumps(child(args.n)))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="openlance-bench-search-") as tmp:
+        report(run_child(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.n, tmp))
+        pg_url = os.environ.get("BENCH_PG_URL") or os.environ.get("BENCH_DATABASE_URL", "")
+        if pg_url:
+            report(postgres_run(pg_url, args.n, tmp))
+        else:
+            print("search [postgresql]: skipped (set BENCH_PG_URL to run it)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
