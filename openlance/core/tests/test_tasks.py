@@ -43,3 +43,13 @@ def test_rolled_back_change_leaves_nothing_for_the_worker():
     with pytest.raises(RuntimeError):
         failing_change()
     assert not OutboxEvent.objects.exists()
+
+
+def test_a_second_drain_steps_aside_while_one_runs():
+    from huey.contrib.djhuey import HUEY
+
+    with transaction.atomic():
+        event_emit(kind="test.busy", payload={})
+    with HUEY.lock_task("outbox-drain"):
+        assert outbox_drain_periodic.call_local() == 0
+    assert outbox_drain_periodic.call_local() == 1
