@@ -1,0 +1,112 @@
+"""The search endpoints: filters parsed from the query string, visibility enforced, bad
+input a 422."""
+
+import pytest
+
+from openlance.accounts.services import token_create
+from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.api.tests.conftest import ApiClient, assert_problem
+from openlance.jobs.tests.factories import job_post
+from openlance.profiles.models import Visibility
+from openlance.profiles.tests.factories import freelancer_with_profile
+
+pytestmark = pytest.mark.django_db
+
+
+def _titles(response):
+    assert response.status_code == 200, response.content
+    return [item["title"] for item in response.json()["items"]]
+
+
+def test_us_only_content_writers(anonymous_api):
+    freelancer_with_profile(
+        title="Content writing for SaaS", skills=["Content Writing"], verified_country="US"
+    )
+    freelancer_with_profile(
+        title="Content writing and blogs", skills=["Content Writing"], country="US"
+    )
+    freelancer_with_profile(
+        title="Content writing in Spanish", skills=["Content Writing"], verified_country="ES"
+    )
+    freelancer_with_profile(title="Django developer", skills=["Django"], verified_country="US")
+    response = anonymous_api.get("/api/v1/search/freelancers", q="content writing", country="US")
+    assert _titles(response) == ["Content writing for SaaS"]
+    hit = response.json()["items"][0]
+    assert hit["location_verified"] is True
+    assert hit["job_success_score"] is None
+    assert hit["hourly_rate"] == {"amount": "50.00", "currency": "USD"}
+    everyone = anonymous_api.get("/api/v1/search/freelancers", q="content writing").json()
+    assert everyone["count"] == 3
+
+
+def test_visibility_in_search(anonymous_api):
+    freelancer_with_profile(title="Public copywriter", visibility=Visibility.PUBLIC)
+    freelancer_with_profile(title="Members copywriter", visibility=Visibility.MEMBERS)
+    freelancer_with_profile(title="Private copywriter", visibility=Visibility.PRIVATE)
+    assert _titles(anonymous_api.get("/api/v1/search/freelancers", q="copywriter")) == [
+        "Public copywriter"
+    ]
+    member = ApiClient(token_create(user=client_user(), name="t")[1])
+    assert sorted(_titles(member.get("/api/v1/search/freelancers", q="copywriter"))) == [
+        "Members copywriter",
+        "Public copywriter",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"rate_min": "abc"},
+        {"jss_min": "101"},
+        {"skill": "basket-weaving"},
+        {"english_min": "klingon"},
+        {"availability": "sometimes"},
+        {"page_size": "1000"},
+        {"country": "USA"},
+    ],
+)
+def test_bad_freelancer_filters_are_422(anonymous_api, query):
+    assert_problem(anonymous_api.get("/api/v1/search/freelancers", **query), 422)
+
+
+def test_nasty_text_never_errors(anonymous_api):
+    freelancer_with_profile(title="Logo design")
+    for text in ['"logo', "AND OR NOT", "*", "-logo", "logo)", "ロゴ", "x" * 200, "NEAR(a b)"]:
+        assert anonymous_api.get("/api/v1/search/freelancers", q=text).status_code == 200
+
+
+def test_job_search_filters_and_hidden_posts(anonymous_api):
+    job_post(title="Write blog posts about fintech", skills=["Content Writing"])
+    job_post(title="Write a whitepaper", budget_type="hourly", skills=["Technical Writing"])
+    job_post(title="Write secret posts", visibility="invite_only")
+    job_post(title="Write closed posts", state="closed_no_hire")
+    assert sorted(_job_titles(anonymous_api.get("/api/v1/search/jobs", q="write"))) == [
+        "Write a whitepaper",
+        "Write blog posts about fintech",
+    ]
+    hourly = anonymous_api.get("/api/v1/search/jobs", q="write", budget_type="hourly")
+    assert _job_titles(hourly) == ["Write a whitepaper"]
+    by_skill = anonymous_api.get("/api/v1/search/jobs", skill="content-writing", sort="newest")
+    assert _job_titles(by_skill) == ["Write blog posts about fintech"]
+    assert_problem(anonymous_api.get("/api/v1/search/jobs", sort="random"), 422)
+    assert_problem(anonymous_api.get("/api/v1/search/jobs", category="astrology"), 422)
+    assert_problem(anonymous_api.get("/api/v1/search/jobs", proposals="3-7"), 422)
+
+
+def _job_titles(response):
+    assert response.status_code == 200, response.content
+    return [item["job"]["title"] for item in response.json()["items"]]
+
+
+def test_how_do_i_rank(db):
+    profile = freelancer_with_profile(
+        title="Writer for hire", skills=["Copywriting"], overview="I write content."
+    )
+    me = ApiClient(token_create(user=profile.freelancer.user, name="t")[1])
+    rank = me.get(f"/api/v1/me/profiles/{profile.pk}/rank", q="content writing").json()
+    assert rank["appears"] is True
+    assert rank["position"] == 1
+    assert rank["weights"] == {"title": "3", "skills": "2", "overview": "1"}
+    assert any("title" in tip.lower() for tip in rank["tips"])
+    other_freelancer = ApiClient(token_create(user=freelancer_user(), name="t")[1])
+    assert_problem(other_freelancer.get(f"/api/v1/me/profiles/{profile.pk}/rank", q="x"), 404)
