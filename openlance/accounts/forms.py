@@ -5,7 +5,6 @@ from django.http import HttpRequest
 
 from openlance.accounts.models import Role, User
 from openlance.accounts.services import user_set_roles
-from openlance.core.errors import DomainError
 
 ROLE_CHOICES = [
     ("freelancer", "I want to work as a freelancer"),
@@ -46,14 +45,3 @@ class ProfileNameForm(forms.Form):
 class RolesForm(forms.Form):
     freelancer = forms.BooleanField(required=False, label="Freelancer — find work and get paid")
     client = forms.BooleanField(required=False, label="Client — hire freelancers and fund work")
-
-
-def add_domain_errors(form: forms.Form, error: DomainError) -> None:
-    """Show a service's refusal in place: each field error on its field when the form has
-    one, above the form otherwise; an error without field detail goes above the form."""
-    if not error.field_errors:
-        form.add_error(None, error.detail)
-        return
-    for field, messages in error.field_errors.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)

@@ -15,11 +15,11 @@ from openlance.accounts.forms import (
     ProfileNameForm,
     RolesForm,
     TokenCreateForm,
-    add_domain_errors,
 )
 from openlance.accounts.models import User, VerificationStatus
 from openlance.accounts.verification_forms import AppealForm, VerificationForm
 from openlance.core.errors import DomainError, InvalidInput, NotFound
+from openlance.core.forms import add_domain_errors
 
 
 def _user(request: HttpRequest) -> User:

@@ -12,13 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from openlance.accounts.forms import add_domain_errors
 from openlance.accounts.models import User
 from openlance.billing import fees
 from openlance.billing.forms import DepositForm, FeeQuoteForm
 from openlance.billing.services import funds_deposit
 from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound
+from openlance.core.forms import add_domain_errors
 from openlance.core.models import PolicyKind
 from openlance.core.policies import fee_policy_at, policy_version_at
 from openlance.ledger.selectors import accounts_of_user, entries_of_user

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django_countries import countries
 
+from openlance.core.errors import DomainError
 from openlance.core.money import Money, MoneyError
 
 
@@ -30,3 +31,14 @@ class DollarsField(forms.Field):
             return Money.parse(text).cents
         except MoneyError:
             raise forms.ValidationError("Enter dollars and cents, like 45 or 45.50.") from None
+
+
+def add_domain_errors(form: forms.Form, error: DomainError) -> None:
+    """Show a service's refusal in place: each field error on its field when the form has
+    one, above the form otherwise; an error without field detail goes above the form."""
+    if not error.field_errors:
+        form.add_error(None, error.detail)
+        return
+    for field, messages in error.field_errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)

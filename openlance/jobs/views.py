@@ -15,10 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openlance.accounts.forms import add_domain_errors
 from openlance.accounts.models import User
 from openlance.catalog.selectors import categories_all, skills_by_slugs
 from openlance.core.errors import DomainError, NotFound
+from openlance.core.forms import add_domain_errors
 from openlance.jobs import search, selectors, services
 from openlance.jobs.forms import JobPostForm, JobSearchForm
 from openlance.jobs.models import JobPost, JobState

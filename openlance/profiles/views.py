@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openlance.accounts.forms import add_domain_errors
 from openlance.accounts.models import User
 from openlance.catalog.selectors import skills_by_slugs
 from openlance.core.errors import DomainError, NotFound
+from openlance.core.forms import add_domain_errors
 from openlance.core.money import Money
 from openlance.profiles import search, selectors, services
 from openlance.profiles.forms import (
