@@ -1,25 +1,51 @@
-"""`manage.py demo_load`: what it creates, that a second run adds nothing, and that a demo
-account can really sign in through the site."""
+"""`manage.py demo_load`: what it creates, that a second run adds and changes nothing, that
+the demo is realistic enough to search (a verified US content writer answers "content
+writing" + "US only"), and that a demo account can really sign in through the site.
+
+Most tests load the small scale (`--scale small`, the first accounts and posts of the full
+demo); one loads the full demo twice to check the targets and idempotency."""
 
 from __future__ import annotations
 
 import os
+import random
+from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.core.management import call_command
 
-from openlance.accounts.models import User
+from openlance.accounts.models import AuditLogEntry, LocationVerification, User
 from openlance.billing.models import SandboxOperation
+from openlance.catalog.data import CATEGORIES
+from openlance.core import clock
+from openlance.core.models import OutboxEvent
+from openlance.jobs.models import JobPost, ScreeningQuestion
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
+from openlance.profiles.models import (
+    Assessment,
+    ClientProfile,
+    Education,
+    Employment,
+    Freelancer,
+    PortfolioItem,
+    Profile,
+)
+from openlance.profiles.search import FreelancerSearchParams, search_freelancers
+from openlance.profiles.selectors import profile_completeness
+from openlance.profiles.services import profile_update
+from openlance.web.management import demo_text
 from openlance.web.management.commands import demo_load
 
 CHROMIUM = "/usr/bin/chromium"
+SMALL = demo_load.SCALES["small"]
+FULL = demo_load.SCALES["full"]
 
 
 def _counts() -> dict[str, int]:
@@ -30,18 +56,112 @@ def _counts() -> dict[str, int]:
         "transfers": Transfer.objects.count(),
         "entries": Entry.objects.count(),
         "charges": SandboxOperation.objects.count(),
+        "freelancers": Freelancer.objects.count(),
+        "profiles": Profile.objects.count(),
+        "portfolio": PortfolioItem.objects.count(),
+        "assessments": Assessment.objects.count(),
+        "employment": Employment.objects.count(),
+        "education": Education.objects.count(),
+        "verifications": LocationVerification.objects.count(),
+        "clients": ClientProfile.objects.count(),
+        "jobs": JobPost.objects.count(),
+        "questions": ScreeningQuestion.objects.count(),
+        "events": OutboxEvent.objects.count(),
+        "audit": AuditLogEntry.objects.count(),
     }
 
 
-def _load() -> str:
+def _state() -> dict[str, Any]:
+    """What a second run must leave exactly as it was."""
+    return {
+        "users": set(
+            User.objects.values_list(
+                "email", "last_name", "verified_country", "location_verified_at", "date_joined"
+            )
+        ),
+        "freelancers": set(
+            Freelancer.objects.values_list(
+                "user__email", "updated_at", "visibility", "jss_percent", "total_earned_cents"
+            )
+        ),
+        "profiles": set(Profile.objects.values_list("pk", "title", "updated_at")),
+        "clients": set(
+            ClientProfile.objects.values_list(
+                "user__email", "updated_at", "payment_method_verified", "total_spent_cents"
+            )
+        ),
+        "jobs": set(
+            JobPost.objects.values_list(
+                "pk", "state", "published_at", "last_client_activity_at", "expiry_warned_at"
+            )
+        ),
+        "verifications": set(LocationVerification.objects.values_list("pk", "status")),
+    }
+
+
+def _load(*args: str) -> str:
     out = StringIO()
-    call_command("demo_load", "--no-progress", stdout=out)
+    call_command("demo_load", "--no-progress", *args, stdout=out)
     return out.getvalue()
+
+
+def _us_content_writers() -> list[Profile]:
+    page = search_freelancers(
+        viewer=AnonymousUser(),
+        params=FreelancerSearchParams(text="content writing", countries=("US",), page_size=100),
+    )
+    return [hit.profile for hit in page.items]
+
+
+# --- the text and the plan, without a database -------------------------------------------
+
+
+def test_demo_text_uses_only_catalog_skills_and_categories() -> None:
+    catalog = {name for names in CATEGORIES.values() for name in names}
+    assert demo_text.all_skill_names() <= catalog
+    assert {s.category for s in demo_text.SPECIALTIES} == set(CATEGORIES)
+    assert set(demo_text.JOB_IDEAS) == {s.key for s in demo_text.SPECIALTIES}
+    for specialty in demo_text.SPECIALTIES:
+        assert set(specialty.related) <= set(demo_text.SPECIALTY_BY_KEY)
+        assert all(len(title) <= 120 for title in specialty.titles)
+
+
+def test_demo_text_reads_like_people_wrote_it() -> None:
+    rng = random.Random(7)
+    for specialty in demo_text.SPECIALTIES:
+        overview = demo_text.profile_overview(
+            rng, specialty, first_name="Ana", years=6, city="Austin", country="USA"
+        )
+        assert 300 < len(overview) < 5000
+        assert "{" not in overview
+        assert "lorem" not in overview.lower()
+        for industry in demo_text.INDUSTRIES:
+            title, topic = demo_text.job_idea(rng, specialty, industry)
+            assert 5 <= len(title) <= 120
+            assert "{" not in title + topic
+            description = demo_text.job_description(
+                rng,
+                specialty,
+                topic=topic,
+                company="Acme",
+                industry=industry,
+                level="expert",
+                duration="one_to_3_months",
+                skills=list(specialty.core_skills),
+                countries=["US", "CA"],
+                hours_per_week=None,
+            )
+            assert 50 <= len(description) <= 10_000
+            assert "{" not in description
+            assert "verified location in the US or Canada" in description
+
+
+# --- small scale -------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
 def test_demo_load_creates_the_demo_marketplace() -> None:
-    output = _load()
+    output = _load("--scale", "small")
 
     assert "ledger sound" in output
     operator = User.objects.get(email=demo_load.OPERATOR_EMAIL)
@@ -58,10 +178,15 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
 
     freelancers = User.objects.filter(is_freelancer=True, is_client=False)
     clients = User.objects.filter(is_client=True, is_freelancer=False)
-    assert freelancers.count() == demo_load.FREELANCER_COUNT
-    assert clients.count() == demo_load.CLIENT_COUNT
+    assert freelancers.count() == SMALL.freelancers
+    assert clients.count() == SMALL.clients
+    assert Freelancer.objects.count() == SMALL.freelancers
+    assert ClientProfile.objects.count() == SMALL.clients
+    assert JobPost.objects.count() == SMALL.jobs
     assert all(c.active_role == "client" for c in clients)
     assert all(u.first_name and u.last_name for u in User.objects.all())
+    assert User.objects.filter(email=demo_load.freelancer_email(20)).exists()
+    assert User.objects.filter(email=demo_load.client_email(8)).exists()
 
     # Every demo account can sign in: its address is verified and primary.
     assert EmailAddress.objects.filter(verified=True, primary=True).count() == User.objects.count()
@@ -79,49 +204,187 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
 
 
 @pytest.mark.django_db
-def test_demo_load_twice_adds_nothing() -> None:
-    _load()
-    first = _counts()
-    names = dict(User.objects.values_list("email", "last_name"))
+def test_freelancer01_is_a_complete_verified_us_content_writer_found_by_search() -> None:
+    _load("--scale", "small")
+    user = User.objects.get(email=demo_load.freelancer_email(1))
+    freelancer = user.freelancer
+    general = freelancer.profiles.get(is_general=True)
 
-    output = _load()
+    assert user.verified_country == "US"
+    assert user.verified_city == freelancer.city
+    assert freelancer.visibility == "public"
+    assert profile_completeness(freelancer=freelancer).percent == 100
+    assert "content writ" in general.title.lower()
+    assert "Content Writing" in {skill.name for skill in general.skills.all()}
+    assert freelancer.profiles.filter(is_general=False).count() == 2
+    approved = LocationVerification.objects.get(user=user)
+    assert approved.status == "approved"
+    assert approved.reviewer is not None
+    assert approved.reviewer.email == demo_load.staff_email("Verifier")
+
+    writers = _us_content_writers()
+    assert general in writers
+    assert len({p.freelancer_id for p in writers}) >= 4
+    assert {p.freelancer.user.verified_country for p in writers} == {"US"}
+
+
+@pytest.mark.django_db
+def test_demo_freelancers_have_realistic_varied_profiles() -> None:
+    _load("--scale", "small")
+    generals = Profile.objects.filter(is_general=True).prefetch_related("skills")
+    assert all(p.title and len(p.overview) > 250 for p in generals)
+    assert all(3 <= len(p.skills.all()) <= 12 for p in generals)
+    rates = [p.hourly_rate_cents or 0 for p in generals]
+    assert min(rates) >= 1_000
+    assert max(rates) <= 15_000
+    assert len(set(rates)) > 15
+    assert len({p.title for p in generals}) > 25
+    assert len({p.overview for p in generals}) == len(generals)
+
+    freelancers = Freelancer.objects.all()
+    assert len({f.country.code for f in freelancers}) >= 8
+    assert {f.visibility for f in freelancers} >= {"public", "members"}
+    assert freelancers.exclude(photo="").count() >= 10
+    assert PortfolioItem.objects.exists()
+    assert Employment.objects.exists()
+    assert Education.objects.exists()
+    assert Assessment.objects.exists()
+
+    statuses = Counter(LocationVerification.objects.values_list("status", flat=True))
+    assert statuses["submitted"] == 1  # one request waits in the verifier's queue
+    assert statuses["rejected"] >= 1
+    assert LocationVerification.objects.filter(status="rejected", reason="").count() == 0
+    assert statuses["approved"] >= SMALL.freelancers // 2
+
+
+@pytest.mark.django_db
+def test_demo_job_posts_cover_states_budgets_and_dates() -> None:
+    _load("--scale", "small")
+    jobs = list(JobPost.objects.all())
+    states = Counter(job.state for job in jobs)
+    assert states["open"] > SMALL.jobs // 2
+    assert states["draft"]
+    assert states["closed_hired"] + states["closed_no_hire"]
+    assert states["expired"] >= 1
+    assert {job.budget_type for job in jobs} == {"fixed", "hourly"}
+    # Unique titles per client are the key a second run relies on.
+    assert len({(job.client_id, job.title) for job in jobs}) == len(jobs)
+
+    now = clock.now()
+    published = [job.published_at for job in jobs if job.state == "open" and job.published_at]
+    assert any(now - at < timedelta(days=1) for at in published)
+    assert any(now - at > timedelta(days=14) for at in published)
+    assert all(now - at <= timedelta(days=30) for at in published)
+
+
+@pytest.mark.django_db
+def test_demo_load_twice_adds_and_changes_nothing() -> None:
+    _load("--scale", "small")
+    first, state = _counts(), _state()
+
+    output = _load("--scale", "small")
 
     assert _counts() == first
-    assert dict(User.objects.values_list("email", "last_name")) == names
+    assert _state() == state
     assert "0 freelancers" in output
+    assert "0 job posts" in output
     assert "0 deposits" in output
     assert ledger_violations() == []
 
 
 @pytest.mark.django_db
 def test_demo_load_keeps_what_people_changed() -> None:
-    _load()
+    _load("--scale", "small")
     user = User.objects.get(email=demo_load.freelancer_email(3))
     user.first_name = "Renamed"
     user.set_password("a-new-password-42")
     user.save()
+    general = user.freelancer.profiles.get(is_general=True)
+    profile_update(
+        profile=general,
+        title="My own title",
+        overview="Edited.",
+        hourly_rate_cents=4_200,
+        skill_slugs=["python"],
+    )
 
-    _load()
+    _load("--scale", "small")
 
     user.refresh_from_db()
+    general.refresh_from_db()
     assert user.first_name == "Renamed"
     assert user.check_password("a-new-password-42")
+    assert (general.title, general.hourly_rate_cents) == ("My own title", 4_200)
 
 
 @pytest.mark.django_db
 def test_demo_names_are_seeded_per_person() -> None:
     """Seeded per person: the same email always gets the same name."""
-    _load()
+    _load("--scale", "small")
     names = {u.email: (u.first_name, u.last_name) for u in User.objects.all()}
     fake = demo_load.DemoContext(password="").person("freelancer", 7)
     assert names[demo_load.freelancer_email(7)] == (fake.first_name(), fake.last_name())
+    plan = demo_load.freelancer_plan(demo_load.DemoContext(password=""), 33)
+    assert names[plan.email] == (plan.first_name, plan.last_name)
 
 
 @pytest.mark.django_db
 def test_demo_load_is_quiet_at_verbosity_zero() -> None:
     out = StringIO()
-    call_command("demo_load", verbosity=0, stdout=out)
+    call_command("demo_load", "--scale", "small", verbosity=0, stdout=out)
     assert out.getvalue() == ""
+
+
+# --- full scale --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_full_demo_meets_its_targets_and_a_second_run_adds_nothing() -> None:
+    _load()
+
+    assert Freelancer.objects.count() >= 300
+    assert ClientProfile.objects.count() >= 100
+    assert JobPost.objects.count() >= 400
+    assert User.objects.filter(email=demo_load.freelancer_email(300)).exists()
+
+    countries = Counter(Freelancer.objects.values_list("country", flat=True))
+    assert 0.28 <= countries["US"] / FULL.freelancers <= 0.42
+    assert {"GB", "CA", "IN", "PH", "UA", "BR", "DE", "NG", "PK"} <= set(countries)
+    verified = User.objects.filter(is_freelancer=True).exclude(verified_country="").count()
+    assert 0.5 <= verified / FULL.freelancers <= 0.7
+    with_specialized = Freelancer.objects.filter(profiles__is_general=False).distinct().count()
+    assert 0.12 <= with_specialized / FULL.freelancers <= 0.3
+    assert len(_us_content_writers()) >= 8
+
+    clients = ClientProfile.objects.all()
+    assert clients.filter(payment_method_verified=True, total_spent_cents__gt=0).count() >= 20
+    assert clients.exclude(company_name="").exclude(website="").count() >= 50
+
+    jobs = JobPost.objects.all()
+    assert set(jobs.values_list("category__name", flat=True)) == set(CATEGORIES)
+    for field_name, values in {
+        "size": {"small", "medium", "large"},
+        "duration": {
+            "less_than_1_month",
+            "one_to_3_months",
+            "three_to_6_months",
+            "more_than_6_months",
+        },
+        "experience_level": {"entry", "intermediate", "expert"},
+        "state": {"open", "draft", "closed_hired", "closed_no_hire", "expired"},
+        "visibility": {"public", "invite_only"},
+    }.items():
+        assert set(jobs.values_list(field_name, flat=True)) == values
+    assert jobs.filter(state="open", countries="US").count() >= 10
+    assert jobs.filter(questions__isnull=False).distinct().count() >= 80
+
+    first, state = _counts(), _state()
+    output = _load()
+    assert _counts() == first
+    assert _state() == state
+    assert "0 freelancer profiles" in output
+    assert "0 job posts" in output
+    assert ledger_violations() == []
 
 
 # --- In a real browser --------------------------------------------------------------------
@@ -185,7 +448,7 @@ def test_demo_client_signs_in_with_the_documented_password(
     # A transactional test before this one may have flushed what migrations wrote.
     for name in demo_load.STAFF_MEMBERS:
         Group.objects.get_or_create(name=name)
-    call_command("demo_load", verbosity=0)
+    call_command("demo_load", "--scale", "small", verbosity=0)
     page = chromium_page
     email = demo_load.client_email(1)
 

@@ -1,41 +1,94 @@
-"""`manage.py demo_load`: a small, believable marketplace to click through.
+"""`manage.py demo_load`: a believable marketplace to click through and search.
 
-Idempotent: every row is found by a natural key (an email address, a group name, a fixed
-idempotency key for money), so running it again creates and books nothing new. Names come
-from Faker seeded per person, so the same demo account always has the same name.
+At full scale: 300 freelancers with profiles (titles, overviews, skills, rates, portfolio,
+history, photos, specialized profiles, verified locations), 100 clients with company
+profiles, 400 job posts across every category and state, and some client money.
+
+Idempotent: every row is found by a natural key (an email address, a client's job title, a
+fixed idempotency key for money), so running it again creates and books nothing new. A
+freelancer or client whose profile exists is left alone (demo accounts someone edited keep
+their edits). All text comes from `random.Random` and Faker generators seeded per object,
+so the demo is the same on every machine; only dates are relative to the day of the load.
+
+Everything goes through the domain services, except a few cached statistics that no
+service writes yet (marked "No service yet" below).
 
 The data is built by SECTIONS, run in order under one progress bar. To add demo data for
-a new feature (profiles, jobs...), write a generator `_section_x(ctx)` that yields once per
-unit of work, and append a `Section` to SECTIONS with how many units it has.
+a new feature, write a generator `_section_x(ctx)` that yields once per unit of work, and
+append a `Section` to SECTIONS with how many units it has for a given scale.
 """
 
 from __future__ import annotations
 
+import io
+import math
+import random
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.text import slugify
 from faker import Faker
+from PIL import Image, ImageDraw, ImageFont
 from tqdm import tqdm
 
 from openlance.accounts.models import User
-from openlance.accounts.services import user_set_roles
+from openlance.accounts.services import (
+    location_verification_approve,
+    location_verification_reject,
+    location_verification_submit,
+    user_set_roles,
+)
 from openlance.billing.services import funds_deposit
+from openlance.catalog.models import Skill
+from openlance.core import clock
 from openlance.core.money import Money
+from openlance.jobs.models import BudgetType, JobPost, JobVisibility
+from openlance.jobs.services import JobDraft, job_close, job_create, job_expiry_run_due
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import Entry, LedgerAccount, Transfer
+from openlance.profiles.models import Availability, ClientProfile, Freelancer, Visibility
+from openlance.profiles.services import (
+    assessment_add,
+    client_profile_start,
+    client_profile_update,
+    education_add,
+    employment_add,
+    freelancer_set_photo,
+    freelancer_start,
+    freelancer_update,
+    other_experience_add,
+    portfolio_item_save,
+    profile_update,
+    specialized_profile_create,
+)
+from openlance.web.management import demo_text as text
+from openlance.web.management.demo_text import PLACES, SPECIALTY_BY_KEY, Specialty
 
 DEMO_PASSWORD = "openlance-demo"
 DEMO_DOMAIN = "openlance.local"
 OPERATOR_EMAIL = f"admin@{DEMO_DOMAIN}"
-FREELANCER_COUNT = 20
-CLIENT_COUNT = 8
+
+
+@dataclass(frozen=True)
+class Scale:
+    freelancers: int
+    clients: int
+    jobs: int
+
+
+# "small" is for tests and quick looks; both share the first accounts and their data.
+SCALES = {"full": Scale(freelancers=300, clients=100, jobs=400), "small": Scale(40, 12, 60)}
 
 # Staff group (created by migration accounts.0002) -> the demo staff member's mailbox.
 STAFF_MEMBERS = {
@@ -46,12 +99,41 @@ STAFF_MEMBERS = {
     "Policy admin": "policy-admin",
 }
 
-# A marketplace is international; each person's names come from one of these locales.
+# The first demo accounts predate the larger demo; their names come from these locales by
+# number (kept so that they keep their names), and their countries follow the locale.
 LOCALES = ["en_US", "en_GB", "de_DE", "es_ES", "fr_FR", "it_IT", "pt_BR", "pl_PL", "nl_NL"]
+LEGACY_FREELANCERS = 20
+LEGACY_CLIENTS = 8
+LOCALE_COUNTRY = {
+    "en_US": "US",
+    "en_GB": "GB",
+    "de_DE": "DE",
+    "es_ES": "ES",
+    "fr_FR": "FR",
+    "it_IT": "IT",
+    "pt_BR": "BR",
+    "pl_PL": "PL",
+    "nl_NL": "NL",
+}
+
+# Verified US content writers: the "content writing" + "US only" search always finds them.
+# freelancer01 is the one to sign in as; all have complete, public profiles.
+US_CONTENT_WRITERS = (1, 9, 18, 24, 37, 52, 75, 110, 160, 215, 270)
+PENDING_VERIFICATION = 30  # the one request left waiting in the verifier's queue
+REJECTION_REASONS = (
+    "The proof of address is older than three months; upload a recent utility bill or "
+    "bank statement.",
+    "The name on the proof of address does not match the name on the account.",
+    "The identity document is cut off; upload a photo that shows all four corners.",
+    "The address on the document is in a different city from the one you entered.",
+)
 
 # (client number, amount in cents): top-ups through the sandbox gateway with a test card.
 DEPOSITS = [(1, 250_000), (2, 120_000), (3, 75_000), (4, 500_000), (1, 60_000)]
 DEPOSIT_CARD = "pm_card_visa"
+
+# Seeded generators are keyed by these strings; changing one changes that part of the demo.
+SEED = "openlance-demo"
 
 
 def freelancer_email(number: int) -> str:
@@ -66,12 +148,20 @@ def staff_email(group: str) -> str:
     return f"{STAFF_MEMBERS[group]}@{DEMO_DOMAIN}"
 
 
+def _rng(*key: object) -> random.Random:
+    # Seeded on purpose: the same demo on every machine (not for anything secret).
+    return random.Random(":".join([SEED, *map(str, key)]))  # noqa: S311
+
+
 @dataclass
 class DemoContext:
     password: str
+    scale: Scale = SCALES["full"]
+    now: datetime = field(default_factory=clock.now)
     _password_hash: str = ""
     created: dict[str, int] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    _fakers: dict[str, Faker] = field(default_factory=dict)
 
     def count(self, what: str, created: bool) -> None:
         self.created.setdefault(what, 0)
@@ -85,17 +175,24 @@ class DemoContext:
             self._password_hash = make_password(self.password)
         return self._password_hash
 
-    def person(self, key: str, number: int) -> Faker:
-        """A Faker for one demo person: same seed, same name, on every run."""
-        fake = Faker(LOCALES[number % len(LOCALES)])
-        fake.seed_instance(f"openlance-demo:{key}:{number}")
+    def person(self, key: str, number: int, locale: str | None = None) -> Faker:
+        """A Faker for one demo person: same seed, same name, on every run. Use it before
+        asking for the next person (the instance is shared per locale and reseeded)."""
+        locale = locale or LOCALES[number % len(LOCALES)]
+        fake = self._fakers.get(locale)
+        if fake is None:
+            fake = self._fakers[locale] = Faker(locale)
+        fake.seed_instance(f"{SEED}:{key}:{number}")
         return fake
+
+    def ago(self, days: float) -> datetime:
+        return self.now - timedelta(days=days)
 
 
 @dataclass(frozen=True)
 class Section:
     name: str
-    steps: int
+    steps: Callable[[Scale], int]
     run: Callable[[DemoContext], Iterator[None]]
 
 
@@ -129,6 +226,689 @@ def _user(
     return user
 
 
+def _name(ctx: DemoContext, key: str, number: int, legacy: int, country: str) -> tuple[str, str]:
+    if number <= legacy:
+        fake = ctx.person(key, number)
+    elif not PLACES[country].locale:  # Ukraine: Latin-script names from our own list
+        rng = _rng(key, "name", number)
+        return rng.choice(text.UKRAINIAN_FIRST_NAMES), rng.choice(text.UKRAINIAN_LAST_NAMES)
+    else:
+        fake = ctx.person(key, number, PLACES[country].locale)
+    return fake.first_name(), fake.last_name()
+
+
+def _days(rng: random.Random, low: float, high: float) -> float:
+    return rng.uniform(low, high)
+
+
+# --- uploads made in memory ------------------------------------------------------------
+
+AVATAR_COLOURS = [
+    (38, 70, 83),
+    (42, 157, 143),
+    (233, 196, 106),
+    (244, 162, 97),
+    (231, 111, 81),
+    (69, 123, 157),
+    (29, 53, 87),
+    (106, 76, 147),
+    (25, 130, 196),
+    (138, 201, 38),
+    (255, 89, 94),
+    (96, 108, 56),
+]
+DOCUMENT_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+
+
+@cache
+def _avatar_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=100)
+
+
+def _initial(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return (ascii_name[:1] or "?").upper()
+
+
+def avatar_upload(first_name: str, last_name: str, colour_index: int) -> SimpleUploadedFile:
+    """A square photo stand-in: the person's initials on a solid colour."""
+    image = Image.new("RGB", (240, 240), AVATAR_COLOURS[colour_index % len(AVATAR_COLOURS)])
+    draw = ImageDraw.Draw(image)
+    initials = _initial(first_name) + _initial(last_name)
+    draw.text((120, 124), initials, fill=(255, 255, 255), font=_avatar_font(), anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+
+
+def _proof_of_address() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    image = Image.new("RGB", (120, 160), (250, 250, 245))
+    ImageDraw.Draw(image).rectangle((10, 10, 110, 30), fill=(200, 200, 200))
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("utility-bill.png", buffer.getvalue(), content_type="image/png")
+
+
+def _identity_document() -> SimpleUploadedFile:
+    return SimpleUploadedFile("passport.pdf", DOCUMENT_PDF, content_type="application/pdf")
+
+
+# --- freelancers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stats:
+    jss_percent: int | None
+    total_earned_cents: int
+    total_jobs: int
+    total_hours: int
+    badges: list[str]
+
+
+@dataclass
+class FreelancerPlan:
+    """Everything about one demo freelancer, decided up front from their seeded generator."""
+
+    number: int
+    email: str
+    first_name: str
+    last_name: str
+    country: str
+    city: str
+    time_zone: str
+    specialty: Specialty
+    joined: datetime
+    years: int
+    rate_cents: int
+    skill_count: int
+    availability: str
+    available_now: bool
+    english_level: str
+    visibility: str
+    photo: bool
+    portfolio_count: int
+    assessments: int
+    employment: int
+    education: bool
+    other_experience: bool
+    specialized: list[Specialty]
+    verification: str  # "approved", "rejected", "pending" or ""
+    stats: Stats | None
+
+    @property
+    def place(self) -> text.Place:
+        return PLACES[self.country]
+
+
+def _rate_cents(rng: random.Random, specialty: Specialty, country: str) -> int:
+    low, high = specialty.rate
+    dollars = rng.uniform(low, high) * PLACES[country].rate_factor
+    dollars = min(150, max(10, dollars))
+    step = 5 if dollars >= 40 else 1
+    return int(round(dollars / step) * step) * 100
+
+
+def _stats(rng: random.Random, plan_rate_cents: int, complete: bool) -> Stats:
+    earned_dollars = math.exp(rng.uniform(math.log(150), math.log(250_000)))
+    earned_cents = int(earned_dollars) * 100
+    jobs = max(1, int(earned_dollars / rng.uniform(400, 3000)))
+    hours = int(earned_dollars / max(plan_rate_cents / 100, 10) * rng.uniform(0.4, 0.9))
+    jss = rng.choice([None, *range(72, 101)]) if jobs >= 2 else None
+    badges = []
+    if jss is not None and jss >= 90 and earned_dollars >= 1_000 and complete:
+        badges.append("top_rated")
+        if earned_dollars >= 10_000 and rng.random() < 0.5:
+            badges.append("top_rated_plus")
+    return Stats(jss, earned_cents, jobs, hours, badges)
+
+
+def freelancer_plan(ctx: DemoContext, number: int) -> FreelancerPlan:
+    rng = _rng("freelancer", number)
+    writer = number in US_CONTENT_WRITERS
+    if writer:
+        country = "US"
+    elif number <= LEGACY_FREELANCERS:
+        country = LOCALE_COUNTRY[LOCALES[number % len(LOCALES)]]
+    else:
+        country = text.weighted(rng, text.FREELANCER_COUNTRIES)
+    first_name, last_name = _name(ctx, "freelancer", number, LEGACY_FREELANCERS, country)
+    place = PLACES[country]
+    city, time_zone = rng.choice(place.cities)
+    specialty = SPECIALTY_BY_KEY["content-writer"] if writer else text.pick_specialty(rng)
+
+    if number % 37 == 5:
+        verification = "rejected"
+    elif number == PENDING_VERIFICATION:
+        verification = "pending"
+    elif writer or rng.random() < (0.75 if country == "US" else 0.55):
+        verification = "approved"
+    else:
+        verification = ""
+
+    visibility_roll = rng.random()
+    visibility = Visibility.PUBLIC
+    if not writer and visibility_roll < 0.04:
+        visibility = Visibility.PRIVATE
+    elif not writer and visibility_roll < 0.12:
+        visibility = Visibility.MEMBERS
+
+    availability = rng.choices(
+        [Availability.FULL_TIME, Availability.PART_TIME, Availability.NOT_AVAILABLE],
+        weights=[45, 45, 10],
+    )[0]
+    photo = writer or rng.random() < 0.45
+    portfolio_count = max(1 if writer else 0, rng.choice([0, 0, 1, 1, 2, 2, 3]))
+    employment = max(1 if writer else 0, rng.choice([0, 0, 1, 1, 2]))
+    education = writer or rng.random() < 0.55
+    complete = photo and portfolio_count > 0 and (employment > 0 or education)
+
+    specialized: list[Specialty] = []
+    roll = rng.random()
+    if roll < 0.2 or number == 1:
+        related = [SPECIALTY_BY_KEY[key] for key in specialty.related] or [
+            s for s in text.SPECIALTIES if s.category == specialty.category and s != specialty
+        ]
+        count = 2 if (roll < 0.05 or number == 1) else 1
+        specialized = rng.sample(related, k=min(count, len(related)))
+
+    rate_cents = _rate_cents(rng, specialty, country)
+    has_earnings = rng.random() < 0.45
+    stats = _stats(rng, rate_cents, complete) if has_earnings else None
+    if (
+        stats is None
+        and complete
+        and verification == "approved"
+        and visibility == Visibility.PUBLIC
+        and rng.random() < 0.5
+    ):
+        stats = Stats(None, 0, 0, 0, ["rising_talent"])
+    # Without earnings, a freelancer joined recently (the auto-private rule of SPEC §2.1
+    # would hide anyone without earnings for 90 days); with earnings, up to five years ago.
+    joined_days = _days(rng, 120, 1800) if has_earnings else _days(rng, 6, 80)
+    return FreelancerPlan(
+        number=number,
+        email=freelancer_email(number),
+        first_name=first_name,
+        last_name=last_name,
+        country=country,
+        city=city,
+        time_zone=time_zone,
+        specialty=specialty,
+        joined=ctx.ago(joined_days),
+        years=rng.randint(2, 15),
+        rate_cents=rate_cents,
+        skill_count=rng.randint(3, 12),
+        availability=availability,
+        available_now=availability != Availability.NOT_AVAILABLE and rng.random() < 0.8,
+        english_level=rng.choice(place.english),
+        visibility=visibility,
+        photo=photo,
+        portfolio_count=portfolio_count,
+        assessments=rng.choice([0, 0, 0, 1, 1, 2]),
+        employment=employment,
+        education=education,
+        other_experience=rng.random() < 0.1,
+        specialized=specialized,
+        verification=verification,
+        stats=stats,
+    )
+
+
+def _slugs(names: list[str]) -> list[str]:
+    return [slugify(name) or name.lower() for name in names]
+
+
+def _build_freelancer(ctx: DemoContext, plan: FreelancerPlan, user: User, verifier: User) -> None:
+    """The freelancer's whole profile, through the profile and verification services."""
+    rng = _rng("freelancer-profile", plan.number)
+    spec = plan.specialty
+    today = ctx.now.date()
+    with clock.frozen_at(plan.joined):
+        freelancer = freelancer_start(user=user)
+    # The verified location and the cached statistics come first, so that the profile
+    # services called after them see them (and copy them wherever they keep copies).
+    if plan.verification:
+        _verify(ctx, plan, user, verifier)
+        user.refresh_from_db()
+    if plan.stats is not None:
+        # No service yet: these cached statistics belong to the contracts and reputation
+        # features (earnings, Job Success Score, badges). Written here so that search
+        # filters and ranking have something to show in the demo.
+        Freelancer.objects.filter(pk=freelancer.pk).update(
+            jss_percent=plan.stats.jss_percent,
+            total_earned_cents=plan.stats.total_earned_cents,
+            total_jobs=plan.stats.total_jobs,
+            total_hours=plan.stats.total_hours,
+            badges=plan.stats.badges,
+        )
+        freelancer.refresh_from_db()
+    freelancer_update(
+        freelancer=freelancer,
+        country=plan.country,
+        city=plan.city,
+        time_zone=plan.time_zone,
+        intro_video_url="",
+        availability=plan.availability,
+        available_now=plan.available_now,
+        english_level=plan.english_level,
+        visibility=plan.visibility,
+    )
+    if plan.photo:
+        freelancer_set_photo(
+            freelancer=freelancer,
+            upload=avatar_upload(user.first_name, user.last_name, plan.number),
+        )
+
+    skills = text.profile_skills(rng, spec, plan.skill_count)
+    site = slugify(f"{user.first_name}{user.last_name}") or f"freelancer{plan.number}"
+    portfolio_ids = []
+    for title in rng.sample(spec.portfolio, k=min(plan.portfolio_count, len(spec.portfolio))):
+        item = portfolio_item_save(
+            freelancer=freelancer,
+            title=title,
+            description=text.portfolio_description(rng, spec),
+            link=f"https://{site}.example.com/{rng.choice(text.PORTFOLIO_LINK_HOSTS)}/"
+            f"{slugify(title)}",
+            skill_slugs=_slugs(skills[: rng.randint(1, 3)]),
+        )
+        portfolio_ids.append(item.pk)
+
+    general = freelancer.profiles.get(is_general=True)
+
+    def overview(specialty: Specialty, *, long: bool) -> str:
+        return text.profile_overview(
+            rng,
+            specialty,
+            first_name=user.first_name,
+            years=plan.years,
+            city=plan.city,
+            country=text.place_label(plan.country),
+            long=long,
+        )
+
+    profile_update(
+        profile=general,
+        title=text.profile_title(rng, spec),
+        overview=overview(spec, long=True),
+        hourly_rate_cents=plan.rate_cents,
+        skill_slugs=_slugs(skills),
+    )
+    for index, other in enumerate(plan.specialized, start=1):
+        factor = rng.uniform(0.85, 1.3)
+        with clock.frozen_at(min(plan.joined + timedelta(days=20 * index), ctx.now)):
+            specialized_profile_create(
+                freelancer=freelancer,
+                title=text.profile_title(rng, other),
+                overview=overview(other, long=False),
+                hourly_rate_cents=max(1000, int(plan.rate_cents * factor) // 100 * 100),
+                skill_slugs=_slugs(text.profile_skills(rng, other, rng.randint(3, 8))),
+                portfolio_item_ids=portfolio_ids[:1],
+            )
+
+    for name in rng.sample(spec.assessments, k=min(plan.assessments, len(spec.assessments))):
+        assessment_add(
+            freelancer=freelancer,
+            name=name,
+            score=rng.randint(62, 100),
+            taken_on=today - timedelta(days=rng.randint(30, 900)),
+        )
+    end = today - timedelta(days=365 * plan.years)
+    for index in range(plan.employment):
+        started = end - timedelta(days=rng.randint(300, 1500))
+        employment_add(
+            freelancer=freelancer,
+            company=rng.choice(
+                [
+                    ctx.person("company", plan.number * 10 + index, "en_US").company(),
+                    f"{rng.choice(text.COMPANY_WORDS)} {rng.choice(text.COMPANY_SUFFIXES)}",
+                ]
+            ),
+            role=text.employment_role(rng, spec),
+            started_on=started,
+            ended_on=None if index == 0 and rng.random() < 0.2 else end,
+            description=text.employment_description(rng, spec),
+        )
+        end = started - timedelta(days=rng.randint(0, 120))
+    if plan.education:
+        start_year = today.year - plan.years - rng.randint(4, 9)
+        education_add(
+            freelancer=freelancer,
+            school=rng.choice(plan.place.schools),
+            degree=rng.choice(text.DEGREES),
+            field_of_study=rng.choice(text.FIELDS_OF_STUDY[spec.category]),
+            start_year=start_year,
+            end_year=start_year + rng.choice([3, 4, 4, 5]),
+        )
+    if plan.other_experience:
+        subject, description = rng.choice(text.OTHER_EXPERIENCE)
+        other_experience_add(freelancer=freelancer, subject=subject, description=description)
+
+
+def _verify(ctx: DemoContext, plan: FreelancerPlan, user: User, verifier: User) -> None:
+    rng = _rng("verification", plan.number)
+    if plan.verification == "pending":
+        submitted, reviewed = ctx.ago(_days(rng, 0.2, 2)), None
+    else:
+        submitted = min(plan.joined + timedelta(days=_days(rng, 0.5, 5)), ctx.ago(1))
+        reviewed = min(submitted + timedelta(hours=_days(rng, 2, 60)), ctx.ago(0.5))
+    with clock.frozen_at(submitted):
+        verification = location_verification_submit(
+            user=user,
+            country=plan.country,
+            city=plan.city,
+            id_document=_identity_document(),
+            proof_of_address=_proof_of_address(),
+        )
+    if reviewed is None:
+        ctx.count("location verifications", True)
+        return
+    with clock.frozen_at(reviewed):
+        if plan.verification == "approved":
+            location_verification_approve(verification=verification, reviewer=verifier)
+        else:
+            location_verification_reject(
+                verification=verification,
+                reviewer=verifier,
+                reason=REJECTION_REASONS[plan.number % len(REJECTION_REASONS)],
+            )
+    ctx.count("location verifications", True)
+
+
+def _section_freelancers(ctx: DemoContext) -> Iterator[None]:
+    verifier = User.objects.get(email=staff_email("Verifier"))
+    with_profile = set(Freelancer.objects.values_list("user__email", flat=True))
+    for number in range(1, ctx.scale.freelancers + 1):
+        plan = freelancer_plan(ctx, number)
+        user = _user(
+            ctx,
+            email=plan.email,
+            first_name=plan.first_name,
+            last_name=plan.last_name,
+            what="freelancers",
+            date_joined=plan.joined,
+        )
+        if not user.roles:
+            user_set_roles(user=user, freelancer=True, client=False)
+        built = False
+        if user.email not in with_profile and user.is_freelancer:
+            with transaction.atomic():
+                _build_freelancer(ctx, plan, user, verifier)
+            built = True
+        ctx.count("freelancer profiles", built)
+        yield
+
+
+# --- clients ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientPlan:
+    number: int
+    email: str
+    first_name: str
+    last_name: str
+    country: str
+    city: str
+    time_zone: str
+    company: str
+    industry: text.Industry
+    website: str
+    joined: datetime
+    payment_method_verified: bool
+    total_spent_cents: int
+
+
+def client_plan(ctx: DemoContext, number: int) -> ClientPlan:
+    rng = _rng("client", number)
+    if number <= LEGACY_CLIENTS:
+        country = LOCALE_COUNTRY[LOCALES[number % len(LOCALES)]]
+    else:
+        country = text.weighted(rng, text.CLIENT_COUNTRIES)
+    first_name, last_name = _name(ctx, "client", number, LEGACY_CLIENTS, country)
+    city, time_zone = rng.choice(PLACES[country].cities)
+    company = ""
+    if rng.random() < 0.75:
+        locale = PLACES[country].locale or "en_US"
+        company = rng.choice(
+            [
+                ctx.person("client-company", number, locale).company(),
+                f"{rng.choice(text.COMPANY_WORDS)} {rng.choice(text.COMPANY_SUFFIXES)}",
+            ]
+        )
+    website = ""
+    if company and rng.random() < 0.8:
+        website = f"https://www.{slugify(company) or 'company'}.example.com"
+    # Clients 1-4 add money with a card, so theirs is verified.
+    verified = number <= 4 or rng.random() < 0.65
+    spent = 0
+    if verified and rng.random() < 0.65:
+        spent = int(math.exp(rng.uniform(math.log(120), math.log(350_000)))) * 100
+    return ClientPlan(
+        number=number,
+        email=client_email(number),
+        first_name=first_name,
+        last_name=last_name,
+        country=country,
+        city=city,
+        time_zone=time_zone,
+        company=company,
+        industry=rng.choice(text.INDUSTRIES),
+        website=website,
+        joined=ctx.ago(_days(rng, 30, 2200)),
+        payment_method_verified=verified,
+        total_spent_cents=spent,
+    )
+
+
+def _section_clients(ctx: DemoContext) -> Iterator[None]:
+    with_profile = set(ClientProfile.objects.values_list("user__email", flat=True))
+    for number in range(1, ctx.scale.clients + 1):
+        plan = client_plan(ctx, number)
+        user = _user(
+            ctx,
+            email=plan.email,
+            first_name=plan.first_name,
+            last_name=plan.last_name,
+            what="clients",
+            date_joined=plan.joined,
+        )
+        if not user.roles:
+            user_set_roles(user=user, freelancer=False, client=True)
+        built = False
+        if user.email not in with_profile and user.is_client:
+            with transaction.atomic():
+                with clock.frozen_at(plan.joined):
+                    profile = client_profile_start(user=user)
+                client_profile_update(
+                    client_profile=profile,
+                    company_name=plan.company,
+                    country=plan.country,
+                    city=plan.city,
+                    time_zone=plan.time_zone,
+                    website=plan.website,
+                    description=text.client_description(
+                        _rng("client-text", number), plan.industry, plan.company
+                    ),
+                )
+                # No service yet: payment-method verification belongs to billing and the
+                # total spent to contracts; set here so the client vetting signals and job
+                # filters ("payment verified", "total spent") have data in the demo.
+                ClientProfile.objects.filter(pk=profile.pk).update(
+                    payment_method_verified=plan.payment_method_verified,
+                    total_spent_cents=plan.total_spent_cents,
+                )
+            built = True
+        ctx.count("client profiles", built)
+        yield
+
+
+def _section_deposits(ctx: DemoContext) -> Iterator[None]:
+    for index, (number, cents) in enumerate(DEPOSITS, start=1):
+        user = User.objects.get(email=client_email(number))
+        before = Transfer.objects.count()
+        funds_deposit(
+            user=user,
+            amount=Money(cents),
+            payment_method=DEPOSIT_CARD,
+            key=f"demo-deposit-{index}",
+        )
+        ctx.count("deposits", Transfer.objects.count() > before)
+        yield
+
+
+# --- job posts -------------------------------------------------------------------------
+
+JOB_STATES = {  # share of posts in each state
+    "open": 74,
+    "draft": 8,
+    "closed_hired": 8,
+    "closed_no_hire": 6,
+    "expired": 4,
+}
+DURATIONS_BY_SIZE = {
+    "small": {"less_than_1_month": 70, "one_to_3_months": 30},
+    "medium": {"less_than_1_month": 15, "one_to_3_months": 55, "three_to_6_months": 30},
+    "large": {"one_to_3_months": 15, "three_to_6_months": 40, "more_than_6_months": 45},
+}
+FIXED_BUDGET_DOLLARS = {"small": (50, 800), "medium": (800, 5_000), "large": (5_000, 25_000)}
+LEVEL_FACTOR = {"entry": 0.6, "intermediate": 1.0, "expert": 1.6}
+RESTRICTIONS = {  # client country -> the lists of countries its restricted posts accept
+    "US": [["US"], ["US"], ["US"], ["US", "CA"]],
+    "GB": [["GB"], ["GB", "IE"]],
+    "CA": [["CA", "US"], ["CA"]],
+    "AU": [["AU", "NZ"]],
+    "DE": [["DE", "AT", "CH"]],
+    "CH": [["DE", "AT", "CH"]],
+}
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    index: int
+    client_number: int
+    state: str
+    created_at: datetime  # created and, unless a draft, published
+    closed_at: datetime | None
+    specialty: Specialty
+    draft: JobDraft
+
+
+def _budget(rng: random.Random, spec: Specialty, size: str, level: str) -> dict[str, int | None]:
+    if rng.random() < 0.55:
+        low, high = FIXED_BUDGET_DOLLARS[size]
+        dollars = math.exp(rng.uniform(math.log(low), math.log(high))) * LEVEL_FACTOR[level]
+        step = 5 if dollars < 200 else 25 if dollars < 2_000 else 250
+        return {"budget_cents": max(10, round(dollars / step) * step) * 100}
+    rate = rng.uniform(*spec.rate) * LEVEL_FACTOR[level] * 0.8
+    low_dollars = int(min(130, max(10, rate)))
+    high_dollars = min(150, low_dollars + rng.choice([5, 10, 15, 20, 25, 35, 50]))
+    return {"hourly_min_cents": low_dollars * 100, "hourly_max_cents": high_dollars * 100}
+
+
+def job_plans(ctx: DemoContext, clients: dict[int, ClientPlan]) -> list[JobPlan]:
+    """The demo's job posts, in order. Titles are unique per client: they are the key that
+    tells a second run the post exists."""
+    plans = []
+    used: set[tuple[int, str]] = set()
+    for index in range(1, ctx.scale.jobs + 1):
+        rng = _rng("job", index)
+        # Skewed towards the first clients: a few post a lot, most post a little.
+        client_number = min(len(clients), int(len(clients) * rng.random() ** 1.7) + 1)
+        client = clients[client_number]
+        for _ in range(50):
+            spec = text.pick_specialty(rng)
+            title, topic = text.job_idea(rng, spec, client.industry)
+            if (client_number, title) not in used:
+                break
+        else:
+            raise CommandError(f"No unique title left for client {client_number}'s job posts.")
+        used.add((client_number, title))
+
+        state = text.weighted(rng, JOB_STATES)
+        size = rng.choices(["small", "medium", "large"], weights=[45, 35, 20])[0]
+        duration = text.weighted(rng, DURATIONS_BY_SIZE[size])
+        level = rng.choices(["entry", "intermediate", "expert"], weights=[25, 50, 25])[0]
+        budget = _budget(rng, spec, size, level)
+        skills = text.profile_skills(rng, spec, rng.randint(2, 8))
+        countries: list[str] = []
+        if rng.random() < (0.2 if client.country == "US" else 0.1):
+            countries = rng.choice(RESTRICTIONS.get(client.country, [[client.country], ["US"]]))
+        questions: list[str] = []
+        if rng.random() < 0.35:
+            pool = [*spec.questions, *text.GENERAL_QUESTIONS]
+            questions = rng.sample(pool, k=min(rng.randint(1, 3), len(pool)))
+        hourly = "hourly_min_cents" in budget
+        description = text.job_description(
+            rng,
+            spec,
+            topic=topic,
+            company=client.company,
+            industry=client.industry,
+            level=level,
+            duration=duration,
+            skills=skills,
+            countries=countries,
+            hours_per_week=rng.choice([10, 15, 20, 30, 40]) if hourly else None,
+        )
+        draft = JobDraft(
+            title=title,
+            description=description,
+            category_slug=slugify(spec.category),
+            size=size,
+            duration=duration,
+            experience_level=level,
+            budget_type=BudgetType.HOURLY if hourly else BudgetType.FIXED,
+            skill_slugs=_slugs(skills),
+            countries=countries,
+            visibility=JobVisibility.INVITE_ONLY if rng.random() < 0.04 else JobVisibility.PUBLIC,
+            questions=questions,
+            **budget,
+        )
+
+        closed_at = None
+        if state == "open":  # spread over the last 30 days, more of them recent
+            created = ctx.ago(29.5 * rng.random() ** 1.4 + 0.02)
+        elif state == "draft":
+            created = ctx.ago(_days(rng, 0.1, 20))
+        elif state == "expired":  # no client activity for more than 30 days
+            created = ctx.ago(_days(rng, 31, 55))
+        else:
+            created = ctx.ago(_days(rng, 12, 70))
+            closed_at = min(created + timedelta(days=_days(rng, 2, 25)), ctx.ago(0.5))
+        plans.append(JobPlan(index, client_number, state, created, closed_at, spec, draft))
+    return plans
+
+
+def _section_jobs(ctx: DemoContext) -> Iterator[None]:
+    clients = {n: client_plan(ctx, n) for n in range(1, ctx.scale.clients + 1)}
+    users = {u.email: u for u in User.objects.filter(email__in=[c.email for c in clients.values()])}
+    existing = set(
+        JobPost.objects.filter(client__in=users.values()).values_list("client__email", "title")
+    )
+    for plan in job_plans(ctx, clients):
+        client = clients[plan.client_number]
+        user = users.get(client.email)
+        created = False
+        if user is not None and user.is_client and (client.email, plan.draft.title) not in existing:
+            with transaction.atomic():
+                with clock.frozen_at(plan.created_at):
+                    job = job_create(client=user, draft=plan.draft, publish=plan.state != "draft")
+                if plan.closed_at is not None:
+                    with clock.frozen_at(plan.closed_at):
+                        job_close(job=job, hired=plan.state == "closed_hired")
+            created = True
+        ctx.count("job posts", created)
+        yield
+
+
+def _section_job_expiry(ctx: DemoContext) -> Iterator[None]:
+    """The 30-day expiry rule, as the scheduler runs it: posts created more than 30 days
+    ago with no client activity expire (and those at day 25 get their warning)."""
+    result = job_expiry_run_due(now=ctx.now)
+    ctx.created["expired job posts"] = result["expired"]
+    yield
+
+
 def _section_operator(ctx: DemoContext) -> Iterator[None]:
     _user(
         ctx,
@@ -160,63 +940,32 @@ def _section_staff(ctx: DemoContext) -> Iterator[None]:
         yield
 
 
-def _section_freelancers(ctx: DemoContext) -> Iterator[None]:
-    for number in range(1, FREELANCER_COUNT + 1):
-        fake = ctx.person("freelancer", number)
-        user = _user(
-            ctx,
-            email=freelancer_email(number),
-            first_name=fake.first_name(),
-            last_name=fake.last_name(),
-            what="freelancers",
-        )
-        if not user.roles:
-            user_set_roles(user=user, freelancer=True, client=False)
-        yield
-
-
-def _section_clients(ctx: DemoContext) -> Iterator[None]:
-    for number in range(1, CLIENT_COUNT + 1):
-        fake = ctx.person("client", number)
-        user = _user(
-            ctx,
-            email=client_email(number),
-            first_name=fake.first_name(),
-            last_name=fake.last_name(),
-            what="clients",
-        )
-        if not user.roles:
-            user_set_roles(user=user, freelancer=False, client=True)
-        yield
-
-
-def _section_deposits(ctx: DemoContext) -> Iterator[None]:
-    for index, (number, cents) in enumerate(DEPOSITS, start=1):
-        user = User.objects.get(email=client_email(number))
-        before = Transfer.objects.count()
-        funds_deposit(
-            user=user,
-            amount=Money(cents),
-            payment_method=DEPOSIT_CARD,
-            key=f"demo-deposit-{index}",
-        )
-        ctx.count("deposits", Transfer.objects.count() > before)
-        yield
+def _check_catalog(ctx: DemoContext) -> Iterator[None]:
+    """The demo picks skills by name from the seeded catalog; fail early if one is gone."""
+    wanted = set(_slugs(sorted(text.all_skill_names())))
+    found = set(Skill.objects.filter(slug__in=wanted).values_list("slug", flat=True))
+    if missing := wanted - found:
+        raise CommandError(f"Skills missing from the catalog: {', '.join(sorted(missing))}.")
+    yield
 
 
 SECTIONS: list[Section] = [
-    Section("operator", 1, _section_operator),
-    Section("staff", len(STAFF_MEMBERS), _section_staff),
-    Section("freelancers", FREELANCER_COUNT, _section_freelancers),
-    Section("clients", CLIENT_COUNT, _section_clients),
-    Section("deposits", len(DEPOSITS), _section_deposits),
+    Section("catalog", lambda scale: 1, _check_catalog),
+    Section("operator", lambda scale: 1, _section_operator),
+    Section("staff", lambda scale: len(STAFF_MEMBERS), _section_staff),
+    Section("freelancers", lambda scale: scale.freelancers, _section_freelancers),
+    Section("clients", lambda scale: scale.clients, _section_clients),
+    Section("deposits", lambda scale: len(DEPOSITS), _section_deposits),
+    Section("job posts", lambda scale: scale.jobs, _section_jobs),
+    Section("job expiry", lambda scale: 1, _section_job_expiry),
 ]
 
 
 class Command(BaseCommand):
     help = (
-        "Load demo accounts and money (idempotent: a second run adds nothing). "
-        f"Every demo account's password is {DEMO_PASSWORD!r} unless --password is given."
+        "Load the demo marketplace: accounts, profiles, job posts and money (idempotent: a "
+        f"second run adds nothing). Every demo account's password is {DEMO_PASSWORD!r} "
+        "unless --password is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -226,14 +975,20 @@ class Command(BaseCommand):
             help="Password for demo accounts created by this run (existing ones keep theirs).",
         )
         parser.add_argument(
+            "--scale",
+            choices=sorted(SCALES),
+            default="full",
+            help="full: 300 freelancers, 100 clients, 400 job posts; small: a subset for tests.",
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="Do not draw the progress bar."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ctx = DemoContext(password=options["password"])
+        ctx = DemoContext(password=options["password"], scale=SCALES[options["scale"]])
         quiet = options["verbosity"] == 0
         with tqdm(
-            total=sum(section.steps for section in SECTIONS),
+            total=sum(section.steps(ctx.scale) for section in SECTIONS),
             desc="Demo data",
             unit="step",
             file=sys.stderr,
@@ -254,13 +1009,17 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready (new this run: {created}). "
-                f"{User.objects.count()} users, {LedgerAccount.objects.count()} ledger accounts, "
+                f"{User.objects.count()} users, {Freelancer.objects.count()} freelancers, "
+                f"{ClientProfile.objects.count()} client profiles, "
+                f"{JobPost.objects.count()} job posts; "
+                f"{LedgerAccount.objects.count()} ledger accounts, "
                 f"{Transfer.objects.count()} transfers, {Entry.objects.count()} entries; "
                 "ledger sound."
             )
         )
         if ctx.created.get("operators"):
             self.stdout.write(
-                f"Sign in as {OPERATOR_EMAIL} / {ctx.password} (operator console: /admin/). "
+                f"Sign in as {OPERATOR_EMAIL} / {ctx.password} (operator console: /admin/), "
+                f"{freelancer_email(1)} (freelancer) or {client_email(1)} (client). "
                 "Demo passwords are public: never load demo data on a real deployment."
             )
