@@ -81,7 +81,11 @@ def event_emit(*, kind: str, payload: dict[str, Any]) -> OutboxEvent:
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it records")
     event = OutboxEvent.objects.create(kind=kind, payload=payload, created_at=clock.now())
-    transaction.on_commit(_schedule_drain)
+    # One drain per transaction delivers all of its events; a bulk write that records
+    # hundreds of events must not queue hundreds of tasks. Django drops callbacks of a
+    # rolled-back savepoint from this list, so a later event still registers its own.
+    if not any(callback is _schedule_drain for _, callback, *_ in connection.run_on_commit):
+        transaction.on_commit(_schedule_drain)
     return event
 
 

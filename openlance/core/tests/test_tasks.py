@@ -53,3 +53,35 @@ def test_a_second_drain_steps_aside_while_one_runs():
     with HUEY.lock_task("outbox-drain"):
         assert outbox_drain_periodic.call_local() == 0
     assert outbox_drain_periodic.call_local() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_drain_is_queued_per_transaction(monkeypatch):
+    from openlance.core import services
+
+    queued = []
+    monkeypatch.setattr(services, "_schedule_drain", lambda: queued.append(1))
+    with transaction.atomic():
+        for n in range(5):
+            event_emit(kind="test.many", payload={"n": n})
+    assert queued == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_savepoint_does_not_swallow_the_drain(monkeypatch):
+    from openlance.core import services
+
+    queued = []
+    monkeypatch.setattr(services, "_schedule_drain", lambda: queued.append(1))
+
+    def failing_part():
+        with transaction.atomic():
+            event_emit(kind="test.inner", payload={})
+            raise RuntimeError
+
+    with transaction.atomic():
+        with pytest.raises(RuntimeError):
+            failing_part()
+        event_emit(kind="test.outer", payload={})
+    assert queued == [1]
+    assert list(OutboxEvent.objects.values_list("kind", flat=True)) == ["test.outer"]
