@@ -91,6 +91,7 @@ def _words() -> list[str]:
 def generate(n: int) -> dict[str, Any]:
     """Bulk-insert N profiles and N/2 jobs, index them; returns counts and seconds."""
     from django.db import connection, transaction
+    from django.db.models import F
 
     from openlance.accounts.models import Role, User
     from openlance.catalog.models import Skill
@@ -175,7 +176,23 @@ def generate(n: int) -> dict[str, Any]:
             ],
             batch_size=batch,
         )
-        freelancer_ids = list(Freelancer.objects.order_by("pk").values_list("pk", flat=True))
+        # What each profile copies from its freelancer and user for search (see Profile;
+        # the services keep it with profile_search_fields_sync, bulk inserts must too).
+        copies = {
+            row.pop("pk"): row
+            for row in Freelancer.objects.order_by("pk").values(
+                "pk",
+                "visibility",
+                "jss_percent",
+                "total_earned_cents",
+                "badges",
+                "availability",
+                "available_now",
+                "english_level",
+                verified_country=F("user__verified_country"),
+            )
+        }
+        freelancer_ids = list(copies)
         owners = freelancer_ids + rng.sample(freelancer_ids, k=n - len(freelancer_ids))
         profile_rows = []
         profile_skills: list[list[Skill]] = []
@@ -192,6 +209,7 @@ def generate(n: int) -> dict[str, Any]:
                     hourly_rate_cents=rng.choice([None, *range(1_000, 15_001, 500)]),
                     created_at=now,
                     updated_at=now,
+                    **copies[freelancer_id],
                 )
             )
         Profile.objects.bulk_create(profile_rows, batch_size=batch)

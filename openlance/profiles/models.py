@@ -94,6 +94,25 @@ class Profile(models.Model):
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    # Copies of the owner's fields that search filters and ranks on, so that a search reads
+    # this one table (and its full-text index) instead of joining freelancer and user rows
+    # for every candidate. Written only by `services.profile_search_fields_sync`, which
+    # every writer of the originals calls in its own transaction (profile services
+    # directly; lower layers through outbox events handled in `profiles.handlers`). The
+    # owner's `is_active` is deliberately not copied: search checks it live.
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    verified_country = models.CharField(max_length=2, blank=True)
+    jss_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    total_earned_cents = models.BigIntegerField(default=0)
+    badges = models.JSONField(default=list, blank=True)
+    availability = models.CharField(
+        max_length=16, choices=Availability.choices, default=Availability.PART_TIME
+    )
+    available_now = models.BooleanField(default=True)
+    english_level = models.CharField(max_length=16, choices=EnglishLevel.choices, blank=True)
+
     class Meta:
         ordering = ["-is_general", "id"]
         constraints = [
@@ -108,7 +127,29 @@ class Profile(models.Model):
                 name="profile_rate_at_least_minimum",
             ),
         ]
-        indexes = [models.Index(fields=["hourly_rate_cents"], name="profile_rate")]
+        indexes = [
+            models.Index(fields=["hourly_rate_cents"], name="profile_rate"),
+            # Search without text scans this instead of the wide rows: visibility first,
+            # then the ranking keys (quality is a function of the JSS; ties go to the
+            # newest), then every filter column, so counting and picking a page's ids
+            # never touch the table.
+            models.Index(
+                fields=[
+                    "visibility",
+                    "jss_percent",
+                    "created_at",
+                    "freelancer",
+                    "hourly_rate_cents",
+                    "verified_country",
+                    "english_level",
+                    "availability",
+                    "available_now",
+                    "total_earned_cents",
+                    "badges",
+                ],
+                name="profile_search",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or f"Profile {self.pk}"

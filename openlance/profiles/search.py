@@ -50,7 +50,7 @@ from openlance.search.index import (
     index_upsert_many,
     text_match,
 )
-from openlance.search.pages import SearchPage, check_paging, paginate
+from openlance.search.pages import SearchPage, check_paging, paginate, paginate_by_key
 from openlance.search.text import ParsedQuery, parse_query, tokens
 
 if TYPE_CHECKING:
@@ -174,10 +174,9 @@ def _quality_sql(policy: RankingPolicy) -> Case:
     # The cast keeps PostgreSQL in double precision like SQLite (not numeric), so both
     # databases compute the very same floats and break ties the same way.
     return Case(
-        When(freelancer__jss_percent__isnull=True, then=Value(float(policy.quality_without_score))),
+        When(jss_percent__isnull=True, then=Value(float(policy.quality_without_score))),
         default=Value(float(policy.quality_base))
-        + Cast("freelancer__jss_percent", FloatField())
-        * Value(float(policy.quality_jss_share) / 100),
+        + Cast("jss_percent", FloatField()) * Value(float(policy.quality_jss_share) / 100),
         output_field=FloatField(),
     )
 
@@ -189,36 +188,36 @@ def _quality(policy: RankingPolicy, jss_percent: int | None) -> float:
 
 
 def _visible_to(viewer: Viewer) -> QuerySet[Profile]:
-    """Public profiles for anyone, members-only ones for signed-in users, private never."""
+    """Public profiles for anyone, members-only ones for signed-in users, private never;
+    never those of a deactivated account. Reads the profile's copies of the owner's fields
+    (see `Profile`), except `is_active`, which is checked live: deactivated accounts are
+    few, so `NOT IN` that short list costs one index probe per candidate row."""
     signed_in = viewer is not None and viewer.is_authenticated
     levels = [Visibility.PUBLIC, Visibility.MEMBERS] if signed_in else [Visibility.PUBLIC]
-    return Profile.objects.filter(
-        freelancer__visibility__in=levels, freelancer__user__is_active=True
-    )
+    deactivated = Freelancer.objects.filter(user__is_active=False).values("pk")
+    return Profile.objects.filter(visibility__in=levels).exclude(freelancer_id__in=deactivated)
 
 
 def _filtered(profiles: QuerySet[Profile], params: FreelancerSearchParams) -> QuerySet[Profile]:
     if params.countries:
-        profiles = profiles.filter(
-            freelancer__user__verified_country__in=[code.upper() for code in params.countries]
-        )
+        profiles = profiles.filter(verified_country__in=[code.upper() for code in params.countries])
     if params.rate_min_cents is not None:
         profiles = profiles.filter(hourly_rate_cents__gte=params.rate_min_cents)
     if params.rate_max_cents is not None:
         profiles = profiles.filter(hourly_rate_cents__lte=params.rate_max_cents)
     if params.jss_min is not None:
-        profiles = profiles.filter(freelancer__jss_percent__gte=params.jss_min)
+        profiles = profiles.filter(jss_percent__gte=params.jss_min)
     if params.earned_min_cents is not None:
-        profiles = profiles.filter(freelancer__total_earned_cents__gte=params.earned_min_cents)
+        profiles = profiles.filter(total_earned_cents__gte=params.earned_min_cents)
     for badge in params.badges:
-        profiles = profiles.filter(JsonArrayContains("freelancer__badges", badge))
+        profiles = profiles.filter(JsonArrayContains("badges", badge))
     if params.availability:
-        profiles = profiles.filter(freelancer__availability__in=params.availability)
+        profiles = profiles.filter(availability__in=params.availability)
     if params.available_now:
-        profiles = profiles.filter(freelancer__available_now=True)
+        profiles = profiles.filter(available_now=True)
     if params.english_min is not None:
         at_least = ENGLISH_ORDER[ENGLISH_ORDER.index(params.english_min) :]
-        profiles = profiles.filter(freelancer__english_level__in=at_least)
+        profiles = profiles.filter(english_level__in=at_least)
     for skill_id in params.skill_ids:
         profiles = profiles.filter(
             Exists(
@@ -252,20 +251,35 @@ def search_freelancers(
     *, viewer: Viewer, params: FreelancerSearchParams
 ) -> SearchPage[FreelancerHit]:
     """One page of profiles matching `params` that `viewer` may see, best match first."""
-    ranked = _results(viewer=viewer, params=params, now=clock.now()).select_related(
-        "freelancer__user"
-    )
-    ranked = ranked.prefetch_related(Prefetch("skills", queryset=Skill.objects.order_by("name")))
-    return paginate(
-        ranked,
-        page=params.page,
-        page_size=params.page_size,
-        hit=lambda profile: FreelancerHit(
+    now = clock.now()
+    policy = ranking_policy_at(now)
+    query = parse_query(params.text)
+    ranked = _ranked(_filtered(_visible_to(viewer), params), query, policy)
+
+    def loaded(profiles: QuerySet[Profile]) -> QuerySet[Profile]:
+        return profiles.select_related("freelancer__user").prefetch_related(
+            Prefetch("skills", queryset=Skill.objects.order_by("name"))
+        )
+
+    def hit(profile: Profile) -> FreelancerHit:
+        return FreelancerHit(
             profile=profile,
             relevance=getattr(profile, "relevance", None),
             quality=profile.quality,  # type: ignore[attr-defined]
             score=profile.score,  # type: ignore[attr-defined]
-        ),
+        )
+
+    if query:
+        # The full-text index drives: it yields the few matching rows, read whole anyway.
+        return paginate(loaded(ranked), page=params.page, page_size=params.page_size, hit=hit)
+    # Without text nearly every profile matches: rank them from the narrow `profile_search`
+    # index, then read only the page's rows.
+    return paginate_by_key(
+        ranked,
+        page=params.page,
+        page_size=params.page_size,
+        fetch=lambda keys: loaded(_ranked(Profile.objects.filter(pk__in=keys), query, policy)),
+        hit=hit,
     )
 
 

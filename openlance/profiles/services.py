@@ -61,6 +61,86 @@ def _check_url(value: str, field: str, errors: dict[str, list[str]]) -> str:
     return value
 
 
+def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
+    """Copy what search filters and ranks on (visibility, verified country, JSS, earnings,
+    badges, availability, English level) from the freelancer and their user onto all their
+    profiles: one UPDATE. Every service that writes one of those fields calls this in its
+    own transaction; features below profiles (accounts) emit an outbox event handled in
+    `profiles.handlers`, and features above (contracts, reputation) write the statistics
+    through `freelancer_stats_set`. Reads the current rows, so a stale `freelancer` object
+    does no harm. Returns the number of profiles updated."""
+    current = (
+        Freelancer.objects.select_related("user")
+        .only(
+            "visibility",
+            "jss_percent",
+            "total_earned_cents",
+            "badges",
+            "availability",
+            "available_now",
+            "english_level",
+            "user__verified_country",
+        )
+        .get(pk=freelancer.pk)
+    )
+    return Profile.objects.filter(freelancer_id=current.pk).update(
+        visibility=current.visibility,
+        verified_country=current.user.verified_country.code or "",
+        jss_percent=current.jss_percent,
+        total_earned_cents=current.total_earned_cents,
+        badges=list(current.badges),
+        availability=current.availability,
+        available_now=current.available_now,
+        english_level=current.english_level,
+    )
+
+
+def profile_search_fields_rebuild() -> int:
+    """Resynchronize every profile (after a bulk import or a repair); the same copy as
+    `profile_search_fields_sync`, a freelancer at a time."""
+    updated = 0
+    with transaction.atomic():
+        for freelancer in Freelancer.objects.only("pk").iterator(1000):
+            updated += profile_search_fields_sync(freelancer=freelancer)
+    return updated
+
+
+def freelancer_stats_set(
+    *,
+    freelancer: Freelancer,
+    jss_percent: int | None,
+    total_earned_cents: int,
+    total_jobs: int,
+    total_hours: int,
+    badges: list[str],
+) -> Freelancer:
+    """Store the statistics computed by the contracts and reputation features (Job Success
+    Score, earnings, badges...), the only way to write them: search copies them too."""
+    if jss_percent is not None and not 0 <= jss_percent <= 100:
+        raise InvalidInput("A Job Success Score is between 0 and 100.")
+    if min(total_earned_cents, total_jobs, total_hours) < 0:
+        raise InvalidInput("Statistics are never negative.")
+    with transaction.atomic():
+        freelancer.jss_percent = jss_percent
+        freelancer.total_earned_cents = total_earned_cents
+        freelancer.total_jobs = total_jobs
+        freelancer.total_hours = total_hours
+        freelancer.badges = list(badges)
+        freelancer.updated_at = clock.now()
+        freelancer.save(
+            update_fields=[
+                "jss_percent",
+                "total_earned_cents",
+                "total_jobs",
+                "total_hours",
+                "badges",
+                "updated_at",
+            ]
+        )
+        profile_search_fields_sync(freelancer=freelancer)
+    return freelancer
+
+
 def freelancer_start(*, user: User) -> Freelancer:
     """Open the freelancer side of an account: the freelancer row and its general profile."""
     existing = Freelancer.objects.filter(user=user).first()
@@ -75,6 +155,7 @@ def freelancer_start(*, user: User) -> Freelancer:
             freelancer=freelancer, is_general=True, created_at=now, updated_at=now
         )
         profile_index_sync(profile=profile)
+        profile_search_fields_sync(freelancer=freelancer)
     return freelancer
 
 
@@ -113,7 +194,9 @@ def freelancer_update(
     freelancer.english_level = english_level
     freelancer.visibility = visibility
     freelancer.updated_at = clock.now()
-    freelancer.save()
+    with transaction.atomic():
+        freelancer.save()
+        profile_search_fields_sync(freelancer=freelancer)
     return freelancer
 
 
@@ -123,7 +206,9 @@ def freelancer_set_visibility(*, freelancer: Freelancer, visibility: str) -> Fre
         raise InvalidInput("Unknown visibility.", field_errors={"visibility": ["Choose one."]})
     freelancer.visibility = visibility
     freelancer.updated_at = clock.now()
-    freelancer.save(update_fields=["visibility", "updated_at"])
+    with transaction.atomic():
+        freelancer.save(update_fields=["visibility", "updated_at"])
+        profile_search_fields_sync(freelancer=freelancer)
     return freelancer
 
 
@@ -178,7 +263,8 @@ def profile_update(
         profile.overview = overview.strip()
         profile.hourly_rate_cents = hourly_rate_cents
         profile.updated_at = clock.now()
-        profile.save()
+        # Named fields only: the search copies on the row belong to profile_search_fields_sync.
+        profile.save(update_fields=["title", "overview", "hourly_rate_cents", "updated_at"])
         profile.skills.set(skills)
         if portfolio_item_ids is not None:
             _select_portfolio(profile, portfolio_item_ids)
@@ -217,6 +303,8 @@ def specialized_profile_create(
         profile = Profile.objects.create(
             freelancer=freelancer, is_general=False, created_at=now, updated_at=now
         )
+        profile_search_fields_sync(freelancer=freelancer)
+        profile.refresh_from_db()
         return profile_update(
             profile=profile,
             title=title,

@@ -25,10 +25,15 @@ class JsonArrayContains(models.Func):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
-        return (
-            f"EXISTS (SELECT 1 FROM json_each({sql}) WHERE json_each.value = %s)",  # noqa: S608
-            [*params, self.value],
-        )
+        # The cheap substring test (the value as a JSON string, quotes included) rules out
+        # most rows before the exact json_each test runs; it never rules out a match.
+        exact = f"EXISTS (SELECT 1 FROM json_each({sql}) WHERE json_each.value = %s)"  # noqa: S608
+        return f"(instr({sql}, %s) > 0 AND {exact})", [
+            *params,
+            json.dumps(self.value),
+            *params,
+            self.value,
+        ]
 
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import models
 
@@ -55,4 +55,26 @@ def paginate(
     total = queryset.count()
     start = (page - 1) * page_size
     rows = list(queryset[start : start + page_size]) if start < total else []
+    return SearchPage(items=[hit(row) for row in rows], total=total, page=page, page_size=page_size)
+
+
+def paginate_by_key(
+    queryset: models.QuerySet[M],
+    *,
+    page: int,
+    page_size: int,
+    fetch: Callable[[models.QuerySet[M, dict[str, Any]]], models.QuerySet[M]],
+    hit: Callable[[M], T],
+) -> SearchPage[T]:
+    """`paginate` for rankings the database can compute from a narrow index: the ordered
+    query picks only the page's primary keys, inside the statement `fetch(keys)` builds to
+    load those few full rows (filter on `pk__in=keys`, annotate, order) — so the sort never
+    carries wide rows, and it is still one query for the page."""
+    check_paging(page, page_size)
+    total = queryset.count()
+    start = (page - 1) * page_size
+    if start >= total:
+        return SearchPage(items=[], total=total, page=page, page_size=page_size)
+    keys = queryset.values("pk")[start : start + page_size]
+    rows = list(fetch(keys))
     return SearchPage(items=[hit(row) for row in rows], total=total, page=page, page_size=page_size)

@@ -1,5 +1,6 @@
 """Freelancers with profiles and clients with profiles, written directly (no services) with
-`clock.now()` timestamps, and indexed for search like the services do."""
+`clock.now()` timestamps, indexed for search and with the profiles' search copies of the
+owner's fields synchronized, like the services do."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from openlance.profiles.models import (
     Visibility,
 )
 from openlance.profiles.search import profile_index_sync
+from openlance.profiles.services import profile_search_fields_sync
 
 
 def skills_named(names: Iterable[str | Skill]) -> list[Skill]:
@@ -101,6 +103,8 @@ def _profile(
     )
     profile.skills.set(skills_named(skills))
     profile_index_sync(profile=profile)
+    profile_search_fields_sync(freelancer=freelancer)
+    profile.refresh_from_db()
     return profile
 
 
