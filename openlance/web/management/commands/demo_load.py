@@ -10,8 +10,8 @@ freelancer or client whose profile exists is left alone (demo accounts someone e
 their edits). All text comes from `random.Random` and Faker generators seeded per object,
 so the demo is the same on every machine; only dates are relative to the day of the load.
 
-Everything goes through the domain services, except a few cached statistics that no
-service writes yet (marked "No service yet" below).
+Everything goes through the domain services, except the client's payment-method flag and
+total spent, which no service writes yet (marked "No service yet" below).
 
 The data is built by SECTIONS, run in order under one progress bar. To add demo data for
 a new feature, write a generator `_section_x(ctx)` that yields once per unit of work, and
@@ -66,9 +66,11 @@ from openlance.profiles.services import (
     employment_add,
     freelancer_set_photo,
     freelancer_start,
+    freelancer_stats_set,
     freelancer_update,
     other_experience_add,
     portfolio_item_save,
+    profile_search_fields_rebuild,
     profile_update,
     specialized_profile_create,
 )
@@ -471,17 +473,16 @@ def _build_freelancer(ctx: DemoContext, plan: FreelancerPlan, user: User, verifi
         _verify(ctx, plan, user, verifier)
         user.refresh_from_db()
     if plan.stats is not None:
-        # No service yet: these cached statistics belong to the contracts and reputation
-        # features (earnings, Job Success Score, badges). Written here so that search
-        # filters and ranking have something to show in the demo.
-        Freelancer.objects.filter(pk=freelancer.pk).update(
+        # The contracts and reputation features will compute these; the demo states them
+        # so that search filters and ranking have something to show.
+        freelancer_stats_set(
+            freelancer=freelancer,
             jss_percent=plan.stats.jss_percent,
             total_earned_cents=plan.stats.total_earned_cents,
             total_jobs=plan.stats.total_jobs,
             total_hours=plan.stats.total_hours,
-            badges=plan.stats.badges,
+            badges=list(plan.stats.badges),
         )
-        freelancer.refresh_from_db()
     freelancer_update(
         freelancer=freelancer,
         country=plan.country,
@@ -1000,6 +1001,9 @@ class Command(BaseCommand):
                 for _ in section.run(ctx):
                     bar.update(1)
 
+        # Verified locations reach the profiles' search fields through the outbox worker,
+        # which is not running during a load: copy them now so search is right at once.
+        profile_search_fields_rebuild()
         problems = ledger_violations()
         if problems:
             raise CommandError("Ledger invariants broken after demo load: " + "; ".join(problems))
