@@ -26,6 +26,7 @@ profile_patterns = [
     path("edit/", profile_views.profile_edit, name="profile_edit"),
     path("edit/photo/", profile_views.profile_photo, name="profile_photo"),
     path("edit/settings/", profile_views.profile_settings, name="profile_settings"),
+    path("edit/make-public/", profile_views.profile_make_public, name="profile_make_public"),
     path("edit/general/", profile_views.profile_general, name="profile_general"),
     path("edit/specialized/new/", profile_views.specialized_new, name="specialized_new"),
     path(

@@ -1,7 +1,11 @@
-"""Reactions of profiles to events of lower layers, delivered by the outbox worker: keep the
-search copies on `Profile` in step with the owner's fields that accounts writes."""
+"""Reactions of profiles to events, delivered by the outbox worker: keep the search copies
+on `Profile` in step with the owner's fields that accounts writes, and send the notices
+that profile rules owe their owners."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
 
 from openlance.core.models import OutboxEvent
 from openlance.core.services import event_handler
@@ -15,3 +19,24 @@ def copy_verified_country(event: OutboxEvent) -> None:
     freelancer = Freelancer.objects.filter(user_id=event.payload["user_id"]).first()
     if freelancer is not None:
         profile_search_fields_sync(freelancer=freelancer)
+
+
+@event_handler("profile.made_private")
+def tell_the_freelancer_their_profile_is_private(event: OutboxEvent) -> None:
+    freelancer = (
+        Freelancer.objects.select_related("user").filter(pk=event.payload["freelancer_id"]).first()
+    )
+    if freelancer is None:
+        return
+    period = "90 days since you joined" if event.payload["reason"] == "new" else "two years"
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your profile is now private",
+        message=(
+            f"Hello {freelancer.user.display_name},\n\n"
+            f"Your freelancer profile had no earnings in {period}, so we switched it to "
+            "private: it no longer appears in search. Making it public again is one click:\n"
+            f"{settings.SITE_URL}/profile/edit/\n"
+        ),
+        from_email=None,
+        recipient_list=[freelancer.user.email],
+    )

@@ -62,6 +62,9 @@ class Freelancer(models.Model):
     total_jobs = models.PositiveIntegerField(default=0)
     total_hours = models.PositiveIntegerField(default=0)
     badges = models.JSONField(default=list, blank=True)
+    # When money last reached the freelancer (null: never); drives the auto-private rule.
+    last_earned_at = models.DateTimeField(null=True, blank=True)
+    made_private_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

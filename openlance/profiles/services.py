@@ -4,18 +4,20 @@ re-indexed in the same transaction."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django_countries import countries
 
 from openlance.accounts.models import User
 from openlance.catalog.selectors import skills_by_slugs
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, NotFound
+from openlance.core.services import event_emit
 from openlance.core.uploads import reencode_image
 from openlance.profiles.models import (
     MAX_SKILLS,
@@ -113,9 +115,11 @@ def freelancer_stats_set(
     total_jobs: int,
     total_hours: int,
     badges: list[str],
+    last_earned_at: datetime | None = None,
 ) -> Freelancer:
     """Store the statistics computed by the contracts and reputation features (Job Success
-    Score, earnings, badges...), the only way to write them: search copies them too."""
+    Score, earnings, badges...), the only way to write them: search copies them too.
+    `last_earned_at` is when money last reached the freelancer, if that is known."""
     if jss_percent is not None and not 0 <= jss_percent <= 100:
         raise InvalidInput("A Job Success Score is between 0 and 100.")
     if min(total_earned_cents, total_jobs, total_hours) < 0:
@@ -126,6 +130,8 @@ def freelancer_stats_set(
         freelancer.total_jobs = total_jobs
         freelancer.total_hours = total_hours
         freelancer.badges = list(badges)
+        if last_earned_at is not None:
+            freelancer.last_earned_at = last_earned_at
         freelancer.updated_at = clock.now()
         freelancer.save(
             update_fields=[
@@ -134,6 +140,7 @@ def freelancer_stats_set(
                 "total_jobs",
                 "total_hours",
                 "badges",
+                "last_earned_at",
                 "updated_at",
             ]
         )
@@ -527,3 +534,46 @@ def client_profile_update(
     client_profile.updated_at = clock.now()
     client_profile.save()
     return client_profile
+
+
+NEW_FREELANCER_GRACE = timedelta(days=90)
+ESTABLISHED_GRACE = timedelta(days=730)
+
+
+def freelancer_auto_private_run_due(*, now: datetime) -> int:
+    """SPEC §2.1: a freelancer with no earnings 90 days after joining (new), or none for two
+    years (established), is switched to private with a notice; switching back is one click
+    (`freelancer_set_visibility`). Safe to run twice: a private profile is left alone, and
+    a profile its owner made visible again waits for the next full period."""
+    idle_new = Q(last_earned_at__isnull=True, created_at__lte=now - NEW_FREELANCER_GRACE)
+    idle_established = Q(last_earned_at__lte=now - ESTABLISHED_GRACE)
+    recently_restored = Q(made_private_at__gt=now - NEW_FREELANCER_GRACE)
+    due = (
+        Freelancer.objects.exclude(visibility=Visibility.PRIVATE)
+        .filter(idle_new | idle_established)
+        .exclude(recently_restored)
+        .values_list("pk", flat=True)
+    )
+    switched = 0
+    for freelancer_id in list(due):
+        with transaction.atomic():
+            freelancer = Freelancer.objects.select_for_update().get(pk=freelancer_id)
+            if freelancer.visibility == Visibility.PRIVATE:
+                continue
+            previous = freelancer.visibility
+            freelancer.visibility = Visibility.PRIVATE
+            freelancer.made_private_at = now
+            freelancer.updated_at = now
+            freelancer.save(update_fields=["visibility", "made_private_at", "updated_at"])
+            profile_search_fields_sync(freelancer=freelancer)
+            event_emit(
+                kind="profile.made_private",
+                payload={
+                    "freelancer_id": freelancer.pk,
+                    "user_id": freelancer.user_id,
+                    "previous_visibility": previous,
+                    "reason": "new" if freelancer.last_earned_at is None else "established",
+                },
+            )
+            switched += 1
+    return switched

@@ -151,6 +151,14 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
     return _editor(request, freelancer, settings=form)
 
 
+@role_required("freelancer")
+@require_POST
+def profile_make_public(request: HttpRequest) -> HttpResponse:
+    """The one click back after the auto-private rule (or any private spell)."""
+    services.freelancer_set_visibility(freelancer=_freelancer(request), visibility="public")
+    return _saved(request, "Your profile is public again.", "settings")
+
+
 def _profile_fields(form: ProfileForm) -> dict[str, Any]:
     data = form.cleaned_data
     fields = {
