@@ -10,7 +10,12 @@ from django.core import mail
 
 from openlance.accounts.tests.factories import PASSWORD, client_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: a transactional test flushes the tables afterwards; this restores
+# what migrations seeded (policies, skills, staff groups) for the next one.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_sign_up_confirm_create_a_token_and_call_the_api(page, live_server):

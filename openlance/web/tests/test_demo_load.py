@@ -441,13 +441,10 @@ def chromium_page(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_demo_client_signs_in_with_the_documented_password(
     live_server: Any, chromium_page: Any
 ) -> None:
-    # A transactional test before this one may have flushed what migrations wrote.
-    for name in demo_load.STAFF_MEMBERS:
-        Group.objects.get_or_create(name=name)
     call_command("demo_load", "--scale", "small", verbosity=0)
     page = chromium_page
     email = demo_load.client_email(1)
