@@ -20,16 +20,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import ROOT, postgres_database, run_child
+
 CLIENTS = 20
 
 
@@ -114,49 +113,6 @@ def child(transfers: int) -> dict[str, Any]:
     }
 
 
-def run_child(database_url: str, transfers: int, var_dir: str) -> dict[str, Any]:
-    env = dict(os.environ, DATABASE_URL=database_url, OPENLANCE_VAR_DIR=var_dir)
-    env.pop("REDIS_URL", None)  # the bench measures the database, not the cache
-    env["LOG_LEVEL"] = "WARNING"
-    result = subprocess.run(  # noqa: S603 (our own script, run with this interpreter)
-        [sys.executable, __file__, "--child", "--transfers", str(transfers)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"bench child failed on {urlsplit(database_url).scheme}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _postgres_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname=parts.path.lstrip("/") or "postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]  (a literal we built)
-
-
-def postgres_run(url: str, transfers: int, var_dir: str) -> dict[str, Any]:
-    name = f"openlance_bench_{os.getpid()}"
-    parts = urlsplit(url)
-    _postgres_admin(url, f'CREATE DATABASE "{name}"')
-    try:
-        return run_child(urlunsplit(parts._replace(path=f"/{name}")), transfers, var_dir)
-    finally:
-        _postgres_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def report(row: dict[str, Any]) -> None:
     print(
         f"ledger_post [{row['backend']}]: {row['transfers']} transfers in {row['seconds']} s "
@@ -183,12 +139,14 @@ def main() -> int:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="openlance-bench-") as tmp:
+        child_args = ["--transfers", str(args.transfers)]
         sqlite_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        rows.append(run_child(sqlite_url, args.transfers, tmp))
+        rows.append(run_child(__file__, child_args, sqlite_url, tmp))
         report(rows[-1])
         pg_url = os.environ.get("BENCH_DATABASE_URL", "")
         if pg_url:
-            rows.append(postgres_run(pg_url, args.transfers, tmp))
+            with postgres_database(pg_url, f"openlance_bench_{os.getpid()}") as url:
+                rows.append(run_child(__file__, child_args, url, tmp))
             report(rows[-1])
         else:
             print("ledger_post [postgresql]: skipped (set BENCH_DATABASE_URL to run it)")

@@ -22,16 +22,15 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from _harness import ROOT, postgres_database, run_child
+
 SEED = 20_240_301
 COUNTRIES = ["US", "GB", "DE", "IN", "PK", "UA", "PH", "BR", "CA", "FR", "NG", "EG"]
 ROLES = [
@@ -431,50 +430,6 @@ def child(n: int) -> dict[str, Any]:
     }
 
 
-def run_child(database_url: str, n: int, var_dir: str) -> dict[str, Any]:
-    env = dict(os.environ, DATABASE_URL=database_url, OPENLANCE_VAR_DIR=var_dir)
-    env.pop("REDIS_URL", None)  # the bench measures the database, not the cache
-    env["LOG_LEVEL"] = "WARNING"
-    env["DEBUG"] = "false"  # no per-query logging in memory
-    result = subprocess.run(  # noqa: S603 (our own script, run with this interpreter)
-        [sys.executable, __file__, "--child", "--n", str(n)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"bench child failed on {urlsplit(database_url).scheme}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _postgres_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname=parts.path.lstrip("/") or "postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]  (a literal we built)
-
-
-def postgres_run(url: str, n: int, var_dir: str) -> dict[str, Any]:
-    name = f"openlance_bench_search_{os.getpid()}"
-    parts = urlsplit(url)
-    _postgres_admin(url, f'CREATE DATABASE "{name}"')
-    try:
-        return run_child(urlunsplit(parts._replace(path=f"/{name}")), n, var_dir)
-    finally:
-        _postgres_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def report(row: dict[str, Any]) -> None:
     f, j = row["freelancers"], row["jobs"]
     print(
@@ -498,10 +453,12 @@ def main() -> int:
         return 0
 
     with tempfile.TemporaryDirectory(prefix="openlance-bench-search-") as tmp:
-        report(run_child(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", args.n, tmp))
+        child_args = ["--n", str(args.n)]
+        report(run_child(__file__, child_args, f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", tmp))
         pg_url = os.environ.get("BENCH_PG_URL") or os.environ.get("BENCH_DATABASE_URL", "")
         if pg_url:
-            report(postgres_run(pg_url, args.n, tmp))
+            with postgres_database(pg_url, f"openlance_bench_search_{os.getpid()}") as url:
+                report(run_child(__file__, child_args, url, tmp))
         else:
             print("search [postgresql]: skipped (set BENCH_PG_URL to run it)")
     return 0

@@ -13,6 +13,7 @@ from django.db import models
 from django_countries.fields import CountryField
 
 from openlance.catalog.models import Skill
+from openlance.search.text import teaser as cut_teaser
 
 MAX_SKILLS = 15
 MAX_SPECIALIZED = 2
@@ -159,10 +160,7 @@ class Profile(models.Model):
 
     @property
     def teaser(self) -> str:
-        text = " ".join(self.overview.split())
-        if len(text) <= TEASER_LENGTH:
-            return text
-        return text[:TEASER_LENGTH].rsplit(" ", 1)[0] + "…"
+        return cut_teaser(self.overview, TEASER_LENGTH)
 
 
 class PortfolioItem(models.Model):

@@ -1,0 +1,62 @@
+"""What every benchmark here shares: run its measuring half in a child process against a
+throwaway database, and create and drop that database on a PostgreSQL server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_child(script: str, args: list[str], database_url: str, var_dir: str) -> dict[str, Any]:
+    """Run `script --child ARGS` on `database_url`; it prints its result as a JSON line."""
+    env = dict(os.environ, DATABASE_URL=database_url, OPENLANCE_VAR_DIR=var_dir)
+    env.pop("REDIS_URL", None)  # the benches measure the database, not the cache
+    env["LOG_LEVEL"] = "WARNING"
+    env["DEBUG"] = "false"  # no per-query logging in memory
+    result = subprocess.run(  # noqa: S603 (our own script, run with this interpreter)
+        [sys.executable, script, "--child", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"bench child failed on {urlsplit(database_url).scheme}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _postgres_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 5432,
+        user=parts.username,
+        password=parts.password,
+        dbname=parts.path.lstrip("/") or "postgres",
+        autocommit=True,
+    ) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]  (a literal we built)
+
+
+@contextmanager
+def postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """A fresh database `name` on the server of `server_url` (the user needs CREATEDB),
+    dropped afterwards; yields its URL."""
+    _postgres_admin(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    finally:
+        _postgres_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
