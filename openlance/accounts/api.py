@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts import selectors, services
@@ -118,7 +118,12 @@ def tokens_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]
 
 
 @tokens_router.post("/tokens", response={201: TokenCreatedOut}, summary="Create a token")
-def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[str, Any]]:
+def tokens_create(
+    request: HttpRequest, response: HttpResponse, payload: TokenCreateIn
+) -> Status[dict[str, Any]]:
+    """The secret is in this response only: it is marked no-store so that no cache, and no
+    idempotency record, keeps a copy."""
+    response["Cache-Control"] = "no-store"
     token, secret = services.token_create(user=_user(request), name=payload.name)
     return Status(201, _token(token, secret))
 

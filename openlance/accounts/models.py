@@ -78,7 +78,7 @@ class User(AbstractUser):
         """ "First L." — how a freelancer is shown to the public until hired."""
         if self.first_name and self.last_name:
             return f"{self.first_name} {self.last_name[0]}."
-        return self.first_name or self.email.split("@")[0]
+        return self.first_name or f"Member {self.pk}"
 
     @property
     def roles(self) -> list[str]:

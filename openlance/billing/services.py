@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from openlance.accounts.models import User
 from openlance.billing.gateway import payment_gateway
 from openlance.core.errors import InvalidInput, PaymentDeclined
@@ -33,7 +35,8 @@ def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -
     charge = payment_gateway().charge(
         amount=amount,
         payment_method=payment_method,
-        idempotency_key=f"deposit:{user.pk}:{key}",
+        # The client's key can be 255 characters; a digest keeps ours a fixed length.
+        idempotency_key=f"deposit:{user.pk}:{hashlib.sha256(key.encode()).hexdigest()[:40]}",
         description=f"Openlance balance top-up for user {user.pk}",
     )
     if not charge.succeeded:

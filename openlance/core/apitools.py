@@ -7,19 +7,28 @@ from typing import Any, Generic, TypeVar
 
 from django.db.models import QuerySet
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from openlance.core.money import Money
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 10_000
 
 
 class StrictSchema(Schema):
-    """Input schema: unknown fields are an error, not silently dropped."""
+    """Input schema: unknown fields are an error, not silently dropped, and text with NUL
+    characters is refused (PostgreSQL cannot store them; no one types them)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Text may not contain NUL characters.")
+        return value
 
 
 class MoneyOut(Schema):
@@ -35,14 +44,16 @@ class MoneyIn(StrictSchema):
     amount: str = Field(
         pattern=r"^-?\d{1,12}(\.\d{1,2})?$", examples=["49.90"], description="Decimal string."
     )
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    currency: str = Field(
+        default="USD", pattern=r"^USD$", description="The marketplace settles in USD."
+    )
 
     def to_money(self) -> Money:
         return Money.parse(self.amount, self.currency)
 
 
 class PageQuery(Schema):
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
 

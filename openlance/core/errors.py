@@ -70,3 +70,13 @@ class PaymentDeclined(DomainError):
 class InvalidTransition(Conflict):
     title = "Not allowed in this state"
     code = "invalid_transition"
+
+
+MAX_ID = 2**63 - 1
+
+
+def require_id(value: int, what: str = "object") -> int:
+    """An id from a URL or a request that no row can have is a 404, not a database error."""
+    if not 1 <= value <= MAX_ID:
+        raise NotFound(f"No such {what}.")
+    return value

@@ -65,7 +65,10 @@ class IdempotencyMiddleware:
             return self._replay(scope, key, request_hash)
 
         response = self.get_response(request)
-        if response.status_code >= 500 or response.streaming:
+        # A response that must not be stored (a token's secret, shown once) is not kept
+        # either: a retry with the same key runs again instead of replaying it.
+        no_store = "no-store" in response.get("Cache-Control", "")
+        if response.status_code >= 500 or response.streaming or no_store:
             record.delete()
             return response
         record.status_code = response.status_code

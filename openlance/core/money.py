@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 DEFAULT_CURRENCY = "USD"
 MINOR_UNITS = 100
+# At most a trillion in whole units: far above any real payment, far below overflow.
+PLAIN_DECIMAL = re.compile(r"-?\d{1,13}(\.\d+)?")
 
 
 class MoneyError(ValueError):
@@ -33,12 +36,15 @@ class Money:
         """Read a decimal amount such as "123.45"; more than two decimals is an error."""
         if isinstance(amount, float):
             raise MoneyError("Amounts must be decimal strings, not floats.")
+        text = str(amount).strip()
+        # Plain digits only: an exponent ("1e999999") would make a number too large to
+        # compute with or even print, and no one types money that way.
+        if not PLAIN_DECIMAL.fullmatch(text):
+            raise MoneyError(f"{text[:40]!r} is not an amount like 123.45.")
         try:
-            value = Decimal(str(amount).strip())
+            value = Decimal(text)
         except InvalidOperation as exc:
-            raise MoneyError(f"{amount!r} is not a decimal amount.") from exc
-        if not value.is_finite():
-            raise MoneyError(f"{amount!r} is not a finite amount.")
+            raise MoneyError(f"{text[:40]!r} is not a decimal amount.") from exc
         cents = value * MINOR_UNITS
         if cents != cents.to_integral_value():
             raise MoneyError(f"{amount!r} has more than two decimal places.")

@@ -40,11 +40,14 @@ def client_signals(*, client: User) -> ClientSignals:
         posted=Count("pk", filter=~Q(state=JobState.DRAFT)),
         open=Count("pk", filter=Q(state=JobState.OPEN)),
         hired=Count("pk", filter=Q(state=JobState.CLOSED_HIRED)),
-        closed=Count("pk", filter=Q(state__in=[JobState.CLOSED_HIRED, JobState.CLOSED_NO_HIRE])),
+        closed=Count(
+            "pk",
+            filter=Q(state__in=[JobState.CLOSED_HIRED, JobState.CLOSED_NO_HIRE, JobState.EXPIRED]),
+        ),
     )
     closed = counts["closed"]
     return ClientSignals(
-        name=(profile.company_name if profile and profile.company_name else client.display_name),
+        name=(profile.company_name if profile and profile.company_name else client.public_name),
         country=profile.country.name if profile and profile.country else "",
         city=profile.city if profile else "",
         member_since=client.date_joined,

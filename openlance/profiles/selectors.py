@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from openlance.accounts.models import User
-from openlance.core.errors import NotFound
+from openlance.core.errors import NotFound, require_id
 from openlance.profiles.models import ClientProfile, Freelancer, PortfolioItem, Profile, Visibility
 
 OVERVIEW_MINIMUM = 100
@@ -48,6 +48,7 @@ def profile_get(*, profile_id: int) -> Profile:
 
 
 def freelancer_get(*, user_id: int) -> Freelancer:
+    require_id(user_id, "freelancer")
     freelancer = (
         Freelancer.objects.select_related("user")
         .prefetch_related(

@@ -10,6 +10,7 @@ from django.db import models
 
 from openlance.core.errors import InvalidInput
 
+MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
 
 M = TypeVar("M", bound=models.Model)
@@ -38,8 +39,8 @@ class SearchPage(Generic[T]):
 
 def check_paging(page: int, page_size: int) -> None:
     errors = {}
-    if page < 1:
-        errors["page"] = ["Pages are numbered from 1."]
+    if not 1 <= page <= MAX_PAGE:
+        errors["page"] = [f"Pages are numbered from 1 to {MAX_PAGE:,}."]
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         errors["page_size"] = [f"A page holds 1 to {MAX_PAGE_SIZE} results."]
     if errors:

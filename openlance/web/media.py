@@ -20,6 +20,7 @@ from openlance.accounts.selectors import is_verifier
 from openlance.jobs.models import JobAttachment
 from openlance.jobs.selectors import jobs_visible_to
 from openlance.profiles.models import Freelancer, PortfolioItem
+from openlance.profiles.selectors import Access, profile_access
 
 Viewer = User | AnonymousUser
 
@@ -29,12 +30,19 @@ def _is_verifier(viewer: Viewer) -> bool:
 
 
 def _photo(viewer: Viewer, name: str) -> bool:
-    # Public: a private profile opened by link still shows its photo.
-    return Freelancer.objects.filter(photo=name).exists()
+    # A private profile opened by link still shows its photo; a members-only one does not
+    # show anything to visitors who are not signed in.
+    freelancer = Freelancer.objects.filter(photo=name).first()
+    return freelancer is not None and (
+        profile_access(freelancer=freelancer, viewer=viewer) != Access.SIGN_IN
+    )
 
 
 def _portfolio(viewer: Viewer, name: str) -> bool:
-    return PortfolioItem.objects.filter(image=name).exists()
+    item = PortfolioItem.objects.select_related("freelancer").filter(image=name).first()
+    return item is not None and (
+        profile_access(freelancer=item.freelancer, viewer=viewer) == Access.FULL
+    )
 
 
 def _verification(viewer: Viewer, name: str) -> bool:
@@ -53,11 +61,12 @@ def _job_attachment(viewer: Viewer, name: str) -> bool:
 
 
 RULES: dict[str, tuple[Callable[[Viewer, str], bool], bool]] = {
-    # folder: (who may see a file, whether shared caches may keep it)
-    "photos": (_photo, True),
-    "portfolio": (_portfolio, True),
-    "verification": (_verification, False),
-    "jobs": (_job_attachment, False),
+    # folder: (who may see a file, whether it is a document people upload for others: those
+    # are downloaded, never rendered on our domain, since a PDF's bytes are kept as sent)
+    "photos": (_photo, False),
+    "portfolio": (_portfolio, False),
+    "verification": (_verification, True),
+    "jobs": (_job_attachment, True),
 }
 
 
@@ -70,7 +79,7 @@ def media(request: HttpRequest, name: str) -> FileResponse:
     rule = RULES.get(folder)
     if rule is None:
         raise Http404("No such file.")
-    allowed, public = rule
+    allowed, is_document = rule
     if not allowed(request.user, name):
         raise Http404("No such file.")
     try:
@@ -80,5 +89,10 @@ def media(request: HttpRequest, name: str) -> FileResponse:
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    # Visibility can change at any moment (a profile goes private), so no shared cache may
+    # keep a copy; the viewer's own browser may, briefly, for images.
+    response["Cache-Control"] = "private, no-store" if is_document else "private, max-age=300"
+    if is_document:
+        response["Content-Disposition"] = f'attachment; filename="{posixpath.basename(name)}"'
+        response["Content-Security-Policy"] = "sandbox"
     return response
