@@ -36,6 +36,7 @@ from openlance.profiles.models import (
 )
 from openlance.profiles.search import profile_index_delete, profile_index_sync
 
+EARLIEST_DATE = date(1950, 1, 1)
 MINIMUM_RATE_CENTS = 300
 MAXIMUM_RATE_CENTS = 100_000
 TIME_ZONES = frozenset(zoneinfo.available_timezones())
@@ -385,10 +386,12 @@ def portfolio_item_delete(*, freelancer: Freelancer, item_id: int) -> None:
 
 def _dates(started_on: date, ended_on: date | None, errors: dict[str, list[str]]) -> None:
     today = clock.now().date()
-    if started_on > today:
-        errors["started_on"] = ["Cannot start in the future."]
+    if not EARLIEST_DATE <= started_on <= today:
+        errors["started_on"] = [f"A date from {EARLIEST_DATE.year} up to today."]
     if ended_on is not None and ended_on < started_on:
         errors["ended_on"] = ["Ends before it starts."]
+    elif ended_on is not None and ended_on > today:
+        errors["ended_on"] = ["Cannot end in the future; leave it empty for a current job."]
 
 
 def assessment_add(*, freelancer: Freelancer, name: str, score: int, taken_on: date) -> Assessment:
@@ -397,8 +400,8 @@ def assessment_add(*, freelancer: Freelancer, name: str, score: int, taken_on: d
         errors["name"] = ["1 to 120 characters."]
     if not 0 <= score <= 100:
         errors["score"] = ["A score from 0 to 100."]
-    if taken_on > clock.now().date():
-        errors["taken_on"] = ["Cannot be in the future."]
+    if not EARLIEST_DATE <= taken_on <= clock.now().date():
+        errors["taken_on"] = [f"A date from {EARLIEST_DATE.year} up to today."]
     _errors(errors, "The assessment is invalid.")
     return Assessment.objects.create(
         freelancer=freelancer, name=name.strip(), score=score, taken_on=taken_on

@@ -271,6 +271,16 @@ def test_history_entries_validate_and_delete():
         )
     with pytest.raises(InvalidInput):
         education_add(freelancer=freelancer, school="State U", start_year=2014, end_year=2010)
+    with pytest.raises(InvalidInput):
+        assessment_add(freelancer=freelancer, name="Math", score=50, taken_on=date(1, 1, 1))
+    with pytest.raises(InvalidInput):
+        employment_add(
+            freelancer=freelancer,
+            company="Acme",
+            role="Writer",
+            started_on=date(2020, 1, 1),
+            ended_on=date(9999, 12, 31),
+        )
     with pytest.raises(NotFound):
         history_item_delete(
             freelancer=freelancer_start(user=freelancer_user()),
