@@ -19,7 +19,7 @@ from openlance.accounts.forms import (
 from openlance.accounts.models import User, VerificationStatus
 from openlance.accounts.verification_forms import AppealForm, VerificationForm
 from openlance.core.errors import DomainError, InvalidInput, NotFound
-from openlance.core.forms import add_domain_errors
+from openlance.core.forms import add_domain_errors, run_form
 
 
 def _user(request: HttpRequest) -> User:
@@ -59,18 +59,9 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_name(request: HttpRequest) -> HttpResponse:
     form = ProfileNameForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_update_name(
-                user=_user(request),
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            messages.success(request, "Your name is saved.")
-            return redirect("account")
+    if run_form(form, lambda data: services.user_update_name(user=_user(request), **data)):
+        messages.success(request, "Your name is saved.")
+        return redirect("account")
     return _account_page(request, name_form=form)
 
 
@@ -78,18 +69,9 @@ def account_name(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_roles(request: HttpRequest) -> HttpResponse:
     form = RolesForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_set_roles(
-                user=_user(request),
-                freelancer=form.cleaned_data["freelancer"],
-                client=form.cleaned_data["client"],
-            )
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            messages.success(request, "Your roles are saved.")
-            return redirect("account")
+    if run_form(form, lambda data: services.user_set_roles(user=_user(request), **data)):
+        messages.success(request, "Your roles are saved.")
+        return redirect("account")
     return _account_page(request, roles_form=form)
 
 

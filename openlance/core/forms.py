@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -42,3 +43,16 @@ def add_domain_errors(form: forms.Form, error: DomainError) -> None:
     for field, messages in error.field_errors.items():
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def run_form(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> bool:
+    """Validate `form` and hand its cleaned data to a service; a refusal is shown on the
+    form in place. True when the service accepted it."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except DomainError as error:
+        add_domain_errors(form, error)
+        return False
+    return True

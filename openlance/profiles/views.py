@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openlance.accounts.models import User
 from openlance.catalog.selectors import skills_by_slugs
 from openlance.core.errors import DomainError, NotFound
-from openlance.core.forms import add_domain_errors
+from openlance.core.forms import add_domain_errors, run_form
 from openlance.core.money import Money
 from openlance.profiles import search, selectors, services
 from openlance.profiles.forms import (
@@ -126,13 +126,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 def profile_photo(request: HttpRequest) -> HttpResponse:
     freelancer = _freelancer(request)
     form = PhotoForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.freelancer_set_photo(freelancer=freelancer, upload=form.cleaned_data["photo"])
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            return _saved(request, "Your photo is updated.", "photo")
+    if run_form(
+        form,
+        lambda data: services.freelancer_set_photo(freelancer=freelancer, upload=data["photo"]),
+    ):
+        return _saved(request, "Your photo is updated.", "photo")
     return _editor(request, freelancer, photo=form)
 
 
@@ -141,13 +139,8 @@ def profile_photo(request: HttpRequest) -> HttpResponse:
 def profile_settings(request: HttpRequest) -> HttpResponse:
     freelancer = _freelancer(request)
     form = FreelancerSettingsForm(request.POST)
-    if form.is_valid():
-        try:
-            services.freelancer_update(freelancer=freelancer, **form.cleaned_data)
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            return _saved(request, "Your location and availability are saved.", "settings")
+    if run_form(form, lambda data: services.freelancer_update(freelancer=freelancer, **data)):
+        return _saved(request, "Your location and availability are saved.", "settings")
     return _editor(request, freelancer, settings=form)
 
 
@@ -177,13 +170,11 @@ def _profile_fields(form: ProfileForm) -> dict[str, Any]:
 def profile_general(request: HttpRequest) -> HttpResponse:
     freelancer = _freelancer(request)
     form = ProfileForm(request.POST)
-    if form.is_valid():
-        try:
-            services.profile_update(profile=_general(freelancer), **_profile_fields(form))
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            return _saved(request, "Your general profile is saved.", "general")
+    if run_form(
+        form,
+        lambda _: services.profile_update(profile=_general(freelancer), **_profile_fields(form)),
+    ):
+        return _saved(request, "Your general profile is saved.", "general")
     return _editor(request, freelancer, general=form)
 
 
@@ -206,13 +197,13 @@ def specialized_new(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _specialized_page(request, freelancer, ProfileForm(portfolio=portfolio), None)
     form = ProfileForm(request.POST, portfolio=portfolio)
-    if form.is_valid():
-        try:
-            services.specialized_profile_create(freelancer=freelancer, **_profile_fields(form))
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            return _saved(request, "Your specialized profile is created.", "specialized")
+    if run_form(
+        form,
+        lambda _: services.specialized_profile_create(
+            freelancer=freelancer, **_profile_fields(form)
+        ),
+    ):
+        return _saved(request, "Your specialized profile is created.", "specialized")
     return _specialized_page(request, freelancer, form, None)
 
 
@@ -235,13 +226,8 @@ def specialized_edit(request: HttpRequest, profile_id: int) -> HttpResponse:
         form = ProfileForm(initial=_profile_initial(profile), portfolio=portfolio)
         return _specialized_page(request, freelancer, form, profile)
     form = ProfileForm(request.POST, portfolio=portfolio)
-    if form.is_valid():
-        try:
-            services.profile_update(profile=profile, **_profile_fields(form))
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            return _saved(request, "Your specialized profile is saved.", "specialized")
+    if run_form(form, lambda _: services.profile_update(profile=profile, **_profile_fields(form))):
+        return _saved(request, "Your specialized profile is saved.", "specialized")
     return _specialized_page(request, freelancer, form, profile)
 
 
@@ -344,13 +330,8 @@ def history_add(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404("No such kind of entry.")
     freelancer = _freelancer(request)
     form = HISTORY_FORMS[kind](request.POST)
-    if form.is_valid():
-        try:
-            HISTORY_ADD[kind](freelancer=freelancer, **form.cleaned_data)
-        except DomainError as error:
-            add_domain_errors(form, error)
-        else:
-            return _saved(request, "Added to your profile.", kind)
+    if run_form(form, lambda data: HISTORY_ADD[kind](freelancer=freelancer, **data)):
+        return _saved(request, "Added to your profile.", kind)
     return _editor(request, freelancer, **{kind: form})
 
 
