@@ -90,6 +90,10 @@ urlpatterns = [
     path("jobs/", include(job_patterns)),
     path("search/freelancers/", profile_views.search_freelancers, name="search_freelancers"),
     path("search/jobs/", job_views.search_jobs, name="search_jobs"),
+    path("connects/", include("openlance.connects.urls")),
+    path("proposals/", include("openlance.proposals.urls")),
+    path("messages/", include("openlance.messaging.urls")),
+    path("insights/", include("openlance.insights.urls")),
     # Uploads go through a view with per-folder rules, in production as in development.
     path("media/<path:name>", media, name="media"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet, Sum
+
+from openlance.accounts.models import User
+from openlance.connects.models import ConnectsAccount, ConnectsLot, ConnectsMove
+from openlance.core import clock
+
+
+def connects_balance(*, user: User) -> int:
+    """Connects the user can spend now: what is left in lots not yet past their date (the
+    hourly expiry run may not have caught up with a lot that just expired)."""
+    total = ConnectsLot.objects.filter(
+        account__user=user, remaining__gt=0, expires_at__gt=clock.now()
+    ).aggregate(total=Sum("remaining"))["total"]
+    return int(total or 0)
+
+
+def connects_account(*, user: User) -> ConnectsAccount | None:
+    return ConnectsAccount.objects.filter(user=user).first()
+
+
+def connects_history(*, user: User) -> QuerySet[ConnectsMove]:
+    return ConnectsMove.objects.filter(account__user=user).order_by("-created_at", "-id")
