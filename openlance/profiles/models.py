@@ -66,6 +66,9 @@ class Freelancer(models.Model):
     # When money last reached the freelancer (null: never); drives the auto-private rule.
     last_earned_at = models.DateTimeField(null=True, blank=True)
     made_private_at = models.DateTimeField(null=True, blank=True)
+    # The least the freelancer wants to earn per hour, fees and pitching time included;
+    # gig math judges a bid against it (SPEC §13.1). Null: not set.
+    minimum_hourly_rate_cents = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
