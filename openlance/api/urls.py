@@ -12,6 +12,7 @@ from openlance.core.api import router as policies_router
 from openlance.insights.api import router as clients_router
 from openlance.jobs.api import router as jobs_router
 from openlance.jobs.api import search_router as job_search_router
+from openlance.messaging.api import router as conversations_router
 from openlance.profiles.api import router as profiles_router
 from openlance.profiles.api import search_router as freelancer_search_router
 
@@ -42,3 +43,4 @@ api.add_router("/v1/", verification_router)
 api.add_router("/v1/", jobs_router)
 api.add_router("/v1/", freelancer_search_router)
 api.add_router("/v1/", job_search_router)
+api.add_router("/v1/", conversations_router)

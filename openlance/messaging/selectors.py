@@ -77,13 +77,17 @@ def other_members(*, conversation: Conversation, user: User) -> list[User]:
     return [m.user for m in conversation.memberships.all() if m.user_id != user.pk]
 
 
-def attachment_for(*, user: User, attachment_id: int) -> MessageAttachment:
+def attachment_for(
+    *, user: User, attachment_id: int, conversation_id: int | None = None
+) -> MessageAttachment:
+    """An attachment the user may download: only members of its conversation."""
     require_id(attachment_id, "attachment")
-    attachment = (
-        MessageAttachment.objects.select_related("message")
-        .filter(pk=attachment_id, message__conversation__memberships__user=user)
-        .first()
+    attachments = MessageAttachment.objects.select_related("message").filter(
+        pk=attachment_id, message__conversation__memberships__user=user
     )
+    if conversation_id is not None:
+        attachments = attachments.filter(message__conversation_id=conversation_id)
+    attachment = attachments.first()
     if attachment is None:
         raise NotFound("No such attachment.")
     return attachment
