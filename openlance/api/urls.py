@@ -9,6 +9,7 @@ from openlance.accounts.auth import BearerTokenAuth
 from openlance.api.errors import install_error_handlers
 from openlance.billing.api import fees_router, wallet_router
 from openlance.core.api import router as policies_router
+from openlance.insights.api import gigmath_router
 from openlance.insights.api import router as clients_router
 from openlance.jobs.api import router as jobs_router
 from openlance.jobs.api import search_router as job_search_router
@@ -39,6 +40,7 @@ api.add_router("/v1/", fees_router)
 api.add_router("/v1/", policies_router)
 api.add_router("/v1/", profiles_router)
 api.add_router("/v1/", clients_router)
+api.add_router("/v1/", gigmath_router)
 api.add_router("/v1/", verification_router)
 api.add_router("/v1/", jobs_router)
 api.add_router("/v1/", freelancer_search_router)

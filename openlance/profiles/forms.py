@@ -11,6 +11,7 @@ from django import forms
 
 from openlance.catalog.forms import SkillsField
 from openlance.core.forms import DollarsField, country_choices
+from openlance.core.money import Money
 from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Visibility
 
 
@@ -51,6 +52,12 @@ class FreelancerSettingsForm(forms.Form):
         assume_scheme="https",
         help_text="A link to a short video of you, e.g. on YouTube or Vimeo.",
     )
+    minimum_hourly_rate = DollarsField(
+        required=False,
+        label="Minimum acceptable hourly rate (USD)",
+        help_text="Gig math tells you whether a bid earns at least this per hour, pitching "
+        "time included. Only you see it.",
+    )
 
     @classmethod
     def of(cls, freelancer: Freelancer) -> FreelancerSettingsForm:
@@ -64,6 +71,11 @@ class FreelancerSettingsForm(forms.Form):
                 "english_level": freelancer.english_level,
                 "visibility": freelancer.visibility,
                 "intro_video_url": freelancer.intro_video_url,
+                "minimum_hourly_rate": (
+                    ""
+                    if freelancer.minimum_hourly_rate_cents is None
+                    else Money(freelancer.minimum_hourly_rate_cents).amount
+                ),
             }
         )
 

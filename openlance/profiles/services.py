@@ -580,3 +580,21 @@ def freelancer_auto_private_run_due(*, now: datetime) -> int:
             )
             switched += 1
     return switched
+
+
+def freelancer_minimum_rate_set(
+    *, freelancer: Freelancer, minimum_hourly_rate_cents: int | None
+) -> Freelancer:
+    """The least the freelancer wants to earn per hour, for gig math's verdict; None clears it.
+    Private to the freelancer: it is never shown to clients."""
+    if minimum_hourly_rate_cents is not None and not (
+        MINIMUM_RATE_CENTS <= minimum_hourly_rate_cents <= MAXIMUM_RATE_CENTS
+    ):
+        raise InvalidInput(
+            "The minimum hourly rate is out of range.",
+            field_errors={"minimum_hourly_rate": ["Between $3 and $1,000 an hour, or empty."]},
+        )
+    freelancer.minimum_hourly_rate_cents = minimum_hourly_rate_cents
+    freelancer.updated_at = clock.now()
+    freelancer.save(update_fields=["minimum_hourly_rate_cents", "updated_at"])
+    return freelancer

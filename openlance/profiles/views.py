@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -139,7 +140,17 @@ def profile_photo(request: HttpRequest) -> HttpResponse:
 def profile_settings(request: HttpRequest) -> HttpResponse:
     freelancer = _freelancer(request)
     form = FreelancerSettingsForm(request.POST)
-    if run_form(form, lambda data: services.freelancer_update(freelancer=freelancer, **data)):
+
+    def save(data: dict[str, Any]) -> None:
+        settings = dict(data)
+        minimum = settings.pop("minimum_hourly_rate")
+        with transaction.atomic():
+            services.freelancer_minimum_rate_set(
+                freelancer=freelancer, minimum_hourly_rate_cents=minimum
+            )
+            services.freelancer_update(freelancer=freelancer, **settings)
+
+    if run_form(form, save):
         return _saved(request, "Your location and availability are saved.", "settings")
     return _editor(request, freelancer, settings=form)
 

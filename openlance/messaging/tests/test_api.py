@@ -3,16 +3,39 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user, freelancer_user
-from openlance.api.tests.conftest import ApiClient, assert_problem
 from openlance.messaging.models import Message
 from openlance.messaging.selectors import unread_total
 from openlance.messaging.services import message_send
 from openlance.messaging.tests.factories import conversation, pdf_upload
 
 pytestmark = pytest.mark.django_db
+
+
+class ApiClient:
+    """A JSON client that authenticates with a personal access token (or not at all)."""
+
+    def __init__(self, token: str | None) -> None:
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def get(self, path, **params):
+        return self.client.get(path, params, headers=self.headers)
+
+    def post(self, path, body="{}"):
+        return self.client.post(path, body, content_type="application/json", headers=self.headers)
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["detail"]
+    return body
 
 
 @pytest.fixture
