@@ -43,6 +43,14 @@ class ConnectsAccount(models.Model):
     # Opaque gateway token of the card that pays for Plus; never card data.
     plus_payment_method = models.CharField(max_length=100, blank=True)
     plus_started_at = models.DateTimeField(null=True, blank=True)
+    # Set when the freelancer cancels Plus: it stays Plus until the monthly date, which then
+    # moves the account to Basic instead of charging.
+    plus_cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Digest of the key of the request that started the current Plus subscription, so a
+    # repeated request is recognised as the same one and never charges twice.
+    plus_subscription_key = models.CharField(max_length=64, blank=True)
+    # The welcome grant is given once, when the account first belongs to a freelancer.
+    welcomed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -59,6 +67,10 @@ class ConnectsAccount(models.Model):
 
     def __str__(self) -> str:
         return f"Connects of user {self.user_id}: {self.balance}"
+
+    @property
+    def plus_renews(self) -> bool:
+        return self.plan == Plan.PLUS and self.plus_cancelled_at is None
 
 
 class ConnectsMove(models.Model):

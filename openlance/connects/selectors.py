@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db.models import QuerySet, Sum
 
 from openlance.accounts.models import User
@@ -22,3 +24,20 @@ def connects_account(*, user: User) -> ConnectsAccount | None:
 
 def connects_history(*, user: User) -> QuerySet[ConnectsMove]:
     return ConnectsMove.objects.filter(account__user=user).order_by("-created_at", "-id")
+
+
+def connects_expiring_soon(*, user: User, within: timedelta) -> QuerySet[ConnectsLot]:
+    """Lots with Connects left that lapse within `within`, soonest first."""
+    now = clock.now()
+    return ConnectsLot.objects.filter(
+        account__user=user, remaining__gt=0, expires_at__gt=now, expires_at__lte=now + within
+    ).order_by("expires_at", "id")
+
+
+def connects_accounts_due(*, now: datetime) -> QuerySet[ConnectsAccount]:
+    """Accounts whose monthly date has come, oldest date first."""
+    return (
+        ConnectsAccount.objects.filter(next_grant_at__lte=now)
+        .select_related("user")
+        .order_by("next_grant_at", "id")
+    )

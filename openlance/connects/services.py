@@ -17,10 +17,11 @@ from openlance.connects.models import (
     ConnectsMove,
     LotSource,
     MoveKind,
+    Plan,
 )
 from openlance.core import clock
-from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput
-from openlance.core.policies import connects_policy_at
+from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput, InvalidTransition
+from openlance.core.policies import ConnectsPlan, ConnectsPolicy, connects_policy_at
 from openlance.core.services import event_emit
 
 MAX_KEY_LENGTH = 200
@@ -44,7 +45,24 @@ def _month_after(moment: datetime) -> datetime:
 
 def connects_account_open(*, user: User) -> ConnectsAccount:
     """The user's Connects account, opened on first use on the Basic plan; the first plan
-    allotment falls due at once, then monthly on that date."""
+    allotment falls due at once, then monthly on that date. A freelancer's account gets the
+    policy's welcome grant the first time it is opened or read as theirs."""
+    account = _open(user)
+    if user.is_freelancer and account.welcomed_at is None:
+        connects_welcome_grant(user=user)
+        account.refresh_from_db()
+    return account
+
+
+def connects_account_locked(*, user: User) -> ConnectsAccount:
+    """The user's account, row-locked until the caller's transaction ends (callers that
+    charge a card for Connects hold it so that two requests cannot both charge)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("connects_account_locked must run inside a transaction")
+    return _locked(user)
+
+
+def _open(user: User) -> ConnectsAccount:
     account = ConnectsAccount.objects.filter(user=user).first()
     if account is not None:
         return account
@@ -57,8 +75,25 @@ def connects_account_open(*, user: User) -> ConnectsAccount:
 
 
 def _locked(user: User) -> ConnectsAccount:
-    account = connects_account_open(user=user)
-    return ConnectsAccount.objects.select_for_update().get(pk=account.pk)
+    return ConnectsAccount.objects.select_for_update().get(pk=_open(user).pk)
+
+
+def _welcome(account: ConnectsAccount, *, user: User) -> None:
+    now = clock.now()
+    account.welcomed_at = now
+    ConnectsAccount.objects.filter(pk=account.pk).update(welcomed_at=now)
+    units = connects_policy_at(now).welcome_grant
+    key = f"welcome:{user.pk}"
+    if units > 0 and not ConnectsMove.objects.filter(key=key).exists():
+        _add_lot(
+            account,
+            units=units,
+            source=LotSource.WELCOME,
+            key=key,
+            description="Welcome to Openlance",
+            reference="",
+            now=now,
+        )
 
 
 def _existing(key: str, *, account: ConnectsAccount, kind: str, units: int) -> ConnectsMove | None:
@@ -84,6 +119,7 @@ def _record(
     description: str,
     reference: str,
     refund_of: ConnectsMove | None = None,
+    at: datetime | None = None,
 ) -> ConnectsMove:
     units = sum(amount for _, amount in legs)
     ConnectsAccount.objects.filter(pk=account.pk).update(balance=F("balance") + units)
@@ -97,7 +133,7 @@ def _record(
         reference=reference[:100],
         refund_of=refund_of,
         balance_after=account.balance,
-        created_at=clock.now(),
+        created_at=at or clock.now(),
     )
     for lot, amount in legs:
         ConnectsLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") + amount)
@@ -113,6 +149,37 @@ def _record(
         },
     )
     return move
+
+
+def _add_lot(
+    account: ConnectsAccount,
+    *,
+    units: int,
+    source: LotSource,
+    key: str,
+    description: str,
+    reference: str,
+    now: datetime,
+) -> ConnectsMove:
+    """A new lot and the move that fills it (account row locked, key known to be new)."""
+    policy = connects_policy_at(now)
+    lot = ConnectsLot.objects.create(
+        account=account,
+        source=source,
+        units=units,
+        remaining=0,
+        granted_at=now,
+        expires_at=now + timedelta(days=policy.expiry_days),
+    )
+    return _record(
+        account=account,
+        key=key,
+        kind=MoveKind.PURCHASE if source == LotSource.PURCHASE else MoveKind.GRANT,
+        legs=[(lot, units)],
+        description=description,
+        reference=reference,
+        at=now,
+    )
 
 
 def connects_grant(
@@ -136,23 +203,209 @@ def connects_grant(
         existing = _existing(key, account=account, kind=kind, units=units)
         if existing is not None:
             return existing
-        now = clock.now()
-        policy = connects_policy_at(now)
-        lot = ConnectsLot.objects.create(
-            account=account,
-            source=source,
+        return _add_lot(
+            account,
             units=units,
-            remaining=0,
-            granted_at=now,
-            expires_at=now + timedelta(days=policy.expiry_days),
-        )
-        return _record(
-            account=account,
+            source=source,
             key=key,
-            kind=kind,
-            legs=[(lot, units)],
             description=description,
             reference=reference,
+            now=clock.now(),
+        )
+
+
+def connects_welcome_grant(*, user: User) -> ConnectsMove | None:
+    """The policy's one-time welcome grant for a new freelancer (key `welcome:<user id>`),
+    given when their account is first opened as a freelancer's (their first page, the API,
+    or a purchase); None when the policy granted nothing or the user is not a freelancer."""
+    if not user.is_freelancer:
+        return None
+    with transaction.atomic():
+        account = _locked(user)
+        if account.welcomed_at is None:
+            _welcome(account, user=user)
+        return ConnectsMove.objects.filter(key=f"welcome:{user.pk}").first()
+
+
+def connects_rising_talent_grant(*, user: User) -> ConnectsMove | None:
+    """The policy's one-time Rising Talent grant (key `rising_talent:<user id>`), given by
+    the badge rules when a freelancer earns the badge; None when the policy grants nothing."""
+    if not user.is_freelancer:
+        raise InvalidInput("Only freelancers receive the Rising Talent grant.")
+    units = connects_policy_at(clock.now()).rising_talent_grant
+    if units <= 0:
+        return None
+    return connects_grant(
+        user=user,
+        units=units,
+        source=LotSource.RISING_TALENT,
+        key=f"rising_talent:{user.pk}",
+        description="Rising Talent grant",
+    )
+
+
+def plan_terms(policy: ConnectsPolicy, plan: Plan | str) -> ConnectsPlan:
+    return policy.plus_plan if plan == Plan.PLUS else policy.basic_plan
+
+
+def allotment_cap(terms: ConnectsPlan) -> int | None:
+    """The balance a monthly allotment may fill up to: the allotment itself when nothing
+    rolls over, the rollover cap when there is one, no limit (None) otherwise."""
+    if not terms.rollover:
+        return terms.monthly_grant
+    return terms.rollover_cap
+
+
+def _grant_allotment(
+    account: ConnectsAccount,
+    *,
+    plan: Plan,
+    key: str,
+    description: str,
+    reference: str,
+    terms_at: datetime,
+    now: datetime,
+) -> ConnectsMove | None:
+    """The plan's allotment, cut so the balance stays within the plan's cap (account row
+    locked). Lapsed Connects expire first so they do not count against the cap."""
+    existing = ConnectsMove.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    _expire_lots(account, now=now)
+    account.refresh_from_db(fields=["balance"])
+    terms = plan_terms(connects_policy_at(terms_at), plan)
+    units = terms.monthly_grant
+    cap = allotment_cap(terms)
+    if cap is not None:
+        units = min(units, cap - account.balance)
+    if units <= 0:
+        return None
+    return _add_lot(
+        account,
+        units=units,
+        source=LotSource.MONTHLY,
+        key=key,
+        description=description,
+        reference=reference,
+        now=now,
+    )
+
+
+def connects_plus_start(
+    *, user: User, payment_method: str, subscription_key: str, charge_reference: str
+) -> ConnectsAccount:
+    """Put the account on Plus once billing has taken the first month's price: the monthly
+    date becomes today (the Basic cycle ends here) and the first Plus allotment is granted
+    at once, within the rollover cap. A repeat with the same subscription key changes
+    nothing."""
+    if not payment_method.strip():
+        raise InvalidInput("Plus needs a card.", field_errors={"payment_method": ["Required."]})
+    with transaction.atomic():
+        account = _locked(user)
+        if account.plan == Plan.PLUS:
+            if account.plus_subscription_key == subscription_key:
+                return account
+            raise InvalidTransition("You are on Plus already.")
+        now = clock.now()
+        account.plan = Plan.PLUS
+        account.plus_payment_method = payment_method
+        account.plus_started_at = now
+        account.plus_cancelled_at = None
+        account.plus_subscription_key = subscription_key
+        account.next_grant_at = _month_after(now)
+        account.save(
+            update_fields=[
+                "plan",
+                "plus_payment_method",
+                "plus_started_at",
+                "plus_cancelled_at",
+                "plus_subscription_key",
+                "next_grant_at",
+            ]
+        )
+        _grant_allotment(
+            account,
+            plan=Plan.PLUS,
+            key=f"plus:{account.pk}:start:{subscription_key}",
+            description="Plus plan allotment (first month)",
+            reference=f"charge:{charge_reference}" if charge_reference else "",
+            terms_at=now,
+            now=now,
+        )
+        event_emit(kind="connects.plus_started", payload={"user_id": user.pk})
+        account.refresh_from_db()
+        return account
+
+
+def connects_plus_cancel(*, user: User) -> ConnectsAccount:
+    """Stop renewing Plus. The month already paid for is kept: the account stays on Plus
+    until its monthly date, which then grants the Basic allotment instead of charging."""
+    with transaction.atomic():
+        account = _locked(user)
+        if account.plan != Plan.PLUS:
+            raise InvalidTransition("You are on Basic; there is no Plus subscription to cancel.")
+        if account.plus_cancelled_at is not None:
+            ends = account.next_grant_at
+            raise InvalidTransition(
+                f"Plus is already cancelled; it ends on {ends:%B} {ends.day}, {ends.year}."
+            )
+        account.plus_cancelled_at = clock.now()
+        account.save(update_fields=["plus_cancelled_at"])
+        event_emit(
+            kind="connects.plus_cancelled",
+            payload={"user_id": user.pk, "ends_at": account.next_grant_at.isoformat()},
+        )
+        return account
+
+
+def connects_plus_resume(*, user: User, payment_method: str) -> ConnectsAccount:
+    """Take back a cancellation before the monthly date: nothing is charged now (the month
+    is paid for); Plus renews on the monthly date with `payment_method`."""
+    if not payment_method.strip():
+        raise InvalidInput("Plus needs a card.", field_errors={"payment_method": ["Required."]})
+    with transaction.atomic():
+        account = _locked(user)
+        if not (account.plan == Plan.PLUS and account.plus_cancelled_at is not None):
+            raise InvalidTransition("Only a cancelled Plus subscription can be resumed.")
+        account.plus_cancelled_at = None
+        account.plus_payment_method = payment_method
+        account.save(update_fields=["plus_cancelled_at", "plus_payment_method"])
+        return account
+
+
+def connects_month_close(
+    *, user: User, due_at: datetime, plan: Plan, now: datetime, lapse_reason: str = ""
+) -> ConnectsMove | None:
+    """Close the monthly period that fell due at `due_at`: the account goes onto `plan`
+    (billing has charged Plus when that is Plus), gets that plan's allotment within its cap
+    under the policy in force at `due_at`, and its monthly date moves on a month. Nothing
+    happens when that period is already closed, so a second run is harmless.
+    `lapse_reason` says why a Plus account falls back to Basic (a declined card)."""
+    with transaction.atomic():
+        account = _locked(user)
+        if account.next_grant_at != due_at:
+            return None
+        if plan == Plan.BASIC and account.plan == Plan.PLUS:
+            account.plus_payment_method = ""
+            account.plus_started_at = None
+            account.plus_cancelled_at = None
+            account.plus_subscription_key = ""
+            if lapse_reason:
+                event_emit(
+                    kind="connects.plus_lapsed",
+                    payload={"user_id": user.pk, "reason": lapse_reason},
+                )
+        account.plan = plan
+        account.next_grant_at = _month_after(due_at)
+        account.save()
+        return _grant_allotment(
+            account,
+            plan=plan,
+            key=f"allotment:{account.pk}:{due_at:%Y%m%dT%H%M%S}",
+            description=f"{Plan(plan).label} plan allotment for {due_at:%B %Y}",
+            reference=f"plan:{plan}",
+            terms_at=due_at,
+            now=now,
         )
 
 

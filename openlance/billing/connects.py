@@ -1,0 +1,220 @@
+"""Paying for Connects (SPEC §5): bundles bought by card and the Plus plan's monthly price.
+
+It lives in billing because the gateway does; the Connects ledger itself is written only
+through `openlance.connects.services`. All the money goes gateway clearing → platform
+Connects revenue, one ledger transfer per gateway charge (key `charge:<reference>`), and the
+Connects follow in the same database transaction, so money and Connects never part ways.
+
+Plan semantics:
+- Subscribing charges the Plus price at once for the first month and grants the Plus
+  allotment; the day of subscribing becomes the monthly date (the Basic cycle ends there).
+- Cancelling keeps Plus until the monthly date (the month is paid for); that date then grants
+  the Basic allotment instead of charging. Subscribing again before then just takes the
+  cancellation back, without a charge.
+- On each monthly date Plus is charged for the month starting then; a declined card moves the
+  account to Basic (with a `connects.plus_lapsed` notice) and grants the Basic allotment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.db import transaction
+
+from openlance.accounts.models import User
+from openlance.billing.gateway import ChargeResult, payment_gateway
+from openlance.connects.models import ConnectsAccount, ConnectsMove, LotSource, Plan
+from openlance.connects.selectors import connects_accounts_due
+from openlance.connects.services import (
+    connects_account_locked,
+    connects_account_open,
+    connects_grant,
+    connects_month_close,
+    connects_plus_resume,
+    connects_plus_start,
+)
+from openlance.core import clock
+from openlance.core.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    PaymentDeclined,
+)
+from openlance.core.money import Money
+from openlance.core.policies import connects_policy_at
+from openlance.ledger.models import AccountKind, Transfer
+from openlance.ledger.services import account_for, transfer_post
+
+# A scheduler that was down for longer than this catches up at most this many months per
+# account in one run; the next run continues.
+MAX_MONTHS_PER_RUN = 12
+
+
+def _digest(key: str) -> str:
+    # Callers' keys may be long or odd; a digest keeps ours short and uniform.
+    return hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _require_freelancer(user: User) -> None:
+    if not user.is_freelancer:
+        raise InvalidInput("Connects are for freelancers; switch on the freelancer role first.")
+
+
+def _require_card(payment_method: str) -> None:
+    if not payment_method.strip():
+        raise InvalidInput(
+            "Choose a payment method.", field_errors={"payment_method": ["Required."]}
+        )
+
+
+def _declined(charge: ChargeResult) -> PaymentDeclined:
+    return PaymentDeclined(
+        f"The card was declined ({charge.decline_reason}). Nothing was charged.",
+        field_errors={"payment_method": ["This card was declined; try another one."]},
+    )
+
+
+def _book_revenue(charge: ChargeResult, *, kind: str, description: str) -> Transfer:
+    return transfer_post(
+        key=f"charge:{charge.reference}",
+        kind=kind,
+        description=description,
+        legs=[
+            (account_for(kind=AccountKind.GATEWAY_CLEARING), -charge.amount.cents),
+            (account_for(kind=AccountKind.PLATFORM_CONNECTS_REVENUE), charge.amount.cents),
+        ],
+        metadata={"charge": charge.reference, "gateway": payment_gateway().name},
+    )
+
+
+def bundle_price(*, bundle: int, when: datetime) -> Money:
+    """What a bundle costs under the policy in force at `when`; a size the policy does not
+    offer is a 422."""
+    policy = connects_policy_at(when)
+    if isinstance(bundle, bool) or bundle not in policy.bundles:
+        offered = ", ".join(str(size) for size in policy.bundles)
+        raise InvalidInput(
+            f"Connects come in bundles of {offered}.",
+            field_errors={"bundle": [f"Choose one of {offered}."]},
+        )
+    return Money(bundle * policy.connect_price_cents)
+
+
+def connects_bundle_buy(*, user: User, bundle: int, payment_method: str, key: str) -> ConnectsMove:
+    """Buy a bundle of Connects by card. The gateway call, the revenue booking and the
+    purchase lot share `key`: a retry after a crash between them finds the first charge and
+    books it once; a declined card books nothing and grants nothing."""
+    _require_freelancer(user)
+    _require_card(payment_method)
+    price = bundle_price(bundle=bundle, when=clock.now())
+    connects_account_open(user=user)
+    base = f"connects-bundle:{user.pk}:{_digest(key)}"
+    charge = payment_gateway().charge(
+        amount=price,
+        payment_method=payment_method,
+        idempotency_key=base,
+        description=f"{bundle} Connects for user {user.pk}",
+    )
+    if not charge.succeeded:
+        raise _declined(charge)
+    if charge.amount != price:
+        raise IdempotencyConflict("This idempotency key was already used for another bundle.")
+    with transaction.atomic():
+        _book_revenue(charge, kind="connects_purchase", description=f"{bundle} Connects")
+        return connects_grant(
+            user=user,
+            units=bundle,
+            source=LotSource.PURCHASE,
+            key=base,
+            description=f"Bought {bundle} Connects for {price}",
+            reference=f"charge:{charge.reference}",
+        )
+
+
+def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> ConnectsAccount:
+    """Move to Plus: charge the first month now and grant its allotment. The account stays
+    locked from the check to the grant so that two requests cannot both charge; the same
+    `key` again changes nothing; a declined card leaves the account on Basic."""
+    _require_freelancer(user)
+    _require_card(payment_method)
+    connects_account_open(user=user)
+    digest = _digest(key)
+    declined: ChargeResult | None = None
+    with transaction.atomic():
+        account = connects_account_locked(user=user)
+        if account.plan == Plan.PLUS:
+            if account.plus_subscription_key == digest:
+                return account
+            if account.plus_cancelled_at is not None:
+                return connects_plus_resume(user=user, payment_method=payment_method)
+            raise InvalidTransition("You are on Plus already.")
+        price = Money(connects_policy_at(clock.now()).plus_plan.price_cents)
+        reference = ""
+        if price.cents > 0:
+            charge = payment_gateway().charge(
+                amount=price,
+                payment_method=payment_method,
+                idempotency_key=f"connects-plus:{user.pk}:{digest}",
+                description=f"Openlance Plus, first month, user {user.pk}",
+            )
+            if charge.succeeded:
+                _book_revenue(charge, kind="connects_plus", description="Plus plan, first month")
+                reference = charge.reference
+            else:
+                declined = charge
+        if declined is None:
+            return connects_plus_start(
+                user=user,
+                payment_method=payment_method,
+                subscription_key=digest,
+                charge_reference=reference,
+            )
+    assert declined is not None
+    raise _declined(declined)
+
+
+def _close_month(account: ConnectsAccount, *, now: datetime) -> str:
+    """Charge (for Plus) and grant the period due at the account's monthly date."""
+    due_at = account.next_grant_at
+    user = account.user
+    if account.plan != Plan.PLUS or account.plus_cancelled_at is not None:
+        connects_month_close(user=user, due_at=due_at, plan=Plan.BASIC, now=now)
+        return "basic"
+    price = Money(connects_policy_at(due_at).plus_plan.price_cents)
+    if price.cents == 0:
+        connects_month_close(user=user, due_at=due_at, plan=Plan.PLUS, now=now)
+        return "plus"
+    charge = payment_gateway().charge(
+        amount=price,
+        payment_method=account.plus_payment_method,
+        idempotency_key=f"connects-plus:{account.pk}:{due_at:%Y%m%dT%H%M%S}",
+        description=f"Openlance Plus for the month from {due_at:%Y-%m-%d}, user {user.pk}",
+    )
+    if not charge.succeeded:
+        connects_month_close(
+            user=user,
+            due_at=due_at,
+            plan=Plan.BASIC,
+            now=now,
+            lapse_reason=charge.decline_reason or "declined",
+        )
+        return "lapsed"
+    with transaction.atomic():
+        _book_revenue(charge, kind="connects_plus", description=f"Plus plan from {due_at:%Y-%m-%d}")
+        connects_month_close(user=user, due_at=due_at, plan=Plan.PLUS, now=now)
+    return "plus"
+
+
+def connects_plans_run_due(*, now: datetime) -> dict[str, int]:
+    """The monthly Connects rule (SPEC §17): every account whose monthly date has come is
+    charged (Plus) and granted its plan's allotment, one month at a time. Safe to run twice:
+    charges carry a key per account and period, and a closed period is never closed again."""
+    counts = {"basic": 0, "plus": 0, "lapsed": 0}
+    for account in list(connects_accounts_due(now=now)):
+        for _ in range(MAX_MONTHS_PER_RUN):
+            if account.next_grant_at > now:
+                break
+            counts[_close_month(account, now=now)] += 1
+            account.refresh_from_db()
+    return counts

@@ -1,0 +1,187 @@
+"""The freelancer's Connects page: balance, plan, lots about to lapse, buying bundles and
+Plus. It lives in billing because buying and Plus go through the gateway; the history page,
+which only reads the Connects ledger, lives in the connects app."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from openlance.accounts.models import User
+from openlance.billing.connects import bundle_price, connects_bundle_buy, connects_plus_subscribe
+from openlance.billing.forms import SANDBOX_CARD_CHOICES
+from openlance.connects.models import ConnectsAccount, Plan
+from openlance.connects.selectors import connects_balance, connects_expiring_soon
+from openlance.connects.services import allotment_cap, connects_account_open, connects_plus_cancel
+from openlance.core import clock
+from openlance.core.errors import DomainError
+from openlance.core.forms import add_domain_errors
+from openlance.core.money import Money
+from openlance.core.policies import ConnectsPolicy, connects_policy_at
+
+EXPIRING_SOON = timedelta(days=30)
+
+
+class BundleForm(forms.Form):
+    bundle = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Bundle")
+    payment_method = forms.ChoiceField(choices=SANDBOX_CARD_CHOICES, label="Card (sandbox)")
+    # Drawn with the form and posted back unchanged: submitting twice charges once.
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, policy: ConnectsPolicy, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bundle"].choices = [  # type: ignore[attr-defined]
+            (size, f"{size} Connects — {Money(size * policy.connect_price_cents)}")
+            for size in policy.bundles
+        ]
+
+
+class PlusForm(forms.Form):
+    payment_method = forms.ChoiceField(choices=SANDBOX_CARD_CHOICES, label="Card (sandbox)")
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _role_needed(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/role_needed.html", {"role": "freelancer"}, status=403)
+
+
+def _fresh(form_class: type[forms.Form], **kwargs: Any) -> Any:
+    initial = {"key": uuid.uuid4(), "payment_method": "pm_card_visa"}
+    return form_class(initial=initial, **kwargs)
+
+
+def _retry(form_class: type[forms.Form], data: dict[str, Any], **kwargs: Any) -> Any:
+    """The posted form again under a new key: the gateway answers a reused key with its
+    first answer (a decline stays a decline), so the corrected retry must be a new one."""
+    form = form_class({**data, "key": str(uuid.uuid4())}, **kwargs)
+    form.is_valid()
+    return form
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    bundle_form: BundleForm | None = None,
+    plus_form: PlusForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = _user(request)
+    account: ConnectsAccount = connects_account_open(user=user)
+    policy = connects_policy_at(clock.now())
+    plan = policy.plus_plan if account.plan == Plan.PLUS else policy.basic_plan
+    context = {
+        "account": account,
+        "balance": connects_balance(user=user),
+        "policy": policy,
+        "plan_terms": plan,
+        "plan_cap": allotment_cap(plan),
+        "basic": policy.basic_plan,
+        "basic_cap": allotment_cap(policy.basic_plan),
+        "plus": policy.plus_plan,
+        "plus_cap": allotment_cap(policy.plus_plan),
+        "connect_price_cents": policy.connect_price_cents,
+        "expiring": list(connects_expiring_soon(user=user, within=EXPIRING_SOON)),
+        "bundle_form": bundle_form or _fresh(BundleForm, policy=policy),
+        "plus_form": plus_form or _fresh(PlusForm),
+    }
+    return render(request, "connects/home.html", context, status=status)
+
+
+@login_required
+@require_GET
+def connects_home(request: HttpRequest) -> HttpResponse:
+    if not _user(request).is_freelancer:
+        return _role_needed(request)
+    return _page(request)
+
+
+@login_required
+@require_POST
+def connects_buy(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.is_freelancer:
+        return _role_needed(request)
+    policy = connects_policy_at(clock.now())
+    form = BundleForm(request.POST, policy=policy)
+    refusal: DomainError | None = None
+    if form.is_valid():
+        bundle = form.cleaned_data["bundle"]
+        try:
+            connects_bundle_buy(
+                user=user,
+                bundle=bundle,
+                payment_method=form.cleaned_data["payment_method"],
+                key=str(form.cleaned_data["key"]),
+            )
+        except DomainError as error:
+            refusal = error
+        else:
+            price = bundle_price(bundle=bundle, when=clock.now())
+            messages.success(request, f"You bought {bundle} Connects for {price}.")
+            return redirect("connects_home")
+    retry = _retry(BundleForm, request.POST.dict(), policy=policy)
+    if refusal is not None:
+        add_domain_errors(retry, refusal)
+    return _page(request, bundle_form=retry, status=422)
+
+
+@login_required
+@require_POST
+def connects_plan(request: HttpRequest) -> HttpResponse:
+    """`action=subscribe` (with a card) or `action=cancel`."""
+    user = _user(request)
+    if not user.is_freelancer:
+        return _role_needed(request)
+    if request.POST.get("action") == "cancel":
+        try:
+            account = connects_plus_cancel(user=user)
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            ends = account.next_grant_at
+            messages.success(
+                request,
+                f"Plus is cancelled. It stays active until {ends:%B} {ends.day}, {ends.year}; "
+                "then you are on Basic.",
+            )
+        return redirect("connects_home")
+    form = PlusForm(request.POST)
+    refusal: DomainError | None = None
+    if form.is_valid():
+        try:
+            connects_plus_subscribe(
+                user=user,
+                payment_method=form.cleaned_data["payment_method"],
+                key=str(form.cleaned_data["key"]),
+            )
+        except DomainError as error:
+            refusal = error
+        else:
+            messages.success(request, "You are on Plus. Your monthly allotment is in.")
+            return redirect("connects_home")
+    retry = _retry(PlusForm, request.POST.dict())
+    if refusal is not None:
+        add_domain_errors(retry, refusal)
+    return _page(request, plus_form=retry, status=422)
+
+
+urlpatterns = [
+    path("", connects_home, name="connects_home"),
+    path("buy/", connects_buy, name="connects_buy"),
+    path("plan/", connects_plan, name="connects_plan"),
+]
