@@ -13,6 +13,7 @@ from openlance.accounts.models import User
 from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import add_domain_errors
+from openlance.core.money import Money
 from openlance.insights.forms import GigMathForm
 from openlance.insights.gigmath import Bid, GigMath, gig_math
 from openlance.jobs.models import JobPost, JobState
@@ -56,7 +57,7 @@ def _calculate(user: User, form: GigMathForm) -> tuple[GigMath | None, JobPost |
         except NotFound:
             form.add_error("job", "That job post is not open to you.")
             return None, None
-    amount = data["hourly_rate"] if data["bid_type"] == "hourly" else data["bid_amount"]
+    amount = Money(data["hourly_rate"] if data["bid_type"] == "hourly" else data["bid_amount"])
     bid = Bid.hourly(amount) if data["bid_type"] == "hourly" else Bid.fixed(amount)
     try:
         math = gig_math(

@@ -79,7 +79,8 @@ def test_first_600_with_a_new_client_is_the_worked_example():
     assert (math.connects, math.connects_value) == (4, Money(60))
     assert math.pitch_time_value is None
     assert math.pitch_cost == Money(60)
-    assert math.hire_rate_assumed and math.hire_rate_percent == Decimal("10.00")
+    assert math.hire_rate_assumed
+    assert math.hire_rate_percent == Decimal("10.00")
     assert math.expected_value == Money(4_900 - 60)
     assert math.verdict == "no_minimum"
     assert math.fee_schedule == "sliding"

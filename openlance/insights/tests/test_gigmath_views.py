@@ -69,7 +69,7 @@ def test_partial_for_a_job_with_a_verdict(client):
     fragment = response.content.decode()
     assert "<html" not in fragment
     assert 'data-testid="verdict">Below your minimum' in fragment
-    assert "4 × $0.15 = $0.60" in fragment
+    assert "4 \u00d7 $0.15 = $0.60" in fragment
     assert 'data-testid="pitch-cost">$50.60' in fragment
 
 
