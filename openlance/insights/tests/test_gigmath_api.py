@@ -3,7 +3,6 @@ from django.test import Client
 
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user, freelancer_user
-from openlance.api.tests.conftest import ApiClient, assert_problem
 from openlance.jobs.models import JobState, JobVisibility
 from openlance.jobs.tests.factories import job_post
 
@@ -11,8 +10,26 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/insights/gig-math"
 
 
+class _Api:
+    """GETs with a personal access token (insights tests may not import the api layer)."""
+
+    def __init__(self, user):
+        self.headers = {"Authorization": f"Bearer {token_create(user=user, name='t')[1]}"}
+
+    def get(self, path, **params):
+        return Client().get(path, params, headers=self.headers)
+
+
 def _api(user=None):
-    return ApiClient(token_create(user=user or freelancer_user(), name="t")[1])
+    return _Api(user or freelancer_user())
+
+
+def assert_problem(response, status):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    return body
 
 
 def test_signed_out_is_401():
