@@ -63,7 +63,7 @@ def _new_messages(
         "messaging/_new_messages.html",
         {
             "conversation": conversation,
-            "messages": messages,
+            "thread": messages,
             "last_id": last_id,
             "oob": True,
             "fresh_form": fresh_form,
@@ -136,7 +136,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
         {
             "conversation": conversation,
             "others": selectors.other_members(conversation=conversation, user=user),
-            "messages": messages,
+            "thread": messages,
             "truncated": len(latest) == THREAD_LIMIT,
             "last_id": messages[-1].pk if messages else 0,
             "form": form,
