@@ -17,6 +17,8 @@ from openlance.jobs.api import search_router as job_search_router
 from openlance.messaging.api import router as conversations_router
 from openlance.profiles.api import router as profiles_router
 from openlance.profiles.api import search_router as freelancer_search_router
+from openlance.proposals.api import invitations_router
+from openlance.proposals.api import router as proposals_router
 
 api = NinjaAPI(
     title="Openlance API",
@@ -48,3 +50,5 @@ api.add_router("/v1/", jobs_router)
 api.add_router("/v1/", freelancer_search_router)
 api.add_router("/v1/", job_search_router)
 api.add_router("/v1/", conversations_router)
+api.add_router("/v1/", proposals_router)
+api.add_router("/v1/", invitations_router)

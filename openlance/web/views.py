@@ -18,9 +18,10 @@ from openlance.core.problems import problem_response
 from openlance.core.selectors import policy_versions
 from openlance.insights.selectors import client_signals
 from openlance.jobs.models import JobState
-from openlance.jobs.selectors import job_get, jobs_of_client, jobs_visible_to
+from openlance.jobs.selectors import jobs_of_client, jobs_visible_to
 from openlance.ledger.selectors import accounts_of_user
 from openlance.profiles.selectors import client_profile_of, freelancer_of, profile_completeness
+from openlance.proposals.selectors import invitation_for, job_for_freelancer, proposal_of
 from openlance.web.policy_display import describe
 
 API_PREFIX = "/api/"
@@ -47,18 +48,22 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A job post with its client's vetting signals. Others' drafts, invite-only and
-    removed posts are a 404, as if they did not exist."""
+    """A job post with its client's vetting signals. Others' drafts, invite-only posts
+    (unless the viewer was invited) and removed posts are a 404, as if they did not exist."""
     try:
-        job = job_get(job_id=job_id, viewer=request.user)
+        job = job_for_freelancer(job_id=job_id, viewer=request.user)
     except NotFound:
         raise Http404("No such job post.") from None
-    is_owner = request.user.is_authenticated and request.user.pk == job.client_id
+    user = request.user
+    is_owner = user.is_authenticated and user.pk == job.client_id
     context = {
         "job": job,
         "is_owner": is_owner,
         "signals": client_signals(client=job.client),
     }
+    if isinstance(user, User) and not is_owner and user.is_freelancer:
+        context["my_proposal"] = proposal_of(job=job, freelancer=user)
+        context["my_invitation"] = invitation_for(job=job, freelancer=user)
     return render(request, "web/job_detail.html", context)
 
 
