@@ -28,3 +28,12 @@ def assert_ledger_sound(db):
     from openlance.ledger.checks import ledger_violations
 
     assert ledger_violations() == []
+
+
+@pytest.fixture
+def assert_connects_sound(db):
+    """Connects tests end by proving the Connects ledger (lots, moves, balances) exact."""
+    yield
+    from openlance.connects.checks import connects_violations
+
+    assert connects_violations() == []

@@ -9,7 +9,6 @@ from openlance.billing.connects import (
     connects_plus_subscribe,
 )
 from openlance.billing.models import SandboxOperation
-from openlance.connects.checks import connects_violations
 from openlance.connects.models import ConnectsAccount, ConnectsLot, ConnectsMove, LotSource, Plan
 from openlance.connects.selectors import connects_balance
 from openlance.connects.services import (
@@ -34,13 +33,7 @@ from openlance.ledger.services import account_for
 NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
 CLASSIC = datetime(2018, 3, 10, 9, tzinfo=UTC)
 
-pytestmark = pytest.mark.usefixtures("assert_ledger_sound")
-
-
-@pytest.fixture(autouse=True)
-def _connects_sound(db):
-    yield
-    assert connects_violations() == []
+pytestmark = pytest.mark.usefixtures("assert_ledger_sound", "assert_connects_sound")
 
 
 def _revenue() -> int:

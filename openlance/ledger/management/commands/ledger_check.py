@@ -1,5 +1,7 @@
 from typing import Any
 
+from django.apps import apps
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from openlance.ledger.checks import ledger_violations
@@ -7,7 +9,10 @@ from openlance.ledger.models import Entry, LedgerAccount, Transfer
 
 
 class Command(BaseCommand):
-    help = "Verify every ledger invariant (SPEC §8.1); exits non-zero if any is broken."
+    help = (
+        "Verify every ledger invariant (SPEC §8.1), and the Connects ledger's (SPEC §5); "
+        "exits non-zero if any is broken."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         problems = ledger_violations()
@@ -21,3 +26,7 @@ class Command(BaseCommand):
                 f"{Transfer.objects.count()} transfers, {Entry.objects.count()} entries."
             )
         )
+        # Connects sit in a higher layer than the ledger, so their check is run by command
+        # name rather than imported.
+        if apps.is_installed("openlance.connects"):
+            call_command("connects_check", stdout=self.stdout, stderr=self.stderr)
