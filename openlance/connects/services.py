@@ -397,7 +397,16 @@ def connects_month_close(
                 )
         account.plan = plan
         account.next_grant_at = _month_after(due_at)
-        account.save()
+        account.save(
+            update_fields=[
+                "plan",
+                "next_grant_at",
+                "plus_payment_method",
+                "plus_started_at",
+                "plus_cancelled_at",
+                "plus_subscription_key",
+            ]
+        )
         return _grant_allotment(
             account,
             plan=plan,
