@@ -112,6 +112,7 @@ def generate(n: int) -> dict[str, Any]:
         Profile,
         Visibility,
     )
+    from openlance.profiles.services import profile_search_ranks_run_due
     from openlance.search.index import JOBS, PROFILES, IndexDocument, index_upsert_many
 
     rng = random.Random(SEED)
@@ -285,6 +286,8 @@ def generate(n: int) -> dict[str, Any]:
             ],
             batch_size=batch,
         )
+        # The stored quality rank search without text orders by (see Profile.search_rank).
+        profile_search_ranks_run_due(now=now)
     loaded = time.perf_counter()
     with transaction.atomic():
         index_upsert_many(

@@ -119,6 +119,17 @@ class Profile(models.Model):
     )
     available_now = models.BooleanField(default=True)
     english_level = models.CharField(max_length=16, choices=EnglishLevel.choices, blank=True)
+    # The quality factor of the ranking policy as a stored sort key, so that a search without
+    # text walks an index in result order instead of computing and sorting every profile's
+    # quality. `search_rank` is the dense rank of this profile's quality among every quality
+    # the policy can give (a higher rank is a higher quality; equal qualities share a rank),
+    # and `search_rank_policy` the id of the ranking `Policy` version it was computed with
+    # (null: not computed yet). Search orders by the stored rank only when every candidate
+    # row carries the version in force and otherwise by the policy's own expression, so a
+    # stale rank never changes a result; `services.profile_search_ranks_run_due` recomputes
+    # the ranks once a new version takes effect.
+    search_rank = models.PositiveSmallIntegerField(default=0)
+    search_rank_policy = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-is_general", "id"]
@@ -136,15 +147,17 @@ class Profile(models.Model):
         ]
         indexes = [
             models.Index(fields=["hourly_rate_cents"], name="profile_rate"),
-            # Search without text scans this instead of the wide rows: visibility first,
-            # then the ranking keys (quality is a function of the JSS; ties go to the
-            # newest), then every filter column, so counting and picking a page's ids
-            # never touch the table.
+            # Search without text counts from this instead of the wide rows: visibility
+            # first, then the JSS (a range for "JSS at least"), the rank's policy version
+            # (counted with the results) and every filter column, so counting never
+            # touches the table.
             models.Index(
                 fields=[
                     "visibility",
                     "jss_percent",
+                    "search_rank_policy",
                     "created_at",
+                    "id",
                     "freelancer",
                     "hourly_rate_cents",
                     "verified_country",
@@ -156,6 +169,32 @@ class Profile(models.Model):
                 ],
                 name="profile_search",
             ),
+            # ... and picks a page's ids by walking this one backwards, in result order
+            # (rank, newest, id) and stopping after the page, checking every filter in the
+            # index itself: no sort and no table read. Only valid while every candidate's
+            # rank is of the policy in force (see `search_rank`), hence the version in it.
+            models.Index(
+                fields=[
+                    "search_rank",
+                    "created_at",
+                    "id",
+                    "visibility",
+                    "search_rank_policy",
+                    "freelancer",
+                    "hourly_rate_cents",
+                    "verified_country",
+                    "english_level",
+                    "availability",
+                    "available_now",
+                    "total_earned_cents",
+                    "jss_percent",
+                    "badges",
+                ],
+                name="profile_rank",
+            ),
+            # Finds the profiles whose rank is of another policy version, for the
+            # recomputation that follows a policy change (`profile_search_ranks_run_due`).
+            models.Index(fields=["search_rank_policy"], name="profile_rank_policy"),
         ]
 
     def __str__(self) -> str:

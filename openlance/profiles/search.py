@@ -9,6 +9,7 @@ newest. Visibility is applied at query time, so changing it needs no reindexing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     FloatField,
@@ -26,13 +28,20 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Cast
 
 from openlance.catalog.models import Skill
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound
-from openlance.core.policies import RankingPolicy, ranking_policy_at
+from openlance.core.models import PolicyKind
+from openlance.core.policies import (
+    RankingPolicy,
+    parse_params,
+    policy_version_at,
+    ranking_policy_at,
+)
 from openlance.profiles.models import (
     MAX_SKILLS,
     Availability,
@@ -51,7 +60,7 @@ from openlance.search.index import (
     index_upsert_many,
     text_match,
 )
-from openlance.search.pages import SearchPage, check_paging, paginate, paginate_by_key
+from openlance.search.pages import SearchPage, check_paging, paginate_by_key
 from openlance.search.text import ParsedQuery, parse_query, tokens
 
 if TYPE_CHECKING:
@@ -188,18 +197,53 @@ def _quality(policy: RankingPolicy, jss_percent: int | None) -> float:
     return float(policy.quality_base) + jss_percent * (float(policy.quality_jss_share) / 100)
 
 
-def _visible_to(viewer: Viewer) -> QuerySet[Profile]:
+def ranking_version_at(when: datetime) -> tuple[int, RankingPolicy]:
+    """The ranking policy in force at `when` and the id of its version (one query)."""
+    version = policy_version_at(PolicyKind.RANKING, when)
+    policy = parse_params(PolicyKind.RANKING, version.params)
+    assert isinstance(policy, RankingPolicy)
+    return version.pk, policy
+
+
+def quality_ranks(policy: RankingPolicy) -> dict[int | None, int]:
+    """The stored sort key of every JSS a profile can have (None: no score) under `policy`:
+    the dense rank of its quality, 1 for the lowest. A JSS is an integer 0-100, so there are
+    only 102 qualities; ranking them with the very float arithmetic the database uses
+    (`_quality` = `_quality_sql`) makes "rank descending" order and tie exactly like
+    "quality descending", whatever the policy's numbers."""
+    qualities = {jss: _quality(policy, jss) for jss in (None, *range(101))}
+    rank = {quality: n for n, quality in enumerate(sorted(set(qualities.values())), start=1)}
+    return {jss: rank[quality] for jss, quality in qualities.items()}
+
+
+def search_rank_sql(policy: RankingPolicy) -> Case:
+    """`quality_ranks` as an SQL expression over `jss_percent`, for bulk updates."""
+    by_rank: dict[int, list[int]] = {}
+    ranks = quality_ranks(policy)
+    for jss, rank in ranks.items():
+        if jss is not None:
+            by_rank.setdefault(rank, []).append(jss)
+    return Case(
+        When(jss_percent__isnull=True, then=Value(ranks[None])),
+        *(When(jss_percent__in=scores, then=Value(rank)) for rank, scores in by_rank.items()),
+        default=Value(0),
+    )
+
+
+def _visible_to(viewer: Viewer, *, text: bool = True) -> QuerySet[Profile]:
     """Public profiles for anyone, members-only ones for signed-in users, private never;
     never those of a deactivated account. Reads the profile's copies of the owner's fields
     (see `Profile`), except `is_active`, which is checked live against the few deactivated
-    accounts. Each engine gets the form its planner handles well: PostgreSQL estimates an
-    anti-join (NOT EXISTS) right and still starts a text search from the text index, where
-    NOT IN made it guess half the table away and scan all of it; SQLite keeps walking the
-    ordered search index with NOT IN, where a correlated NOT EXISTS made it sort instead."""
+    accounts. Each engine gets the form its planner handles well: for a text search
+    PostgreSQL estimates an anti-join (NOT EXISTS) right and still starts from the text
+    index, where NOT IN made it guess half the table away and scan all of it; without text
+    it counts from the covering `profile_search` index with NOT IN (one hashed list), where
+    the anti-join made it scan the wide table. SQLite keeps walking the ordered search
+    indexes with NOT IN, where a correlated NOT EXISTS made it sort instead."""
     signed_in = viewer is not None and viewer.is_authenticated
     levels = [Visibility.PUBLIC, Visibility.MEMBERS] if signed_in else [Visibility.PUBLIC]
     visible = Profile.objects.filter(visibility__in=levels)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and text:
         owner_deactivated = Freelancer.objects.filter(
             pk=OuterRef("freelancer_id"), user__is_active=False
         )
@@ -257,14 +301,57 @@ def _results(*, viewer: Viewer, params: FreelancerSearchParams, now: datetime) -
     return _ranked(_filtered(_visible_to(viewer), params), parse_query(params.text), policy)
 
 
+def _page_by_ids(
+    ranked: QuerySet[Profile],
+    *,
+    params: FreelancerSearchParams,
+    load: Callable[[QuerySet[Profile]], QuerySet[Profile]],
+) -> SearchPage[FreelancerHit]:
+    """One page of a text search: the ranking query returns only the page's keys and
+    scores, so the sort never carries wide rows; a second query reads those few rows whole.
+    PostgreSQL counts the matches in the ranking query (a window count, so the text is
+    matched once); SQLite cannot run bm25 under a window function and counts apart."""
+    check_paging(params.page, params.page_size)
+    start = (params.page - 1) * params.page_size
+    fields = ["pk", "relevance", "quality", "score"]
+    total: int | None = None
+    if connection.vendor == "postgresql":
+        ranked = ranked.annotate(total=Window(Count("pk")))
+        fields.append("total")
+    else:
+        total = ranked.count()
+    rows = [] if total == 0 else list(ranked.values(*fields)[start : start + params.page_size])
+    if total is None:
+        # No row: no match, or a page past the end (harmless, like `paginate`); count then.
+        total = rows[0]["total"] if rows else ranked.count()
+    keys = [row["pk"] for row in rows]
+    chosen = load(Profile.objects.filter(pk__in=keys).order_by()) if rows else []
+    profiles = {profile.pk: profile for profile in chosen}
+    return SearchPage(
+        items=[
+            FreelancerHit(
+                profile=profiles[row["pk"]],
+                relevance=row["relevance"],
+                quality=row["quality"],
+                score=row["score"],
+            )
+            for row in rows
+        ],
+        total=total,
+        page=params.page,
+        page_size=params.page_size,
+    )
+
+
 def search_freelancers(
     *, viewer: Viewer, params: FreelancerSearchParams
 ) -> SearchPage[FreelancerHit]:
     """One page of profiles matching `params` that `viewer` may see, best match first."""
     now = clock.now()
-    policy = ranking_policy_at(now)
+    version, policy = ranking_version_at(now)
     query = parse_query(params.text)
-    ranked = _ranked(_filtered(_visible_to(viewer), params), query, policy)
+    candidates = _filtered(_visible_to(viewer, text=bool(query)), params)
+    ranked = _ranked(candidates, query, policy)
 
     def loaded(profiles: QuerySet[Profile]) -> QuerySet[Profile]:
         return profiles.select_related("freelancer__user").prefetch_related(
@@ -280,16 +367,27 @@ def search_freelancers(
         )
 
     if query:
-        # The full-text index drives: it yields the few matching rows, read whole anyway.
-        return paginate(loaded(ranked), page=params.page, page_size=params.page_size, hit=hit)
-    # Without text nearly every profile matches: rank them from the narrow `profile_search`
-    # index, then read only the page's rows.
+        # The full-text index drives. One query ranks the matches and returns only the
+        # page's keys and scores with the number of matches (a window count, so the text is
+        # matched once); a second reads those few rows whole.
+        return _page_by_ids(ranked, params=params, load=loaded)
+    # Without text nearly every profile matches. When every candidate's stored rank was
+    # computed under the policy in force (counted with the results, in the same query), the
+    # order is (rank, newest) and the database walks the `profile_rank` index in that order,
+    # stopping after the page; otherwise it sorts by the policy's expression. Either way only
+    # the page's keys are picked first, then only those rows are read.
+    counts = candidates.aggregate(
+        total=Count("pk"), stale=Count("pk", filter=~Q(search_rank_policy=version))
+    )
+    if counts["stale"] == 0:
+        ranked = candidates.order_by("-search_rank", "-created_at", "-pk")
     return paginate_by_key(
         ranked,
         page=params.page,
         page_size=params.page_size,
         fetch=lambda keys: loaded(_ranked(Profile.objects.filter(pk__in=keys), query, policy)),
         hit=hit,
+        total=counts["total"],
     )
 
 

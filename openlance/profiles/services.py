@@ -34,7 +34,13 @@ from openlance.profiles.models import (
     Profile,
     Visibility,
 )
-from openlance.profiles.search import profile_index_delete, profile_index_sync
+from openlance.profiles.search import (
+    profile_index_delete,
+    profile_index_sync,
+    quality_ranks,
+    ranking_version_at,
+    search_rank_sql,
+)
 
 EARLIEST_DATE = date(1950, 1, 1)
 MINIMUM_RATE_CENTS = 300
@@ -70,8 +76,10 @@ def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
     profiles: one UPDATE. Every service that writes one of those fields calls this in its
     own transaction; features below profiles (accounts) emit an outbox event handled in
     `profiles.handlers`, and features above (contracts, reputation) write the statistics
-    through `freelancer_stats_set`. Reads the current rows, so a stale `freelancer` object
-    does no harm. Returns the number of profiles updated."""
+    through `freelancer_stats_set`. Also stores the quality rank of the JSS under the
+    ranking policy in force now, with that version (`Profile.search_rank`). Reads the
+    current rows, so a stale `freelancer` object does no harm. Returns the number of
+    profiles updated."""
     current = (
         Freelancer.objects.select_related("user")
         .only(
@@ -86,7 +94,10 @@ def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
         )
         .get(pk=freelancer.pk)
     )
+    version, policy = ranking_version_at(clock.now())
     return Profile.objects.filter(freelancer_id=current.pk).update(
+        search_rank=quality_ranks(policy)[current.jss_percent],
+        search_rank_policy=version,
         visibility=current.visibility,
         verified_country=current.user.verified_country.code or "",
         jss_percent=current.jss_percent,
@@ -106,6 +117,24 @@ def profile_search_fields_rebuild() -> int:
         for freelancer in Freelancer.objects.only("pk").iterator(1000):
             updated += profile_search_fields_sync(freelancer=freelancer)
     return updated
+
+
+def profile_search_ranks_run_due(*, now: datetime) -> int:
+    """Recompute the stored quality rank (`Profile.search_rank`) of every profile whose rank
+    was computed under another ranking policy version than the one in force at `now`: one
+    UPDATE, in one transaction, so search sees all old or all new ranks. Until it has run
+    after a new version takes effect, search orders by the policy's expression instead (it
+    checks the version of every candidate row), so results are right throughout and only
+    slower. Safe to run twice: the second run finds nothing stale. Returns the rows
+    updated."""
+    version, policy = ranking_version_at(now)
+    stale = Profile.objects.filter(
+        Q(search_rank_policy__isnull=True)
+        | Q(search_rank_policy__lt=version)
+        | Q(search_rank_policy__gt=version)
+    )
+    with transaction.atomic():
+        return stale.update(search_rank=search_rank_sql(policy), search_rank_policy=version)
 
 
 def freelancer_stats_set(

@@ -66,13 +66,16 @@ def paginate_by_key(
     page_size: int,
     fetch: Callable[[models.QuerySet[M, dict[str, Any]]], models.QuerySet[M]],
     hit: Callable[[M], T],
+    total: int | None = None,
 ) -> SearchPage[T]:
     """`paginate` for rankings the database can compute from a narrow index: the ordered
     query picks only the page's primary keys, inside the statement `fetch(keys)` builds to
     load those few full rows (filter on `pk__in=keys`, annotate, order) — so the sort never
-    carries wide rows, and it is still one query for the page."""
+    carries wide rows, and it is still one query for the page. A caller that has counted
+    the results already passes `total`."""
     check_paging(page, page_size)
-    total = queryset.count()
+    if total is None:
+        total = queryset.count()
     start = (page - 1) * page_size
     if start >= total:
         return SearchPage(items=[], total=total, page=page, page_size=page_size)
