@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +22,7 @@ IDEMPOTENCY_RETENTION = timedelta(hours=48)
 
 EventHandler = Callable[[OutboxEvent], None]
 _handlers: dict[str, list[EventHandler]] = {}
+_bulk = threading.local()
 
 
 def policy_add(
@@ -81,12 +84,26 @@ def event_emit(*, kind: str, payload: dict[str, Any]) -> OutboxEvent:
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it records")
     event = OutboxEvent.objects.create(kind=kind, payload=payload, created_at=clock.now())
+    if getattr(_bulk, "active", False):
+        return event
     # One drain per transaction delivers all of its events; a bulk write that records
     # hundreds of events must not queue hundreds of tasks. Django drops callbacks of a
     # rolled-back savepoint from this list, so a later event still registers its own.
     if not any(callback is _schedule_drain for _, callback, *_ in connection.run_on_commit):
         transaction.on_commit(_schedule_drain)
     return event
+
+
+@contextmanager
+def outbox_drain_deferred() -> Iterator[None]:
+    """For bulk writers (the demo load): thousands of small transactions queue one drain
+    at the end instead of one task each; the events are recorded all the same."""
+    _bulk.active = True
+    try:
+        yield
+    finally:
+        _bulk.active = False
+    transaction.on_commit(_schedule_drain)
 
 
 def _schedule_drain() -> None:

@@ -2446,3 +2446,84 @@ JOB_IDEAS: dict[str, tuple[tuple[str, str], ...]] = {
         ("PCB and enclosure for a {field} device", "a small electronic device"),
     ),
 }
+
+
+# --- pitching ------------------------------------------------------------------------------
+
+COVER_OPENINGS = (
+    "Hi! I read your post about {topic} and it is exactly the kind of work I do.",
+    "Hello, your project caught my eye: {topic} is close to what I have been doing for "
+    "{years} years.",
+    "Hi there, I'd love to help with {topic}.",
+    "Good day! Quick question before anything else: what does success look like for "
+    "{topic} three months from now?",
+)
+COVER_APPROACH = (
+    "I would start with a short call to agree on scope, then deliver in small pieces so you "
+    "can give feedback early.",
+    "My usual approach: a written plan in the first two days, then weekly check-ins and a "
+    "shared board you can follow.",
+    "I'd begin by reviewing what you have today and send you a one-page plan before I touch "
+    "anything.",
+)
+COVER_CLOSINGS = (
+    "Happy to share more samples or hop on a call.",
+    "Looking forward to hearing from you.",
+    "If this sounds right, I can start this week.",
+)
+ANSWERS = (
+    "I can start next Monday and give this about {hours} hours a week.",
+    "Last month I finished a very similar project for a client in the same line of business; "
+    "happy to walk you through it.",
+    "Mostly about deadlines and who reviews the work on your side.",
+    "Yes — several times, with good results; details in my portfolio.",
+)
+CLIENT_OPENERS = (
+    "Thanks for your proposal! Could you tell me a bit more about {example}?",
+    "Hi, your profile looks like a good fit. Are you available for a short call this week?",
+    "Thanks for applying. What would your timeline look like if we started next week?",
+    "Hello! Could you share one or two samples closest to what we need?",
+)
+FREELANCER_REPLIES = (
+    "Of course! I'm free Tuesday or Thursday afternoon, whichever suits you.",
+    "Sure — I've attached links in my portfolio; the second one is the closest match.",
+    "I could deliver a first draft within a week of starting and the rest in two more.",
+    "Thanks for getting back to me. Happy to answer anything else.",
+)
+CLIENT_FOLLOW_UPS = (
+    "Great, that helps. I'll get back to you after I talk to my team.",
+    "Perfect, thanks. We're reviewing a few proposals and will decide by Friday.",
+    "Sounds good. One more question: are you comfortable with weekly check-ins?",
+)
+INVITATION_LINES = (
+    "Hi {name}, I came across your profile and think you'd be a great fit for “{title}”. "
+    "Would you send a proposal?",
+    "Hello {name}! We're hiring for “{title}” and your experience stood out. Interested?",
+    "Hi {name}, I'd like to invite you to take a look at “{title}”.",
+)
+
+
+def cover_letter(
+    rng: random.Random, specialty: Specialty, *, topic: str, years: int, skills: list[str]
+) -> str:
+    opening = rng.choice(COVER_OPENINGS).format(topic=topic, years=years)
+    experience = (
+        f"I'm a {specialty.role} with {years} years of experience"
+        + (f", mostly with {_join(skills[:2])}." if skills else ".")
+        + f" {rng.choice(specialty.results)}"
+    )
+    return "\n\n".join(
+        [opening, experience, rng.choice(COVER_APPROACH), rng.choice(COVER_CLOSINGS)]
+    )
+
+
+def screening_answer(rng: random.Random) -> str:
+    return rng.choice(ANSWERS).format(hours=rng.choice([10, 15, 20, 30, 40]))
+
+
+def client_opener(rng: random.Random, specialty: Specialty) -> str:
+    return rng.choice(CLIENT_OPENERS).format(example=rng.choice(specialty.work))
+
+
+def invitation_message(rng: random.Random, *, name: str, title: str) -> str:
+    return rng.choice(INVITATION_LINES).format(name=name, title=title)

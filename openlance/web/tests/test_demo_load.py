@@ -23,11 +23,14 @@ from django.core.management import call_command
 from openlance.accounts.models import AuditLogEntry, LocationVerification, User
 from openlance.billing.models import SandboxOperation
 from openlance.catalog.data import CATEGORIES
+from openlance.connects.checks import connects_violations
+from openlance.connects.models import ConnectsAccount, ConnectsMove
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
 from openlance.jobs.models import JobPost, ScreeningQuestion
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
+from openlance.messaging.models import Conversation, Message
 from openlance.profiles.models import (
     Assessment,
     ClientProfile,
@@ -40,6 +43,7 @@ from openlance.profiles.models import (
 from openlance.profiles.search import FreelancerSearchParams, search_freelancers
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import profile_update
+from openlance.proposals.models import Invitation, Proposal
 from openlance.web.management import demo_text
 from openlance.web.management.commands import demo_load
 
@@ -68,6 +72,11 @@ def _counts() -> dict[str, int]:
         "questions": ScreeningQuestion.objects.count(),
         "events": OutboxEvent.objects.count(),
         "audit": AuditLogEntry.objects.count(),
+        "proposals": Proposal.objects.count(),
+        "invitations": Invitation.objects.count(),
+        "conversations": Conversation.objects.count(),
+        "messages": Message.objects.count(),
+        "connects moves": ConnectsMove.objects.count(),
     }
 
 
@@ -96,6 +105,9 @@ def _state() -> dict[str, Any]:
             )
         ),
         "verifications": set(LocationVerification.objects.values_list("pk", "status")),
+        "proposals": set(Proposal.objects.values_list("pk", "state", "updated_at")),
+        "invitations": set(Invitation.objects.values_list("pk", "state")),
+        "balances": set(ConnectsAccount.objects.values_list("pk", "balance", "plan")),
     }
 
 
@@ -377,6 +389,34 @@ def test_full_demo_meets_its_targets_and_a_second_run_adds_nothing() -> None:
         assert set(jobs.values_list(field_name, flat=True)) == values
     assert jobs.filter(state="open", countries="US").count() >= 10
     assert jobs.filter(questions__isnull=False).distinct().count() >= 80
+
+    proposals = Proposal.objects.all()
+    assert proposals.count() >= 500
+    assert {"submitted", "active", "declined", "withdrawn", "job_closed"} <= set(
+        proposals.values_list("state", flat=True)
+    )
+    assert proposals.filter(shortlisted=True).count() >= 50
+    assert proposals.filter(invitation__isnull=False, connects_cost=0).count() >= 10
+    assert set(Invitation.objects.values_list("state", flat=True)) >= {
+        "accepted",
+        "declined",
+        "pending",
+    }
+    assert Conversation.objects.count() >= 100
+    assert Message.objects.count() >= 2 * Conversation.objects.count() * 0.7
+    assert set(ConnectsMove.objects.values_list("kind", flat=True)) == {
+        "grant",
+        "purchase",
+        "spend",
+        "refund",
+        "expiry",
+    }
+    assert ConnectsAccount.objects.filter(plan="plus").count() >= 3
+    assert connects_violations() == []
+    freelancer01 = User.objects.get(email=demo_load.freelancer_email(1))
+    assert Proposal.objects.filter(freelancer=freelancer01).count() == 4
+    assert Proposal.objects.filter(freelancer=freelancer01, interview_started_at__isnull=False)
+    assert Invitation.objects.filter(freelancer=freelancer01, state="pending").count() == 1
 
     first, state = _counts(), _state()
     output = _load()

@@ -2,7 +2,10 @@
 
 At full scale: 300 freelancers with profiles (titles, overviews, skills, rates, portfolio,
 history, photos, specialized profiles, verified locations), 100 clients with company
-profiles, 400 job posts across every category and state, and some client money.
+profiles, 400 job posts across every category and state, and some client money; then
+Connects (welcome grants, purchases, a few Plus plans), about 800 proposals in every state
+with interviews and their messages, invitations accepted, declined and waiting, and a few
+posts closed without a hire whose Connects came back.
 
 Idempotent: every row is found by a natural key (an email address, a client's job title, a
 fixed idempotency key for money), so running it again creates and books nothing new. A
@@ -49,14 +52,22 @@ from openlance.accounts.services import (
     location_verification_submit,
     user_set_roles,
 )
+from openlance.billing.connects import connects_bundle_buy, connects_plus_subscribe
 from openlance.billing.services import funds_deposit
 from openlance.catalog.models import Skill
+from openlance.connects.pricing import proposal_cost
+from openlance.connects.selectors import connects_account, connects_balance
+from openlance.connects.services import connects_expiry_run_due, connects_welcome_grant
 from openlance.core import clock
 from openlance.core.money import Money
-from openlance.jobs.models import BudgetType, JobPost, JobVisibility
+from openlance.core.policies import connects_policy_at
+from openlance.core.services import outbox_drain_deferred
+from openlance.jobs.models import BudgetType, JobPost, JobState, JobVisibility
 from openlance.jobs.services import JobDraft, job_close, job_create, job_expiry_run_due
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import Entry, LedgerAccount, Transfer
+from openlance.messaging.models import Conversation
+from openlance.messaging.services import message_send
 from openlance.profiles.models import Availability, ClientProfile, Freelancer, Visibility
 from openlance.profiles.services import (
     assessment_add,
@@ -73,6 +84,20 @@ from openlance.profiles.services import (
     profile_search_fields_rebuild,
     profile_update,
     specialized_profile_create,
+)
+from openlance.proposals.models import Invitation, Proposal
+from openlance.proposals.services import (
+    ProposalDraft,
+    invitation_accept,
+    invitation_decline,
+    invitation_send,
+    proposal_archive,
+    proposal_decline,
+    proposal_message,
+    proposal_shortlist,
+    proposal_submit,
+    proposal_withdraw,
+    proposals_job_closed,
 )
 from openlance.web.management import demo_text as text
 from openlance.web.management.demo_text import PLACES, SPECIALTY_BY_KEY, Specialty
@@ -910,6 +935,284 @@ def _section_job_expiry(ctx: DemoContext) -> Iterator[None]:
     yield
 
 
+# --- pitching: Connects, proposals, invitations, interviews ---------------------------------
+
+PITCH_CARD = "pm_card_visa"
+TOP_UP_BUNDLE = 40
+PROPOSALS_PER_POST = {0: 12, 1: 16, 2: 18, 3: 16, 4: 12, 5: 10, 6: 8, 8: 8}
+# freelancer01 (the account to sign in as) pitches on the first open writing posts, and
+# has one invitation waiting on the next one.
+FREELANCER_ONE = 1
+FREELANCER_ONE_POSTS = 4
+PLUS_SUBSCRIBERS = (2, 7, 33, 64, 128)
+# Every CLOSE_EVERY-th open post that got proposals is closed without a hire at the end,
+# so the Connects refunds of SPEC §5 show in the freelancers' histories.
+CLOSE_EVERY = 25
+
+
+@dataclass
+class Pitching:
+    plans: dict[int, FreelancerPlan]
+    by_category: dict[str, list[int]]
+    users: dict[int, User]
+    proposed: set[tuple[int, int]]
+    invited: set[tuple[int, int]]
+    specialty: dict[int, Specialty] = field(default_factory=dict)
+
+
+def _pitching(ctx: DemoContext) -> Pitching:
+    plans = {n: freelancer_plan(ctx, n) for n in range(1, ctx.scale.freelancers + 1)}
+    emails = {plan.email: n for n, plan in plans.items()}
+    users = {emails[u.email]: u for u in User.objects.filter(email__in=emails, is_freelancer=True)}
+    by_category: dict[str, list[int]] = {}
+    for number, plan in plans.items():
+        # Private profiles are not looking for work; only the rest pitch.
+        if plan.visibility != Visibility.PRIVATE and number in users:
+            by_category.setdefault(plan.specialty.category, []).append(number)
+    return Pitching(
+        plans=plans,
+        by_category=by_category,
+        users=users,
+        proposed=set(Proposal.objects.values_list("job_id", "freelancer_id")),
+        invited=set(Invitation.objects.values_list("job_id", "freelancer_id")),
+    )
+
+
+def _may_pitch(plan: FreelancerPlan, countries: list[str]) -> bool:
+    return not countries or (plan.verification == "approved" and plan.country in countries)
+
+
+def _between(
+    rng: random.Random, start: datetime, end: datetime, low: float, high: float
+) -> datetime:
+    return start + (end - start) * rng.uniform(low, high)
+
+
+def _draft(
+    rng: random.Random, plan: FreelancerPlan, job: JobPost, topic: str, user: User
+) -> ProposalDraft:
+    profile = user.freelancer.profiles.get(is_general=True)
+    skills = list(profile.skills.values_list("name", flat=True)[:2])
+    if job.budget_type == BudgetType.FIXED:
+        budget = job.budget_cents or 0
+        bid: dict[str, Any] = {
+            "bid_cents": max(500, round(budget * rng.uniform(0.8, 1.1) / 500) * 500)
+        }
+    else:
+        low, high = job.hourly_min_cents or 0, job.hourly_max_cents or 0
+        rate = min(max(plan.rate_cents, low), high + (high - low))
+        bid = {"hourly_rate_cents": max(300, rate // 100 * 100)}
+    return ProposalDraft(
+        profile_id=profile.pk,
+        cover_letter=text.cover_letter(
+            rng, plan.specialty, topic=topic, years=plan.years, skills=skills
+        ),
+        bid_type=job.budget_type,
+        duration=job.duration,
+        answers=[text.screening_answer(rng) for _ in job.questions.all()],
+        **bid,
+    )
+
+
+def _top_up(user: User, job: JobPost) -> None:
+    """A freelancer short of Connects buys a bundle first, as a person would."""
+    cost = proposal_cost(job=job, policy=connects_policy_at(clock.now()))
+    if connects_balance(user=user) < cost:
+        connects_bundle_buy(
+            user=user,
+            bundle=TOP_UP_BUNDLE,
+            payment_method=PITCH_CARD,
+            key=f"demo-connects:job:{job.pk}:freelancer:{user.pk}",
+        )
+
+
+def _interview(
+    ctx: DemoContext, rng: random.Random, proposal: Proposal, spec: Specialty, start: datetime
+) -> None:
+    """The client opens the interview; the freelancer answers; sometimes the client again."""
+    client = proposal.job.client
+    times = sorted(_between(rng, start, ctx.now, 0.05, 0.95) for _ in range(3))
+    with clock.frozen_at(times[0]):
+        message = proposal_message(
+            client=client, proposal=proposal, body=text.client_opener(rng, spec)
+        )
+    if rng.random() < 0.8:
+        with clock.frozen_at(times[1]):
+            message_send(
+                conversation=message.conversation,
+                sender=proposal.freelancer,
+                body=rng.choice(text.FREELANCER_REPLIES),
+            )
+        if rng.random() < 0.5:
+            with clock.frozen_at(times[2]):
+                message_send(
+                    conversation=message.conversation,
+                    sender=client,
+                    body=rng.choice(text.CLIENT_FOLLOW_UPS),
+                )
+
+
+def _client_acts(
+    ctx: DemoContext, rng: random.Random, proposal: Proposal, spec: Specialty, sent: datetime
+) -> None:
+    client = proposal.job.client
+    roll = rng.random()
+    when = _between(rng, sent, ctx.now, 0.05, 0.6)
+    with clock.frozen_at(when):
+        if roll < 0.25:
+            proposal_shortlist(client=client, proposal=proposal)
+        elif roll < 0.33:
+            proposal_archive(client=client, proposal=proposal)
+        elif roll < 0.40:
+            proposal_decline(client=client, proposal=proposal, reason="We went another way.")
+            return
+        elif roll < 0.43:
+            proposal_withdraw(freelancer=proposal.freelancer, proposal=proposal)
+            return
+    if roll < 0.25 or rng.random() < 0.3:
+        _interview(ctx, rng, proposal, spec, when)
+
+
+def _pitch(
+    ctx: DemoContext,
+    pitching: Pitching,
+    rng: random.Random,
+    job: JobPost,
+    number: int,
+    topic: str,
+    *,
+    first: bool,
+) -> None:
+    user = pitching.users[number]
+    plan = pitching.plans[number]
+    sent = _between(rng, job.published_at or job.created_at, ctx.now, 0.02, 0.6)
+    with clock.frozen_at(sent):
+        _top_up(user, job)
+        proposal = proposal_submit(
+            freelancer=user, job=job, draft=_draft(rng, plan, job, topic, user)
+        )
+    pitching.proposed.add((job.pk, user.pk))
+    spec = pitching.specialty[job.pk]
+    if number == FREELANCER_ONE and first:
+        # freelancer01's first proposal is always in an interview, to show one.
+        _interview(ctx, rng, proposal, spec, sent)
+    else:
+        _client_acts(ctx, rng, proposal, spec, sent)
+
+
+def _invite(
+    ctx: DemoContext, pitching: Pitching, rng: random.Random, job: JobPost, number: int, topic: str
+) -> None:
+    user = pitching.users[number]
+    if (job.pk, user.pk) in pitching.proposed:
+        return
+    plan = pitching.plans[number]
+    sent = _between(rng, job.published_at or job.created_at, ctx.now, 0.05, 0.5)
+    with clock.frozen_at(sent):
+        invitation = invitation_send(
+            client=job.client,
+            job=job,
+            freelancer=user,
+            message=text.invitation_message(rng, name=user.first_name, title=job.title),
+        )
+    pitching.invited.add((job.pk, user.pk))
+    roll = rng.random() if number != FREELANCER_ONE else 1.0
+    answered = _between(rng, sent, ctx.now, 0.05, 0.5)
+    with clock.frozen_at(answered):
+        if roll < 0.4:
+            invitation_accept(
+                freelancer=user, invitation=invitation, draft=_draft(rng, plan, job, topic, user)
+            )
+            pitching.proposed.add((job.pk, user.pk))
+        elif roll < 0.65:
+            invitation_decline(
+                freelancer=user,
+                invitation=invitation,
+                reason=rng.choice(["too_busy", "not_interested", "budget"]),
+            )
+
+
+def _section_connects(ctx: DemoContext) -> Iterator[None]:
+    """Every freelancer's welcome grant on the day they joined (long-ago ones have expired
+    by now, as they would have), and a few on the Plus plan."""
+    for number in range(1, ctx.scale.freelancers + 1):
+        plan = freelancer_plan(ctx, number)
+        user = User.objects.filter(email=plan.email, is_freelancer=True).first()
+        created = False
+        if user is not None and connects_account(user=user) is None:
+            with clock.frozen_at(plan.joined):
+                connects_welcome_grant(user=user)
+            if number in PLUS_SUBSCRIBERS:
+                with clock.frozen_at(ctx.ago(12)):
+                    connects_plus_subscribe(
+                        user=user, payment_method=PITCH_CARD, key=f"demo-plus:{number}"
+                    )
+            created = True
+        ctx.count("Connects accounts", created)
+        yield
+
+
+def _section_pitching(ctx: DemoContext) -> Iterator[None]:
+    clients = {n: client_plan(ctx, n) for n in range(1, ctx.scale.clients + 1)}
+    pitching = _pitching(ctx)
+    posts = {
+        (job.client.email, job.title): job
+        for job in JobPost.objects.select_related("client", "category").filter(state=JobState.OPEN)
+    }
+    to_close: list[JobPost] = []
+    writing_posts = 0
+    # A post is pitched on in one go, so a post with any proposal or invitation was done by
+    # an earlier run. Every choice below comes from the plans and the post's own seeded
+    # generator, never from what is in the database, so a rerun decides the same way.
+    done = {job_id for job_id, _ in pitching.proposed | pitching.invited}
+    for plan in job_plans(ctx, clients):
+        job = posts.get((clients[plan.client_number].email, plan.draft.title))
+        if plan.state != "open":
+            yield
+            continue
+        rng = _rng("pitch", plan.index)
+        topic = plan.draft.title.lower()
+        public = plan.draft.visibility == JobVisibility.PUBLIC
+        candidates = [
+            n
+            for n in pitching.by_category.get(plan.specialty.category, [])
+            if _may_pitch(pitching.plans[n], plan.draft.countries)
+        ]
+        rng.shuffle(candidates)
+        count = int(text.weighted(rng, {str(k): v for k, v in PROPOSALS_PER_POST.items()}))
+        chosen = candidates[:count] if public else []
+        invited = candidates[count : count + rng.randint(1, 2)]
+        if rng.random() >= (0.6 if not public else 0.25):
+            invited = []
+        if FREELANCER_ONE in candidates and public:
+            writing_posts += 1
+            chosen = [n for n in chosen if n != FREELANCER_ONE]
+            invited = [n for n in invited if n != FREELANCER_ONE]
+            if writing_posts <= FREELANCER_ONE_POSTS:
+                chosen.insert(0, FREELANCER_ONE)
+            elif writing_posts == FREELANCER_ONE_POSTS + 1:
+                invited.insert(0, FREELANCER_ONE)
+        if job is None or job.pk in done or not (chosen or invited):
+            ctx.count("posts with proposals", False)
+            yield
+            continue
+        pitching.specialty[job.pk] = plan.specialty
+        for number in chosen:
+            _pitch(ctx, pitching, rng, job, number, topic, first=writing_posts == 1)
+        for number in invited:
+            _invite(ctx, pitching, rng, job, number, topic)
+        ctx.count("posts with proposals", True)
+        if plan.index % CLOSE_EVERY == 0:
+            to_close.append(job)
+        yield
+    for job in to_close:
+        with clock.frozen_at(ctx.ago(0.2)):
+            closed = job_close(job=job, hired=False)
+            # The worker would refund these from the post's event; the load does it now.
+            proposals_job_closed(job=closed, refund=True)
+    connects_expiry_run_due(now=ctx.now)
+
+
 def _section_operator(ctx: DemoContext) -> Iterator[None]:
     _user(
         ctx,
@@ -958,6 +1261,10 @@ SECTIONS: list[Section] = [
     Section("clients", lambda scale: scale.clients, _section_clients),
     Section("deposits", lambda scale: len(DEPOSITS), _section_deposits),
     Section("job posts", lambda scale: scale.jobs, _section_jobs),
+    Section("Connects", lambda scale: scale.freelancers, _section_connects),
+    # Before the expiry rule: messages and shortlists are client activity that keeps a
+    # post open, as they would have on the days they happened.
+    Section("pitching", lambda scale: scale.jobs, _section_pitching),
     Section("job expiry", lambda scale: 1, _section_job_expiry),
 ]
 
@@ -988,14 +1295,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         ctx = DemoContext(password=options["password"], scale=SCALES[options["scale"]])
         quiet = options["verbosity"] == 0
-        with tqdm(
-            total=sum(section.steps(ctx.scale) for section in SECTIONS),
-            desc="Demo data",
-            unit="step",
-            file=sys.stderr,
-            disable=quiet or options["no_progress"],
-            dynamic_ncols=True,
-        ) as bar:
+        with (
+            tqdm(
+                total=sum(section.steps(ctx.scale) for section in SECTIONS),
+                desc="Demo data",
+                unit="step",
+                file=sys.stderr,
+                disable=quiet or options["no_progress"],
+                dynamic_ncols=True,
+            ) as bar,
+            outbox_drain_deferred(),
+        ):
             for section in SECTIONS:
                 bar.set_postfix_str(section.name)
                 for _ in section.run(ctx):
@@ -1015,7 +1325,9 @@ class Command(BaseCommand):
                 f"Demo data ready (new this run: {created}). "
                 f"{User.objects.count()} users, {Freelancer.objects.count()} freelancers, "
                 f"{ClientProfile.objects.count()} client profiles, "
-                f"{JobPost.objects.count()} job posts; "
+                f"{JobPost.objects.count()} job posts, {Proposal.objects.count()} proposals, "
+                f"{Invitation.objects.count()} invitations, "
+                f"{Conversation.objects.count()} conversations; "
                 f"{LedgerAccount.objects.count()} ledger accounts, "
                 f"{Transfer.objects.count()} transfers, {Entry.objects.count()} entries; "
                 "ledger sound."
