@@ -37,14 +37,23 @@ def user_set_roles(*, user: User, freelancer: bool, client: bool) -> User:
             "Choose at least one role.",
             field_errors={"roles": ["Pick freelancer, client or both."]},
         )
+    joins = freelancer and not user.is_freelancer
     user.is_freelancer = freelancer
     user.is_client = client
     if user.active_role == Role.FREELANCER and not freelancer:
         user.active_role = Role.CLIENT
     elif user.active_role == Role.CLIENT and not client:
         user.active_role = Role.FREELANCER
-    user.save(update_fields=["is_freelancer", "is_client", "active_role"])
+    with transaction.atomic():
+        user.save(update_fields=["is_freelancer", "is_client", "active_role"])
+        if joins:
+            _freelancer_joined(user)
     return user
+
+
+def _freelancer_joined(user: User) -> None:
+    """Other features greet a new freelancer (the Connects welcome grant) from this event."""
+    event_emit(kind="accounts.freelancer_joined", payload={"user_id": user.pk})
 
 
 def user_switch_role(*, user: User, role: str) -> User:
@@ -55,12 +64,16 @@ def user_switch_role(*, user: User, role: str) -> User:
         raise InvalidInput(
             f"{role!r} is not a role.", field_errors={"role": ["Use freelancer or client."]}
         ) from None
+    joins = wanted == Role.FREELANCER and not user.is_freelancer
     if wanted == Role.FREELANCER:
         user.is_freelancer = True
     else:
         user.is_client = True
     user.active_role = wanted
-    user.save(update_fields=["is_freelancer", "is_client", "active_role"])
+    with transaction.atomic():
+        user.save(update_fields=["is_freelancer", "is_client", "active_role"])
+        if joins:
+            _freelancer_joined(user)
     return user
 
 

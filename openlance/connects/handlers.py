@@ -6,8 +6,16 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from openlance.accounts.models import User
+from openlance.connects.services import connects_welcome_grant
 from openlance.core.models import OutboxEvent
 from openlance.core.services import event_handler
+
+
+@event_handler("accounts.freelancer_joined")
+def welcome_new_freelancer(event: OutboxEvent) -> None:
+    user = User.objects.filter(pk=event.payload["user_id"], is_active=True).first()
+    if user is not None:
+        connects_welcome_grant(user=user)
 
 
 @event_handler("connects.plus_lapsed")

@@ -140,7 +140,6 @@ def test_history_lists_every_move_with_its_reference(client, freelancer):
     assert "Proposal sent" in html
     assert "proposal:7" in html
     assert ">-4<" in html
-    assert "Welcome to Openlance" in html
 
 
 def test_history_empty_state(client):

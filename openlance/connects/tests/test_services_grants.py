@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from openlance.accounts.services import user_set_roles, user_switch_role
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.connects.checks import connects_violations
 from openlance.connects.models import ConnectsMove, LotSource
@@ -89,3 +90,15 @@ def test_expiring_soon_lists_lots_lapsing_within_the_window_soonest_first():
         connects_grant(user=user, units=7, source="purchase", key="new", description="t")
         lots = list(connects_expiring_soon(user=user, within=timedelta(days=30)))
     assert [lot.units for lot in lots] == [5, 6]
+
+
+def test_taking_up_the_freelancer_role_brings_the_welcome_grant_once(
+    django_capture_on_commit_callbacks,
+):
+    user = client_user()
+    with django_capture_on_commit_callbacks(execute=True):
+        user_switch_role(user=user, role="freelancer")
+    with django_capture_on_commit_callbacks(execute=True):
+        user_set_roles(user=user, freelancer=True, client=True)
+    assert connects_balance(user=user) == 20
+    assert ConnectsMove.objects.filter(account__user=user).count() == 1
