@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "openlance.messaging",
     "openlance.proposals",
     "openlance.billing",
+    "openlance.contracts",
     "openlance.insights",
     "openlance.api",
 ]

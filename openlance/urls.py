@@ -94,6 +94,7 @@ urlpatterns = [
     path("proposals/", include("openlance.proposals.urls")),
     path("messages/", include("openlance.messaging.urls")),
     path("insights/", include("openlance.insights.urls")),
+    path("contracts/", include("openlance.contracts.urls")),
     # Uploads go through a view with per-folder rules, in production as in development.
     path("media/<path:name>", media, name="media"),
     path("admin/", admin.site.urls),

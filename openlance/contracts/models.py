@@ -1,0 +1,346 @@
+"""Offers and contracts (SPEC §6 offers, §7.1 fixed price and milestones).
+
+Offers live here rather than with proposals because accepting one starts a contract, and
+contracts sit a layer above proposals. An offer's terms are copied onto the contract when it
+is accepted, so a contract never changes when someone edits an old offer. Money never sits
+in these rows: escrow is the contract's ledger account (`contract_escrow`, reference
+`contract:<id>`); the cents columns here record what the ledger did, for display and rules.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from openlance.core.models import Policy
+from openlance.jobs.models import JobPost
+from openlance.proposals.models import Proposal
+
+MINIMUM_FIXED_CENTS = 500
+MINIMUM_HOURLY_CENTS = 300
+MAX_MILESTONES = 20
+MAX_CRITERIA = 10
+
+
+class ContractKind(models.TextChoices):
+    FIXED = "fixed", "Fixed price"
+    HOURLY = "hourly", "Hourly"
+
+
+class OfferState(models.TextChoices):
+    PENDING = "pending", "Waiting for the freelancer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+OFFER_TRANSITIONS: dict[str, set[str]] = {
+    OfferState.PENDING: {
+        OfferState.ACCEPTED,
+        OfferState.DECLINED,
+        OfferState.WITHDRAWN,
+        OfferState.EXPIRED,
+    },
+    OfferState.ACCEPTED: set(),
+    OfferState.DECLINED: set(),
+    OfferState.WITHDRAWN: set(),
+    OfferState.EXPIRED: set(),
+}
+
+
+class Offer(models.Model):
+    job = models.ForeignKey(JobPost, on_delete=models.PROTECT, related_name="offers")
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="offers"
+    )
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers_sent"
+    )
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers_received"
+    )
+    kind = models.CharField(max_length=8, choices=ContractKind.choices)
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=5000, blank=True)
+    hourly_rate_cents = models.BigIntegerField(null=True, blank=True)
+    weekly_limit_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    manual_time_allowed = models.BooleanField(default=False)
+    start_date = models.DateField()
+    # The client hires more than one freelancer from the post: accepting leaves it open.
+    keep_post_open = models.BooleanField(default=False)
+    message = models.TextField(max_length=5000, blank=True)
+    state = models.CharField(max_length=12, choices=OfferState.choices, default=OfferState.PENDING)
+    # Raised on every change before acceptance; the freelancer accepts a given revision.
+    revision = models.PositiveIntegerField(default=1)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind="fixed",
+                        hourly_rate_cents__isnull=True,
+                        weekly_limit_hours__isnull=True,
+                    )
+                    | models.Q(
+                        kind="hourly",
+                        hourly_rate_cents__gte=MINIMUM_HOURLY_CENTS,
+                        weekly_limit_hours__gte=1,
+                        weekly_limit_hours__lte=168,
+                    )
+                ),
+                name="offer_terms_match_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "freelancer"],
+                condition=models.Q(state="pending"),
+                name="offer_one_pending_per_job_and_freelancer",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "expires_at"], name="offer_expiry_due")]
+
+    def __str__(self) -> str:
+        return f"Offer {self.pk}: {self.title}"
+
+
+class OfferMilestone(models.Model):
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=500)
+    amount_cents = models.BigIntegerField()
+    due_date = models.DateField(null=True, blank=True)
+    criteria = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer", "position"], name="offer_milestone_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gte=MINIMUM_FIXED_CENTS),
+                name="offer_milestone_minimum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ContractState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    ENDED = "ended", "Ended"
+
+
+class Contract(models.Model):
+    offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="contract")
+    job = models.ForeignKey(JobPost, on_delete=models.PROTECT, related_name="contracts")
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_contracts"
+    )
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="freelancer_contracts"
+    )
+    kind = models.CharField(max_length=8, choices=ContractKind.choices)
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=5000, blank=True)
+    hourly_rate_cents = models.BigIntegerField(null=True, blank=True)
+    weekly_limit_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    manual_time_allowed = models.BooleanField(default=False)
+    start_date = models.DateField()
+    state = models.CharField(
+        max_length=8, choices=ContractState.choices, default=ContractState.ACTIVE
+    )
+    # SPEC §8.2: the fee schedule in force when the contract started prices all its payments.
+    fee_policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "state"], name="contract_client_state"),
+            models.Index(fields=["freelancer", "state"], name="contract_freelancer_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contract {self.pk}: {self.title}"
+
+    @property
+    def escrow_reference(self) -> str:
+        return f"contract:{self.pk}"
+
+
+class MilestoneState(models.TextChoices):
+    NOT_FUNDED = "not_funded", "Not funded"
+    FUNDED = "funded", "Funded"
+    SUBMITTED = "submitted", "Submitted for review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved and paid"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+MILESTONE_TRANSITIONS: dict[str, set[str]] = {
+    # Work may be submitted on an unfunded milestone; the freelancer is warned first.
+    MilestoneState.NOT_FUNDED: {
+        MilestoneState.FUNDED,
+        MilestoneState.SUBMITTED,
+        MilestoneState.CANCELLED,
+    },
+    MilestoneState.FUNDED: {MilestoneState.SUBMITTED, MilestoneState.CANCELLED},
+    MilestoneState.SUBMITTED: {
+        MilestoneState.APPROVED,
+        MilestoneState.CHANGES_REQUESTED,
+        MilestoneState.FUNDED,
+    },
+    MilestoneState.CHANGES_REQUESTED: {MilestoneState.SUBMITTED, MilestoneState.CANCELLED},
+    MilestoneState.APPROVED: set(),
+    MilestoneState.CANCELLED: set(),
+}
+
+
+class Milestone(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="milestones")
+    position = models.PositiveSmallIntegerField()
+    description = models.CharField(max_length=500)
+    amount_cents = models.BigIntegerField()
+    due_date = models.DateField(null=True, blank=True)
+    state = models.CharField(
+        max_length=20, choices=MilestoneState.choices, default=MilestoneState.NOT_FUNDED
+    )
+    funded_cents = models.BigIntegerField(default=0)
+    released_cents = models.BigIntegerField(default=0)
+    refunded_cents = models.BigIntegerField(default=0)
+    funded_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # SPEC §17: 14 days after each submission the client's silence approves it.
+    auto_approve_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["contract", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "position"], name="milestone_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gte=MINIMUM_FIXED_CENTS),
+                name="milestone_minimum",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    funded_cents__gte=0,
+                    released_cents__gte=0,
+                    refunded_cents__gte=0,
+                    released_cents__lte=models.F("funded_cents") - models.F("refunded_cents"),
+                ),
+                name="milestone_paid_out_within_funded",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "auto_approve_at"], name="milestone_auto_approve_due")
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def in_escrow_cents(self) -> int:
+        return self.funded_cents - self.released_cents - self.refunded_cents
+
+
+class AcceptanceCriterion(models.Model):
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone", "position"], name="criterion_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Submission(models.Model):
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="submissions")
+    message = models.TextField(max_length=5000)
+    # Ids of the acceptance criteria the freelancer ticked as met.
+    criteria_met = models.JSONField(default=list, blank=True)
+    was_funded = models.BooleanField()
+    created_at = models.DateTimeField()
+    # The client's answer: a request for changes carries its message.
+    changes_requested_at = models.DateTimeField(null=True, blank=True)
+    changes_message = models.TextField(max_length=5000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Submission {self.pk} on milestone {self.milestone_id}"
+
+
+class SubmissionFile(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to="submissions/%Y/%m/")
+    name = models.CharField(max_length=200)
+    size_bytes = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AmendmentState(models.TextChoices):
+    PENDING = "pending", "Waiting for the other side"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Amendment(models.Model):
+    """A new milestone proposed by one side; it joins the contract when the other accepts."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="amendments")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(max_length=500)
+    amount_cents = models.BigIntegerField()
+    due_date = models.DateField(null=True, blank=True)
+    criteria = models.JSONField(default=list, blank=True)
+    note = models.TextField(max_length=2000, blank=True)
+    state = models.CharField(
+        max_length=10, choices=AmendmentState.choices, default=AmendmentState.PENDING
+    )
+    created_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    milestone = models.OneToOneField(
+        Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="amendment"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gte=MINIMUM_FIXED_CENTS),
+                name="amendment_minimum",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Amendment {self.pk}: {self.description}"
