@@ -27,7 +27,7 @@ def test_calculator_opens_on_the_worked_example_with_open_jobs_to_choose(client)
     assert f'hx-get="{reverse("gig_math_partial")}"' in page
     assert "No history yet — assuming 10%" in page
     assert "Set your minimum hourly rate" in page
-    assert 'aria-current="page">Gig math' in page
+    assert "Gig math calculator</a>" in page
     assert job.pk
 
 

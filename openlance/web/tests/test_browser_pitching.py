@@ -78,7 +78,8 @@ def test_freelancer_pitches_client_interviews_and_closes_without_hire_refunding_
     assert int(page.get_by_test_id("connects-balance").inner_text()) == bought
 
     # The calculator: a $500 fixed bid on this job, 10 h of work and 1 h pitching.
-    nav_link(page, "Gig math").click()
+    page.locator("details.menu > summary").click()
+    page.get_by_role("link", name="Gig math calculator").click()
     page.get_by_role("heading", name="Gig math").wait_for()
     page.get_by_label("Job", exact=True).select_option(label=TITLE)
     page.get_by_label("Bid type").select_option("fixed")
