@@ -223,6 +223,13 @@ class Milestone(models.Model):
     # SPEC §17: 14 days after each submission the client's silence approves it.
     auto_approve_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    # The client's "auto-approval in 2 days" notice went out for the current submission.
+    auto_approve_warned_at = models.DateTimeField(null=True, blank=True)
+    # A partial release may keep its remainder in escrow for the next milestone: the money
+    # stays in the contract's escrow account and moves from this row's funded_cents to the
+    # next one's; these record how much moved, for display.
+    carried_in_cents = models.BigIntegerField(default=0)
+    carried_out_cents = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["contract", "position"]
