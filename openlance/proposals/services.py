@@ -449,6 +449,27 @@ def proposal_message(
         )
 
 
+def proposal_offer_made(*, proposal: Proposal) -> Proposal:
+    """The client sent an offer on this proposal (contracts call this inside their
+    transaction)."""
+    return _move(proposal, ProposalState.OFFER)
+
+
+def proposal_hired(*, proposal: Proposal) -> Proposal:
+    """The freelancer accepted the offer made on this proposal."""
+    return _move(proposal, ProposalState.HIRED)
+
+
+def proposal_offer_ended(*, proposal: Proposal) -> Proposal:
+    """The offer was withdrawn, declined or expired: the proposal is in play again. A
+    proposal that already ended some other way (say its post closed) stays where it is."""
+    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.state != ProposalState.OFFER:
+        proposal.state = locked.state
+        return proposal
+    return _move(proposal, ProposalState.ACTIVE)
+
+
 def proposals_job_closed(*, job: JobPost, refund: bool) -> int:
     """React to a post leaving the open state: proposals still in play end (archived when
     someone was hired, job closed otherwise), pending invitations lapse, and with `refund`
