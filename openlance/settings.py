@@ -195,6 +195,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Openlance <no-reply@
 
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

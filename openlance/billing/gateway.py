@@ -14,6 +14,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 
 from openlance.billing.models import SandboxOperation
 from openlance.core import clock
@@ -177,14 +178,18 @@ def sandbox_payout_set_status(*, reference: str, returned: bool, reason: str = "
     return _payout_result(operation)
 
 
-_ADAPTERS: dict[str, type[SandboxGateway]] = {"sandbox": SandboxGateway}
+# Dotted paths, so a provider's client library is imported only where it is configured.
+_ADAPTERS = {
+    "sandbox": "openlance.billing.gateway.SandboxGateway",
+    "stripe": "openlance.billing.stripe_gateway.StripeGateway",
+}
 
 
 def payment_gateway() -> PaymentGateway:
     name = settings.PAYMENT_GATEWAY
-    try:
-        return _ADAPTERS[name]()
-    except KeyError:
+    if name not in _ADAPTERS:
         raise RuntimeError(
             f"PAYMENT_GATEWAY={name!r} is not available; choose one of {sorted(_ADAPTERS)}."
-        ) from None
+        )
+    gateway: PaymentGateway = import_string(_ADAPTERS[name])()
+    return gateway
