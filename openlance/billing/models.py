@@ -90,3 +90,153 @@ class PendingEarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount_cents} for user {self.freelancer_id}"
+
+
+class WithdrawalMethodKind(models.TextChoices):
+    ACH = "ach", "US bank (ACH)"
+    LOCAL_BANK = "local_bank", "Local bank"
+    WIRE = "wire", "Wire transfer"
+    PAYPAL = "paypal", "PayPal"
+    INSTANT = "instant", "Instant (debit card)"
+
+
+class WithdrawalMethod(models.Model):
+    """Where a freelancer's payouts go. Only the provider's opaque destination token and the
+    last four digits the user typed are kept; account numbers never reach the platform.
+    A removed method stays (payouts point at it) but is hidden and never used again."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="withdrawal_methods"
+    )
+    kind = models.CharField(max_length=16, choices=WithdrawalMethodKind.choices)
+    destination = models.CharField(max_length=120)
+    last4 = models.CharField(max_length=4)
+    is_default = models.BooleanField(default=False)
+    usable_from = models.DateTimeField()
+    created_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True, removed_at__isnull=True),
+                name="withdrawal_method_one_default",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ••••{self.last4}"
+
+
+class PayoutSchedule(models.TextChoices):
+    WEEKLY = "weekly", "Weekly (every Wednesday)"
+    TWICE_MONTHLY = "twice_monthly", "Twice a month (1st and 3rd Wednesday)"
+    MONTHLY = "monthly", "Monthly (last Wednesday)"
+    QUARTERLY = "quarterly", "Quarterly (last Wednesday of Mar, Jun, Sep, Dec)"
+
+
+PAYOUT_THRESHOLD_MINIMUM_CENTS = 10_000
+
+
+class PayoutSettings(models.Model):
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="payout_settings"
+    )
+    schedule = models.CharField(
+        max_length=16, choices=PayoutSchedule.choices, default=PayoutSchedule.QUARTERLY
+    )
+    threshold_cents = models.BigIntegerField(default=PAYOUT_THRESHOLD_MINIMUM_CENTS)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "payout settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold_cents__gte=PAYOUT_THRESHOLD_MINIMUM_CENTS),
+                name="payout_threshold_minimum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule} from {self.threshold_cents} for user {self.user_id}"
+
+
+class PayoutStatus(models.TextChoices):
+    # Booked in the ledger, the gateway has not confirmed it yet (or could not be reached).
+    PENDING = "pending", "Processing"
+    IN_TRANSIT = "in_transit", "On its way"
+    PAID = "paid", "Paid"
+    RETURNED = "returned", "Returned"
+    FAILED = "failed", "Failed"
+
+
+PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
+    PayoutStatus.PENDING: frozenset(
+        {PayoutStatus.IN_TRANSIT, PayoutStatus.PAID, PayoutStatus.RETURNED, PayoutStatus.FAILED}
+    ),
+    PayoutStatus.IN_TRANSIT: frozenset({PayoutStatus.PAID, PayoutStatus.RETURNED}),
+    PayoutStatus.PAID: frozenset(),
+    PayoutStatus.RETURNED: frozenset(),
+    PayoutStatus.FAILED: frozenset(),
+}
+
+
+class PayoutTrigger(models.TextChoices):
+    MANUAL = "manual", "Get paid now"
+    SCHEDULED = "scheduled", "Scheduled"
+
+
+class Payout(models.Model):
+    """One withdrawal: `amount_cents` left the available balance, `fee_cents` of it is the
+    method's fee and the rest was sent through the gateway."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="payouts")
+    method = models.ForeignKey(WithdrawalMethod, on_delete=models.PROTECT, related_name="payouts")
+    key = models.CharField(max_length=200, unique=True)
+    trigger = models.CharField(max_length=16, choices=PayoutTrigger.choices)
+    amount_cents = models.BigIntegerField()
+    fee_cents = models.BigIntegerField()
+    status = models.CharField(
+        max_length=16, choices=PayoutStatus.choices, default=PayoutStatus.PENDING
+    )
+    gateway_reference = models.CharField(max_length=64, blank=True)
+    failure_reason = models.CharField(max_length=120, blank=True)
+    withdrawal_transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, related_name="payout"
+    )
+    closing_transfer = models.OneToOneField(
+        "ledger.Transfer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="closed_payout",
+    )
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fee_cents__gte=0)
+                & models.Q(amount_cents__gt=models.F("fee_cents")),
+                name="payout_fee_below_amount",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status"],
+                condition=models.Q(status__in=["pending", "in_transit"]),
+                name="payout_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payout {self.pk} {self.amount_cents} {self.status}"
+
+    @property
+    def net_cents(self) -> int:
+        return self.amount_cents - self.fee_cents

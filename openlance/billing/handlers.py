@@ -1,0 +1,74 @@
+"""Notices about a freelancer's payouts, delivered by the outbox worker."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from openlance.billing.models import Payout
+from openlance.core.models import OutboxEvent
+from openlance.core.money import Money
+from openlance.core.services import event_handler
+
+
+def _payout(event: OutboxEvent) -> Payout | None:
+    return (
+        Payout.objects.select_related("user", "method")
+        .filter(pk=event.payload["payout_id"])
+        .first()
+    )
+
+
+def _mail(payout: Payout, subject: str, body: str) -> None:
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        message=(
+            f"Hello {payout.user.display_name},\n\n{body}\n\n"
+            f"Your payouts: {settings.SITE_URL}/wallet/#payouts\n"
+        ),
+        from_email=None,
+        recipient_list=[payout.user.email],
+    )
+
+
+@event_handler("payout.sent")
+def notify_payout_sent(event: OutboxEvent) -> None:
+    payout = _payout(event)
+    if payout is None:
+        return
+    _mail(
+        payout,
+        f"{Money(payout.net_cents)} is on its way to your {payout.method}",
+        f"We sent {Money(payout.net_cents)} to your {payout.method} "
+        f"({Money(payout.amount_cents)} withdrawn, {Money(payout.fee_cents)} method fee).",
+    )
+
+
+@event_handler("payout.returned")
+def notify_payout_returned(event: OutboxEvent) -> None:
+    payout = _payout(event)
+    if payout is None:
+        return
+    reason = payout.failure_reason.replace("_", " ") or "no reason given"
+    _mail(
+        payout,
+        f"Your payout of {Money(payout.net_cents)} was returned",
+        f"Your {payout.method} returned the payout of {Money(payout.net_cents)} ({reason}). "
+        f"The full {Money(payout.amount_cents)}, including the method fee, is back in your "
+        "available balance. Check the method's details or choose another one, then withdraw "
+        "again.",
+    )
+
+
+@event_handler("payout.failed")
+def notify_payout_failed(event: OutboxEvent) -> None:
+    payout = _payout(event)
+    if payout is None:
+        return
+    _mail(
+        payout,
+        "Your payout could not be sent",
+        f"The payment provider refused the payout of {Money(payout.net_cents)} to your "
+        f"{payout.method} ({payout.failure_reason or 'no reason given'}). "
+        f"The full {Money(payout.amount_cents)} is back in your available balance.",
+    )
