@@ -7,7 +7,7 @@ from openlance.accounts.api import router as accounts_router
 from openlance.accounts.api import tokens_router, verification_router
 from openlance.accounts.auth import BearerTokenAuth
 from openlance.api.errors import install_error_handlers
-from openlance.billing.api import fees_router, wallet_router
+from openlance.billing.api import fees_router, payouts_router, wallet_router
 from openlance.billing.connects_api import router as connects_router
 from openlance.core.api import router as policies_router
 from openlance.insights.api import gigmath_router
@@ -39,6 +39,7 @@ install_error_handlers(api)
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", tokens_router)
 api.add_router("/v1/", wallet_router)
+api.add_router("/v1/", payouts_router)
 api.add_router("/v1/", fees_router)
 api.add_router("/v1/", connects_router)
 api.add_router("/v1/", policies_router)

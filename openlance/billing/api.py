@@ -4,11 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.models import User
-from openlance.billing import fees, services
+from openlance.billing import fees, payouts, services, wallet
+from openlance.billing.models import Payout, PayoutSettings, WithdrawalMethod, WithdrawalMethodKind
 from openlance.core import clock
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.idempotency import HEADER
@@ -31,6 +32,15 @@ class LedgerAccountOut(Schema):
 
 class WalletOut(Schema):
     accounts: list[LedgerAccountOut]
+    pending: MoneyOut = Field(description="Payments to you still in their security period.")
+    available: MoneyOut = Field(description="Yours to withdraw.")
+    client_funding: MoneyOut = Field(description="Added funds, ready to fund milestones.")
+    escrow: MoneyOut = Field(description="Held in the escrow of your contracts (either side).")
+
+
+class BreakdownLineOut(Schema):
+    label: str
+    amount: MoneyOut
 
 
 class TransactionOut(Schema):
@@ -42,6 +52,10 @@ class TransactionOut(Schema):
     amount: MoneyOut
     balance_after: MoneyOut
     created_at: datetime
+    breakdown: list[BreakdownLineOut] = Field(
+        description="A payment's gross, service fee and net; a milestone funding's amount, "
+        "marketplace and initiation fees; a withdrawal's amount, method fee and amount sent."
+    )
 
 
 class DepositIn(StrictSchema):
@@ -77,6 +91,10 @@ def _transaction(entry: Entry) -> TransactionOut:
         amount=MoneyOut.of(Money(entry.amount_cents, entry.currency)),
         balance_after=MoneyOut.of(Money(entry.balance_after_cents, entry.currency)),
         created_at=entry.transfer.created_at,
+        breakdown=[
+            BreakdownLineOut(label=line.label, amount=MoneyOut.of(Money(line.cents)))
+            for line in wallet.fee_breakdown(entry.transfer)
+        ],
     )
 
 
@@ -87,7 +105,15 @@ def _user(request: HttpRequest) -> User:
 
 @wallet_router.get("/wallet", response=WalletOut, summary="Your balances")
 def wallet_get(request: HttpRequest) -> WalletOut:
-    return WalletOut(accounts=[_account(a) for a in accounts_of_user(user=_user(request))])
+    user = _user(request)
+    summary = wallet.wallet_summary(user=user)
+    return WalletOut(
+        accounts=[_account(a) for a in accounts_of_user(user=user)],
+        pending=MoneyOut.of(summary.pending),
+        available=MoneyOut.of(summary.available),
+        client_funding=MoneyOut.of(summary.client_funding),
+        escrow=MoneyOut.of(summary.escrow),
+    )
 
 
 @wallet_router.get(
@@ -97,6 +123,26 @@ def wallet_transactions(request: HttpRequest, query: Query[PageQuery]) -> dict[s
     page = paginate(entries_of_user(user=_user(request)), query)
     page["items"] = [_transaction(entry) for entry in page["items"]]
     return page
+
+
+@wallet_router.get(
+    "/wallet/export.csv",
+    response={200: None},
+    summary="Your transactions as CSV",
+    openapi_extra={"responses": {200: {"content": {"text/csv": {}}, "description": "CSV"}}},
+)
+def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
+    return csv_response(_user(request))
+
+
+def csv_response(user: User) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        wallet.transactions_csv(user=user), content_type="text/csv; charset=utf-8"
+    )
+    stamp = clock.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="openlance-transactions-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @wallet_router.post(
@@ -205,3 +251,201 @@ def fees_quote(request: HttpRequest, query: Query[FeeQuoteQuery]) -> FeeQuoteOut
             id=version.pk, label=version.label, effective_from=version.effective_from
         ),
     )
+
+
+payouts_router = Router(tags=["payouts"])
+
+
+class MethodKindOut(Schema):
+    kind: str
+    title: str
+    fee: MoneyOut
+    arrives: str
+
+
+class MethodOut(Schema):
+    id: int
+    kind: str
+    title: str
+    last4: str
+    fee: MoneyOut
+    is_default: bool
+    usable_from: datetime
+    usable: bool
+    created_at: datetime
+
+
+class MethodIn(StrictSchema):
+    kind: str = Field(examples=["ach"], description="ach, local_bank, wire, paypal or instant.")
+    destination: str = Field(
+        min_length=1,
+        max_length=120,
+        examples=["ba_1NpYx2"],
+        description="The payment provider's payout destination token; never an account number.",
+    )
+    last4: str = Field(min_length=1, max_length=8, examples=["6789"])
+
+
+class PayoutSettingsOut(Schema):
+    schedule: str
+    schedule_title: str
+    threshold: MoneyOut
+    next_schedule_day: str
+
+
+class PayoutSettingsIn(StrictSchema):
+    schedule: str = Field(examples=["monthly"])
+    threshold: MoneyIn
+
+
+class WithdrawIn(StrictSchema):
+    amount: MoneyIn
+    method_id: int | None = Field(default=None, description="Defaults to your default method.")
+
+
+class PayoutOut(Schema):
+    id: int
+    status: str
+    trigger: str
+    amount: MoneyOut
+    fee: MoneyOut
+    net: MoneyOut
+    method: MethodOut
+    failure_reason: str
+    created_at: datetime
+    sent_at: datetime | None
+    closed_at: datetime | None
+
+
+def _method(method: WithdrawalMethod) -> MethodOut:
+    return MethodOut(
+        id=method.pk,
+        kind=method.kind,
+        title=method.get_kind_display(),
+        last4=method.last4,
+        fee=MoneyOut.of(payouts.method_fee(method.kind)),
+        is_default=method.is_default,
+        usable_from=method.usable_from,
+        usable=method.usable_from <= clock.now(),
+        created_at=method.created_at,
+    )
+
+
+def _payout(payout: Payout) -> PayoutOut:
+    return PayoutOut(
+        id=payout.pk,
+        status=payout.status,
+        trigger=payout.trigger,
+        amount=MoneyOut.of(Money(payout.amount_cents)),
+        fee=MoneyOut.of(Money(payout.fee_cents)),
+        net=MoneyOut.of(Money(payout.net_cents)),
+        method=_method(payout.method),
+        failure_reason=payout.failure_reason,
+        created_at=payout.created_at,
+        sent_at=payout.sent_at,
+        closed_at=payout.closed_at,
+    )
+
+
+def _settings(settings: PayoutSettings) -> PayoutSettingsOut:
+    return PayoutSettingsOut(
+        schedule=settings.schedule,
+        schedule_title=settings.get_schedule_display(),
+        threshold=MoneyOut.of(Money(settings.threshold_cents)),
+        next_schedule_day=payouts.next_schedule_day(
+            settings.schedule, clock.now().date()
+        ).isoformat(),
+    )
+
+
+@payouts_router.get(
+    "/payouts/method-kinds", response=list[MethodKindOut], summary="Withdrawal methods and fees"
+)
+def payout_method_kinds(request: HttpRequest) -> list[MethodKindOut]:
+    return [
+        MethodKindOut(
+            kind=kind,
+            title=WithdrawalMethodKind(kind).label,
+            fee=MoneyOut.of(Money(terms.fee_cents)),
+            arrives=terms.arrives,
+        )
+        for kind, terms in payouts.METHOD_FEES.items()
+    ]
+
+
+@payouts_router.get("/payouts/methods", response=list[MethodOut], summary="Your methods")
+def payout_methods(request: HttpRequest) -> list[MethodOut]:
+    return [_method(m) for m in payouts.methods_of(user=_user(request))]
+
+
+@payouts_router.post(
+    "/payouts/methods",
+    response={201: MethodOut},
+    summary="Add a withdrawal method (usable 3 days later)",
+)
+def payout_method_add(request: HttpRequest, payload: MethodIn) -> Status[MethodOut]:
+    method = payouts.withdrawal_method_add(
+        user=_user(request),
+        kind=payload.kind,
+        destination=payload.destination,
+        last4=payload.last4,
+    )
+    return Status(201, _method(method))
+
+
+@payouts_router.post(
+    "/payouts/methods/{method_id}/default", response=MethodOut, summary="Make it the default"
+)
+def payout_method_default(request: HttpRequest, method_id: int) -> MethodOut:
+    return _method(payouts.withdrawal_method_make_default(user=_user(request), method_id=method_id))
+
+
+@payouts_router.delete(
+    "/payouts/methods/{method_id}", response={204: None}, summary="Remove a withdrawal method"
+)
+def payout_method_remove(request: HttpRequest, method_id: int) -> Status[None]:
+    payouts.withdrawal_method_remove(user=_user(request), method_id=method_id)
+    return Status(204, None)
+
+
+@payouts_router.get("/payouts/settings", response=PayoutSettingsOut, summary="Payout schedule")
+def payout_settings_get(request: HttpRequest) -> PayoutSettingsOut:
+    return _settings(payouts.payout_settings_of(user=_user(request)))
+
+
+@payouts_router.put(
+    "/payouts/settings", response=PayoutSettingsOut, summary="Set the schedule and threshold"
+)
+def payout_settings_put(request: HttpRequest, payload: PayoutSettingsIn) -> PayoutSettingsOut:
+    settings = payouts.payout_settings_update(
+        user=_user(request), schedule=payload.schedule, threshold=payload.threshold.to_money()
+    )
+    return _settings(settings)
+
+
+@payouts_router.post(
+    "/payouts",
+    response={201: PayoutOut},
+    summary="Get paid now (send an Idempotency-Key)",
+)
+def payout_create(request: HttpRequest, payload: WithdrawIn) -> Status[PayoutOut]:
+    key = request.headers.get(HEADER) or uuid.uuid4().hex
+    payout = payouts.withdrawal_create(
+        user=_user(request),
+        amount=payload.amount.to_money(),
+        key=key,
+        method_id=payload.method_id,
+    )
+    return Status(201, _payout(payout))
+
+
+@payouts_router.get("/payouts", response=Page[PayoutOut], summary="Your payouts")
+def payout_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    page = paginate(payouts.payouts_of(user=_user(request)), query)
+    page["items"] = [_payout(p) for p in page["items"]]
+    return page
+
+
+@payouts_router.get("/payouts/{payout_id}", response=PayoutOut, summary="One payout")
+def payout_get(request: HttpRequest, payout_id: int) -> PayoutOut:
+    return _payout(payouts.payout_of(user=_user(request), payout_id=payout_id))

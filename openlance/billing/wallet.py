@@ -1,0 +1,200 @@
+"""Reads behind the wallet pages and API: balances by purpose, the fee breakdown of each
+payment, the client's billing history and the CSV export of a user's transactions."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+
+from openlance.accounts.models import User
+from openlance.billing.selectors import PAYMENT_KINDS
+from openlance.core.money import Money
+from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
+from openlance.ledger.selectors import entries_of_user
+
+MILESTONE_FUND = "milestone_fund"
+WITHDRAWAL = "withdrawal"
+
+
+@dataclass(frozen=True)
+class WalletSummary:
+    pending: Money
+    available: Money
+    client_funding: Money
+    escrow: Money
+
+
+def _balance(user: User, kind: AccountKind) -> Money:
+    total = LedgerAccount.objects.filter(owner_id=user.pk, kind=kind).aggregate(
+        total=Sum("balance_cents")
+    )["total"]
+    return Money(total or 0)
+
+
+def escrow_accounts_of(*, user: User) -> QuerySet[LedgerAccount]:
+    """The escrow accounts of the user's contracts, on either side. Escrow has no owner, so
+    a contract is found through its funding transfers, whose metadata names both parties."""
+    funded = Transfer.objects.filter(kind=MILESTONE_FUND).filter(
+        metadata__client_id=user.pk
+    ) | Transfer.objects.filter(kind=MILESTONE_FUND, metadata__freelancer_id=user.pk)
+    return LedgerAccount.objects.filter(
+        kind=AccountKind.CONTRACT_ESCROW, entries__transfer__in=funded
+    ).distinct()
+
+
+def wallet_summary(*, user: User) -> WalletSummary:
+    escrow = sum(escrow_accounts_of(user=user).values_list("balance_cents", flat=True))
+    return WalletSummary(
+        pending=_balance(user, AccountKind.FREELANCER_PENDING),
+        available=_balance(user, AccountKind.FREELANCER_AVAILABLE),
+        client_funding=_balance(user, AccountKind.CLIENT_FUNDING),
+        escrow=Money(escrow),
+    )
+
+
+@dataclass(frozen=True)
+class BreakdownLine:
+    label: str
+    cents: int
+
+
+def _cents(metadata: dict[str, Any], field: str) -> int | None:
+    value = metadata.get(field)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def fee_breakdown(transfer: Transfer) -> list[BreakdownLine]:
+    """What a payment consisted of, from the metadata its service recorded: gross, fee and
+    net of a payment to a freelancer; amount and client fees of a milestone funding; amount,
+    method fee and sent amount of a withdrawal. Other transfers have none."""
+    metadata = transfer.metadata or {}
+    if transfer.kind in PAYMENT_KINDS:
+        fields = [
+            ("Gross", "gross_cents"),
+            ("Service fee", "fee_cents"),
+            ("Net to freelancer", "net_cents"),
+        ]
+    elif transfer.kind == MILESTONE_FUND:
+        fields = [
+            ("Milestone amount", "amount_cents"),
+            ("Marketplace fee", "marketplace_fee_cents"),
+            ("Contract initiation fee", "initiation_fee_cents"),
+        ]
+    elif transfer.kind == WITHDRAWAL:
+        fields = [
+            ("Withdrawn", "amount_cents"),
+            ("Method fee", "fee_cents"),
+            ("Sent", "net_cents"),
+        ]
+    else:
+        return []
+    lines = []
+    for label, field in fields:
+        cents = _cents(metadata, field)
+        if cents is not None:
+            lines.append(BreakdownLine(label, cents))
+    return lines
+
+
+@dataclass(frozen=True)
+class BillingLine:
+    transfer: Transfer
+    amount: Money
+    marketplace_fee: Money
+    initiation_fee: Money
+
+    @property
+    def total(self) -> Money:
+        return self.amount + self.marketplace_fee + self.initiation_fee
+
+
+def billing_history(*, client: User) -> QuerySet[Transfer]:
+    """The client's milestone fundings, newest first (wrap each with `billing_line`)."""
+    return Transfer.objects.filter(kind=MILESTONE_FUND, metadata__client_id=client.pk).order_by(
+        "-created_at", "-id"
+    )
+
+
+def billing_line(transfer: Transfer) -> BillingLine:
+    metadata = transfer.metadata or {}
+    return BillingLine(
+        transfer=transfer,
+        amount=Money(_cents(metadata, "amount_cents") or 0),
+        marketplace_fee=Money(_cents(metadata, "marketplace_fee_cents") or 0),
+        initiation_fee=Money(_cents(metadata, "initiation_fee_cents") or 0),
+    )
+
+
+CSV_HEADER = [
+    "date_utc",
+    "transfer_id",
+    "kind",
+    "description",
+    "account",
+    "amount",
+    "currency",
+    "balance_after",
+    "gross",
+    "service_fee",
+    "net",
+    "milestone_amount",
+    "marketplace_fee",
+    "initiation_fee",
+    "method_fee",
+]
+_CSV_FIELDS = {
+    "gross": ("Gross",),
+    "service_fee": ("Service fee",),
+    "net": ("Net to freelancer", "Sent"),
+    "milestone_amount": ("Milestone amount",),
+    "marketplace_fee": ("Marketplace fee",),
+    "initiation_fee": ("Contract initiation fee",),
+    "method_fee": ("Method fee",),
+}
+
+
+class _Echo:
+    """A file-like sink: csv.writer hands back each formatted row instead of storing it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def _row(entry: Entry) -> list[str]:
+    lines = {line.label: line.cents for line in fee_breakdown(entry.transfer)}
+    extra = []
+    for labels in _CSV_FIELDS.values():
+        cents = next((lines[label] for label in labels if label in lines), None)
+        extra.append("" if cents is None else Money(cents).amount)
+    return [
+        entry.transfer.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        str(entry.transfer_id),
+        entry.transfer.kind,
+        _safe(entry.transfer.description),
+        entry.account.get_kind_display(),
+        Money(entry.amount_cents, entry.currency).amount,
+        entry.currency,
+        Money(entry.balance_after_cents, entry.currency).amount,
+        *extra,
+    ]
+
+
+def transactions_csv(*, user: User) -> Iterator[str]:
+    """The user's transactions as CSV lines, oldest first, read in chunks so an export of
+    any length streams in constant memory."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    entries = entries_of_user(user=user).order_by("transfer__created_at", "id")
+    for entry in entries.iterator(chunk_size=500):
+        yield writer.writerow(_row(entry))
