@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 
 from openlance.billing.models import SandboxOperation
 from openlance.core import clock
-from openlance.core.errors import InvalidInput, NotFound
+from openlance.core.errors import DomainError, InvalidInput, NotFound
 from openlance.core.money import Money
 
 
@@ -51,6 +51,16 @@ class PayoutResult:
     status: PayoutStatus
     amount: Money
     return_reason: str = ""
+
+
+class PaymentGatewayUnavailable(DomainError):
+    """The provider gave no usable answer (outage, timeout, bad credentials): the outcome is
+    unknown, so callers book nothing and keep their own record open to retry with the same
+    idempotency key. It is never a refusal: a payout that meets it must stay pending."""
+
+    status = 502
+    title = "Payment provider unavailable"
+    code = "payment_gateway_unavailable"
 
 
 class PaymentGateway(Protocol):

@@ -20,7 +20,13 @@ import stripe
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from openlance.billing.gateway import ChargeResult, ChargeStatus, PayoutResult, PayoutStatus
+from openlance.billing.gateway import (
+    ChargeResult,
+    ChargeStatus,
+    PaymentGatewayUnavailable,
+    PayoutResult,
+    PayoutStatus,
+)
 from openlance.core.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
 from openlance.core.money import Money
 
@@ -32,14 +38,6 @@ REQUEST_TIMEOUT_SECONDS = 30
 # Safe because every call carries an idempotency key: a retry replays, it never repeats.
 MAX_NETWORK_RETRIES = 2
 UNKNOWN_REVERSAL_REASON = "transfer_reversed"
-
-
-class PaymentGatewayUnavailable(DomainError):
-    """The provider did not give a usable answer; nothing was booked, the action may be retried."""
-
-    status = 502
-    title = "Payment provider unavailable"
-    code = "payment_gateway_unavailable"
 
 
 def _http_client() -> stripe.HTTPClient:

@@ -6,6 +6,7 @@ official library would send it and answers from tests/fixtures/stripe/*.json.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,19 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import stripe
 from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
 
+from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user
 from openlance.billing import stripe_gateway
-from openlance.billing.gateway import ChargeStatus, PayoutStatus, payment_gateway
+from openlance.billing.gateway import (
+    ChargeStatus,
+    PaymentGatewayUnavailable,
+    PayoutStatus,
+    payment_gateway,
+)
 from openlance.billing.services import funds_deposit
-from openlance.billing.stripe_gateway import PaymentGatewayUnavailable, StripeGateway
+from openlance.billing.stripe_gateway import StripeGateway
 from openlance.core.errors import IdempotencyConflict, InvalidInput, NotFound, PaymentDeclined
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, Transfer
@@ -367,3 +375,31 @@ def test_failed_stripe_charge_leaves_no_partial_state(stripe_configured, reply, 
         funds_deposit(user=client, amount=Money(2500), payment_method=PM, key="a")
     assert Transfer.objects.count() == before
     assert account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents == 0
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "code"),
+    [
+        (("payment_intent_succeeded.json", 200), 201, None),
+        (("error_card_declined.json", 402), 402, "payment_declined"),
+        (("error_api_error.json", 500), 502, "payment_gateway_unavailable"),
+        (("error_payment_method_missing.json", 400), 422, "invalid_input"),
+    ],
+)
+def test_api_deposit_through_stripe_answers_with_problem_details(
+    stripe_configured, reply, status, code
+):
+    stripe_configured(reply)
+    client = client_user()
+    token = token_create(user=client, name="tests")[1]
+    response = Client().post(
+        "/api/v1/wallet/deposits",
+        json.dumps({"amount": {"amount": "25.00", "currency": "USD"}, "payment_method": PM}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == status, response.content
+    if code:
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == code
+        assert not Transfer.objects.filter(kind="deposit").exists()
