@@ -5,3 +5,6 @@ class ContractsConfig(AppConfig):
     name = "openlance.contracts"
     label = "contracts"
     verbose_name = "Offers and contracts"
+
+    def ready(self) -> None:
+        from openlance.contracts import handlers  # noqa: F401  (registers outbox handlers)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django_countries import countries
 
 from openlance.core.errors import DomainError
@@ -14,6 +15,23 @@ from openlance.core.money import Money, MoneyError
 
 def country_choices(blank: str = "Choose a country") -> list[tuple[str, str]]:
     return [("", blank), *((code, name) for code, name in countries)]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input; each is checked by content in the service."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class DollarsField(forms.Field):

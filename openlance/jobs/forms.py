@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django_countries import countries
 
 from openlance.catalog.forms import SkillsField
 from openlance.catalog.selectors import categories_all
-from openlance.core.forms import DollarsField
+from openlance.core.forms import DollarsField, MultipleFileField
 from openlance.core.money import Money
 from openlance.jobs.models import (
     MAX_ATTACHMENTS,
@@ -30,23 +29,6 @@ from openlance.jobs.services import JobDraft
 
 def category_choices() -> list[tuple[str, str]]:
     return [("", "Choose a category"), *((c.slug, c.name) for c in categories_all())]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input; each is checked by content in the service."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 LOCATION_CHOICES = [

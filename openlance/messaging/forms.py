@@ -1,29 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 
 from openlance.core.errors import MAX_ID
+from openlance.core.forms import MultipleFileField, MultipleFileInput
 from openlance.messaging.models import MAX_ATTACHMENTS, MAX_BODY_LENGTH
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files from one input; the service checks each by its content."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
 class MessageForm(forms.Form):

@@ -8,8 +8,7 @@ from typing import Any
 
 from django import forms
 
-from openlance.core.forms import DollarsField
-from openlance.jobs.forms import MultipleFileField
+from openlance.core.forms import DollarsField, MultipleFileField
 from openlance.jobs.models import Duration, JobPost
 from openlance.profiles.models import Profile
 from openlance.proposals.models import DeclineReason

@@ -9,9 +9,10 @@ from django.contrib.auth.models import Group
 from PIL import Image
 
 from openlance.accounts.models import User
-from openlance.accounts.tests.factories import PASSWORD, UserFactory, client_user, freelancer_user
+from openlance.accounts.tests.factories import UserFactory, client_user, freelancer_user
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
+from openlance.web.tests.browser import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,14 +20,6 @@ pytestmark = [
 ]
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-
-
-def sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("heading", name="Welcome back").wait_for()
 
 
 def png_file(name):

@@ -8,9 +8,10 @@ import time
 
 import pytest
 
-from openlance.accounts.tests.factories import PASSWORD, freelancer_user
+from openlance.accounts.tests.factories import freelancer_user
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
+from openlance.web.tests.browser import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -19,14 +20,6 @@ pytestmark = [
 
 TITLE = "Landing page for a coffee roaster"
 MINUS, TIMES = "\u2212", "\u00d7"  # as the gig math prints them
-
-
-def sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("heading", name="Welcome back").wait_for()
 
 
 def header_connects(page):

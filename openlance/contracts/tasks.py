@@ -1,0 +1,11 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from openlance.contracts import services
+from openlance.core import clock
+
+
+@db_periodic_task(crontab(minute="*/10"))
+@lock_task("milestone-auto-approval")
+def milestone_auto_approve_periodic() -> dict[str, int]:
+    return services.milestone_auto_approve_run_due(now=clock.now())
