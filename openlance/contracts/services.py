@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -71,6 +72,8 @@ MAX_SUBMISSION_FILE_BYTES = 25 * MEGABYTE
 MAX_MESSAGE = 5000
 MAXIMUM_MILESTONE_CENTS = 100_000_000
 BALANCE = "balance"
+# checked_document keeps PDFs and re-encodes images to PNG (with alpha) or JPEG.
+CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
 
 MILESTONE_FUND = "milestone_fund"
 ESCROW_REFUND = "escrow_refund"
@@ -369,6 +372,27 @@ def milestone_submit(
     freelancer acknowledged that, and the submission records whether it was funded. The
     client has 14 days to answer before the milestone approves itself.
     """
+    return _submit(
+        freelancer=freelancer,
+        milestone=milestone,
+        message=message,
+        files=files,
+        criteria_met=criteria_met,
+        acknowledge_unfunded=acknowledge_unfunded,
+        resubmission_only=False,
+    )
+
+
+def _submit(
+    *,
+    freelancer: User,
+    milestone: Milestone,
+    message: str,
+    files: Sequence[UploadedFile],
+    criteria_met: Sequence[int],
+    acknowledge_unfunded: bool,
+    resubmission_only: bool,
+) -> Submission:
     contract = milestone.contract
     _require_party(contract, freelancer, "freelancer")
     _require_active(contract)
@@ -384,6 +408,8 @@ def milestone_submit(
     with transaction.atomic():
         locked = _lock_milestone(milestone)
         _require_active(locked.contract)
+        if resubmission_only and locked.state != MilestoneState.CHANGES_REQUESTED:
+            raise InvalidTransition("Only a milestone with changes requested is resubmitted.")
         if MilestoneState.SUBMITTED not in MILESTONE_TRANSITIONS[locked.state]:
             raise InvalidTransition(
                 f"Work cannot be submitted on a milestone that is "
@@ -409,11 +435,7 @@ def milestone_submit(
                 submission=submission,
                 name=(upload.name or clean.name or "file")[:200],
                 size_bytes=clean.size,
-                content_type="application/pdf"
-                if (clean.name or "").endswith(".pdf")
-                else "image/png"
-                if (clean.name or "").endswith(".png")
-                else "image/jpeg",
+                content_type=CONTENT_TYPES.get(PurePath(clean.name or "").suffix, "image/jpeg"),
             )
             row.file.save(f"milestone-{locked.pk}-{clean.name}", clean, save=False)
             row.save()
@@ -449,15 +471,14 @@ def milestone_resubmit(
     acknowledge_unfunded: bool = False,
 ) -> Submission:
     """Submit again after the client asked for changes."""
-    if milestone.state != MilestoneState.CHANGES_REQUESTED:
-        raise InvalidTransition("Only a milestone with changes requested is resubmitted.")
-    return milestone_submit(
+    return _submit(
         freelancer=freelancer,
         milestone=milestone,
         message=message,
         files=files,
         criteria_met=criteria_met,
         acknowledge_unfunded=acknowledge_unfunded,
+        resubmission_only=True,
     )
 
 

@@ -1,0 +1,499 @@
+"""Contracts and milestones API (tags `contracts`, `milestones`): the contract room's reads
+and every milestone and amendment action. Both parties see a contract; anyone else a 404."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema, Status
+
+from openlance.accounts.models import User
+from openlance.contracts import selectors, services
+from openlance.contracts.models import (
+    Amendment,
+    Contract,
+    Milestone,
+    Submission,
+    SubmissionFile,
+)
+from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.errors import InvalidInput
+from openlance.core.money import Money
+
+contracts_router = Router(tags=["contracts"])
+milestones_router = Router(tags=["milestones"])
+
+
+class CriterionOut(Schema):
+    id: int
+    text: str
+
+
+class FileOut(Schema):
+    id: int
+    name: str
+    size_bytes: int
+    content_type: str
+    url: str = Field(description="Download link, for the contract's two parties only.")
+
+
+class SubmissionOut(Schema):
+    id: int
+    message: str
+    criteria_met: list[int] = Field(description="Ids of the criteria ticked as met.")
+    was_funded: bool
+    created_at: datetime
+    changes_requested_at: datetime | None
+    changes_message: str
+    files: list[FileOut]
+
+
+class TierOut(Schema):
+    rate_bp: int
+    amount: MoneyOut
+    fee: MoneyOut
+
+
+class ReleaseOut(Schema):
+    gross: MoneyOut
+    fee: MoneyOut
+    net: MoneyOut
+    automatic: bool
+    tiers: list[TierOut]
+
+
+class MilestoneOut(Schema):
+    id: int
+    contract_id: int
+    position: int
+    description: str
+    amount: MoneyOut
+    due_date: date | None
+    state: str
+    funded: MoneyOut
+    in_escrow: MoneyOut
+    released: MoneyOut
+    refunded: MoneyOut
+    carried_in: MoneyOut = Field(description="Kept in escrow from an earlier milestone.")
+    carried_out: MoneyOut = Field(description="Kept in escrow for a later milestone.")
+    submitted_at: datetime | None
+    auto_approve_at: datetime | None
+    approved_at: datetime | None
+    criteria: list[CriterionOut]
+    submissions: list[SubmissionOut]
+    releases: list[ReleaseOut]
+
+
+class AmendmentOut(Schema):
+    id: int
+    contract_id: int
+    proposed_by_id: int
+    description: str
+    amount: MoneyOut
+    due_date: date | None
+    criteria: list[str]
+    note: str
+    state: str
+    created_at: datetime
+    responded_at: datetime | None
+    milestone_id: int | None
+
+
+class ContractSummaryOut(Schema):
+    id: int
+    title: str
+    kind: str
+    state: str
+    role: str = Field(description="Your side of the contract: client or freelancer.")
+    client_id: int
+    freelancer_id: int
+    job_id: int
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class ContractOut(ContractSummaryOut):
+    description: str
+    start_date: date
+    total: MoneyOut
+    in_escrow: MoneyOut
+    released: MoneyOut
+    refunded: MoneyOut
+    milestones: list[MilestoneOut]
+    amendments: list[AmendmentOut]
+
+
+class ContractsQuery(PageQuery):
+    role: str | None = Field(default=None, pattern="^(client|freelancer)$")
+    state: str | None = Field(default=None, pattern="^(active|paused|ended)$")
+
+
+class FundIn(StrictSchema):
+    payment_method: str = Field(
+        min_length=1,
+        max_length=100,
+        description='"balance" to pay from your funding balance, or a card token '
+        "(pm_card_visa in the sandbox).",
+    )
+
+
+class ApproveIn(StrictSchema):
+    amount: MoneyIn | None = Field(
+        default=None, description="Release less than what is in escrow; omit to release all."
+    )
+    remainder: str = Field(
+        default="refund",
+        pattern="^(keep|refund)$",
+        description="What happens to the rest of a partial release.",
+    )
+
+
+class MessageIn(StrictSchema):
+    message: str = Field(min_length=1, max_length=services.MAX_MESSAGE)
+
+
+class AmendmentIn(StrictSchema):
+    description: str = Field(max_length=500)
+    amount: MoneyIn
+    due_date: date | None = None
+    criteria: list[str] = Field(default_factory=list, max_length=10)
+    note: str = Field(default="", max_length=2000)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+def _money(cents: int) -> MoneyOut:
+    return MoneyOut.of(Money(cents))
+
+
+def _file(row: SubmissionFile) -> FileOut:
+    return FileOut(
+        id=row.pk,
+        name=row.name,
+        size_bytes=row.size_bytes,
+        content_type=row.content_type,
+        url=reverse("contract_submission_file", args=[row.pk]),
+    )
+
+
+def _submission(submission: Submission) -> SubmissionOut:
+    return SubmissionOut(
+        id=submission.pk,
+        message=submission.message,
+        criteria_met=[int(pk) for pk in submission.criteria_met],
+        was_funded=submission.was_funded,
+        created_at=submission.created_at,
+        changes_requested_at=submission.changes_requested_at,
+        changes_message=submission.changes_message,
+        files=[_file(row) for row in submission.files.all()],
+    )
+
+
+def _milestone(milestone: Milestone, releases: list[selectors.Release]) -> MilestoneOut:
+    return MilestoneOut(
+        id=milestone.pk,
+        contract_id=milestone.contract_id,
+        position=milestone.position,
+        description=milestone.description,
+        amount=_money(milestone.amount_cents),
+        due_date=milestone.due_date,
+        state=milestone.state,
+        funded=_money(milestone.funded_cents),
+        in_escrow=_money(milestone.in_escrow_cents),
+        released=_money(milestone.released_cents),
+        refunded=_money(milestone.refunded_cents),
+        carried_in=_money(milestone.carried_in_cents),
+        carried_out=_money(milestone.carried_out_cents),
+        submitted_at=milestone.submitted_at,
+        auto_approve_at=milestone.auto_approve_at,
+        approved_at=milestone.approved_at,
+        criteria=[CriterionOut(id=c.pk, text=c.text) for c in milestone.criteria.all()],
+        submissions=[_submission(s) for s in milestone.submissions.all()],
+        releases=[
+            ReleaseOut(
+                gross=_money(r.gross_cents),
+                fee=_money(r.fee_cents),
+                net=_money(r.net_cents),
+                automatic=r.automatic,
+                tiers=[
+                    TierOut(
+                        rate_bp=t.rate_bp, amount=_money(t.amount_cents), fee=_money(t.fee_cents)
+                    )
+                    for t in r.tiers
+                ],
+            )
+            for r in releases
+        ],
+    )
+
+
+def _amendment(amendment: Amendment) -> AmendmentOut:
+    return AmendmentOut(
+        id=amendment.pk,
+        contract_id=amendment.contract_id,
+        proposed_by_id=amendment.proposed_by_id,
+        description=amendment.description,
+        amount=_money(amendment.amount_cents),
+        due_date=amendment.due_date,
+        criteria=[str(text) for text in amendment.criteria],
+        note=amendment.note,
+        state=amendment.state,
+        created_at=amendment.created_at,
+        responded_at=amendment.responded_at,
+        milestone_id=amendment.milestone_id,
+    )
+
+
+def _summary_fields(contract: Contract, user: User) -> dict[str, Any]:
+    return {
+        "id": contract.pk,
+        "title": contract.title,
+        "kind": contract.kind,
+        "state": contract.state,
+        "role": "client" if contract.client_id == user.pk else "freelancer",
+        "client_id": contract.client_id,
+        "freelancer_id": contract.freelancer_id,
+        "job_id": contract.job_id,
+        "started_at": contract.started_at,
+        "ended_at": contract.ended_at,
+    }
+
+
+def _contract(contract_id: int, user: User) -> ContractOut:
+    contract = selectors.contract_for(user=user, contract_id=contract_id)
+    totals = selectors.contract_totals(contract=contract)
+    releases = selectors.contract_releases(contract=contract)
+    return ContractOut(
+        **_summary_fields(contract, user),
+        description=contract.description,
+        start_date=contract.start_date,
+        total=_money(totals.amount_cents),
+        in_escrow=_money(totals.in_escrow_cents),
+        released=_money(totals.released_cents),
+        refunded=_money(totals.refunded_cents),
+        milestones=[_milestone(m, releases.get(m.pk, [])) for m in contract.milestones.all()],
+        amendments=[_amendment(a) for a in contract.amendments.all()],
+    )
+
+
+def _milestone_out(milestone_id: int, user: User) -> MilestoneOut:
+    milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
+    contract = selectors.contract_for(user=user, contract_id=milestone.contract_id)
+    releases = selectors.contract_releases(contract=contract)
+    fresh = next(m for m in contract.milestones.all() if m.pk == milestone_id)
+    return _milestone(fresh, releases.get(milestone_id, []))
+
+
+# --- contracts ---------------------------------------------------------------------------
+
+
+@contracts_router.get("/contracts", response=Page[ContractSummaryOut], summary="Your contracts")
+def contract_list(request: HttpRequest, query: Query[ContractsQuery]) -> dict[str, Any]:
+    """As client and as freelancer; filter with `role` and `state`."""
+    user = _user(request)
+    page = paginate(selectors.contracts_for(user=user, role=query.role, state=query.state), query)
+    page["items"] = [ContractSummaryOut(**_summary_fields(c, user)) for c in page["items"]]
+    return page
+
+
+@contracts_router.get("/contracts/{contract_id}", response=ContractOut, summary="A contract")
+def contract_detail(request: HttpRequest, contract_id: int) -> ContractOut:
+    """Terms, milestones with their money, submissions, releases with their fee breakdown,
+    and amendments."""
+    return _contract(contract_id, _user(request))
+
+
+@contracts_router.post(
+    "/contracts/{contract_id}/end", response=ContractOut, summary="End a fixed-price contract"
+)
+def contract_end(request: HttpRequest, contract_id: int) -> ContractOut:
+    """Once every milestone is approved or cancelled. Escrow left over is refunded, and the
+    initiation fee too when nothing was ever released."""
+    user = _user(request)
+    contract = selectors.contract_for(user=user, contract_id=contract_id)
+    services.contract_end(user=user, contract=contract)
+    return _contract(contract_id, user)
+
+
+@contracts_router.post(
+    "/contracts/{contract_id}/amendments",
+    response={201: AmendmentOut},
+    summary="Propose a new milestone",
+)
+def amendment_create(
+    request: HttpRequest, contract_id: int, payload: AmendmentIn
+) -> Status[AmendmentOut]:
+    """It joins the contract only when the other side accepts it."""
+    user = _user(request)
+    contract = selectors.contract_for(user=user, contract_id=contract_id)
+    amendment = services.amendment_propose(
+        user=user,
+        contract=contract,
+        description=payload.description,
+        amount=payload.amount.to_money(),
+        due_date=payload.due_date,
+        criteria=payload.criteria,
+        note=payload.note,
+    )
+    return Status(201, _amendment(amendment))
+
+
+def _amendment_action(request: HttpRequest, amendment_id: int, action: Any) -> AmendmentOut:
+    user = _user(request)
+    amendment = selectors.amendment_for(user=user, amendment_id=amendment_id)
+    return _amendment(action(user=user, amendment=amendment))
+
+
+@contracts_router.post(
+    "/amendments/{amendment_id}/accept", response=AmendmentOut, summary="Accept (other side)"
+)
+def amendment_accept(request: HttpRequest, amendment_id: int) -> AmendmentOut:
+    return _amendment_action(request, amendment_id, services.amendment_accept)
+
+
+@contracts_router.post(
+    "/amendments/{amendment_id}/decline", response=AmendmentOut, summary="Decline (other side)"
+)
+def amendment_decline(request: HttpRequest, amendment_id: int) -> AmendmentOut:
+    return _amendment_action(request, amendment_id, services.amendment_decline)
+
+
+@contracts_router.post(
+    "/amendments/{amendment_id}/withdraw", response=AmendmentOut, summary="Withdraw (proposer)"
+)
+def amendment_withdraw(request: HttpRequest, amendment_id: int) -> AmendmentOut:
+    return _amendment_action(request, amendment_id, services.amendment_withdraw)
+
+
+# --- milestones --------------------------------------------------------------------------
+
+
+@milestones_router.post(
+    "/milestones/{milestone_id}/fund", response=MilestoneOut, summary="Fund into escrow (client)"
+)
+def milestone_fund(request: HttpRequest, milestone_id: int, payload: FundIn) -> MilestoneOut:
+    """Charges the amount plus the marketplace fee (and the initiation fee with the
+    contract's first funding). A declined card is a 402 with nothing charged. Send an
+    `Idempotency-Key`; funding a funded milestone again changes nothing."""
+    user = _user(request)
+    milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
+    services.milestone_fund(client=user, milestone=milestone, payment_method=payload.payment_method)
+    return _milestone_out(milestone_id, user)
+
+
+_SUBMIT_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["message"],
+                "properties": {
+                    "message": {"type": "string", "maxLength": services.MAX_MESSAGE},
+                    "criteria_met": {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "description": "Ids of the acceptance criteria met (repeat the field).",
+                    },
+                    "acknowledge_unfunded": {
+                        "type": "boolean",
+                        "description": "Required to submit on an unfunded milestone.",
+                    },
+                    "files": {
+                        "type": "array",
+                        "maxItems": services.MAX_SUBMISSION_FILES,
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "PDF, JPEG, PNG, WebP or GIF; at most 25 MB each.",
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@milestones_router.post(
+    "/milestones/{milestone_id}/submit",
+    response=MilestoneOut,
+    summary="Submit (or resubmit) the work (freelancer; multipart)",
+    openapi_extra={"requestBody": _SUBMIT_BODY},
+)
+def milestone_submit(request: HttpRequest, milestone_id: int) -> MilestoneOut:
+    """Work on an unfunded milestone is not protected: send `acknowledge_unfunded=true`.
+    The client then has 14 days to answer before it is approved automatically."""
+    user = _user(request)
+    milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
+    if request.content_type != "multipart/form-data":
+        raise InvalidInput("Send multipart form data with a message and optional files.")
+    try:
+        criteria = [int(value) for value in request.POST.getlist("criteria_met")]
+    except ValueError:
+        raise InvalidInput(
+            "Criteria are given by their ids.", field_errors={"criteria_met": ["Whole numbers."]}
+        ) from None
+    services.milestone_submit(
+        freelancer=user,
+        milestone=milestone,
+        message=request.POST.get("message", ""),
+        files=request.FILES.getlist("files"),
+        criteria_met=criteria,
+        acknowledge_unfunded=_truthy(request.POST.get("acknowledge_unfunded")),
+    )
+    return _milestone_out(milestone_id, user)
+
+
+@milestones_router.post(
+    "/milestones/{milestone_id}/approve",
+    response=MilestoneOut,
+    summary="Approve and release (client)",
+)
+def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveIn) -> MilestoneOut:
+    """Releases everything in escrow, or `amount` of it with the rest kept for the next
+    milestone or refunded. The service fee is taken on release; the net goes to the
+    freelancer's pending balance."""
+    user = _user(request)
+    milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
+    services.milestone_approve(
+        client=user,
+        milestone=milestone,
+        amount=payload.amount.to_money() if payload.amount else None,
+        remainder=payload.remainder,
+    )
+    return _milestone_out(milestone_id, user)
+
+
+@milestones_router.post(
+    "/milestones/{milestone_id}/request-changes",
+    response=MilestoneOut,
+    summary="Request changes (client)",
+)
+def milestone_request_changes(
+    request: HttpRequest, milestone_id: int, payload: MessageIn
+) -> MilestoneOut:
+    user = _user(request)
+    milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
+    services.milestone_request_changes(client=user, milestone=milestone, message=payload.message)
+    return _milestone_out(milestone_id, user)
+
+
+@milestones_router.post(
+    "/milestones/{milestone_id}/cancel", response=MilestoneOut, summary="Cancel a milestone"
+)
+def milestone_cancel(request: HttpRequest, milestone_id: int) -> MilestoneOut:
+    """Either side cancels an unfunded milestone; a funded one only the freelancer, which
+    refunds its escrow to the client."""
+    user = _user(request)
+    milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
+    services.milestone_cancel(user=user, milestone=milestone)
+    return _milestone_out(milestone_id, user)

@@ -1,0 +1,132 @@
+"""Forms of the contract room. They only parse; the services judge amounts and states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from openlance.contracts.models import Milestone
+from openlance.contracts.services import MAX_MESSAGE, MAX_SUBMISSION_FILES
+from openlance.core.forms import DollarsField
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if len(files) > MAX_SUBMISSION_FILES:
+            raise forms.ValidationError(f"At most {MAX_SUBMISSION_FILES} files.")
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class FundForm(forms.Form):
+    source = forms.ChoiceField(
+        label="Pay with",
+        choices=[("balance", "My Openlance balance"), ("card", "A card")],
+        initial="balance",
+        widget=forms.RadioSelect,
+    )
+    card_token = forms.CharField(
+        label="Card",
+        required=False,
+        max_length=100,
+        initial="pm_card_visa",
+        help_text="The payment provider's card token (sandbox: pm_card_visa).",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("source") == "card" and not data.get("card_token", "").strip():
+            self.add_error("card_token", "Enter the card to charge.")
+        return data
+
+    def payment_method(self) -> str:
+        if self.cleaned_data["source"] == "balance":
+            return "balance"
+        return str(self.cleaned_data["card_token"]).strip()
+
+
+class SubmitForm(forms.Form):
+    message = forms.CharField(
+        label="Message to the client",
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    criteria_met = forms.TypedMultipleChoiceField(
+        label="Acceptance criteria met",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attachments = MultipleFileField(
+        label="Files", required=False, help_text="PDF or images, up to 25 MB each."
+    )
+    acknowledge_unfunded = forms.BooleanField(
+        label="I understand this milestone is not funded and my work on it is not protected.",
+        required=False,
+    )
+
+    def __init__(self, *args: Any, milestone: Milestone, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        criteria = self.fields["criteria_met"]
+        assert isinstance(criteria, forms.TypedMultipleChoiceField)
+        criteria.choices = [(c.pk, c.text) for c in milestone.criteria.all()]
+        if milestone.in_escrow_cents >= milestone.amount_cents:
+            del self.fields["acknowledge_unfunded"]
+
+
+class ApproveForm(forms.Form):
+    amount = DollarsField(
+        label="Release",
+        required=False,
+        help_text="Leave empty to release everything in escrow.",
+    )
+    remainder = forms.ChoiceField(
+        label="If you release less",
+        choices=[
+            ("refund", "Refund the rest to my balance"),
+            ("keep", "Keep the rest in escrow for the next milestone"),
+        ],
+        initial="refund",
+        widget=forms.RadioSelect,
+    )
+
+
+class ChangesForm(forms.Form):
+    message = forms.CharField(
+        label="What should change?",
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AmendmentForm(forms.Form):
+    description = forms.CharField(label="Milestone", max_length=500)
+    amount = DollarsField(label="Amount")
+    due_date = forms.DateField(
+        label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    criteria = forms.CharField(
+        label="Acceptance criteria",
+        required=False,
+        help_text="One per line, at most 10.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data.get("amount")
+        if amount is None:
+            raise forms.ValidationError("Enter the milestone's amount.")
+        return int(amount)
+
+    def criteria_list(self) -> list[str]:
+        return [line for line in self.cleaned_data.get("criteria", "").splitlines() if line.strip()]

@@ -1,0 +1,147 @@
+"""Emails about milestones and amendments, delivered by the outbox worker. Each handler
+re-reads the milestone and stays quiet when a later change made its notice stale."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from openlance.accounts.models import User
+from openlance.contracts.models import Amendment, AmendmentState, Milestone, MilestoneState
+from openlance.core.models import OutboxEvent
+from openlance.core.money import Money
+from openlance.core.services import event_handler
+
+
+def _milestone(event: OutboxEvent) -> Milestone | None:
+    return (
+        Milestone.objects.select_related("contract__client", "contract__freelancer")
+        .filter(pk=event.payload.get("milestone_id"))
+        .first()
+    )
+
+
+def _mail(to: User, subject: str, body: str, contract_id: int) -> None:
+    send_mail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        message=(
+            f"Hello {to.display_name},\n\n{body}\n\n"
+            f"Open the contract: {settings.SITE_URL}/contracts/{contract_id}/\n"
+        ),
+        from_email=None,
+        recipient_list=[to.email],
+    )
+
+
+@event_handler("milestone.funded")
+def email_funding_to_freelancer(event: OutboxEvent) -> None:
+    milestone = _milestone(event)
+    if milestone is None:
+        return
+    contract = milestone.contract
+    _mail(
+        contract.freelancer,
+        f"Milestone funded: “{milestone.description}”",
+        f"{contract.client.display_name} put {Money(int(event.payload['amount_cents']))} in "
+        f"escrow for “{milestone.description}” on “{contract.title}”. The work is protected: "
+        "submit it from the contract room when it is ready.",
+        contract.pk,
+    )
+
+
+@event_handler("milestone.submitted")
+def email_submission_to_client(event: OutboxEvent) -> None:
+    milestone = _milestone(event)
+    if milestone is None or milestone.state != MilestoneState.SUBMITTED:
+        return
+    contract = milestone.contract
+    again = "resubmitted" if event.payload.get("resubmitted") else "submitted"
+    deadline = (
+        f" If you do not answer by {milestone.auto_approve_at:%B %-d, %Y}, it is approved "
+        "and paid automatically."
+        if milestone.auto_approve_at
+        else ""
+    )
+    _mail(
+        contract.client,
+        f"Work {again}: “{milestone.description}”",
+        f"{contract.freelancer.display_name} {again} the work for “{milestone.description}” on "
+        f"“{contract.title}”. Review it, then approve it or request changes.{deadline}",
+        contract.pk,
+    )
+
+
+@event_handler("milestone.auto_approve_soon")
+def email_auto_approval_warning_to_client(event: OutboxEvent) -> None:
+    milestone = _milestone(event)
+    if milestone is None or milestone.state != MilestoneState.SUBMITTED:
+        return
+    contract = milestone.contract
+    _mail(
+        contract.client,
+        f"Approved automatically in 2 days: “{milestone.description}”",
+        f"The work submitted for “{milestone.description}” on “{contract.title}” is waiting "
+        f"for your review. Without an answer it is approved and paid on "
+        f"{milestone.auto_approve_at:%B %-d, %Y at %H:%M} UTC.",
+        contract.pk,
+    )
+
+
+@event_handler("milestone.changes_requested")
+def email_changes_to_freelancer(event: OutboxEvent) -> None:
+    milestone = _milestone(event)
+    if milestone is None or milestone.state != MilestoneState.CHANGES_REQUESTED:
+        return
+    contract = milestone.contract
+    latest = milestone.submissions.order_by("-created_at", "-id").first()
+    note = f"\n\nTheir message:\n{latest.changes_message}" if latest else ""
+    _mail(
+        contract.freelancer,
+        f"Changes requested: “{milestone.description}”",
+        f"{contract.client.display_name} asked for changes to “{milestone.description}” on "
+        f"“{contract.title}”.{note}",
+        contract.pk,
+    )
+
+
+@event_handler("milestone.approved")
+def email_approval_to_freelancer(event: OutboxEvent) -> None:
+    milestone = _milestone(event)
+    if milestone is None:
+        return
+    contract = milestone.contract
+    how = "was approved automatically" if event.payload.get("automatic") else "was approved"
+    _mail(
+        contract.freelancer,
+        f"Milestone approved: “{milestone.description}”",
+        f"“{milestone.description}” on “{contract.title}” {how}. "
+        f"{Money(int(event.payload['gross_cents']))} was released; after the service fee of "
+        f"{Money(int(event.payload['fee_cents']))}, {Money(int(event.payload['net_cents']))} "
+        "is in your pending balance and becomes available after the security period.",
+        contract.pk,
+    )
+
+
+@event_handler("amendment.proposed")
+def email_amendment_to_other_side(event: OutboxEvent) -> None:
+    amendment = (
+        Amendment.objects.select_related("contract__client", "contract__freelancer", "proposed_by")
+        .filter(pk=event.payload.get("amendment_id"))
+        .first()
+    )
+    if amendment is None or amendment.state != AmendmentState.PENDING:
+        return
+    contract = amendment.contract
+    other = (
+        contract.client
+        if amendment.proposed_by_id == contract.freelancer_id
+        else contract.freelancer
+    )
+    _mail(
+        other,
+        f"New milestone proposed on “{contract.title}”",
+        f"{amendment.proposed_by.display_name} proposed a new milestone: "
+        f"“{amendment.description}” for {Money(amendment.amount_cents)}. It joins the contract "
+        "only when you accept it.",
+        contract.pk,
+    )

@@ -1,0 +1,345 @@
+"""The contract room (/contracts/<id>/): terms, milestones and their money, the actions of
+each side, submissions with their files, amendments. Milestone actions answer htmx with the
+milestones section re-rendered (errors in place), and plain posts with a redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from openlance.accounts.models import User
+from openlance.contracts import selectors, services
+from openlance.contracts.forms import AmendmentForm, ApproveForm, ChangesForm, FundForm, SubmitForm
+from openlance.contracts.models import (
+    AmendmentState,
+    Contract,
+    ContractState,
+    Milestone,
+    MilestoneState,
+)
+from openlance.core.errors import DomainError, NotFound
+from openlance.core.forms import run_form
+from openlance.core.money import Money
+from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.ledger.services import account_code
+from openlance.messaging.selectors import conversation_by_topic
+from openlance.messaging.services import conversation_open
+
+FUNDABLE = {
+    MilestoneState.NOT_FUNDED,
+    MilestoneState.SUBMITTED,
+    MilestoneState.CHANGES_REQUESTED,
+}
+SUBMITTABLE = {MilestoneState.NOT_FUNDED, MilestoneState.FUNDED, MilestoneState.CHANGES_REQUESTED}
+CANCELLABLE = {MilestoneState.NOT_FUNDED, MilestoneState.FUNDED, MilestoneState.CHANGES_REQUESTED}
+FORMS: dict[str, type[forms.Form]] = {
+    "fund": FundForm,
+    "submit": SubmitForm,
+    "approve": ApproveForm,
+    "changes": ChangesForm,
+}
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _contract(user: User, contract_id: int) -> Contract:
+    try:
+        return selectors.contract_for(user=user, contract_id=contract_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+
+
+def _milestone(user: User, milestone_id: int) -> Milestone:
+    try:
+        return selectors.milestone_for(user=user, milestone_id=milestone_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+
+
+def _form(name: str, milestone: Milestone, data: Any = None, files: Any = None) -> forms.Form:
+    if name == "submit":
+        return SubmitForm(data, files, milestone=milestone, prefix=f"m{milestone.pk}")
+    return FORMS[name](data, prefix=f"m{milestone.pk}")
+
+
+def _client_balance(contract: Contract) -> Money:
+    code = account_code(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+    cents = LedgerAccount.objects.filter(code=code).values_list("balance_cents", flat=True).first()
+    return Money(cents or 0)
+
+
+def _decorate(contract: Contract, user: User, bound: dict[tuple[int, str], forms.Form]) -> None:
+    """Attach what the room shows for each milestone: the viewer's actions, their forms
+    (bound with errors when an action was refused), the funding quote and the releases."""
+    is_client = user.pk == contract.client_id
+    active = contract.state == ContractState.ACTIVE
+    releases = selectors.contract_releases(contract=contract)
+    for milestone in contract.milestones.all():
+        m: Any = milestone
+        funded = milestone.in_escrow_cents >= milestone.amount_cents
+        m.is_funded = funded
+        m.releases = releases.get(milestone.pk, [])
+        m.can_fund = active and is_client and milestone.state in FUNDABLE and not funded
+        m.can_submit = active and not is_client and milestone.state in SUBMITTABLE
+        m.can_review = active and is_client and milestone.state == MilestoneState.SUBMITTED
+        m.can_cancel = (
+            active
+            and milestone.state in CANCELLABLE
+            and (milestone.in_escrow_cents == 0 or not is_client)
+        )
+        m.quote = services.milestone_funding_quote(milestone=milestone) if m.can_fund else None
+        m.forms = {
+            name: bound.get((milestone.pk, name)) or _form(name, milestone) for name in FORMS
+        }
+        m.open_form = next((name for (pk, name) in bound if pk == milestone.pk), "")
+
+
+def _room(
+    request: HttpRequest,
+    contract: Contract,
+    *,
+    bound: dict[tuple[int, str], forms.Form] | None = None,
+    amendment_form: AmendmentForm | None = None,
+    template: str = "contracts/contract_detail.html",
+) -> HttpResponse:
+    user = _user(request)
+    _decorate(contract, user, bound or {})
+    is_client = user.pk == contract.client_id
+    amendments = list(contract.amendments.all())
+    context = {
+        "contract": contract,
+        "is_client": is_client,
+        "other": contract.freelancer if is_client else contract.client,
+        "totals": selectors.contract_totals(contract=contract),
+        "milestones": list(contract.milestones.all()),
+        "pending_amendments": [a for a in amendments if a.state == AmendmentState.PENDING],
+        "past_amendments": [a for a in amendments if a.state != AmendmentState.PENDING],
+        "amendment_form": amendment_form or AmendmentForm(),
+        "client_balance": _client_balance(contract) if is_client else None,
+        "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
+        "can_end": contract.state == ContractState.ACTIVE
+        and contract.kind == "fixed"
+        and all(m.state in ("approved", "cancelled") for m in contract.milestones.all()),
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
+    return _room(request, _contract(_user(request), contract_id))
+
+
+def _milestone_action(
+    request: HttpRequest,
+    milestone_id: int,
+    name: str,
+    action: Callable[[User, Milestone, forms.Form], str],
+) -> HttpResponse:
+    """Run one milestone action from its form; answer htmx with the milestones section,
+    a plain post with a redirect, and show a refusal on the form in place."""
+    user = _user(request)
+    milestone = _milestone(user, milestone_id)
+    form = _form(name, milestone, request.POST, request.FILES)
+    done: list[str] = []
+    ok = run_form(form, lambda _data: done.append(action(user, milestone, form)))
+    contract = _contract(user, milestone.contract_id)
+    htmx = bool(getattr(request, "htmx", False))
+    if ok:
+        messages.success(request, done[0])
+        if not htmx:
+            return redirect("contract_detail", contract.pk)
+        return _room(request, contract, template="contracts/_milestones_section.html")
+    bound = {(milestone.pk, name): form}
+    if htmx:
+        return _room(request, contract, bound=bound, template="contracts/_milestones_section.html")
+    return _room(request, contract, bound=bound)
+
+
+@login_required
+@require_POST
+def milestone_fund(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    def act(user: User, milestone: Milestone, form: forms.Form) -> str:
+        assert isinstance(form, FundForm)
+        services.milestone_fund(
+            client=user, milestone=milestone, payment_method=form.payment_method()
+        )
+        return f"“{milestone.description}” is funded: the money is in escrow."
+
+    return _milestone_action(request, milestone_id, "fund", act)
+
+
+@login_required
+@require_POST
+def milestone_submit(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    def act(user: User, milestone: Milestone, form: forms.Form) -> str:
+        data = form.cleaned_data
+        services.milestone_submit(
+            freelancer=user,
+            milestone=milestone,
+            message=data["message"],
+            files=data["attachments"],
+            criteria_met=data["criteria_met"],
+            acknowledge_unfunded=bool(data.get("acknowledge_unfunded")),
+        )
+        return "Submitted. The client has 14 days to review it."
+
+    return _milestone_action(request, milestone_id, "submit", act)
+
+
+@login_required
+@require_POST
+def milestone_approve(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    def act(user: User, milestone: Milestone, form: forms.Form) -> str:
+        cents = form.cleaned_data["amount"]
+        services.milestone_approve(
+            client=user,
+            milestone=milestone,
+            amount=None if cents is None else Money(cents),
+            remainder=form.cleaned_data["remainder"],
+        )
+        return f"“{milestone.description}” is approved and the payment released."
+
+    return _milestone_action(request, milestone_id, "approve", act)
+
+
+@login_required
+@require_POST
+def milestone_request_changes(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    def act(user: User, milestone: Milestone, form: forms.Form) -> str:
+        services.milestone_request_changes(
+            client=user, milestone=milestone, message=form.cleaned_data["message"]
+        )
+        return "Changes requested. The freelancer will resubmit."
+
+    return _milestone_action(request, milestone_id, "changes", act)
+
+
+def _simple(request: HttpRequest, contract: Contract, action: Callable[[], str]) -> HttpResponse:
+    try:
+        messages.success(request, action())
+    except DomainError as error:
+        messages.error(request, error.detail)
+    return redirect("contract_detail", contract.pk)
+
+
+@login_required
+@require_POST
+def milestone_cancel(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    user = _user(request)
+    milestone = _milestone(user, milestone_id)
+
+    def act() -> str:
+        services.milestone_cancel(user=user, milestone=milestone)
+        return f"“{milestone.description}” is cancelled."
+
+    return _simple(request, milestone.contract, act)
+
+
+@login_required
+@require_POST
+def amendment_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = _user(request)
+    contract = _contract(user, contract_id)
+    form = AmendmentForm(request.POST)
+
+    def act(data: dict[str, Any]) -> None:
+        services.amendment_propose(
+            user=user,
+            contract=contract,
+            description=data["description"],
+            amount=Money(data["amount"]),
+            due_date=data["due_date"],
+            criteria=form.criteria_list(),
+            note=data["note"],
+        )
+
+    if run_form(form, act):
+        messages.success(request, "Milestone proposed. It joins the contract when accepted.")
+        return redirect("contract_detail", contract.pk)
+    return _room(request, _contract(user, contract_id), amendment_form=form)
+
+
+@login_required
+@require_POST
+def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> HttpResponse:
+    user = _user(request)
+    try:
+        amendment = selectors.amendment_for(user=user, amendment_id=amendment_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    actions = {
+        "accept": (services.amendment_accept, "Accepted: the milestone is on the contract."),
+        "decline": (services.amendment_decline, "Declined."),
+        "withdraw": (services.amendment_withdraw, "Withdrawn."),
+    }
+    if answer not in actions:
+        raise Http404("No such answer.")
+    service, done = actions[answer]
+
+    def act() -> str:
+        service(user=user, amendment=amendment)
+        return done
+
+    return _simple(request, amendment.contract, act)
+
+
+@login_required
+@require_POST
+def contract_end(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = _user(request)
+    contract = _contract(user, contract_id)
+
+    def act() -> str:
+        services.contract_end(user=user, contract=contract)
+        return "The contract has ended."
+
+    return _simple(request, contract, act)
+
+
+@login_required
+@require_POST
+def contract_conversation(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The contract's conversation, opened on first use."""
+    user = _user(request)
+    contract = _contract(user, contract_id)
+    try:
+        conversation = conversation_open(
+            topic=f"contract:{contract.pk}",
+            title=contract.title,
+            members=[contract.client, contract.freelancer],
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return redirect("contract_detail", contract.pk)
+    return redirect("conversation_detail", conversation.pk)
+
+
+@login_required
+@require_GET
+def submission_file(request: HttpRequest, file_id: int) -> FileResponse:
+    """A submitted file, for the contract's two parties only, always as a download."""
+    try:
+        row = selectors.submission_file_for(user=_user(request), file_id=file_id)
+        handle = row.file.open("rb")
+    except (NotFound, FileNotFoundError, SuspiciousFileOperation):
+        raise Http404("No such file.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=row.name, content_type=row.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
