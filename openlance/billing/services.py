@@ -32,7 +32,8 @@ def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -
         raise InvalidInput(
             "Choose a payment method.", field_errors={"payment_method": ["Required."]}
         )
-    charge = payment_gateway().charge(
+    gateway = payment_gateway()
+    charge = gateway.charge(
         amount=amount,
         payment_method=payment_method,
         # The client's key can be 255 characters; a digest keeps ours a fixed length.
@@ -53,5 +54,5 @@ def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -
             (account_for(kind=AccountKind.GATEWAY_CLEARING), -amount.cents),
             (account_for(kind=AccountKind.CLIENT_FUNDING, owner=user), amount.cents),
         ],
-        metadata={"charge": charge.reference, "gateway": "sandbox"},
+        metadata={"charge": charge.reference, "gateway": gateway.name},
     )
