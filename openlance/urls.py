@@ -82,6 +82,7 @@ urlpatterns = [
     path("fees/", billing_views.fee_calculator, name="fees"),
     path("wallet/", billing_views.wallet, name="wallet"),
     path("wallet/deposit/", billing_views.wallet_deposit, name="wallet_deposit"),
+    path("wallet/", include("openlance.billing.urls")),
     path("account/", include(account_patterns)),
     path("profile/", include(profile_patterns)),
     path("freelancers/<int:user_id>/", profile_views.freelancer_detail, name="freelancer_detail"),

@@ -240,3 +240,7 @@ class Payout(models.Model):
     @property
     def net_cents(self) -> int:
         return self.amount_cents - self.fee_cents
+
+    @property
+    def failure_text(self) -> str:
+        return self.failure_reason.replace("_", " ")

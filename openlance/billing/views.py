@@ -8,22 +8,30 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.models import User
-from openlance.billing import fees
+from openlance.billing import fees, payouts
+from openlance.billing import wallet as wallet_reads
 from openlance.billing.forms import DepositForm, FeeQuoteForm
+from openlance.billing.models import PayoutStatus, WithdrawalMethod, WithdrawalMethodKind
+from openlance.billing.payout_forms import MethodForm, ScheduleForm, WithdrawForm
 from openlance.billing.services import funds_deposit
 from openlance.core import clock
-from openlance.core.errors import DomainError, NotFound
-from openlance.core.forms import add_domain_errors
+from openlance.core.errors import DomainError, NotFound, require_id
+from openlance.core.forms import add_domain_errors, run_form
 from openlance.core.models import PolicyKind
+from openlance.core.money import Money
 from openlance.core.policies import fee_policy_at, policy_version_at
-from openlance.ledger.selectors import accounts_of_user, entries_of_user
+from openlance.ledger.selectors import entries_of_user
 
 TRANSACTIONS_PER_PAGE = 20
+PAYOUTS_PER_PAGE = 20
+RECENT_PAYOUTS = 5
+BILLING_LINES = 10
 
 
 def _user(request: HttpRequest) -> User:
@@ -36,17 +44,82 @@ def _fresh_deposit_form() -> DepositForm:
     return DepositForm(initial={"key": uuid.uuid4(), "payment_method": "pm_card_visa"})
 
 
-def _wallet_page(request: HttpRequest, *, deposit_form: DepositForm | None = None) -> HttpResponse:
+def _fresh_withdraw_form(methods: list[WithdrawalMethod]) -> WithdrawForm:
+    return WithdrawForm(initial={"key": uuid.uuid4()}, methods=methods)
+
+
+def _settings_context(
+    user: User,
+    *,
+    method_form: MethodForm | None = None,
+    schedule_form: ScheduleForm | None = None,
+) -> dict[str, Any]:
+    now = clock.now()
+    settings = payouts.payout_settings_of(user=user)
+    methods = payouts.methods_of(user=user)
+    return {
+        "methods": [
+            {
+                "method": m,
+                "fee": payouts.method_fee(m.kind),
+                "usable": m.usable_from <= now,
+            }
+            for m in methods
+        ],
+        "method_form": method_form or MethodForm(),
+        "schedule_form": schedule_form
+        or ScheduleForm(
+            initial={
+                "schedule": settings.schedule,
+                "threshold": Money(settings.threshold_cents).amount,
+            }
+        ),
+        "payout_settings": settings,
+        "next_schedule_day": payouts.next_schedule_day(settings.schedule, now.date()),
+        "method_fees": [
+            {
+                "title": WithdrawalMethodKind(kind).label,
+                "fee": Money(t.fee_cents),
+                "arrives": t.arrives,
+            }
+            for kind, t in payouts.METHOD_FEES.items()
+        ],
+    }
+
+
+def _wallet_page(
+    request: HttpRequest,
+    *,
+    deposit_form: DepositForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
+    method_form: MethodForm | None = None,
+    schedule_form: ScheduleForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     user = _user(request)
     page = Paginator(entries_of_user(user=user), TRANSACTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    context = {
-        "ledger_accounts": list(accounts_of_user(user=user)),
+    rows = [
+        {"entry": e, "breakdown": wallet_reads.fee_breakdown(e.transfer)} for e in page.object_list
+    ]
+    context: dict[str, Any] = {
+        "summary": wallet_reads.wallet_summary(user=user),
         "page": page,
+        "rows": rows,
         "deposit_form": deposit_form or (_fresh_deposit_form() if user.is_client else None),
     }
-    return render(request, "billing/wallet.html", context)
+    if user.is_freelancer:
+        now = clock.now()
+        usable = [m for m in payouts.methods_of(user=user) if m.usable_from <= now]
+        context |= _settings_context(user, method_form=method_form, schedule_form=schedule_form)
+        context["withdraw_form"] = withdraw_form or _fresh_withdraw_form(usable)
+        context["recent_payouts"] = list(payouts.payouts_of(user=user)[:RECENT_PAYOUTS])
+    if user.is_client:
+        history = wallet_reads.billing_history(client=user)
+        context["billing"] = [wallet_reads.billing_line(t) for t in history[:BILLING_LINES]]
+        context["billing_count"] = history.count()
+    return render(request, "billing/wallet.html", context, status=status)
 
 
 @login_required
@@ -119,3 +192,154 @@ def fee_calculator(request: HttpRequest) -> HttpResponse:
     context = fee_calculator_context(request.GET.dict())
     is_htmx = request.headers.get("HX-Request") == "true"
     return render(request, "billing/_fee_result.html" if is_htmx else "billing/fees.html", context)
+
+
+@login_required
+@require_GET
+def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
+    """Only the signed-in user's own transactions, streamed."""
+    response = StreamingHttpResponse(
+        wallet_reads.transactions_csv(user=_user(request)), content_type="text/csv; charset=utf-8"
+    )
+    stamp = clock.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="openlance-transactions-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _settings_answer(
+    request: HttpRequest,
+    *,
+    done: str = "",
+    method_form: MethodForm | None = None,
+    schedule_form: ScheduleForm | None = None,
+) -> HttpResponse:
+    """htmx swaps the settings card in place; without htmx a success goes back to the
+    wallet and a refusal redraws it with the errors."""
+    user = _user(request)
+    if _is_htmx(request):
+        context = _settings_context(user, method_form=method_form, schedule_form=schedule_form)
+        context["settings_notice"] = done
+        return render(request, "billing/_payout_settings.html", context)
+    if method_form is not None or schedule_form is not None:
+        return _wallet_page(
+            request, method_form=method_form, schedule_form=schedule_form, status=422
+        )
+    messages.success(request, done)
+    return redirect(f"{reverse('wallet')}#payout-settings")
+
+
+def _freelancer(request: HttpRequest) -> User:
+    user = _user(request)
+    if not user.is_freelancer:
+        raise Http404("Payouts are for freelancers.")
+    return user
+
+
+@login_required
+@require_POST
+def payout_method_add(request: HttpRequest) -> HttpResponse:
+    user = _freelancer(request)
+    form = MethodForm(request.POST)
+    if run_form(
+        form,
+        lambda data: payouts.withdrawal_method_add(
+            user=user, kind=data["kind"], destination=data["destination"], last4=data["last4"]
+        ),
+    ):
+        return _settings_answer(request, done="Method added. It becomes active in 3 days.")
+    return _settings_answer(request, method_form=form)
+
+
+def _method_action(request: HttpRequest, method_id: int, action: Any, done: str) -> HttpResponse:
+    user = _freelancer(request)
+    try:
+        action(user=user, method_id=require_id(method_id, "withdrawal method"))
+    except NotFound:
+        raise Http404("No such withdrawal method.") from None
+    return _settings_answer(request, done=done)
+
+
+@login_required
+@require_POST
+def payout_method_default(request: HttpRequest, method_id: int) -> HttpResponse:
+    return _method_action(
+        request, method_id, payouts.withdrawal_method_make_default, "Default method changed."
+    )
+
+
+@login_required
+@require_POST
+def payout_method_remove(request: HttpRequest, method_id: int) -> HttpResponse:
+    return _method_action(request, method_id, payouts.withdrawal_method_remove, "Method removed.")
+
+
+@login_required
+@require_POST
+def payout_schedule(request: HttpRequest) -> HttpResponse:
+    user = _freelancer(request)
+    form = ScheduleForm(request.POST)
+    if run_form(
+        form,
+        lambda data: payouts.payout_settings_update(
+            user=user, schedule=data["schedule"], threshold=data["threshold"]
+        ),
+    ):
+        return _settings_answer(request, done="Payout schedule saved.")
+    return _settings_answer(request, schedule_form=form)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest) -> HttpResponse:
+    """ "Get paid now"."""
+    user = _freelancer(request)
+    now = clock.now()
+    usable = [m for m in payouts.methods_of(user=user) if m.usable_from <= now]
+    form = WithdrawForm(request.POST, methods=usable)
+    refusal: DomainError | None = None
+    if form.is_valid():
+        try:
+            payout = payouts.withdrawal_create(
+                user=user,
+                amount=form.cleaned_data["amount"],
+                key=str(form.cleaned_data["key"]),
+                method_id=form.cleaned_data["method"],
+            )
+        except DomainError as error:
+            refusal = error
+        else:
+            if payout.status in {PayoutStatus.RETURNED, PayoutStatus.FAILED}:
+                messages.error(
+                    request,
+                    f"The payout of {Money(payout.net_cents)} came back "
+                    f"({payout.failure_reason.replace('_', ' ')}); the money is available again.",
+                )
+            else:
+                messages.success(
+                    request, f"{Money(payout.net_cents)} is on its way to your {payout.method}."
+                )
+            return redirect(f"{reverse('wallet')}#payouts")
+    # A refused attempt gets a new key, so the corrected retry is a new withdrawal.
+    retry = WithdrawForm({**request.POST.dict(), "key": str(uuid.uuid4())}, methods=usable)
+    retry.is_valid()
+    if refusal is not None:
+        add_domain_errors(retry, refusal)
+        if "method_id" in refusal.field_errors:
+            for message in refusal.field_errors["method_id"]:
+                retry.add_error("method", message)
+    return _wallet_page(request, withdraw_form=retry, status=422)
+
+
+@login_required
+@require_GET
+def payout_list(request: HttpRequest) -> HttpResponse:
+    user = _freelancer(request)
+    page = Paginator(payouts.payouts_of(user=user), PAYOUTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "billing/payouts.html", {"page": page})
