@@ -7,22 +7,8 @@ from typing import Any
 from django import forms
 
 from openlance.contracts.models import Milestone
-from openlance.contracts.services import MAX_MESSAGE, MAX_SUBMISSION_FILES
-from openlance.core.forms import DollarsField
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        if len(files) > MAX_SUBMISSION_FILES:
-            raise forms.ValidationError(f"At most {MAX_SUBMISSION_FILES} files.")
-        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+from openlance.contracts.services import MAX_MESSAGE
+from openlance.core.forms import DollarsField, MultipleFileField
 
 
 class FundForm(forms.Form):

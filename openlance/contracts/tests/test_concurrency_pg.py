@@ -1,0 +1,101 @@
+"""Two approvals of one milestone at once release it once, 200 times over. The milestone's
+row lock decides: one approval pays, the other finds it approved. PostgreSQL only (SQLite has
+a single writer, so there is no race to prove there)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from openlance.contracts import services
+from openlance.contracts.models import Milestone, MilestoneState, Submission
+from openlance.contracts.tests.factories import contract_fixed
+from openlance.core import clock
+from openlance.core.errors import InvalidTransition
+from openlance.ledger.checks import ledger_violations
+from openlance.ledger.models import AccountKind, Transfer
+from openlance.ledger.services import account_for, transfer_post
+
+TRIALS = 200
+AMOUNT = 1_000
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (.ci/run runs it)"
+)
+
+
+def submitted_milestones(contract, count: int) -> list[Milestone]:
+    """Cheap trials: funded, submitted milestones written straight onto one contract, their
+    escrow paid in at once from outside."""
+    now = clock.now()
+    rows = Milestone.objects.bulk_create(
+        Milestone(
+            contract=contract,
+            position=100 + n,
+            description=f"Race {n}",
+            amount_cents=AMOUNT,
+            state=MilestoneState.SUBMITTED,
+            funded_cents=AMOUNT,
+            funded_at=now,
+            submitted_at=now,
+        )
+        for n in range(count)
+    )
+    Submission.objects.bulk_create(
+        Submission(milestone=row, message="Done", was_funded=True, created_at=now) for row in rows
+    )
+    transfer_post(
+        key=f"race:{contract.pk}:escrow",
+        kind="race_setup",
+        description="Escrow for the race",
+        legs=[
+            (account_for(kind=AccountKind.GATEWAY_CLEARING), -AMOUNT * count),
+            (services.escrow_account(contract), AMOUNT * count),
+        ],
+    )
+    return list(Milestone.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvals_of_one_milestone_release_it_once():
+    contract = contract_fixed((AMOUNT,))
+    milestones = submitted_milestones(contract, TRIALS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def approve(milestone: Milestone, barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait()
+            try:
+                services.milestone_approve(client=contract.client, milestone=milestone)
+                result = "released"
+            except InvalidTransition:
+                result = "refused"
+            with lock:
+                outcomes.append(result)
+        finally:
+            connections.close_all()
+
+    for milestone in milestones:
+        barrier = threading.Barrier(2)
+        pair = [threading.Thread(target=approve, args=(milestone, barrier)) for _ in range(2)]
+        for thread in pair:
+            thread.start()
+        for thread in pair:
+            thread.join()
+
+    assert outcomes.count("released") == TRIALS
+    assert outcomes.count("refused") == TRIALS
+    releases = Transfer.objects.filter(kind="milestone_release", metadata__contract_id=contract.pk)
+    assert releases.count() == TRIALS
+    assert (
+        Milestone.objects.filter(pk__in=[m.pk for m in milestones], released_cents=AMOUNT).count()
+        == TRIALS
+    )
+    # Every release priced off the billings before it: together they pay the fee on the sum.
+    gross = sum(int(t.metadata["gross_cents"]) for t in releases)
+    assert gross == TRIALS * AMOUNT
+    assert sorted(int(t.metadata["billed_before_cents"]) for t in releases) == [
+        n * AMOUNT for n in range(TRIALS)
+    ]
+    assert ledger_violations() == []
