@@ -10,6 +10,7 @@ from openlance.api.errors import install_error_handlers
 from openlance.billing.api import fees_router, payouts_router, wallet_router
 from openlance.billing.connects_api import router as connects_router
 from openlance.contracts.api import contracts_router, milestones_router
+from openlance.contracts.offers_api import router as offers_router
 from openlance.core.api import router as policies_router
 from openlance.insights.api import gigmath_router
 from openlance.insights.api import router as clients_router
@@ -54,5 +55,6 @@ api.add_router("/v1/", job_search_router)
 api.add_router("/v1/", conversations_router)
 api.add_router("/v1/", proposals_router)
 api.add_router("/v1/", invitations_router)
+api.add_router("/v1/", offers_router)
 api.add_router("/v1/", contracts_router)
 api.add_router("/v1/", milestones_router)

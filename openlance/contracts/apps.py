@@ -7,4 +7,7 @@ class ContractsConfig(AppConfig):
     verbose_name = "Offers and contracts"
 
     def ready(self) -> None:
-        from openlance.contracts import handlers  # noqa: F401  (registers outbox handlers)
+        from openlance.contracts import (  # noqa: F401  (registers outbox handlers)
+            handlers,
+            offer_handlers,
+        )

@@ -1,8 +1,14 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from openlance.contracts import services
+from openlance.contracts import offers, services
 from openlance.core import clock
+
+
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("offer-expiry")
+def offer_expiry_periodic() -> int:
+    return offers.offer_expiry_run_due(now=clock.now())
 
 
 @db_periodic_task(crontab(minute="*/10"))

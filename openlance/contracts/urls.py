@@ -1,8 +1,15 @@
 from django.urls import URLPattern, path
 
-from openlance.contracts import views
+from openlance.contracts import offer_views, views
 
 urlpatterns: list[URLPattern] = [
+    path("", offer_views.contract_list, name="contracts"),
+    path("offers/new/<int:proposal_id>/", offer_views.offer_new, name="offer_new"),
+    path("offers/<int:offer_id>/", offer_views.offer_detail, name="offer_detail"),
+    path("offers/<int:offer_id>/change/", offer_views.offer_edit, name="offer_edit"),
+    path("offers/<int:offer_id>/withdraw/", offer_views.offer_withdraw, name="offer_withdraw"),
+    path("offers/<int:offer_id>/decline/", offer_views.offer_decline, name="offer_decline"),
+    path("offers/<int:offer_id>/accept/", offer_views.offer_accept, name="offer_accept"),
     path("<int:contract_id>/", views.contract_detail, name="contract_detail"),
     path("<int:contract_id>/end/", views.contract_end, name="contract_end"),
     path("<int:contract_id>/messages/", views.contract_conversation, name="contract_conversation"),

@@ -99,7 +99,10 @@ class JobCreateIn(JobIn):
 
 
 class CloseIn(StrictSchema):
-    hired: bool
+    hired: bool = Field(
+        default=False,
+        description="Only false: a post closes with a hire when a freelancer accepts an offer.",
+    )
 
 
 class MyJobsQuery(PageQuery):
@@ -192,12 +195,15 @@ def job_publish(request: HttpRequest, job_id: int) -> JobOut:
     return _fresh(services.job_publish(job=job))
 
 
-@router.post(
-    "/jobs/{job_id}/close", response=JobOut, summary="Close a post, with or without a hire"
-)
+@router.post("/jobs/{job_id}/close", response=JobOut, summary="Close a post without a hire")
 def job_close(request: HttpRequest, job_id: int, payload: CloseIn) -> JobOut:
     job = selectors.job_of_client(job_id=job_id, client=_user(request))
-    return _fresh(services.job_close(job=job, hired=payload.hired))
+    if payload.hired:
+        raise InvalidInput(
+            "A post closes with a hire when a freelancer accepts your offer.",
+            field_errors={"hired": ["Send an offer instead; only false is accepted here."]},
+        )
+    return _fresh(services.job_close(job=job, hired=False))
 
 
 @router.post(

@@ -136,19 +136,14 @@ def job_publish(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_close(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Close without a hire; a post closes with a hire only when an offer is accepted."""
     job = _own_job(request, job_id)
-    hired = request.POST.get("hired") == "yes"
     try:
-        services.job_close(job=job, hired=hired)
+        services.job_close(job=job, hired=False)
     except DomainError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(
-            request,
-            "The job is closed with a hire."
-            if hired
-            else "The job is closed without a hire; Connects spent on it go back.",
-        )
+        messages.success(request, "The job is closed without a hire; Connects spent on it go back.")
     return redirect("job_detail", job_id=job.pk)
 
 

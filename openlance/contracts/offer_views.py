@@ -1,0 +1,260 @@
+"""Pages of offers: the client's offer form (from a proposal's "Hire"), the offer for both
+sides (accept or decline; change or withdraw), and the list of the user's contracts and
+offers in either role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from openlance.accounts.models import User
+from openlance.contracts import offers as services
+from openlance.contracts.models import ContractKind, ContractState, Offer, OfferState
+from openlance.contracts.offer_forms import AcceptForm, DeclineForm, OfferForm, offer_initial
+from openlance.contracts.offer_selectors import offer_of, offers_of
+from openlance.contracts.selectors import contracts_for
+from openlance.core import clock
+from openlance.core.errors import DomainError, NotFound
+from openlance.core.forms import run_form
+from openlance.core.money import Money
+from openlance.profiles.views import role_required
+from openlance.proposals.models import Proposal
+from openlance.proposals.selectors import proposal_of_client
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _or_404(action: Any, **kwargs: Any) -> Any:
+    try:
+        return action(**kwargs)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+
+
+def _contract_url(contract_id: int) -> str | None:
+    """The contract room, once the milestones feature provides it."""
+    try:
+        return reverse("contract_detail", args=[contract_id])
+    except NoReverseMatch:
+        return None
+
+
+def _initial_from_proposal(proposal: Proposal) -> dict[str, Any]:
+    job = proposal.job
+    initial: dict[str, Any] = {
+        "kind": job.budget_type,
+        "title": job.title[:120],
+        "description": job.description[:5000],
+        "start_date": clock.now().date(),
+    }
+    if proposal.hourly_rate_cents is not None:
+        initial["hourly_rate"] = Money(proposal.hourly_rate_cents).amount
+        initial["weekly_limit_hours"] = 40
+    planned = list(proposal.milestones.all())
+    if planned:
+        for n, milestone in enumerate(planned[:5], start=1):
+            initial[f"milestone_{n}_description"] = milestone.description
+            initial[f"milestone_{n}_amount"] = Money(milestone.amount_cents).amount
+            initial[f"milestone_{n}_due"] = milestone.due_on
+    elif proposal.bid_cents is not None:
+        initial["milestone_1_description"] = job.title[:500]
+        initial["milestone_1_amount"] = Money(proposal.bid_cents).amount
+    return initial
+
+
+@role_required("client")
+@require_http_methods(["GET", "POST"])
+def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    user = _user(request)
+    proposal = _or_404(proposal_of_client, proposal_id=proposal_id, client=user)
+    pending = Offer.objects.filter(
+        job=proposal.job, freelancer=proposal.freelancer, state=OfferState.PENDING
+    ).first()
+    if pending is not None:
+        messages.info(request, "You already sent an offer to this freelancer; change it here.")
+        return redirect("offer_detail", pending.pk)
+    if request.method != "POST":
+        form = OfferForm(initial=_initial_from_proposal(proposal))
+    else:
+        form = OfferForm(request.POST)
+        sent: list[Offer] = []
+        if run_form(
+            form,
+            lambda _: sent.append(
+                services.offer_send(client=user, terms=form.terms(), proposal=proposal)
+            ),
+        ):
+            messages.success(request, f"Offer sent to {proposal.freelancer.public_name}.")
+            return redirect("offer_detail", sent[0].pk)
+    context = {"form": form, "proposal": proposal, "job": proposal.job, "offer": None}
+    return render(request, "contracts/offer_form.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
+    user = _user(request)
+    offer = _or_404(offer_of, user=user, offer_id=offer_id)
+    contract = getattr(offer, "contract", None)
+    return render(
+        request,
+        "contracts/offer_detail.html",
+        {
+            "offer": offer,
+            "as_client": offer.client_id == user.pk,
+            "milestones": list(offer.milestones.all()),
+            "total_cents": sum(m.amount_cents for m in offer.milestones.all()),
+            "accept_form": AcceptForm(initial={"revision": offer.revision}),
+            "decline_form": DeclineForm(),
+            "contract_url": _contract_url(contract.pk) if contract is not None else None,
+        },
+    )
+
+
+def _client_offer(request: HttpRequest, offer_id: int) -> Offer:
+    user = _user(request)
+    offer = _or_404(offer_of, user=user, offer_id=offer_id)
+    if offer.client_id != user.pk:
+        raise Http404("No such offer.")
+    return offer
+
+
+def _freelancer_offer(request: HttpRequest, offer_id: int) -> Offer:
+    user = _user(request)
+    offer = _or_404(offer_of, user=user, offer_id=offer_id)
+    if offer.freelancer_id != user.pk:
+        raise Http404("No such offer.")
+    return offer
+
+
+@role_required("client")
+@require_http_methods(["GET", "POST"])
+def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
+    user = _user(request)
+    offer = _client_offer(request, offer_id)
+    if offer.state != OfferState.PENDING:
+        messages.error(request, f"This offer is {offer.get_state_display().lower()}.")
+        return redirect("offer_detail", offer.pk)
+    rows = offer.milestones.count()
+    if request.method != "POST":
+        form = OfferForm(initial=offer_initial(offer), rows=rows)
+    else:
+        form = OfferForm(request.POST, rows=rows)
+        if run_form(
+            form, lambda _: services.offer_change(client=user, offer=offer, terms=form.terms())
+        ):
+            messages.success(request, "Offer changed; the freelancer is asked to review it again.")
+            return redirect("offer_detail", offer.pk)
+    context = {"form": form, "proposal": offer.proposal, "job": offer.job, "offer": offer}
+    return render(request, "contracts/offer_form.html", context, status=422 if form.errors else 200)
+
+
+@role_required("client")
+@require_POST
+def offer_withdraw(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = _client_offer(request, offer_id)
+    try:
+        services.offer_withdraw(client=_user(request), offer=offer)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Offer withdrawn.")
+    return redirect("offer_detail", offer.pk)
+
+
+@role_required("freelancer")
+@require_POST
+def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = _freelancer_offer(request, offer_id)
+    form = DeclineForm(request.POST)
+    if run_form(
+        form,
+        lambda data: services.offer_decline(
+            freelancer=_user(request), offer=offer, reason=data["reason"]
+        ),
+    ):
+        messages.success(request, "Offer declined; the client has been told.")
+    else:
+        problems = [str(error) for errors in form.errors.values() for error in errors]
+        messages.error(request, problems[0] if problems else "Check the reason.")
+    return redirect("offer_detail", offer.pk)
+
+
+@role_required("freelancer")
+@require_POST
+def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
+    offer = _freelancer_offer(request, offer_id)
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Reload the offer and accept again.")
+        return redirect("offer_detail", offer.pk)
+    try:
+        contract = services.offer_accept(
+            freelancer=_user(request), offer=offer, revision=form.cleaned_data["revision"]
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return redirect("offer_detail", offer.pk)
+    messages.success(request, "Offer accepted: your contract has started.")
+    url = _contract_url(contract.pk)
+    return redirect(url) if url else redirect("offer_detail", offer.pk)
+
+
+PAGE_SIZE = 20
+TABS = {"active": "Active", "offers": "Offers", "ended": "Ended"}
+
+
+@login_required
+@require_GET
+def contract_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    tab = request.GET.get("tab", "active")
+    if tab not in TABS:
+        tab = "active"
+    contracts = contracts_for(user=user).prefetch_related("milestones")
+    pending = offers_of(user=user, state=OfferState.PENDING)
+    counts = {
+        "active": contracts.exclude(state=ContractState.ENDED).count(),
+        "offers": pending.count(),
+        "ended": contracts.filter(state=ContractState.ENDED).count(),
+    }
+    context: dict[str, Any] = {
+        "tab": tab,
+        "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
+        "fixed": ContractKind.FIXED,
+    }
+    if tab == "offers":
+        context["page"] = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["past_offers"] = list(
+            offers_of(user=user)
+            .exclude(state=OfferState.PENDING)
+            .filter(contract__isnull=True)[:PAGE_SIZE]
+        )
+    else:
+        chosen = (
+            contracts.filter(state=ContractState.ENDED)
+            if tab == "ended"
+            else contracts.exclude(state=ContractState.ENDED)
+        )
+        page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = page
+        context["rows"] = [
+            (
+                contract,
+                _contract_url(contract.pk),
+                sum(m.amount_cents for m in contract.milestones.all()),
+            )
+            for contract in page
+        ]
+    return render(request, "contracts/offer_contract_list.html", context)
