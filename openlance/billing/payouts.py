@@ -146,7 +146,13 @@ def earnings_release_run_due(*, now: datetime) -> int:
     due = PendingEarning.objects.filter(released_at__isnull=True, available_at__lte=now)
     released = 0
     for earning in due.order_by("available_at", "id").iterator():
-        earning_release(earning=earning)
+        try:
+            earning_release(earning=earning)
+        except DomainError:
+            # One earning the ledger refuses (its pending money was taken back meanwhile)
+            # must not hold up everyone else's; it is logged and retried next run.
+            logger.exception("Earning %s could not become available", earning.pk)
+            continue
         released += 1
     return released
 
@@ -322,7 +328,7 @@ def _key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
-def _usable_method(user: User, method: WithdrawalMethod, now: datetime) -> None:
+def _require_usable(method: WithdrawalMethod, now: datetime) -> None:
     if method.usable_from > now:
         raise InvalidInput(
             f"This method can be used from {method.usable_from:%b %-d, %Y %H:%M} UTC "
@@ -411,7 +417,7 @@ def withdrawal_create(
                 )
         else:
             method = method_of(user=user, method_id=method_id)
-        _usable_method(user, method, now)
+        _require_usable(method, now)
         try:
             replay = _book_withdrawal(
                 user=user,

@@ -489,3 +489,41 @@ def test_released_earning_keeps_its_source():
         PendingEarning.objects.get(pk=earning.pk).release_transfer.metadata["earning_id"]
         == earning.pk
     )
+
+
+def test_an_earning_the_ledger_refuses_does_not_hold_up_the_others():
+    user = freelancer_user()
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with clock.frozen_at(start):
+        stuck = pending_earning(user, 10_000, 1)
+        fine = pending_earning(user, 4_000, 2)
+    # A refund took 7,000 of the pending money back before the security period ended.
+    from openlance.ledger.services import account_for, transfer_post
+
+    transfer_post(
+        key="test:clawback",
+        kind="test.clawback",
+        description="Taken back",
+        legs=[
+            (account_for(kind=AccountKind.FREELANCER_PENDING, owner=user), -7_000),
+            (account_for(kind=AccountKind.GATEWAY_CLEARING), 7_000),
+        ],
+    )
+    assert earnings_release_run_due(now=start + timedelta(days=6)) == 1
+    stuck.refresh_from_db()
+    fine.refresh_from_db()
+    assert stuck.released_at is None
+    assert fine.released_at is not None
+    assert balance(user, AVAILABLE) == 4_000
+
+
+def test_periodic_tasks_run_the_rules():
+    from openlance.billing import tasks
+
+    user = freelancer_user()
+    pending_earning(user, 10_000)
+    with clock.frozen_at(clock.now() + timedelta(days=6)):
+        assert tasks.earnings_release_periodic.call_local() == 1
+        assert tasks.scheduled_withdrawals_periodic.call_local() == 0
+        assert tasks.payout_status_sync_periodic.call_local()["checked"] == 0
+    assert balance(user, AVAILABLE) == 10_000

@@ -258,3 +258,19 @@ def test_someone_elses_payout_is_404(client):
         ).json()
     _problem(client.get(f"/api/v1/payouts/{payout['id']}", headers=_auth(freelancer_user())), 404)
     assert client.get("/api/v1/payouts", headers=_auth(freelancer_user())).json()["count"] == 0
+
+
+def test_export_neutralises_spreadsheet_formulas(client):
+    user = freelancer_user()
+    transfer_post(
+        key="t:formula",
+        kind="deposit",
+        description="=HYPERLINK(evil)",
+        legs=[
+            (account_for(kind=AccountKind.GATEWAY_CLEARING), -100),
+            (account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=user), 100),
+        ],
+    )
+    response = client.get("/api/v1/wallet/export.csv", headers=_auth(user))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][3] == "'=HYPERLINK(evil)"
