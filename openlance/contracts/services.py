@@ -234,7 +234,8 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
     `payment_method` is "balance" (the client's funding balance) or a card token, charged
     through the gateway first and booked into the client's balance before the funding moves
     it on. A declined card writes nothing. Funding an already funded milestone is a no-op,
-    so a retry never pays twice.
+    so a retry never pays twice. Should the milestone be funded by another request between
+    the charge and the booking, the charge stays in the client's balance for later use.
     """
     contract = milestone.contract
     _require_party(contract, client, "client")

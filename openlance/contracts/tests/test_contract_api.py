@@ -195,3 +195,29 @@ def test_amendments_and_ending_through_the_api():
         assert client.post(f"/api/v1/milestones/{milestone.pk}/cancel").status_code == 200
     ended = client.post(f"/api/v1/contracts/{contract.pk}/end")
     assert ended.json()["state"] == "ended"
+
+
+def test_openapi_lists_the_contract_and_milestone_operations(client):
+    schema = client.get("/api/openapi.json").json()
+    tags = {
+        path: {tag for operation in item.values() for tag in operation.get("tags", [])}
+        for path, item in schema["paths"].items()
+    }
+    assert tags["/api/v1/contracts"] == {"contracts"}
+    assert tags["/api/v1/milestones/{milestone_id}/approve"] == {"milestones"}
+    submit = schema["paths"]["/api/v1/milestones/{milestone_id}/submit"]["post"]
+    assert "multipart/form-data" in submit["requestBody"]["content"]
+
+
+def test_an_approval_replayed_with_its_idempotency_key_answers_the_same():
+    contract = contract_fixed((50_000,))
+    client, freelancer = ApiClient(contract.client), ApiClient(contract.freelancer)
+    mid = first_id(contract)
+    client.post(f"/api/v1/milestones/{mid}/fund", {"payment_method": "pm_card_visa"})
+    freelancer.multipart(f"/api/v1/milestones/{mid}/submit", {"message": "Done"})
+    once = client.post(f"/api/v1/milestones/{mid}/approve", {}, **{"Idempotency-Key": "a-1"})
+    twice = client.post(f"/api/v1/milestones/{mid}/approve", {}, **{"Idempotency-Key": "a-1"})
+    assert once.status_code == twice.status_code == 200
+    assert once.json() == twice.json()
+    assert Transfer.objects.filter(kind="milestone_release").count() == 1
+    assert_problem(client.post(f"/api/v1/milestones/{mid}/approve", {}), 409)
