@@ -57,6 +57,7 @@ def _settings_context(
     now = clock.now()
     settings = payouts.payout_settings_of(user=user)
     methods = payouts.methods_of(user=user)
+    default = next((m for m in methods if m.is_default), None)
     return {
         "methods": [
             {
@@ -75,6 +76,8 @@ def _settings_context(
             }
         ),
         "payout_settings": settings,
+        "default_method": default,
+        "default_method_usable": default is not None and default.usable_from <= now,
         "next_schedule_day": payouts.next_schedule_day(settings.schedule, now.date()),
         "method_fees": [
             {
@@ -101,7 +104,12 @@ def _wallet_page(
         request.GET.get("page")
     )
     rows = [
-        {"entry": e, "breakdown": wallet_reads.fee_breakdown(e.transfer)} for e in page.object_list
+        {
+            "entry": e,
+            "breakdown": wallet_reads.fee_breakdown(e.transfer),
+            "kind_label": e.transfer.kind.replace("_", " ").capitalize(),
+        }
+        for e in page.object_list
     ]
     context: dict[str, Any] = {
         "summary": wallet_reads.wallet_summary(user=user),
