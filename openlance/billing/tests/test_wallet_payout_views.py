@@ -188,3 +188,20 @@ def test_wallet_pages_need_login(client):
     for url in ("/wallet/export.csv", "/wallet/payouts/"):
         assert client.get(url).status_code == 302
     assert client.post("/wallet/withdraw/").status_code == 302
+
+
+def test_htmx_default_change_also_refreshes_the_automatic_payouts_card(client):
+    user = freelancer_user()
+    withdrawal_method_add(user=user, kind="ach", destination="ba_1", last4="1111")
+    second = withdrawal_method_add(user=user, kind="wire", destination="ba_2", last4="2222")
+    client.force_login(user)
+    html = client.post(f"/wallet/methods/{second.pk}/default/", headers=HTMX).content.decode()
+    assert 'id="automatic-payouts" hx-swap-oob="true"' in html
+    assert "Wire transfer ••••2222 (active from" in html
+
+
+def test_openapi_lists_the_payout_endpoints(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in ("/api/v1/payouts", "/api/v1/payouts/methods", "/api/v1/payouts/settings"):
+        assert path in paths
+    assert "/api/v1/wallet/export.csv" in paths
