@@ -68,6 +68,22 @@ def email_decline_to_client(event: OutboxEvent) -> None:
     )
 
 
+@event_handler("offer.withdrawn")
+@event_handler("offer.expired")
+def email_offer_ended_to_freelancer(event: OutboxEvent) -> None:
+    offer = _offer(event)
+    if offer is None:
+        return
+    how = "was withdrawn by the client" if event.kind == "offer.withdrawn" else "expired"
+    _mail(
+        offer.freelancer.email,
+        f"An offer {how}: “{offer.title}”",
+        f"Hello {offer.freelancer.display_name},\n\n"
+        f"The offer for “{offer.job.title}” {how}; no contract was started.\n"
+        f"{settings.SITE_URL}/contracts/offers/{offer.pk}/\n",
+    )
+
+
 @event_handler("contract.started")
 def email_contract_started(event: OutboxEvent) -> None:
     contract = (

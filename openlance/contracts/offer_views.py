@@ -24,6 +24,7 @@ from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import run_form
 from openlance.core.money import Money
+from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.views import role_required
 from openlance.proposals.models import Proposal
 from openlance.proposals.selectors import proposal_of_client
@@ -107,6 +108,10 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
     user = _user(request)
     offer = _or_404(offer_of, user=user, offer_id=offer_id)
     contract = getattr(offer, "contract", None)
+    # The freelancer replies to an offer in the interview conversation, when there is one.
+    conversation = (
+        conversation_by_topic(topic=offer.proposal.topic) if offer.proposal is not None else None
+    )
     return render(
         request,
         "contracts/offer_detail.html",
@@ -118,6 +123,7 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
             "accept_form": AcceptForm(initial={"revision": offer.revision}),
             "decline_form": DeclineForm(),
             "contract_url": _contract_url(contract.pk) if contract is not None else None,
+            "conversation": conversation,
         },
     )
 

@@ -285,6 +285,19 @@ def test_withdraw_puts_the_proposal_back_in_play():
         services.offer_withdraw(client=pending.client, offer=pending)
 
 
+def test_withdrawal_and_expiry_are_emailed_to_the_freelancer():
+    start = clock.now()
+    with clock.frozen_at(start):
+        withdrawn = offer()
+        lapsed = offer()
+        services.offer_withdraw(client=withdrawn.client, offer=withdrawn)
+    services.offer_expiry_run_due(now=start + timedelta(days=30))
+    outbox_drain(now=start + timedelta(days=30))
+    subjects = {m.to[0]: m.subject for m in mail.outbox if "An offer" in m.subject}
+    assert "withdrawn" in subjects[withdrawn.freelancer.email]
+    assert "expired" in subjects[lapsed.freelancer.email]
+
+
 def test_only_the_client_withdraws():
     pending = offer()
     with pytest.raises(NotFound):

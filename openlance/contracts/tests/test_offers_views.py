@@ -228,3 +228,16 @@ def test_closing_from_the_job_page_never_claims_a_hire(client):
     client.post(reverse("job_close", args=[job.pk]), {"hired": "yes"})
     job.refresh_from_db()
     assert job.state == JobState.CLOSED_NO_HIRE
+
+
+def test_the_freelancer_can_reply_in_the_interview_conversation(client):
+    from openlance.messaging.selectors import conversation_by_topic
+    from openlance.proposals.services import proposal_message
+
+    pitch = proposal()
+    proposal_message(client=pitch.job.client, proposal=pitch, body="Can you start Monday?")
+    pending = offer(proposal=pitch)
+    client.force_login(pending.freelancer)
+    page = client.get(reverse("offer_detail", args=[pending.pk])).content.decode()
+    conversation = conversation_by_topic(topic=pitch.topic)
+    assert reverse("conversation_detail", args=[conversation.pk]) in page
