@@ -589,7 +589,16 @@ def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic:
             if _is_funded(following):
                 following.funded_at = clock.now()
             if following.state == MilestoneState.NOT_FUNDED and _is_funded(following):
-                _move(following, MilestoneState.FUNDED)
+                _move(following, MilestoneState.FUNDED, emit=False)
+                event_emit(
+                    kind="milestone.funded",
+                    payload={
+                        "milestone_id": following.pk,
+                        "contract_id": contract.pk,
+                        "amount_cents": following.funded_cents,
+                        "carried_from": locked.pk,
+                    },
+                )
             else:
                 following.save()
     refunded = rest - carried

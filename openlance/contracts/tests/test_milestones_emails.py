@@ -64,3 +64,17 @@ def test_each_step_mails_the_other_side():
         user=contract.freelancer, contract=contract, description="More", amount=Money(10_000)
     )
     assert [to for to, _ in delivered()] == [client]
+
+
+def test_a_remainder_that_funds_the_next_milestone_tells_the_freelancer():
+    contract = contract_fixed((50_000, 20_000))
+    first = contract.milestones.order_by("position")[0]
+    services.milestone_fund(client=contract.client, milestone=first, payment_method="pm_card_visa")
+    services.milestone_submit(freelancer=contract.freelancer, milestone=first, message="Done")
+    delivered()
+    services.milestone_approve(
+        client=contract.client, milestone=first, amount=Money(30_000), remainder="keep"
+    )
+    subjects = [subject for to, subject in delivered() if to == contract.freelancer.email]
+    assert any("Milestone funded: “Milestone 2”" in subject for subject in subjects)
+    assert any("approved" in subject for subject in subjects)
