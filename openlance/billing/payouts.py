@@ -16,9 +16,10 @@ Order of a withdrawal, so that nothing stays half-done:
    balance, so two withdrawals racing for one balance cannot both succeed.
 2. After commit, the gateway is asked to pay out with the payout's key as its idempotency
    key. A refusal (a domain error) closes the payout as failed and gives the money back;
-   a crash or timeout leaves it `pending`, and `payout_status_sync_due` asks again with the
-   same key — the gateway answers a repeated key with its first answer, so a payout is
-   never sent twice.
+   an unknown outcome (PaymentGatewayUnavailable, a crash, a timeout) leaves it `pending`
+   with the money parked in payouts in flight, and `payout_status_sync_due` asks again
+   with the same key — the gateway answers a repeated key with its first answer, so a
+   payout is never sent twice and never given back while it may have been sent.
 3. `in_transit` payouts are polled until the gateway says paid (settled) or returned
    (reversed to available, with a `payout.returned` event that emails the freelancer).
 """
@@ -36,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 
 from openlance.accounts.models import User
-from openlance.billing.gateway import PayoutResult, payment_gateway
+from openlance.billing.gateway import PaymentGatewayUnavailable, PayoutResult, payment_gateway
 from openlance.billing.gateway import PayoutStatus as GatewayPayoutStatus
 from openlance.billing.models import (
     PAYOUT_THRESHOLD_MINIMUM_CENTS,
@@ -535,10 +536,14 @@ def payout_send(*, payout: Payout) -> Payout:
             destination=method.destination,
             idempotency_key=payout.key,
         )
+    except PaymentGatewayUnavailable:
+        # The outcome is unknown (the money may have left): never give it back here. The
+        # payout stays pending and the sync task asks again with the same key.
+        logger.warning("Payout %s: gateway unavailable, will retry", payout.pk)
+        return Payout.objects.get(pk=payout.pk)
     except DomainError as refusal:
         return _apply(payout.pk, None, refusal=refusal.detail)
     except Exception:
-        # Unreachable gateway: the payout stays pending and the sync task asks again.
         logger.exception("Payout %s could not reach the gateway", payout.pk)
         return Payout.objects.get(pk=payout.pk)
     return _apply(payout.pk, result)

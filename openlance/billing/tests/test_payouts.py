@@ -527,3 +527,24 @@ def test_periodic_tasks_run_the_rules():
         assert tasks.scheduled_withdrawals_periodic.call_local() == 0
         assert tasks.payout_status_sync_periodic.call_local()["checked"] == 0
     assert balance(user, AVAILABLE) == 10_000
+
+
+def test_gateway_unavailable_is_never_a_refusal(monkeypatch):
+    from openlance.billing.gateway import PaymentGatewayUnavailable, SandboxGateway
+
+    user = freelancer_user()
+    usable_method(user)
+    available(user, 50_000)
+
+    def unknown(self, **kwargs):
+        raise PaymentGatewayUnavailable("Timed out.")
+
+    monkeypatch.setattr(SandboxGateway, "payout", unknown)
+    payout = withdrawal_create(user=user, amount=Money(20_000), key="unknown")
+    assert payout.status == PayoutStatus.PENDING
+    assert payout_status_sync_due(now=clock.now())["checked"] == 1
+    payout.refresh_from_db()
+    assert payout.status == PayoutStatus.PENDING
+    assert payout.closing_transfer is None
+    assert balance(user, AVAILABLE) == 30_000
+    assert balance(None, IN_FLIGHT) == 20_000
