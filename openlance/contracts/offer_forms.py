@@ -1,6 +1,6 @@
 """HTML forms of offers. Milestones are numbered rows (description, amount, due date and
-the acceptance criteria one per line); empty rows are ignored. The service judges the
-terms; these forms only parse what was typed."""
+the acceptance criteria one per line); empty rows are ignored and the client adds rows as
+needed. The service judges the terms; these forms only parse what was typed."""
 
 from __future__ import annotations
 
@@ -8,12 +8,20 @@ from typing import Any
 
 from django import forms
 
-from openlance.contracts.models import ContractKind, Offer
+from openlance.contracts.models import MAX_MILESTONES, ContractKind, Offer
 from openlance.contracts.offers import MilestoneTerms, OfferTerms
 from openlance.core.forms import DollarsField
 from openlance.core.money import Money
 
-MILESTONE_ROWS = 5
+
+def rows_posted(data: Any) -> int:
+    """How many milestone rows a submitted form had (the client may have added some)."""
+    numbers = [
+        int(key.split("_")[1])
+        for key in data
+        if key.startswith("milestone_") and key.split("_")[1].isdigit()
+    ]
+    return min(max(numbers, default=1), MAX_MILESTONES)
 
 
 class OfferForm(forms.Form):
@@ -45,9 +53,9 @@ class OfferForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, rows: int = MILESTONE_ROWS, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rows: int = 1, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.rows = max(rows, MILESTONE_ROWS)
+        self.rows = min(max(rows, 1), MAX_MILESTONES)
         for n in range(1, self.rows + 1):
             self.fields[f"milestone_{n}_description"] = forms.CharField(
                 required=False, max_length=500, label=f"Milestone {n}"
@@ -64,17 +72,22 @@ class OfferForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
+    def milestone_row(self, n: int) -> tuple[forms.BoundField, ...]:
+        return (
+            self[f"milestone_{n}_description"],
+            self[f"milestone_{n}_amount"],
+            self[f"milestone_{n}_due"],
+            self[f"milestone_{n}_criteria"],
+        )
+
     @property
     def milestone_rows(self) -> list[tuple[forms.BoundField, ...]]:
-        return [
-            (
-                self[f"milestone_{n}_description"],
-                self[f"milestone_{n}_amount"],
-                self[f"milestone_{n}_due"],
-                self[f"milestone_{n}_criteria"],
-            )
-            for n in range(1, self.rows + 1)
-        ]
+        return [self.milestone_row(n) for n in range(1, self.rows + 1)]
+
+    @property
+    def next_row(self) -> int | None:
+        """The number of the row "Add a milestone" adds, while there is room for one."""
+        return self.rows + 1 if self.rows < MAX_MILESTONES else None
 
     def add_error(self, field: str | None, error: Any) -> None:
         # The service names milestone fields "milestones.0.amount"; show them on the row.

@@ -16,8 +16,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openlance.accounts.models import User
 from openlance.contracts import offers as services
-from openlance.contracts.models import ContractKind, ContractState, Offer, OfferState
-from openlance.contracts.offer_forms import AcceptForm, DeclineForm, OfferForm, offer_initial
+from openlance.contracts.models import (
+    MAX_MILESTONES,
+    ContractKind,
+    ContractState,
+    Offer,
+    OfferState,
+)
+from openlance.contracts.offer_forms import (
+    AcceptForm,
+    DeclineForm,
+    OfferForm,
+    offer_initial,
+    rows_posted,
+)
 from openlance.contracts.offer_selectors import offer_of, offers_of
 from openlance.contracts.selectors import contracts_for
 from openlance.core import clock
@@ -64,7 +76,7 @@ def _initial_from_proposal(proposal: Proposal) -> dict[str, Any]:
         initial["weekly_limit_hours"] = 40
     planned = list(proposal.milestones.all())
     if planned:
-        for n, milestone in enumerate(planned[:5], start=1):
+        for n, milestone in enumerate(planned, start=1):
             initial[f"milestone_{n}_description"] = milestone.description
             initial[f"milestone_{n}_amount"] = Money(milestone.amount_cents).amount
             initial[f"milestone_{n}_due"] = milestone.due_on
@@ -85,21 +97,54 @@ def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if pending is not None:
         messages.info(request, "You already sent an offer to this freelancer; change it here.")
         return redirect("offer_detail", pending.pk)
+    context = {"proposal": proposal, "job": proposal.job, "offer": None}
     if request.method != "POST":
-        form = OfferForm(initial=_initial_from_proposal(proposal))
-    else:
-        form = OfferForm(request.POST)
-        sent: list[Offer] = []
-        if run_form(
-            form,
-            lambda _: sent.append(
-                services.offer_send(client=user, terms=form.terms(), proposal=proposal)
-            ),
-        ):
-            messages.success(request, f"Offer sent to {proposal.freelancer.public_name}.")
-            return redirect("offer_detail", sent[0].pk)
-    context = {"form": form, "proposal": proposal, "job": proposal.job, "offer": None}
-    return render(request, "contracts/offer_form.html", context, status=422 if form.errors else 200)
+        initial = _initial_from_proposal(proposal)
+        return _form_page(request, OfferForm(initial=initial, rows=rows_posted(initial)), context)
+    if "add_row" in request.POST:
+        return _with_added_row(request, context)
+    form = OfferForm(request.POST, rows=rows_posted(request.POST))
+    sent: list[Offer] = []
+    if run_form(
+        form,
+        lambda _: sent.append(
+            services.offer_send(client=user, terms=form.terms(), proposal=proposal)
+        ),
+    ):
+        messages.success(request, f"Offer sent to {proposal.freelancer.public_name}.")
+        return redirect("offer_detail", sent[0].pk)
+    return _form_page(request, form, context)
+
+
+def _form_page(request: HttpRequest, form: OfferForm, context: dict[str, Any]) -> HttpResponse:
+    return render(
+        request,
+        "contracts/offer_form.html",
+        {**context, "form": form},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+def _with_added_row(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """Without JavaScript, "Add a milestone" posts the form: it comes back as typed, with
+    one more row and no errors, since nothing was sent yet."""
+    typed = OfferForm(initial=request.POST.dict(), rows=rows_posted(request.POST) + 1)
+    return _form_page(request, typed, context)
+
+
+@role_required("client")
+@require_GET
+def offer_milestone_row(request: HttpRequest) -> HttpResponse:
+    """One more empty milestone row for the offer form (htmx)."""
+    number = request.GET.get("n", "")
+    if not number.isdigit() or not 2 <= int(number) <= MAX_MILESTONES:
+        raise Http404("No such milestone row.")
+    form = OfferForm(rows=int(number))
+    return render(
+        request,
+        "contracts/offer_milestone_row.html",
+        {"form": form, "row": form.milestone_row(int(number)), "oob": True},
+    )
 
 
 @login_required
@@ -152,18 +197,19 @@ def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
     if offer.state != OfferState.PENDING:
         messages.error(request, f"This offer is {offer.get_state_display().lower()}.")
         return redirect("offer_detail", offer.pk)
-    rows = offer.milestones.count()
+    context = {"proposal": offer.proposal, "job": offer.job, "offer": offer}
     if request.method != "POST":
-        form = OfferForm(initial=offer_initial(offer), rows=rows)
-    else:
-        form = OfferForm(request.POST, rows=rows)
-        if run_form(
-            form, lambda _: services.offer_change(client=user, offer=offer, terms=form.terms())
-        ):
-            messages.success(request, "Offer changed; the freelancer is asked to review it again.")
-            return redirect("offer_detail", offer.pk)
-    context = {"form": form, "proposal": offer.proposal, "job": offer.job, "offer": offer}
-    return render(request, "contracts/offer_form.html", context, status=422 if form.errors else 200)
+        form = OfferForm(initial=offer_initial(offer), rows=offer.milestones.count())
+        return _form_page(request, form, context)
+    if "add_row" in request.POST:
+        return _with_added_row(request, context)
+    form = OfferForm(request.POST, rows=rows_posted(request.POST))
+    if run_form(
+        form, lambda _: services.offer_change(client=user, offer=offer, terms=form.terms())
+    ):
+        messages.success(request, "Offer changed; the freelancer is asked to review it again.")
+        return redirect("offer_detail", offer.pk)
+    return _form_page(request, form, context)
 
 
 @role_required("client")

@@ -241,3 +241,40 @@ def test_the_freelancer_can_reply_in_the_interview_conversation(client):
     page = client.get(reverse("offer_detail", args=[pending.pk])).content.decode()
     conversation = conversation_by_topic(topic=pitch.topic)
     assert reverse("conversation_detail", args=[conversation.pk]) in page
+
+
+def test_add_a_milestone_row_with_htmx_or_without_javascript(client):
+    pitch = proposal()
+    client.force_login(pitch.job.client)
+    page = client.get(reverse("offer_new", args=[pitch.pk])).content.decode()
+    assert 'name="milestone_1_description"' in page
+    assert 'name="milestone_2_description"' not in page
+    assert "?n=2" in page
+    row = client.get(reverse("offer_milestone_row"), {"n": "2"}, headers={"HX-Request": "true"})
+    fragment = row.content.decode()
+    assert 'name="milestone_2_amount"' in fragment
+    assert 'hx-swap-oob="true"' in fragment
+    assert "?n=3" in fragment
+    last = client.get(reverse("offer_milestone_row"), {"n": "20"}).content.decode()
+    assert "at most 20 milestones" in last
+    for bad in ("1", "21", "x", ""):
+        assert client.get(reverse("offer_milestone_row"), {"n": bad}).status_code == 404
+    typed = client.post(reverse("offer_new", args=[pitch.pk]), _form(add_row="4"))
+    assert typed.status_code == 200
+    body = typed.content.decode()
+    assert 'name="milestone_4_description"' in body
+    assert 'value="Design"' in body
+    assert Offer.objects.count() == 0
+
+
+def test_the_milestone_row_is_the_clients(client):
+    client.force_login(funded_freelancer())
+    assert client.get(reverse("offer_milestone_row"), {"n": "2"}).status_code == 403
+
+
+def test_changing_an_offer_keeps_all_its_milestones(client):
+    pending = offer(terms=fixed_terms([1_000 * n for n in range(1, 8)]))
+    client.force_login(pending.client)
+    form = client.get(reverse("offer_edit", args=[pending.pk])).content.decode()
+    assert 'name="milestone_7_description"' in form
+    assert 'name="milestone_8_description"' not in form
