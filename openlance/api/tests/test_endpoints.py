@@ -58,7 +58,7 @@ def test_pagination_convention(api_as_freelancer, freelancer_account):
 
 @pytest.mark.usefixtures("assert_ledger_sound")
 def test_wallet_shows_balances_and_transactions(api_as_client):
-    assert api_as_client.get("/api/v1/wallet").json() == {"accounts": []}
+    assert api_as_client.get("/api/v1/wallet").json()["accounts"] == []
     assert api_as_client.get("/api/v1/wallet/transactions").json()["count"] == 0
     deposit = api_as_client.post(
         "/api/v1/wallet/deposits",
@@ -81,7 +81,7 @@ def test_wallet_is_scoped_to_its_owner(api_as_client, api_as_freelancer):
         "/api/v1/wallet/deposits",
         json.dumps({"amount": {"amount": "75.50"}, "payment_method": "pm_card_visa"}),
     )
-    assert api_as_freelancer.get("/api/v1/wallet").json() == {"accounts": []}
+    assert api_as_freelancer.get("/api/v1/wallet").json()["accounts"] == []
     assert api_as_freelancer.get("/api/v1/wallet/transactions").json()["count"] == 0
 
 
