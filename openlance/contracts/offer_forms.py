@@ -12,6 +12,7 @@ from openlance.contracts.models import MAX_MILESTONES, ContractKind, Offer
 from openlance.contracts.offers import MilestoneTerms, OfferTerms
 from openlance.core.forms import DollarsField
 from openlance.core.money import Money
+from openlance.jobs.models import JobPost
 
 
 def rows_posted(data: Any) -> int:
@@ -144,6 +145,17 @@ _ROW_FIELD = {
     "due_date": "due",
     "criteria": "criteria",
 }
+
+
+class DirectOfferForm(OfferForm):
+    """An offer straight to a freelancer, on one of the client's open posts."""
+
+    job = forms.TypedChoiceField(coerce=int, label="For your job post")
+
+    def __init__(self, *args: Any, jobs: list[JobPost], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["job"].choices = [(job.pk, job.title) for job in jobs]  # type: ignore[attr-defined]
+        self.order_fields(["job"])
 
 
 def offer_initial(offer: Offer) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from openlance.contracts.models import (
 from openlance.contracts.offer_forms import (
     AcceptForm,
     DeclineForm,
+    DirectOfferForm,
     OfferForm,
     offer_initial,
     rows_posted,
@@ -33,13 +34,13 @@ from openlance.contracts.offer_forms import (
 from openlance.contracts.offer_selectors import offer_of, offers_of
 from openlance.contracts.selectors import contracts_for
 from openlance.core import clock
-from openlance.core.errors import DomainError, NotFound
+from openlance.core.errors import DomainError, NotFound, require_id
 from openlance.core.forms import run_form
 from openlance.core.money import Money
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.views import role_required
 from openlance.proposals.models import Proposal
-from openlance.proposals.selectors import proposal_of_client
+from openlance.proposals.selectors import open_jobs_of_client, proposal_of_client
 
 
 def _user(request: HttpRequest) -> User:
@@ -116,7 +117,49 @@ def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return _form_page(request, form, context)
 
 
-def _form_page(request: HttpRequest, form: OfferForm, context: dict[str, Any]) -> HttpResponse:
+@role_required("client")
+@require_http_methods(["GET", "POST"])
+def offer_new_direct(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Hire a freelancer who has not proposed (found through search or their profile)."""
+    user = _user(request)
+    freelancer = User.objects.filter(
+        pk=_or_404(require_id, value=user_id, what="freelancer"),
+        is_active=True,
+        is_freelancer=True,
+        freelancer__isnull=False,
+    ).first()
+    if freelancer is None or freelancer.pk == user.pk:
+        raise Http404("No such freelancer.")
+    jobs = list(open_jobs_of_client(client=user))
+    context = {"proposal": None, "job": None, "offer": None, "freelancer": freelancer}
+    if not jobs:
+        return render(request, "contracts/offer_form.html", {**context, "form": None})
+    if request.method != "POST":
+        initial = {"kind": jobs[0].budget_type, "start_date": clock.now().date()}
+        return _form_page(request, DirectOfferForm(initial=initial, jobs=jobs), context)
+    if "add_row" in request.POST:
+        typed = DirectOfferForm(
+            initial=request.POST.dict(), rows=rows_posted(request.POST) + 1, jobs=jobs
+        )
+        return _form_page(request, typed, context)
+    form = DirectOfferForm(request.POST, rows=rows_posted(request.POST), jobs=jobs)
+    sent: list[Offer] = []
+
+    def send(data: dict[str, Any]) -> None:
+        job = next(job for job in jobs if job.pk == data["job"])
+        sent.append(
+            services.offer_send(client=user, terms=form.terms(), job=job, freelancer=freelancer)
+        )
+
+    if run_form(form, send):
+        messages.success(request, f"Offer sent to {freelancer.public_name}.")
+        return redirect("offer_detail", sent[0].pk)
+    return _form_page(request, form, context)
+
+
+def _form_page(
+    request: HttpRequest, form: OfferForm | DirectOfferForm, context: dict[str, Any]
+) -> HttpResponse:
     return render(
         request,
         "contracts/offer_form.html",

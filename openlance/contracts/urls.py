@@ -5,6 +5,7 @@ from openlance.contracts import offer_views, views
 urlpatterns: list[URLPattern] = [
     path("", offer_views.contract_list, name="contracts"),
     path("offers/new/<int:proposal_id>/", offer_views.offer_new, name="offer_new"),
+    path("offers/new/to/<int:user_id>/", offer_views.offer_new_direct, name="offer_new_direct"),
     path("offers/milestone-row/", offer_views.offer_milestone_row, name="offer_milestone_row"),
     path("offers/<int:offer_id>/", offer_views.offer_detail, name="offer_detail"),
     path("offers/<int:offer_id>/change/", offer_views.offer_edit, name="offer_edit"),

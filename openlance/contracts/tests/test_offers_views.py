@@ -278,3 +278,42 @@ def test_changing_an_offer_keeps_all_its_milestones(client):
     form = client.get(reverse("offer_edit", args=[pending.pk])).content.decode()
     assert 'name="milestone_7_description"' in form
     assert 'name="milestone_8_description"' not in form
+
+
+def test_direct_offer_from_the_invite_page(client):
+    from openlance.profiles.tests.factories import freelancer_with_profile
+
+    job = job_post(client=job_client(), title="Logo design")
+    freelancer = freelancer_with_profile().freelancer.user
+    client.force_login(job.client)
+    invite = client.get(reverse("invitation_new", args=[freelancer.pk])).content.decode()
+    assert reverse("offer_new_direct", args=[freelancer.pk]) in invite
+    page = client.get(reverse("offer_new_direct", args=[freelancer.pk]))
+    assert page.status_code == 200
+    assert "Logo design" in page.content.decode()
+    refused = client.post(reverse("offer_new_direct", args=[freelancer.pk]), _form(job="0"))
+    assert refused.status_code == 422
+    assert Offer.objects.count() == 0
+    sent = client.post(reverse("offer_new_direct", args=[freelancer.pk]), _form(job=str(job.pk)))
+    assert sent.status_code == 302
+    direct = Offer.objects.get()
+    assert direct.freelancer == freelancer
+    assert direct.job == job
+    assert direct.proposal is None
+    twice = client.post(reverse("offer_new_direct", args=[freelancer.pk]), _form(job=str(job.pk)))
+    assert twice.status_code == 422
+    assert "already has a pending offer" in twice.content.decode()
+    assert Offer.objects.count() == 1
+
+
+def test_direct_offer_needs_a_freelancer_and_an_open_post(client):
+    from openlance.profiles.tests.factories import freelancer_with_profile
+
+    hirer = job_client()
+    client.force_login(hirer)
+    freelancer = freelancer_with_profile().freelancer.user
+    empty = client.get(reverse("offer_new_direct", args=[freelancer.pk])).content.decode()
+    assert "No open job posts" in empty
+    assert client.get(reverse("offer_new_direct", args=[hirer.pk])).status_code == 404
+    assert client.get(reverse("offer_new_direct", args=[0])).status_code == 404
+    assert client.get(reverse("offer_new_direct", args=[2**64])).status_code == 404
