@@ -2527,3 +2527,85 @@ def client_opener(rng: random.Random, specialty: Specialty) -> str:
 
 def invitation_message(rng: random.Random, *, name: str, title: str) -> str:
     return rng.choice(INVITATION_LINES).format(name=name, title=title)
+
+
+# --- hiring and getting paid ---------------------------------------------------------------
+
+# Milestone plans by how many milestones a contract has: what each one delivers.
+MILESTONE_PHASES = {
+    1: (("Complete the work as described in the post", "Delivered in the agreed format"),),
+    2: (
+        ("First half: plan and first version", "Plan agreed before work starts"),
+        ("Second half: final version and handover", "All feedback from the review applied"),
+    ),
+    3: (
+        ("Discovery and plan", "A short written plan we both agree on"),
+        ("First complete version for review", "Covers everything in the plan"),
+        ("Revisions and final delivery", "Source files handed over"),
+    ),
+}
+MILESTONE_CRITERIA = (
+    "Delivered by the due date",
+    "Matches the brief and the examples we shared",
+    "One round of revisions included",
+    "Files in the agreed formats",
+    "Checked on desktop and phone",
+    "No placeholder text left",
+)
+OFFER_MESSAGES = (
+    "Thanks for the great conversation, {name}. Here is the offer as we discussed; let me "
+    "know if anything in the milestones needs adjusting.",
+    "Hi {name}, we'd love to work with you on this. The terms follow your proposal.",
+    "{name}, your proposal stood out. Happy to start as soon as you accept.",
+)
+OFFER_DECLINE_REASONS = (
+    "Thank you, but I have just taken on another project and could not give this the time "
+    "it deserves.",
+    "The budget is below what this scope needs; I'd be glad to talk again if it changes.",
+    "The start date does not work for me, sorry.",
+)
+SUBMISSION_MESSAGES = (
+    "Here is the work for this milestone. I ticked the criteria it meets; happy to walk you "
+    "through it on a call.",
+    "All done for this milestone — the files are ready for your review.",
+    "Submitting this milestone. Let me know if you want anything changed before approving.",
+)
+UNFUNDED_SUBMISSION = (
+    "I went ahead and finished this part while waiting for the funding, so you can review it "
+    "as soon as you fund the milestone."
+)
+CHANGE_REQUESTS = (
+    "Close, but the second section does not follow the brief yet; please rework it.",
+    "Thanks! Could you tighten the wording and fix the two points I noted in the document?",
+    "Looks good overall. Please adjust the colours to our brand guide before I approve.",
+)
+RESUBMIT_MESSAGES = (
+    "Updated with all the changes you asked for.",
+    "Reworked as requested — the notes are addressed one by one.",
+)
+AMENDMENTS = (
+    ("Extra round of revisions requested after launch", "Agreed on our last call."),
+    ("Two additional pages in the same style", "As discussed, the same rate as before."),
+    ("Handover call and written documentation", "So the team can carry on without me."),
+)
+
+
+def milestone_terms(rng: random.Random, count: int) -> list[tuple[str, list[str]]]:
+    """(description, acceptance criteria) for each of `count` milestones."""
+    phases = MILESTONE_PHASES[count]
+    return [
+        (phase, [first, *rng.sample(MILESTONE_CRITERIA, k=rng.randint(1, 2))])
+        for phase, first in phases
+    ]
+
+
+def offer_message(rng: random.Random, *, name: str) -> str:
+    return rng.choice(OFFER_MESSAGES).format(name=name)
+
+
+OFFER_DESCRIPTIONS = (
+    "As discussed in the interview: the scope of the post, delivered in the milestones "
+    "below. Questions go in the contract's messages.",
+    "The work described in the post. We review each milestone within a few days of submission.",
+    "Scope as in the post and your proposal; we'll add milestones if the project grows.",
+)

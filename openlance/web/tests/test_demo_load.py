@@ -21,10 +21,11 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.core.management import call_command
 
 from openlance.accounts.models import AuditLogEntry, LocationVerification, User
-from openlance.billing.models import SandboxOperation
+from openlance.billing.models import Payout, PendingEarning, SandboxOperation, WithdrawalMethod
 from openlance.catalog.data import CATEGORIES
 from openlance.connects.checks import connects_violations
 from openlance.connects.models import ConnectsAccount, ConnectsMove
+from openlance.contracts.models import Amendment, Contract, Milestone, Offer, Submission
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
 from openlance.jobs.models import JobPost, ScreeningQuestion
@@ -77,6 +78,14 @@ def _counts() -> dict[str, int]:
         "conversations": Conversation.objects.count(),
         "messages": Message.objects.count(),
         "connects moves": ConnectsMove.objects.count(),
+        "offers": Offer.objects.count(),
+        "contracts": Contract.objects.count(),
+        "milestones": Milestone.objects.count(),
+        "submissions": Submission.objects.count(),
+        "amendments": Amendment.objects.count(),
+        "pending earnings": PendingEarning.objects.count(),
+        "withdrawal methods": WithdrawalMethod.objects.count(),
+        "payouts": Payout.objects.count(),
     }
 
 
@@ -108,6 +117,18 @@ def _state() -> dict[str, Any]:
         "proposals": set(Proposal.objects.values_list("pk", "state", "updated_at")),
         "invitations": set(Invitation.objects.values_list("pk", "state")),
         "balances": set(ConnectsAccount.objects.values_list("pk", "balance", "plan")),
+        "offers": set(Offer.objects.values_list("pk", "state", "revision", "responded_at")),
+        "contracts": set(Contract.objects.values_list("pk", "state", "ended_at")),
+        "milestones": set(
+            Milestone.objects.values_list(
+                "pk", "state", "funded_cents", "released_cents", "refunded_cents"
+            )
+        ),
+        "amendments": set(Amendment.objects.values_list("pk", "state")),
+        "earnings": set(PendingEarning.objects.values_list("pk", "released_at")),
+        "payouts": set(Payout.objects.values_list("pk", "status", "closed_at")),
+        "ledger": set(LedgerAccount.objects.values_list("pk", "balance_cents")),
+        "events": Counter(OutboxEvent.objects.values_list("kind", flat=True)),
     }
 
 
@@ -210,9 +231,24 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
         funding = LedgerAccount.objects.get(
             kind=AccountKind.CLIENT_FUNDING, owner__email=demo_load.client_email(number)
         )
-        assert funding.balance_cents == cents
-    assert Transfer.objects.filter(kind="deposit").count() == len(demo_load.DEPOSITS)
+        # Top-ups (card payments for milestones are deposits too, booked with the milestone).
+        top_ups = Entry.objects.filter(account=funding, transfer__kind="deposit").exclude(
+            transfer__metadata__has_key="milestone_id"
+        )
+        assert sum(top_ups.values_list("amount_cents", flat=True)) == cents
+        # Some of it funded their contracts' milestones; never more than they had.
+        assert 0 <= funding.balance_cents <= cents
+    top_up_transfers = Transfer.objects.filter(kind="deposit").exclude(
+        metadata__has_key="milestone_id"
+    )
+    assert top_up_transfers.count() == len(demo_load.DEPOSITS)
     assert ledger_violations() == []
+
+    # freelancer01 has a contract with a released payment; client01 has hired.
+    contract = Contract.objects.get(freelancer__email=demo_load.freelancer_email(1))
+    assert contract.state == "active"
+    assert contract.milestones.filter(state="approved", released_cents__gt=0).exists()
+    assert Contract.objects.filter(client__email=demo_load.client_email(1)).exists()
 
 
 @pytest.mark.django_db
@@ -417,6 +453,46 @@ def test_full_demo_meets_its_targets_and_a_second_run_adds_nothing() -> None:
     assert Proposal.objects.filter(freelancer=freelancer01).count() == 4
     assert Proposal.objects.filter(freelancer=freelancer01, interview_started_at__isnull=False)
     assert Invitation.objects.filter(freelancer=freelancer01, state="pending").count() == 1
+
+    # Hiring and getting paid, every state reached through the services.
+    offers = Offer.objects.all()
+    assert 60 <= offers.count() <= 110
+    assert set(offers.values_list("state", flat=True)) == {
+        "pending",
+        "accepted",
+        "declined",
+        "withdrawn",
+        "expired",
+    }
+    assert offers.filter(proposal__isnull=False).count() >= 50
+    contracts = Contract.objects.all()
+    assert set(contracts.values_list("kind", flat=True)) == {"fixed", "hourly"}
+    assert set(contracts.values_list("state", flat=True)) == {"active", "ended"}
+    assert set(Milestone.objects.values_list("state", flat=True)) >= {
+        "not_funded",
+        "funded",
+        "submitted",
+        "changes_requested",
+        "approved",
+    }
+    assert Milestone.objects.filter(state="approved", refunded_cents__gt=0).exists()
+    assert Submission.objects.filter(was_funded=False).exists()
+    assert Submission.objects.filter(changes_requested_at__isnull=False).exists()
+    assert set(Amendment.objects.values_list("state", flat=True)) >= {"accepted", "pending"}
+    assert PendingEarning.objects.filter(released_at__isnull=True).exists()
+    assert PendingEarning.objects.filter(released_at__isnull=False).exists()
+    assert set(Payout.objects.values_list("status", flat=True)) >= {
+        "paid",
+        "returned",
+        "in_transit",
+    }
+    assert Transfer.objects.filter(kind="payout_returned").count() == 1
+    assert WithdrawalMethod.objects.filter(usable_from__gt=clock.now()).count() == 1
+    assert WithdrawalMethod.objects.count() >= 4
+    f1_contract = Contract.objects.get(freelancer=freelancer01)
+    assert f1_contract.state == "active"
+    assert f1_contract.milestones.filter(state="approved").exists()
+    assert contracts.filter(client__email=demo_load.client_email(1)).count() >= 3
 
     first, state = _counts(), _state()
     output = _load()

@@ -5,7 +5,9 @@ history, photos, specialized profiles, verified locations), 100 clients with com
 profiles, 400 job posts across every category and state, and some client money; then
 Connects (welcome grants, purchases, a few Plus plans), about 800 proposals in every state
 with interviews and their messages, invitations accepted, declined and waiting, and a few
-posts closed without a hire whose Connects came back.
+posts closed without a hire whose Connects came back; then about 80 offers, the contracts
+they started with milestones in every state, released payments, withdrawal methods and
+payouts (paid, returned, on their way).
 
 Idempotent: every row is found by a natural key (an email address, a client's job title, a
 fixed idempotency key for money), so running it again creates and books nothing new. A
@@ -53,11 +55,45 @@ from openlance.accounts.services import (
     user_set_roles,
 )
 from openlance.billing.connects import connects_bundle_buy, connects_plus_subscribe
+from openlance.billing.gateway import sandbox_payout_set_status
+from openlance.billing.models import Payout, PayoutSchedule, WithdrawalMethodKind
+from openlance.billing.payouts import (
+    earnings_release_run_due,
+    method_fee,
+    payout_settings_update,
+    payout_sync,
+    withdrawal_create,
+    withdrawal_method_add,
+)
 from openlance.billing.services import funds_deposit
 from openlance.catalog.models import Skill
 from openlance.connects.pricing import proposal_cost
 from openlance.connects.selectors import connects_account, connects_balance
 from openlance.connects.services import connects_expiry_run_due, connects_welcome_grant
+from openlance.contracts.models import AmendmentState, Contract, ContractKind, Milestone, Offer
+from openlance.contracts.offers import (
+    OFFERABLE_PROPOSAL_STATES,
+    MilestoneTerms,
+    OfferTerms,
+    offer_accept,
+    offer_decline,
+    offer_expiry_run_due,
+    offer_send,
+    offer_withdraw,
+)
+from openlance.contracts.services import (
+    BALANCE,
+    Remainder,
+    amendment_accept,
+    amendment_propose,
+    contract_end,
+    milestone_approve,
+    milestone_fund,
+    milestone_funding_quote,
+    milestone_request_changes,
+    milestone_resubmit,
+    milestone_submit,
+)
 from openlance.core import clock
 from openlance.core.money import Money
 from openlance.core.policies import connects_policy_at
@@ -65,7 +101,7 @@ from openlance.core.services import outbox_drain_deferred
 from openlance.jobs.models import BudgetType, JobPost, JobState, JobVisibility
 from openlance.jobs.services import JobDraft, job_close, job_create, job_expiry_run_due
 from openlance.ledger.checks import ledger_violations
-from openlance.ledger.models import Entry, LedgerAccount, Transfer
+from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
 from openlance.messaging.models import Conversation
 from openlance.messaging.services import message_send
 from openlance.profiles.models import Availability, ClientProfile, Freelancer, Visibility
@@ -1213,6 +1249,501 @@ def _section_pitching(ctx: DemoContext) -> Iterator[None]:
     connects_expiry_run_due(now=ctx.now)
 
 
+# --- hiring and getting paid: offers, contracts, milestones, payouts -----------------------
+
+HIRE_CARD = "pm_card_visa"
+# Share of the open posts (with live proposals) on which the client sends an offer, and
+# what becomes of it. client01 (the account to sign in as) hires on most of theirs.
+OFFER_SHARE = 0.3
+CLIENT_ONE_OFFER_SHARE = 0.75
+OFFER_OUTCOMES = {"accepted": 60, "pending": 16, "declined": 12, "withdrawn": 12}
+# Share of the posts the 30-day rule expires whose client sent an offer nobody answered
+# (the offer expires by its own 30-day rule first).
+EXPIRED_OFFER_SHARE = 0.5
+# Clients with money on their balance fund from it while it lasts, the rest by card.
+BALANCE_CLIENTS = frozenset(number for number, _ in DEPOSITS)
+# A release approved this recently is still pending at the end of the load (and a rerun
+# within a day finds the same); older ones are past the 5-day security period.
+PENDING_APPROVALS = (0.7, 3.5)
+AVAILABLE_APPROVALS = (7.5, 14.0)
+
+
+@dataclass(frozen=True)
+class Story:
+    """What happens on a fixed-price contract after it starts: steps in order, one of them
+    (`anchor`) pinned to a number of days ago so releases land pending or available and
+    submitted work stays inside its 14-day review window."""
+
+    name: str
+    steps: tuple[str, ...]
+    anchor: int | None = None
+    anchor_days: tuple[float, float] = (0.0, 0.0)
+    milestones: int = 1
+    exact: bool = False  # exactly `milestones` milestones, else at least
+    weight: int = 1
+
+
+STORIES = (
+    Story("not funded", (), weight=2),
+    Story("funded", ("fund:0",), anchor=0, anchor_days=(0.5, 10), weight=3),
+    Story("submitted", ("fund:0", "submit:0"), anchor=1, anchor_days=(0.3, 8), weight=2),
+    Story("changes requested", ("fund:0", "submit:0", "changes:0"), 2, (0.3, 6)),
+    Story("unfunded work", ("submit_unfunded:0",), anchor=0, anchor_days=(0.3, 6)),
+    Story(
+        "approved, pending",
+        ("fund:0", "submit:0", "changes:0", "resubmit:0", "approve:0", "fund:1"),
+        anchor=4,
+        anchor_days=PENDING_APPROVALS,
+        milestones=2,
+        weight=2,
+    ),
+    Story(
+        "approved, available",
+        ("fund:0", "submit:0", "approve:0", "fund:1", "submit:1"),
+        anchor=2,
+        anchor_days=AVAILABLE_APPROVALS,
+        milestones=2,
+        weight=3,
+    ),
+    Story("partial refund", ("fund:0", "submit:0", "partial:0"), 2, PENDING_APPROVALS),
+    Story(
+        "amendment accepted",
+        ("fund:0", "submit:0", "approve:0", "amend_propose", "amend_accept", "fund:last"),
+        anchor=2,
+        anchor_days=AVAILABLE_APPROVALS,
+    ),
+    Story("amendment pending", ("fund:0", "amend_request"), anchor=1, anchor_days=(0.5, 5)),
+    Story(
+        "ended",
+        ("fund:0", "submit:0", "approve:0", "end"),
+        anchor=2,
+        anchor_days=AVAILABLE_APPROVALS,
+        exact=True,
+    ),
+)
+STORY = {story.name: story for story in STORIES}
+# Withdrawal methods and payouts of freelancers paid on the demo contracts, in order:
+# (method kind, what happens to a "get paid now" of their available money).
+PAYOUT_STORIES = (
+    ("ach", "paid"),
+    ("paypal", "returned"),
+    ("local_bank", "in_transit"),
+    ("wire", ""),
+)
+
+
+@dataclass
+class Hiring:
+    pitching: Pitching
+    clients: dict[int, ClientPlan]
+    balance: dict[int, int]
+    numbers: dict[int, int]  # user id -> freelancer number
+    uncovered: list[str] = field(default_factory=lambda: [s.name for s in STORIES])
+    paid: list[User] = field(default_factory=list)  # freelancers with money available
+    waiting: list[User] = field(default_factory=list)  # freelancers with money pending
+
+
+def _times(rng: random.Random, start: datetime, end: datetime, count: int) -> list[datetime]:
+    """`count` moments in order between start and end, spread out with a little jitter."""
+    step = (end - start) / (count + 1)
+    return [start + step * (i + 1) + step * rng.uniform(-0.3, 0.3) for i in range(count)]
+
+
+def _story_times(
+    rng: random.Random, ctx: DemoContext, story: Story, steps: int, accepted: datetime
+) -> list[datetime] | None:
+    """When each step happens, or None when the contract is too young for this story."""
+    end = ctx.ago(0.2)
+    if story.anchor is None:
+        return _times(rng, accepted, end, steps) if accepted < end else None
+    age = (ctx.now - accepted).total_seconds() / 86400
+    low, high = story.anchor_days
+    if age - 0.3 <= low:
+        return None
+    pinned = ctx.ago(rng.uniform(low, min(high, age - 0.3)))
+    before = _times(rng, accepted, pinned, story.anchor)
+    after = _times(rng, pinned, end, steps - story.anchor - 1)
+    return [*before, pinned, *after]
+
+
+def _pick_story(
+    rng: random.Random, ctx: DemoContext, hiring: Hiring, accepted: datetime
+) -> tuple[Story, list[datetime]]:
+    """The first story not shown yet that fits the contract's age; then any that fits."""
+    # The most demanding first: old contracts are few, young stories fit almost any.
+    for name in sorted(hiring.uncovered, key=lambda n: -STORY[n].anchor_days[0]):
+        times = _story_times(rng, ctx, STORY[name], len(STORY[name].steps), accepted)
+        if times is not None:
+            hiring.uncovered.remove(name)
+            return STORY[name], times
+    stories = list(STORIES)
+    rng.shuffle(stories)
+    stories.sort(key=lambda s: -s.weight * rng.random())
+    for story in stories:
+        times = _story_times(rng, ctx, story, len(story.steps), accepted)
+        if times is not None:
+            return story, times
+    return STORY["not funded"], []
+
+
+def _fund(hiring: Hiring, client_number: int, milestone: Milestone) -> None:
+    client = milestone.contract.client
+    total = milestone_funding_quote(milestone=milestone).total_cents
+    method = HIRE_CARD
+    if client_number in BALANCE_CLIENTS and hiring.balance[client_number] >= total:
+        hiring.balance[client_number] -= total
+        method = BALANCE
+    milestone_fund(client=client, milestone=milestone, payment_method=method)
+
+
+def _play(
+    ctx: DemoContext,
+    rng: random.Random,
+    hiring: Hiring,
+    contract: Contract,
+    client_number: int,
+    story: Story,
+    times: list[datetime],
+) -> None:
+    client, freelancer = contract.client, contract.freelancer
+    for step, when in zip(story.steps, times, strict=True):
+        action, _, which = step.partition(":")
+        milestones = list(contract.milestones.order_by("position"))
+        milestone = milestones[-1 if which == "last" else int(which or 0)]
+        criteria = list(milestone.criteria.values_list("pk", flat=True))
+        with clock.frozen_at(when):
+            if action == "fund":
+                _fund(hiring, client_number, milestone)
+            elif action in ("submit", "submit_unfunded"):
+                milestone_submit(
+                    freelancer=freelancer,
+                    milestone=milestone,
+                    message=text.UNFUNDED_SUBMISSION
+                    if action == "submit_unfunded"
+                    else rng.choice(text.SUBMISSION_MESSAGES),
+                    criteria_met=criteria,
+                    acknowledge_unfunded=action == "submit_unfunded",
+                )
+            elif action == "changes":
+                milestone_request_changes(
+                    client=client, milestone=milestone, message=rng.choice(text.CHANGE_REQUESTS)
+                )
+            elif action == "resubmit":
+                milestone_resubmit(
+                    freelancer=freelancer,
+                    milestone=milestone,
+                    message=rng.choice(text.RESUBMIT_MESSAGES),
+                    criteria_met=criteria,
+                )
+            elif action == "approve":
+                milestone_approve(client=client, milestone=milestone)
+            elif action == "partial":
+                part = max(500, milestone.amount_cents * rng.randint(5, 8) // 10 // 500 * 500)
+                milestone_approve(
+                    client=client,
+                    milestone=milestone,
+                    amount=Money(min(part, milestone.amount_cents)),
+                    remainder=Remainder.REFUND,
+                )
+            elif action in ("amend_propose", "amend_request"):
+                description, note = rng.choice(text.AMENDMENTS)
+                amendment_propose(
+                    user=freelancer if action == "amend_propose" else client,
+                    contract=contract,
+                    description=description,
+                    amount=Money(rng.randint(4, 30) * 2_500),
+                    due_date=(when + timedelta(days=14)).date(),
+                    criteria=rng.sample(text.MILESTONE_CRITERIA, k=2),
+                    note=note,
+                )
+            elif action == "amend_accept":
+                amendment = contract.amendments.get(state=AmendmentState.PENDING)
+                amendment_accept(user=client, amendment=amendment)
+            elif action == "end":
+                contract_end(user=client, contract=contract)
+            else:  # pragma: no cover - a typo in STORIES
+                raise CommandError(f"Unknown contract step {step!r}.")
+    releases = [
+        when
+        for step, when in zip(story.steps, times, strict=True)
+        if step.startswith(("approve", "partial"))
+    ]
+    if releases:
+        # Past the security period by the end of the load, or still pending.
+        available = min(releases) < ctx.ago(AVAILABLE_APPROVALS[0] - 1)
+        earned = hiring.paid if available else hiring.waiting
+        if freelancer not in earned:
+            earned.append(freelancer)
+
+
+def _terms(
+    rng: random.Random,
+    job: JobPost,
+    when: datetime,
+    *,
+    name: str,
+    milestones: int,
+    bid_cents: int | None,
+    hourly_cents: int | None,
+) -> OfferTerms:
+    """The offer: hourly at the proposed rate, or fixed price split into milestones."""
+    start = (when + timedelta(days=rng.randint(1, 3))).date()
+    common: dict[str, Any] = {
+        "title": job.title,
+        "start_date": start,
+        "description": rng.choice(text.OFFER_DESCRIPTIONS),
+        "keep_post_open": bool(job.countries),  # restricted posts stay open for more hires
+        "message": text.offer_message(rng, name=name),
+    }
+    if not milestones:
+        return OfferTerms(
+            kind=ContractKind.HOURLY,
+            hourly_rate_cents=hourly_cents or 2_500,
+            weekly_limit_hours=rng.choice([10, 15, 20, 30, 40]),
+            manual_time_allowed=rng.random() < 0.5,
+            **common,
+        )
+    total = bid_cents or (hourly_cents or 2_500) * 30
+    shares = [rng.uniform(0.8, 1.2) for _ in range(milestones)]
+    amounts = [max(500, round(total * s / sum(shares) / 500) * 500) for s in shares]
+    return OfferTerms(
+        kind=ContractKind.FIXED,
+        milestones=[
+            MilestoneTerms(
+                description=description,
+                amount_cents=amount,
+                due_date=start + timedelta(days=10 * (index + 1)),
+                criteria=criteria,
+            )
+            for index, (amount, (description, criteria)) in enumerate(
+                zip(amounts, text.milestone_terms(rng, milestones), strict=True)
+            )
+        ],
+        **common,
+    )
+
+
+def _hire(
+    ctx: DemoContext,
+    hiring: Hiring,
+    rng: random.Random,
+    proposal: Proposal,
+    client_number: int,
+    outcome: str,
+    stories: tuple[str, ...] = (),
+) -> None:
+    """The client offers the job to the proposal's freelancer, who answers (or not yet);
+    an accepted fixed-price contract then plays one of the STORIES (the first of `stories`
+    that fits its age, when given)."""
+    job, freelancer = proposal.job, proposal.freelancer
+    gap = ctx.now - proposal.created_at
+    if outcome == "accepted":
+        offered = proposal.created_at + gap * rng.uniform(0.03, 0.08)
+        accepted = offered + gap * rng.uniform(0.02, 0.05)
+    else:
+        offered = accepted = _between(rng, proposal.created_at, ctx.now, 0.2, 0.8)
+    # On an hourly post the client sometimes starts with a fixed-price trial instead.
+    fixed = bool(stories) or proposal.bid_type == BudgetType.FIXED or rng.random() < 0.4
+    story, times = STORY["not funded"], []
+    if outcome == "accepted" and fixed:
+        for name in stories:
+            found = _story_times(rng, ctx, STORY[name], len(STORY[name].steps), accepted)
+            if found is not None:
+                story, times = STORY[name], found
+                break
+        else:
+            story, times = _pick_story(rng, ctx, hiring, accepted)
+    count = story.milestones if story.exact else max(story.milestones, rng.choice([1, 2, 2, 3]))
+    terms = _terms(
+        rng,
+        job,
+        offered,
+        name=freelancer.first_name,
+        milestones=count if fixed else 0,
+        bid_cents=proposal.bid_cents,
+        hourly_cents=proposal.hourly_rate_cents,
+    )
+    with clock.frozen_at(offered):
+        offer = offer_send(client=job.client, proposal=proposal, terms=terms)
+    ctx.count("offers", True)
+    answered = _between(rng, offered, ctx.now, 0.1, 0.6)
+    if outcome == "declined":
+        with clock.frozen_at(answered):
+            offer_decline(
+                freelancer=freelancer, offer=offer, reason=rng.choice(text.OFFER_DECLINE_REASONS)
+            )
+    elif outcome == "withdrawn":
+        with clock.frozen_at(answered):
+            offer_withdraw(client=job.client, offer=offer)
+    elif outcome == "accepted":
+        with clock.frozen_at(accepted):
+            contract = offer_accept(freelancer=freelancer, offer=offer, revision=offer.revision)
+        ctx.count("contracts", True)
+        _play(ctx, rng, hiring, contract, client_number, story, times)
+
+
+def _expiring_offer(
+    ctx: DemoContext, hiring: Hiring, rng: random.Random, job: JobPost, plan: JobPlan
+) -> None:
+    """An offer sent straight to a freelancer more than 30 days ago that nobody answered."""
+    pitching = hiring.pitching
+    candidates = [
+        n
+        for n in pitching.by_category.get(plan.specialty.category, [])
+        if _may_pitch(pitching.plans[n], plan.draft.countries) and n != FREELANCER_ONE
+    ]
+    if not candidates:
+        return
+    freelancer = pitching.users[rng.choice(candidates)]
+    offered = plan.created_at + timedelta(days=rng.uniform(0.5, 1))
+    terms = _terms(
+        rng,
+        job,
+        offered,
+        name=freelancer.first_name,
+        milestones=rng.choice([1, 2]) if job.budget_type == BudgetType.FIXED else 0,
+        bid_cents=job.budget_cents,
+        hourly_cents=job.hourly_max_cents,
+    )
+    with clock.frozen_at(offered):
+        offer_send(client=job.client, job=job, freelancer=freelancer, terms=terms)
+    ctx.count("offers", True)
+
+
+def _payouts(ctx: DemoContext, hiring: Hiring) -> None:
+    """Freelancers paid on the demo contracts add withdrawal methods (one waits out its
+    3-day hold) and some get paid now: one payout paid, one returned and reversed, one on
+    its way."""
+    for index, user in enumerate(hiring.paid):
+        number = hiring.numbers[user.pk]
+        rng = _rng("payout", number)
+        kind, fate = PAYOUT_STORIES[index] if index < len(PAYOUT_STORIES) else ("ach", "")
+        with clock.frozen_at(ctx.ago(rng.uniform(4, 9))):
+            withdrawal_method_add(
+                user=user,
+                kind=kind,
+                destination=f"ba_demo_{number:03d}",
+                last4=f"{rng.randint(0, 9999):04d}",
+            )
+            if index % 2:
+                payout_settings_update(
+                    user=user, schedule=PayoutSchedule.MONTHLY, threshold=Money(50_000)
+                )
+        ctx.count("withdrawal methods", True)
+        available = (
+            LedgerAccount.objects.filter(kind=AccountKind.FREELANCER_AVAILABLE, owner=user)
+            .values_list("balance_cents", flat=True)
+            .first()
+        ) or 0
+        amount = available // 2 // 100 * 100
+        if not fate or amount <= method_fee(kind).cents:
+            continue
+        with clock.frozen_at(ctx.ago(rng.uniform(1.2, 1.8))):
+            payout = withdrawal_create(user=user, amount=Money(amount), key=f"demo:{number}")
+        ctx.count("payouts", True)
+        if fate in ("paid", "returned"):
+            with clock.frozen_at(ctx.ago(rng.uniform(0.3, 1.0))):
+                sandbox_payout_set_status(
+                    reference=payout.gateway_reference,
+                    returned=fate == "returned",
+                    reason="account_closed" if fate == "returned" else "",
+                )
+                payout_sync(payout=payout)
+    waiting = [user for user in hiring.waiting if user not in hiring.paid]
+    if waiting:  # a method added yesterday: usable in two days
+        user = waiting[0]
+        number = hiring.numbers[user.pk]
+        with clock.frozen_at(ctx.ago(1)):
+            withdrawal_method_add(
+                user=user,
+                kind=WithdrawalMethodKind.PAYPAL,
+                destination=f"pp_demo_{number:03d}",
+                last4=f"{_rng('payout', number).randint(0, 9999):04d}",
+            )
+        ctx.count("withdrawal methods", True)
+
+
+def _section_hiring(ctx: DemoContext) -> Iterator[None]:
+    """Offers on some open posts' proposals, answered or not, the contracts they start and
+    what happened on them since, then withdrawals. A post with an offer was done by an
+    earlier run (its offers are made in one go), and freelancer01's hire is done when they
+    have an offer. Which posts get offers and what becomes of them come from the plans and
+    seeded generators; within a post the offer goes to its first shortlisted (or else first)
+    live proposal, as the pitching section left them."""
+    clients = {n: client_plan(ctx, n) for n in range(1, ctx.scale.clients + 1)}
+    pitching = _pitching(ctx)
+    balance: dict[int, int] = {}
+    for number, cents in DEPOSITS:
+        balance[number] = balance.get(number, 0) + cents
+    hiring = Hiring(
+        pitching=pitching,
+        clients=clients,
+        balance=balance,
+        numbers={user.pk: number for number, user in pitching.users.items()},
+    )
+    plans = job_plans(ctx, clients)
+    plan_of = {(clients[p.client_number].email, p.draft.title): p for p in plans}
+    posts = {
+        (job.client.email, job.title): job
+        for job in JobPost.objects.select_related("client").filter(state=JobState.OPEN)
+    }
+    done = set(Offer.objects.values_list("job_id", flat=True))
+    live = Proposal.objects.filter(state__in=OFFERABLE_PROPOSAL_STATES).select_related(
+        "job__client", "freelancer"
+    )
+    one = pitching.users.get(FREELANCER_ONE)
+    one_posts: set[int] = set()
+    if one is not None:
+        one_posts = set(Proposal.objects.filter(freelancer=one).values_list("job_id", flat=True))
+        one_posts |= set(Invitation.objects.filter(freelancer=one).values_list("job_id", flat=True))
+        # freelancer01's first live proposal becomes a contract with a payment released.
+        first = live.filter(freelancer=one, job__state=JobState.OPEN).order_by("created_at", "pk")
+        proposal = first.first()
+        if proposal is not None and not Offer.objects.filter(freelancer=one).exists():
+            plan = plan_of[(proposal.job.client.email, proposal.job.title)]
+            _hire(
+                ctx,
+                hiring,
+                _rng("hire", "freelancer01"),
+                proposal,
+                plan.client_number,
+                "accepted",
+                stories=("approved, available", "approved, pending", "funded"),
+            )
+            done.add(proposal.job_id)
+    for plan in plans:
+        job = posts.get((clients[plan.client_number].email, plan.draft.title))
+        rng = _rng("hire", plan.index)
+        roll = rng.random()
+        if job is None or job.pk in done or job.pk in one_posts:
+            yield
+            continue
+        if plan.state == "expired":
+            if roll < EXPIRED_OFFER_SHARE and plan.created_at < ctx.ago(32):
+                _expiring_offer(ctx, hiring, rng, job, plan)
+        elif plan.state == "open":
+            share = CLIENT_ONE_OFFER_SHARE if plan.client_number == 1 else OFFER_SHARE
+            proposal = (
+                live.filter(job=job).order_by("-shortlisted", "created_at", "pk").first()
+                if roll < share
+                else None
+            )
+            if proposal is not None:
+                outcome = text.weighted(rng, OFFER_OUTCOMES)
+                _hire(ctx, hiring, rng, proposal, plan.client_number, outcome)
+        yield
+    with clock.frozen_at(ctx.now):
+        ctx.created["expired offers"] = offer_expiry_run_due(now=ctx.now)
+    # The security period, as the scheduler runs it: releases older than 5 days became
+    # available before the withdrawals; the rest are still pending now.
+    with clock.frozen_at(ctx.ago(2)):
+        earnings_release_run_due(now=ctx.ago(2))
+    _payouts(ctx, hiring)
+    with clock.frozen_at(ctx.now):
+        earnings_release_run_due(now=ctx.now)
+    yield
+
+
 def _section_operator(ctx: DemoContext) -> Iterator[None]:
     _user(
         ctx,
@@ -1265,6 +1796,8 @@ SECTIONS: list[Section] = [
     # Before the expiry rule: messages and shortlists are client activity that keeps a
     # post open, as they would have on the days they happened.
     Section("pitching", lambda scale: scale.jobs, _section_pitching),
+    # Offers touch their posts too, and hires close them, before the expiry rule runs.
+    Section("hiring", lambda scale: scale.jobs + 1, _section_hiring),
     Section("job expiry", lambda scale: 1, _section_job_expiry),
 ]
 
@@ -1327,7 +1860,9 @@ class Command(BaseCommand):
                 f"{ClientProfile.objects.count()} client profiles, "
                 f"{JobPost.objects.count()} job posts, {Proposal.objects.count()} proposals, "
                 f"{Invitation.objects.count()} invitations, "
-                f"{Conversation.objects.count()} conversations; "
+                f"{Conversation.objects.count()} conversations, "
+                f"{Offer.objects.count()} offers, {Contract.objects.count()} contracts, "
+                f"{Payout.objects.count()} payouts; "
                 f"{LedgerAccount.objects.count()} ledger accounts, "
                 f"{Transfer.objects.count()} transfers, {Entry.objects.count()} entries; "
                 "ledger sound."
