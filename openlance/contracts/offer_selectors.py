@@ -29,4 +29,3 @@ def offer_of(*, user: User, offer_id: int) -> Offer:
     if offer is None:
         raise NotFound("No such offer.")
     return offer
-
