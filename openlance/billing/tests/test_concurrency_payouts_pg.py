@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_withdrawals_racing_for_one_balance_never_overdraw():
     user = freelancer_user()
     usable_method(user)

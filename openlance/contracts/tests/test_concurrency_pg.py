@@ -56,7 +56,7 @@ def submitted_milestones(contract, count: int) -> list[Milestone]:
     return list(Milestone.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk"))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_approvals_of_one_milestone_release_it_once():
     contract = contract_fixed((AMOUNT,))
     milestones = submitted_milestones(contract, TRIALS)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_racing_transfers_never_overdraw_or_lose_updates():
     source = funded_escrow(START_BALANCE, n=100)
     targets = [escrow(200 + n) for n in range(THREADS)]
@@ -72,7 +72,7 @@ def test_racing_transfers_never_overdraw_or_lose_updates():
     assert ledger_violations() == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_racing_replays_of_one_key_post_once():
     source = funded_escrow(START_BALANCE, n=101)
     target = escrow(300)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_proposal_submitted_by_eight_threads_is_created_and_charged_once():
     job = job_post()
     user = funded_freelancer(connects=40)
