@@ -16,7 +16,7 @@ def handlers():
     _handlers.update(saved)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_event_needs_the_transaction_of_its_change():
     with pytest.raises(RuntimeError):
         event_emit(kind="x", payload={})

@@ -25,7 +25,7 @@ def test_idempotency_purge_task_runs():
     assert idempotency_purge_periodic.call_local() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_commit_hands_the_event_to_the_worker():
     with transaction.atomic():
         event = event_emit(kind="test.commit", payload={})
@@ -33,7 +33,7 @@ def test_commit_hands_the_event_to_the_worker():
     assert event.processed_at is not None
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rolled_back_change_leaves_nothing_for_the_worker():
     def failing_change():
         with transaction.atomic():
@@ -55,7 +55,7 @@ def test_a_second_drain_steps_aside_while_one_runs():
     assert outbox_drain_periodic.call_local() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_drain_is_queued_per_transaction(monkeypatch):
     from openlance.core import services
 
@@ -67,7 +67,7 @@ def test_one_drain_is_queued_per_transaction(monkeypatch):
     assert queued == [1]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_rolled_back_savepoint_does_not_swallow_the_drain(monkeypatch):
     from openlance.core import services
 
