@@ -91,6 +91,7 @@ urlpatterns = [
     path("jobs/", include(job_patterns)),
     path("search/freelancers/", profile_views.search_freelancers, name="search_freelancers"),
     path("search/jobs/", job_views.search_jobs, name="search_jobs"),
+    path("connects/", include("openlance.billing.connects_views")),
     path("connects/", include("openlance.connects.urls")),
     path("proposals/", include("openlance.proposals.urls")),
     path("messages/", include("openlance.messaging.urls")),

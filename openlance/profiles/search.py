@@ -179,14 +179,16 @@ class FreelancerHit:
         return self.profile.teaser
 
 
-def _quality_sql(policy: RankingPolicy) -> Case:
+def quality_sql(policy: RankingPolicy, jss_percent: str = "jss_percent") -> Case:
+    """A freelancer's quality under `policy` as an SQL expression over the JSS field named
+    `jss_percent` (a path from the queried model, e.g. "profile__jss_percent")."""
     # The same float arithmetic as `_quality` below, so explanations match the ranking.
     # The cast keeps PostgreSQL in double precision like SQLite (not numeric), so both
     # databases compute the very same floats and break ties the same way.
     return Case(
-        When(jss_percent__isnull=True, then=Value(float(policy.quality_without_score))),
+        When(**{f"{jss_percent}__isnull": True}, then=Value(float(policy.quality_without_score))),
         default=Value(float(policy.quality_base))
-        + Cast("jss_percent", FloatField()) * Value(float(policy.quality_jss_share) / 100),
+        + Cast(jss_percent, FloatField()) * Value(float(policy.quality_jss_share) / 100),
         output_field=FloatField(),
     )
 
@@ -209,7 +211,7 @@ def quality_ranks(policy: RankingPolicy) -> dict[int | None, int]:
     """The stored sort key of every JSS a profile can have (None: no score) under `policy`:
     the dense rank of its quality, 1 for the lowest. A JSS is an integer 0-100, so there are
     only 102 qualities; ranking them with the very float arithmetic the database uses
-    (`_quality` = `_quality_sql`) makes "rank descending" order and tie exactly like
+    (`_quality` = `quality_sql`) makes "rank descending" order and tie exactly like
     "quality descending", whatever the policy's numbers."""
     qualities = {jss: _quality(policy, jss) for jss in (None, *range(101))}
     rank = {quality: n for n, quality in enumerate(sorted(set(qualities.values())), start=1)}
@@ -285,7 +287,7 @@ def _ranked(
     profiles: QuerySet[Profile], query: ParsedQuery, policy: RankingPolicy
 ) -> QuerySet[Profile]:
     """Annotate relevance, quality and score, and order best first (ties: newest first)."""
-    profiles = profiles.annotate(quality=_quality_sql(policy))
+    profiles = profiles.annotate(quality=quality_sql(policy))
     if query:
         profiles = text_match(
             profiles, index_name=PROFILES, query=query, weights=FieldWeights.of(policy)

@@ -7,12 +7,15 @@ import statistics
 from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 
 from openlance.accounts.models import User
+from openlance.core import clock
 from openlance.core.errors import NotFound, require_id
+from openlance.core.policies import ranking_policy_at
 from openlance.jobs.models import JobPost, JobState
 from openlance.jobs.selectors import jobs_visible_to, jobs_with_details
+from openlance.profiles.search import quality_sql
 from openlance.proposals.models import (
     LIVE_STATES,
     Invitation,
@@ -107,8 +110,8 @@ def proposals_for_job(*, job: JobPost, tab: str = "all") -> QuerySet[Proposal]:
     """The client's view of a post's proposals, best match first.
 
     Best match orders by three keys, each breaking the ties of the one before:
-    1. quality of the freelancer, as in talent search (SPEC §4.1): 0.6 + 0.4 * JSS/100 with
-       a score, 0.8 without one, so that new freelancers are not buried;
+    1. quality of the freelancer under the ranking policy in force, as in talent search
+       (SPEC §4.1), so new freelancers without a score are not buried;
     2. how many of the post's skills the chosen profile lists;
     3. who proposed first.
     Withdrawn proposals and the ones the client archived or declined sit in `archived`.
@@ -116,19 +119,13 @@ def proposals_for_job(*, job: JobPost, tab: str = "all") -> QuerySet[Proposal]:
     if tab not in CLIENT_TABS:
         raise NotFound("No such tab.")
     skill_ids = list(job.skills.values_list("pk", flat=True))
+    policy = ranking_policy_at(clock.now())
     proposals = (
         proposals_with_details()
         .filter(job=job)
         .annotate(
-            # Quality in basis points keeps the ordering integral on both databases.
-            quality=Case(
-                When(
-                    freelancer__freelancer__jss_percent__isnull=False,
-                    then=Value(6000) + F("freelancer__freelancer__jss_percent") * 40,
-                ),
-                default=Value(8000),
-                output_field=IntegerField(),
-            ),
+            # The chosen profile keeps a copy of its freelancer's score (see Profile).
+            quality=quality_sql(policy, "profile__jss_percent"),
             skill_overlap=Count(
                 "profile__skills", filter=Q(profile__skills__in=skill_ids), distinct=True
             ),

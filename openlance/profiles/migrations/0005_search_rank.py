@@ -8,37 +8,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_seed_skills'),
-        ('profiles', '0004_freelancer_minimum_hourly_rate'),
+        ("catalog", "0002_seed_skills"),
+        ("profiles", "0004_freelancer_minimum_hourly_rate"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='profile',
-            name='profile_search',
+            model_name="profile",
+            name="profile_search",
         ),
         migrations.AddField(
-            model_name='profile',
-            name='search_rank',
+            model_name="profile",
+            name="search_rank",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='profile',
-            name='search_rank_policy',
+            model_name="profile",
+            name="search_rank_policy",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='profile',
-            index=models.Index(fields=['visibility', 'jss_percent', 'search_rank_policy', 'created_at', 'id', 'freelancer', 'hourly_rate_cents', 'verified_country', 'english_level', 'availability', 'available_now', 'total_earned_cents', 'badges'], name='profile_search'),
+            model_name="profile",
+            index=models.Index(
+                fields=[
+                    "visibility",
+                    "jss_percent",
+                    "search_rank_policy",
+                    "created_at",
+                    "id",
+                    "freelancer",
+                    "hourly_rate_cents",
+                    "verified_country",
+                    "english_level",
+                    "availability",
+                    "available_now",
+                    "total_earned_cents",
+                    "badges",
+                ],
+                name="profile_search",
+            ),
         ),
         migrations.AddIndex(
-            model_name='profile',
-            index=models.Index(fields=['search_rank', 'created_at', 'id', 'visibility', 'search_rank_policy', 'freelancer', 'hourly_rate_cents', 'verified_country', 'english_level', 'availability', 'available_now', 'total_earned_cents', 'jss_percent', 'badges'], name='profile_rank'),
+            model_name="profile",
+            index=models.Index(
+                fields=[
+                    "search_rank",
+                    "created_at",
+                    "id",
+                    "visibility",
+                    "search_rank_policy",
+                    "freelancer",
+                    "hourly_rate_cents",
+                    "verified_country",
+                    "english_level",
+                    "availability",
+                    "available_now",
+                    "total_earned_cents",
+                    "jss_percent",
+                    "badges",
+                ],
+                name="profile_rank",
+            ),
         ),
         migrations.AddIndex(
-            model_name='profile',
-            index=models.Index(fields=['search_rank_policy'], name='profile_rank_policy'),
+            model_name="profile",
+            index=models.Index(fields=["search_rank_policy"], name="profile_rank_policy"),
         ),
     ]

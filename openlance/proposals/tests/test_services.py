@@ -9,8 +9,8 @@ from openlance.connects.selectors import connects_balance
 from openlance.connects.services import NotEnoughConnects
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
-from openlance.core.policies import connects_policy_at
-from openlance.core.services import outbox_drain
+from openlance.core.policies import connects_policy_at, ranking_policy_at
+from openlance.core.services import outbox_drain, policy_add
 from openlance.jobs.models import BudgetType, JobPost, JobState, JobVisibility, ScreeningQuestion
 from openlance.jobs.services import job_close, job_expiry_run_due, job_remove
 from openlance.jobs.tests.factories import job_post
@@ -421,3 +421,21 @@ def test_client_tabs_order_by_quality_then_skills_then_time():
     }
     with pytest.raises(NotFound):
         selectors.proposals_for_job(job=job, tab="nope")
+
+
+def test_best_match_follows_the_ranking_policy_in_force():
+    job = job_post()
+    newcomer = proposal(job=job, freelancer=funded_freelancer())
+    scored = proposal(job=job, freelancer=funded_freelancer(jss_percent=60))
+    # Default policy: no score counts 0.8, JSS 60 counts 0.6 + 0.4 x 0.6 = 0.84.
+    assert list(selectors.proposals_for_job(job=job)) == [scored, newcomer]
+    params = ranking_policy_at(clock.now()).model_dump(mode="json")
+    policy_add(
+        kind="ranking",
+        label="newcomers first",
+        effective_from=clock.now() + timedelta(days=1),
+        params={**params, "quality_without_score": "0.9"},
+    )
+    assert list(selectors.proposals_for_job(job=job)) == [scored, newcomer]
+    with clock.frozen_at(clock.now() + timedelta(days=1)):
+        assert list(selectors.proposals_for_job(job=job)) == [newcomer, scored]
