@@ -1,10 +1,15 @@
 """Full-text indexes on SQLite (FTS5) and PostgreSQL (tsvector), behind one interface.
 
-Each index is one table keyed by the indexed object's id, with three weighted fields
-(title, skills, body), created by this app's migration. Writers call `index_upsert` /
-`index_delete` inside their own transaction, so the index commits or rolls back with the
-row it describes. Readers call `text_match` to restrict an ORM queryset to the rows whose
-document holds every query term and annotate their relevance, in the same SQL query.
+Each index holds one document per indexed object, with three weighted fields (title,
+skills, body). On SQLite it is an FTS5 table whose rowid is the object's id. On PostgreSQL
+the document is a `search_document` tsvector column (GIN-indexed) on the indexed model's own
+table, so a text search reads the matching rows once, with their filter columns, instead of
+joining a separate index table row by row. Both are created by this app's migrations, and
+neither is a model field: the ORM never reads or writes them except through this module.
+Writers call `index_upsert` / `index_delete` inside their own transaction, so the index
+commits or rolls back with the row it describes. Readers call `text_match` to restrict an
+ORM queryset to the rows whose document holds every query term and annotate their
+relevance, in the same SQL query.
 """
 
 from __future__ import annotations
@@ -23,7 +28,19 @@ from openlance.search.text import ParsedQuery, tokens
 
 PROFILES = "profile"
 JOBS = "job"
-_TABLES = {PROFILES: "search_index_profile", JOBS: "search_index_job"}
+
+
+@dataclass(frozen=True)
+class _Index:
+    fts5_table: str  # SQLite: the FTS5 table, rowid = object id
+    row_table: str  # PostgreSQL: the indexed model's table, holding `search_document`
+
+
+_INDEXES = {
+    PROFILES: _Index(fts5_table="search_index_profile", row_table="profiles_profile"),
+    JOBS: _Index(fts5_table="search_index_job", row_table="jobs_jobpost"),
+}
+DOCUMENT_COLUMN = "search_document"
 
 # tsvector limits: positions above 16383 are not representable and a lexeme keeps at most
 # 256 positions; later occurrences add nothing to ranking anyway.
@@ -68,9 +85,9 @@ class IndexDocument:
         return tokens(self.title), skill_tokens, tokens(self.body)
 
 
-def _table(index_name: str) -> str:
+def _index(index_name: str) -> _Index:
     try:
-        return _TABLES[index_name]
+        return _INDEXES[index_name]
     except KeyError:
         raise ValueError(f"There is no search index {index_name!r}.") from None
 
@@ -100,13 +117,16 @@ def _sqlite_rows(documents: Iterable[IndexDocument]) -> list[tuple[int, str, str
 
 
 def index_upsert_many(index_name: str, documents: Iterable[IndexDocument]) -> None:
-    """Write (or rewrite) documents in the caller's transaction, in batches."""
-    table = connection.ops.quote_name(_table(index_name))
+    """Write (or rewrite) documents in the caller's transaction, in batches. On PostgreSQL
+    the indexed rows must exist already (a document is a column of its row)."""
+    index = _index(index_name)
+    quote = connection.ops.quote_name
     pending = iter(documents)
     with connection.cursor() as cursor:
         while batch := list(islice(pending, 1000)):
-            ids = [(document.object_id,) for document in batch]
             if connection.vendor == "sqlite":
+                table = quote(index.fts5_table)
+                ids = [(document.object_id,) for document in batch]
                 cursor.executemany(f"DELETE FROM {table} WHERE rowid = %s", ids)  # noqa: S608
                 cursor.executemany(
                     f"INSERT INTO {table} (rowid, title, skills, body) "  # noqa: S608
@@ -114,11 +134,16 @@ def index_upsert_many(index_name: str, documents: Iterable[IndexDocument]) -> No
                     _sqlite_rows(batch),
                 )
             else:
-                cursor.executemany(
-                    f"INSERT INTO {table} (object_id, document) "  # noqa: S608
-                    "VALUES (%s, %s::tsvector) "
-                    "ON CONFLICT (object_id) DO UPDATE SET document = EXCLUDED.document",
-                    [(doc.object_id, _tsvector_literal(doc.fields())) for doc in batch],
+                # One statement a batch: the documents arrive as two parallel arrays.
+                cursor.execute(
+                    f"UPDATE {quote(index.row_table)} AS indexed "  # noqa: S608
+                    f"SET {DOCUMENT_COLUMN} = batch.document::tsvector "
+                    "FROM unnest(%s::bigint[], %s::text[]) AS batch (object_id, document) "
+                    "WHERE indexed.id = batch.object_id",
+                    [
+                        [document.object_id for document in batch],
+                        [_tsvector_literal(document.fields()) for document in batch],
+                    ],
                 )
 
 
@@ -131,10 +156,20 @@ def index_upsert(
 
 
 def index_delete(index_name: str, object_id: int) -> None:
-    table = connection.ops.quote_name(_table(index_name))
-    key = "rowid" if connection.vendor == "sqlite" else "object_id"
+    index = _index(index_name)
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {key} = %s", [object_id])  # noqa: S608
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"DELETE FROM {quote(index.fts5_table)} WHERE rowid = %s",  # noqa: S608
+                [object_id],
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {quote(index.row_table)} SET {DOCUMENT_COLUMN} = NULL "  # noqa: S608
+                "WHERE id = %s",
+                [object_id],
+            )
 
 
 def text_match(
@@ -147,22 +182,25 @@ def text_match(
     """Keep the rows of `queryset` whose indexed document contains every query term, and
     annotate `relevance`, a float in (0, 1) that grows with weighted matches.
 
-    The index table is joined into the caller's query (one SQL statement, any filters and
-    ordering the caller adds apply in the database). Relevance is the engine's own ranker
-    (FTS5 bm25, PostgreSQL ts_rank) with the field weights, mapped by r / (1 + r) on both
-    so the scales are alike; the matches are identical, the numbers are not."""
+    The match is part of the caller's query (one SQL statement, any filters and ordering
+    the caller adds apply in the database): FTS5's table is joined on SQLite, the row's own
+    document column is read on PostgreSQL, so there `queryset` must be of the indexed model.
+    Relevance is the engine's own ranker (FTS5 bm25, PostgreSQL ts_rank) with the field
+    weights, mapped by r / (1 + r) on both so the scales are alike; the matches are
+    identical, the numbers are not."""
     if not query:
         raise ValueError("text_match needs at least one term; skip it for an empty query")
-    table = connection.ops.quote_name(_table(index_name))
+    index = _index(index_name)
     meta = queryset.model._meta
     quote = connection.ops.quote_name
-    object_id = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
     title, skills, body = weights.scaled()
     if connection.vendor == "sqlite":
+        table = quote(index.fts5_table)
+        object_id = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
         # Every term is a quoted FTS5 string, so no user text is ever read as FTS5 syntax.
         match = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in query.terms)
         joined = queryset.extra(  # noqa: S610 (identifiers from model meta; text is a parameter)
-            tables=[_table(index_name)],
+            tables=[index.fts5_table],
             where=[f"{table}.rowid = {object_id}", f"{table} MATCH %s"],
             params=[match],
         )
@@ -173,17 +211,18 @@ def text_match(
             output_field=models.FloatField(),
         )
     else:
+        if meta.db_table != index.row_table:
+            raise ValueError(f"The {index_name} index is on {index.row_table}, not {meta.db_table}")
+        document = f"{quote(meta.db_table)}.{DOCUMENT_COLUMN}"
         tsquery = " & ".join(
             "'{}'".format(term.replace("\\", "\\\\").replace("'", "''")) for term in query.terms
         )
         joined = queryset.extra(  # noqa: S610 (identifiers from model meta; text is a parameter)
-            tables=[_table(index_name)],
-            where=[f"{table}.object_id = {object_id}", f"{table}.document @@ %s::tsquery"],
-            params=[tsquery],
+            where=[f"{document} @@ %s::tsquery"], params=[tsquery]
         )
         # Weights array order is {D, C, B, A}; normalization 32 is rank / (rank + 1).
         relevance = RawSQL(  # noqa: S611 (see above)
-            f"ts_rank(%s::float4[], {table}.document, %s::tsquery, 32)",
+            f"ts_rank(%s::float4[], {document}, %s::tsquery, 32)",
             ([0.0, body, skills, title], tsquery),
             output_field=models.FloatField(),
         )
