@@ -262,7 +262,10 @@ class JobHitOut(Schema):
 
 class JobSearchOut(Schema):
     items: list[JobHitOut]
-    count: int
+    count: int = Field(description="Results, counted up to 10,000 (see `count_exact`)")
+    count_exact: bool = Field(
+        description="False when there are more than `count` results; pages stop there"
+    )
     page: int
     page_size: int
     pages: int
@@ -317,6 +320,7 @@ def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> 
             for hit in results.items
         ],
         count=results.total,
+        count_exact=results.total_exact,
         page=results.page,
         page_size=results.page_size,
         pages=results.num_pages,

@@ -106,7 +106,27 @@ class JobPost(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["state", "visibility", "-published_at"], name="job_listing"),
+            # Job search walks this in "newest" order and counts from it: with every filter
+            # column a post has in it, neither touches the wide rows (the skills, text and
+            # client filters are subqueries on other tables, checked against `client` / `id`).
+            models.Index(
+                fields=[
+                    "state",
+                    "visibility",
+                    "-published_at",
+                    "-id",
+                    "client",
+                    "category",
+                    "budget_type",
+                    "budget_cents",
+                    "hourly_min_cents",
+                    "hourly_max_cents",
+                    "experience_level",
+                    "duration",
+                    "proposals_count",
+                ],
+                name="job_search",
+            ),
             models.Index(fields=["state", "last_client_activity_at"], name="job_expiry_due"),
         ]
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import F, Prefetch, Q, QuerySet, TextChoices
+from django.db.models import Prefetch, Q, QuerySet, TextChoices
 
+from openlance.accounts.models import User
 from openlance.catalog.models import Skill
 from openlance.core import clock
 from openlance.core.errors import InvalidInput
@@ -35,13 +36,11 @@ from openlance.search.index import (
     index_upsert_many,
     text_match,
 )
-from openlance.search.pages import SearchPage, check_paging, paginate
+from openlance.search.pages import SearchPage, check_paging, paginate_ranked
 from openlance.search.text import parse_query, teaser
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-
-    from openlance.accounts.models import User
 
     Viewer = User | AnonymousUser | None
 
@@ -175,7 +174,18 @@ class JobHit:
         return list(self.job.skills.all())
 
 
-def _budget_filter(params: JobSearchParams) -> Q:
+def _budget_filter(params: JobSearchParams) -> Q | None:
+    """The budget filters as one condition, or None when they keep every post (no filter to
+    check row by row)."""
+    ranges = (
+        params.fixed_min_cents,
+        params.fixed_max_cents,
+        params.hourly_min_cents,
+        params.hourly_max_cents,
+    )
+    types = params.budget_types or BudgetType.values
+    if set(types) >= set(BudgetType.values) and all(bound is None for bound in ranges):
+        return None
     fixed = Q(budget_type=BudgetType.FIXED)
     if params.fixed_min_cents is not None:
         fixed &= Q(budget_cents__gte=params.fixed_min_cents)
@@ -186,10 +196,24 @@ def _budget_filter(params: JobSearchParams) -> Q:
         hourly &= Q(hourly_max_cents__gte=params.hourly_min_cents)
     if params.hourly_max_cents is not None:
         hourly &= Q(hourly_min_cents__lte=params.hourly_max_cents)
-    types = params.budget_types or BudgetType.values
     return (fixed if BudgetType.FIXED in types else Q(pk__in=[])) | (
         hourly if BudgetType.HOURLY in types else Q(pk__in=[])
     )
+
+
+def _client_filter(params: JobSearchParams) -> Q | None:
+    """The client filters as one condition on `client_id`: the clients are picked once (a
+    few thousand ids) rather than joined to every post."""
+    clients = Q()
+    if params.client_countries:
+        clients &= Q(client_profile__country__in=[code.upper() for code in params.client_countries])
+    if params.client_payment_verified:
+        clients &= Q(client_profile__payment_method_verified=True)
+    if params.client_spent_min_cents is not None:
+        clients &= Q(client_profile__total_spent_cents__gte=params.client_spent_min_cents)
+    if not clients:
+        return None
+    return Q(client_id__in=User.objects.filter(clients).values("pk"))
 
 
 def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -> QuerySet[JobPost]:
@@ -201,21 +225,13 @@ def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -
                 "jobpost_id"
             )
         )
-    jobs = jobs.filter(_budget_filter(params))
+    for condition in (_budget_filter(params), _client_filter(params)):
+        if condition is not None:
+            jobs = jobs.filter(condition)
     if params.experience_levels:
         jobs = jobs.filter(experience_level__in=params.experience_levels)
     if params.durations:
         jobs = jobs.filter(duration__in=params.durations)
-    if params.client_countries:
-        jobs = jobs.filter(
-            client__client_profile__country__in=[code.upper() for code in params.client_countries]
-        )
-    if params.client_payment_verified:
-        jobs = jobs.filter(client__client_profile__payment_method_verified=True)
-    if params.client_spent_min_cents is not None:
-        jobs = jobs.filter(
-            client__client_profile__total_spent_cents__gte=params.client_spent_min_cents
-        )
     if params.posted_within_days is not None:
         jobs = jobs.filter(published_at__gte=now - timedelta(days=params.posted_within_days))
     if params.proposals:
@@ -244,25 +260,31 @@ def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit
         JobPost.objects.filter(state=JobState.OPEN, visibility=JobVisibility.PUBLIC), params, now
     )
     query = parse_query(params.text)
-    newest = ("-published_at", "-pk")
+    newest = ["-published_at", "-pk"]
     if query:
         weights = FieldWeights.of(ranking_policy_at(now))
         jobs = text_match(jobs, index_name=JOBS, query=query, weights=weights)
-    if query and params.sort == JobSort.RELEVANCE:
-        jobs = jobs.order_by(F("relevance").desc(), *newest)
-    else:
-        jobs = jobs.order_by(*newest)
-    jobs = jobs.select_related("client__client_profile", "category").prefetch_related(
-        Prefetch("skills", queryset=Skill.objects.order_by("name"))
-    )
-    return paginate(
+    order = ["-relevance", *newest] if query and params.sort == JobSort.RELEVANCE else newest
+
+    def loaded(chosen: QuerySet[JobPost]) -> QuerySet[JobPost]:
+        return chosen.select_related("client__client_profile", "category").prefetch_related(
+            Prefetch("skills", queryset=Skill.objects.order_by("name"))
+        )
+
+    # Only the page's keys are ranked or walked in the listing index; then 20 rows are read.
+    # The text match is counted in the ranking query; without text the listing index counts.
+    return paginate_ranked(
         jobs,
         page=params.page,
         page_size=params.page_size,
-        hit=lambda job: JobHit(
+        fields=["relevance"] if query else [],
+        order=order,
+        load=loaded,
+        hit=lambda job, row: JobHit(
             job=job,
-            relevance=getattr(job, "relevance", None),
+            relevance=row.get("relevance"),
             teaser=teaser(job.description, TEASER_LENGTH),
             location_ok=_location_ok(job, viewer),
         ),
+        count_with_ranking=bool(query),
     )

@@ -557,7 +557,10 @@ class FreelancerHitOut(Schema):
 
 class FreelancerSearchOut(Schema):
     items: list[FreelancerHitOut]
-    count: int
+    count: int = Field(description="Results, counted up to 10,000 (see `count_exact`)")
+    count_exact: bool = Field(
+        description="False when there are more than `count` results; pages stop there"
+    )
     page: int
     page_size: int
     pages: int
@@ -649,6 +652,7 @@ def search_freelancers_endpoint(
     return FreelancerSearchOut(
         items=items,
         count=results.total,
+        count_exact=results.total_exact,
         page=results.page,
         page_size=results.page_size,
         pages=results.num_pages,

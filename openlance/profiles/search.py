@@ -9,16 +9,16 @@ newest. Visibility is applied at query time, so changing it needs no reindexing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import operator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import reduce
 from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     FloatField,
@@ -28,7 +28,6 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Cast
 
@@ -60,7 +59,7 @@ from openlance.search.index import (
     index_upsert_many,
     text_match,
 )
-from openlance.search.pages import SearchPage, check_paging, paginate_by_key
+from openlance.search.pages import SearchPage, check_paging, paginate_by_key, paginate_ranked
 from openlance.search.text import ParsedQuery, parse_query, tokens
 
 if TYPE_CHECKING:
@@ -71,6 +70,7 @@ if TYPE_CHECKING:
     Viewer = User | AnonymousUser | None
 
 ENGLISH_ORDER = [level.value for level in EnglishLevel]
+BEST_MATCH_ORDER = ("-score", "-quality", "-created_at", "-pk")
 # An overview shorter than this many words gives the ranker little to work with.
 SHORT_OVERVIEW_WORDS = 60
 
@@ -232,6 +232,26 @@ def search_rank_sql(policy: RankingPolicy) -> Case:
     )
 
 
+def _stale_rank_ranges(version: int) -> list[Q]:
+    # Ranges rather than "<>", so the `profile_rank_policy` index finds stale rows at once.
+    return [
+        Q(search_rank_policy__isnull=True),
+        Q(search_rank_policy__lt=version),
+        Q(search_rank_policy__gt=version),
+    ]
+
+
+def profiles_with_stale_rank(version: int) -> QuerySet[Profile]:
+    """Profiles whose stored rank is not of ranking policy version `version`."""
+    return Profile.objects.filter(reduce(operator.or_, _stale_rank_ranges(version)))
+
+
+def any_stale_rank(version: int) -> bool:
+    """Whether any profile's stored rank is not of `version`: one index seek per range
+    (SQLite would scan the whole index for the three ranges ORed in one query)."""
+    return any(Profile.objects.filter(stale).exists() for stale in _stale_rank_ranges(version))
+
+
 def _visible_to(viewer: Viewer, *, text: bool = True) -> QuerySet[Profile]:
     """Public profiles for anyone, members-only ones for signed-in users, private never;
     never those of a deactivated account. Reads the profile's copies of the owner's fields
@@ -295,54 +315,12 @@ def _ranked(
         profiles = profiles.annotate(score=F("relevance") * F("quality"))
     else:
         profiles = profiles.annotate(score=F("quality"))
-    return profiles.order_by("-score", "-quality", "-created_at", "-pk")
+    return profiles.order_by(*BEST_MATCH_ORDER)
 
 
 def _results(*, viewer: Viewer, params: FreelancerSearchParams, now: datetime) -> QuerySet[Profile]:
     policy = ranking_policy_at(now)
     return _ranked(_filtered(_visible_to(viewer), params), parse_query(params.text), policy)
-
-
-def _page_by_ids(
-    ranked: QuerySet[Profile],
-    *,
-    params: FreelancerSearchParams,
-    load: Callable[[QuerySet[Profile]], QuerySet[Profile]],
-) -> SearchPage[FreelancerHit]:
-    """One page of a text search: the ranking query returns only the page's keys and
-    scores, so the sort never carries wide rows; a second query reads those few rows whole.
-    PostgreSQL counts the matches in the ranking query (a window count, so the text is
-    matched once); SQLite cannot run bm25 under a window function and counts apart."""
-    check_paging(params.page, params.page_size)
-    start = (params.page - 1) * params.page_size
-    fields = ["pk", "relevance", "quality", "score"]
-    total: int | None = None
-    if connection.vendor == "postgresql":
-        ranked = ranked.annotate(total=Window(Count("pk")))
-        fields.append("total")
-    else:
-        total = ranked.count()
-    rows = [] if total == 0 else list(ranked.values(*fields)[start : start + params.page_size])
-    if total is None:
-        # No row: no match, or a page past the end (harmless, like `paginate`); count then.
-        total = rows[0]["total"] if rows else ranked.count()
-    keys = [row["pk"] for row in rows]
-    chosen = load(Profile.objects.filter(pk__in=keys).order_by()) if rows else []
-    profiles = {profile.pk: profile for profile in chosen}
-    return SearchPage(
-        items=[
-            FreelancerHit(
-                profile=profiles[row["pk"]],
-                relevance=row["relevance"],
-                quality=row["quality"],
-                score=row["score"],
-            )
-            for row in rows
-        ],
-        total=total,
-        page=params.page,
-        page_size=params.page_size,
-    )
 
 
 def search_freelancers(
@@ -369,19 +347,32 @@ def search_freelancers(
         )
 
     if query:
-        # The full-text index drives. One query ranks the matches and returns only the
-        # page's keys and scores with the number of matches (a window count, so the text is
-        # matched once); a second reads those few rows whole.
-        return _page_by_ids(ranked, params=params, load=loaded)
-    # Without text nearly every profile matches. When every candidate's stored rank was
-    # computed under the policy in force (counted with the results, in the same query), the
-    # order is (rank, newest) and the database walks the `profile_rank` index in that order,
-    # stopping after the page; otherwise it sorts by the policy's expression. Either way only
-    # the page's keys are picked first, then only those rows are read.
-    counts = candidates.aggregate(
-        total=Count("pk"), stale=Count("pk", filter=~Q(search_rank_policy=version))
-    )
-    if counts["stale"] == 0:
+        # The full-text index drives: one query ranks the matches and returns only the
+        # page's keys and scores (with the number of matches on PostgreSQL), a second reads
+        # those few rows whole.
+        return paginate_ranked(
+            ranked,
+            page=params.page,
+            page_size=params.page_size,
+            fields=["relevance", "quality", "score"],
+            order=list(BEST_MATCH_ORDER),
+            # As annotated by `_ranked`: relevance, the full-text ranker, then runs once.
+            derived={"score": '"relevance" * "quality"'},
+            load=loaded,
+            hit=lambda profile, row: FreelancerHit(
+                profile=profile,
+                relevance=row["relevance"],
+                quality=row["quality"],
+                score=row["score"],
+            ),
+            count_with_ranking=True,
+        )
+    # Without text nearly every profile matches. When every profile's stored rank was
+    # computed under the policy in force (the `profile_rank_policy` index answers that at
+    # once), the order is (rank, newest) and the database walks the `profile_rank` index in
+    # that order, stopping after the page; otherwise it sorts by the policy's expression.
+    # Either way only the page's keys are picked first, then only those rows are read.
+    if not any_stale_rank(version):
         ranked = candidates.order_by("-search_rank", "-created_at", "-pk")
     return paginate_by_key(
         ranked,
@@ -389,7 +380,6 @@ def search_freelancers(
         page_size=params.page_size,
         fetch=lambda keys: loaded(_ranked(Profile.objects.filter(pk__in=keys), query, policy)),
         hit=hit,
-        total=counts["total"],
     )
 
 

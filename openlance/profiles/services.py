@@ -37,6 +37,7 @@ from openlance.profiles.models import (
 from openlance.profiles.search import (
     profile_index_delete,
     profile_index_sync,
+    profiles_with_stale_rank,
     quality_ranks,
     ranking_version_at,
     search_rank_sql,
@@ -124,17 +125,14 @@ def profile_search_ranks_run_due(*, now: datetime) -> int:
     was computed under another ranking policy version than the one in force at `now`: one
     UPDATE, in one transaction, so search sees all old or all new ranks. Until it has run
     after a new version takes effect, search orders by the policy's expression instead (it
-    checks the version of every candidate row), so results are right throughout and only
+    checks whether any stored rank is stale), so results are right throughout and only
     slower. Safe to run twice: the second run finds nothing stale. Returns the rows
     updated."""
     version, policy = ranking_version_at(now)
-    stale = Profile.objects.filter(
-        Q(search_rank_policy__isnull=True)
-        | Q(search_rank_policy__lt=version)
-        | Q(search_rank_policy__gt=version)
-    )
     with transaction.atomic():
-        return stale.update(search_rank=search_rank_sql(policy), search_rank_policy=version)
+        return profiles_with_stale_rank(version).update(
+            search_rank=search_rank_sql(policy), search_rank_policy=version
+        )
 
 
 def freelancer_stats_set(

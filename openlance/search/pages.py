@@ -6,12 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import models
+from django.db import connection, models
 
 from openlance.core.errors import InvalidInput
 
 MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
+# Counting stops here, as in the large search engines: a search that finds more says
+# "10,000+" and pages through its first 10,000 results. Counting 100,000 matches exactly
+# costs more than the rest of the search and tells a person nothing "10,000+" does not.
+COUNT_LIMIT = 10_000
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
@@ -20,9 +24,14 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class SearchPage(Generic[T]):
     items: list[T]
-    total: int
+    total: int  # at most COUNT_LIMIT
     page: int
     page_size: int
+    total_exact: bool = True  # False: more than `total` results ("10,000+")
+
+    @property
+    def total_label(self) -> str:
+        return f"{self.total:,}" if self.total_exact else f"{self.total:,}+"
 
     @property
     def num_pages(self) -> int:
@@ -47,16 +56,10 @@ def check_paging(page: int, page_size: int) -> None:
         raise InvalidInput("The page requested is invalid.", field_errors=errors)
 
 
-def paginate(
-    queryset: models.QuerySet[M], *, page: int, page_size: int, hit: Callable[[M], T]
-) -> SearchPage[T]:
-    """Count, then fetch one ordered slice and turn each row into a hit. A page past the
-    end is empty rather than an error, so a link that outlived a result is harmless."""
-    check_paging(page, page_size)
-    total = queryset.count()
-    start = (page - 1) * page_size
-    rows = list(queryset[start : start + page_size]) if start < total else []
-    return SearchPage(items=[hit(row) for row in rows], total=total, page=page, page_size=page_size)
+def count_capped(queryset: models.QuerySet[M]) -> tuple[int, bool]:
+    """(results, exact) counted up to COUNT_LIMIT: the database stops after one more row."""
+    found = queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+    return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
 
 
 def paginate_by_key(
@@ -66,19 +69,122 @@ def paginate_by_key(
     page_size: int,
     fetch: Callable[[models.QuerySet[M, dict[str, Any]]], models.QuerySet[M]],
     hit: Callable[[M], T],
-    total: int | None = None,
 ) -> SearchPage[T]:
-    """`paginate` for rankings the database can compute from a narrow index: the ordered
+    """One page of a ranking the database can compute from a narrow index: the ordered
     query picks only the page's primary keys, inside the statement `fetch(keys)` builds to
     load those few full rows (filter on `pk__in=keys`, annotate, order) — so the sort never
-    carries wide rows, and it is still one query for the page. A caller that has counted
-    the results already passes `total`."""
+    carries wide rows, and it is still one query for the page."""
     check_paging(page, page_size)
-    if total is None:
-        total = queryset.count()
+    total, exact = count_capped(queryset)
     start = (page - 1) * page_size
     if start >= total:
-        return SearchPage(items=[], total=total, page=page, page_size=page_size)
-    keys = queryset.values("pk")[start : start + page_size]
+        return SearchPage(items=[], total=total, page=page, page_size=page_size, total_exact=exact)
+    keys = queryset.values("pk")[start : min(start + page_size, COUNT_LIMIT)]
     rows = list(fetch(keys))
-    return SearchPage(items=[hit(row) for row in rows], total=total, page=page, page_size=page_size)
+    return SearchPage(
+        items=[hit(row) for row in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        total_exact=exact,
+    )
+
+
+def _ranked_page_with_total(
+    ranked: models.QuerySet[M],
+    *,
+    columns: list[str],
+    derived: dict[str, str],
+    order: list[str],
+    start: int,
+    stop: int,
+) -> list[dict[str, Any]]:
+    """PostgreSQL: the page's rows of `ranked`, each with `search_total`, the number of
+    matches. The matches are first reduced to the narrow `columns` in a materialized CTE,
+    so the window count and the sort carry those few values, never the rows' documents (a
+    window over the full rows spills them to disk), and the `derived` columns are computed
+    from them afterwards, so an expensive ranker named in both is run once a row."""
+    stored = [column for column in columns if column not in derived]
+    sql, params = ranked.order_by().values(*stored).query.sql_with_params()
+    quote = connection.ops.quote_name
+    computed = "".join(f", {expression} AS {quote(name)}" for name, expression in derived.items())
+    order_sql = ", ".join(
+        f"{quote(key.lstrip('-'))} {'DESC' if key.startswith('-') else 'ASC'}" for key in order
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH matches AS MATERIALIZED ({sql}) "  # noqa: S608 (compiled by the ORM)
+            f"SELECT * FROM (SELECT *{computed}, COUNT(*) OVER () AS search_total "
+            f"FROM matches) AS ranked ORDER BY {order_sql} LIMIT %s OFFSET %s",
+            [*params, stop - start, start],
+        )
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def paginate_ranked(
+    ranked: models.QuerySet[M],
+    *,
+    page: int,
+    page_size: int,
+    fields: list[str],
+    order: list[str],
+    load: Callable[[models.QuerySet[M]], models.QuerySet[M]],
+    hit: Callable[[M, dict[str, Any]], T],
+    count_with_ranking: bool,
+    derived: dict[str, str] | None = None,
+) -> SearchPage[T]:
+    """One page of a ranking that annotates its rows (a text search's relevance, say),
+    ordered by `order` (field or annotation names, "-" for descending, "pk" last as the tie
+    breaker): the ordered query returns only the page's keys and the annotations named in
+    `fields`, so the sort never carries wide rows; `load(queryset of those keys)` then reads
+    the few rows whole, and `hit(row, values)` makes each result. `derived` tells, for
+    annotations of `ranked` that are arithmetic over other fields, the same arithmetic as
+    SQL over those fields' quoted names; it is used on PostgreSQL only (see below).
+
+    With `count_with_ranking` (PostgreSQL only), the ranking query also counts the results
+    (an expensive match, such as full text, runs once); otherwise, and always on SQLite
+    (which cannot run bm25 under a window function), the count is a query of its own, which
+    the database answers from an index where it can. Either way the page says "10,000+"
+    past COUNT_LIMIT, and pages past it are empty."""
+    check_paging(page, page_size)
+    start = (page - 1) * page_size
+    stop = min(start + page_size, COUNT_LIMIT)
+    columns = list(dict.fromkeys(["pk", *fields, *(key.lstrip("-") for key in order)]))
+    counted: tuple[int, bool] | None = None
+    rows: list[dict[str, Any]] = []
+    if count_with_ranking and connection.vendor == "postgresql":
+        if start < stop:
+            rows = _ranked_page_with_total(
+                ranked,
+                columns=columns,
+                derived=derived or {},
+                order=order,
+                start=start,
+                stop=stop,
+            )
+        if rows:
+            found = rows[0]["search_total"]
+            counted = min(found, COUNT_LIMIT), found <= COUNT_LIMIT
+    else:
+        counted = count_capped(ranked)
+        if start < min(stop, counted[0]):
+            rows = list(ranked.order_by(*order).values(*columns)[start:stop])
+    if counted is None:
+        # No row: no match, or a page past the end (an empty page, not an error, so a link
+        # that outlived a result is harmless); count then.
+        counted = count_capped(ranked)
+    keys = [row["pk"] for row in rows]
+    by_key = (
+        {obj.pk: obj for obj in load(ranked.model._default_manager.filter(pk__in=keys).order_by())}
+        if rows
+        else {}
+    )
+    total, exact = counted
+    return SearchPage(
+        items=[hit(by_key[row["pk"]], row) for row in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+        total_exact=exact,
+    )

@@ -110,3 +110,16 @@ def test_how_do_i_rank(db):
     assert any("title" in tip.lower() for tip in rank["tips"])
     other_freelancer = ApiClient(token_create(user=freelancer_user(), name="t")[1])
     assert_problem(other_freelancer.get(f"/api/v1/me/profiles/{profile.pk}/rank", q="x"), 404)
+
+
+def test_counts_past_the_limit_say_so(anonymous_api, client, monkeypatch):
+    monkeypatch.setattr("openlance.search.pages.COUNT_LIMIT", 2)
+    for n in range(3):
+        freelancer_with_profile(title=f"Illustrator {n}")
+        job_post(title=f"Illustration {n}")
+    for path in ("/api/v1/search/freelancers", "/api/v1/search/jobs"):
+        body = anonymous_api.get(path).json()
+        assert (body["count"], body["count_exact"], body["pages"]) == (2, False, 1)
+        assert anonymous_api.get(path, q="illustrator 1").json()["count_exact"] is True
+    assert "2+ freelancers" in client.get("/search/freelancers/").content.decode()
+    assert "2+ jobs" in client.get("/search/jobs/").content.decode()

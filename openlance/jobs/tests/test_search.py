@@ -80,6 +80,25 @@ def test_sort_by_newest_ignores_relevance_and_no_text_means_newest():
     assert titles() == ["Unrelated", "Store fix", "Shopify expert needed"]
 
 
+@pytest.mark.parametrize("text", ["shopify", ""])
+def test_counting_stops_at_the_limit_and_so_do_the_pages(text, monkeypatch):
+    monkeypatch.setattr("openlance.search.pages.COUNT_LIMIT", 3)
+    for n in range(5):
+        job_post(title=f"Shopify task {n}", published_at=at(n))
+    viewer = freelancer_user()
+
+    def page(number: int):
+        params = JobSearchParams(text=text, sort=JobSort.NEWEST, page=number, page_size=2)
+        return search_jobs(viewer=viewer, params=params)
+
+    first, second, third = page(1), page(2), page(3)
+
+    assert (first.total, first.total_exact, first.total_label) == (3, False, "3+")
+    assert [hit.job.title for hit in first.items] == ["Shopify task 4", "Shopify task 3"]
+    assert [hit.job.title for hit in second.items] == ["Shopify task 2"]
+    assert (third.items, third.total) == ([], 3)
+
+
 def test_stemming_and_stop_words():
     job_post(title="Writer for the blog", description="Writing weekly articles")
 
@@ -282,8 +301,8 @@ def test_a_page_renders_without_more_queries_per_hit(django_assert_max_num_queri
         )
     viewer = freelancer_user()
 
-    # policy, count, page, skills
-    with django_assert_max_num_queries(4):
+    # policy, count (SQLite; PostgreSQL counts in the ranking query), page keys, rows, skills
+    with django_assert_max_num_queries(5):
         page = search_jobs(viewer=viewer, params=JobSearchParams(text="python"))
         rendered = [
             (

@@ -352,6 +352,28 @@ def test_pages_split_the_ordered_results():
     assert (pages[2].has_next, pages[2].has_previous) == (False, True)
 
 
+@pytest.mark.parametrize("text", ["designer", ""])
+def test_counting_stops_at_the_limit_and_so_do_the_pages(text, monkeypatch):
+    monkeypatch.setattr("openlance.search.pages.COUNT_LIMIT", 3)
+    for n in range(5):
+        freelancer_with_profile(title=f"Designer {n}", created_at=at(n))
+    viewer = client_user()
+
+    def page(number: int):
+        params = FreelancerSearchParams(text=text, page=number, page_size=2)
+        return search_freelancers(viewer=viewer, params=params)
+
+    first, second, third = page(1), page(2), page(3)
+
+    assert (first.total, first.total_exact, first.total_label) == (3, False, "3+")
+    assert first.num_pages == 2
+    assert [hit.profile.title for hit in first.items] == ["Designer 4", "Designer 3"]
+    assert [hit.profile.title for hit in second.items] == ["Designer 2"]
+    assert (third.items, third.total, third.total_exact) == ([], 3, False)
+    exact = search_freelancers(viewer=viewer, params=FreelancerSearchParams(text="designer 1"))
+    assert (exact.total, exact.total_exact, exact.total_label) == (1, True, "1")
+
+
 def test_a_page_renders_without_more_queries_per_hit(django_assert_max_num_queries):
     python, django = skills_named(["Python", "Django"])
     for n in range(12):
