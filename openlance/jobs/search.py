@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Prefetch, Q, QuerySet, TextChoices
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
 
 from openlance.accounts.models import User
 from openlance.catalog.models import Skill
@@ -202,8 +202,9 @@ def _budget_filter(params: JobSearchParams) -> Q | None:
 
 
 def _client_filter(params: JobSearchParams) -> Q | None:
-    """The client filters as one condition on `client_id`: the clients are picked once (a
-    few thousand ids) rather than joined to every post."""
+    """The client filters as one EXISTS on the post's `client_id`, not joins: the post list
+    is still walked in the listing index's order (and stops after the page), each post's
+    client checked by key, where joins made SQLite start from the clients and sort."""
     clients = Q()
     if params.client_countries:
         clients &= Q(client_profile__country__in=[code.upper() for code in params.client_countries])
@@ -213,7 +214,7 @@ def _client_filter(params: JobSearchParams) -> Q | None:
         clients &= Q(client_profile__total_spent_cents__gte=params.client_spent_min_cents)
     if not clients:
         return None
-    return Q(client_id__in=User.objects.filter(clients).values("pk"))
+    return Q(Exists(User.objects.filter(clients, pk=OuterRef("client_id"))))
 
 
 def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -> QuerySet[JobPost]:

@@ -99,11 +99,13 @@ def _ranked_page_with_total(
     start: int,
     stop: int,
 ) -> list[dict[str, Any]]:
-    """PostgreSQL: the page's rows of `ranked`, each with `search_total`, the number of
-    matches. The matches are first reduced to the narrow `columns` in a materialized CTE,
-    so the window count and the sort carry those few values, never the rows' documents (a
-    window over the full rows spills them to disk), and the `derived` columns are computed
-    from them afterwards, so an expensive ranker named in both is run once a row."""
+    """The page's rows of `ranked`, each with `search_total`, the number of matches.
+
+    The matches are first reduced to the narrow `columns` in a materialized CTE, so the
+    window count and the sort carry those few values, never the rows' documents (on
+    PostgreSQL a window over the full rows spills them to disk; SQLite cannot run bm25 under
+    a window function at all), and the `derived` columns are computed from them afterwards,
+    so an expensive ranker named in both is run once a row."""
     stored = [column for column in columns if column not in derived]
     sql, params = ranked.order_by().values(*stored).query.sql_with_params()
     quote = connection.ops.quote_name
@@ -118,7 +120,7 @@ def _ranked_page_with_total(
             f"FROM matches) AS ranked ORDER BY {order_sql} LIMIT %s OFFSET %s",
             [*params, stop - start, start],
         )
-        names = [column.name for column in cursor.description]
+        names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
@@ -140,20 +142,19 @@ def paginate_ranked(
     `fields`, so the sort never carries wide rows; `load(queryset of those keys)` then reads
     the few rows whole, and `hit(row, values)` makes each result. `derived` tells, for
     annotations of `ranked` that are arithmetic over other fields, the same arithmetic as
-    SQL over those fields' quoted names; it is used on PostgreSQL only (see below).
+    SQL over those fields' quoted names, so that the ranking query computes it once.
 
-    With `count_with_ranking` (PostgreSQL only), the ranking query also counts the results
-    (an expensive match, such as full text, runs once); otherwise, and always on SQLite
-    (which cannot run bm25 under a window function), the count is a query of its own, which
-    the database answers from an index where it can. Either way the page says "10,000+"
-    past COUNT_LIMIT, and pages past it are empty."""
+    With `count_with_ranking`, the ranking query also counts the results (an expensive
+    match, such as full text, runs once); otherwise the count is a query of its own, which
+    the database answers from an index where it can (a search without text). Either way the
+    page says "10,000+" past COUNT_LIMIT, and pages past it are empty."""
     check_paging(page, page_size)
     start = (page - 1) * page_size
     stop = min(start + page_size, COUNT_LIMIT)
     columns = list(dict.fromkeys(["pk", *fields, *(key.lstrip("-") for key in order)]))
     counted: tuple[int, bool] | None = None
     rows: list[dict[str, Any]] = []
-    if count_with_ranking and connection.vendor == "postgresql":
+    if count_with_ranking:
         if start < stop:
             rows = _ranked_page_with_total(
                 ranked,
