@@ -474,15 +474,29 @@ def proposals_job_closed(*, job: JobPost, refund: bool) -> int:
     """React to a post leaving the open state: proposals still in play end (archived when
     someone was hired, job closed otherwise), pending invitations lapse, and with `refund`
     every proposal's spend except a withdrawn one comes back. Safe to run twice: a refund
-    happens at most once per spend. Returns the number of refunds made now."""
-    hired = job.state == JobState.CLOSED_HIRED
+    happens at most once per spend. Returns the number of refunds made now.
+
+    A client may keep the post open after hiring and close it later "without a hire" (or let
+    it expire): someone was hired on it all the same, so it ends as a hired post, without
+    refunds (SPEC §5). Only a removal by staff refunds after a hire, and never the hired
+    proposal itself."""
     refunded = 0
     with transaction.atomic():
-        for proposal in Proposal.objects.select_for_update().filter(job=job).order_by("id"):
+        proposals = list(Proposal.objects.select_for_update().filter(job=job).order_by("id"))
+        hired = job.state == JobState.CLOSED_HIRED or any(
+            proposal.state == ProposalState.HIRED for proposal in proposals
+        )
+        if job.state != JobState.REMOVED:
+            refund = refund and not hired
+        for proposal in proposals:
             if proposal.state in LIVE_STATES:
                 proposal.job = job
                 _move(proposal, ProposalState.ARCHIVED if hired else ProposalState.JOB_CLOSED)
-            if refund and proposal.connects_spend_id and proposal.state != ProposalState.WITHDRAWN:
+            if (
+                refund
+                and proposal.connects_spend_id
+                and proposal.state not in (ProposalState.WITHDRAWN, ProposalState.HIRED)
+            ):
                 spend = proposal.connects_spend
                 assert spend is not None
                 if not hasattr(spend, "refund"):

@@ -27,7 +27,9 @@ from openlance.proposals.services import (
     invitation_send,
     proposal_archive,
     proposal_decline,
+    proposal_hired,
     proposal_message,
+    proposal_offer_made,
     proposal_shortlist,
     proposal_submit,
     proposal_withdraw,
@@ -270,6 +272,42 @@ def test_removal_refunds_even_after_a_hire(django_user_model):
     job_remove(job=JobPost.objects.get(pk=job.pk), staff=staff, reason="Spam")
     _deliver()
     assert connects_balance(user=user) == 40
+
+
+def _hire(sent):
+    proposal_offer_made(proposal=Proposal.objects.get(pk=sent.pk))
+    proposal_hired(proposal=Proposal.objects.get(pk=sent.pk))
+
+
+@pytest.mark.parametrize("ending", ["closed_no_hire", "expired"])
+def test_a_post_kept_open_after_a_hire_refunds_nobody_when_it_ends(ending):
+    job = job_post()
+    hired_user, other_user = funded_freelancer(), funded_freelancer()
+    hired = proposal(job=job, freelancer=hired_user)
+    other = proposal(job=job, freelancer=other_user)
+    _hire(hired)
+    if ending == "closed_no_hire":
+        job_close(job=JobPost.objects.get(pk=job.pk), hired=False)
+    else:
+        job_expiry_run_due(now=clock.now() + timedelta(days=31))
+    _deliver()
+    assert JobPost.objects.get(pk=job.pk).state == ending
+    assert connects_balance(user=hired_user) == 36
+    assert connects_balance(user=other_user) == 36
+    assert Proposal.objects.get(pk=hired.pk).state == ProposalState.HIRED
+    assert Proposal.objects.get(pk=other.pk).state == ProposalState.ARCHIVED
+
+
+def test_removal_after_a_hire_refunds_everyone_but_the_hired(django_user_model):
+    job = job_post()
+    hired_user, other_user = funded_freelancer(), funded_freelancer()
+    _hire(proposal(job=job, freelancer=hired_user))
+    proposal(job=job, freelancer=other_user)
+    staff = django_user_model.objects.create_user(email="staff@example.com", is_staff=True)
+    job_remove(job=JobPost.objects.get(pk=job.pk), staff=staff, reason="Spam")
+    _deliver()
+    assert connects_balance(user=hired_user) == 36
+    assert connects_balance(user=other_user) == 40
 
 
 def test_expiry_refunds_when_the_policy_says_so(monkeypatch):
