@@ -56,11 +56,11 @@ TRANSITIONS: dict[str, set[str]] = {
         ProposalState.ARCHIVED,
         ProposalState.JOB_CLOSED,
     },
+    # While an offer is out the proposal cannot be withdrawn or declined: the offer could
+    # still be accepted. Declining or withdrawing the offer first moves it back to active.
     ProposalState.OFFER: {
         ProposalState.HIRED,
         ProposalState.ACTIVE,
-        ProposalState.WITHDRAWN,
-        ProposalState.DECLINED,
         ProposalState.ARCHIVED,
         ProposalState.JOB_CLOSED,
     },

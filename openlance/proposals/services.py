@@ -83,11 +83,22 @@ def refund_key(proposal: Proposal) -> str:
     return f"proposal:{proposal.pk}:refund"
 
 
+_REFUSALS = {
+    (ProposalState.OFFER, ProposalState.WITHDRAWN): (
+        "An offer is waiting for you on this proposal: decline the offer first."
+    ),
+    (ProposalState.OFFER, ProposalState.DECLINED): (
+        "Your offer on this proposal is still pending: withdraw the offer first."
+    ),
+}
+
+
 def _move(proposal: Proposal, target: str, **extra: object) -> Proposal:
     locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if target not in TRANSITIONS[locked.state]:
         raise InvalidTransition(
-            f"A proposal that is {locked.get_state_display().lower()} cannot become "
+            _REFUSALS.get((locked.state, target))
+            or f"A proposal that is {locked.get_state_display().lower()} cannot become "
             f"{ProposalState(target).label.lower()}."
         )
     previous = locked.state

@@ -11,6 +11,7 @@ from openlance.connects.selectors import connects_balance
 from openlance.jobs.models import JobVisibility, ScreeningQuestion
 from openlance.jobs.tests.factories import job_post
 from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
+from openlance.proposals.services import proposal_offer_made
 from openlance.proposals.tests.factories import funded_freelancer, invitation, proposal
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,17 @@ def test_invitations_send_list_accept_free_and_decline():
         ),
         404,
     )
+
+
+def test_withdraw_or_decline_while_an_offer_is_out_is_a_409():
+    sent = proposal()
+    proposal_offer_made(proposal=sent)
+    problem = assert_problem(
+        ApiClient(sent.freelancer).post(f"/api/v1/proposals/{sent.pk}/withdraw"), 409
+    )
+    assert "decline the offer first" in problem["detail"]
+    problem = assert_problem(
+        ApiClient(sent.job.client).post(f"/api/v1/proposals/{sent.pk}/decline"), 409
+    )
+    assert "withdraw the offer first" in problem["detail"]
+    assert Proposal.objects.get(pk=sent.pk).state == ProposalState.OFFER

@@ -332,6 +332,16 @@ def test_expiry_refunds_when_the_policy_says_so(monkeypatch):
     assert Proposal.objects.get(pk=kept.pk).state == ProposalState.JOB_CLOSED
 
 
+def test_a_proposal_with_an_offer_out_is_neither_withdrawn_nor_declined():
+    sent = proposal()
+    proposal_offer_made(proposal=Proposal.objects.get(pk=sent.pk))
+    with pytest.raises(InvalidTransition, match="decline the offer first"):
+        proposal_withdraw(freelancer=sent.freelancer, proposal=Proposal.objects.get(pk=sent.pk))
+    with pytest.raises(InvalidTransition, match="withdraw the offer first"):
+        proposal_decline(client=sent.job.client, proposal=Proposal.objects.get(pk=sent.pk))
+    assert Proposal.objects.get(pk=sent.pk).state == ProposalState.OFFER
+
+
 def test_client_actions_toggle_and_decline_is_final():
     sent = proposal()
     client = sent.job.client

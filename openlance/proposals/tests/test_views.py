@@ -7,6 +7,7 @@ from openlance.jobs.tests.factories import job_post
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.tests.factories import client_with_profile
 from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
+from openlance.proposals.services import proposal_offer_made
 from openlance.proposals.tests.factories import funded_freelancer, invitation, proposal
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +105,20 @@ def test_my_proposals_tabs_detail_and_withdraw(client):
     assert Proposal.objects.get(pk=sent.pk).state == ProposalState.WITHDRAWN
     other = proposal()
     assert client.get(reverse("proposal_detail", args=[other.pk])).status_code == 404
+
+
+def test_withdraw_and_decline_are_not_offered_while_an_offer_is_out(client):
+    sent = proposal()
+    proposal_offer_made(proposal=sent)
+    _login(client, sent.freelancer)
+    page = client.get(reverse("proposal_detail", args=[sent.pk])).content.decode()
+    assert reverse("proposal_withdraw", args=[sent.pk]) not in page
+    assert "decline the offer to withdraw" in page
+    client.post(reverse("proposal_withdraw", args=[sent.pk]))
+    assert Proposal.objects.get(pk=sent.pk).state == ProposalState.OFFER
+    _login(client, sent.job.client)
+    page = client.get(reverse("proposal_detail", args=[sent.pk])).content.decode()
+    assert reverse("proposal_decline", args=[sent.pk]) not in page
 
 
 def test_client_reviews_shortlists_with_htmx_and_messages(client):
