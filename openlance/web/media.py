@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_GET
 
@@ -21,6 +22,7 @@ from openlance.jobs.models import JobAttachment
 from openlance.jobs.selectors import jobs_visible_to
 from openlance.profiles.models import Freelancer, PortfolioItem
 from openlance.profiles.selectors import Access, profile_access
+from openlance.proposals.models import ProposalAttachment
 
 Viewer = User | AnonymousUser
 
@@ -60,6 +62,17 @@ def _job_attachment(viewer: Viewer, name: str) -> bool:
     return JobAttachment.objects.filter(file=name, job__in=jobs_visible_to(viewer=viewer)).exists()
 
 
+def _proposal_attachment(viewer: Viewer, name: str) -> bool:
+    # The proposal's freelancer and the post's client only, whatever became of the proposal.
+    if not viewer.is_authenticated:
+        return False
+    return (
+        ProposalAttachment.objects.filter(file=name)
+        .filter(Q(proposal__freelancer_id=viewer.pk) | Q(proposal__job__client_id=viewer.pk))
+        .exists()
+    )
+
+
 RULES: dict[str, tuple[Callable[[Viewer, str], bool], bool]] = {
     # folder: (who may see a file, whether it is a document people upload for others: those
     # are downloaded, never rendered on our domain, since a PDF's bytes are kept as sent)
@@ -67,6 +80,7 @@ RULES: dict[str, tuple[Callable[[Viewer, str], bool], bool]] = {
     "portfolio": (_portfolio, False),
     "verification": (_verification, True),
     "jobs": (_job_attachment, True),
+    "proposals": (_proposal_attachment, True),
 }
 
 
