@@ -107,6 +107,9 @@ def proposal_new(request: HttpRequest, job_id: int) -> HttpResponse:
             )
             return redirect("proposal_detail", sent.pk)
         quote = proposal_quote(job=job, freelancer=user)
+        # The page shows this cost again, so sending it once more means agreeing to it.
+        form.data = form.data.copy()
+        form.data["expected_cost"] = str(quote.cost)
     context = {
         "job": job,
         "form": form,

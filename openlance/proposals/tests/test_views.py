@@ -75,6 +75,21 @@ def test_refusals_show_in_place_and_change_nothing(client):
     assert connects_balance(user=user) == before
 
 
+def test_a_changed_cost_is_shown_and_the_resent_form_agrees_to_it(client):
+    job = job_post()
+    user = funded_freelancer()
+    _login(client, user)
+    client.get(reverse("home"))
+    refused = client.post(reverse("proposal_new", args=[job.pk]), _form(job, expected_cost="2"))
+    assert refused.status_code == 422
+    assert "costs 4 Connects, not 2" in refused.content.decode()
+    assert refused.context["form"]["expected_cost"].value() == "4"
+    assert not Proposal.objects.exists()
+    resent = client.post(reverse("proposal_new", args=[job.pk]), _form(job, expected_cost="4"))
+    assert resent.status_code == 302
+    assert Proposal.objects.get(job=job, freelancer=user).connects_cost == 4
+
+
 def test_invite_only_post_is_404_unless_invited(client):
     job = job_post(visibility=JobVisibility.INVITE_ONLY)
     user = funded_freelancer(connects=0)
