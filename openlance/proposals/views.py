@@ -235,12 +235,39 @@ def proposal_archive(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @require_POST
 def proposal_decline(request: HttpRequest, proposal_id: int) -> HttpResponse:
     form = DeclineForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        user = _user(request)
+        proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
+        return _client_detail(request, user, proposal, decline_form=form)
 
     def decline(*, client: User, proposal: Proposal) -> Proposal:
-        return services.proposal_decline(client=client, proposal=proposal, reason=reason)
+        return services.proposal_decline(
+            client=client, proposal=proposal, reason=form.cleaned_data["reason"]
+        )
 
     return _client_action(request, proposal_id, decline, "Proposal declined.")
+
+
+def _client_detail(
+    request: HttpRequest,
+    client: User,
+    proposal: Proposal,
+    *,
+    message_form: MessageForm | None = None,
+    decline_form: DeclineForm | None = None,
+) -> HttpResponse:
+    """The client's proposal page again, with the form they sent and its errors."""
+    context = {
+        "proposal": proposal,
+        "job": proposal.job,
+        "as_client": True,
+        "conversation": None,
+        "client_revealed": True,
+        "client_profile": client_profile_of(user=client),
+        "message_form": message_form or MessageForm(),
+        "decline_form": decline_form or DeclineForm(),
+    }
+    return render(request, "proposals/detail.html", context, status=422)
 
 
 @role_required("client")
@@ -258,17 +285,7 @@ def proposal_message(request: HttpRequest, proposal_id: int) -> HttpResponse:
         ),
     ):
         return redirect("conversation_detail", sent[0].conversation_id)
-    context = {
-        "proposal": proposal,
-        "job": proposal.job,
-        "as_client": True,
-        "conversation": None,
-        "client_revealed": True,
-        "client_profile": client_profile_of(user=user),
-        "message_form": form,
-        "decline_form": DeclineForm(),
-    }
-    return render(request, "proposals/detail.html", context, status=422)
+    return _client_detail(request, user, proposal, message_form=form)
 
 
 @role_required("freelancer")

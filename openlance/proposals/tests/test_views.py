@@ -162,6 +162,15 @@ def test_client_reviews_shortlists_with_htmx_and_messages(client):
     assert reverse("conversation_detail", args=[conversation.pk]) in detail
 
 
+def test_a_decline_with_a_bad_reason_is_a_form_error_and_declines_nothing(client):
+    sent = proposal()
+    _login(client, sent.job.client)
+    response = client.post(reverse("proposal_decline", args=[sent.pk]), {"reason": "x" * 1001})
+    assert response.status_code == 422
+    assert "at most 1000 characters" in response.content.decode()
+    assert Proposal.objects.get(pk=sent.pk).state == ProposalState.SUBMITTED
+
+
 def test_other_clients_get_404(client):
     sent = proposal()
     stranger = job_post().client
