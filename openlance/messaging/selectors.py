@@ -3,6 +3,8 @@ else every lookup is a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
 
 from openlance.accounts.models import User
@@ -19,6 +21,11 @@ SNIPPET_LENGTH = 120
 
 def conversation_by_topic(*, topic: str) -> Conversation | None:
     return Conversation.objects.filter(topic=topic).first()
+
+
+def conversation_ids_by_topic(*, topics: Iterable[str]) -> dict[str, int]:
+    """The ids of the conversations about these topics, in one query (for lists)."""
+    return dict(Conversation.objects.filter(topic__in=list(topics)).values_list("topic", "pk"))
 
 
 def conversations_for(*, user: User) -> QuerySet[Conversation]:

@@ -11,8 +11,7 @@ from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSc
 from openlance.core.errors import NotFound, require_id
 from openlance.core.money import Money
 from openlance.jobs.selectors import job_of_client
-from openlance.messaging.selectors import conversation_by_topic
-from openlance.profiles.selectors import client_profile_of
+from openlance.messaging.selectors import conversation_ids_by_topic
 from openlance.proposals import selectors, services
 from openlance.proposals.models import Invitation, Proposal, ProposalAttachment
 from openlance.proposals.quotes import proposal_quote
@@ -205,18 +204,25 @@ def _attachment(attachment: ProposalAttachment) -> AttachmentOut:
     )
 
 
-def _proposal(proposal: Proposal, viewer: User) -> ProposalOut:
+def _proposals(proposals: list[Proposal], viewer: User) -> list[ProposalOut]:
+    """Proposals from `selectors.proposals_with_details`, with their conversations looked up
+    together, so a page costs the same few queries however long it is."""
+    conversations = conversation_ids_by_topic(
+        topics=[p.topic for p in proposals if p.interview_started]
+    )
+    return [_proposal(p, viewer, conversations) for p in proposals]
+
+
+def _proposal(proposal: Proposal, viewer: User, conversations: dict[str, int]) -> ProposalOut:
     as_client = proposal.job.client_id == viewer.pk
     client = None
     if as_client or proposal.interview_started:
         owner = proposal.job.client
-        profile = client_profile_of(user=owner)
+        # Loaded with the proposal; a client who never filled in their profile has none.
+        profile = getattr(owner, "client_profile", None)
         client = ClientOut(
             id=owner.pk, name=owner.display_name, company=profile.company_name if profile else ""
         )
-    conversation = (
-        conversation_by_topic(topic=proposal.topic) if proposal.interview_started else None
-    )
     return ProposalOut(
         id=proposal.pk,
         job_id=proposal.job_id,
@@ -245,7 +251,7 @@ def _proposal(proposal: Proposal, viewer: User) -> ProposalOut:
         invited=proposal.invitation_id is not None,
         state=proposal.state,
         interview_started_at=proposal.interview_started_at,
-        conversation_id=conversation.pk if conversation else None,
+        conversation_id=conversations.get(proposal.topic) if proposal.interview_started else None,
         client=client,
         shortlisted=proposal.shortlisted if as_client else None,
         archived=proposal.archived if as_client else None,
@@ -256,11 +262,16 @@ def _proposal(proposal: Proposal, viewer: User) -> ProposalOut:
 
 
 def _fresh(proposal_id: int, viewer: User) -> ProposalOut:
-    return _proposal(selectors.proposal_for_viewer(proposal_id=proposal_id, viewer=viewer), viewer)
+    proposal = selectors.proposal_for_viewer(proposal_id=proposal_id, viewer=viewer)
+    return _proposals([proposal], viewer)[0]
 
 
-def _invitation(invitation: Invitation) -> InvitationOut:
-    proposal = Proposal.objects.filter(invitation=invitation).values_list("pk", flat=True).first()
+def _invitations(invitations: list[Invitation]) -> list[InvitationOut]:
+    proposals = selectors.proposal_ids_by_invitation(invitations=invitations)
+    return [_invitation(i, proposals.get(i.pk)) for i in invitations]
+
+
+def _invitation(invitation: Invitation, proposal_id: int | None) -> InvitationOut:
     return InvitationOut(
         id=invitation.pk,
         job_id=invitation.job_id,
@@ -271,7 +282,7 @@ def _invitation(invitation: Invitation) -> InvitationOut:
         decline_reason=invitation.decline_reason,
         created_at=invitation.created_at,
         responded_at=invitation.responded_at,
-        proposal_id=proposal,
+        proposal_id=proposal_id,
     )
 
 
@@ -309,7 +320,7 @@ def proposal_cost(request: HttpRequest, job_id: int) -> CostOut:
 def my_proposals(request: HttpRequest, query: Query[MyProposalsQuery]) -> dict[str, Any]:
     user = _user(request)
     page = paginate(selectors.proposals_of_freelancer(freelancer=user, state=query.state), query)
-    page["items"] = [_proposal(p, user) for p in page["items"]]
+    page["items"] = _proposals(list(page["items"]), user)
     return page
 
 
@@ -358,7 +369,7 @@ def job_proposals(
     user = _user(request)
     job = job_of_client(job_id=require_id(job_id, "job post"), client=user)
     page = paginate(selectors.proposals_for_job(job=job, tab=query.tab), query)
-    page["items"] = [_proposal(p, user) for p in page["items"]]
+    page["items"] = _proposals(list(page["items"]), user)
     return page
 
 
@@ -425,7 +436,7 @@ def invitation_create(
     invitation = services.invitation_send(
         client=user, job=job, freelancer=freelancer, message=payload.message
     )
-    return Status(201, _invitation(invitation))
+    return Status(201, _invitation(invitation, None))
 
 
 @invitations_router.get(
@@ -434,7 +445,7 @@ def invitation_create(
 def my_invitations(request: HttpRequest, query: Query[InvitationsQuery]) -> dict[str, Any]:
     invitations = selectors.invitations_of_freelancer(freelancer=_user(request), state=query.state)
     page = paginate(invitations, query)
-    page["items"] = [_invitation(i) for i in page["items"]]
+    page["items"] = _invitations(list(page["items"]))
     return page
 
 
@@ -465,4 +476,4 @@ def invitation_decline(
     services.invitation_decline(
         freelancer=user, invitation=invitation, reason=payload.reason, note=payload.note
     )
-    return _invitation(invitation)
+    return _invitations([invitation])[0]

@@ -4,6 +4,7 @@ their own, a client the ones sent to their posts; anything else is a 404."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
@@ -33,6 +34,7 @@ def proposals_with_details() -> QuerySet[Proposal]:
     return Proposal.objects.select_related(
         "job",
         "job__client",
+        "job__client__client_profile",
         "freelancer",
         "freelancer__freelancer",
         "profile",
@@ -170,6 +172,15 @@ def invitation_of_freelancer(*, invitation_id: int, freelancer: User) -> Invitat
     if invitation is None:
         raise NotFound("No such invitation.")
     return invitation
+
+
+def proposal_ids_by_invitation(*, invitations: Iterable[Invitation]) -> dict[int, int]:
+    """The proposal that answered each invitation, by invitation id, in one query."""
+    return dict(
+        Proposal.objects.filter(invitation__in=[i.pk for i in invitations]).values_list(
+            "invitation_id", "pk"
+        )
+    )
 
 
 def invitations_of_job(*, job: JobPost) -> QuerySet[Invitation]:

@@ -4,15 +4,18 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from openlance.accounts.services import token_create
 from openlance.connects.selectors import connects_balance
 from openlance.jobs.models import JobVisibility, ScreeningQuestion
 from openlance.jobs.tests.factories import job_post
 from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
-from openlance.proposals.services import proposal_offer_made
-from openlance.proposals.tests.factories import funded_freelancer, invitation, proposal
+from openlance.profiles.tests.factories import client_with_profile
+from openlance.proposals.services import invitation_accept, proposal_message, proposal_offer_made
+from openlance.proposals.tests.factories import draft_for, funded_freelancer, invitation, proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -206,3 +209,42 @@ def test_withdraw_or_decline_while_an_offer_is_out_is_a_409():
     )
     assert "withdraw the offer first" in problem["detail"]
     assert Proposal.objects.get(pk=sent.pk).state == ProposalState.OFFER
+
+
+def _queries(api, path):
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get(path)
+    assert response.status_code == 200, response.content
+    return len(captured.captured_queries)
+
+
+def test_lists_cost_the_same_queries_however_many_items():
+    job = job_post(client=client_with_profile(company_name="Acme Ltd").user)
+    user = funded_freelancer(connects=200)
+    client_api, freelancer_api = ApiClient(job.client), ApiClient(user)
+    # A first request does one-off work (the token's last use); keep it out of the counts.
+    client_api.get("/api/v1/proposals")
+    freelancer_api.get("/api/v1/proposals")
+    counts = []
+    for size in (2, 5):
+        while Proposal.objects.filter(job=job).count() < size:
+            sent = proposal(job=job)
+            proposal_message(client=job.client, proposal=sent, body="Hello!")
+            mine = proposal(freelancer=user)
+            proposal_message(client=mine.job.client, proposal=mine, body="Hello!")
+            invitation(freelancer=user)
+            answered = invitation(freelancer=user)
+            invitation_accept(freelancer=user, invitation=answered, draft=draft_for(answered.job))
+        counts.append(
+            (
+                _queries(client_api, f"/api/v1/jobs/{job.pk}/proposals"),
+                _queries(freelancer_api, "/api/v1/proposals"),
+                _queries(freelancer_api, "/api/v1/invitations"),
+            )
+        )
+    assert counts[0] == counts[1]
+    page = client_api.get(f"/api/v1/jobs/{job.pk}/proposals").json()["items"]
+    assert {item["client"]["company"] for item in page} == {"Acme Ltd"}
+    assert all(item["conversation_id"] for item in page)
+    invitations = freelancer_api.get("/api/v1/invitations").json()["items"]
+    assert len([i for i in invitations if i["proposal_id"]]) == 5
