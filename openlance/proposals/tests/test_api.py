@@ -12,8 +12,8 @@ from openlance.accounts.services import token_create
 from openlance.connects.selectors import connects_balance
 from openlance.jobs.models import JobVisibility, ScreeningQuestion
 from openlance.jobs.tests.factories import job_post
-from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
 from openlance.profiles.tests.factories import client_with_profile
+from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
 from openlance.proposals.services import invitation_accept, proposal_message, proposal_offer_made
 from openlance.proposals.tests.factories import draft_for, funded_freelancer, invitation, proposal
 
