@@ -103,6 +103,7 @@ def email_contract_started(event: OutboxEvent) -> None:
     )
 
 
+@event_handler("job.closed_hired")
 @event_handler("job.closed_no_hire")
 @event_handler("job.expired")
 @event_handler("job.removed")

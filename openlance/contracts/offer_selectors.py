@@ -18,7 +18,7 @@ def offers_of(*, user: User, role: str | None = None, state: str | None = None) 
         scope = Q(freelancer=user)
     else:
         scope = Q(client=user) | Q(freelancer=user)
-    offers = Offer.objects.filter(scope).select_related("job", "client", "freelancer")
+    offers = Offer.objects.filter(scope).select_related("job", "client", "freelancer", "contract")
     if state:
         offers = offers.filter(state=state)
     return offers.prefetch_related("milestones")

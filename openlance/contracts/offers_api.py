@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import ValidationError
 
 from openlance.accounts.models import User
 from openlance.contracts import offers as services
@@ -291,7 +292,15 @@ def offer_patch(request: HttpRequest, offer_id: int, payload: OfferPatch) -> Off
         "message": current.message,
     }
     merged.update(payload.model_dump(exclude_unset=True))
-    terms = TermsFields.model_validate(merged).to_terms()
+    try:
+        # Fields the offer cannot do without (title, kind, ...) may arrive as null.
+        terms = TermsFields.model_validate(merged).to_terms()
+    except ValidationError as exc:
+        errors: dict[str, list[str]] = {}
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            errors.setdefault(field, []).append(error["msg"])
+        raise InvalidInput("Check the offer's terms.", field_errors=errors) from None
     services.offer_change(client=user, offer=offer, terms=terms)
     return _fresh(offer_id, user)
 

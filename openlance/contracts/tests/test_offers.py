@@ -34,7 +34,7 @@ from openlance.jobs.models import JobState
 from openlance.jobs.services import job_close
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
-from openlance.proposals.models import ProposalState
+from openlance.proposals.models import Proposal, ProposalState
 from openlance.proposals.tests.factories import funded_freelancer, proposal
 
 pytestmark = pytest.mark.django_db
@@ -376,18 +376,44 @@ def test_keep_post_open_leaves_the_post_and_other_offers_alone():
     assert Contract.objects.filter(job=job).count() == 2
 
 
-def test_other_pending_offers_survive_a_hire_that_closes_the_post():
+def test_a_hire_that_closes_the_post_withdraws_the_other_pending_offers():
     job = job_post(client=job_client())
     first = offer(job=job)
     second = offer(job=job)
+    direct = offer(job=job, direct=True)
     services.offer_accept(freelancer=first.freelancer, offer=first, revision=1)
+    # Before the post's closing is handled, the other offers cannot start a contract.
+    with pytest.raises(InvalidTransition):
+        services.offer_accept(freelancer=direct.freelancer, offer=fresh(direct), revision=1)
     outbox_drain(now=clock.now())
     assert fresh(job).state == JobState.CLOSED_HIRED
-    assert fresh(second).state == OfferState.PENDING
-    # The client may still hire them: the post stays closed, the proposal archived.
-    contract = services.offer_accept(freelancer=second.freelancer, offer=fresh(second), revision=1)
-    assert contract.job_id == job.pk
+    assert fresh(second).state == OfferState.WITHDRAWN
     assert fresh(second).proposal.state == ProposalState.ARCHIVED
+    assert fresh(direct).state == OfferState.WITHDRAWN
+    with pytest.raises(InvalidTransition):
+        services.offer_accept(freelancer=second.freelancer, offer=fresh(second), revision=1)
+    assert Contract.objects.filter(job=job).count() == 1
+    assert services.offers_job_closed(job=job) == 0
+
+
+def test_an_offer_whose_proposal_left_the_offer_state_is_not_accepted():
+    pending = offer()
+    Proposal.objects.filter(pk=pending.proposal_id).update(state=ProposalState.WITHDRAWN)
+    with pytest.raises(Conflict):
+        services.offer_accept(freelancer=pending.freelancer, offer=pending, revision=1)
+    assert Contract.objects.count() == 0
+    assert fresh(pending).state == OfferState.PENDING
+    assert fresh(pending.job).state == JobState.OPEN
+
+
+def test_a_deactivated_freelancer_gets_no_offer():
+    freelancer = freelancer_with_profile().freelancer.user
+    freelancer.is_active = False
+    freelancer.save(update_fields=["is_active"])
+    job = job_post(client=job_client())
+    with pytest.raises(NotFound):
+        services.offer_send(client=job.client, terms=fixed_terms(), job=job, freelancer=freelancer)
+    assert Offer.objects.count() == 0
 
 
 def test_a_stale_revision_is_a_conflict_and_nothing_starts():

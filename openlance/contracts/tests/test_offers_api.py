@@ -4,11 +4,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from openlance.accounts.services import token_create
 from openlance.contracts.models import Contract, Offer, OfferState
-from openlance.contracts.tests.factories import offer
+from openlance.contracts.offers import offer_accept
+from openlance.contracts.tests.factories import fixed_terms, offer
 from openlance.core import clock
 from openlance.jobs.models import JobState
 from openlance.jobs.tests.factories import job_client, job_post
@@ -246,3 +249,46 @@ def test_closing_a_post_with_a_hire_through_the_api_is_refused():
     assert closed.status_code == 200, closed.content
     job.refresh_from_db()
     assert job.state == JobState.CLOSED_NO_HIRE
+
+
+@pytest.mark.parametrize("field", ["title", "kind", "start_date", "milestones"])
+def test_patch_with_a_required_term_null_is_a_422_and_changes_nothing(field):
+    pending = offer()
+    response = ApiClient(pending.client).send(
+        "patch", f"/api/v1/offers/{pending.pk}", {field: None}
+    )
+    problem = assert_problem(response, 422)
+    assert [error["field"] for error in problem["errors"]] == [field]
+    unchanged = Offer.objects.get(pk=pending.pk)
+    assert unchanged.revision == 1
+    assert unchanged.title == pending.title
+
+
+def test_listing_offers_costs_the_same_queries_for_one_offer_or_six():
+    client = job_client()
+    offer(client=client)
+    api = ApiClient(client)
+    api.get("/api/v1/offers")  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as one:
+        assert api.get("/api/v1/offers").status_code == 200
+    for _ in range(5):
+        offer(client=client)
+    accepted = offer(client=client, terms=fixed_terms(keep_post_open=True))
+    offer_accept(freelancer=accepted.freelancer, offer=accepted, revision=1)
+    with CaptureQueriesContext(connection) as seven:
+        listed = api.get("/api/v1/offers")
+    assert len(listed.json()["items"]) == 7
+    assert listed.json()["items"][0]["contract_id"] is not None
+    assert len(seven) == len(one)
+
+
+def test_a_deactivated_freelancer_gets_no_direct_offer():
+    job = job_post(client=job_client())
+    freelancer = freelancer_with_profile().freelancer.user
+    freelancer.is_active = False
+    freelancer.save(update_fields=["is_active"])
+    sent = ApiClient(job.client).post(
+        "/api/v1/offers", _terms(job_id=job.pk, freelancer_id=freelancer.pk)
+    )
+    assert_problem(sent, 404)
+    assert Offer.objects.count() == 0
