@@ -40,6 +40,9 @@ class ConnectsAccount(models.Model):
     plan = models.CharField(max_length=8, choices=Plan.choices, default=Plan.BASIC)
     # The plan's monthly date: allotments (and Plus charges) fall due then.
     next_grant_at = models.DateTimeField()
+    # The day of the month the monthly date falls on when the month has it: a short month
+    # moves the date to its last day for that month only (31 Jan → 28 Feb → 31 Mar).
+    monthly_day = models.PositiveSmallIntegerField(default=1)
     # Opaque gateway token of the card that pays for Plus; never card data.
     plus_payment_method = models.CharField(max_length=100, blank=True)
     plus_started_at = models.DateTimeField(null=True, blank=True)

@@ -4,6 +4,7 @@ the same key returns the first move, so callers derive keys from their business 
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -32,15 +33,11 @@ class NotEnoughConnects(Conflict):
     code = "not_enough_connects"
 
 
-def _month_after(moment: datetime) -> datetime:
-    """The same day next month, clamped to the month's end (31 Jan → 28/29 Feb)."""
+def _month_after(moment: datetime, *, day: int) -> datetime:
+    """Day `day` of the month after `moment`'s, clamped to that month's end (31 → 28/29 Feb),
+    at `moment`'s time of day."""
     year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise AssertionError("every month has 28 days")
+    return moment.replace(year=year, month=month, day=min(day, monthrange(year, month)[1]))
 
 
 def connects_account_open(*, user: User) -> ConnectsAccount:
@@ -55,8 +52,8 @@ def connects_account_open(*, user: User) -> ConnectsAccount:
 
 
 def connects_account_locked(*, user: User) -> ConnectsAccount:
-    """The user's account, row-locked until the caller's transaction ends (callers that
-    charge a card for Connects hold it so that two requests cannot both charge)."""
+    """The user's account, row-locked until the caller's transaction ends (billing holds it
+    from re-checking the plan to booking a charge, never during the gateway call)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("connects_account_locked must run inside a transaction")
     return _locked(user)
@@ -69,7 +66,9 @@ def _open(user: User) -> ConnectsAccount:
     now = clock.now()
     try:
         with transaction.atomic():
-            return ConnectsAccount.objects.create(user=user, next_grant_at=now, created_at=now)
+            return ConnectsAccount.objects.create(
+                user=user, next_grant_at=now, monthly_day=now.day, created_at=now
+            )
     except IntegrityError:
         return ConnectsAccount.objects.get(user=user)
 
@@ -312,7 +311,8 @@ def connects_plus_start(
         account.plus_started_at = now
         account.plus_cancelled_at = None
         account.plus_subscription_key = subscription_key
-        account.next_grant_at = _month_after(now)
+        account.monthly_day = now.day
+        account.next_grant_at = _month_after(now, day=now.day)
         account.save(
             update_fields=[
                 "plan",
@@ -320,6 +320,7 @@ def connects_plus_start(
                 "plus_started_at",
                 "plus_cancelled_at",
                 "plus_subscription_key",
+                "monthly_day",
                 "next_grant_at",
             ]
         )
@@ -341,8 +342,9 @@ def connects_plus_cancel(*, user: User) -> ConnectsAccount:
     """Stop renewing Plus. The month already paid for is kept: the account stays on Plus
     until its monthly date, which then grants the Basic allotment instead of charging."""
     with transaction.atomic():
-        account = _locked(user)
-        if account.plan != Plan.PLUS:
+        # Not opened here: cancelling must not give someone without Connects an account.
+        account = ConnectsAccount.objects.select_for_update().filter(user=user).first()
+        if account is None or account.plan != Plan.PLUS:
             raise InvalidTransition("You are on Basic; there is no Plus subscription to cancel.")
         if account.plus_cancelled_at is not None:
             ends = account.next_grant_at
@@ -396,7 +398,7 @@ def connects_month_close(
                     payload={"user_id": user.pk, "reason": lapse_reason},
                 )
         account.plan = plan
-        account.next_grant_at = _month_after(due_at)
+        account.next_grant_at = _month_after(due_at, day=account.monthly_day)
         account.save(
             update_fields=[
                 "plan",
