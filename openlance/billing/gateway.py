@@ -7,6 +7,7 @@ and the same key always gets the same result.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -51,6 +52,12 @@ class PayoutResult:
     status: PayoutStatus
     amount: Money
     return_reason: str = ""
+
+
+def idempotency_key_digest(key: str) -> str:
+    """A fixed-length stand-in for a caller's key (which may be long or odd) inside the keys
+    we send the gateway and book under."""
+    return hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 class PaymentGatewayUnavailable(DomainError):

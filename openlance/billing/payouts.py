@@ -27,7 +27,6 @@ Order of a withdrawal, so that nothing stays half-done:
 from __future__ import annotations
 
 import calendar
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -37,7 +36,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 
 from openlance.accounts.models import User
-from openlance.billing.gateway import PaymentGatewayUnavailable, PayoutResult, payment_gateway
+from openlance.billing.gateway import (
+    PaymentGatewayUnavailable,
+    PayoutResult,
+    idempotency_key_digest,
+    payment_gateway,
+)
 from openlance.billing.gateway import PayoutStatus as GatewayPayoutStatus
 from openlance.billing.models import (
     PAYOUT_THRESHOLD_MINIMUM_CENTS,
@@ -51,6 +55,7 @@ from openlance.billing.models import (
     WithdrawalMethod,
     WithdrawalMethodKind,
 )
+from openlance.billing.services import require_freelancer
 from openlance.core import clock
 from openlance.core.errors import (
     Conflict,
@@ -98,11 +103,6 @@ def method_fee(kind: str) -> Money:
 
 def _available_account(user: User) -> LedgerAccount:
     return account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=user)
-
-
-def _require_freelancer(user: User) -> None:
-    if not user.is_freelancer:
-        raise InvalidInput("Only freelancers withdraw earnings; turn on the freelancer role.")
 
 
 # Pending → available ------------------------------------------------------------------
@@ -179,7 +179,7 @@ def withdrawal_method_add(
     *, user: User, kind: str, destination: str, last4: str
 ) -> WithdrawalMethod:
     """Add a payout destination. It can be used 3 days from now; the first one is the default."""
-    _require_freelancer(user)
+    require_freelancer(user)
     errors: dict[str, list[str]] = {}
     if kind not in WithdrawalMethodKind.values:
         errors["kind"] = ["Choose one of the listed methods."]
@@ -252,7 +252,7 @@ def payout_settings_of(*, user: User) -> PayoutSettings:
 
 
 def payout_settings_update(*, user: User, schedule: str, threshold: Money) -> PayoutSettings:
-    _require_freelancer(user)
+    require_freelancer(user)
     errors: dict[str, list[str]] = {}
     if schedule not in PayoutSchedule.values:
         errors["schedule"] = ["Choose one of the listed schedules."]
@@ -325,10 +325,6 @@ def available_held_since(*, user: User) -> datetime | None:
 # Withdrawals ------------------------------------------------------------------------------
 
 
-def _key_digest(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()[:40]
-
-
 def _require_usable(method: WithdrawalMethod, now: datetime) -> None:
     if method.usable_from > now:
         raise InvalidInput(
@@ -398,12 +394,12 @@ def withdrawal_create(
     """ "Get paid now": withdraw `amount` (at most the available balance, more than the
     method's fee) to `method_id` or the default method. A repeated `key` returns the first
     payout."""
-    _require_freelancer(user)
+    require_freelancer(user)
     if amount.currency != "USD" or amount.cents <= 0:
         raise InvalidInput(
             "Enter a positive USD amount.", field_errors={"amount": ["More than $0.00."]}
         )
-    payout_key = f"payout:{user.pk}:{_key_digest(key)}"
+    payout_key = f"payout:{user.pk}:{idempotency_key_digest(key)}"
     replay = Payout.objects.filter(key=payout_key).first()
     if replay is None:
         now = clock.now()
@@ -571,7 +567,13 @@ def payout_status_sync_due(*, now: datetime) -> dict[str, int]:
     ).select_related("method", "user")
     for payout in open_payouts.order_by("id"):
         counts["checked"] += 1
-        status = payout_sync(payout=payout).status
+        try:
+            status = payout_sync(payout=payout).status
+        except Exception:
+            # One payout whose answer cannot be recorded must not hold up everyone else's;
+            # it stays open and is looked at again next run.
+            logger.exception("Payout %s could not be brought up to date", payout.pk)
+            continue
         if status in counts:
             counts[status] += 1
     return counts
@@ -631,8 +633,9 @@ def scheduled_withdrawals_run_due(*, now: datetime) -> int:
             continue
         try:
             payout = scheduled_withdrawal_for(user=user, day=day)
-        except DomainError:
-            logger.exception("Scheduled withdrawal of user %s refused", user.pk)
+        except Exception:
+            # Refused or broken, one freelancer's withdrawal must not stop the others'.
+            logger.exception("Scheduled withdrawal of user %s failed", user.pk)
             continue
         if payout is not None:
             made += 1

@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import hashlib
-
 from openlance.accounts.models import User
-from openlance.billing.gateway import payment_gateway
+from openlance.billing.gateway import idempotency_key_digest, payment_gateway
 from openlance.core.errors import InvalidInput, PaymentDeclined
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, Transfer
@@ -11,6 +9,11 @@ from openlance.ledger.services import account_for, transfer_post
 
 DEPOSIT_MINIMUM = Money(500)
 DEPOSIT_MAXIMUM = Money(5_000_000)
+
+
+def require_freelancer(user: User) -> None:
+    if not user.is_freelancer:
+        raise InvalidInput("This is for freelancers; switch on the freelancer role first.")
 
 
 def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -> Transfer:
@@ -36,8 +39,7 @@ def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -
     charge = gateway.charge(
         amount=amount,
         payment_method=payment_method,
-        # The client's key can be 255 characters; a digest keeps ours a fixed length.
-        idempotency_key=f"deposit:{user.pk}:{hashlib.sha256(key.encode()).hexdigest()[:40]}",
+        idempotency_key=f"deposit:{user.pk}:{idempotency_key_digest(key)}",
         description=f"Openlance balance top-up for user {user.pk}",
     )
     if not charge.succeeded:

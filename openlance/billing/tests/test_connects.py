@@ -170,7 +170,12 @@ def test_cancel_keeps_plus_until_the_monthly_date_then_basic_without_a_charge():
     assert account.plus_cancelled_at is not None
     renewal = datetime(2026, 4, 10, 9, tzinfo=UTC)
     with frozen_at(renewal):
-        assert connects_plans_run_due(now=renewal) == {"basic": 1, "plus": 0, "lapsed": 0}
+        assert connects_plans_run_due(now=renewal) == {
+            "basic": 1,
+            "plus": 0,
+            "lapsed": 0,
+            "retry": 0,
+        }
     account = _account(user)
     assert account.plan == Plan.BASIC
     assert account.plus_payment_method == ""
@@ -212,7 +217,12 @@ def test_plus_renewal_charges_grants_within_the_cap_and_is_safe_to_run_twice():
         assert connects_plans_run_due(now=renewal)["plus"] == 1
         # 90 + 70 would pass the 140 cap.
         assert connects_balance(user=user) == 140
-        assert connects_plans_run_due(now=renewal) == {"basic": 0, "plus": 0, "lapsed": 0}
+        assert connects_plans_run_due(now=renewal) == {
+            "basic": 0,
+            "plus": 0,
+            "lapsed": 0,
+            "retry": 0,
+        }
         assert connects_balance(user=user) == 140
     assert _revenue() == 2 * 1_499
     assert _account(user).next_grant_at == datetime(2026, 5, 10, 9, tzinfo=UTC)

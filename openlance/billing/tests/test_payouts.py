@@ -548,3 +548,51 @@ def test_gateway_unavailable_is_never_a_refusal(monkeypatch):
     assert payout.closing_transfer is None
     assert balance(user, AVAILABLE) == 30_000
     assert balance(None, IN_FLIGHT) == 20_000
+
+
+def test_one_payout_that_cannot_be_recorded_does_not_stop_the_sync(monkeypatch):
+    from openlance.billing import payouts
+
+    first, second = freelancer_user(), freelancer_user()
+    for user in (first, second):
+        usable_method(user)
+        available(user, 50_000)
+    stuck = withdrawal_create(user=first, amount=Money(20_000), key="stuck")
+    other = withdrawal_create(user=second, amount=Money(20_000), key="other")
+    for payout in (stuck, other):
+        sandbox_payout_set_status(reference=payout.gateway_reference, returned=False)
+    real = payouts._apply
+
+    def apply(payout_id, result, refusal=""):
+        if payout_id == stuck.pk:
+            raise RuntimeError("cannot record")
+        return real(payout_id, result, refusal)
+
+    monkeypatch.setattr(payouts, "_apply", apply)
+    counts = payout_status_sync_due(now=clock.now())
+    assert counts == {"checked": 2, "paid": 1, "returned": 0, "failed": 0}
+    stuck.refresh_from_db()
+    other.refresh_from_db()
+    assert (stuck.status, other.status) == (PayoutStatus.IN_TRANSIT, PayoutStatus.PAID)
+    monkeypatch.undo()
+    assert payout_status_sync_due(now=clock.now())["paid"] == 1
+
+
+def test_one_scheduled_withdrawal_that_breaks_does_not_stop_the_others(monkeypatch):
+    from openlance.billing import payouts
+
+    first, second = freelancer_user(), freelancer_user()
+    for n, user in enumerate((first, second), start=1):
+        usable_method(user, at=QUARTER_DAY)
+        _earned_at(user, 10_000, QUARTER_DAY - timedelta(days=10), n)
+    real = payouts.payout_send
+
+    def send(*, payout):
+        if payout.user_id == first.pk:
+            raise RuntimeError("broken")
+        return real(payout=payout)
+
+    monkeypatch.setattr(payouts, "payout_send", send)
+    with clock.frozen_at(QUARTER_DAY):
+        assert scheduled_withdrawals_run_due(now=clock.now()) == 1
+    assert Payout.objects.get(user=second).status == PayoutStatus.IN_TRANSIT
