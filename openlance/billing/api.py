@@ -132,17 +132,7 @@ def wallet_transactions(request: HttpRequest, query: Query[PageQuery]) -> dict[s
     openapi_extra={"responses": {200: {"content": {"text/csv": {}}, "description": "CSV"}}},
 )
 def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
-    return csv_response(_user(request))
-
-
-def csv_response(user: User) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        wallet.transactions_csv(user=user), content_type="text/csv; charset=utf-8"
-    )
-    stamp = clock.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="openlance-transactions-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return wallet.transactions_csv_response(user=_user(request))
 
 
 @wallet_router.post(

@@ -12,13 +12,14 @@ from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.models import User
 from openlance.billing.connects import bundle_price, connects_bundle_buy, connects_plus_subscribe
+from openlance.billing.services import require_freelancer
 from openlance.connects.models import ConnectsAccount, ConnectsMove
 from openlance.connects.pricing import expected_job_value_cents, proposal_cost
 from openlance.connects.selectors import connects_balance, connects_history
 from openlance.connects.services import allotment_cap, connects_account_open, connects_plus_cancel
 from openlance.core import clock
 from openlance.core.apitools import MoneyOut, Page, PageQuery, StrictSchema, paginate
-from openlance.core.errors import InvalidInput, require_id
+from openlance.core.errors import require_id
 from openlance.core.idempotency import HEADER
 from openlance.core.models import PolicyKind
 from openlance.core.money import Money
@@ -104,8 +105,7 @@ def _user(request: HttpRequest) -> User:
 
 def _freelancer(request: HttpRequest) -> User:
     user = _user(request)
-    if not user.is_freelancer:
-        raise InvalidInput("Connects are for freelancers; switch on the freelancer role first.")
+    require_freelancer(user)
     return user
 
 
@@ -202,7 +202,8 @@ def connects_plan_put(request: HttpRequest, payload: PlanIn) -> ConnectsOut:
     summary="Cancel Plus: it stays until the monthly date, then Basic",
 )
 def connects_plan_delete(request: HttpRequest) -> ConnectsOut:
-    user = _freelancer(request)
+    """Open to any owner of a Plus account, also one who has left the freelancer role."""
+    user = _user(request)
     return _summary(user, connects_plus_cancel(user=user))
 
 

@@ -4,7 +4,6 @@ which only reads the Connects ledger, lives in the connects app."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -18,9 +17,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.models import User
 from openlance.billing.connects import bundle_price, connects_bundle_buy, connects_plus_subscribe
-from openlance.billing.forms import SANDBOX_CARD_CHOICES
+from openlance.billing.forms import SANDBOX_CARD_CHOICES, fresh_form, retry_form
 from openlance.connects.models import ConnectsAccount, Plan
-from openlance.connects.selectors import connects_balance, connects_expiring_soon
+from openlance.connects.selectors import (
+    connects_account,
+    connects_balance,
+    connects_expiring_soon,
+)
 from openlance.connects.services import allotment_cap, connects_account_open, connects_plus_cancel
 from openlance.core import clock
 from openlance.core.errors import DomainError
@@ -60,17 +63,9 @@ def _role_needed(request: HttpRequest) -> HttpResponse:
     return render(request, "web/role_needed.html", {"role": "freelancer"}, status=403)
 
 
-def _fresh(form_class: type[forms.Form], **kwargs: Any) -> Any:
-    initial = {"key": uuid.uuid4(), "payment_method": "pm_card_visa"}
-    return form_class(initial=initial, **kwargs)
-
-
-def _retry(form_class: type[forms.Form], data: dict[str, Any], **kwargs: Any) -> Any:
-    """The posted form again under a new key: the gateway answers a reused key with its
-    first answer (a decline stays a decline), so the corrected retry must be a new one."""
-    form = form_class({**data, "key": str(uuid.uuid4())}, **kwargs)
-    form.is_valid()
-    return form
+def _on_plus(user: User) -> bool:
+    account = connects_account(user=user)
+    return account is not None and account.plan == Plan.PLUS
 
 
 def _page(
@@ -96,8 +91,8 @@ def _page(
         "plus_cap": allotment_cap(policy.plus_plan),
         "connect_price_cents": policy.connect_price_cents,
         "expiring": list(connects_expiring_soon(user=user, within=EXPIRING_SOON)),
-        "bundle_form": bundle_form or _fresh(BundleForm, policy=policy),
-        "plus_form": plus_form or _fresh(PlusForm),
+        "bundle_form": bundle_form or fresh_form(BundleForm, policy=policy),
+        "plus_form": plus_form or fresh_form(PlusForm),
     }
     return render(request, "connects/home.html", context, status=status)
 
@@ -105,7 +100,9 @@ def _page(
 @login_required
 @require_GET
 def connects_home(request: HttpRequest) -> HttpResponse:
-    if not _user(request).is_freelancer:
+    user = _user(request)
+    # Someone who left the freelancer role while on Plus still gets the page to cancel it.
+    if not (user.is_freelancer or _on_plus(user)):
         return _role_needed(request)
     return _page(request)
 
@@ -134,7 +131,7 @@ def connects_buy(request: HttpRequest) -> HttpResponse:
             price = bundle_price(bundle=bundle, when=clock.now())
             messages.success(request, f"You bought {bundle} Connects for {price}.")
             return redirect("connects_home")
-    retry = _retry(BundleForm, request.POST.dict(), policy=policy)
+    retry = retry_form(BundleForm, request.POST.dict(), policy=policy)
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _page(request, bundle_form=retry, status=422)
@@ -143,10 +140,9 @@ def connects_buy(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def connects_plan(request: HttpRequest) -> HttpResponse:
-    """`action=subscribe` (with a card) or `action=cancel`."""
+    """`action=subscribe` (with a card) or `action=cancel`; cancelling is open to anyone
+    whose account is on Plus, freelancer or not."""
     user = _user(request)
-    if not user.is_freelancer:
-        return _role_needed(request)
     if request.POST.get("action") == "cancel":
         try:
             account = connects_plus_cancel(user=user)
@@ -160,6 +156,8 @@ def connects_plan(request: HttpRequest) -> HttpResponse:
                 "then you are on Basic.",
             )
         return redirect("connects_home")
+    if not user.is_freelancer:
+        return _role_needed(request)
     form = PlusForm(request.POST)
     refusal: DomainError | None = None
     if form.is_valid():
@@ -174,7 +172,7 @@ def connects_plan(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "You are on Plus. Your monthly allotment is in.")
             return redirect("connects_home")
-    retry = _retry(PlusForm, request.POST.dict())
+    retry = retry_form(PlusForm, request.POST.dict())
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _page(request, plus_form=retry, status=422)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import uuid
+from typing import Any, TypeVar
+
 from django import forms
 
 from openlance.core.money import Money, MoneyError
@@ -12,6 +15,23 @@ SANDBOX_CARD_CHOICES = [
     ("pm_card_declined", "Card that is declined"),
     ("pm_card_insufficient_funds", "Card with insufficient funds"),
 ]
+
+
+KeyedForm = TypeVar("KeyedForm", bound=forms.Form)
+
+
+def fresh_form(form_class: type[KeyedForm], **kwargs: Any) -> KeyedForm:
+    """A form that charges or pays out, drawn with a new idempotency key (posted back
+    unchanged, so submitting it twice acts once) and the sandbox card that succeeds."""
+    return form_class(initial={"key": uuid.uuid4(), "payment_method": "pm_card_visa"}, **kwargs)
+
+
+def retry_form(form_class: type[KeyedForm], data: dict[str, Any], **kwargs: Any) -> KeyedForm:
+    """The refused form again, validated, under a new key: the gateway answers a reused key
+    with its first answer (a decline stays a decline), so the corrected retry must be new."""
+    form = form_class({**data, "key": str(uuid.uuid4())}, **kwargs)
+    form.is_valid()
+    return form
 
 
 def _parse_amount(value: str) -> Money:

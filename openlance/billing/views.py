@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -16,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from openlance.accounts.models import User
 from openlance.billing import fees, payouts
 from openlance.billing import wallet as wallet_reads
-from openlance.billing.forms import DepositForm, FeeQuoteForm
-from openlance.billing.models import PayoutStatus, WithdrawalMethod, WithdrawalMethodKind
+from openlance.billing.forms import DepositForm, FeeQuoteForm, fresh_form, retry_form
+from openlance.billing.models import PayoutStatus, WithdrawalMethodKind
 from openlance.billing.payout_forms import MethodForm, ScheduleForm, WithdrawForm
 from openlance.billing.services import funds_deposit
 from openlance.core import clock
@@ -38,14 +37,6 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-def _fresh_deposit_form() -> DepositForm:
-    return DepositForm(initial={"key": uuid.uuid4(), "payment_method": "pm_card_visa"})
-
-
-def _fresh_withdraw_form(methods: list[WithdrawalMethod]) -> WithdrawForm:
-    return WithdrawForm(initial={"key": uuid.uuid4()}, methods=methods)
 
 
 def _settings_context(
@@ -115,13 +106,13 @@ def _wallet_page(
         "summary": wallet_reads.wallet_summary(user=user),
         "page": page,
         "rows": rows,
-        "deposit_form": deposit_form or (_fresh_deposit_form() if user.is_client else None),
+        "deposit_form": deposit_form or (fresh_form(DepositForm) if user.is_client else None),
     }
     if user.is_freelancer:
         now = clock.now()
         usable = [m for m in payouts.methods_of(user=user) if m.usable_from <= now]
         context |= _settings_context(user, method_form=method_form, schedule_form=schedule_form)
-        context["withdraw_form"] = withdraw_form or _fresh_withdraw_form(usable)
+        context["withdraw_form"] = withdraw_form or fresh_form(WithdrawForm, methods=usable)
         context["recent_payouts"] = list(payouts.payouts_of(user=user)[:RECENT_PAYOUTS])
     if user.is_client:
         history = wallet_reads.billing_history(client=user)
@@ -155,13 +146,10 @@ def wallet_deposit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{amount} was added to your balance.")
             return redirect("wallet")
-    # The gateway answers a reused key with its first answer (a decline stays a decline),
-    # so the corrected retry gets a new key; the errors are shown again on that form.
-    retry = DepositForm({**request.POST.dict(), "key": str(uuid.uuid4())})
-    retry.is_valid()
+    retry = retry_form(DepositForm, request.POST.dict())
     if refusal is not None:
         add_domain_errors(retry, refusal)
-    return _wallet_page(request, deposit_form=retry)
+    return _wallet_page(request, deposit_form=retry, status=422)
 
 
 def _fee_quote(form: FeeQuoteForm) -> dict[str, Any]:
@@ -206,13 +194,7 @@ def fee_calculator(request: HttpRequest) -> HttpResponse:
 @require_GET
 def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
     """Only the signed-in user's own transactions, streamed."""
-    response = StreamingHttpResponse(
-        wallet_reads.transactions_csv(user=_user(request)), content_type="text/csv; charset=utf-8"
-    )
-    stamp = clock.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="openlance-transactions-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return wallet_reads.transactions_csv_response(user=_user(request))
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -332,9 +314,7 @@ def withdraw(request: HttpRequest) -> HttpResponse:
                     request, f"{Money(payout.net_cents)} is on its way to your {payout.method}."
                 )
             return redirect(f"{reverse('wallet')}#payouts")
-    # A refused attempt gets a new key, so the corrected retry is a new withdrawal.
-    retry = WithdrawForm({**request.POST.dict(), "key": str(uuid.uuid4())}, methods=usable)
-    retry.is_valid()
+    retry = retry_form(WithdrawForm, request.POST.dict(), methods=usable)
     if refusal is not None:
         add_domain_errors(retry, refusal)
         if "method_id" in refusal.field_errors:

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.http import StreamingHttpResponse
 
 from openlance.accounts.models import User
 from openlance.billing.selectors import PAYMENT_KINDS
+from openlance.core import clock
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
 from openlance.ledger.selectors import entries_of_user
@@ -198,3 +200,14 @@ def transactions_csv(*, user: User) -> Iterator[str]:
     entries = entries_of_user(user=user).order_by("transfer__created_at", "id")
     for entry in entries.iterator(chunk_size=500):
         yield writer.writerow(_row(entry))
+
+
+def transactions_csv_response(*, user: User) -> StreamingHttpResponse:
+    """The CSV export as a private download, for the wallet page and the API alike."""
+    response = StreamingHttpResponse(
+        transactions_csv(user=user), content_type="text/csv; charset=utf-8"
+    )
+    stamp = clock.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="openlance-transactions-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from openlance.accounts.services import token_create
+from openlance.accounts.services import token_create, user_set_roles
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.models import SandboxOperation
 from openlance.connects.models import ConnectsMove
@@ -158,3 +158,16 @@ def test_cost_of_a_job_one_may_not_see_is_404(client, auth):
     for job_id in (draft.pk, private.pk, 999_999, 2**63):
         _problem(client.get("/api/v1/connects/cost", {"job_id": job_id}, headers=auth), 404)
     _problem(client.get("/api/v1/connects/cost", {"job_id": "x"}, headers=auth), 422)
+
+
+def test_plus_can_be_cancelled_after_leaving_the_freelancer_role(client, freelancer, auth):
+    client.put(
+        "/api/v1/connects/plan",
+        json.dumps({"plan": "plus", "payment_method": "pm_card_visa"}),
+        content_type="application/json",
+        headers={**auth, "Idempotency-Key": "plus-1"},
+    )
+    user_set_roles(user=freelancer, freelancer=False, client=True)
+    cancelled = client.delete("/api/v1/connects/plan", headers=auth)
+    assert cancelled.status_code == 200, cancelled.content
+    assert cancelled.json()["plus_renews"] is False

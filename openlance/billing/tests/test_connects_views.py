@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from openlance.accounts.services import user_set_roles
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.models import SandboxOperation
 from openlance.connects.models import ConnectsAccount, ConnectsMove, Plan
@@ -157,3 +158,27 @@ def test_history_pages_turn_in_place_with_htmx(client, freelancer):
     html = response.content.decode()
     assert "<html" not in html
     assert "Page 2 of 2" in html
+
+
+def test_someone_who_left_the_freelancer_role_can_still_see_and_cancel_plus(client, freelancer):
+    key = _keys(client.get("/connects/").content.decode())[1]
+    client.post(
+        "/connects/plan/", {"action": "subscribe", "payment_method": "pm_card_visa", "key": key}
+    )
+    user_set_roles(user=freelancer, freelancer=False, client=True)
+    assert "Cancel Plus" in client.get("/connects/").content.decode()
+    response = client.post("/connects/plan/", {"action": "cancel"}, follow=True)
+    assert response.status_code == 200
+    assert "Plus is cancelled" in response.content.decode()
+    assert ConnectsAccount.objects.get(user=freelancer).plus_cancelled_at is not None
+    subscribe = client.post(
+        "/connects/plan/", {"action": "subscribe", "payment_method": "pm_card_visa", "key": key}
+    )
+    assert subscribe.status_code == 403
+
+
+def test_a_client_without_connects_cancelling_gets_no_account(client):
+    client.force_login(client_user())
+    response = client.post("/connects/plan/", {"action": "cancel"})
+    assert response.status_code == 302
+    assert not ConnectsAccount.objects.exists()

@@ -71,7 +71,7 @@ def test_declined_card_changes_nothing_and_is_shown_in_place(client):
     client.force_login(user)
     key = _key(client.get("/wallet/").content.decode())
     response = _deposit(client, key, card="pm_card_declined")
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.content.decode()
     assert "The card was declined (card_declined)" in html
     assert not Transfer.objects.exists()
@@ -104,7 +104,7 @@ def test_bad_amounts_are_field_errors_and_book_nothing(client, amount, message):
     client.force_login(client_user())
     key = _key(client.get("/wallet/").content.decode())
     response = _deposit(client, key, amount=amount)
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.content.decode()
     assert 'id="id_amount_errors"' in html
     assert message in html
