@@ -1,4 +1,6 @@
-"""Operator console: the sandbox gateway's record, and settling its payouts by hand the way
+"""Operator console: payouts (and returned payouts), withdrawal methods, pending earnings and
+payout settings to look at, never to edit (they change only through the payout services and
+the gateway's word); the sandbox gateway's record, and settling its payouts by hand the way
 a bank would (paid, or returned)."""
 
 from __future__ import annotations
@@ -11,7 +13,13 @@ from openlance.accounts.admin import ReadOnlyAdmin
 from openlance.accounts.models import User
 from openlance.accounts.services import audit_record
 from openlance.billing.gateway import sandbox_payout_set_status
-from openlance.billing.models import SandboxOperation
+from openlance.billing.models import (
+    Payout,
+    PayoutSettings,
+    PendingEarning,
+    SandboxOperation,
+    WithdrawalMethod,
+)
 from openlance.core.money import Money
 
 
@@ -63,3 +71,64 @@ class SandboxOperationAdmin(ReadOnlyAdmin):
     @admin.action(description="Mark selected payouts returned", permissions=["settle"])
     def mark_returned(self, request: HttpRequest, queryset: QuerySet[SandboxOperation]) -> None:
         self._settle(request, queryset, returned=True)
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "user",
+        "method",
+        "trigger",
+        "status",
+        "amount",
+        "fee",
+        "failure_reason",
+        "created_at",
+        "closed_at",
+    ]
+    list_filter = ["status", "trigger", "method__kind"]
+    search_fields = ["user__email", "key", "gateway_reference"]
+    list_select_related = ["user", "method"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Amount", ordering="amount_cents")
+    def amount(self, payout: Payout) -> str:
+        return str(Money(payout.amount_cents))
+
+    @admin.display(description="Fee", ordering="fee_cents")
+    def fee(self, payout: Payout) -> str:
+        return str(Money(payout.fee_cents))
+
+
+@admin.register(WithdrawalMethod)
+class WithdrawalMethodAdmin(ReadOnlyAdmin):
+    list_display = ["user", "kind", "last4", "is_default", "usable_from", "removed_at"]
+    list_filter = ["kind", "is_default", ("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "destination"]
+    list_select_related = ["user"]
+
+
+@admin.register(PendingEarning)
+class PendingEarningAdmin(ReadOnlyAdmin):
+    list_display = ["freelancer", "kind", "amount", "available_at", "released_at"]
+    list_filter = ["kind", ("released_at", admin.EmptyFieldListFilter)]
+    search_fields = ["freelancer__email"]
+    list_select_related = ["freelancer"]
+    date_hierarchy = "available_at"
+
+    @admin.display(description="Amount", ordering="amount_cents")
+    def amount(self, earning: PendingEarning) -> str:
+        return str(Money(earning.amount_cents))
+
+
+@admin.register(PayoutSettings)
+class PayoutSettingsAdmin(ReadOnlyAdmin):
+    list_display = ["user", "schedule", "threshold", "updated_at"]
+    list_filter = ["schedule"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+
+    @admin.display(description="Threshold", ordering="threshold_cents")
+    def threshold(self, settings: PayoutSettings) -> str:
+        return str(Money(settings.threshold_cents))
