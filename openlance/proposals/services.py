@@ -83,7 +83,7 @@ def refund_key(proposal: Proposal) -> str:
     return f"proposal:{proposal.pk}:refund"
 
 
-_REFUSALS = {
+_REFUSALS: dict[tuple[str, str], str] = {
     (ProposalState.OFFER, ProposalState.WITHDRAWN): (
         "An offer is waiting for you on this proposal: decline the offer first."
     ),
