@@ -13,6 +13,7 @@ from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import MAX_ID, InvalidInput, require_id
 from openlance.messaging import selectors, services
 from openlance.messaging.downloads import attachment_response
+from openlance.messaging.limits import MESSAGES, rate_check
 from openlance.messaging.models import MAX_ATTACHMENTS, MAX_BODY_LENGTH, Conversation, Message
 
 router = Router(tags=["conversations"])
@@ -171,6 +172,7 @@ _SEND_BODY = {
 def message_create(request: HttpRequest, conversation_id: int) -> Status[MessageOut]:
     user = _user(request)
     conversation = selectors.conversation_for(user=user, conversation_id=conversation_id)
+    rate_check(request, MESSAGES)
     # One endpoint takes both shapes, so the body is read here rather than by a schema
     # parameter (which would fix a single content type).
     if request.content_type == "multipart/form-data":

@@ -16,6 +16,7 @@ from openlance.core.forms import add_domain_errors
 from openlance.messaging import selectors, services
 from openlance.messaging.downloads import attachment_response
 from openlance.messaging.forms import MessageForm
+from openlance.messaging.limits import MESSAGES, rate_exceeded
 from openlance.messaging.models import Conversation
 
 INBOX_PAGE_SIZE = 25
@@ -97,7 +98,11 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     conversation = _conversation(request, conversation_id)
     if request.method == "POST":
         form = MessageForm(request.POST, request.FILES)
-        if form.is_valid():
+        limited = rate_exceeded(request, MESSAGES)
+        if limited:
+            form.is_valid()
+            form.add_error(None, MESSAGES.message)
+        elif form.is_valid():
             try:
                 services.message_send(
                     conversation=conversation,
@@ -123,7 +128,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
             response["HX-Retarget"] = "#composer"
             response["HX-Reswap"] = "outerHTML"
             return response
-        status = 422
+        status = 429 if limited else 422
     else:
         form = MessageForm()
         status = 200

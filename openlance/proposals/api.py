@@ -11,8 +11,10 @@ from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSc
 from openlance.core.errors import NotFound, require_id
 from openlance.core.money import Money
 from openlance.jobs.selectors import job_of_client
+from openlance.messaging.limits import MESSAGES, rate_check
 from openlance.messaging.selectors import conversation_ids_by_topic
 from openlance.proposals import selectors, services
+from openlance.proposals.limits import PROPOSALS
 from openlance.proposals.models import Invitation, Proposal, ProposalAttachment
 from openlance.proposals.quotes import proposal_quote
 
@@ -296,6 +298,7 @@ def proposal_create(request: HttpRequest, job_id: int, payload: ProposalIn) -> S
     sure. Attach files afterwards with `POST /proposals/{id}/attachments`."""
     user = _user(request)
     job = selectors.job_for_freelancer(job_id=job_id, viewer=user)
+    rate_check(request, PROPOSALS)
     proposal = services.proposal_submit(freelancer=user, job=job, draft=payload.to_draft())
     return Status(201, _fresh(proposal.pk, user))
 
@@ -410,6 +413,7 @@ def proposal_message(
     request: HttpRequest, proposal_id: int, payload: MessageIn
 ) -> Status[MessageOut]:
     user, proposal = _as_client(request, proposal_id)
+    rate_check(request, MESSAGES)
     message = services.proposal_message(client=user, proposal=proposal, body=payload.body)
     return Status(
         201,
@@ -459,6 +463,7 @@ def invitation_accept(
 ) -> Status[ProposalOut]:
     user = _user(request)
     invitation = selectors.invitation_of_freelancer(invitation_id=invitation_id, freelancer=user)
+    rate_check(request, PROPOSALS)
     proposal = services.invitation_accept(
         freelancer=user, invitation=invitation, draft=payload.to_draft()
     )

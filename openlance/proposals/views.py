@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openlance.accounts.models import User
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import add_domain_errors, run_form
+from openlance.jobs.models import JobPost
 from openlance.jobs.selectors import job_of_client
+from openlance.messaging.limits import MESSAGES, rate_exceeded
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.models import Profile
 from openlance.profiles.selectors import client_profile_of
@@ -30,8 +32,9 @@ from openlance.proposals.forms import (
     MessageForm,
     ProposalForm,
 )
+from openlance.proposals.limits import PROPOSALS
 from openlance.proposals.models import Proposal, ProposalState
-from openlance.proposals.quotes import proposal_quote
+from openlance.proposals.quotes import ProposalQuote, proposal_quote
 
 PAGE_SIZE = 20
 CLIENT_TAB_LABELS = {
@@ -86,6 +89,10 @@ def proposal_new(request: HttpRequest, job_id: int) -> HttpResponse:
         form = ProposalForm(initial=initial, job=job, profiles=profiles)
     else:
         form = ProposalForm(request.POST, request.FILES, job=job, profiles=profiles)
+        if rate_exceeded(request, PROPOSALS):
+            form.is_valid()
+            form.add_error(None, PROPOSALS.message)
+            return _proposal_form(request, job, form, quote, status=429)
 
         def submit(data: dict[str, Any]) -> Proposal:
             # Bound data would resend the cost the page was built with; the hidden field
@@ -108,16 +115,23 @@ def proposal_new(request: HttpRequest, job_id: int) -> HttpResponse:
             return redirect("proposal_detail", sent.pk)
         quote = proposal_quote(job=job, freelancer=user)
         # The page shows this cost again, so sending it once more means agreeing to it.
-        form.data = form.data.copy()
-        form.data["expected_cost"] = str(quote.cost)
+        data = request.POST.copy()
+        data["expected_cost"] = str(quote.cost)
+        form.data = data
+    return _proposal_form(request, job, form, quote, status=422 if form.errors else 200)
+
+
+def _proposal_form(
+    request: HttpRequest, job: JobPost, form: ProposalForm, quote: ProposalQuote, *, status: int
+) -> HttpResponse:
     context = {
         "job": job,
         "form": form,
         "quote": quote,
-        "invitation": selectors.invitation_for(job=job, freelancer=user),
+        "invitation": selectors.invitation_for(job=job, freelancer=_user(request)),
         "gig_math_url": _gig_math_url(),
     }
-    return render(request, "proposals/form.html", context, status=422 if form.errors else 200)
+    return render(request, "proposals/form.html", context, status=status)
 
 
 @role_required("freelancer")
@@ -255,6 +269,7 @@ def _client_detail(
     *,
     message_form: MessageForm | None = None,
     decline_form: DeclineForm | None = None,
+    status: int = 422,
 ) -> HttpResponse:
     """The client's proposal page again, with the form they sent and its errors."""
     context = {
@@ -267,7 +282,7 @@ def _client_detail(
         "message_form": message_form or MessageForm(),
         "decline_form": decline_form or DeclineForm(),
     }
-    return render(request, "proposals/detail.html", context, status=422)
+    return render(request, "proposals/detail.html", context, status=status)
 
 
 @role_required("client")
@@ -277,6 +292,10 @@ def proposal_message(request: HttpRequest, proposal_id: int) -> HttpResponse:
     user = _user(request)
     proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
     form = MessageForm(request.POST)
+    if rate_exceeded(request, MESSAGES):
+        form.is_valid()
+        form.add_error(None, MESSAGES.message)
+        return _client_detail(request, user, proposal, message_form=form, status=429)
     sent: list[Any] = []
     if run_form(
         form,

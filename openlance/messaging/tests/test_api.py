@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from django.test import Client
 
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.messaging import api
+from openlance.messaging.limits import MESSAGES
 from openlance.messaging.models import Message
 from openlance.messaging.selectors import unread_total
 from openlance.messaging.services import message_send
@@ -151,3 +154,14 @@ def test_messages_after_id_and_pagination(people):
     assert [m["body"] for m in newer["items"]] == ["m3", "m4"]
     assert_problem(api.get(f"/api/v1/conversations/{talk.pk}/messages", after_id=-1), 422)
     assert_problem(api.get(f"/api/v1/conversations/{talk.pk}/messages", page_size=500), 422)
+
+
+def test_sending_too_fast_is_a_429_problem(people, monkeypatch):
+    client, _, talk = people
+    monkeypatch.setattr(api, "MESSAGES", replace(MESSAGES, rate="1/10m"))
+    sender = _api(client)
+    url = f"/api/v1/conversations/{talk.pk}/messages"
+    assert sender.post(url, json.dumps({"body": "Hello"})).status_code == 201
+    problem = assert_problem(sender.post(url, json.dumps({"body": "Again"})), 429)
+    assert problem["code"] == "rate_limited"
+    assert Message.objects.filter(conversation=talk).count() == 1

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.messaging import views
+from openlance.messaging.limits import MESSAGES
 from openlance.messaging.models import Message
 from openlance.messaging.selectors import unread_total
 from openlance.messaging.services import message_send
@@ -165,3 +169,18 @@ def test_attachment_download_for_members_only(client, talk):
     )
     # Files of messages are never reachable through the general media route.
     assert client.get(f"/media/{attachment.file.name}").status_code == 404
+
+
+def test_sending_too_fast_is_a_429_that_keeps_the_text(client, talk, monkeypatch):
+    owner, _, c = talk
+    monkeypatch.setattr(views, "MESSAGES", replace(MESSAGES, rate="2/10m"))
+    client.force_login(owner)
+    url = reverse("conversation_detail", args=[c.pk])
+    for n in range(2):
+        assert client.post(url, {"body": f"Message {n}"}).status_code == 302
+    refused = client.post(url, {"body": "One more"})
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "sending messages too quickly" in page
+    assert "One more" in page
+    assert Message.objects.filter(conversation=c).count() == 2

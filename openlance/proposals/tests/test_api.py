@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,8 @@ from openlance.connects.selectors import connects_balance
 from openlance.jobs.models import JobVisibility, ScreeningQuestion
 from openlance.jobs.tests.factories import job_post
 from openlance.profiles.tests.factories import client_with_profile
+from openlance.proposals import api
+from openlance.proposals.limits import PROPOSALS
 from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
 from openlance.proposals.services import invitation_accept, proposal_message, proposal_offer_made
 from openlance.proposals.tests.factories import draft_for, funded_freelancer, invitation, proposal
@@ -248,3 +251,20 @@ def test_lists_cost_the_same_queries_however_many_items():
     assert all(item["conversation_id"] for item in page)
     invitations = freelancer_api.get("/api/v1/invitations").json()["items"]
     assert len([i for i in invitations if i["proposal_id"]]) == 5
+
+
+def test_proposing_too_fast_is_a_429_problem_for_posts_and_invitations(monkeypatch):
+    monkeypatch.setattr(api, "PROPOSALS", replace(PROPOSALS, rate="1/h"))
+    user = funded_freelancer()
+    freelancer_api = ApiClient(user)
+    job = job_post()
+    freelancer_api.get("/api/v1/proposals")
+    assert freelancer_api.post(f"/api/v1/jobs/{job.pk}/proposals", _body()).status_code == 201
+    other = job_post()
+    problem = assert_problem(
+        freelancer_api.post(f"/api/v1/jobs/{other.pk}/proposals", _body()), 429
+    )
+    assert problem["code"] == "rate_limited"
+    invited = invitation(freelancer=user)
+    assert_problem(freelancer_api.post(f"/api/v1/invitations/{invited.pk}/accept", _body()), 429)
+    assert Proposal.objects.filter(freelancer=user).count() == 1

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 from django.urls import reverse
 
@@ -6,6 +8,8 @@ from openlance.jobs.models import JobVisibility, ScreeningQuestion
 from openlance.jobs.tests.factories import job_post
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.tests.factories import client_with_profile
+from openlance.proposals import views
+from openlance.proposals.limits import PROPOSALS
 from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
 from openlance.proposals.services import proposal_offer_made
 from openlance.proposals.tests.factories import funded_freelancer, invitation, proposal
@@ -205,3 +209,20 @@ def test_invite_from_profile_and_decline_with_reason(client):
     assert Invitation.objects.get(pk=sent.pk).state == InvitationState.DECLINED
     profile_page = client.get(reverse("freelancer_detail", args=[user.pk])).content.decode()
     assert "Answers invitations" in profile_page
+
+
+def test_proposing_too_fast_is_a_429_that_keeps_the_form(client, monkeypatch):
+    monkeypatch.setattr(views, "PROPOSALS", replace(PROPOSALS, rate="1/h"))
+    user = funded_freelancer()
+    first, second = job_post(), job_post()
+    _login(client, user)
+    client.get(reverse("home"))
+    assert client.post(reverse("proposal_new", args=[first.pk]), _form(first)).status_code == 302
+    refused = client.post(
+        reverse("proposal_new", args=[second.pk]), _form(second, cover_letter="Pick me")
+    )
+    assert refused.status_code == 429
+    page = refused.content.decode()
+    assert "sending proposals too quickly" in page
+    assert "Pick me" in page
+    assert not Proposal.objects.filter(job=second).exists()
