@@ -33,7 +33,9 @@ def refund_on_close(event: OutboxEvent) -> None:
 def refund_on_expiry(event: OutboxEvent) -> None:
     job = _job(event)
     if job is not None:
-        refund = connects_policy_at(clock.now()).refund_on_expiry_without_hire
+        # The rule in force when the post expired, however late the outbox delivers this.
+        expired_at = job.closed_at or clock.now()
+        refund = connects_policy_at(expired_at).refund_on_expiry_without_hire
         proposals_job_closed(job=job, refund=refund)
 
 

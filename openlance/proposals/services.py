@@ -106,7 +106,9 @@ def _move(proposal: Proposal, target: str, **extra: object) -> Proposal:
     proposal.updated_at = clock.now()
     for name, value in extra.items():
         setattr(proposal, name, value)
-    proposal.save()
+    # Only what moved: the caller's copy may hold flags (shortlist, archive) that another
+    # request has changed since it was read.
+    proposal.save(update_fields=["state", "updated_at", *extra])
     event_emit(
         kind=f"proposal.{target}",
         payload={

@@ -342,6 +342,34 @@ def test_a_proposal_with_an_offer_out_is_neither_withdrawn_nor_declined():
     assert Proposal.objects.get(pk=sent.pk).state == ProposalState.OFFER
 
 
+def test_expiry_refund_follows_the_policy_in_force_when_the_post_expired(monkeypatch):
+    job = job_post()
+    user = funded_freelancer()
+    proposal(job=job, freelancer=user)
+    job_expiry_run_due(now=clock.now() + timedelta(days=31))
+    expired_at = JobPost.objects.get(pk=job.pk).closed_at
+    refunding = connects_policy_at(expired_at)
+    switched_off = refunding.model_copy(update={"refund_on_expiry_without_hire": False})
+    monkeypatch.setattr(
+        handlers,
+        "connects_policy_at",
+        lambda when: refunding if when <= expired_at else switched_off,
+    )
+    with clock.frozen_at(expired_at + timedelta(hours=1)):
+        _deliver()
+    assert connects_balance(user=user) == 40
+
+
+def test_a_state_change_keeps_flags_set_since_the_proposal_was_read():
+    sent = proposal()
+    stale = Proposal.objects.get(pk=sent.pk)
+    proposal_shortlist(client=sent.job.client, proposal=Proposal.objects.get(pk=sent.pk))
+    proposal_withdraw(freelancer=sent.freelancer, proposal=stale)
+    fresh = Proposal.objects.get(pk=sent.pk)
+    assert fresh.state == ProposalState.WITHDRAWN
+    assert fresh.shortlisted
+
+
 def test_client_actions_toggle_and_decline_is_final():
     sent = proposal()
     client = sent.job.client

@@ -120,8 +120,14 @@ def test_my_proposals_tabs_detail_and_withdraw(client):
     assert "No proposals here" in empty
     detail = client.get(reverse("proposal_detail", args=[sent.pk])).content.decode()
     assert "once they start an interview" in detail
+    assert "will see it only in their archive" in detail
     client.post(reverse("proposal_withdraw", args=[sent.pk]))
     assert Proposal.objects.get(pk=sent.pk).state == ProposalState.WITHDRAWN
+    _login(client, sent.job.client)
+    tabs = reverse("proposal_job_list", args=[sent.job_id])
+    assert user.public_name not in client.get(tabs).content.decode()
+    assert user.public_name in client.get(tabs, {"tab": "archived"}).content.decode()
+    _login(client, user)
     other = proposal()
     assert client.get(reverse("proposal_detail", args=[other.pk])).status_code == 404
 
