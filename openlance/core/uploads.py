@@ -5,6 +5,7 @@ anything hidden after the image data."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile
@@ -17,6 +18,8 @@ MEGABYTE = 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 PDF_MAGIC = b"%PDF-"
+# What checked_document produces: PDFs kept, images re-encoded to PNG (with alpha) or JPEG.
+CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"}
 
 
 def _too_big(upload: UploadedFile, max_bytes: int, field: str) -> None:
@@ -99,3 +102,30 @@ def checked_document(
         return reencode_image(upload, field=field, max_bytes=max_bytes, max_side=4096)
     stem = PurePath(upload.name or "document").stem[:60] or "document"
     return ContentFile(_read(upload), name=f"{stem}.pdf")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A checked upload ready to be stored as an attachment."""
+
+    content: ContentFile[bytes]
+    # What the sender called it, with the extension of what the file really is (an image
+    # may have been re-encoded), so a download opens with the right program.
+    name: str
+    content_type: str
+
+    @property
+    def size(self) -> int:
+        return self.content.size
+
+
+def checked_attachment(
+    upload: UploadedFile, *, field: str, max_bytes: int = 10 * MEGABYTE
+) -> Document:
+    """checked_document, with the name to show and the real MIME type."""
+    clean = checked_document(upload, field=field, max_bytes=max_bytes)
+    extension = PurePath(clean.name or "").suffix.lstrip(".")
+    stem = PurePath(upload.name or "attachment").stem.strip()[:150] or "attachment"
+    return Document(
+        content=clean, name=f"{stem}.{extension}", content_type=CONTENT_TYPES[extension]
+    )

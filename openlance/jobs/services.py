@@ -18,7 +18,7 @@ from openlance.catalog.selectors import skills_by_slugs
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.services import event_emit
-from openlance.core.uploads import MEGABYTE, checked_document
+from openlance.core.uploads import MEGABYTE, checked_attachment
 from openlance.jobs.models import (
     MAX_ATTACHMENTS,
     MAX_SCREENING_QUESTIONS,
@@ -251,18 +251,18 @@ def job_touch(*, job: JobPost) -> None:
 def job_attachment_add(*, job: JobPost, upload: UploadedFile) -> JobAttachment:
     if job.state not in (JobState.DRAFT, JobState.OPEN):
         raise InvalidTransition("Attachments can only be added to drafts and open posts.")
-    clean = checked_document(upload, field="attachment", max_bytes=25 * MEGABYTE)
+    document = checked_attachment(upload, field="attachment", max_bytes=25 * MEGABYTE)
     with transaction.atomic():
         if job.attachments.count() >= MAX_ATTACHMENTS:
             raise Conflict(f"A post has at most {MAX_ATTACHMENTS} attachments.")
         attachment = JobAttachment(
             job=job,
-            name=(upload.name or clean.name or "attachment")[:200],
-            size_bytes=clean.size,
-            content_type="application/pdf" if (clean.name or "").endswith(".pdf") else "image",
+            name=document.name,
+            size_bytes=document.size,
+            content_type=document.content_type,
             uploaded_at=clock.now(),
         )
-        attachment.file.save(f"job-{job.pk}-{clean.name}", clean, save=False)
+        attachment.file.save(f"job-{job.pk}-{document.content.name}", document.content, save=False)
         attachment.save()
         job_touch(job=job)
     return attachment

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -14,7 +13,7 @@ from openlance.accounts.models import User
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.services import event_emit
-from openlance.core.uploads import MEGABYTE, checked_document
+from openlance.core.uploads import MEGABYTE, Document, checked_attachment
 from openlance.messaging.models import (
     MAX_ATTACHMENTS,
     MAX_BODY_LENGTH,
@@ -27,12 +26,6 @@ from openlance.messaging.models import (
 )
 
 MAX_ATTACHMENT_BYTES = 10 * MEGABYTE
-
-_CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "png": "image/png",
-}
 
 
 def conversation_open(*, topic: str, title: str, members: Sequence[User]) -> Conversation:
@@ -70,21 +63,16 @@ def conversation_open(*, topic: str, title: str, members: Sequence[User]) -> Con
     return conversation
 
 
-def _clean_attachments(attachments: Sequence[UploadedFile]) -> list[tuple[str, ContentFile[bytes]]]:
+def _clean_attachments(attachments: Sequence[UploadedFile]) -> list[Document]:
     if len(attachments) > MAX_ATTACHMENTS:
         raise InvalidInput(
             f"A message has at most {MAX_ATTACHMENTS} attachments.",
             field_errors={"attachments": [f"At most {MAX_ATTACHMENTS} files."]},
         )
-    cleaned = []
-    for upload in attachments:
-        clean = checked_document(upload, field="attachments", max_bytes=MAX_ATTACHMENT_BYTES)
-        # The shown name keeps what the sender called it, with the extension of what the
-        # file really is after checking (an image may have been re-encoded).
-        extension = (clean.name or "").rsplit(".", 1)[-1]
-        stem = (upload.name or "attachment").rsplit(".", 1)[0].strip()[:150] or "attachment"
-        cleaned.append((f"{stem}.{extension}", clean))
-    return cleaned
+    return [
+        checked_attachment(upload, field="attachments", max_bytes=MAX_ATTACHMENT_BYTES)
+        for upload in attachments
+    ]
 
 
 def message_send(
@@ -120,15 +108,16 @@ def message_send(
             message = Message.objects.create(
                 conversation=conversation, sender=sender, body=body, created_at=now
             )
-            for name, clean in cleaned:
-                extension = name.rsplit(".", 1)[-1]
+            for document in cleaned:
                 attachment = MessageAttachment(
                     message=message,
-                    name=name,
-                    size=clean.size,
-                    content_type=_CONTENT_TYPES.get(extension, "application/octet-stream"),
+                    name=document.name,
+                    size=document.size,
+                    content_type=document.content_type,
                 )
-                attachment.file.save(f"m{message.pk}-{clean.name}", clean, save=False)
+                attachment.file.save(
+                    f"m{message.pk}-{document.content.name}", document.content, save=False
+                )
                 saved.append(attachment)
                 attachment.save()
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)

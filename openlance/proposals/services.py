@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,7 +21,7 @@ from openlance.connects.services import connects_refund, connects_spend
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.services import event_emit
-from openlance.core.uploads import MEGABYTE, checked_document
+from openlance.core.uploads import MEGABYTE, Document, checked_attachment
 from openlance.jobs.models import Duration, JobPost, JobState, JobVisibility
 from openlance.jobs.services import job_touch
 from openlance.messaging.models import Message
@@ -207,27 +206,29 @@ def _validated(
     return profile, [(q.position, q.text, a) for q, a in zip(questions, answers, strict=True)]
 
 
-def _checked_uploads(uploads: Sequence[UploadedFile], present: int = 0) -> list[ContentFile[bytes]]:
+def _checked_uploads(uploads: Sequence[UploadedFile], present: int = 0) -> list[Document]:
     if present + len(uploads) > MAX_ATTACHMENTS:
         raise InvalidInput(
             f"A proposal has at most {MAX_ATTACHMENTS} attachments.",
             field_errors={"attachments": [f"At most {MAX_ATTACHMENTS} files."]},
         )
     return [
-        checked_document(upload, field="attachments", max_bytes=MAX_ATTACHMENT_BYTES)
+        checked_attachment(upload, field="attachments", max_bytes=MAX_ATTACHMENT_BYTES)
         for upload in uploads
     ]
 
 
-def _attach(proposal: Proposal, upload: UploadedFile, clean: ContentFile[bytes]) -> None:
+def _attach(proposal: Proposal, document: Document) -> None:
     attachment = ProposalAttachment(
         proposal=proposal,
-        name=(upload.name or clean.name or "attachment")[:200],
-        size_bytes=clean.size,
-        content_type="application/pdf" if (clean.name or "").endswith(".pdf") else "image",
+        name=document.name,
+        size_bytes=document.size,
+        content_type=document.content_type,
         uploaded_at=clock.now(),
     )
-    attachment.file.save(f"proposal-{proposal.pk}-{clean.name}", clean, save=False)
+    attachment.file.save(
+        f"proposal-{proposal.pk}-{document.content.name}", document.content, save=False
+    )
     attachment.save()
 
 
@@ -323,8 +324,8 @@ def proposal_submit(
             ProposalAnswer(proposal=proposal, position=position, question=question, answer=answer)
             for position, question, answer in answers
         )
-        for upload, clean in zip(attachments, cleaned, strict=True):
-            _attach(proposal, upload, clean)
+        for document in cleaned:
+            _attach(proposal, document)
         if invitation is not None:
             invitation.state = InvitationState.ACCEPTED
             invitation.responded_at = now
@@ -360,8 +361,8 @@ def proposal_attachment_add(
         raise InvalidTransition("Attachments can only be added to a proposal still in play.")
     with transaction.atomic():
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        [clean] = _checked_uploads([upload], present=locked.attachments.count())
-        _attach(locked, upload, clean)
+        [document] = _checked_uploads([upload], present=locked.attachments.count())
+        _attach(locked, document)
         Proposal.objects.filter(pk=proposal.pk).update(updated_at=clock.now())
     return locked.attachments.order_by("-id")[0]
 

@@ -6,7 +6,7 @@ from PIL import Image
 
 from openlance.core.errors import InvalidInput
 from openlance.core.tests.files import fake_image_upload, pdf_upload, png_upload
-from openlance.core.uploads import MEGABYTE, checked_document, reencode_image
+from openlance.core.uploads import MEGABYTE, checked_attachment, checked_document, reencode_image
 
 
 def test_image_is_reencoded_without_metadata_and_shrunk():
@@ -49,3 +49,23 @@ def test_documents_pdf_or_image_only():
     with pytest.raises(InvalidInput) as refused:
         checked_document(fake_image_upload("id.pdf"), field="doc")
     assert "doc" in refused.value.field_errors
+
+
+@pytest.mark.parametrize(
+    ("make", "sent_as", "name", "content_type"),
+    [
+        (pdf_upload, "Brief v2.pdf", "Brief v2.pdf", "application/pdf"),
+        (png_upload, "mock.gif", "mock.jpg", "image/jpeg"),
+    ],
+)
+def test_an_attachment_is_named_and_typed_by_what_it_really_is(make, sent_as, name, content_type):
+    document = checked_attachment(make(sent_as), field="attachments")
+    assert (document.name, document.content_type) == (name, content_type)
+    assert document.size == len(document.content.read())
+
+
+def test_a_transparent_image_attachment_is_a_png():
+    buffer = io.BytesIO()
+    Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(buffer, format="PNG")
+    document = checked_attachment(SimpleUploadedFile("logo", buffer.getvalue()), field="file")
+    assert (document.name, document.content_type) == ("logo.png", "image/png")

@@ -11,6 +11,7 @@ from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.policies import connects_policy_at, ranking_policy_at
 from openlance.core.services import outbox_drain, policy_add
+from openlance.core.tests.files import png_upload
 from openlance.jobs.models import BudgetType, JobPost, JobState, JobVisibility, ScreeningQuestion
 from openlance.jobs.services import job_close, job_expiry_run_due, job_remove
 from openlance.jobs.tests.factories import job_post
@@ -224,8 +225,14 @@ def test_attachments_are_checked_by_content():
         proposal_submit(freelancer=user, job=job, draft=draft_for(job), attachments=[fake])
     _nothing_sent(job, user, 40)
     good = SimpleUploadedFile("cv.pdf", PDF, content_type="application/pdf")
-    sent = proposal_submit(freelancer=user, job=job, draft=draft_for(job), attachments=[good])
-    assert [a.name for a in sent.attachments.all()] == ["cv.pdf"]
+    image = png_upload("mock.gif")
+    sent = proposal_submit(
+        freelancer=user, job=job, draft=draft_for(job), attachments=[good, image]
+    )
+    assert [(a.name, a.content_type) for a in sent.attachments.all()] == [
+        ("cv.pdf", "application/pdf"),
+        ("mock.jpg", "image/jpeg"),
+    ]
 
 
 def test_withdrawal_never_refunds_even_when_the_post_closes_without_hire():
