@@ -9,7 +9,8 @@ from decimal import Decimal
 from django import forms
 
 from openlance.core.forms import DollarsField
-from openlance.insights.gigmath import DEFAULT_PITCH_HOURS, MAX_PITCH_HOURS, MAX_WORK_HOURS
+from openlance.insights.gigmath import DEFAULT_PITCH_HOURS
+from openlance.proposals.models import MAX_PITCH_HOURS, MAX_WORK_HOURS
 
 BID_TYPES = [("fixed", "Fixed price"), ("hourly", "Hourly rate")]
 HOURS_WIDGET = forms.TextInput(attrs={"inputmode": "decimal", "maxlength": "8"})

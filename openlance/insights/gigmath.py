@@ -25,8 +25,10 @@ from openlance.core.errors import InvalidInput
 from openlance.core.money import Money, round_half_up_div
 from openlance.core.policies import connects_policy_at, fee_policy_at
 from openlance.jobs.models import BudgetType, Duration, JobPost
+from openlance.jobs.services import MAXIMUM_BUDGET_CENTS, MINIMUM_FIXED_CENTS, MINIMUM_HOURLY_CENTS
 from openlance.profiles.models import Freelancer
 from openlance.proposals import selectors as proposal_selectors
+from openlance.proposals.models import MAX_PITCH_HOURS, MAX_WORK_HOURS
 
 BidType = Literal["fixed", "hourly"]
 Verdict = Literal["above", "below", "no_minimum"]
@@ -37,13 +39,11 @@ HIRE_RATE_MIN_PROPOSALS = 10
 DEFAULT_HIRE_RATE_PERCENT = 10
 
 DEFAULT_PITCH_HOURS = Decimal("1")
-# SPEC §6 minimums; the maximums keep a typo from producing absurd numbers.
-MIN_FIXED_BID = Money(500)
-MAX_FIXED_BID = Money(100_000_000)
-MIN_HOURLY_RATE = Money(300)
-MAX_HOURLY_RATE = Money(100_000)
-MAX_WORK_HOURS = Decimal("10000")
-MAX_PITCH_HOURS = Decimal("100")
+# Any bid a proposal may carry has its gig math (SPEC §6): the same limits as the posts'.
+MIN_FIXED_BID = Money(MINIMUM_FIXED_CENTS)
+MAX_FIXED_BID = Money(MAXIMUM_BUDGET_CENTS)
+MIN_HOURLY_RATE = Money(MINIMUM_HOURLY_CENTS)
+MAX_HOURLY_RATE = Money(MAXIMUM_BUDGET_CENTS)
 HUNDREDTH = Decimal("0.01")
 
 

@@ -4,6 +4,7 @@ itself is what htmx sends to it."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,7 +12,7 @@ from django import forms
 from openlance.core.forms import DollarsField, MultipleFileField
 from openlance.jobs.models import Duration, JobPost
 from openlance.profiles.models import Profile
-from openlance.proposals.models import DeclineReason
+from openlance.proposals.models import MAX_PITCH_HOURS, MAX_WORK_HOURS, DeclineReason
 from openlance.proposals.services import MilestoneDraft, ProposalDraft
 
 MILESTONE_ROWS = 5
@@ -30,15 +31,17 @@ class ProposalForm(forms.Form):
     duration = forms.ChoiceField(choices=Duration.choices, label="How long will it take?")
     work_hours = forms.DecimalField(
         required=False,
-        min_value=0,
-        max_value=10_000,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_WORK_HOURS,
         label="Hours of work you expect",
         help_text="For the gig math only; not sent to the client.",
     )
     pitch_hours = forms.DecimalField(
         required=False,
+        decimal_places=2,
         min_value=0,
-        max_value=1000,
+        max_value=MAX_PITCH_HOURS,
         label="Hours spent pitching",
         help_text="For the gig math only.",
     )

@@ -10,17 +10,20 @@ propose; accepting it sends a proposal that costs nothing.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
 from openlance.connects.models import ConnectsMove
 from openlance.jobs.models import BudgetType, Duration, JobPost
 
-MINIMUM_FIXED_CENTS = 500
-MINIMUM_HOURLY_CENTS = 300
-MAXIMUM_BID_CENTS = 100_000_000
 MAX_MILESTONES = 10
 MAX_ATTACHMENTS = 5
+# The hours the proposal form's gig math is worked out for (SPEC §6 shows it before
+# sending); the calculator takes the same, so every proposal's numbers can be shown.
+MAX_WORK_HOURS = Decimal("10000")
+MAX_PITCH_HOURS = Decimal("100")
 
 
 class ProposalState(models.TextChoices):

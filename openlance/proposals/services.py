@@ -23,7 +23,12 @@ from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, Not
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, Document, checked_attachment
 from openlance.jobs.models import Duration, JobPost, JobState, JobVisibility
-from openlance.jobs.services import job_touch
+from openlance.jobs.services import (
+    MAXIMUM_BUDGET_CENTS,
+    MINIMUM_FIXED_CENTS,
+    MINIMUM_HOURLY_CENTS,
+    job_touch,
+)
 from openlance.messaging.models import Message
 from openlance.messaging.services import conversation_open, message_send
 from openlance.profiles.models import Freelancer, Profile, Visibility
@@ -31,9 +36,6 @@ from openlance.proposals.models import (
     LIVE_STATES,
     MAX_ATTACHMENTS,
     MAX_MILESTONES,
-    MAXIMUM_BID_CENTS,
-    MINIMUM_FIXED_CENTS,
-    MINIMUM_HOURLY_CENTS,
     TRANSITIONS,
     DeclineReason,
     Invitation,
@@ -148,7 +150,7 @@ def _checked_bid(job: JobPost, draft: ProposalDraft, errors: dict[str, list[str]
         return
     if draft.bid_type == "fixed":
         if draft.bid_cents is None or not (
-            MINIMUM_FIXED_CENTS <= draft.bid_cents <= MAXIMUM_BID_CENTS
+            MINIMUM_FIXED_CENTS <= draft.bid_cents <= MAXIMUM_BUDGET_CENTS
         ):
             errors["bid_amount"] = ["A fixed bid of at least $5.00."]
         if draft.hourly_rate_cents is not None:
@@ -161,7 +163,7 @@ def _checked_bid(job: JobPost, draft: ProposalDraft, errors: dict[str, list[str]
                 if not milestone.description.strip() or len(milestone.description) > 200:
                     errors["milestones"] = ["Describe each milestone in up to 200 characters."]
                 elif milestone.amount_cents is None or not (
-                    MINIMUM_FIXED_CENTS <= milestone.amount_cents <= MAXIMUM_BID_CENTS
+                    MINIMUM_FIXED_CENTS <= milestone.amount_cents <= MAXIMUM_BUDGET_CENTS
                 ):
                     errors["milestones"] = ["Each milestone is at least $5.00."]
                 elif milestone.due_on is not None and milestone.due_on < today:
@@ -175,7 +177,7 @@ def _checked_bid(job: JobPost, draft: ProposalDraft, errors: dict[str, list[str]
                     ]
     else:
         if draft.hourly_rate_cents is None or not (
-            MINIMUM_HOURLY_CENTS <= draft.hourly_rate_cents <= MAXIMUM_BID_CENTS
+            MINIMUM_HOURLY_CENTS <= draft.hourly_rate_cents <= MAXIMUM_BUDGET_CENTS
         ):
             errors["hourly_rate"] = ["An hourly rate of at least $3.00."]
         if draft.bid_cents is not None:

@@ -13,12 +13,14 @@ from openlance.core.services import policy_add
 from openlance.insights import gigmath
 from openlance.insights.gigmath import Bid, gig_math
 from openlance.jobs.models import BudgetType
+from openlance.jobs.services import MAXIMUM_BUDGET_CENTS, MINIMUM_HOURLY_CENTS
 from openlance.jobs.tests.factories import job_post
 from openlance.ledger.models import AccountKind
 from openlance.ledger.services import account_for, transfer_post
 from openlance.ledger.tests.factories import funded_escrow
 from openlance.profiles.models import Freelancer
 from openlance.profiles.tests.factories import freelancer_with_profile
+from openlance.proposals.forms import ProposalForm
 from openlance.proposals.models import Invitation
 
 pytestmark = pytest.mark.usefixtures("assert_ledger_sound")
@@ -181,6 +183,15 @@ def test_bad_input_is_refused_by_field(bid, work, pitch, field):
     with pytest.raises(InvalidInput) as caught:
         _math(_freelancer(), bid=bid, work=work, pitch=pitch)
     assert field in caught.value.field_errors
+
+
+def test_every_bid_a_proposal_may_carry_has_its_gig_math():
+    highest = Money(MAXIMUM_BUDGET_CENTS)
+    for bid in (Bid.hourly(highest), Bid.fixed(highest), Bid.hourly(Money(MINIMUM_HOURLY_CENTS))):
+        assert _math(_freelancer(), bid=bid, work="1").bid == bid
+    form = ProposalForm(job=job_post(), profiles=[])
+    assert form.fields["pitch_hours"].max_value == gigmath.MAX_PITCH_HOURS
+    assert form.fields["work_hours"].max_value == gigmath.MAX_WORK_HOURS
 
 
 def test_job_of_another_client_is_refused():
