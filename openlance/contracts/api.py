@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from openlance.accounts.models import User
 from openlance.contracts import selectors, services
 from openlance.contracts.models import (
+    MAX_CRITERIA,
     Amendment,
     Contract,
     Milestone,
@@ -159,7 +160,7 @@ class AmendmentIn(StrictSchema):
     description: str = Field(max_length=500)
     amount: MoneyIn
     due_date: date | None = None
-    criteria: list[str] = Field(default_factory=list, max_length=10)
+    criteria: list[str] = Field(default_factory=list, max_length=MAX_CRITERIA)
     note: str = Field(default="", max_length=2000)
 
 
@@ -311,11 +312,12 @@ def contract_detail(request: HttpRequest, contract_id: int) -> ContractOut:
 
 
 @contracts_router.post(
-    "/contracts/{contract_id}/end", response=ContractOut, summary="End a fixed-price contract"
+    "/contracts/{contract_id}/end", response=ContractOut, summary="End a contract"
 )
 def contract_end(request: HttpRequest, contract_id: int) -> ContractOut:
-    """Once every milestone is approved or cancelled. Escrow left over is refunded, and the
-    initiation fee too when nothing was ever released."""
+    """Hourly: at any time. Fixed price: once every milestone is approved or cancelled;
+    escrow left over is refunded, and the initiation fee too when nothing was ever
+    released."""
     user = _user(request)
     contract = selectors.contract_for(user=user, contract_id=contract_id)
     services.contract_end(user=user, contract=contract)

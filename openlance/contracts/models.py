@@ -9,6 +9,8 @@ in these rows: escrow is the contract's ledger account (`contract_escrow`, refer
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db import models
 
@@ -17,9 +19,27 @@ from openlance.jobs.models import JobPost
 from openlance.proposals.models import Proposal
 
 MINIMUM_FIXED_CENTS = 500
+MAXIMUM_MILESTONE_CENTS = 100_000_000
 MINIMUM_HOURLY_CENTS = 300
 MAX_MILESTONES = 20
 MAX_CRITERIA = 10
+MAX_CRITERION = 300
+
+
+def tidy_criteria(texts: Sequence[str]) -> list[str]:
+    """Acceptance criteria as stored: whitespace collapsed, blank ones dropped."""
+    cleaned = [" ".join(text.split()) for text in texts]
+    return [text for text in cleaned if text]
+
+
+def criteria_error(criteria: Sequence[str]) -> str | None:
+    """What is wrong with tidied acceptance criteria, if anything (offers and amendments
+    share the rule)."""
+    if len(criteria) > MAX_CRITERIA:
+        return f"At most {MAX_CRITERIA} acceptance criteria."
+    if any(len(text) > MAX_CRITERION for text in criteria):
+        return f"Each criterion is at most {MAX_CRITERION} characters."
+    return None
 
 
 class ContractKind(models.TextChoices):

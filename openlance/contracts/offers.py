@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 
 from openlance.accounts.models import User
 from openlance.contracts.models import (
-    MAX_CRITERIA,
     MAX_MILESTONES,
+    MAXIMUM_MILESTONE_CENTS,
     MINIMUM_FIXED_CENTS,
     MINIMUM_HOURLY_CENTS,
     OFFER_TRANSITIONS,
@@ -29,6 +29,8 @@ from openlance.contracts.models import (
     Offer,
     OfferMilestone,
     OfferState,
+    criteria_error,
+    tidy_criteria,
 )
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
@@ -45,12 +47,10 @@ from openlance.proposals.services import (
 )
 
 EXPIRES_AFTER = timedelta(days=30)
-MAXIMUM_MILESTONE_CENTS = 100_000_000
 MAXIMUM_HOURLY_CENTS = 100_000
 MAX_TITLE = 120
 MAX_TEXT = 5000
 MAX_MILESTONE_DESCRIPTION = 500
-MAX_CRITERION = 300
 MAX_WEEKLY_HOURS = 168
 # How far ahead a start or due date may be; further is almost always a typo.
 MAX_DAYS_AHEAD = 730
@@ -110,15 +110,9 @@ def _checked_milestones(terms: OfferTerms, errors: dict[str, list[str]]) -> None
                 )
             elif milestone.due_date > latest:
                 errors.setdefault(f"{name}.due_date", []).append("At most two years ahead.")
-        criteria = [text.strip() for text in milestone.criteria if text.strip()]
-        if len(criteria) > MAX_CRITERIA:
-            errors.setdefault(f"{name}.criteria", []).append(
-                f"At most {MAX_CRITERIA} acceptance criteria."
-            )
-        elif any(len(text) > MAX_CRITERION for text in criteria):
-            errors.setdefault(f"{name}.criteria", []).append(
-                f"Each criterion is at most {MAX_CRITERION} characters."
-            )
+        problem = criteria_error(tidy_criteria(milestone.criteria))
+        if problem:
+            errors.setdefault(f"{name}.criteria", []).append(problem)
 
 
 def _validated(terms: OfferTerms) -> OfferTerms:
@@ -170,7 +164,7 @@ def _validated(terms: OfferTerms) -> OfferTerms:
                 description=m.description.strip(),
                 amount_cents=m.amount_cents,
                 due_date=m.due_date,
-                criteria=[text.strip() for text in m.criteria if text.strip()],
+                criteria=tidy_criteria(m.criteria),
             )
             for m in terms.milestones
         ],
@@ -241,7 +235,11 @@ def offer_send(
         raise InvalidInput("Choose the proposal, or the post and the freelancer.")
     if job.client_id != client.pk:
         raise NotFound("No such proposal." if proposal is not None else "No such job post.")
-    if freelancer.pk == client.pk or not Freelancer.objects.filter(user=freelancer).exists():
+    if (
+        freelancer.pk == client.pk
+        or not freelancer.is_active
+        or not Freelancer.objects.filter(user=freelancer).exists()
+    ):
         raise NotFound("No such freelancer.")
     clean = _validated(terms)
     if job.state != JobState.OPEN:
@@ -364,10 +362,20 @@ def offer_accept(*, freelancer: User, offer: Offer, revision: int) -> Contract:
         if locked.expires_at <= now:
             raise InvalidTransition("This offer has expired.")
         job = JobPost.objects.select_for_update().get(pk=locked.job_id)
-        if job.state not in (JobState.OPEN, JobState.CLOSED_HIRED):
+        # A post closed with a hire withdraws its other pending offers (offers_job_closed);
+        # until that runs they are not accepted either.
+        if job.state != JobState.OPEN:
             raise InvalidTransition(
                 f"The post is {job.get_state_display().lower()}; the offer cannot be accepted."
             )
+        proposal = None
+        if locked.proposal_id is not None:
+            proposal = Proposal.objects.select_for_update().get(pk=locked.proposal_id)
+            if proposal.state != ProposalState.OFFER:
+                raise Conflict(
+                    f"The proposal behind this offer is {proposal.get_state_display().lower()}; "
+                    "the offer cannot be accepted."
+                )
         _move(locked, OfferState.ACCEPTED, responded_at=now)
         contract = Contract.objects.create(
             offer=locked,
@@ -396,12 +404,9 @@ def offer_accept(*, freelancer: User, offer: Offer, revision: int) -> Contract:
                 AcceptanceCriterion(milestone=milestone, position=position, text=text)
                 for position, text in enumerate(terms.criteria, start=1)
             )
-        if locked.proposal_id is not None:
-            proposal = Proposal.objects.select_for_update().get(pk=locked.proposal_id)
-            # A proposal archived because the post closed with another hire stays archived.
-            if proposal.state == ProposalState.OFFER:
-                proposal_hired(proposal=proposal)
-        if not locked.keep_post_open and job.state == JobState.OPEN:
+        if proposal is not None:
+            proposal_hired(proposal=proposal)
+        if not locked.keep_post_open:
             job_close(job=job, hired=True)
         event_emit(
             kind="contract.started",
@@ -418,8 +423,8 @@ def offer_accept(*, freelancer: User, offer: Offer, revision: int) -> Contract:
 
 
 def offers_job_closed(*, job: JobPost) -> int:
-    """The post closed without a hire, expired or was removed: its pending offers are
-    withdrawn. Safe to run twice. Returns how many were withdrawn now."""
+    """The post closed (with a hire or without), expired or was removed: its pending offers
+    are withdrawn. Safe to run twice. Returns how many were withdrawn now."""
     withdrawn = 0
     now = clock.now()
     pending = Offer.objects.filter(job=job, state=OfferState.PENDING).values_list("pk", flat=True)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from openlance.accounts.models import User
 from openlance.contracts import offers as services
-from openlance.contracts.models import Offer
+from openlance.contracts.models import MAX_CRITERIA, MAX_MILESTONES, Offer
 from openlance.contracts.offer_selectors import offer_of, offers_of
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import InvalidInput, NotFound, require_id
@@ -31,7 +31,9 @@ class MilestoneIn(StrictSchema):
     amount: MoneyIn = Field(description="At least $5.00.")
     due_date: date | None = None
     criteria: list[str] = Field(
-        default_factory=list, max_length=10, description="Acceptance checklist, up to 10 items."
+        default_factory=list,
+        max_length=MAX_CRITERIA,
+        description=f"Acceptance checklist, up to {MAX_CRITERIA} items.",
     )
 
 
@@ -41,7 +43,9 @@ class TermsFields(StrictSchema):
     description: str = Field(default="", max_length=5000)
     start_date: date
     milestones: list[MilestoneIn] = Field(
-        default_factory=list, max_length=20, description="Fixed price: 1 to 20 milestones."
+        default_factory=list,
+        max_length=MAX_MILESTONES,
+        description=f"Fixed price: 1 to {MAX_MILESTONES} milestones.",
     )
     hourly_rate: MoneyIn | None = Field(default=None, description="Hourly: at least $3.00.")
     weekly_limit_hours: int | None = Field(default=None, ge=1, le=168)
@@ -89,7 +93,7 @@ class OfferPatch(StrictSchema):
     title: str | None = Field(default=None, max_length=120)
     description: str | None = Field(default=None, max_length=5000)
     start_date: date | None = None
-    milestones: list[MilestoneIn] | None = Field(default=None, max_length=20)
+    milestones: list[MilestoneIn] | None = Field(default=None, max_length=MAX_MILESTONES)
     hourly_rate: MoneyIn | None = None
     weekly_limit_hours: int | None = Field(default=None, ge=1, le=168)
     manual_time_allowed: bool | None = None
