@@ -1,5 +1,5 @@
-"""All writes to a fixed-price contract's milestones and amendments, and the money they move
-(SPEC §7.1, §7.3 amendments and end, §8.2, §8.3, §17 auto-approval).
+"""All writes to a fixed-price contract's milestones and amendments, the money they move, and
+ending any contract (SPEC §7.1, §7.3 amendments and end, §8.2, §8.3, §17 auto-approval).
 
 Money conventions (shared with the wallet and payouts code):
 - funding: client funding -total → contract escrow +amount, platform fee revenue +client fees
@@ -11,8 +11,9 @@ Money conventions (shared with the wallet and payouts code):
 - a remainder refunded: escrow → client funding ("escrow_refund"); the initiation fee goes
   back ("initiation_fee_refund") when a contract ends without any release.
 
-Every change locks the milestone row (and the contract row before money moves) so two
-approvals racing each other release once; the ledger's keys make every retry a no-op.
+Every change locks the contract row, then the milestone row (always in that order, so writers
+never deadlock), so two approvals racing each other release once; the ledger's keys make
+every retry a no-op.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from openlance.accounts.models import User
 from openlance.billing.earnings import earning_hold
@@ -35,8 +36,8 @@ from openlance.billing.fees import client_fees, freelancer_fee
 from openlance.billing.gateway import payment_gateway
 from openlance.billing.selectors import MILESTONE_RELEASE, lifetime_billings
 from openlance.contracts.models import (
-    MAX_CRITERIA,
     MAX_MILESTONES,
+    MAXIMUM_MILESTONE_CENTS,
     MILESTONE_TRANSITIONS,
     MINIMUM_FIXED_CENTS,
     AcceptanceCriterion,
@@ -49,6 +50,8 @@ from openlance.contracts.models import (
     MilestoneState,
     Submission,
     SubmissionFile,
+    criteria_error,
+    tidy_criteria,
 )
 from openlance.core import clock
 from openlance.core.errors import (
@@ -59,7 +62,7 @@ from openlance.core.errors import (
     PaymentDeclined,
 )
 from openlance.core.money import Money
-from openlance.core.policies import FeePolicy, parse_params
+from openlance.core.policies import FeePolicy, PerContractSchedule, fee_policy_at, parse_params
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, checked_document
 from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
@@ -70,7 +73,6 @@ AUTO_APPROVE_WARNING = timedelta(days=2)
 MAX_SUBMISSION_FILES = 10
 MAX_SUBMISSION_FILE_BYTES = 25 * MEGABYTE
 MAX_MESSAGE = 5000
-MAXIMUM_MILESTONE_CENTS = 100_000_000
 BALANCE = "balance"
 # checked_document keeps PDFs and re-encodes images to PNG (with alpha) or JPEG.
 CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
@@ -89,6 +91,11 @@ AMENDMENT_TRANSITIONS: dict[str, set[str]] = {
     AmendmentState.DECLINED: set(),
     AmendmentState.WITHDRAWN: set(),
 }
+
+# Money may go in while nothing is released yet: submitted work is funded afterwards too.
+FUNDABLE_STATES = frozenset(
+    {MilestoneState.NOT_FUNDED, MilestoneState.SUBMITTED, MilestoneState.CHANGES_REQUESTED}
+)
 
 OPEN_MILESTONE_STATES = (
     MilestoneState.NOT_FUNDED,
@@ -121,9 +128,24 @@ class FundingQuote:
 
 
 def contract_fee_policy(contract: Contract) -> FeePolicy:
-    """SPEC §8.2: the schedule in force when the contract started prices all its payments."""
-    policy = parse_params("fees", contract.fee_policy.params)
-    assert isinstance(policy, FeePolicy)
+    """SPEC §8.2: the schedule in force when the contract started prices its payments,
+    unless the policy in force now reprices running contracts. A per-contract rate is the
+    one in force when the proposal (or, without one, the offer) was sent."""
+    current = fee_policy_at(clock.now())
+    if current.reprice_running_contracts:
+        policy = current
+    else:
+        started = parse_params("fees", contract.fee_policy.params)
+        assert isinstance(started, FeePolicy)
+        policy = started
+    if not isinstance(policy.freelancer_fee, PerContractSchedule):
+        return policy
+    offer = contract.offer
+    sent_at = offer.proposal.created_at if offer.proposal is not None else offer.sent_at
+    agreed = fee_policy_at(sent_at).freelancer_fee
+    # A rate only exists if the schedule was per-contract then; otherwise today's applies.
+    if isinstance(agreed, PerContractSchedule):
+        return policy.model_copy(update={"freelancer_fee": agreed})
     return policy
 
 
@@ -135,19 +157,29 @@ def _lock_contract(contract: Contract) -> Contract:
     return Contract.objects.select_for_update().get(pk=contract.pk)
 
 
-def _lock_milestone(milestone: Milestone) -> Milestone:
-    return (
-        Milestone.objects.select_for_update()
-        .select_related("contract", "contract__fee_policy")
-        .get(pk=milestone.pk)
+def _locked_milestones() -> QuerySet[Milestone]:
+    """Lock milestone rows only: the contract comes along for reading, and locking the
+    shared fee policy row too would serialize every milestone write on the platform.
+    Callers lock the contract first (`_lock_contract`), so two writers never wait on each
+    other in a cycle."""
+    return Milestone.objects.select_for_update(of=("self",)).select_related(
+        "contract", "contract__fee_policy"
     )
+
+
+def _lock_milestone(milestone: Milestone) -> Milestone:
+    return _locked_milestones().get(pk=milestone.pk)
+
+
+def _require_running(contract: Contract) -> None:
+    if contract.state != ContractState.ACTIVE:
+        raise Conflict(f"The contract is {contract.get_state_display().lower()}.")
 
 
 def _require_active(contract: Contract) -> None:
     if contract.kind != ContractKind.FIXED:
         raise Conflict("Milestones belong to fixed-price contracts.")
-    if contract.state != ContractState.ACTIVE:
-        raise Conflict(f"The contract is {contract.get_state_display().lower()}.")
+    _require_running(contract)
 
 
 def _require_party(contract: Contract, user: User, role: str) -> None:
@@ -188,7 +220,9 @@ def _is_funded(milestone: Milestone) -> bool:
     return milestone.in_escrow_cents >= milestone.amount_cents
 
 
-def _first_funding(contract: Contract) -> bool:
+def contract_awaits_first_funding(contract: Contract) -> bool:
+    """Nothing was funded on the contract yet, so the next funding carries the initiation
+    fee."""
     return not Transfer.objects.filter(
         kind=MILESTONE_FUND, metadata__contract_id=contract.pk
     ).exists()
@@ -199,12 +233,18 @@ def _fund_key(milestone: Milestone) -> str:
     return base if milestone.funded_cents == 0 else f"{base}:{milestone.funded_cents}"
 
 
-def milestone_funding_quote(*, milestone: Milestone) -> FundingQuote:
+def milestone_funding_quote(
+    *, milestone: Milestone, first_funding: bool | None = None
+) -> FundingQuote:
+    """`first_funding` is `contract_awaits_first_funding`, passed in when quoting several
+    milestones of one contract."""
     contract = milestone.contract
     fees = client_fees(
         contract_fee_policy(contract),
         amount_cents=max(0, milestone.amount_cents - milestone.in_escrow_cents),
-        first_payment_of_contract=_first_funding(contract),
+        first_payment_of_contract=contract_awaits_first_funding(contract)
+        if first_funding is None
+        else first_funding,
     )
     return FundingQuote(
         amount_cents=fees.amount_cents,
@@ -217,11 +257,7 @@ def milestone_funding_quote(*, milestone: Milestone) -> FundingQuote:
 
 
 def _check_fundable(milestone: Milestone) -> None:
-    if milestone.state not in (
-        MilestoneState.NOT_FUNDED,
-        MilestoneState.SUBMITTED,
-        MilestoneState.CHANGES_REQUESTED,
-    ):
+    if milestone.state not in FUNDABLE_STATES:
         raise InvalidTransition(
             f"A milestone that is {milestone.get_state_display().lower()} cannot be funded."
         )
@@ -282,12 +318,14 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
         target = (
             MilestoneState.FUNDED if locked.state == MilestoneState.NOT_FUNDED else locked.state
         )
+        now = clock.now()
         _move(
             locked,
             target,
             emit=False,
             funded_cents=locked.funded_cents + quote.amount_cents,
-            funded_at=clock.now(),
+            funded_at=now,
+            **_review_clock_from(locked, now),
         )
         event_emit(
             kind="milestone.funded",
@@ -300,18 +338,31 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
         return locked
 
 
+def _review_clock_from(milestone: Milestone, now: datetime) -> dict[str, Any]:
+    """Submitted work only approves itself once it is fully funded: when the money arrives
+    the client gets the whole review period from then on."""
+    if milestone.state != MilestoneState.SUBMITTED:
+        return {}
+    return {"auto_approve_at": now + AUTO_APPROVE_AFTER, "auto_approve_warned_at": None}
+
+
 def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> None:
     """Charge the card for the funding's total and book it into the client's balance. The
-    gateway key is the funding's own key, so a retry finds the first charge."""
+    gateway key is the funding's own key with the attempt number, so a retry after a crash
+    finds the first charge, while a retry after a decline (the gateway replays a key's
+    decline) is a new attempt."""
     quote = milestone_funding_quote(milestone=milestone)
-    key = _fund_key(milestone)
+    attempt = Milestone.objects.values_list("card_declines", flat=True).get(pk=milestone.pk)
+    card = hashlib.sha256(payment_method.encode()).hexdigest()[:16]
+    key = f"{_fund_key(milestone)}:card:{card}" + (f":{attempt}" if attempt else "")
     charge = payment_gateway().charge(
         amount=Money(quote.total_cents),
         payment_method=payment_method,
-        idempotency_key=f"{key}:card:{hashlib.sha256(payment_method.encode()).hexdigest()[:16]}",
+        idempotency_key=key,
         description=f"Openlance milestone {milestone.pk} of contract {milestone.contract_id}",
     )
     if not charge.succeeded:
+        Milestone.objects.filter(pk=milestone.pk).update(card_declines=F("card_declines") + 1)
         raise PaymentDeclined(
             f"The card was declined ({charge.decline_reason}). Nothing was charged."
         )
@@ -407,8 +458,8 @@ def _submit(
         )
     cleaned = _checked_files(files)
     with transaction.atomic():
+        _require_active(_lock_contract(contract))
         locked = _lock_milestone(milestone)
-        _require_active(locked.contract)
         if resubmission_only and locked.state != MilestoneState.CHANGES_REQUESTED:
             raise InvalidTransition("Only a milestone with changes requested is resubmitted.")
         if MilestoneState.SUBMITTED not in MILESTONE_TRANSITIONS[locked.state]:
@@ -490,6 +541,7 @@ def milestone_request_changes(*, client: User, milestone: Milestone, message: st
     _require_active(contract)
     text = _message(message)
     with transaction.atomic():
+        _require_active(_lock_contract(contract))
         locked = _lock_milestone(milestone)
         if locked.state != MilestoneState.SUBMITTED:
             raise InvalidTransition(
@@ -588,6 +640,8 @@ def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic:
             following.carried_in_cents += carried
             if _is_funded(following):
                 following.funded_at = clock.now()
+                for name, value in _review_clock_from(following, following.funded_at).items():
+                    setattr(following, name, value)
             if following.state == MilestoneState.NOT_FUNDED and _is_funded(following):
                 _move(following, MilestoneState.FUNDED, emit=False)
                 event_emit(
@@ -696,25 +750,32 @@ def milestone_approve(
 
 def milestone_auto_approve_run_due(*, now: datetime) -> dict[str, int]:
     """SPEC §17: submitted work the client left unanswered for 14 days is approved in full;
-    2 days before, the client is reminded. Unfunded work waits until it is funded (there is
-    nothing to release). Safe to run twice: each milestone is re-checked under its lock."""
+    2 days before, the client is reminded. Work not fully funded waits (releasing part of
+    the amount would close the milestone short); the clock restarts when it is funded.
+    Safe to run twice: each milestone is re-checked under its lock."""
     warned = approved = 0
+    fully_funded = {
+        "funded_cents__gte": F("amount_cents") + F("released_cents") + F("refunded_cents")
+    }
     soon = (
         Milestone.objects.filter(
             state=MilestoneState.SUBMITTED,
             auto_approve_at__lte=now + AUTO_APPROVE_WARNING,
             auto_approve_at__gt=now,
             auto_approve_warned_at__isnull=True,
+            **fully_funded,
         )
-        .values_list("pk", flat=True)
+        .values_list("pk", "contract_id")
         .order_by("pk")
     )
-    for pk in list(soon):
+    for pk, contract_id in list(soon):
         with transaction.atomic():
-            locked = Milestone.objects.select_for_update().get(pk=pk)
+            _lock_contract(Contract(pk=contract_id))
+            locked = _lock_milestone(Milestone(pk=pk))
             if (
                 locked.auto_approve_warned_at is not None
                 or locked.state != MilestoneState.SUBMITTED
+                or not _is_funded(locked)
             ):
                 continue
             locked.auto_approve_warned_at = now
@@ -735,21 +796,21 @@ def milestone_auto_approve_run_due(*, now: datetime) -> dict[str, int]:
             state=MilestoneState.SUBMITTED,
             auto_approve_at__lte=now,
             contract__state=ContractState.ACTIVE,
-            funded_cents__gt=F("released_cents") + F("refunded_cents"),
+            **fully_funded,
         )
-        .values_list("pk", flat=True)
+        .values_list("pk", "contract_id")
         .order_by("pk")
     )
-    for pk in list(due):
+    for pk, contract_id in list(due):
         with transaction.atomic():
-            contract = Contract.objects.select_for_update().get(milestones__pk=pk)
+            contract = _lock_contract(Contract(pk=contract_id))
             locked = _lock_milestone(Milestone(pk=pk))
             if (
                 contract.state != ContractState.ACTIVE
                 or locked.state != MilestoneState.SUBMITTED
                 or locked.auto_approve_at is None
                 or locked.auto_approve_at > now
-                or locked.in_escrow_cents <= 0
+                or not _is_funded(locked)
             ):
                 continue
             _release(
@@ -816,18 +877,10 @@ def milestone_cancel(*, user: User, milestone: Milestone) -> Milestone:
 
 
 def _criteria(criteria: Sequence[str]) -> list[str]:
-    cleaned = [" ".join(text.split()) for text in criteria]
-    cleaned = [text for text in cleaned if text]
-    if len(cleaned) > MAX_CRITERIA:
-        raise InvalidInput(
-            f"At most {MAX_CRITERIA} acceptance criteria.",
-            field_errors={"criteria": [f"At most {MAX_CRITERIA}."]},
-        )
-    if any(len(text) > 300 for text in cleaned):
-        raise InvalidInput(
-            "Each criterion is at most 300 characters.",
-            field_errors={"criteria": ["At most 300 characters each."]},
-        )
+    cleaned = tidy_criteria(criteria)
+    problem = criteria_error(cleaned)
+    if problem:
+        raise InvalidInput(problem, field_errors={"criteria": [problem]})
     return cleaned
 
 
@@ -978,15 +1031,15 @@ def amendment_withdraw(*, user: User, amendment: Amendment) -> Amendment:
 
 
 def contract_end(*, user: User, contract: Contract) -> Contract:
-    """Either side ends a fixed-price contract once every milestone is approved or
-    cancelled. Escrow left over goes back to the client, and the initiation fee too when
-    nothing was ever released (SPEC §8.3)."""
+    """Either side ends a contract: a fixed-price one once every milestone is approved or
+    cancelled, an hourly one at any time (it holds no escrow). Escrow left over goes back
+    to the client, and the initiation fee too when nothing was ever released (SPEC §8.3)."""
     if user.pk not in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such contract.")
-    _require_active(contract)
+    _require_running(contract)
     with transaction.atomic():
         locked = _lock_contract(contract)
-        _require_active(locked)
+        _require_running(locked)
         open_count = locked.milestones.filter(state__in=OPEN_MILESTONE_STATES).count()
         if open_count:
             raise Conflict(

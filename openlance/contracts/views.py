@@ -19,6 +19,7 @@ from openlance.accounts.models import User
 from openlance.contracts import selectors, services
 from openlance.contracts.forms import AmendmentForm, ApproveForm, ChangesForm, FundForm, SubmitForm
 from openlance.contracts.models import (
+    MILESTONE_TRANSITIONS,
     AmendmentState,
     Contract,
     ContractState,
@@ -33,13 +34,6 @@ from openlance.ledger.services import account_code
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.messaging.services import conversation_open
 
-FUNDABLE = {
-    MilestoneState.NOT_FUNDED,
-    MilestoneState.SUBMITTED,
-    MilestoneState.CHANGES_REQUESTED,
-}
-SUBMITTABLE = {MilestoneState.NOT_FUNDED, MilestoneState.FUNDED, MilestoneState.CHANGES_REQUESTED}
-CANCELLABLE = {MilestoneState.NOT_FUNDED, MilestoneState.FUNDED, MilestoneState.CHANGES_REQUESTED}
 FORMS: dict[str, type[forms.Form]] = {
     "fund": FundForm,
     "submit": SubmitForm,
@@ -86,20 +80,30 @@ def _decorate(contract: Contract, user: User, bound: dict[tuple[int, str], forms
     is_client = user.pk == contract.client_id
     active = contract.state == ContractState.ACTIVE
     releases = selectors.contract_releases(contract=contract)
+    first_funding: bool | None = None
     for milestone in contract.milestones.all():
         m: Any = milestone
         funded = milestone.in_escrow_cents >= milestone.amount_cents
+        moves = MILESTONE_TRANSITIONS[milestone.state]
         m.is_funded = funded
         m.releases = releases.get(milestone.pk, [])
-        m.can_fund = active and is_client and milestone.state in FUNDABLE and not funded
-        m.can_submit = active and not is_client and milestone.state in SUBMITTABLE
-        m.can_review = active and is_client and milestone.state == MilestoneState.SUBMITTED
+        m.can_fund = (
+            active and is_client and milestone.state in services.FUNDABLE_STATES and not funded
+        )
+        m.can_submit = active and not is_client and MilestoneState.SUBMITTED in moves
+        m.can_review = active and is_client and MilestoneState.APPROVED in moves
         m.can_cancel = (
             active
-            and milestone.state in CANCELLABLE
+            and MilestoneState.CANCELLED in moves
             and (milestone.in_escrow_cents == 0 or not is_client)
         )
-        m.quote = services.milestone_funding_quote(milestone=milestone) if m.can_fund else None
+        m.quote = None
+        if m.can_fund:
+            if first_funding is None:
+                first_funding = services.contract_awaits_first_funding(contract)
+            m.quote = services.milestone_funding_quote(
+                milestone=milestone, first_funding=first_funding
+            )
         m.forms = {
             name: bound.get((milestone.pk, name)) or _form(name, milestone) for name in FORMS
         }
@@ -130,8 +134,7 @@ def _room(
         "client_balance": _client_balance(contract) if is_client else None,
         "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
         "can_end": contract.state == ContractState.ACTIVE
-        and contract.kind == "fixed"
-        and all(m.state in ("approved", "cancelled") for m in contract.milestones.all()),
+        and not any(m.state in services.OPEN_MILESTONE_STATES for m in contract.milestones.all()),
     }
     return render(request, template, context)
 

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from openlance.contracts import services
 from openlance.contracts.models import Milestone, MilestoneState, Submission
@@ -99,3 +100,20 @@ def test_two_approvals_of_one_milestone_release_it_once():
         n * AMOUNT for n in range(TRIALS)
     ]
     assert ledger_violations() == []
+
+
+@pytest.mark.django_db
+def test_milestone_writes_lock_the_contract_then_the_milestone_and_never_the_fee_policy():
+    contract = contract_fixed((10_000,))
+    milestone = contract.milestones.get()
+    with CaptureQueriesContext(connection) as queries:
+        services.milestone_submit(
+            freelancer=contract.freelancer,
+            milestone=milestone,
+            message="Done",
+            acknowledge_unfunded=True,
+        )
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locks[0].startswith('SELECT "contracts_contract"')
+    assert locks[1].endswith('FOR UPDATE OF "contracts_milestone"')
+    assert not any("core_policy" in sql and "FOR UPDATE OF" not in sql for sql in locks)
