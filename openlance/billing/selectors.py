@@ -15,6 +15,9 @@ MILESTONE_RELEASE = "milestone_release"
 HOURLY_INVOICE = "hourly_invoice"
 BONUS = "bonus"
 PAYMENT_KINDS = frozenset({MILESTONE_RELEASE, HOURLY_INVOICE, BONUS})
+# A client's funding of a milestone into its contract's escrow; its metadata names both
+# parties, which is how a wallet finds the escrow of a user's contracts.
+MILESTONE_FUND = "milestone_fund"
 
 
 def lifetime_billings(*, freelancer: User, client: User) -> Money:

@@ -12,13 +12,12 @@ from django.db.models import QuerySet, Sum
 from django.http import StreamingHttpResponse
 
 from openlance.accounts.models import User
-from openlance.billing.selectors import PAYMENT_KINDS
+from openlance.billing.selectors import MILESTONE_FUND, PAYMENT_KINDS
 from openlance.core import clock
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
 from openlance.ledger.selectors import entries_of_user
 
-MILESTONE_FUND = "milestone_fund"
 WITHDRAWAL = "withdrawal"
 
 

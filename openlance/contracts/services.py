@@ -22,10 +22,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import PurePath
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -34,7 +32,7 @@ from openlance.accounts.models import User
 from openlance.billing.earnings import earning_hold
 from openlance.billing.fees import client_fees, freelancer_fee
 from openlance.billing.gateway import payment_gateway
-from openlance.billing.selectors import MILESTONE_RELEASE, lifetime_billings
+from openlance.billing.selectors import MILESTONE_FUND, MILESTONE_RELEASE, lifetime_billings
 from openlance.contracts.models import (
     MAX_MILESTONES,
     MAXIMUM_MILESTONE_CENTS,
@@ -64,7 +62,7 @@ from openlance.core.errors import (
 from openlance.core.money import Money
 from openlance.core.policies import FeePolicy, PerContractSchedule, fee_policy_at, parse_params
 from openlance.core.services import event_emit
-from openlance.core.uploads import MEGABYTE, checked_document
+from openlance.core.uploads import MEGABYTE, Document, checked_attachment
 from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
 from openlance.ledger.services import account_for, transfer_post
 
@@ -74,10 +72,7 @@ MAX_SUBMISSION_FILES = 10
 MAX_SUBMISSION_FILE_BYTES = 25 * MEGABYTE
 MAX_MESSAGE = 5000
 BALANCE = "balance"
-# checked_document keeps PDFs and re-encodes images to PNG (with alpha) or JPEG.
-CONTENT_TYPES = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
 
-MILESTONE_FUND = "milestone_fund"
 ESCROW_REFUND = "escrow_refund"
 INITIATION_FEE_REFUND = "initiation_fee_refund"
 
@@ -385,14 +380,14 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
 # --- submitting and reviewing work -----------------------------------------------------
 
 
-def _checked_files(files: Sequence[UploadedFile]) -> list[ContentFile[bytes]]:
+def _checked_files(files: Sequence[UploadedFile]) -> list[Document]:
     if len(files) > MAX_SUBMISSION_FILES:
         raise InvalidInput(
             f"A submission has at most {MAX_SUBMISSION_FILES} files.",
             field_errors={"files": [f"At most {MAX_SUBMISSION_FILES} files."]},
         )
     return [
-        checked_document(upload, field="files", max_bytes=MAX_SUBMISSION_FILE_BYTES)
+        checked_attachment(upload, field="files", max_bytes=MAX_SUBMISSION_FILE_BYTES)
         for upload in files
     ]
 
@@ -482,14 +477,16 @@ def _submit(
             was_funded=funded,
             created_at=now,
         )
-        for upload, clean in zip(files, cleaned, strict=True):
+        for document in cleaned:
             row = SubmissionFile(
                 submission=submission,
-                name=(upload.name or clean.name or "file")[:200],
-                size_bytes=clean.size,
-                content_type=CONTENT_TYPES.get(PurePath(clean.name or "").suffix, "image/jpeg"),
+                name=document.name[:200],
+                size_bytes=document.size,
+                content_type=document.content_type,
             )
-            row.file.save(f"milestone-{locked.pk}-{clean.name}", clean, save=False)
+            row.file.save(
+                f"milestone-{locked.pk}-{document.content.name}", document.content, save=False
+            )
             row.save()
         resubmitted = locked.state == MilestoneState.CHANGES_REQUESTED
         _move(

@@ -11,9 +11,10 @@ from pydantic import ValidationError as PydanticValidationError
 from openlance.accounts.models import User
 from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import MAX_ID, InvalidInput, require_id
+from openlance.core.ratelimits import rate_check
 from openlance.messaging import selectors, services
 from openlance.messaging.downloads import attachment_response
-from openlance.messaging.limits import MESSAGES, rate_check
+from openlance.messaging.limits import MESSAGES
 from openlance.messaging.models import MAX_ATTACHMENTS, MAX_BODY_LENGTH, Conversation, Message
 
 router = Router(tags=["conversations"])

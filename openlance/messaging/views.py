@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from openlance.accounts.models import User
 from openlance.core.errors import MAX_ID, DomainError, NotFound
 from openlance.core.forms import add_domain_errors
+from openlance.core.ratelimits import rate_exceeded
 from openlance.messaging import selectors, services
 from openlance.messaging.downloads import attachment_response
 from openlance.messaging.forms import MessageForm
-from openlance.messaging.limits import MESSAGES, rate_exceeded
+from openlance.messaging.limits import MESSAGES
 from openlance.messaging.models import Conversation
 
 INBOX_PAGE_SIZE = 25

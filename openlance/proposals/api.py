@@ -10,8 +10,9 @@ from openlance.accounts.models import User
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import NotFound, require_id
 from openlance.core.money import Money
+from openlance.core.ratelimits import rate_check
 from openlance.jobs.selectors import job_of_client
-from openlance.messaging.limits import MESSAGES, rate_check
+from openlance.messaging.limits import MESSAGES
 from openlance.messaging.selectors import conversation_ids_by_topic
 from openlance.proposals import selectors, services
 from openlance.proposals.limits import PROPOSALS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openlance.messaging.limits import Limit
+from openlance.core.ratelimits import Limit
 
 PROPOSALS = Limit(
     group="proposals.send",

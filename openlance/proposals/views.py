@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from openlance.accounts.models import User
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import add_domain_errors, run_form
+from openlance.core.ratelimits import rate_exceeded
 from openlance.jobs.models import JobPost
 from openlance.jobs.selectors import job_of_client
-from openlance.messaging.limits import MESSAGES, rate_exceeded
+from openlance.messaging.limits import MESSAGES
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.models import Profile
 from openlance.profiles.selectors import client_profile_of
