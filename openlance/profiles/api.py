@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
@@ -10,7 +10,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 from openlance.accounts.models import User
 from openlance.catalog.selectors import categories_all, skills_all, skills_by_slugs
 from openlance.core.apitools import MoneyIn, MoneyOut, StrictSchema
-from openlance.core.errors import InvalidInput, NotFound
+from openlance.core.errors import MAX_ID, InvalidInput, NotFound
 from openlance.core.money import Money
 from openlance.profiles import selectors, services
 from openlance.profiles.models import Freelancer, PortfolioItem, Profile
@@ -143,7 +143,7 @@ class ProfileIn(StrictSchema):
     overview: str = Field(default="", max_length=5000)
     hourly_rate: MoneyIn | None = None
     skills: list[str] = Field(default_factory=list, description="Skill slugs, at most 15.")
-    portfolio_item_ids: list[int] | None = None
+    portfolio_item_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = None
 
 
 class PortfolioItemIn(Schema):
