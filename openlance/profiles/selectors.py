@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from openlance.accounts.models import User
+from openlance.catalog.models import Skill
 from openlance.core.errors import NotFound, require_id
 from openlance.profiles.models import ClientProfile, Freelancer, PortfolioItem, Profile, Visibility
 
@@ -31,9 +32,14 @@ def profile_access(*, freelancer: Freelancer, viewer: User | AnonymousUser) -> A
     return Access.LIMITED
 
 
+def _skills_with_category() -> Prefetch[str, QuerySet[Skill]]:
+    # Pages and the API show each skill's category.
+    return Prefetch("skills", queryset=Skill.objects.select_related("category"))
+
+
 def profiles_with_details() -> QuerySet[Profile]:
     return Profile.objects.select_related("freelancer", "freelancer__user").prefetch_related(
-        "skills",
+        _skills_with_category(),
         Prefetch("portfolio_items", queryset=PortfolioItem.objects.prefetch_related("skills")),
     )
 
@@ -52,7 +58,9 @@ def freelancer_get(*, user_id: int) -> Freelancer:
     freelancer = (
         Freelancer.objects.select_related("user")
         .prefetch_related(
-            Prefetch("profiles", queryset=Profile.objects.prefetch_related("skills")),
+            Prefetch(
+                "profiles", queryset=Profile.objects.prefetch_related(_skills_with_category())
+            ),
             Prefetch("portfolio", queryset=PortfolioItem.objects.prefetch_related("skills")),
             "assessments",
             "employment",
