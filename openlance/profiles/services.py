@@ -194,6 +194,19 @@ def freelancer_start(*, user: User) -> Freelancer:
     return freelancer
 
 
+# What the freelancer edits about themselves in `freelancer_update`.
+FREELANCER_SETTINGS = (
+    "country",
+    "city",
+    "time_zone",
+    "intro_video_url",
+    "availability",
+    "available_now",
+    "english_level",
+    "visibility",
+)
+
+
 def freelancer_update(
     *,
     freelancer: Freelancer,
@@ -230,7 +243,9 @@ def freelancer_update(
     freelancer.visibility = visibility
     freelancer.updated_at = clock.now()
     with transaction.atomic():
-        freelancer.save()
+        # The caller's copy may be stale: statistics, the photo and the auto-private stamp
+        # written since it was read must survive.
+        freelancer.save(update_fields=[*FREELANCER_SETTINGS, "updated_at"])
         profile_search_fields_sync(freelancer=freelancer)
     return freelancer
 

@@ -1,12 +1,13 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, NotFound
 from openlance.core.tests.files import fake_image_upload, png_upload
-from openlance.profiles.models import Profile, Visibility
+from openlance.profiles.models import Freelancer, Profile, Visibility
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import (
     assessment_add,
@@ -16,6 +17,7 @@ from openlance.profiles.services import (
     employment_add,
     freelancer_set_photo,
     freelancer_start,
+    freelancer_stats_set,
     freelancer_update,
     history_item_delete,
     other_experience_add,
@@ -72,6 +74,31 @@ def test_update_who_you_are():
         "America/Chicago",
         "native",
     )
+
+
+def test_updating_a_stale_copy_keeps_what_others_wrote_since():
+    stale = freelancer_start(user=freelancer_user())
+    current = Freelancer.objects.get(pk=stale.pk)
+    earned_at = clock.now() - timedelta(days=3)
+    freelancer_stats_set(
+        freelancer=current,
+        jss_percent=92,
+        total_earned_cents=120_000,
+        total_jobs=3,
+        total_hours=40,
+        badges=["top_rated"],
+        last_earned_at=earned_at,
+    )
+    freelancer_set_photo(freelancer=current, upload=png_upload())
+    Freelancer.objects.filter(pk=stale.pk).update(made_private_at=earned_at)
+    freelancer_update(freelancer=stale, **LOCATION)
+    saved = Freelancer.objects.get(pk=stale.pk)
+    assert (saved.city, saved.english_level) == ("Austin", "native")
+    assert (saved.jss_percent, saved.total_earned_cents, saved.total_jobs) == (92, 120_000, 3)
+    assert (saved.total_hours, saved.badges, saved.last_earned_at) == (40, ["top_rated"], earned_at)
+    assert saved.made_private_at == earned_at
+    assert saved.photo.name == current.photo.name
+    assert _general(saved).total_earned_cents == 120_000
 
 
 @pytest.mark.parametrize(
