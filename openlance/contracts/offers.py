@@ -37,7 +37,7 @@ from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, Not
 from openlance.core.policies import policy_version_at
 from openlance.core.services import event_emit
 from openlance.jobs.models import JobPost, JobState
-from openlance.jobs.services import job_close, job_touch
+from openlance.jobs.services import job_close, job_hire_record, job_touch
 from openlance.profiles.models import Freelancer
 from openlance.proposals.models import Proposal, ProposalState
 from openlance.proposals.services import (
@@ -406,6 +406,7 @@ def offer_accept(*, freelancer: User, offer: Offer, revision: int) -> Contract:
             )
         if proposal is not None:
             proposal_hired(proposal=proposal)
+        job_hire_record(job=job)
         if not locked.keep_post_open:
             job_close(job=job, hired=True)
         event_emit(

@@ -73,6 +73,8 @@ class JobPost(models.Model):
     )
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.DRAFT)
     proposals_count = models.PositiveIntegerField(default=0)
+    # Offers accepted on the post; one is enough for it to end as hired, however it closes.
+    hires_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
     last_client_activity_at = models.DateTimeField()

@@ -4,11 +4,13 @@ the Connects feature uses for refunds."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django_countries import countries
 
 from openlance.accounts.models import User
@@ -130,6 +132,31 @@ def _validated(draft: JobDraft) -> tuple[Category, list[Skill], list[str], list[
     return category, skills, codes, questions
 
 
+# What an edit writes: the client's text and terms, and the activity that restarts the
+# expiry clock. Everything else on the row (state, proposal count, hires) belongs to other
+# writers and is never saved from an edit.
+DRAFT_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "size",
+    "duration",
+    "experience_level",
+    "budget_type",
+    "budget_cents",
+    "hourly_min_cents",
+    "hourly_max_cents",
+    "countries",
+    "visibility",
+)
+ACTIVITY_FIELDS = ("last_client_activity_at", "expiry_warned_at")
+
+
+def _copy(source: JobPost, target: JobPost, names: Iterable[str]) -> None:
+    for name in names:
+        setattr(target, name, getattr(source, name))
+
+
 def _write(job: JobPost, draft: JobDraft) -> JobPost:
     category, skills, codes, questions = _validated(draft)
     job.title = draft.title.strip()
@@ -148,8 +175,11 @@ def _write(job: JobPost, draft: JobDraft) -> JobPost:
     )
     job.countries = codes
     job.visibility = draft.visibility
-    job.last_client_activity_at = clock.now()
-    job.save()
+    _record_activity(job)
+    if job.pk is None:
+        job.save()
+    else:
+        job.save(update_fields=[*DRAFT_FIELDS, *ACTIVITY_FIELDS])
     job.skills.set(skills)
     job.questions.all().delete()
     ScreeningQuestion.objects.bulk_create(
@@ -157,6 +187,12 @@ def _write(job: JobPost, draft: JobDraft) -> JobPost:
     )
     job_index_sync(job=job)
     return job
+
+
+def _record_activity(job: JobPost) -> None:
+    # Activity restarts the 30 days, so the day-25 warning is owed again (SPEC §17).
+    job.last_client_activity_at = clock.now()
+    job.expiry_warned_at = None
 
 
 def job_create(*, client: User, draft: JobDraft, publish: bool) -> JobPost:
@@ -171,20 +207,29 @@ def job_create(*, client: User, draft: JobDraft, publish: bool) -> JobPost:
 
 
 def job_update(*, job: JobPost, draft: JobDraft) -> JobPost:
-    if job.state not in (JobState.DRAFT, JobState.OPEN):
-        raise InvalidTransition("Only drafts and open posts can be edited.")
+    """Edit a draft or open post. The rules are checked on the row as it is now, not as the
+    caller loaded it: the post may have expired, been removed or got proposals since."""
     with transaction.atomic():
-        if job.state == JobState.OPEN and job.questions.exists() and job.proposals_count:
-            asked = list(job.questions.values_list("text", flat=True))
+        locked = JobPost.objects.select_for_update().get(pk=job.pk)
+        if locked.state not in (JobState.DRAFT, JobState.OPEN):
+            raise InvalidTransition("Only drafts and open posts can be edited.")
+        if locked.state == JobState.OPEN and locked.questions.exists() and locked.proposals_count:
+            asked = list(locked.questions.values_list("text", flat=True))
             if [q.strip() for q in draft.questions if q.strip()] != asked:
                 raise Conflict(
                     "Screening questions cannot change once proposals have answered them."
                 )
-        return _write(job, draft)
+        _write(locked, draft)
+    _copy(locked, job, (*DRAFT_FIELDS, *ACTIVITY_FIELDS, "state", "proposals_count"))
+    return job
 
 
 def _move(job: JobPost, target: str, **extra: object) -> JobPost:
     locked = JobPost.objects.select_for_update().get(pk=job.pk)
+    if target in (JobState.CLOSED_NO_HIRE, JobState.EXPIRED) and locked.hires_count:
+        # Kept open after a hire and closed or expired later: someone was hired on it all
+        # the same, so it ends as a hired post and nobody's Connects come back (SPEC §5).
+        target = JobState.CLOSED_HIRED
     if target not in TRANSITIONS[locked.state]:
         raise InvalidTransition(
             f"A post that is {locked.get_state_display().lower()} cannot become "
@@ -192,22 +237,25 @@ def _move(job: JobPost, target: str, **extra: object) -> JobPost:
         )
     now = clock.now()
     previous = locked.state
-    job.state = target
+    locked.state = target
+    moved = ["state", *extra]
     if target == JobState.OPEN:
-        job.published_at = now
-        job.last_client_activity_at = now
-        job.expiry_warned_at = None
+        locked.published_at = now
+        _record_activity(locked)
+        moved += ["published_at", *ACTIVITY_FIELDS]
     elif target in (
         JobState.CLOSED_HIRED,
         JobState.CLOSED_NO_HIRE,
         JobState.EXPIRED,
         JobState.REMOVED,
     ):
-        job.closed_at = now
+        locked.closed_at = now
+        moved.append("closed_at")
     for name, value in extra.items():
-        setattr(job, name, value)
-    job.save()
-    job_index_sync(job=job)
+        setattr(locked, name, value)
+    locked.save(update_fields=moved)
+    _copy(locked, job, [*moved, "proposals_count", "hires_count"])
+    job_index_sync(job=locked)
     event_emit(
         kind=f"job.{target}",
         payload={"job_id": job.pk, "client_id": job.client_id, "from": previous, "to": target},
@@ -221,7 +269,8 @@ def job_publish(*, job: JobPost) -> JobPost:
 
 
 def job_close(*, job: JobPost, hired: bool) -> JobPost:
-    """The client closes the post: with a hire, or without one (Connects come back then)."""
+    """The client closes the post: with a hire, or without one (Connects come back then,
+    unless someone was hired on the post while it stayed open)."""
     with transaction.atomic():
         return _move(job, JobState.CLOSED_HIRED if hired else JobState.CLOSED_NO_HIRE)
 
@@ -240,6 +289,13 @@ def job_remove(*, job: JobPost, staff: User, reason: str) -> JobPost:
     return removed
 
 
+def job_hire_record(*, job: JobPost) -> None:
+    """Someone was hired on the post (an offer on it was accepted). Call inside the
+    acceptance's transaction, so a post kept open for more hires later closes as hired."""
+    JobPost.objects.filter(pk=job.pk).update(hires_count=F("hires_count") + 1)
+    job.refresh_from_db(fields=["hires_count"])
+
+
 def job_touch(*, job: JobPost) -> None:
     """Client activity on a post (a message, a shortlist) keeps it from expiring."""
     now = clock.now()
@@ -248,11 +304,16 @@ def job_touch(*, job: JobPost) -> None:
     job.expiry_warned_at = None
 
 
+def _lock_changeable(job: JobPost, refusal: str) -> None:
+    state = JobPost.objects.select_for_update().values_list("state", flat=True).get(pk=job.pk)
+    if state not in (JobState.DRAFT, JobState.OPEN):
+        raise InvalidTransition(refusal)
+
+
 def job_attachment_add(*, job: JobPost, upload: UploadedFile) -> JobAttachment:
-    if job.state not in (JobState.DRAFT, JobState.OPEN):
-        raise InvalidTransition("Attachments can only be added to drafts and open posts.")
-    document = checked_attachment(upload, field="attachment", max_bytes=25 * MEGABYTE)
     with transaction.atomic():
+        _lock_changeable(job, "Attachments can only be added to drafts and open posts.")
+        document = checked_attachment(upload, field="attachment", max_bytes=25 * MEGABYTE)
         if job.attachments.count() >= MAX_ATTACHMENTS:
             raise Conflict(f"A post has at most {MAX_ATTACHMENTS} attachments.")
         attachment = JobAttachment(
@@ -269,11 +330,15 @@ def job_attachment_add(*, job: JobPost, upload: UploadedFile) -> JobAttachment:
 
 
 def job_attachment_delete(*, job: JobPost, attachment_id: int) -> None:
-    attachment = job.attachments.filter(pk=attachment_id).first()
-    if attachment is None:
-        raise NotFound("No such attachment.")
-    attachment.file.delete(save=False)
-    attachment.delete()
+    with transaction.atomic():
+        # A closed or removed post keeps its files: they are what proposals were written
+        # against, and for a removed post the evidence of why it was removed.
+        _lock_changeable(job, "Attachments can only be removed from drafts and open posts.")
+        attachment = job.attachments.filter(pk=attachment_id).first()
+        if attachment is None:
+            raise NotFound("No such attachment.")
+        attachment.delete()
+        attachment.file.delete(save=False)
 
 
 def job_expiry_run_due(*, now: datetime) -> dict[str, int]:

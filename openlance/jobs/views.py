@@ -136,14 +136,20 @@ def job_publish(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def job_close(request: HttpRequest, job_id: int) -> HttpResponse:
-    """Close without a hire; a post closes with a hire only when an offer is accepted."""
+    """Stop taking proposals. Offers close a post with a hire when accepted; a post kept
+    open after a hire still closes as hired here."""
     job = _own_job(request, job_id)
     try:
         services.job_close(job=job, hired=False)
     except DomainError as error:
         messages.error(request, error.detail)
     else:
-        messages.success(request, "The job is closed without a hire; Connects spent on it go back.")
+        messages.success(
+            request,
+            "The job is closed. You hired on it, so Connects spent on it stay spent."
+            if job.state == JobState.CLOSED_HIRED
+            else "The job is closed without a hire; Connects spent on it go back.",
+        )
     return redirect("job_detail", job_id=job.pk)
 
 

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db.models import F
 
 from openlance.accounts.models import AuditLogEntry
 from openlance.accounts.tests.factories import client_user, freelancer_user
@@ -19,6 +20,7 @@ from openlance.jobs.services import (
     job_close,
     job_create,
     job_expiry_run_due,
+    job_hire_record,
     job_publish,
     job_remove,
     job_touch,
@@ -209,3 +211,97 @@ def test_drafts_never_expire():
     with clock.frozen_at(start):
         job_create(client=client_user(), draft=DRAFT, publish=False)
     assert job_expiry_run_due(now=start + timedelta(days=90)) == {"warned": 0, "expired": 0}
+
+
+def test_an_edit_loaded_before_expiry_does_not_reopen_the_post():
+    start = clock.now()
+    with clock.frozen_at(start):
+        job = _open_job()
+    loaded_by_the_edit_page = JobPost.objects.get(pk=job.pk)
+    job_expiry_run_due(now=start + timedelta(days=30))
+    with pytest.raises(InvalidTransition):
+        job_update(job=loaded_by_the_edit_page, draft=replace(DRAFT, title="A new title"))
+    job.refresh_from_db()
+    assert (job.state, job.title) == (JobState.EXPIRED, DRAFT.title)
+
+
+def test_an_edit_loaded_before_a_removal_does_not_reopen_the_post():
+    job = _open_job()
+    loaded_by_the_edit_page = JobPost.objects.get(pk=job.pk)
+    job_remove(job=JobPost.objects.get(pk=job.pk), staff=client_user(is_staff=True), reason="x")
+    with pytest.raises(InvalidTransition):
+        job_update(job=loaded_by_the_edit_page, draft=DRAFT)
+    assert JobPost.objects.get(pk=job.pk).state == JobState.REMOVED
+
+
+def test_an_edit_checks_questions_against_proposals_that_arrived_after_loading():
+    job = _open_job()
+    loaded_by_the_edit_page = JobPost.objects.get(pk=job.pk)
+    JobPost.objects.filter(pk=job.pk).update(proposals_count=F("proposals_count") + 1)
+    with pytest.raises(Conflict):
+        job_update(job=loaded_by_the_edit_page, draft=replace(DRAFT, questions=["New?"]))
+    job_update(job=loaded_by_the_edit_page, draft=replace(DRAFT, title="A new title"))
+    job.refresh_from_db()
+    assert (job.title, job.proposals_count) == ("A new title", 1)
+    assert loaded_by_the_edit_page.proposals_count == 1
+
+
+def test_closing_a_stale_copy_keeps_the_proposals_counted_since():
+    job = _open_job()
+    stale = JobPost.objects.get(pk=job.pk)
+    JobPost.objects.filter(pk=job.pk).update(proposals_count=F("proposals_count") + 1)
+    job_close(job=stale, hired=False)
+    job.refresh_from_db()
+    assert (job.state, job.proposals_count) == (JobState.CLOSED_NO_HIRE, 1)
+    assert (stale.state, stale.closed_at) == (JobState.CLOSED_NO_HIRE, job.closed_at)
+
+
+def test_an_edit_after_the_expiry_warning_earns_a_new_warning():
+    start = clock.now()
+    with clock.frozen_at(start):
+        job = _open_job()
+    assert job_expiry_run_due(now=start + timedelta(days=25))["warned"] == 1
+    with clock.frozen_at(start + timedelta(days=26)):
+        job_update(
+            job=JobPost.objects.get(pk=job.pk), draft=replace(DRAFT, title="Still hiring: blog")
+        )
+    assert JobPost.objects.get(pk=job.pk).expiry_warned_at is None
+    assert job_expiry_run_due(now=start + timedelta(days=51)) == {"warned": 1, "expired": 0}
+
+
+@pytest.mark.parametrize("state", [JobState.CLOSED_NO_HIRE, JobState.EXPIRED, JobState.REMOVED])
+def test_attachments_of_a_post_that_is_no_longer_open_stay(state):
+    job = _open_job()
+    attachment = job_attachment_add(job=job, upload=pdf_upload())
+    JobPost.objects.filter(pk=job.pk).update(state=state, removal_reason="Spam")
+    with pytest.raises(InvalidTransition):
+        job_attachment_delete(job=job, attachment_id=attachment.pk)
+    assert job.attachments.filter(pk=attachment.pk).exists()
+
+
+def test_a_post_kept_open_after_a_hire_closes_as_hired():
+    job = _open_job()
+    job_hire_record(job=job)
+    assert job.hires_count == 1
+    job_close(job=job, hired=False)
+    assert JobPost.objects.get(pk=job.pk).state == JobState.CLOSED_HIRED
+    kinds = set(OutboxEvent.objects.filter(payload__job_id=job.pk).values_list("kind", flat=True))
+    assert "job.closed_hired" in kinds
+    assert "job.closed_no_hire" not in kinds
+
+
+def test_a_post_kept_open_after_a_hire_expires_as_hired():
+    start = clock.now()
+    with clock.frozen_at(start):
+        job = _open_job()
+        job_hire_record(job=job)
+    assert job_expiry_run_due(now=start + timedelta(days=30))["expired"] == 1
+    assert JobPost.objects.get(pk=job.pk).state == JobState.CLOSED_HIRED
+    assert not OutboxEvent.objects.filter(kind="job.expired", payload__job_id=job.pk).exists()
+
+
+def test_a_post_with_a_hire_removed_by_staff_is_removed():
+    job = _open_job()
+    job_hire_record(job=job)
+    job_remove(job=job, staff=client_user(is_staff=True), reason="Spam")
+    assert JobPost.objects.get(pk=job.pk).state == JobState.REMOVED

@@ -5,6 +5,7 @@ import pytest
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.core.tests.files import fake_image_upload, pdf_upload
 from openlance.jobs.models import JobAttachment, JobPost, JobState
+from openlance.jobs.services import job_hire_record
 from openlance.jobs.tests.factories import job_post
 
 pytestmark = pytest.mark.django_db
@@ -186,6 +187,16 @@ def test_publish_and_close_from_the_job_page(client, hirer):
     assert "cannot become" in again.content.decode()
     draft.refresh_from_db()
     assert draft.state == JobState.CLOSED_NO_HIRE
+
+
+def test_closing_a_post_kept_open_after_a_hire_says_connects_stay_spent(client, hirer):
+    job = job_post(client=hirer)
+    job_hire_record(job=job)
+    page = client.post(f"/jobs/{job.pk}/close/", follow=True).content.decode()
+    assert "You hired on it, so Connects spent on it stay spent." in page
+    assert "go back" not in page
+    job.refresh_from_db()
+    assert job.state == JobState.CLOSED_HIRED
 
 
 def test_another_clients_job_cannot_be_changed(client, hirer):
