@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +24,7 @@ from openlance.jobs import search, selectors, services
 from openlance.jobs.forms import JobPostForm, JobSearchForm
 from openlance.jobs.models import JobPost, JobState
 from openlance.jobs.search import JobSearchParams
+from openlance.search.pages import SearchPage
 
 # Service field names that the form spells differently.
 FORM_FIELD = {"hourly_rate": "hourly_min", "attachment": "attachments"}
@@ -165,6 +167,8 @@ def job_attachment_delete(request: HttpRequest, job_id: int, attachment_id: int)
     return redirect("job_edit", job_id=job.pk)
 
 
+MY_JOBS_PER_PAGE = 20
+
 STATE_TABS = [
     ("", "All"),
     (JobState.DRAFT, "Drafts"),
@@ -185,8 +189,22 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in JobState.values:
         state = ""
-    jobs = selectors.jobs_of_client(client=client, state=state or None)
-    return render(request, "jobs/mine.html", {"jobs": jobs, "state": state, "tabs": STATE_TABS})
+    page = Paginator(
+        selectors.jobs_of_client(client=client, state=state or None), MY_JOBS_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    results = SearchPage(
+        items=list(page.object_list),
+        total=page.paginator.count,
+        page=page.number,
+        page_size=MY_JOBS_PER_PAGE,
+    )
+    # A page link asks by htmx for the list alone.
+    is_htmx = request.headers.get("HX-Request") == "true"
+    return render(
+        request,
+        "jobs/_mine_results.html" if is_htmx else "jobs/mine.html",
+        {"results": results, "state": state, "tabs": STATE_TABS},
+    )
 
 
 def _work_params(data: dict[str, Any]) -> JobSearchParams:

@@ -7,6 +7,7 @@ from openlance.core.tests.files import fake_image_upload, pdf_upload
 from openlance.jobs.models import JobAttachment, JobPost, JobState
 from openlance.jobs.services import job_hire_record
 from openlance.jobs.tests.factories import job_post
+from openlance.jobs.views import MY_JOBS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +159,23 @@ def test_my_jobs_lists_by_state_with_an_empty_state(client, hirer):
     drafts = client.get("/jobs/mine/", {"state": "draft"}).content.decode()
     assert "Draft one" in drafts
     assert "Open one" not in drafts
+
+
+def test_my_jobs_pages_keep_the_state_filter(client, hirer):
+    for n in range(MY_JOBS_PER_PAGE + 1):
+        job_post(client=hirer, title=f"Open post number {n:02}")
+    job_post(client=hirer, title="A draft post", state=JobState.DRAFT)
+    first = client.get("/jobs/mine/", {"state": "open"}).content.decode()
+    assert "Page 1 of 2" in first
+    assert "Open post number 00" not in first
+    assert "?state=open&amp;page=2" in first
+    second = client.get(
+        "/jobs/mine/", {"state": "open", "page": "2"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Open post number 00" in second
+    assert "<h1>" not in second
+    assert "A draft post" not in second
+    assert client.get("/jobs/mine/", {"page": "nonsense"}).status_code == 200
 
 
 def test_edit_then_publish_a_draft(client, hirer):
