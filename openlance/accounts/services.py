@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django_countries import countries
 
 from openlance.accounts.auth import TOKEN_PREFIX, token_digest
@@ -255,7 +255,17 @@ def location_verification_submit(
         )
         verification.id_document.save(id_file.name or "id", id_file, save=False)
         verification.proof_of_address.save(address_file.name or "address", address_file, save=False)
-        verification.save()
+        try:
+            with transaction.atomic():
+                verification.save()
+        except IntegrityError:
+            # A request (or an appeal of the same rejection) sent at the same moment got in
+            # first: the checks above could not see it, the constraints do.
+            verification.id_document.delete(save=False)
+            verification.proof_of_address.delete(save=False)
+            raise Conflict(
+                "Another verification request was sent at the same time and is waiting for review."
+            ) from None
         event_emit(
             kind="verification.submitted",
             payload={

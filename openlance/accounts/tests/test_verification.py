@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.test import Client
 
 from openlance.accounts.models import (
@@ -15,6 +16,7 @@ from openlance.accounts.services import (
     location_verification_reject,
     location_verification_submit,
     sign_in_hint_record,
+    token_create,
 )
 from openlance.accounts.tests.factories import PASSWORD, freelancer_user
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition
@@ -157,3 +159,65 @@ def test_hint_tolerates_garbage():
         user=freelancer_user(), ip_address="not-an-ip", country="ZZZ", user_agent="x" * 999
     )
     assert (hint.ip_address, hint.country, len(hint.user_agent)) == (None, "", 255)
+
+
+@pytest.fixture
+def checks_miss_a_concurrent_request(monkeypatch):
+    """The checks ran before a request sent at the same moment committed (PostgreSQL, two
+    workers): they see no such request, only the database constraints do."""
+    exists = QuerySet.exists
+
+    def blind(queryset):
+        return False if queryset.model is LocationVerification else exists(queryset)
+
+    monkeypatch.setattr(QuerySet, "exists", blind)
+
+
+def _stored_files(settings):
+    return sorted(p.name for p in (settings.MEDIA_ROOT / "verification").rglob("*") if p.is_file())
+
+
+def _api_post(user, path, data):
+    secret = token_create(user=user, name="test")[1]
+    return Client().post(
+        path,
+        {**data, "id_document": pdf_upload(), "proof_of_address": pdf_upload()},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+
+def test_a_concurrent_second_request_is_a_conflict_that_writes_nothing(
+    settings, checks_miss_a_concurrent_request
+):
+    user = freelancer_user()
+    _submit(user)
+    files = _stored_files(settings)
+    response = _api_post(user, "/api/v1/me/verifications", {"country": "US", "city": "Austin"})
+    assert response.status_code == 409, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert LocationVerification.objects.filter(user=user).count() == 1
+    assert _stored_files(settings) == files
+
+
+def test_a_concurrent_second_appeal_is_a_conflict_that_writes_nothing(
+    settings, verifier, checks_miss_a_concurrent_request
+):
+    user = freelancer_user()
+    rejected = location_verification_reject(
+        verification=_submit(user), reviewer=verifier, reason="Expired ID"
+    )
+    appeal = location_verification_appeal(
+        user=user,
+        rejected=rejected,
+        id_document=pdf_upload(),
+        proof_of_address=pdf_upload(),
+        note="New passport",
+    )
+    location_verification_approve(verification=appeal, reviewer=verifier)
+    files = _stored_files(settings)
+    response = _api_post(
+        user, f"/api/v1/me/verifications/{rejected.pk}/appeal", {"note": "Another passport"}
+    )
+    assert response.status_code == 409, response.content
+    assert LocationVerification.objects.filter(user=user).count() == 2
+    assert _stored_files(settings) == files
