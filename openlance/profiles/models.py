@@ -295,7 +295,8 @@ class OtherExperience(models.Model):
 
 class ClientProfile(models.Model):
     """Who the client is. Vetting signals are computed from contracts, posts and feedback by
-    selectors; the cached counters here are written by those features' services."""
+    selectors; the cached ones here (payment method verified, total spent) are recorded by
+    profile services that the billing and contracts features call from their handlers."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="client_profile"

@@ -4,6 +4,8 @@ re-indexed in the same transaction."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -76,11 +78,11 @@ def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
     badges, availability, English level) from the freelancer and their user onto all their
     profiles: one UPDATE. Every service that writes one of those fields calls this in its
     own transaction; features below profiles (accounts) emit an outbox event handled in
-    `profiles.handlers`, and features above (contracts, reputation) write the statistics
-    through `freelancer_stats_set`. Also stores the quality rank of the JSS under the
-    ranking policy in force now, with that version (`Profile.search_rank`). Reads the
-    current rows, so a stale `freelancer` object does no harm. Returns the number of
-    profiles updated."""
+    `profiles.handlers`, and features above write the statistics through
+    `freelancer_earnings_record` (contracts) and `freelancer_stats_set` (reputation). Also
+    stores the quality rank of the JSS under the ranking policy in force now, with that
+    version (`Profile.search_rank`). Reads the current rows, so a stale `freelancer` object
+    does no harm. Returns the number of profiles updated."""
     current = (
         Freelancer.objects.select_related("user")
         .only(
@@ -145,9 +147,10 @@ def freelancer_stats_set(
     badges: list[str],
     last_earned_at: datetime | None = None,
 ) -> Freelancer:
-    """Store the statistics computed by the contracts and reputation features (Job Success
-    Score, earnings, badges...), the only way to write them: search copies them too.
-    `last_earned_at` is when money last reached the freelancer, if that is known."""
+    """Store every statistic at once (Job Success Score, earnings, badges...), as the
+    reputation feature and the demo load compute them; search copies them too. Payments
+    update the earnings alone through `freelancer_earnings_record`. `last_earned_at` is when
+    money last reached the freelancer, if that is known."""
     if jss_percent is not None and not 0 <= jss_percent <= 100:
         raise InvalidInput("A Job Success Score is between 0 and 100.")
     if min(total_earned_cents, total_jobs, total_hours) < 0:
@@ -171,6 +174,44 @@ def freelancer_stats_set(
                 "last_earned_at",
                 "updated_at",
             ]
+        )
+        profile_search_fields_sync(freelancer=freelancer)
+    return freelancer
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """What a freelancer has been paid for work: gross in cents, the number of contracts
+    that paid, and when money last reached them (None: never)."""
+
+    total_earned_cents: int
+    total_jobs: int
+    last_earned_at: datetime | None
+
+
+def freelancer_earnings_record(*, user: User, count: Callable[[], Earnings]) -> Freelancer | None:
+    """Store the earnings statistics (SPEC §2.1) that the contracts feature counts from the
+    ledger; `last_earned_at` keeps an earning freelancer out of the auto-private rule.
+    `count` runs while the freelancer's row is locked, so when two payments are recorded at
+    once the count that saw both is stored last. A count of the whole history makes a
+    repeated call change nothing. The Job Success Score, hours and badges belong to other
+    features and are left alone. None when the user has no freelancer profile."""
+    with transaction.atomic():
+        freelancer = Freelancer.objects.select_for_update().filter(user=user).first()
+        if freelancer is None:
+            return None
+        earnings = count()
+        if min(earnings.total_earned_cents, earnings.total_jobs) < 0:
+            raise InvalidInput("Statistics are never negative.")
+        recorded = (freelancer.total_earned_cents, freelancer.total_jobs, freelancer.last_earned_at)
+        if recorded == (earnings.total_earned_cents, earnings.total_jobs, earnings.last_earned_at):
+            return freelancer
+        freelancer.total_earned_cents = earnings.total_earned_cents
+        freelancer.total_jobs = earnings.total_jobs
+        freelancer.last_earned_at = earnings.last_earned_at
+        freelancer.updated_at = clock.now()
+        freelancer.save(
+            update_fields=["total_earned_cents", "total_jobs", "last_earned_at", "updated_at"]
         )
         profile_search_fields_sync(freelancer=freelancer)
     return freelancer
@@ -548,6 +589,46 @@ def client_profile_start(*, user: User) -> ClientProfile:
     return ClientProfile.objects.create(user=user, created_at=now, updated_at=now)
 
 
+def _client_profile_locked(user: User) -> ClientProfile | None:
+    """The client's profile, opened if they are a client without one yet, and locked."""
+    if user.is_client:
+        client_profile_start(user=user)
+    return ClientProfile.objects.select_for_update().filter(user=user).first()
+
+
+def client_payment_method_verify(*, user: User) -> ClientProfile | None:
+    """A card charge of the client succeeded: their payment method is verified (SPEC §2.3).
+    None when the user has no client profile and is no longer a client."""
+    with transaction.atomic():
+        profile = _client_profile_locked(user)
+        if profile is None or profile.payment_method_verified:
+            return profile
+        profile.payment_method_verified = True
+        profile.updated_at = clock.now()
+        profile.save(update_fields=["payment_method_verified", "updated_at"])
+    return profile
+
+
+def client_spending_record(*, user: User, count: Callable[[], int]) -> ClientProfile | None:
+    """Store what the client has paid freelancers in all (SPEC §2.3 "total spent"), in
+    cents, as counted from the ledger by `count`, which runs while the profile row is
+    locked so the latest count is stored last. None when the user has no client profile
+    and is no longer a client."""
+    with transaction.atomic():
+        profile = _client_profile_locked(user)
+        if profile is None:
+            return None
+        spent = count()
+        if spent < 0:
+            raise InvalidInput("Spending is never negative.")
+        if spent == profile.total_spent_cents:
+            return profile
+        profile.total_spent_cents = spent
+        profile.updated_at = clock.now()
+        profile.save(update_fields=["total_spent_cents", "updated_at"])
+    return profile
+
+
 def client_profile_update(
     *,
     client_profile: ClientProfile,
@@ -577,7 +658,18 @@ def client_profile_update(
     client_profile.website = website
     client_profile.description = description.strip()
     client_profile.updated_at = clock.now()
-    client_profile.save()
+    # Named fields only: the vetting signals may have been recorded since the copy was read.
+    client_profile.save(
+        update_fields=[
+            "company_name",
+            "country",
+            "city",
+            "time_zone",
+            "website",
+            "description",
+            "updated_at",
+        ]
+    )
     return client_profile
 
 

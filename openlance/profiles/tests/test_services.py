@@ -7,12 +7,14 @@ from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, NotFound
 from openlance.core.tests.files import fake_image_upload, png_upload
-from openlance.profiles.models import Freelancer, Profile, Visibility
+from openlance.profiles.models import ClientProfile, Freelancer, Profile, Visibility
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import (
     assessment_add,
+    client_payment_method_verify,
     client_profile_start,
     client_profile_update,
+    client_spending_record,
     education_add,
     employment_add,
     freelancer_set_photo,
@@ -375,6 +377,39 @@ def test_client_profile():
         )
     with pytest.raises(InvalidInput):
         client_profile_start(user=freelancer_user())
+
+
+def test_vetting_signals_open_a_clients_profile_and_survive_a_stale_update():
+    user = client_user()
+    assert not ClientProfile.objects.filter(user=user).exists()
+    client_payment_method_verify(user=user)
+    stale = ClientProfile.objects.get(user=user)
+    client_spending_record(user=user, count=lambda: 12_000)
+    client_profile_update(
+        client_profile=stale,
+        company_name="Acme Inc",
+        country="US",
+        city="Denver",
+        time_zone="America/Denver",
+        website="",
+        description="",
+    )
+    saved = ClientProfile.objects.get(user=user)
+    assert (saved.company_name, saved.payment_method_verified, saved.total_spent_cents) == (
+        "Acme Inc",
+        True,
+        12_000,
+    )
+    with pytest.raises(InvalidInput):
+        client_spending_record(user=user, count=lambda: -1)
+    assert ClientProfile.objects.get(user=user).total_spent_cents == 12_000
+
+
+def test_vetting_signals_skip_someone_who_is_not_a_client():
+    user = freelancer_user()
+    assert client_payment_method_verify(user=user) is None
+    assert client_spending_record(user=user, count=lambda: 5_000) is None
+    assert not ClientProfile.objects.filter(user=user).exists()
 
 
 def test_visibility_default_is_public():
