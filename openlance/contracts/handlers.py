@@ -1,16 +1,31 @@
-"""Emails about milestones and amendments, delivered by the outbox worker. Each handler
-re-reads the milestone and stays quiet when a later change made its notice stale."""
+"""Reactions to milestones and amendments, delivered by the outbox worker: emails (each
+handler re-reads the milestone and stays quiet when a later change made its notice stale),
+and the earnings and spending figures a payment changes on both parties' profiles."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import QuerySet
 
 from openlance.accounts.models import User
-from openlance.contracts.models import Amendment, AmendmentState, Milestone, MilestoneState
+from openlance.billing.selectors import PAYMENT_KINDS
+from openlance.contracts.models import (
+    Amendment,
+    AmendmentState,
+    Contract,
+    Milestone,
+    MilestoneState,
+)
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
+from openlance.ledger.models import Transfer
+from openlance.profiles.services import (
+    Earnings,
+    client_spending_record,
+    freelancer_earnings_record,
+)
 
 
 def _milestone(event: OutboxEvent) -> Milestone | None:
@@ -145,3 +160,45 @@ def email_amendment_to_other_side(event: OutboxEvent) -> None:
         "only when you accept it.",
         contract.pk,
     )
+
+
+def _payments(*, party: str, user: User) -> QuerySet[Transfer]:
+    """The payments for work (billing's PAYMENT_KINDS, which name both parties and the gross
+    in their metadata) where `user` is the `party` ("freelancer" or "client"); a reversed
+    payment no longer counts."""
+    return Transfer.objects.filter(
+        kind__in=PAYMENT_KINDS, reversal__isnull=True, **{f"metadata__{party}_id": user.pk}
+    )
+
+
+def _earnings(freelancer: User) -> Earnings:
+    payments = list(
+        _payments(party="freelancer", user=freelancer).values_list(
+            "metadata__gross_cents", "metadata__contract_id", "created_at"
+        )
+    )
+    return Earnings(
+        total_earned_cents=sum(int(gross) for gross, _, _ in payments),
+        total_jobs=len({contract_id for _, contract_id, _ in payments}),
+        last_earned_at=max((paid_at for _, _, paid_at in payments), default=None),
+    )
+
+
+def _spending(client: User) -> int:
+    payments = _payments(party="client", user=client)
+    return sum(int(gross) for gross in payments.values_list("metadata__gross_cents", flat=True))
+
+
+@event_handler("milestone.approved")
+def record_earnings_and_spending(event: OutboxEvent) -> None:
+    """Counted from the whole ledger each time, so a repeated event changes nothing."""
+    contract = (
+        Contract.objects.select_related("client", "freelancer")
+        .filter(pk=event.payload.get("contract_id"))
+        .first()
+    )
+    if contract is None:
+        return
+    freelancer, client = contract.freelancer, contract.client
+    freelancer_earnings_record(user=freelancer, count=lambda: _earnings(freelancer))
+    client_spending_record(user=client, count=lambda: _spending(client))
