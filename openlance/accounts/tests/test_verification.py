@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.test import Client
@@ -19,8 +20,10 @@ from openlance.accounts.services import (
     token_create,
 )
 from openlance.accounts.tests.factories import PASSWORD, freelancer_user
+from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition
 from openlance.core.models import OutboxEvent
+from openlance.core.services import outbox_drain
 from openlance.core.tests.files import fake_image_upload, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +224,27 @@ def test_a_concurrent_second_appeal_is_a_conflict_that_writes_nothing(
     assert response.status_code == 409, response.content
     assert LocationVerification.objects.filter(user=user).count() == 2
     assert _stored_files(settings) == files
+
+
+def test_the_user_is_told_why_a_request_was_rejected_and_how_to_appeal(verifier):
+    user = freelancer_user()
+    location_verification_reject(
+        verification=_submit(user), reviewer=verifier, reason="The bill is older than 3 months."
+    )
+    outbox_drain(now=clock.now())
+    [message] = mail.outbox
+    assert message.to == [user.email]
+    assert "could not be verified" in message.subject
+    assert "The bill is older than 3 months." in message.body
+    assert "appeal once" in message.body
+    assert "/verification/" in message.body
+
+
+def test_the_user_is_told_their_location_is_verified(verifier):
+    user = freelancer_user()
+    location_verification_approve(verification=_submit(user), reviewer=verifier)
+    outbox_drain(now=clock.now())
+    [message] = mail.outbox
+    assert message.to == [user.email]
+    assert message.subject.endswith("Your location is verified")
+    assert "Austin, United States" in message.body
