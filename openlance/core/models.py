@@ -49,6 +49,13 @@ class OutboxEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # A failed event waits longer after each attempt, so a broken one does not crowd out
+    # the newer events behind it; after too many it is set aside for an operator.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    dead_at = models.DateTimeField(null=True, blank=True)
+    # The handlers that already succeeded; a retry runs only the others, so an email
+    # sent on the first attempt is not sent again because a sibling handler failed.
+    handlers_done = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput
@@ -19,6 +20,11 @@ from openlance.core.policies import parse_params
 logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_RETENTION = timedelta(hours=48)
+# The worker drains every minute; ten attempts spread over about eight hours ride out an
+# outage of a mail server or a bug fixed by a deploy before an event is set aside.
+OUTBOX_FIRST_RETRY = timedelta(minutes=1)
+OUTBOX_LONGEST_RETRY = timedelta(hours=4)
+OUTBOX_MAX_ATTEMPTS = 10
 
 EventHandler = Callable[[OutboxEvent], None]
 _handlers: dict[str, list[EventHandler]] = {}
@@ -112,11 +118,21 @@ def _schedule_drain() -> None:
     outbox_drain_task()
 
 
+def _handler_name(handler: EventHandler) -> str:
+    return f"{handler.__module__}.{handler.__qualname__}"
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return min(OUTBOX_FIRST_RETRY * 2 ** (attempts - 1), OUTBOX_LONGEST_RETRY)
+
+
 def outbox_drain(*, now: datetime, limit: int = 200) -> int:
-    """Deliver pending events in order; a failing handler leaves its event for a retry."""
+    """Deliver the events that are due, in order. A failing handler leaves its event for a
+    later retry of that handler alone; an event that keeps failing is set aside (dead)."""
     delivered = 0
     pending = list(
-        OutboxEvent.objects.filter(processed_at__isnull=True)
+        OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("id")
         .values_list("id", flat=True)[:limit]
     )
@@ -124,26 +140,53 @@ def outbox_drain(*, now: datetime, limit: int = 200) -> int:
         with transaction.atomic():
             event = (
                 OutboxEvent.objects.select_for_update(skip_locked=True)
-                .filter(pk=event_id, processed_at__isnull=True)
+                .filter(pk=event_id, processed_at__isnull=True, dead_at__isnull=True)
                 .first()
             )
             if event is None:
                 continue
-            try:
-                with transaction.atomic():
-                    for handler in _handlers.get(event.kind, []):
-                        handler(event)
-            except Exception as exc:
-                logger.exception("Outbox handler failed for event %s", event.pk)
-                event.attempts += 1
-                event.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                event.save(update_fields=["attempts", "last_error"])
-                continue
-            event.processed_at = now
-            event.attempts += 1
-            event.save(update_fields=["processed_at", "attempts"])
-            delivered += 1
+            if _deliver(event, now=now):
+                delivered += 1
     return delivered
+
+
+def _deliver(event: OutboxEvent, *, now: datetime) -> bool:
+    errors = []
+    for handler in _handlers.get(event.kind, []):
+        name = _handler_name(handler)
+        if name in event.handlers_done:
+            continue
+        try:
+            with transaction.atomic():
+                handler(event)
+        except Exception as exc:
+            logger.warning("Outbox handler %s failed for event %s", name, event.pk, exc_info=True)
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        else:
+            event.handlers_done.append(name)
+    event.attempts += 1
+    if not errors:
+        event.processed_at = now
+        event.next_attempt_at = None
+        event.save(update_fields=["processed_at", "attempts", "next_attempt_at", "handlers_done"])
+        return True
+    event.last_error = "\n".join(errors)[:2000]
+    if event.attempts >= OUTBOX_MAX_ATTEMPTS:
+        event.dead_at = now
+        event.next_attempt_at = None
+        logger.error(
+            "Outbox event %s (%s) failed %s times and is set aside: %s",
+            event.pk,
+            event.kind,
+            event.attempts,
+            event.last_error,
+        )
+    else:
+        event.next_attempt_at = now + _retry_delay(event.attempts)
+    event.save(
+        update_fields=["attempts", "last_error", "next_attempt_at", "dead_at", "handlers_done"]
+    )
+    return False
 
 
 def idempotency_purge_due(*, now: datetime) -> int:

@@ -9,6 +9,7 @@ ever added, through `policy_add`, never edited."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django import forms
@@ -169,13 +170,48 @@ class PolicyAdmin(admin.ModelAdmin):
             current = policy_version_at(kind, clock.now())
         except NotFound:
             return {"kind": kind}
-        return {"kind": kind, "params": current.params, "effective_from": clock.now()}
+        # Tomorrow at midnight: the form refuses the past, and the current time would be
+        # past by the time the operator submits it.
+        tomorrow = clock.now().astimezone(UTC).date() + timedelta(days=1)
+        effective_from = datetime.combine(tomorrow, time(), tzinfo=UTC)
+        return {"kind": kind, "params": current.params, "effective_from": effective_from}
+
+
+class OutboxStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("pending", "Pending"),
+            ("retrying", "Retrying"),
+            ("dead", "Dead (gave up)"),
+            ("delivered", "Delivered"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        waiting = queryset.filter(processed_at__isnull=True, dead_at__isnull=True)
+        states = {
+            "pending": waiting.filter(attempts=0),
+            "retrying": waiting.filter(attempts__gt=0),
+            "dead": queryset.filter(dead_at__isnull=False),
+            "delivered": queryset.filter(processed_at__isnull=False),
+        }
+        return states.get(self.value() or "", queryset)
 
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(ReadOnlyAdmin):
-    list_display = ["id", "kind", "created_at", "processed_at", "attempts"]
-    list_filter = ["kind", ("processed_at", admin.EmptyFieldListFilter)]
+    list_display = [
+        "id",
+        "kind",
+        "created_at",
+        "processed_at",
+        "attempts",
+        "next_attempt_at",
+        "dead_at",
+    ]
+    list_filter = [OutboxStateFilter, "kind"]
     search_fields = ["kind"]
 
 

@@ -1,9 +1,18 @@
+import logging
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
-from openlance.core.services import _handlers, event_emit, event_handler, outbox_drain
+from openlance.core.services import (
+    OUTBOX_MAX_ATTEMPTS,
+    _handlers,
+    event_emit,
+    event_handler,
+    outbox_drain,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +70,90 @@ def test_failing_handler_keeps_the_event_for_retry(handlers):
     assert event.processed_at is None
     assert event.attempts == 1
     assert "boom" in event.last_error
-    assert outbox_drain(now=clock.now()) == 1
+    assert outbox_drain(now=clock.now() + timedelta(minutes=1)) == 1
     event.refresh_from_db()
     assert event.processed_at is not None
+
+
+def test_a_failing_event_waits_longer_after_each_attempt(handlers):
+    def broken(event):
+        raise ValueError("boom")
+
+    event_handler("test.broken")(broken)
+    with transaction.atomic():
+        event = event_emit(kind="test.broken", payload={})
+    start = clock.now()
+    outbox_drain(now=start)
+    event.refresh_from_db()
+    assert event.next_attempt_at == start + timedelta(minutes=1)
+    outbox_drain(now=start + timedelta(seconds=30))
+    event.refresh_from_db()
+    assert event.attempts == 1
+    outbox_drain(now=start + timedelta(minutes=1))
+    event.refresh_from_db()
+    assert event.attempts == 2
+    assert event.next_attempt_at == start + timedelta(minutes=3)
+
+
+def test_events_that_keep_failing_do_not_block_a_newer_one(handlers):
+    delivered = []
+
+    def broken(event):
+        raise ValueError("boom")
+
+    event_handler("test.broken")(broken)
+    event_handler("test.good")(lambda event: delivered.append(event.pk))
+    with transaction.atomic():
+        for _ in range(3):
+            event_emit(kind="test.broken", payload={})
+        good = event_emit(kind="test.good", payload={})
+    start = clock.now()
+    assert outbox_drain(now=start, limit=3) == 0
+    assert outbox_drain(now=start + timedelta(seconds=1), limit=3) == 1
+    assert delivered == [good.pk]
+
+
+def test_a_retry_runs_only_the_handlers_that_failed(handlers):
+    sent = []
+    failures = []
+
+    def send_email(event):
+        sent.append(event.pk)
+
+    def flaky(event):
+        if not failures:
+            failures.append(event.pk)
+            raise ValueError("boom")
+
+    event_handler("test.pair")(send_email)
+    event_handler("test.pair")(flaky)
+    with transaction.atomic():
+        event = event_emit(kind="test.pair", payload={})
+    start = clock.now()
+    assert outbox_drain(now=start) == 0
+    assert outbox_drain(now=start + timedelta(hours=1)) == 1
+    assert sent == [event.pk]
+    event.refresh_from_db()
+    assert event.processed_at is not None
+    assert len(event.handlers_done) == 2
+
+
+def test_an_event_is_set_aside_after_the_last_attempt(handlers, caplog):
+    def broken(event):
+        raise ValueError("boom")
+
+    event_handler("test.broken")(broken)
+    with transaction.atomic():
+        event = event_emit(kind="test.broken", payload={})
+    when = clock.now()
+    for _ in range(OUTBOX_MAX_ATTEMPTS):
+        outbox_drain(now=when)
+        when += timedelta(days=1)
+    event.refresh_from_db()
+    assert event.attempts == OUTBOX_MAX_ATTEMPTS
+    assert event.dead_at is not None
+    assert event.processed_at is None
+    assert any(r.levelno == logging.ERROR and "set aside" in r.message for r in caplog.records)
+    outbox_drain(now=when)
+    event.refresh_from_db()
+    assert event.attempts == OUTBOX_MAX_ATTEMPTS

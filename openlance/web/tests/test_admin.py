@@ -1,4 +1,6 @@
+import html
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -9,7 +11,8 @@ from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.gateway import SandboxGateway
 from openlance.billing.models import SandboxOperation
 from openlance.billing.services import funds_deposit
-from openlance.core.models import Policy
+from openlance.core import clock
+from openlance.core.models import OutboxEvent, Policy
 from openlance.core.money import Money
 from openlance.core.presets import PRESETS
 from openlance.ledger.models import Transfer
@@ -109,6 +112,20 @@ def test_add_form_starts_from_the_version_in_force(client, operator):
     assert "client_marketplace_fee_bp" in html
 
 
+def test_add_form_submitted_as_prefilled_is_accepted(client, operator):
+    page = client.get("/admin/core/policy/add/", {"kind": "fees"}).content.decode()
+    prefilled = html.unescape(re.search(r'name="effective_from"[^>]*value="([^"]*)"', page)[1])
+    params = html.unescape(
+        re.search(r'<textarea name="params"[^>]*>(.*?)</textarea>', page, re.S)[1]
+    )
+    response = client.post(
+        "/admin/core/policy/add/",
+        _policy_form(effective_from=prefilled, params=params.strip()),
+    )
+    assert response.status_code == 302
+    assert Policy.objects.get(label="2030 fees").effective_from > clock.now()
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -206,3 +223,15 @@ def test_an_operator_cannot_lock_themselves_out(client, operator):
 def test_users_are_never_deleted_from_the_console(client, operator):
     user = freelancer_user()
     assert client.get(f"/admin/accounts/user/{user.pk}/delete/").status_code == 403
+
+
+def test_outbox_events_that_were_given_up_on_can_be_listed(client, operator):
+    now = clock.now()
+    dead = OutboxEvent.objects.create(kind="x", created_at=now, attempts=10, dead_at=now)
+    retrying = OutboxEvent.objects.create(kind="x", created_at=now, attempts=2)
+    done = OutboxEvent.objects.create(kind="x", created_at=now, attempts=1, processed_at=now)
+    page = client.get("/admin/core/outboxevent/", {"state": "dead"}).content.decode()
+    listed = {int(pk) for pk in re.findall(r"/admin/core/outboxevent/(\d+)/change/", page)}
+    assert dead.pk in listed
+    assert retrying.pk not in listed
+    assert done.pk not in listed
