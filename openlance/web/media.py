@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET
 
 from openlance.accounts.models import LocationVerification, User
 from openlance.accounts.selectors import is_verifier
+from openlance.core.errors import NotFound
 from openlance.jobs.models import JobAttachment
-from openlance.jobs.selectors import jobs_visible_to
 from openlance.profiles.models import Freelancer, PortfolioItem
 from openlance.profiles.selectors import Access, profile_access
 from openlance.proposals.models import ProposalAttachment
+from openlance.proposals.selectors import job_for_freelancer
 
 Viewer = User | AnonymousUser
 
@@ -59,7 +60,15 @@ def _verification(viewer: Viewer, name: str) -> bool:
 
 
 def _job_attachment(viewer: Viewer, name: str) -> bool:
-    return JobAttachment.objects.filter(file=name, job__in=jobs_visible_to(viewer=viewer)).exists()
+    # Whoever may open the post, including a freelancer invited to an invite-only one.
+    job_id = JobAttachment.objects.filter(file=name).values_list("job_id", flat=True).first()
+    if job_id is None:
+        return False
+    try:
+        job_for_freelancer(job_id=job_id, viewer=viewer)
+    except NotFound:
+        return False
+    return True
 
 
 def _proposal_attachment(viewer: Viewer, name: str) -> bool:
