@@ -9,6 +9,7 @@ from openlance.profiles import views as profile_views
 from openlance.web import views as web_views
 from openlance.web.media import media
 
+handler400 = "openlance.api.errors.bad_request"
 handler404 = "openlance.web.views.page_not_found"
 handler500 = "openlance.web.views.server_error"
 

@@ -6,16 +6,38 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from openlance.core.errors import DomainError
 from openlance.core.money import MoneyError
-from openlance.core.problems import problem_from_dict, problem_response
+from openlance.core.problems import (
+    problem_from_dict,
+    problem_response,
+    refused_request_problem,
+)
 
 logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 handler: problem+json for the API (a request refused before it reached
+    an endpoint, e.g. by a middleware reading its body), the usual page elsewhere."""
+    if request.path.startswith(API_PREFIX):
+        if isinstance(exception, SuspiciousOperation):
+            return refused_request_problem(exception)
+        return problem_response(
+            status=400,
+            title="Bad request",
+            detail="The request could not be read.",
+            code="bad_request",
+        )
+    return defaults.bad_request(request, exception)
 
 
 def _field(loc: Any) -> str:
@@ -75,6 +97,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             detail=str(exc) or "You may not do this.",
             code="forbidden",
         )
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        return refused_request_problem(exc)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:

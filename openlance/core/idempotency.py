@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from openlance.core import clock
 from openlance.core.models import IdempotencyRecord
-from openlance.core.problems import problem_response
+from openlance.core.problems import problem_response, refused_request_problem
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -55,7 +56,10 @@ class IdempotencyMiddleware:
                 code="invalid_idempotency_key",
             )
         scope = _scope(request)
-        request_hash = _request_hash(request)
+        try:
+            request_hash = _request_hash(request)
+        except RequestDataTooBig as exc:
+            return refused_request_problem(exc)
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(

@@ -3,9 +3,13 @@
 import json
 
 import pytest
+from django.core.exceptions import TooManyFieldsSent
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from openlance.accounts.models import PersonalAccessToken
+from openlance.api.errors import bad_request
 from openlance.api.tests.conftest import assert_problem
+from openlance.jobs.tests.factories import job_post
 from openlance.ledger.models import Transfer
 
 
@@ -89,3 +93,46 @@ def test_wrong_method_is_a_4xx(api_as_freelancer):
         "/api/v1/me", "{}", content_type="application/json", headers=api_as_freelancer.headers
     )
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("headers", [{}, {"Idempotency-Key": "big-1"}])
+def test_a_body_over_the_upload_limit_is_a_413(api_as_freelancer, settings, headers):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"name": "x" * 2000})
+    response = api_as_freelancer.post("/api/v1/tokens", body, headers=headers)
+    assert assert_problem(response, 413)["code"] == "request_too_large"
+    assert not PersonalAccessToken.objects.filter(name__startswith="xxx").exists()
+
+
+def test_too_many_files_is_a_400(api_as_client, client_account):
+    job = job_post(client=client_account)
+    files = {f"f{n}": SimpleUploadedFile(f"a{n}.pdf", b"%PDF-1.4 x") for n in range(101)}
+    response = api_as_client.client.post(
+        f"/api/v1/jobs/{job.pk}/attachments", files, headers=api_as_client.headers
+    )
+    assert_problem(response, 400)
+    assert not job.attachments.exists()
+
+
+def test_too_many_form_fields_is_a_400(api_as_client, client_account):
+    job = job_post(client=client_account)
+    fields = {f"x{n}": "1" for n in range(1100)}
+    response = api_as_client.client.post(
+        f"/api/v1/jobs/{job.pk}/attachments", fields, headers=api_as_client.headers
+    )
+    assert_problem(response, 400)
+
+
+def test_too_many_query_parameters_is_a_400(anonymous_api):
+    query = "&".join(f"x{n}=1" for n in range(1100))
+    assert_problem(anonymous_api.client.get(f"/api/v1/search/jobs?{query}"), 400)
+
+
+def test_a_request_django_refuses_is_problem_json_only_under_api(rf):
+    refusal = TooManyFieldsSent("too many")
+    problem = bad_request(rf.get("/api/v1/jobs"), refusal)
+    assert problem.status_code == 400
+    assert problem["Content-Type"] == "application/problem+json"
+    page = bad_request(rf.get("/search/jobs/"), refusal)
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
