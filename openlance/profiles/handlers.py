@@ -13,12 +13,23 @@ from openlance.profiles.models import Freelancer
 from openlance.profiles.services import profile_search_fields_sync
 
 
-@event_handler("verification.approved")
-def copy_verified_country(event: OutboxEvent) -> None:
-    """A verified location lets the freelancer's profiles match country filters."""
+def _sync_owner_of(event: OutboxEvent) -> None:
     freelancer = Freelancer.objects.filter(user_id=event.payload["user_id"]).first()
     if freelancer is not None:
         profile_search_fields_sync(freelancer=freelancer)
+
+
+@event_handler("verification.approved")
+def copy_verified_country(event: OutboxEvent) -> None:
+    """A verified location lets the freelancer's profiles match country filters."""
+    _sync_owner_of(event)
+
+
+@event_handler("accounts.freelancer_joined")
+def list_a_returning_freelancer_again(event: OutboxEvent) -> None:
+    """Taking the freelancer role up again brings back the profiles' own visibility, which
+    search ignored while the role was given up."""
+    _sync_owner_of(event)
 
 
 @event_handler("profile.made_private")

@@ -106,7 +106,8 @@ class Profile(models.Model):
     # for every candidate. Written only by `services.profile_search_fields_sync`, which
     # every writer of the originals calls in its own transaction (profile services
     # directly; lower layers through outbox events handled in `profiles.handlers`). The
-    # owner's `is_active` is deliberately not copied: search checks it live.
+    # owner's `is_active` is deliberately not copied: search checks it live. `visibility`
+    # is private while the owner does not hold the freelancer role.
     visibility = models.CharField(
         max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
     )

@@ -76,13 +76,15 @@ def _check_url(value: str, field: str, errors: dict[str, list[str]]) -> str:
 def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
     """Copy what search filters and ranks on (visibility, verified country, JSS, earnings,
     badges, availability, English level) from the freelancer and their user onto all their
-    profiles: one UPDATE. Every service that writes one of those fields calls this in its
-    own transaction; features below profiles (accounts) emit an outbox event handled in
-    `profiles.handlers`, and features above write the statistics through
-    `freelancer_earnings_record` (contracts) and `freelancer_stats_set` (reputation). Also
-    stores the quality rank of the JSS under the ranking policy in force now, with that
-    version (`Profile.search_rank`). Reads the current rows, so a stale `freelancer` object
-    does no harm. Returns the number of profiles updated."""
+    profiles: one UPDATE. The profiles of a user who gave up the freelancer role are copied
+    as private, so search drops them while their own visibility waits for their return.
+    Every service that writes one of those fields calls this in its own transaction;
+    features below profiles (accounts) emit an outbox event handled in `profiles.handlers`,
+    and features above write the statistics through `freelancer_earnings_record`
+    (contracts) and `freelancer_stats_set` (reputation). Also stores the quality rank of the
+    JSS under the ranking policy in force now, with that version (`Profile.search_rank`).
+    Reads the current rows, so a stale `freelancer` object does no harm. Returns the number
+    of profiles updated."""
     current = (
         Freelancer.objects.select_related("user")
         .only(
@@ -94,6 +96,7 @@ def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
             "available_now",
             "english_level",
             "user__verified_country",
+            "user__is_freelancer",
         )
         .get(pk=freelancer.pk)
     )
@@ -101,7 +104,7 @@ def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
     return Profile.objects.filter(freelancer_id=current.pk).update(
         search_rank=quality_ranks(policy)[current.jss_percent],
         search_rank_policy=version,
-        visibility=current.visibility,
+        visibility=current.visibility if current.user.is_freelancer else Visibility.PRIVATE,
         verified_country=current.user.verified_country.code or "",
         jss_percent=current.jss_percent,
         total_earned_cents=current.total_earned_cents,

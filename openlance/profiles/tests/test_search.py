@@ -9,9 +9,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
+from openlance.accounts.services import user_set_roles
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound
-from openlance.profiles.models import Availability, EnglishLevel, Profile, Visibility
+from openlance.core.services import outbox_drain
+from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Profile, Visibility
 from openlance.profiles.search import (
     FreelancerSearchParams,
     explain_rank,
@@ -20,6 +23,7 @@ from openlance.profiles.search import (
     profile_index_sync,
     search_freelancers,
 )
+from openlance.profiles.services import profile_search_fields_sync
 from openlance.profiles.tests.factories import (
     freelancer_with_profile,
     skills_named,
@@ -325,6 +329,21 @@ def test_deactivated_accounts_are_not_found():
     profile.freelancer.user.save(update_fields=["is_active"])
 
     assert titles("coder") == []
+
+
+def test_profiles_of_someone_who_gave_up_the_freelancer_role_are_not_found():
+    profile = freelancer_with_profile(title="Retired coder", visibility=Visibility.MEMBERS)
+    freelancer = profile.freelancer
+    user = freelancer.user
+    user_set_roles(user=user, freelancer=False, client=True)
+    # Any later sync of the search copies (accounts emits no event for giving a role up).
+    profile_search_fields_sync(freelancer=freelancer)
+    assert titles("coder") == []
+    assert Freelancer.objects.get(pk=freelancer.pk).visibility == Visibility.MEMBERS
+
+    user_set_roles(user=user, freelancer=True, client=True)
+    outbox_drain(now=clock.now())
+    assert titles("coder") == ["Retired coder"]
 
 
 # --- pagination and rendering --------------------------------------------------------------
