@@ -26,9 +26,20 @@ class StrictSchema(Schema):
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
+        if _has_nul(value):
             raise ValueError("Text may not contain NUL characters.")
         return value
+
+
+def _has_nul(value: Any) -> bool:
+    """Also inside lists and objects: a list of questions is stored as text all the same."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
 
 
 class MoneyOut(Schema):

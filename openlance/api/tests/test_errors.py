@@ -136,3 +136,19 @@ def test_a_request_django_refuses_is_problem_json_only_under_api(rf):
     page = bad_request(rf.get("/search/jobs/"), refusal)
     assert page.status_code == 400
     assert page["Content-Type"].startswith("text/html")
+
+
+def test_a_nul_character_inside_a_list_is_a_422(api_as_client):
+    body = {
+        "title": "Build a website for us",
+        "description": "x" * 80,
+        "category": "web-mobile-software-dev",
+        "size": "small",
+        "duration": "less_than_1_month",
+        "experience_level": "entry",
+        "budget_type": "fixed",
+        "budget": {"amount": "100.00"},
+        "questions": ["What\x00 is it?"],
+    }
+    problem = assert_problem(api_as_client.post("/api/v1/jobs", json.dumps(body)), 422)
+    assert "questions" in {error["field"] for error in problem["errors"]}
