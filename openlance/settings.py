@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "openlance.accounts.middleware.BearerTokenMiddleware",
     "openlance.core.idempotency.IdempotencyMiddleware",
+    "openlance.api.middleware.MethodNotAllowedProblemMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -152,3 +152,18 @@ def test_a_nul_character_inside_a_list_is_a_422(api_as_client):
     }
     problem = assert_problem(api_as_client.post("/api/v1/jobs", json.dumps(body)), 422)
     assert "questions" in {error["field"] for error in problem["errors"]}
+
+
+@pytest.mark.parametrize("method", ["delete", "put", "post", "head"])
+def test_a_method_an_endpoint_does_not_take_is_a_problem_405(client, method):
+    response = getattr(client, method)("/api/v1/policies")
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Allow"] == "GET"
+
+
+def test_a_405_outside_the_api_stays_a_page(client, client_account):
+    client.force_login(client_account)
+    response = client.get("/account/name/")
+    assert response.status_code == 405
+    assert response["Content-Type"] != "application/problem+json"
