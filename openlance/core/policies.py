@@ -92,12 +92,24 @@ class TieredProposalCost(_Strict):
     tiers: list[ConnectsCostTier] = Field(min_length=1)
     otherwise: Annotated[int, Field(ge=0)]
 
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> TieredProposalCost:
+        # The cost is that of the first tier the job value is below, so a tier after a
+        # higher one would never apply.
+        bounds = [tier.below_cents for tier in self.tiers]
+        if any(b <= a for a, b in pairwise(bounds)):
+            raise ValueError("tier bounds (below_cents) must be strictly ascending")
+        return self
+
+
+Hours = Annotated[int, Field(ge=0)]
+
 
 class HoursByDuration(_Strict):
-    less_than_1_month: int = 40
-    one_to_3_months: int = 160
-    three_to_6_months: int = 480
-    more_than_6_months: int = 960
+    less_than_1_month: Hours = 40
+    one_to_3_months: Hours = 160
+    three_to_6_months: Hours = 480
+    more_than_6_months: Hours = 960
 
 
 class ConnectsPolicy(_Strict):
@@ -110,7 +122,8 @@ class ConnectsPolicy(_Strict):
     proposal_cost: Annotated[FlatProposalCost | TieredProposalCost, Field(discriminator="type")]
     hours_by_duration: HoursByDuration = HoursByDuration()
     refund_on_expiry_without_hire: bool = True
-    expiry_days: Annotated[int, Field(gt=0)] = 365
+    # Ten years is beyond any plausible rule and keeps grant dates far from datetime's limit.
+    expiry_days: Annotated[int, Field(gt=0, le=3_650)] = 365
 
 
 class JssPolicy(_Strict):
@@ -125,6 +138,12 @@ class JssPolicy(_Strict):
     negative_public_below: Decimal = Decimal("3.0")
     positive_recommend_at_least: int = 9
     positive_public_at_least: Decimal = Decimal("4.5")
+
+    @model_validator(mode="after")
+    def _weights_ordered(self) -> JssPolicy:
+        if self.weight_min_cents > self.weight_max_cents:
+            raise ValueError("weight_min_cents may not exceed weight_max_cents")
+        return self
 
 
 Weight = Annotated[Decimal, Field(gt=0, le=100)]

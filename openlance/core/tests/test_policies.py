@@ -126,3 +126,40 @@ def test_sliding_tiers_must_ascend():
         policy_add(
             kind="fees", label="x", effective_from=clock.now() + timedelta(days=1), params=params
         )
+
+
+def _connects(**changes):
+    return {**PRESETS[-1]["params"]["connects"], **changes}
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "field"),
+    [
+        (
+            "connects",
+            _connects(
+                proposal_cost={
+                    "type": "by_job_value",
+                    "tiers": [
+                        {"below_cents": 60_000, "connects": 4},
+                        {"below_cents": 5_000, "connects": 2},
+                    ],
+                    "otherwise": 6,
+                }
+            ),
+            "proposal_cost.by_job_value",
+        ),
+        ("connects", _connects(expiry_days=99_999_999_999), "expiry_days"),
+        ("connects", _connects(hours_by_duration={"one_to_3_months": -1}), "hours_by_duration"),
+        ("jss", {"weight_min_cents": 600_000, "weight_max_cents": 500_000}, "params"),
+    ],
+    ids=["descending connects tiers", "huge expiry", "negative hours", "jss min over max"],
+)
+def test_policy_params_that_cannot_work_are_refused(kind, params, field):
+    before = Policy.objects.count()
+    with pytest.raises(InvalidInput) as refused:
+        policy_add(
+            kind=kind, label="x", effective_from=clock.now() + timedelta(days=1), params=params
+        )
+    assert any(name.startswith(field) for name in refused.value.field_errors)
+    assert Policy.objects.count() == before
