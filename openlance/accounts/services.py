@@ -38,6 +38,7 @@ def user_set_roles(*, user: User, freelancer: bool, client: bool) -> User:
             field_errors={"roles": ["Pick freelancer, client or both."]},
         )
     joins = freelancer and not user.is_freelancer
+    leaves = user.is_freelancer and not freelancer
     user.is_freelancer = freelancer
     user.is_client = client
     if user.active_role == Role.FREELANCER and not freelancer:
@@ -48,6 +49,9 @@ def user_set_roles(*, user: User, freelancer: bool, client: bool) -> User:
         user.save(update_fields=["is_freelancer", "is_client", "active_role"])
         if joins:
             _freelancer_joined(user)
+        if leaves:
+            # Search stops listing the profiles of someone who gave the role up.
+            event_emit(kind="accounts.freelancer_left", payload={"user_id": user.pk})
     return user
 
 

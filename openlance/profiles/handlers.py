@@ -32,6 +32,13 @@ def list_a_returning_freelancer_again(event: OutboxEvent) -> None:
     _sync_owner_of(event)
 
 
+@event_handler("accounts.freelancer_left")
+def unlist_a_departed_freelancer(event: OutboxEvent) -> None:
+    """Giving the freelancer role up takes the profiles out of search (their own visibility
+    setting is kept for a return)."""
+    _sync_owner_of(event)
+
+
 @event_handler("profile.made_private")
 def tell_the_freelancer_their_profile_is_private(event: OutboxEvent) -> None:
     freelancer = (

@@ -23,7 +23,6 @@ from openlance.profiles.search import (
     profile_index_sync,
     search_freelancers,
 )
-from openlance.profiles.services import profile_search_fields_sync
 from openlance.profiles.tests.factories import (
     freelancer_with_profile,
     skills_named,
@@ -336,8 +335,7 @@ def test_profiles_of_someone_who_gave_up_the_freelancer_role_are_not_found():
     freelancer = profile.freelancer
     user = freelancer.user
     user_set_roles(user=user, freelancer=False, client=True)
-    # Any later sync of the search copies (accounts emits no event for giving a role up).
-    profile_search_fields_sync(freelancer=freelancer)
+    outbox_drain(now=clock.now())
     assert titles("coder") == []
     assert Freelancer.objects.get(pk=freelancer.pk).visibility == Visibility.MEMBERS
 
