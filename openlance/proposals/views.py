@@ -222,12 +222,20 @@ def _client_action(request: HttpRequest, proposal_id: int, action: Any, done: st
     try:
         action(client=user, proposal=proposal)
     except DomainError as error:
-        messages.error(request, error.detail)
+        refusal = error.detail
+    else:
+        refusal = ""
+    if request.htmx:  # type: ignore[attr-defined]
+        # Only the row is swapped in: a refusal is shown in it, and a success by its new
+        # buttons, rather than queued as a message that would appear on some later page.
+        fresh = selectors.proposal_of_client(proposal_id=proposal_id, client=user)
+        return render(
+            request, "proposals/_client_row.html", {"proposal": fresh, "refusal": refusal}
+        )
+    if refusal:
+        messages.error(request, refusal)
     else:
         messages.success(request, done)
-    if request.htmx:  # type: ignore[attr-defined]
-        fresh = selectors.proposal_of_client(proposal_id=proposal_id, client=user)
-        return render(request, "proposals/_client_row.html", {"proposal": fresh})
     target = request.POST.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target)

@@ -11,7 +11,7 @@ from openlance.profiles.tests.factories import client_with_profile
 from openlance.proposals import views
 from openlance.proposals.limits import PROPOSALS
 from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
-from openlance.proposals.services import proposal_offer_made
+from openlance.proposals.services import proposal_offer_made, proposal_withdraw
 from openlance.proposals.tests.factories import funded_freelancer, invitation, proposal
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +170,29 @@ def test_client_reviews_shortlists_with_htmx_and_messages(client):
     detail = client.get(reverse("proposal_detail", args=[sent.pk])).content.decode()
     assert "Acme Ltd" in detail
     assert reverse("conversation_detail", args=[conversation.pk]) in detail
+
+
+def test_a_refused_htmx_shortlist_is_shown_in_the_row_and_not_on_a_later_page(client):
+    job = job_post(client=client_with_profile().user)
+    sent = proposal(job=job)
+    proposal_withdraw(freelancer=sent.freelancer, proposal=sent)
+    _login(client, job.client)
+    row = client.post(reverse("proposal_shortlist", args=[sent.pk]), headers={"HX-Request": "true"})
+    assert row.status_code == 200
+    assert 'role="alert"' in row.content.decode()
+    assert not Proposal.objects.get(pk=sent.pk).shortlisted
+    later = client.get(reverse("proposal_job_list", args=[job.pk])).content.decode()
+    assert 'class="messages"' not in later
+
+
+def test_an_htmx_shortlist_leaves_no_message_for_a_later_page(client):
+    job = job_post(client=client_with_profile().user)
+    sent = proposal(job=job)
+    _login(client, job.client)
+    row = client.post(reverse("proposal_archive", args=[sent.pk]), headers={"HX-Request": "true"})
+    assert 'role="alert"' not in row.content.decode()
+    later = client.get(reverse("proposal_job_list", args=[job.pk])).content.decode()
+    assert "Archive updated." not in later
 
 
 def test_a_decline_with_a_bad_reason_is_a_form_error_and_declines_nothing(client):
