@@ -376,6 +376,15 @@ def test_keep_post_open_leaves_the_post_and_other_offers_alone():
     assert Contract.objects.filter(job=job).count() == 2
 
 
+def test_a_post_kept_open_after_a_hire_counts_it_and_later_closes_as_hired():
+    job = job_post(client=job_client())
+    kept = offer(job=job, terms=fixed_terms(keep_post_open=True))
+    services.offer_accept(freelancer=kept.freelancer, offer=kept, revision=1)
+    assert fresh(job).hires_count == 1
+    job_close(job=fresh(job), hired=False)
+    assert fresh(job).state == JobState.CLOSED_HIRED
+
+
 def test_a_hire_that_closes_the_post_withdraws_the_other_pending_offers():
     job = job_post(client=job_client())
     first = offer(job=job)

@@ -295,6 +295,9 @@ def test_a_post_kept_open_after_a_hire_expires_as_hired():
     with clock.frozen_at(start):
         job = _open_job()
         job_hire_record(job=job)
+    assert job_expiry_run_due(now=start + timedelta(days=25))["warned"] == 1
+    outbox_drain(now=start + timedelta(days=25))
+    assert "closes in 5 days" in mail.outbox[-1].subject
     assert job_expiry_run_due(now=start + timedelta(days=30))["expired"] == 1
     assert JobPost.objects.get(pk=job.pk).state == JobState.CLOSED_HIRED
     assert not OutboxEvent.objects.filter(kind="job.expired", payload__job_id=job.pk).exists()

@@ -210,6 +210,9 @@ def test_publish_and_close_from_the_job_page(client, hirer):
 def test_closing_a_post_kept_open_after_a_hire_says_connects_stay_spent(client, hirer):
     job = job_post(client=hirer)
     job_hire_record(job=job)
+    before = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Close the post" in before
+    assert "Close without hiring" not in before
     page = client.post(f"/jobs/{job.pk}/close/", follow=True).content.decode()
     assert "You hired on it, so Connects spent on it stay spent." in page
     assert "go back" not in page
