@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
@@ -20,6 +21,8 @@ from openlance.core.problems import problem_response, refused_request_problem
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Far longer than any request may run (the server times out well before).
+ABANDONED_AFTER = timedelta(minutes=5)
 
 
 def _scope(request: HttpRequest) -> str:
@@ -66,7 +69,10 @@ class IdempotencyMiddleware:
                     scope=scope, key=key, request_hash=request_hash, created_at=clock.now()
                 )
         except IntegrityError:
-            return self._replay(scope, key, request_hash)
+            claimed = self._claim_abandoned(scope, key, request_hash)
+            if claimed is None:
+                return self._replay(scope, key, request_hash)
+            record = claimed
 
         response = self.get_response(request)
         # A response that must not be stored (a token's secret, shown once) is not kept
@@ -80,6 +86,23 @@ class IdempotencyMiddleware:
         record.content_type = response.get("Content-Type", "")
         record.save(update_fields=["status_code", "response_body", "content_type"])
         return response
+
+    def _claim_abandoned(self, scope: str, key: str, request_hash: str) -> IdempotencyRecord | None:
+        """A record still in progress long after any request could have finished belongs to
+        a process that died before saving the response. The request runs again: the
+        services key their own writes (payments, transfers) on this key, so what the dead
+        process did is not done twice. The update claims it for one retry only."""
+        now = clock.now()
+        claimed = IdempotencyRecord.objects.filter(
+            scope=scope,
+            key=key,
+            request_hash=request_hash,
+            status_code__isnull=True,
+            created_at__lt=now - ABANDONED_AFTER,
+        ).update(created_at=now)
+        if not claimed:
+            return None
+        return IdempotencyRecord.objects.filter(scope=scope, key=key).first()
 
     def _replay(self, scope: str, key: str, request_hash: str) -> HttpResponse:
         record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()

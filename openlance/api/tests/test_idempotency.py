@@ -93,6 +93,34 @@ def test_key_in_progress_is_409(api_as_client, client_account):
     assert response.status_code == 409
 
 
+def _as_if_the_process_died(key, *, minutes_ago):
+    # The deposit committed, but the response was never saved on the record.
+    IdempotencyRecord.objects.filter(key=key).update(
+        status_code=None,
+        response_body=b"",
+        created_at=clock.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def test_a_recent_request_in_progress_is_409(api_as_client):
+    _deposit(api_as_client, "died")
+    _as_if_the_process_died("died", minutes_ago=1)
+    problem = assert_problem(_deposit(api_as_client, "died"), 409)
+    assert problem["code"] == "idempotency_in_progress"
+
+
+def test_a_request_abandoned_by_a_dead_process_runs_again_without_repeating(api_as_client):
+    first = _deposit(api_as_client, "died")
+    _as_if_the_process_died("died", minutes_ago=10)
+    again = _deposit(api_as_client, "died")
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert Transfer.objects.filter(kind="deposit").count() == 1
+    assert SandboxOperation.objects.count() == 1
+    assert IdempotencyRecord.objects.get(key="died").status_code == 201
+    assert _deposit(api_as_client, "died")["Idempotent-Replayed"] == "true"
+
+
 def test_token_and_session_of_one_user_share_keys(api_as_client, client_account):
     from django.test import Client
 
