@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
@@ -309,6 +310,9 @@ def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> 
     )
     viewer = request.user if isinstance(request.user, User) else AnonymousUser()
     results = search_jobs(viewer=viewer, params=params)
+    # A hit here carries the whole post, questions and attachments included: one query each
+    # for the page, not one per hit.
+    prefetch_related_objects([hit.job for hit in results.items], "questions", "attachments")
     return JobSearchOut(
         items=[
             JobHitOut(

@@ -6,6 +6,7 @@ import pytest
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.api.tests.conftest import ApiClient, assert_problem
+from openlance.jobs.models import ScreeningQuestion
 from openlance.jobs.tests.factories import job_post
 from openlance.profiles.models import Visibility
 from openlance.profiles.tests.factories import freelancer_with_profile
@@ -123,3 +124,15 @@ def test_counts_past_the_limit_say_so(anonymous_api, client, monkeypatch):
         assert anonymous_api.get(path, q="illustrator 1").json()["count_exact"] is True
     assert "2+ freelancers" in client.get("/search/freelancers/").content.decode()
     assert "2+ jobs" in client.get("/search/jobs/").content.decode()
+
+
+def test_job_search_queries_do_not_grow_with_the_hits(anonymous_api, django_assert_max_num_queries):
+    for n in range(12):
+        job = job_post(title=f"Translation {n}")
+        ScreeningQuestion.objects.create(job=job, position=1, text="Which languages?")
+    # Counted and ranked together, the page's rows, skills, questions, attachments (+ the
+    # ranking policy): the same for 12 hits as for 1.
+    with django_assert_max_num_queries(8):
+        body = anonymous_api.get("/api/v1/search/jobs", q="translation").json()
+    assert len(body["items"]) == 12
+    assert body["items"][0]["job"]["questions"][0]["text"] == "Which languages?"
