@@ -20,3 +20,17 @@ def test_a_support_member_cannot_remove_posts_or_revoke_tokens():
     assert support.has_perm("jobs.view_jobpost")
     assert not support.has_perm("jobs.change_jobpost")
     assert not support.has_perm("accounts.change_personalaccesstoken")
+
+
+def test_finance_and_support_read_payouts_in_the_console(client):
+    finance = User.objects.create_user("finance@example.com", "x", is_staff=True)
+    finance.groups.add(Group.objects.get(name="Finance"))
+    assert finance.has_perm("billing.view_payout")
+    assert finance.has_perm("billing.view_pendingearning")
+    assert not finance.has_perm("billing.change_payout")
+    client.force_login(finance)
+    assert client.get("/admin/billing/payout/").status_code == 200
+    support = User.objects.create_user("support2@example.com", "x", is_staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    assert support.has_perm("connects.view_connectsmove")
+    assert support.has_perm("billing.view_withdrawalmethod")
