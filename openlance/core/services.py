@@ -77,9 +77,13 @@ def event_handler(kind: str) -> Callable[[EventHandler], EventHandler]:
     """Register a handler for an outbox event kind (called from an AppConfig.ready)."""
 
     def register(handler: EventHandler) -> EventHandler:
-        _handlers.setdefault(kind, [])
-        if handler not in _handlers[kind]:
-            _handlers[kind].append(handler)
+        registered = _handlers.setdefault(kind, [])
+        if handler in registered:
+            return handler
+        # An event records the handlers that succeeded by name, so the names must differ.
+        if any(_handler_name(other) == _handler_name(handler) for other in registered):
+            raise ValueError(f"{kind} already has a handler named {_handler_name(handler)}.")
+        registered.append(handler)
         return handler
 
     return register

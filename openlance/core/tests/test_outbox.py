@@ -157,3 +157,12 @@ def test_an_event_is_set_aside_after_the_last_attempt(handlers, caplog):
     outbox_drain(now=when)
     event.refresh_from_db()
     assert event.attempts == OUTBOX_MAX_ATTEMPTS
+
+
+def test_handlers_of_one_kind_need_distinct_names(handlers):
+    def twin():
+        return lambda event: None
+
+    event_handler("test.twins")(twin())
+    with pytest.raises(ValueError, match="already has a handler named"):
+        event_handler("test.twins")(twin())
