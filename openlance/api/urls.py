@@ -14,12 +14,13 @@ from openlance.contracts.offers_api import router as offers_router
 from openlance.core.api import router as policies_router
 from openlance.insights.api import gigmath_router
 from openlance.insights.api import router as clients_router
+from openlance.jobs.api import JobOut
 from openlance.jobs.api import router as jobs_router
 from openlance.jobs.api import search_router as job_search_router
 from openlance.messaging.api import router as conversations_router
 from openlance.profiles.api import router as profiles_router
 from openlance.profiles.api import search_router as freelancer_search_router
-from openlance.proposals.api import invitations_router
+from openlance.proposals.api import invitations_router, job_detail
 from openlance.proposals.api import router as proposals_router
 
 api = NinjaAPI(
@@ -37,6 +38,11 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 install_error_handlers(api)
+# The post's own path takes its other methods from the jobs router, so its GET must be on
+# that router too; it is written with proposals, which know who was invited.
+jobs_router.add_api_operation(
+    "/jobs/{job_id}", ["GET"], job_detail, response=JobOut, auth=None, summary="A job post"
+)
 
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", tokens_router)

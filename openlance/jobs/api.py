@@ -125,7 +125,8 @@ def _attachment(attachment: JobAttachment) -> AttachmentOut:
     )
 
 
-def _job(job: JobPost) -> JobOut:
+def job_out(job: JobPost) -> JobOut:
+    """A post as the API shows it (also to the job endpoint that lives with proposals)."""
     return JobOut(
         id=job.pk,
         client_id=job.client_id,
@@ -158,21 +159,13 @@ def _user(request: HttpRequest) -> User:
 
 
 def _fresh(job: JobPost) -> JobOut:
-    return _job(selectors.job_of_client(job_id=job.pk, client=job.client))
-
-
-@router.get("/jobs/{job_id}", response=JobOut, auth=None, summary="A job post")
-def job_detail(request: HttpRequest, job_id: int) -> JobOut:
-    """Published public posts to anyone (closed ones say so); drafts and invite-only posts
-    only to their client."""
-    viewer = request.user if isinstance(request.user, User) else AnonymousUser()
-    return _job(selectors.job_get(job_id=job_id, viewer=viewer))
+    return job_out(selectors.job_of_client(job_id=job.pk, client=job.client))
 
 
 @router.get("/me/jobs", response=Page[JobOut], summary="Your job posts")
 def my_jobs(request: HttpRequest, query: Query[MyJobsQuery]) -> dict[str, Any]:
     page = paginate(selectors.jobs_of_client(client=_user(request), state=query.state), query)
-    page["items"] = [_job(job) for job in page["items"]]
+    page["items"] = [job_out(job) for job in page["items"]]
     return page
 
 
@@ -316,7 +309,7 @@ def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> 
     return JobSearchOut(
         items=[
             JobHitOut(
-                job=_job(hit.job),
+                job=job_out(hit.job),
                 teaser=hit.teaser,
                 relevance=hit.relevance,
                 can_propose_from_your_location=hit.location_ok,

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
@@ -11,6 +12,7 @@ from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSc
 from openlance.core.errors import NotFound, require_id
 from openlance.core.money import Money
 from openlance.core.ratelimits import rate_check
+from openlance.jobs.api import JobOut, job_out
 from openlance.jobs.selectors import job_of_client
 from openlance.messaging.limits import MESSAGES
 from openlance.messaging.selectors import conversation_ids_by_topic
@@ -358,6 +360,15 @@ def proposal_attachment(
     proposal = selectors.proposal_of_freelancer(proposal_id=proposal_id, freelancer=user)
     attachment = services.proposal_attachment_add(freelancer=user, proposal=proposal, upload=file)
     return Status(201, _attachment(attachment))
+
+
+def job_detail(request: HttpRequest, job_id: int) -> JobOut:
+    """Published public posts to anyone (closed ones say so); drafts only to their client;
+    an invite-only post to its client and to the freelancers invited to it. Served at
+    `GET /jobs/{job_id}` on the jobs router (wired in `openlance.api.urls`): it is written
+    here because invitations belong to proposals."""
+    viewer = request.user if isinstance(request.user, User) else AnonymousUser()
+    return job_out(selectors.job_for_freelancer(job_id=job_id, viewer=viewer))
 
 
 @router.get(

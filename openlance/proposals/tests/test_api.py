@@ -115,6 +115,15 @@ def test_invite_only_posts_are_404_without_an_invitation():
     assert_problem(api.post(f"/api/v1/jobs/{job.pk}/proposals", _body()), 404)
 
 
+def test_an_invite_only_post_reads_for_the_invited_freelancer_only():
+    job = job_post(visibility=JobVisibility.INVITE_ONLY, title="Secret rebrand")
+    invited = invitation(job=job).freelancer
+    assert ApiClient(invited).get(f"/api/v1/jobs/{job.pk}").json()["title"] == "Secret rebrand"
+    assert ApiClient(job.client).get(f"/api/v1/jobs/{job.pk}").status_code == 200
+    assert_problem(ApiClient(funded_freelancer()).get(f"/api/v1/jobs/{job.pk}"), 404)
+    assert_problem(Client().get(f"/api/v1/jobs/{job.pk}"), 404)
+
+
 def test_mine_list_detail_withdraw_and_attachment():
     user = funded_freelancer()
     sent = proposal(freelancer=user)
