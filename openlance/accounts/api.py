@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts import selectors, services
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import LocationVerification, User
 from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 
@@ -55,12 +56,6 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(description="The secret. Shown this once; store it now.")
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _me(user: User) -> MeOut:
     return MeOut(
         id=user.pk,
@@ -94,25 +89,25 @@ def _token(token: Any, secret: str | None = None) -> dict[str, Any]:
 
 @router.get("/me", response=MeOut, summary="The signed-in account")
 def me_get(request: HttpRequest) -> MeOut:
-    return _me(_user(request))
+    return _me(request_user(request))
 
 
 @router.patch("/me", response=MeOut, summary="Change your name")
 def me_update(request: HttpRequest, payload: MeUpdateIn) -> MeOut:
     user = services.user_update_name(
-        user=_user(request), first_name=payload.first_name, last_name=payload.last_name
+        user=request_user(request), first_name=payload.first_name, last_name=payload.last_name
     )
     return _me(user)
 
 
 @router.post("/me/role", response=MeOut, summary="Switch between freelancer and client")
 def me_switch_role(request: HttpRequest, payload: RoleIn) -> MeOut:
-    return _me(services.user_switch_role(user=_user(request), role=payload.role))
+    return _me(services.user_switch_role(user=request_user(request), role=payload.role))
 
 
 @tokens_router.get("/tokens", response=Page[TokenOut], summary="Your personal access tokens")
 def tokens_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
-    page = paginate(selectors.tokens_of_user(user=_user(request)), query)
+    page = paginate(selectors.tokens_of_user(user=request_user(request)), query)
     page["items"] = [_token(token) for token in page["items"]]
     return page
 
@@ -124,13 +119,13 @@ def tokens_create(
     """The secret is in this response only: it is marked no-store so that no cache, and no
     idempotency record, keeps a copy."""
     response["Cache-Control"] = "no-store"
-    token, secret = services.token_create(user=_user(request), name=payload.name)
+    token, secret = services.token_create(user=request_user(request), name=payload.name)
     return Status(201, _token(token, secret))
 
 
 @tokens_router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke a token")
 def tokens_revoke(request: HttpRequest, token_id: int) -> Status[None]:
-    services.token_revoke(user=_user(request), token_id=token_id)
+    services.token_revoke(user=request_user(request), token_id=token_id)
     return Status(204, None)
 
 
@@ -187,7 +182,7 @@ def _verification(v: LocationVerification) -> VerificationOut:
     "/me/verifications", response=list[VerificationOut], summary="Your location verifications"
 )
 def my_verifications(request: HttpRequest) -> list[VerificationOut]:
-    return [_verification(v) for v in selectors.verifications_of_user(user=_user(request))]
+    return [_verification(v) for v in selectors.verifications_of_user(user=request_user(request))]
 
 
 @verification_router.post(
@@ -200,7 +195,7 @@ def my_verification_submit(
     proof_of_address: File[UploadedFile],
 ) -> Status[VerificationOut]:
     verification = services.location_verification_submit(
-        user=_user(request),
+        user=request_user(request),
         country=payload.country,
         city=payload.city,
         note=payload.note,
@@ -222,7 +217,7 @@ def my_verification_appeal(
     id_document: File[UploadedFile],
     proof_of_address: File[UploadedFile],
 ) -> Status[VerificationOut]:
-    user = _user(request)
+    user = request_user(request)
     rejected = selectors.verification_of_user(user=user, verification_id=verification_id)
     appeal = services.location_verification_appeal(
         user=user,
@@ -239,7 +234,7 @@ def my_verification_appeal(
 )
 def verification_queue(request: HttpRequest, query: Query[VerificationQuery]) -> dict[str, Any]:
     page = paginate(
-        selectors.verification_queue(reviewer=_user(request), status=query.status), query
+        selectors.verification_queue(reviewer=request_user(request), status=query.status), query
     )
     page["items"] = [_verification(v) for v in page["items"]]
     return page
@@ -251,7 +246,7 @@ def verification_queue(request: HttpRequest, query: Query[VerificationQuery]) ->
     summary="Approve a location (verifiers)",
 )
 def verification_approve(request: HttpRequest, verification_id: int) -> VerificationOut:
-    reviewer = _user(request)
+    reviewer = request_user(request)
     verification = selectors.verification_for_reviewer(
         reviewer=reviewer, verification_id=verification_id
     )
@@ -268,7 +263,7 @@ def verification_approve(request: HttpRequest, verification_id: int) -> Verifica
 def verification_reject(
     request: HttpRequest, verification_id: int, payload: RejectIn
 ) -> VerificationOut:
-    reviewer = _user(request)
+    reviewer = request_user(request)
     verification = selectors.verification_for_reviewer(
         reviewer=reviewer, verification_id=verification_id
     )

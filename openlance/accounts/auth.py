@@ -43,3 +43,12 @@ class BearerTokenAuth(HttpBearer):
         if user is not None:
             request.user = user
         return user
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in user of a request that authentication let through (a view behind
+    login_required or a role check, an API operation with auth): a session user or a
+    token's (`BearerTokenMiddleware` and `BearerTokenAuth` set `request.user`)."""
+    user = request.user
+    assert isinstance(user, User), "request_user is for requests that passed authentication"
+    return user

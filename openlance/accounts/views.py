@@ -11,21 +11,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openlance.accounts import selectors, services
+from openlance.accounts.auth import request_user
 from openlance.accounts.forms import (
     ProfileNameForm,
     RolesForm,
     TokenCreateForm,
 )
-from openlance.accounts.models import User, VerificationStatus
+from openlance.accounts.models import VerificationStatus
 from openlance.accounts.verification_forms import AppealForm, VerificationForm
 from openlance.core.errors import DomainError, InvalidInput, NotFound
 from openlance.core.forms import add_domain_errors, run_form
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _account_page(
@@ -34,7 +29,7 @@ def _account_page(
     name_form: ProfileNameForm | None = None,
     roles_form: RolesForm | None = None,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     context = {
         "name_form": name_form
         or ProfileNameForm(initial={"first_name": user.first_name, "last_name": user.last_name}),
@@ -59,7 +54,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_name(request: HttpRequest) -> HttpResponse:
     form = ProfileNameForm(request.POST)
-    if run_form(form, lambda data: services.user_update_name(user=_user(request), **data)):
+    if run_form(form, lambda data: services.user_update_name(user=request_user(request), **data)):
         messages.success(request, "Your name is saved.")
         return redirect("account")
     return _account_page(request, name_form=form)
@@ -69,7 +64,7 @@ def account_name(request: HttpRequest) -> HttpResponse:
 @require_POST
 def account_roles(request: HttpRequest) -> HttpResponse:
     form = RolesForm(request.POST)
-    if run_form(form, lambda data: services.user_set_roles(user=_user(request), **data)):
+    if run_form(form, lambda data: services.user_set_roles(user=request_user(request), **data)):
         messages.success(request, "Your roles are saved.")
         return redirect("account")
     return _account_page(request, roles_form=form)
@@ -79,7 +74,9 @@ def account_roles(request: HttpRequest) -> HttpResponse:
 @require_POST
 def role_switch(request: HttpRequest) -> HttpResponse:
     try:
-        user = services.user_switch_role(user=_user(request), role=request.POST.get("role", ""))
+        user = services.user_switch_role(
+            user=request_user(request), role=request.POST.get("role", "")
+        )
     except InvalidInput as error:
         messages.error(request, error.detail)
     else:
@@ -102,7 +99,7 @@ def _tokens_page(request: HttpRequest, form: TokenCreateForm) -> HttpResponse:
     return render(
         request,
         "accounts/tokens.html",
-        {"tokens": selectors.tokens_of_user(user=_user(request)), "form": form},
+        {"tokens": selectors.tokens_of_user(user=request_user(request)), "form": form},
     )
 
 
@@ -113,7 +110,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             token, secret = services.token_create(
-                user=_user(request), name=form.cleaned_data["name"]
+                user=request_user(request), name=form.cleaned_data["name"]
             )
         except DomainError as error:
             add_domain_errors(form, error)
@@ -130,9 +127,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = get_object_or_404(selectors.tokens_of_user(user=_user(request)), pk=token_id)
+    token = get_object_or_404(selectors.tokens_of_user(user=request_user(request)), pk=token_id)
     if request.method == "POST":
-        services.token_revoke(user=_user(request), token_id=token.pk)
+        services.token_revoke(user=request_user(request), token_id=token.pk)
         messages.success(request, f"Token “{token.name}” is revoked; scripts using it now fail.")
         return redirect("tokens")
     return render(request, "accounts/token_revoke.html", {"token": token})
@@ -144,7 +141,7 @@ def _verification_page(
     submit_form: VerificationForm | None = None,
     appeal_form: AppealForm | None = None,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     history = list(selectors.verifications_of_user(user=user))
     latest = history[0] if history else None
     pending = latest is not None and latest.status == VerificationStatus.SUBMITTED
@@ -183,7 +180,7 @@ def verification_submit(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.location_verification_submit(
-                user=_user(request),
+                user=request_user(request),
                 country=form.cleaned_data["country"],
                 city=form.cleaned_data["city"],
                 id_document=form.cleaned_data["id_document"],
@@ -202,7 +199,7 @@ def verification_submit(request: HttpRequest) -> HttpResponse:
 def verification_appeal(request: HttpRequest, verification_id: int) -> HttpResponse:
     try:
         rejected = selectors.verification_of_user(
-            user=_user(request), verification_id=verification_id
+            user=request_user(request), verification_id=verification_id
         )
     except NotFound:
         raise Http404("No such verification.") from None
@@ -210,7 +207,7 @@ def verification_appeal(request: HttpRequest, verification_id: int) -> HttpRespo
     if form.is_valid():
         try:
             services.location_verification_appeal(
-                user=_user(request),
+                user=request_user(request),
                 rejected=rejected,
                 id_document=form.cleaned_data["id_document"],
                 proof_of_address=form.cleaned_data["proof_of_address"],

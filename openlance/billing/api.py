@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from openlance.accounts.models import User
+from openlance.accounts.auth import request_user
 from openlance.billing import fees, payouts, services, wallet
 from openlance.billing.models import Payout, PayoutSettings, WithdrawalMethod, WithdrawalMethodKind
 from openlance.core import clock
@@ -98,14 +98,9 @@ def _transaction(entry: Entry) -> TransactionOut:
     )
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @wallet_router.get("/wallet", response=WalletOut, summary="Your balances")
 def wallet_get(request: HttpRequest) -> WalletOut:
-    user = _user(request)
+    user = request_user(request)
     summary = wallet.wallet_summary(user=user)
     return WalletOut(
         accounts=[_account(a) for a in accounts_of_user(user=user)],
@@ -120,7 +115,7 @@ def wallet_get(request: HttpRequest) -> WalletOut:
     "/wallet/transactions", response=Page[TransactionOut], summary="Your transactions"
 )
 def wallet_transactions(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
-    page = paginate(entries_of_user(user=_user(request)), query)
+    page = paginate(entries_of_user(user=request_user(request)), query)
     page["items"] = [_transaction(entry) for entry in page["items"]]
     return page
 
@@ -132,7 +127,7 @@ def wallet_transactions(request: HttpRequest, query: Query[PageQuery]) -> dict[s
     openapi_extra={"responses": {200: {"content": {"text/csv": {}}, "description": "CSV"}}},
 )
 def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
-    return wallet.transactions_csv_response(user=_user(request))
+    return wallet.transactions_csv_response(user=request_user(request))
 
 
 @wallet_router.post(
@@ -141,7 +136,7 @@ def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
     summary="Add funds by card (send an Idempotency-Key)",
 )
 def wallet_deposit(request: HttpRequest, payload: DepositIn) -> Status[DepositOut]:
-    user = _user(request)
+    user = request_user(request)
     key = request.headers.get(HEADER) or uuid.uuid4().hex
     transfer = services.funds_deposit(
         user=user, amount=payload.amount.to_money(), payment_method=payload.payment_method, key=key
@@ -365,7 +360,7 @@ def payout_method_kinds(request: HttpRequest) -> list[MethodKindOut]:
 
 @payouts_router.get("/payouts/methods", response=list[MethodOut], summary="Your methods")
 def payout_methods(request: HttpRequest) -> list[MethodOut]:
-    return [_method(m) for m in payouts.methods_of(user=_user(request))]
+    return [_method(m) for m in payouts.methods_of(user=request_user(request))]
 
 
 @payouts_router.post(
@@ -375,7 +370,7 @@ def payout_methods(request: HttpRequest) -> list[MethodOut]:
 )
 def payout_method_add(request: HttpRequest, payload: MethodIn) -> Status[MethodOut]:
     method = payouts.withdrawal_method_add(
-        user=_user(request),
+        user=request_user(request),
         kind=payload.kind,
         destination=payload.destination,
         last4=payload.last4,
@@ -387,20 +382,22 @@ def payout_method_add(request: HttpRequest, payload: MethodIn) -> Status[MethodO
     "/payouts/methods/{method_id}/default", response=MethodOut, summary="Make it the default"
 )
 def payout_method_default(request: HttpRequest, method_id: int) -> MethodOut:
-    return _method(payouts.withdrawal_method_make_default(user=_user(request), method_id=method_id))
+    return _method(
+        payouts.withdrawal_method_make_default(user=request_user(request), method_id=method_id)
+    )
 
 
 @payouts_router.delete(
     "/payouts/methods/{method_id}", response={204: None}, summary="Remove a withdrawal method"
 )
 def payout_method_remove(request: HttpRequest, method_id: int) -> Status[None]:
-    payouts.withdrawal_method_remove(user=_user(request), method_id=method_id)
+    payouts.withdrawal_method_remove(user=request_user(request), method_id=method_id)
     return Status(204, None)
 
 
 @payouts_router.get("/payouts/settings", response=PayoutSettingsOut, summary="Payout schedule")
 def payout_settings_get(request: HttpRequest) -> PayoutSettingsOut:
-    return _settings(payouts.payout_settings_of(user=_user(request)))
+    return _settings(payouts.payout_settings_of(user=request_user(request)))
 
 
 @payouts_router.put(
@@ -408,7 +405,9 @@ def payout_settings_get(request: HttpRequest) -> PayoutSettingsOut:
 )
 def payout_settings_put(request: HttpRequest, payload: PayoutSettingsIn) -> PayoutSettingsOut:
     settings = payouts.payout_settings_update(
-        user=_user(request), schedule=payload.schedule, threshold=payload.threshold.to_money()
+        user=request_user(request),
+        schedule=payload.schedule,
+        threshold=payload.threshold.to_money(),
     )
     return _settings(settings)
 
@@ -421,7 +420,7 @@ def payout_settings_put(request: HttpRequest, payload: PayoutSettingsIn) -> Payo
 def payout_create(request: HttpRequest, payload: WithdrawIn) -> Status[PayoutOut]:
     key = request.headers.get(HEADER) or uuid.uuid4().hex
     payout = payouts.withdrawal_create(
-        user=_user(request),
+        user=request_user(request),
         amount=payload.amount.to_money(),
         key=key,
         method_id=payload.method_id,
@@ -431,11 +430,11 @@ def payout_create(request: HttpRequest, payload: WithdrawIn) -> Status[PayoutOut
 
 @payouts_router.get("/payouts", response=Page[PayoutOut], summary="Your payouts")
 def payout_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
-    page = paginate(payouts.payouts_of(user=_user(request)), query)
+    page = paginate(payouts.payouts_of(user=request_user(request)), query)
     page["items"] = [_payout(p) for p in page["items"]]
     return page
 
 
 @payouts_router.get("/payouts/{payout_id}", response=PayoutOut, summary="One payout")
 def payout_get(request: HttpRequest, payout_id: int) -> PayoutOut:
-    return _payout(payouts.payout_of(user=_user(request), payout_id=payout_id))
+    return _payout(payouts.payout_of(user=request_user(request), payout_id=payout_id))

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing.connects import bundle_price, connects_bundle_buy, connects_plus_subscribe
 from openlance.billing.services import require_freelancer
@@ -98,13 +99,8 @@ class CostOut(Schema):
     policy_version_id: int
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _freelancer(request: HttpRequest) -> User:
-    user = _user(request)
+    user = request_user(request)
     require_freelancer(user)
     return user
 
@@ -158,7 +154,7 @@ def connects_get(request: HttpRequest) -> ConnectsOut:
 
 @router.get("/connects/history", response=Page[MoveOut], summary="Your Connects history")
 def connects_history_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
-    page = paginate(connects_history(user=_user(request)), query)
+    page = paginate(connects_history(user=request_user(request)), query)
     page["items"] = [_move(move) for move in page["items"]]
     return page
 
@@ -203,7 +199,7 @@ def connects_plan_put(request: HttpRequest, payload: PlanIn) -> ConnectsOut:
 )
 def connects_plan_delete(request: HttpRequest) -> ConnectsOut:
     """Open to any owner of a Plus account, also one who has left the freelancer role."""
-    user = _user(request)
+    user = request_user(request)
     return _summary(user, connects_plus_cancel(user=user))
 
 
@@ -211,7 +207,7 @@ def connects_plan_delete(request: HttpRequest) -> ConnectsOut:
 def connects_cost(request: HttpRequest, query: Query[CostQuery]) -> CostOut:
     """The Connects a proposal on `job_id` costs under the policy in force now. Jobs you
     may not see are a 404."""
-    job = job_get(job_id=require_id(query.job_id, "job"), viewer=_user(request))
+    job = job_get(job_id=require_id(query.job_id, "job"), viewer=request_user(request))
     now = clock.now()
     policy = connects_policy_at(now)
     rule = policy.proposal_cost

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing.connects import bundle_price, connects_bundle_buy, connects_plus_subscribe
 from openlance.billing.forms import SANDBOX_CARD_CHOICES, fresh_form, retry_form
@@ -53,12 +54,6 @@ class PlusForm(forms.Form):
     key = forms.UUIDField(widget=forms.HiddenInput)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _role_needed(request: HttpRequest) -> HttpResponse:
     return render(request, "web/role_needed.html", {"role": "freelancer"}, status=403)
 
@@ -75,7 +70,7 @@ def _page(
     plus_form: PlusForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     account: ConnectsAccount = connects_account_open(user=user)
     policy = connects_policy_at(clock.now())
     plan = policy.plus_plan if account.plan == Plan.PLUS else policy.basic_plan
@@ -100,7 +95,7 @@ def _page(
 @login_required
 @require_GET
 def connects_home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     # Someone who left the freelancer role while on Plus still gets the page to cancel it.
     if not (user.is_freelancer or _on_plus(user)):
         return _role_needed(request)
@@ -110,7 +105,7 @@ def connects_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def connects_buy(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not user.is_freelancer:
         return _role_needed(request)
     policy = connects_policy_at(clock.now())
@@ -142,7 +137,7 @@ def connects_buy(request: HttpRequest) -> HttpResponse:
 def connects_plan(request: HttpRequest) -> HttpResponse:
     """`action=subscribe` (with a card) or `action=cancel`; cancelling is open to anyone
     whose account is on Plus, freelancer or not."""
-    user = _user(request)
+    user = request_user(request)
     if request.POST.get("action") == "cancel":
         try:
             account = connects_plus_cancel(user=user)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing import fees, payouts
 from openlance.billing import wallet as wallet_reads
@@ -31,12 +32,6 @@ TRANSACTIONS_PER_PAGE = 20
 PAYOUTS_PER_PAGE = 20
 RECENT_PAYOUTS = 5
 BILLING_LINES = 10
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _settings_context(
@@ -90,7 +85,7 @@ def _wallet_page(
     schedule_form: ScheduleForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     page = Paginator(entries_of_user(user=user), TRANSACTIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -136,7 +131,7 @@ def wallet_deposit(request: HttpRequest) -> HttpResponse:
         amount = form.cleaned_data["amount"]
         try:
             funds_deposit(
-                user=_user(request),
+                user=request_user(request),
                 amount=amount,
                 payment_method=form.cleaned_data["payment_method"],
                 key=str(form.cleaned_data["key"]),
@@ -194,7 +189,7 @@ def fee_calculator(request: HttpRequest) -> HttpResponse:
 @require_GET
 def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
     """Only the signed-in user's own transactions, streamed."""
-    return wallet_reads.transactions_csv_response(user=_user(request))
+    return wallet_reads.transactions_csv_response(user=request_user(request))
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -210,7 +205,7 @@ def _settings_answer(
 ) -> HttpResponse:
     """htmx swaps the settings card in place; without htmx a success goes back to the
     wallet and a refusal redraws it with the errors."""
-    user = _user(request)
+    user = request_user(request)
     if _is_htmx(request):
         context = _settings_context(user, method_form=method_form, schedule_form=schedule_form)
         context["settings_notice"] = done
@@ -224,7 +219,7 @@ def _settings_answer(
 
 
 def _freelancer(request: HttpRequest) -> User:
-    user = _user(request)
+    user = request_user(request)
     if not user.is_freelancer:
         raise Http404("Payouts are for freelancers.")
     return user

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.contracts import selectors, services
 from openlance.contracts.models import (
@@ -164,12 +165,6 @@ class AmendmentIn(StrictSchema):
     note: str = Field(default="", max_length=2000)
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
 def _money(cents: int) -> MoneyOut:
     return MoneyOut.of(Money(cents))
 
@@ -298,7 +293,7 @@ def _milestone_out(milestone_id: int, user: User) -> MilestoneOut:
 @contracts_router.get("/contracts", response=Page[ContractSummaryOut], summary="Your contracts")
 def contract_list(request: HttpRequest, query: Query[ContractsQuery]) -> dict[str, Any]:
     """As client and as freelancer; filter with `role` and `state`."""
-    user = _user(request)
+    user = request_user(request)
     page = paginate(selectors.contracts_for(user=user, role=query.role, state=query.state), query)
     page["items"] = [ContractSummaryOut(**_summary_fields(c, user)) for c in page["items"]]
     return page
@@ -308,7 +303,7 @@ def contract_list(request: HttpRequest, query: Query[ContractsQuery]) -> dict[st
 def contract_detail(request: HttpRequest, contract_id: int) -> ContractOut:
     """Terms, milestones with their money, submissions, releases with their fee breakdown,
     and amendments."""
-    return _contract(contract_id, _user(request))
+    return _contract(contract_id, request_user(request))
 
 
 @contracts_router.post(
@@ -318,7 +313,7 @@ def contract_end(request: HttpRequest, contract_id: int) -> ContractOut:
     """Hourly: at any time. Fixed price: once every milestone is approved or cancelled;
     escrow left over is refunded, and the initiation fee too when nothing was ever
     released."""
-    user = _user(request)
+    user = request_user(request)
     contract = selectors.contract_for(user=user, contract_id=contract_id)
     services.contract_end(user=user, contract=contract)
     return _contract(contract_id, user)
@@ -333,7 +328,7 @@ def amendment_create(
     request: HttpRequest, contract_id: int, payload: AmendmentIn
 ) -> Status[AmendmentOut]:
     """It joins the contract only when the other side accepts it."""
-    user = _user(request)
+    user = request_user(request)
     contract = selectors.contract_for(user=user, contract_id=contract_id)
     amendment = services.amendment_propose(
         user=user,
@@ -348,7 +343,7 @@ def amendment_create(
 
 
 def _amendment_action(request: HttpRequest, amendment_id: int, action: Any) -> AmendmentOut:
-    user = _user(request)
+    user = request_user(request)
     amendment = selectors.amendment_for(user=user, amendment_id=amendment_id)
     return _amendment(action(user=user, amendment=amendment))
 
@@ -384,7 +379,7 @@ def milestone_fund(request: HttpRequest, milestone_id: int, payload: FundIn) -> 
     """Charges the amount plus the marketplace fee (and the initiation fee with the
     contract's first funding). A declined card is a 402 with nothing charged. Send an
     `Idempotency-Key`; funding a funded milestone again changes nothing."""
-    user = _user(request)
+    user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
     services.milestone_fund(client=user, milestone=milestone, payment_method=payload.payment_method)
     return _milestone_out(milestone_id, user)
@@ -434,7 +429,7 @@ def _truthy(value: str | None) -> bool:
 def milestone_submit(request: HttpRequest, milestone_id: int) -> MilestoneOut:
     """Work on an unfunded milestone is not protected: send `acknowledge_unfunded=true`.
     The client then has 14 days to answer before it is approved automatically."""
-    user = _user(request)
+    user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
     if request.content_type != "multipart/form-data":
         raise InvalidInput("Send multipart form data with a message and optional files.")
@@ -464,7 +459,7 @@ def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveI
     """Releases everything in escrow, or `amount` of it with the rest kept for the next
     milestone or refunded. The service fee is taken on release; the net goes to the
     freelancer's pending balance."""
-    user = _user(request)
+    user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
     services.milestone_approve(
         client=user,
@@ -483,7 +478,7 @@ def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveI
 def milestone_request_changes(
     request: HttpRequest, milestone_id: int, payload: MessageIn
 ) -> MilestoneOut:
-    user = _user(request)
+    user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
     services.milestone_request_changes(client=user, milestone=milestone, message=payload.message)
     return _milestone_out(milestone_id, user)
@@ -495,7 +490,7 @@ def milestone_request_changes(
 def milestone_cancel(request: HttpRequest, milestone_id: int) -> MilestoneOut:
     """Either side cancels an unfunded milestone; a funded one only the freelancer, which
     refunds its escrow to the client."""
-    user = _user(request)
+    user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
     services.milestone_cancel(user=user, milestone=milestone)
     return _milestone_out(milestone_id, user)

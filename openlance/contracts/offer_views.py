@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.contracts import offers as services
 from openlance.contracts.models import (
@@ -41,12 +42,6 @@ from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.views import role_required
 from openlance.proposals.models import Proposal
 from openlance.proposals.selectors import open_jobs_of_client, proposal_of_client
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _or_404(action: Any, **kwargs: Any) -> Any:
@@ -90,7 +85,7 @@ def _initial_from_proposal(proposal: Proposal) -> dict[str, Any]:
 @role_required("client")
 @require_http_methods(["GET", "POST"])
 def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     proposal = _or_404(proposal_of_client, proposal_id=proposal_id, client=user)
     pending = Offer.objects.filter(
         job=proposal.job, freelancer=proposal.freelancer, state=OfferState.PENDING
@@ -121,7 +116,7 @@ def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def offer_new_direct(request: HttpRequest, user_id: int) -> HttpResponse:
     """Hire a freelancer who has not proposed (found through search or their profile)."""
-    user = _user(request)
+    user = request_user(request)
     freelancer = User.objects.filter(
         pk=_or_404(require_id, value=user_id, what="freelancer"),
         is_active=True,
@@ -193,7 +188,7 @@ def offer_milestone_row(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     offer = _or_404(offer_of, user=user, offer_id=offer_id)
     contract = getattr(offer, "contract", None)
     # The freelancer replies to an offer in the interview conversation, when there is one.
@@ -217,7 +212,7 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 
 def _client_offer(request: HttpRequest, offer_id: int) -> Offer:
-    user = _user(request)
+    user = request_user(request)
     offer = _or_404(offer_of, user=user, offer_id=offer_id)
     if offer.client_id != user.pk:
         raise Http404("No such offer.")
@@ -225,7 +220,7 @@ def _client_offer(request: HttpRequest, offer_id: int) -> Offer:
 
 
 def _freelancer_offer(request: HttpRequest, offer_id: int) -> Offer:
-    user = _user(request)
+    user = request_user(request)
     offer = _or_404(offer_of, user=user, offer_id=offer_id)
     if offer.freelancer_id != user.pk:
         raise Http404("No such offer.")
@@ -235,7 +230,7 @@ def _freelancer_offer(request: HttpRequest, offer_id: int) -> Offer:
 @role_required("client")
 @require_http_methods(["GET", "POST"])
 def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     offer = _client_offer(request, offer_id)
     if offer.state != OfferState.PENDING:
         messages.error(request, f"This offer is {offer.get_state_display().lower()}.")
@@ -260,7 +255,7 @@ def offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
 def offer_withdraw(request: HttpRequest, offer_id: int) -> HttpResponse:
     offer = _client_offer(request, offer_id)
     try:
-        services.offer_withdraw(client=_user(request), offer=offer)
+        services.offer_withdraw(client=request_user(request), offer=offer)
     except DomainError as error:
         messages.error(request, error.detail)
     else:
@@ -276,7 +271,7 @@ def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
     if run_form(
         form,
         lambda data: services.offer_decline(
-            freelancer=_user(request), offer=offer, reason=data["reason"]
+            freelancer=request_user(request), offer=offer, reason=data["reason"]
         ),
     ):
         messages.success(request, "Offer declined; the client has been told.")
@@ -296,7 +291,7 @@ def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
         return redirect("offer_detail", offer.pk)
     try:
         contract = services.offer_accept(
-            freelancer=_user(request), offer=offer, revision=form.cleaned_data["revision"]
+            freelancer=request_user(request), offer=offer, revision=form.cleaned_data["revision"]
         )
     except DomainError as error:
         messages.error(request, error.detail)
@@ -313,7 +308,7 @@ TABS = {"active": "Active", "offers": "Offers", "ended": "Ended"}
 @login_required
 @require_GET
 def contract_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     tab = request.GET.get("tab", "active")
     if tab not in TABS:
         tab = "active"

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.contracts import offers as services
 from openlance.contracts.models import MAX_CRITERIA, MAX_MILESTONES, Offer
@@ -159,11 +160,6 @@ class ContractStartedOut(Schema):
     offer: OfferOut
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _money(cents: int | None) -> MoneyOut | None:
     return None if cents is None else MoneyOut.of(Money(cents))
 
@@ -225,7 +221,7 @@ def _mine_as(user: User, offer_id: int, role: str) -> Offer:
 def offer_create(request: HttpRequest, payload: OfferIn) -> Status[OfferOut]:
     """From a proposal (`proposal_id`) or straight to a freelancer on one of your open posts
     (`job_id` and `freelancer_id`)."""
-    user = _user(request)
+    user = request_user(request)
     terms = payload.to_terms()
     if payload.proposal_id is not None:
         proposal = proposal_of_client(proposal_id=payload.proposal_id, client=user)
@@ -248,7 +244,7 @@ def offer_create(request: HttpRequest, payload: OfferIn) -> Status[OfferOut]:
 
 @router.get("/offers", response=Page[OfferOut], summary="Your offers, sent and received")
 def my_offers(request: HttpRequest, query: Query[OffersQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     page = paginate(offers_of(user=user, role=query.role, state=query.state), query)
     page["items"] = [_out(offer) for offer in page["items"]]
     return page
@@ -256,13 +252,13 @@ def my_offers(request: HttpRequest, query: Query[OffersQuery]) -> dict[str, Any]
 
 @router.get("/offers/{offer_id}", response=OfferOut, summary="An offer")
 def offer_detail(request: HttpRequest, offer_id: int) -> OfferOut:
-    return _fresh(offer_id, _user(request))
+    return _fresh(offer_id, request_user(request))
 
 
 @router.put("/offers/{offer_id}", response=OfferOut, summary="Replace a pending offer's terms")
 def offer_replace(request: HttpRequest, offer_id: int, payload: TermsFields) -> OfferOut:
     """The revision goes up; the freelancer must accept the new one."""
-    user = _user(request)
+    user = request_user(request)
     offer = _mine_as(user, offer_id, "client")
     services.offer_change(client=user, offer=offer, terms=payload.to_terms())
     return _fresh(offer_id, user)
@@ -270,7 +266,7 @@ def offer_replace(request: HttpRequest, offer_id: int, payload: TermsFields) -> 
 
 @router.patch("/offers/{offer_id}", response=OfferOut, summary="Change some of an offer's terms")
 def offer_patch(request: HttpRequest, offer_id: int, payload: OfferPatch) -> OfferOut:
-    user = _user(request)
+    user = request_user(request)
     offer = _mine_as(user, offer_id, "client")
     current = _out(offer)
     merged: dict[str, Any] = {
@@ -311,14 +307,14 @@ def offer_patch(request: HttpRequest, offer_id: int, payload: OfferPatch) -> Off
 
 @router.post("/offers/{offer_id}/withdraw", response=OfferOut, summary="Withdraw (client)")
 def offer_withdraw(request: HttpRequest, offer_id: int) -> OfferOut:
-    user = _user(request)
+    user = request_user(request)
     services.offer_withdraw(client=user, offer=_mine_as(user, offer_id, "client"))
     return _fresh(offer_id, user)
 
 
 @router.post("/offers/{offer_id}/decline", response=OfferOut, summary="Decline (freelancer)")
 def offer_decline(request: HttpRequest, offer_id: int, payload: DeclineIn) -> OfferOut:
-    user = _user(request)
+    user = request_user(request)
     offer = _mine_as(user, offer_id, "freelancer")
     services.offer_decline(freelancer=user, offer=offer, reason=payload.reason)
     return _fresh(offer_id, user)
@@ -334,7 +330,7 @@ def offer_accept(
 ) -> Status[ContractStartedOut]:
     """Accept the revision you reviewed; if the client changed the offer since, this is a
     409 and nothing starts. The contract is then at `GET /contracts/{contract_id}`."""
-    user = _user(request)
+    user = request_user(request)
     offer = _mine_as(user, offer_id, "freelancer")
     contract = services.offer_accept(freelancer=user, offer=offer, revision=payload.revision)
     return Status(201, ContractStartedOut(contract_id=contract.pk, offer=_fresh(offer_id, user)))

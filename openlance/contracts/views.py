@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.contracts import selectors, services
 from openlance.contracts.forms import AmendmentForm, ApproveForm, ChangesForm, FundForm, SubmitForm
@@ -40,12 +41,6 @@ FORMS: dict[str, type[forms.Form]] = {
     "approve": ApproveForm,
     "changes": ChangesForm,
 }
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _contract(user: User, contract_id: int) -> Contract:
@@ -118,7 +113,7 @@ def _room(
     amendment_form: AmendmentForm | None = None,
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     _decorate(contract, user, bound or {})
     is_client = user.pk == contract.client_id
     amendments = list(contract.amendments.all())
@@ -142,7 +137,7 @@ def _room(
 @login_required
 @require_GET
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
-    return _room(request, _contract(_user(request), contract_id))
+    return _room(request, _contract(request_user(request), contract_id))
 
 
 def _milestone_action(
@@ -153,7 +148,7 @@ def _milestone_action(
 ) -> HttpResponse:
     """Run one milestone action from its form; answer htmx with the milestones section,
     a plain post with a redirect, and show a refusal on the form in place."""
-    user = _user(request)
+    user = request_user(request)
     milestone = _milestone(user, milestone_id)
     form = _form(name, milestone, request.POST, request.FILES)
     done: list[str] = []
@@ -241,7 +236,7 @@ def _simple(request: HttpRequest, contract: Contract, action: Callable[[], str])
 @login_required
 @require_POST
 def milestone_cancel(request: HttpRequest, milestone_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     milestone = _milestone(user, milestone_id)
 
     def act() -> str:
@@ -254,7 +249,7 @@ def milestone_cancel(request: HttpRequest, milestone_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def amendment_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     contract = _contract(user, contract_id)
     form = AmendmentForm(request.POST)
 
@@ -278,7 +273,7 @@ def amendment_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         amendment = selectors.amendment_for(user=user, amendment_id=amendment_id)
     except NotFound as missing:
@@ -302,7 +297,7 @@ def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> Ht
 @login_required
 @require_POST
 def contract_end(request: HttpRequest, contract_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     contract = _contract(user, contract_id)
 
     def act() -> str:
@@ -316,7 +311,7 @@ def contract_end(request: HttpRequest, contract_id: int) -> HttpResponse:
 @require_POST
 def contract_conversation(request: HttpRequest, contract_id: int) -> HttpResponse:
     """The contract's conversation, opened on first use."""
-    user = _user(request)
+    user = request_user(request)
     contract = _contract(user, contract_id)
     try:
         conversation = conversation_open(
@@ -335,7 +330,7 @@ def contract_conversation(request: HttpRequest, contract_id: int) -> HttpRespons
 def submission_file(request: HttpRequest, file_id: int) -> FileResponse:
     """A submitted file, for the contract's two parties only, always as a download."""
     try:
-        row = selectors.submission_file_for(user=_user(request), file_id=file_id)
+        row = selectors.submission_file_for(user=request_user(request), file_id=file_id)
         handle = row.file.open("rb")
     except (NotFound, FileNotFoundError, SuspiciousFileOperation):
         raise Http404("No such file.") from None

@@ -8,6 +8,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.catalog.models import Category, Skill
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
@@ -153,18 +154,15 @@ def job_out(job: JobPost) -> JobOut:
     )
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _fresh(job: JobPost) -> JobOut:
     return job_out(selectors.job_of_client(job_id=job.pk, client=job.client))
 
 
 @router.get("/me/jobs", response=Page[JobOut], summary="Your job posts")
 def my_jobs(request: HttpRequest, query: Query[MyJobsQuery]) -> dict[str, Any]:
-    page = paginate(selectors.jobs_of_client(client=_user(request), state=query.state), query)
+    page = paginate(
+        selectors.jobs_of_client(client=request_user(request), state=query.state), query
+    )
     page["items"] = [job_out(job) for job in page["items"]]
     return page
 
@@ -172,26 +170,26 @@ def my_jobs(request: HttpRequest, query: Query[MyJobsQuery]) -> dict[str, Any]:
 @router.post("/jobs", response={201: JobOut}, summary="Post a job (or save a draft)")
 def job_create(request: HttpRequest, payload: JobCreateIn) -> Status[JobOut]:
     job = services.job_create(
-        client=_user(request), draft=payload.to_draft(), publish=payload.publish
+        client=request_user(request), draft=payload.to_draft(), publish=payload.publish
     )
     return Status(201, _fresh(job))
 
 
 @router.put("/jobs/{job_id}", response=JobOut, summary="Edit a draft or open post")
 def job_update(request: HttpRequest, job_id: int, payload: JobIn) -> JobOut:
-    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     return _fresh(services.job_update(job=job, draft=payload.to_draft()))
 
 
 @router.post("/jobs/{job_id}/publish", response=JobOut, summary="Publish a draft")
 def job_publish(request: HttpRequest, job_id: int) -> JobOut:
-    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     return _fresh(services.job_publish(job=job))
 
 
 @router.post("/jobs/{job_id}/close", response=JobOut, summary="Close a post without a hire")
 def job_close(request: HttpRequest, job_id: int, payload: CloseIn) -> JobOut:
-    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     if payload.hired:
         raise InvalidInput(
             "A post closes with a hire when a freelancer accepts your offer.",
@@ -206,7 +204,7 @@ def job_close(request: HttpRequest, job_id: int, payload: CloseIn) -> JobOut:
 def job_attach(
     request: HttpRequest, job_id: int, file: File[UploadedFile]
 ) -> Status[AttachmentOut]:
-    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     return Status(201, _attachment(services.job_attachment_add(job=job, upload=file)))
 
 
@@ -216,7 +214,7 @@ def job_attach(
     summary="Remove an attachment",
 )
 def job_detach(request: HttpRequest, job_id: int, attachment_id: int) -> Status[None]:
-    job = selectors.job_of_client(job_id=job_id, client=_user(request))
+    job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     services.job_attachment_delete(job=job, attachment_id=attachment_id)
     return Status(204, None)
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.catalog.selectors import categories_all, skills_by_slugs
 from openlance.core.errors import DomainError, NotFound
@@ -30,14 +31,8 @@ from openlance.search.pages import SearchPage
 FORM_FIELD = {"hourly_rate": "hourly_min", "attachment": "attachments"}
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _client(request: HttpRequest) -> User | None:
-    user = _user(request)
+    user = request_user(request)
     return user if user.is_client else None
 
 
@@ -117,7 +112,7 @@ def job_edit(request: HttpRequest, job_id: int) -> HttpResponse:
 
 def _own_job(request: HttpRequest, job_id: int) -> JobPost:
     try:
-        return selectors.job_of_client(job_id=job_id, client=_user(request))
+        return selectors.job_of_client(job_id=job_id, client=request_user(request))
     except NotFound:
         raise Http404("No such job post.") from None
 

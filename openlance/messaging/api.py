@@ -8,7 +8,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
-from openlance.accounts.models import User
+from openlance.accounts.auth import request_user
 from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import MAX_ID, InvalidInput, require_id
 from openlance.core.ratelimits import rate_check
@@ -64,12 +64,6 @@ class MessagesQuery(PageQuery):
     )
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
 def _conversation(conversation: Conversation) -> ConversationOut:
     return ConversationOut(
         id=conversation.pk,
@@ -115,7 +109,7 @@ def _message(message: Message) -> MessageOut:
     summary="My conversations, most recent activity first",
 )
 def conversation_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, object]:
-    page = paginate(selectors.conversations_for(user=_user(request)), query)
+    page = paginate(selectors.conversations_for(user=request_user(request)), query)
     page["items"] = [_conversation(c) for c in page["items"]]
     return page
 
@@ -123,7 +117,7 @@ def conversation_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str
 @router.get("/conversations/{conversation_id}", response=ConversationOut, summary="A conversation")
 def conversation_detail(request: HttpRequest, conversation_id: int) -> ConversationOut:
     return _conversation(
-        selectors.conversation_for(user=_user(request), conversation_id=conversation_id)
+        selectors.conversation_for(user=request_user(request), conversation_id=conversation_id)
     )
 
 
@@ -135,7 +129,9 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> Conversat
 def message_list(
     request: HttpRequest, conversation_id: int, query: Query[MessagesQuery]
 ) -> dict[str, object]:
-    conversation = selectors.conversation_for(user=_user(request), conversation_id=conversation_id)
+    conversation = selectors.conversation_for(
+        user=request_user(request), conversation_id=conversation_id
+    )
     messages = selectors.messages_in(conversation=conversation, after_id=query.after_id)
     page = paginate(messages, query)
     page["items"] = [_message(m) for m in page["items"]]
@@ -171,7 +167,7 @@ _SEND_BODY = {
     openapi_extra={"requestBody": _SEND_BODY},
 )
 def message_create(request: HttpRequest, conversation_id: int) -> Status[MessageOut]:
-    user = _user(request)
+    user = request_user(request)
     conversation = selectors.conversation_for(user=user, conversation_id=conversation_id)
     rate_check(request, MESSAGES)
     # One endpoint takes both shapes, so the body is read here rather than by a schema
@@ -202,7 +198,7 @@ def message_create(request: HttpRequest, conversation_id: int) -> Status[Message
     summary="Mark everything in the conversation as read",
 )
 def conversation_mark_read(request: HttpRequest, conversation_id: int) -> Status[None]:
-    user = _user(request)
+    user = request_user(request)
     conversation = selectors.conversation_for(user=user, conversation_id=conversation_id)
     services.conversation_read(conversation=conversation, user=user)
     return Status(204, None)
@@ -219,6 +215,6 @@ def attachment_download(
 ) -> FileResponse:
     require_id(conversation_id, "conversation")
     attachment = selectors.attachment_for(
-        user=_user(request), attachment_id=attachment_id, conversation_id=conversation_id
+        user=request_user(request), attachment_id=attachment_id, conversation_id=conversation_id
     )
     return attachment_response(attachment)

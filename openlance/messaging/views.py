@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.core.errors import MAX_ID, DomainError, NotFound
 from openlance.core.forms import add_domain_errors
@@ -25,15 +26,11 @@ INBOX_PAGE_SIZE = 25
 THREAD_LIMIT = 200
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _conversation(request: HttpRequest, conversation_id: int) -> Conversation:
     try:
-        return selectors.conversation_for(user=_user(request), conversation_id=conversation_id)
+        return selectors.conversation_for(
+            user=request_user(request), conversation_id=conversation_id
+        )
     except NotFound:
         raise Http404("No such conversation.") from None
 
@@ -77,7 +74,7 @@ def _new_messages(
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     pages = Paginator(selectors.conversations_for(user=user), INBOX_PAGE_SIZE)
     page = pages.get_page(request.GET.get("page"))
     rows = [
@@ -95,7 +92,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     conversation = _conversation(request, conversation_id)
     if request.method == "POST":
         form = MessageForm(request.POST, request.FILES)
@@ -156,7 +153,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 def conversation_poll(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(request, conversation_id)
     response = _new_messages(request, conversation, _after(request, request.GET.get("after")))
-    _read_if_unread(conversation, _user(request))
+    _read_if_unread(conversation, request_user(request))
     return response
 
 
@@ -167,7 +164,7 @@ def attachment_download(
 ) -> FileResponse:
     try:
         attachment = selectors.attachment_for(
-            user=_user(request), attachment_id=attachment_id, conversation_id=conversation_id
+            user=request_user(request), attachment_id=attachment_id, conversation_id=conversation_id
         )
     except NotFound:
         raise Http404("No such attachment.") from None

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.catalog.selectors import categories_all, skills_all, skills_by_slugs
 from openlance.core.apitools import MoneyIn, MoneyOut, StrictSchema
@@ -202,11 +203,6 @@ class ClientProfileIn(StrictSchema):
     description: str = ""
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _viewer(request: HttpRequest) -> User | AnonymousUser:
     return request.user if isinstance(request.user, User) else AnonymousUser()
 
@@ -327,7 +323,7 @@ def _freelancer(freelancer: Freelancer, access: Access) -> dict[str, Any]:
 
 
 def _mine(request: HttpRequest) -> Freelancer:
-    freelancer = services.freelancer_start(user=_user(request))
+    freelancer = services.freelancer_start(user=request_user(request))
     return selectors.freelancer_get(user_id=freelancer.user_id)
 
 
@@ -504,12 +500,12 @@ def _client_profile_out(profile: Any) -> ClientProfileOut:
 
 @router.get("/me/client-profile", response=ClientProfileOut, summary="Your client profile")
 def my_client_profile(request: HttpRequest) -> ClientProfileOut:
-    return _client_profile_out(services.client_profile_start(user=_user(request)))
+    return _client_profile_out(services.client_profile_start(user=request_user(request)))
 
 
 @router.put("/me/client-profile", response=ClientProfileOut, summary="Update your client profile")
 def my_client_profile_update(request: HttpRequest, payload: ClientProfileIn) -> ClientProfileOut:
-    profile = services.client_profile_start(user=_user(request))
+    profile = services.client_profile_start(user=request_user(request))
     return _client_profile_out(
         services.client_profile_update(client_profile=profile, **payload.model_dump())
     )
@@ -664,7 +660,7 @@ def search_freelancers_endpoint(
 )
 def my_rank(request: HttpRequest, profile_id: int, q: str = "") -> RankOut:
     profile = _my_profile(request, profile_id)
-    explanation = explain_rank(profile=profile, query_text=q[:200], viewer=_user(request))
+    explanation = explain_rank(profile=profile, query_text=q[:200], viewer=request_user(request))
     return RankOut(
         query=explanation.query_text,
         appears=explanation.appears,

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from openlance.accounts.models import User
+from openlance.accounts.auth import request_user
 from openlance.catalog.selectors import skills_by_slugs
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import add_domain_errors, run_form
@@ -38,12 +38,6 @@ from openlance.profiles.search import FreelancerSearchParams
 View = Callable[..., HttpResponse]
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def role_required(role: str) -> Callable[[View], View]:
     """Signed in and holding `role`; otherwise a page offering to take the role up (the
     header's role switch does it), so nobody meets a bare 403."""
@@ -52,7 +46,7 @@ def role_required(role: str) -> Callable[[View], View]:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user = _user(request)
+            user = request_user(request)
             if role not in user.roles:
                 return render(request, "web/role_needed.html", {"role": role}, status=403)
             return view(request, *args, **kwargs)
@@ -65,7 +59,7 @@ def role_required(role: str) -> Callable[[View], View]:
 def _freelancer(request: HttpRequest) -> Freelancer:
     """The signed-in freelancer's row with everything the editor shows; opened on the
     first visit (`freelancer_start` is idempotent)."""
-    user = _user(request)
+    user = request_user(request)
     services.freelancer_start(user=user)
     return selectors.freelancer_get(user_id=user.pk)
 
@@ -396,7 +390,7 @@ def freelancer_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 @role_required("client")
 @require_http_methods(["GET", "POST"])
 def client_profile_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     client_profile = services.client_profile_start(user=user)
     if request.method == "POST":
         form = ClientProfileForm(request.POST)
@@ -482,7 +476,9 @@ def profile_rank(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200] or profile.title
     explanation = None
     if query:
-        explanation = search.explain_rank(profile=profile, query_text=query, viewer=_user(request))
+        explanation = search.explain_rank(
+            profile=profile, query_text=query, viewer=request_user(request)
+        )
     return render(
         request,
         "profiles/rank.html",

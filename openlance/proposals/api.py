@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import NotFound, require_id
@@ -191,11 +192,6 @@ class InvitationDeclineIn(StrictSchema):
     note: str = Field(default="", max_length=1000)
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _money(cents: int | None) -> MoneyOut | None:
     return None if cents is None else MoneyOut.of(Money(cents))
 
@@ -299,7 +295,7 @@ def _invitation(invitation: Invitation, proposal_id: int | None) -> InvitationOu
 def proposal_create(request: HttpRequest, job_id: int, payload: ProposalIn) -> Status[ProposalOut]:
     """Costs the Connects of `GET /jobs/{job_id}/proposal-cost`; send `expected_cost` to be
     sure. Attach files afterwards with `POST /proposals/{id}/attachments`."""
-    user = _user(request)
+    user = request_user(request)
     job = selectors.job_for_freelancer(job_id=job_id, viewer=user)
     rate_check(request, PROPOSALS)
     proposal = services.proposal_submit(freelancer=user, job=job, draft=payload.to_draft())
@@ -310,7 +306,7 @@ def proposal_create(request: HttpRequest, job_id: int, payload: ProposalIn) -> S
     "/jobs/{job_id}/proposal-cost", response=CostOut, summary="What a proposal to this post costs"
 )
 def proposal_cost(request: HttpRequest, job_id: int) -> CostOut:
-    user = _user(request)
+    user = request_user(request)
     job = selectors.job_for_freelancer(job_id=job_id, viewer=user)
     quote = proposal_quote(job=job, freelancer=user)
     return CostOut(
@@ -324,7 +320,7 @@ def proposal_cost(request: HttpRequest, job_id: int) -> CostOut:
 
 @router.get("/proposals", response=Page[ProposalOut], summary="Your proposals")
 def my_proposals(request: HttpRequest, query: Query[MyProposalsQuery]) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     page = paginate(selectors.proposals_of_freelancer(freelancer=user, state=query.state), query)
     page["items"] = _proposals(list(page["items"]), user)
     return page
@@ -333,7 +329,7 @@ def my_proposals(request: HttpRequest, query: Query[MyProposalsQuery]) -> dict[s
 @router.get("/proposals/{proposal_id}", response=ProposalOut, summary="A proposal")
 def proposal_detail(request: HttpRequest, proposal_id: int) -> ProposalOut:
     """To its freelancer and to the post's client."""
-    return _fresh(proposal_id, _user(request))
+    return _fresh(proposal_id, request_user(request))
 
 
 @router.post(
@@ -342,7 +338,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> ProposalOut:
     summary="Withdraw your proposal (no refund)",
 )
 def proposal_withdraw(request: HttpRequest, proposal_id: int) -> ProposalOut:
-    user = _user(request)
+    user = request_user(request)
     proposal = selectors.proposal_of_freelancer(proposal_id=proposal_id, freelancer=user)
     services.proposal_withdraw(freelancer=user, proposal=proposal)
     return _fresh(proposal_id, user)
@@ -356,7 +352,7 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> ProposalOut:
 def proposal_attachment(
     request: HttpRequest, proposal_id: int, file: File[UploadedFile]
 ) -> Status[AttachmentOut]:
-    user = _user(request)
+    user = request_user(request)
     proposal = selectors.proposal_of_freelancer(proposal_id=proposal_id, freelancer=user)
     attachment = services.proposal_attachment_add(freelancer=user, proposal=proposal, upload=file)
     return Status(201, _attachment(attachment))
@@ -381,7 +377,7 @@ def job_proposals(
 ) -> dict[str, Any]:
     """Best match: freelancer quality (as in talent search), then how many of the post's
     skills the chosen profile lists, then who proposed first."""
-    user = _user(request)
+    user = request_user(request)
     job = job_of_client(job_id=require_id(job_id, "job post"), client=user)
     page = paginate(selectors.proposals_for_job(job=job, tab=query.tab), query)
     page["items"] = _proposals(list(page["items"]), user)
@@ -389,7 +385,7 @@ def job_proposals(
 
 
 def _as_client(request: HttpRequest, proposal_id: int) -> tuple[User, Proposal]:
-    user = _user(request)
+    user = request_user(request)
     return user, selectors.proposal_of_client(proposal_id=proposal_id, client=user)
 
 
@@ -443,7 +439,7 @@ def proposal_message(
 def invitation_create(
     request: HttpRequest, job_id: int, payload: InvitationIn
 ) -> Status[InvitationOut]:
-    user = _user(request)
+    user = request_user(request)
     job = job_of_client(job_id=require_id(job_id, "job post"), client=user)
     require_id(payload.freelancer_id, "freelancer")
     freelancer = User.objects.filter(pk=payload.freelancer_id).first()
@@ -459,7 +455,9 @@ def invitation_create(
     "/invitations", response=Page[InvitationOut], summary="Invitations you received"
 )
 def my_invitations(request: HttpRequest, query: Query[InvitationsQuery]) -> dict[str, Any]:
-    invitations = selectors.invitations_of_freelancer(freelancer=_user(request), state=query.state)
+    invitations = selectors.invitations_of_freelancer(
+        freelancer=request_user(request), state=query.state
+    )
     page = paginate(invitations, query)
     page["items"] = _invitations(list(page["items"]))
     return page
@@ -473,7 +471,7 @@ def my_invitations(request: HttpRequest, query: Query[InvitationsQuery]) -> dict
 def invitation_accept(
     request: HttpRequest, invitation_id: int, payload: ProposalIn
 ) -> Status[ProposalOut]:
-    user = _user(request)
+    user = request_user(request)
     invitation = selectors.invitation_of_freelancer(invitation_id=invitation_id, freelancer=user)
     rate_check(request, PROPOSALS)
     proposal = services.invitation_accept(
@@ -488,7 +486,7 @@ def invitation_accept(
 def invitation_decline(
     request: HttpRequest, invitation_id: int, payload: InvitationDeclineIn
 ) -> InvitationOut:
-    user = _user(request)
+    user = request_user(request)
     invitation = selectors.invitation_of_freelancer(invitation_id=invitation_id, freelancer=user)
     services.invitation_decline(
         freelancer=user, invitation=invitation, reason=payload.reason, note=payload.note

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import add_domain_errors, run_form
@@ -46,12 +47,6 @@ CLIENT_TAB_LABELS = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _or_404(action: Any, **kwargs: Any) -> Any:
     try:
         return action(**kwargs)
@@ -74,7 +69,7 @@ def _gig_math_url() -> str | None:
 @role_required("freelancer")
 @require_http_methods(["GET", "POST"])
 def proposal_new(request: HttpRequest, job_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     job = _or_404(selectors.job_for_freelancer, job_id=job_id, viewer=user)
     existing = selectors.proposal_of(job=job, freelancer=user)
     if existing is not None:
@@ -129,7 +124,7 @@ def _proposal_form(
         "job": job,
         "form": form,
         "quote": quote,
-        "invitation": selectors.invitation_for(job=job, freelancer=_user(request)),
+        "invitation": selectors.invitation_for(job=job, freelancer=request_user(request)),
         "gig_math_url": _gig_math_url(),
     }
     return render(request, "proposals/form.html", context, status=status)
@@ -138,7 +133,7 @@ def _proposal_form(
 @role_required("freelancer")
 @require_GET
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     state = request.GET.get("state", "")
     if state and state not in ProposalState.values:
         state = ""
@@ -164,7 +159,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """The freelancer's view of their proposal, or the client's view of one sent to them.
     The freelancer sees who the client is only once the interview started."""
-    user = _user(request)
+    user = request_user(request)
     proposal = _or_404(selectors.proposal_for_viewer, proposal_id=proposal_id, viewer=user)
     as_client = proposal.job.client_id == user.pk
     conversation = (
@@ -186,7 +181,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @role_required("freelancer")
 @require_POST
 def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     proposal = _or_404(selectors.proposal_of_freelancer, proposal_id=proposal_id, freelancer=user)
     try:
         services.proposal_withdraw(freelancer=user, proposal=proposal)
@@ -200,7 +195,7 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @role_required("client")
 @require_GET
 def proposal_job_list(request: HttpRequest, job_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     job = _or_404(job_of_client, job_id=job_id, client=user)
     tab = request.GET.get("tab", "all")
     if tab not in CLIENT_TAB_LABELS:
@@ -217,7 +212,7 @@ def proposal_job_list(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 def _client_action(request: HttpRequest, proposal_id: int, action: Any, done: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
     try:
         action(client=user, proposal=proposal)
@@ -259,7 +254,7 @@ def proposal_archive(request: HttpRequest, proposal_id: int) -> HttpResponse:
 def proposal_decline(request: HttpRequest, proposal_id: int) -> HttpResponse:
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        user = _user(request)
+        user = request_user(request)
         proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
         return _client_detail(request, user, proposal, decline_form=form)
 
@@ -298,7 +293,7 @@ def _client_detail(
 @require_POST
 def proposal_message(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """The client's message; the first one opens the interview conversation."""
-    user = _user(request)
+    user = request_user(request)
     proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
     form = MessageForm(request.POST)
     if rate_exceeded(request, MESSAGES):
@@ -319,7 +314,7 @@ def proposal_message(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @role_required("freelancer")
 @require_GET
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     state = request.GET.get("state", "pending")
     if state not in ("pending", "accepted", "declined", "job_closed", "all"):
         state = "pending"
@@ -345,7 +340,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """An invitation with its two answers: a free proposal, or a decline with a reason."""
-    user = _user(request)
+    user = request_user(request)
     invitation = _or_404(
         selectors.invitation_of_freelancer, invitation_id=invitation_id, freelancer=user
     )
@@ -372,7 +367,7 @@ def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_new(request: HttpRequest, user_id: int) -> HttpResponse:
     """Invite a freelancer (from their profile or a search result) to one of your posts."""
-    user = _user(request)
+    user = request_user(request)
     freelancer = User.objects.filter(pk=user_id, is_active=True, is_freelancer=True).first()
     if freelancer is None or not hasattr(freelancer, "freelancer"):
         raise Http404("No such freelancer.")
