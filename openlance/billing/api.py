@@ -92,7 +92,7 @@ def _transaction(entry: Entry) -> TransactionOut:
         balance_after=MoneyOut.of(Money(entry.balance_after_cents, entry.currency)),
         created_at=entry.transfer.created_at,
         breakdown=[
-            BreakdownLineOut(label=line.label, amount=MoneyOut.of(Money(line.cents)))
+            BreakdownLineOut(label=line.label, amount=MoneyOut.of_cents(line.cents))
             for line in wallet.fee_breakdown(entry.transfer)
         ],
     )
@@ -216,22 +216,22 @@ def fees_quote(request: HttpRequest, query: Query[FeeQuoteQuery]) -> FeeQuoteOut
     return FeeQuoteOut(
         amount=MoneyOut.of(amount),
         lifetime_billed_before=MoneyOut.of(before),
-        lifetime_billed_after=MoneyOut.of(Money(fee.billed_after_cents)),
+        lifetime_billed_after=MoneyOut.of_cents(fee.billed_after_cents),
         tiers=[
             TierOut(
-                lower=MoneyOut.of(Money(tier.lower_cents)),
-                upper=None if tier.upper_cents is None else MoneyOut.of(Money(tier.upper_cents)),
+                lower=MoneyOut.of_cents(tier.lower_cents),
+                upper=None if tier.upper_cents is None else MoneyOut.of_cents(tier.upper_cents),
                 rate_percent=_percent(tier.rate_bp),
-                amount=MoneyOut.of(Money(tier.amount_cents)),
-                fee=MoneyOut.of(Money(tier.fee_cents)),
+                amount=MoneyOut.of_cents(tier.amount_cents),
+                fee=MoneyOut.of_cents(tier.fee_cents),
             )
             for tier in fee.tiers
         ],
-        service_fee=MoneyOut.of(Money(fee.fee_cents)),
-        net=MoneyOut.of(Money(fee.net_cents)),
-        client_marketplace_fee=MoneyOut.of(Money(client.marketplace_fee_cents)),
-        client_contract_initiation_fee=MoneyOut.of(Money(client.initiation_fee_cents)),
-        client_total=MoneyOut.of(Money(client.total_charged_cents)),
+        service_fee=MoneyOut.of_cents(fee.fee_cents),
+        net=MoneyOut.of_cents(fee.net_cents),
+        client_marketplace_fee=MoneyOut.of_cents(client.marketplace_fee_cents),
+        client_contract_initiation_fee=MoneyOut.of_cents(client.initiation_fee_cents),
+        client_total=MoneyOut.of_cents(client.total_charged_cents),
         policy=PolicyRefOut(
             id=version.pk, label=version.label, effective_from=version.effective_from
         ),
@@ -321,9 +321,9 @@ def _payout(payout: Payout) -> PayoutOut:
         id=payout.pk,
         status=payout.status,
         trigger=payout.trigger,
-        amount=MoneyOut.of(Money(payout.amount_cents)),
-        fee=MoneyOut.of(Money(payout.fee_cents)),
-        net=MoneyOut.of(Money(payout.net_cents)),
+        amount=MoneyOut.of_cents(payout.amount_cents),
+        fee=MoneyOut.of_cents(payout.fee_cents),
+        net=MoneyOut.of_cents(payout.net_cents),
         method=_method(payout.method),
         failure_reason=payout.failure_reason,
         created_at=payout.created_at,
@@ -336,7 +336,7 @@ def _settings(settings: PayoutSettings) -> PayoutSettingsOut:
     return PayoutSettingsOut(
         schedule=settings.schedule,
         schedule_title=settings.get_schedule_display(),
-        threshold=MoneyOut.of(Money(settings.threshold_cents)),
+        threshold=MoneyOut.of_cents(settings.threshold_cents),
         next_schedule_day=payouts.next_schedule_day(
             settings.schedule, clock.now().date()
         ).isoformat(),
@@ -351,7 +351,7 @@ def payout_method_kinds(request: HttpRequest) -> list[MethodKindOut]:
         MethodKindOut(
             kind=kind,
             title=WithdrawalMethodKind(kind).label,
-            fee=MoneyOut.of(Money(terms.fee_cents)),
+            fee=MoneyOut.of_cents(terms.fee_cents),
             arrives=terms.arrives,
         )
         for kind, terms in payouts.METHOD_FEES.items()

@@ -108,7 +108,7 @@ def _freelancer(request: HttpRequest) -> User:
 def _plan(name: str, terms: ConnectsPlan) -> PlanOut:
     return PlanOut(
         name=name,
-        price=MoneyOut.of(Money(terms.price_cents)),
+        price=MoneyOut.of_cents(terms.price_cents),
         monthly_grant=terms.monthly_grant,
         rollover=terms.rollover,
         balance_cap=allotment_cap(terms),
@@ -135,7 +135,7 @@ def _summary(user: User, account: ConnectsAccount) -> ConnectsOut:
         plan=account.plan,  # type: ignore[arg-type]
         plus_renews=account.plus_renews,
         next_grant_at=account.next_grant_at,
-        connect_price=MoneyOut.of(Money(policy.connect_price_cents)),
+        connect_price=MoneyOut.of_cents(policy.connect_price_cents),
         bundles=[
             BundleOut(connects=size, price=MoneyOut.of(bundle_price(bundle=size, when=now)))
             for size in policy.bundles
@@ -221,7 +221,7 @@ def connects_cost(request: HttpRequest, query: Query[CostQuery]) -> CostOut:
     return CostOut(
         job_id=job.pk,
         connects=proposal_cost(job=job, policy=policy),
-        expected_job_value=MoneyOut.of(Money(expected_job_value_cents(job=job, policy=policy))),
+        expected_job_value=MoneyOut.of_cents(expected_job_value_cents(job=job, policy=policy)),
         rule=described,
         policy_version_id=policy_version_at(PolicyKind.CONNECTS, now).pk,
     )

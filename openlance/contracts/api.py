@@ -23,7 +23,6 @@ from openlance.contracts.models import (
 )
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import InvalidInput
-from openlance.core.money import Money
 
 contracts_router = Router(tags=["contracts"])
 milestones_router = Router(tags=["milestones"])
@@ -165,10 +164,6 @@ class AmendmentIn(StrictSchema):
     note: str = Field(default="", max_length=2000)
 
 
-def _money(cents: int) -> MoneyOut:
-    return MoneyOut.of(Money(cents))
-
-
 def _file(row: SubmissionFile) -> FileOut:
     return FileOut(
         id=row.pk,
@@ -198,15 +193,15 @@ def _milestone(milestone: Milestone, releases: list[selectors.Release]) -> Miles
         contract_id=milestone.contract_id,
         position=milestone.position,
         description=milestone.description,
-        amount=_money(milestone.amount_cents),
+        amount=MoneyOut.of_cents(milestone.amount_cents),
         due_date=milestone.due_date,
         state=milestone.state,
-        funded=_money(milestone.funded_cents),
-        in_escrow=_money(milestone.in_escrow_cents),
-        released=_money(milestone.released_cents),
-        refunded=_money(milestone.refunded_cents),
-        carried_in=_money(milestone.carried_in_cents),
-        carried_out=_money(milestone.carried_out_cents),
+        funded=MoneyOut.of_cents(milestone.funded_cents),
+        in_escrow=MoneyOut.of_cents(milestone.in_escrow_cents),
+        released=MoneyOut.of_cents(milestone.released_cents),
+        refunded=MoneyOut.of_cents(milestone.refunded_cents),
+        carried_in=MoneyOut.of_cents(milestone.carried_in_cents),
+        carried_out=MoneyOut.of_cents(milestone.carried_out_cents),
         submitted_at=milestone.submitted_at,
         auto_approve_at=milestone.auto_approve_at,
         approved_at=milestone.approved_at,
@@ -214,13 +209,15 @@ def _milestone(milestone: Milestone, releases: list[selectors.Release]) -> Miles
         submissions=[_submission(s) for s in milestone.submissions.all()],
         releases=[
             ReleaseOut(
-                gross=_money(r.gross_cents),
-                fee=_money(r.fee_cents),
-                net=_money(r.net_cents),
+                gross=MoneyOut.of_cents(r.gross_cents),
+                fee=MoneyOut.of_cents(r.fee_cents),
+                net=MoneyOut.of_cents(r.net_cents),
                 automatic=r.automatic,
                 tiers=[
                     TierOut(
-                        rate_bp=t.rate_bp, amount=_money(t.amount_cents), fee=_money(t.fee_cents)
+                        rate_bp=t.rate_bp,
+                        amount=MoneyOut.of_cents(t.amount_cents),
+                        fee=MoneyOut.of_cents(t.fee_cents),
                     )
                     for t in r.tiers
                 ],
@@ -236,7 +233,7 @@ def _amendment(amendment: Amendment) -> AmendmentOut:
         contract_id=amendment.contract_id,
         proposed_by_id=amendment.proposed_by_id,
         description=amendment.description,
-        amount=_money(amendment.amount_cents),
+        amount=MoneyOut.of_cents(amendment.amount_cents),
         due_date=amendment.due_date,
         criteria=[str(text) for text in amendment.criteria],
         note=amendment.note,
@@ -270,10 +267,10 @@ def _contract(contract_id: int, user: User) -> ContractOut:
         **_summary_fields(contract, user),
         description=contract.description,
         start_date=contract.start_date,
-        total=_money(totals.amount_cents),
-        in_escrow=_money(totals.in_escrow_cents),
-        released=_money(totals.released_cents),
-        refunded=_money(totals.refunded_cents),
+        total=MoneyOut.of_cents(totals.amount_cents),
+        in_escrow=MoneyOut.of_cents(totals.in_escrow_cents),
+        released=MoneyOut.of_cents(totals.released_cents),
+        refunded=MoneyOut.of_cents(totals.refunded_cents),
         milestones=[_milestone(m, releases.get(m.pk, [])) for m in contract.milestones.all()],
         amendments=[_amendment(a) for a in contract.amendments.all()],
     )

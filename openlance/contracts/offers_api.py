@@ -18,7 +18,6 @@ from openlance.contracts.models import MAX_CRITERIA, MAX_MILESTONES, Offer
 from openlance.contracts.offer_selectors import offer_of, offers_of
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import InvalidInput, NotFound, require_id
-from openlance.core.money import Money
 from openlance.jobs.selectors import job_of_client
 from openlance.proposals.selectors import proposal_of_client
 
@@ -160,10 +159,6 @@ class ContractStartedOut(Schema):
     offer: OfferOut
 
 
-def _money(cents: int | None) -> MoneyOut | None:
-    return None if cents is None else MoneyOut.of(Money(cents))
-
-
 def _out(offer: Offer) -> OfferOut:
     milestones = list(offer.milestones.all())
     contract = getattr(offer, "contract", None)
@@ -184,14 +179,16 @@ def _out(offer: Offer) -> OfferOut:
             MilestoneOut(
                 position=m.position,
                 description=m.description,
-                amount=MoneyOut.of(Money(m.amount_cents)),
+                amount=MoneyOut.of_cents(m.amount_cents),
                 due_date=m.due_date,
                 criteria=list(m.criteria),
             )
             for m in milestones
         ],
-        total=_money(sum(m.amount_cents for m in milestones)) if offer.kind == "fixed" else None,
-        hourly_rate=_money(offer.hourly_rate_cents),
+        total=MoneyOut.of_cents_or_none(sum(m.amount_cents for m in milestones))
+        if offer.kind == "fixed"
+        else None,
+        hourly_rate=MoneyOut.of_cents_or_none(offer.hourly_rate_cents),
         weekly_limit_hours=offer.weekly_limit_hours,
         manual_time_allowed=offer.manual_time_allowed,
         keep_post_open=offer.keep_post_open,

@@ -50,6 +50,15 @@ class MoneyOut(Schema):
     def of(cls, money: Money) -> MoneyOut:
         return cls(amount=money.amount, currency=money.currency)
 
+    @classmethod
+    def of_cents(cls, cents: int) -> MoneyOut:
+        return cls.of(Money(cents))
+
+    @classmethod
+    def of_cents_or_none(cls, cents: int | None) -> MoneyOut | None:
+        """For optional amounts (a budget, a rate): None stays None."""
+        return None if cents is None else cls.of(Money(cents))
+
 
 class MoneyIn(StrictSchema):
     amount: str = Field(

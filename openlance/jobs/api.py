@@ -113,10 +113,6 @@ class MyJobsQuery(PageQuery):
     )
 
 
-def _money(cents: int | None) -> MoneyOut | None:
-    return None if cents is None else MoneyOut.of(Money(cents))
-
-
 def _attachment(attachment: JobAttachment) -> AttachmentOut:
     return AttachmentOut(
         id=attachment.pk,
@@ -139,9 +135,9 @@ def job_out(job: JobPost) -> JobOut:
         duration=job.duration,
         experience_level=job.experience_level,
         budget_type=job.budget_type,
-        budget=_money(job.budget_cents),
-        hourly_min=_money(job.hourly_min_cents),
-        hourly_max=_money(job.hourly_max_cents),
+        budget=MoneyOut.of_cents_or_none(job.budget_cents),
+        hourly_min=MoneyOut.of_cents_or_none(job.hourly_min_cents),
+        hourly_max=MoneyOut.of_cents_or_none(job.hourly_max_cents),
         countries=[country.code for country in job.countries],
         visibility=job.visibility,
         state=job.state,

@@ -207,10 +207,6 @@ def _viewer(request: HttpRequest) -> User | AnonymousUser:
     return request.user if isinstance(request.user, User) else AnonymousUser()
 
 
-def _rate(cents: int | None) -> MoneyOut | None:
-    return None if cents is None else MoneyOut.of(Money(cents))
-
-
 def _portfolio(item: PortfolioItem) -> PortfolioItemOut:
     return PortfolioItemOut(
         id=item.pk,
@@ -229,7 +225,7 @@ def _profile(profile: Profile, portfolio: list[PortfolioItem]) -> ProfileOut:
         title=profile.title,
         overview=profile.overview,
         teaser=profile.teaser,
-        hourly_rate=_rate(profile.hourly_rate_cents),
+        hourly_rate=MoneyOut.of_cents_or_none(profile.hourly_rate_cents),
         skills=[
             SkillOut(slug=s.slug, name=s.name, category=s.category.name)
             for s in profile.skills.all()
@@ -283,7 +279,7 @@ def _freelancer(freelancer: Freelancer, access: Access) -> dict[str, Any]:
                     title=p.title,
                     overview="",
                     teaser="",
-                    hourly_rate=_rate(p.hourly_rate_cents),
+                    hourly_rate=MoneyOut.of_cents_or_none(p.hourly_rate_cents),
                     skills=[],
                     portfolio=[],
                 )
@@ -307,7 +303,7 @@ def _freelancer(freelancer: Freelancer, access: Access) -> dict[str, Any]:
         "english_level": freelancer.english_level or None,
         "intro_video_url": freelancer.intro_video_url or None,
         "earnings": EarningsOut(
-            total_earned=MoneyOut.of(Money(freelancer.total_earned_cents)),
+            total_earned=MoneyOut.of_cents(freelancer.total_earned_cents),
             jobs=freelancer.total_jobs,
             hours=freelancer.total_hours,
         ),
@@ -632,14 +628,14 @@ def search_freelancers_endpoint(
                 photo_url=freelancer.photo.url if freelancer.photo else None,
                 title=profile.title,
                 teaser=hit.teaser,
-                hourly_rate=_rate(profile.hourly_rate_cents),
+                hourly_rate=MoneyOut.of_cents_or_none(profile.hourly_rate_cents),
                 skills=[skill.name for skill in hit.skills],
                 country=(user.verified_country.code if verified else freelancer.country.code) or "",
                 city=user.verified_city if verified else freelancer.city,
                 location_verified=verified,
                 job_success_score=freelancer.jss_percent,
                 badges=list(freelancer.badges),
-                total_earned=MoneyOut.of(Money(freelancer.total_earned_cents)),
+                total_earned=MoneyOut.of_cents(freelancer.total_earned_cents),
                 relevance=hit.relevance,
                 quality=hit.quality,
                 score=hit.score,

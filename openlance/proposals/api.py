@@ -11,7 +11,6 @@ from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import NotFound, require_id
-from openlance.core.money import Money
 from openlance.core.ratelimits import rate_check
 from openlance.jobs.api import JobOut, job_out
 from openlance.jobs.selectors import job_of_client
@@ -192,10 +191,6 @@ class InvitationDeclineIn(StrictSchema):
     note: str = Field(default="", max_length=1000)
 
 
-def _money(cents: int | None) -> MoneyOut | None:
-    return None if cents is None else MoneyOut.of(Money(cents))
-
-
 def _attachment(attachment: ProposalAttachment) -> AttachmentOut:
     return AttachmentOut(
         id=attachment.pk,
@@ -234,14 +229,14 @@ def _proposal(proposal: Proposal, viewer: User, conversations: dict[str, int]) -
         profile_title=proposal.profile.title if proposal.profile else "",
         cover_letter=proposal.cover_letter,
         bid_type=proposal.bid_type,
-        bid=_money(proposal.bid_cents),
-        hourly_rate=_money(proposal.hourly_rate_cents),
+        bid=MoneyOut.of_cents_or_none(proposal.bid_cents),
+        hourly_rate=MoneyOut.of_cents_or_none(proposal.hourly_rate_cents),
         duration=proposal.duration,
         milestones=[
             MilestoneOut(
                 position=m.position,
                 description=m.description,
-                amount=MoneyOut.of(Money(m.amount_cents)),
+                amount=MoneyOut.of_cents(m.amount_cents),
                 due_on=m.due_on,
             )
             for m in proposal.milestones.all()
