@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from openlance.catalog.models import Category, Skill
+from openlance.core.errors import InvalidInput
 
 
 def skills_all() -> QuerySet[Skill]:
@@ -16,3 +17,16 @@ def categories_all() -> QuerySet[Category]:
 def skills_by_slugs(slugs: list[str]) -> list[Skill]:
     found = {skill.slug: skill for skill in Skill.objects.filter(slug__in=slugs)}
     return [found[slug] for slug in slugs if slug in found]
+
+
+def catalog_ids(
+    model: type[Category] | type[Skill], slugs: list[str], field: str
+) -> tuple[int, ...]:
+    """The ids of catalog entries named by slug (API filters); an unknown slug is a 422 on
+    `field`, so a typo never silently widens a search."""
+    found = tuple(model.objects.filter(slug__in=slugs).values_list("pk", flat=True))
+    if len(found) != len(set(slugs)):
+        raise InvalidInput(
+            f"Unknown {field}.", field_errors={field: ["Use slugs from the catalog."]}
+        )
+    return found

@@ -60,6 +60,11 @@ class MoneyOut(Schema):
         return None if cents is None else cls.of(Money(cents))
 
 
+def cents_or_none(amount: str | None) -> int | None:
+    """An optional money filter ("12.50") in cents; a malformed one is a 422."""
+    return None if amount is None else Money.parse(amount).cents
+
+
 class MoneyIn(StrictSchema):
     amount: str = Field(
         pattern=r"^-?\d{1,12}(\.\d{1,2})?$", examples=["49.90"], description="Decimal string."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -52,13 +52,17 @@ class DollarsField(forms.Field):
             raise forms.ValidationError("Enter dollars and cents, like 45 or 45.50.") from None
 
 
-def add_domain_errors(form: forms.Form, error: DomainError) -> None:
+def add_domain_errors(
+    form: forms.Form, error: DomainError, field_of: Mapping[str, str] | None = None
+) -> None:
     """Show a service's refusal in place: each field error on its field when the form has
-    one, above the form otherwise; an error without field detail goes above the form."""
+    one, above the form otherwise; an error without field detail goes above the form.
+    `field_of` renames the service's field names to the form's where they differ."""
     if not error.field_errors:
         form.add_error(None, error.detail)
         return
-    for field, messages in error.field_errors.items():
+    for name, messages in error.field_errors.items():
+        field = (field_of or {}).get(name, name)
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
 

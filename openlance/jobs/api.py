@@ -11,9 +11,17 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.catalog.models import Category, Skill
-from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.catalog.selectors import catalog_ids
+from openlance.core.apitools import (
+    MoneyIn,
+    MoneyOut,
+    Page,
+    PageQuery,
+    StrictSchema,
+    cents_or_none,
+    paginate,
+)
 from openlance.core.errors import InvalidInput
-from openlance.core.money import Money
 from openlance.jobs import selectors, services
 from openlance.jobs.models import JobAttachment, JobPost
 from openlance.jobs.search import JobSearchParams, search_jobs
@@ -259,36 +267,23 @@ class JobSearchOut(Schema):
     pages: int
 
 
-def _ids(model: type[Category] | type[Skill], slugs: list[str], field: str) -> tuple[int, ...]:
-    found = list(model.objects.filter(slug__in=slugs).values_list("pk", flat=True))
-    if len(found) != len(set(slugs)):
-        raise InvalidInput(
-            f"Unknown {field}.", field_errors={field: ["Use slugs from the catalog."]}
-        )
-    return tuple(found)
-
-
-def _cents(amount: str | None) -> int | None:
-    return None if amount is None else Money.parse(amount).cents
-
-
 @search_router.get("/search/jobs", response=JobSearchOut, auth=None, summary="Find work")
 def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> JobSearchOut:
     """Open public posts only; sorted by best match or newest."""
     params = JobSearchParams(
         text=query.q,
-        category_ids=_ids(Category, query.category, "category"),
-        skill_ids=_ids(Skill, query.skill, "skill"),
+        category_ids=catalog_ids(Category, query.category, "category"),
+        skill_ids=catalog_ids(Skill, query.skill, "skill"),
         budget_types=tuple(query.budget_type),
-        fixed_min_cents=_cents(query.fixed_min),
-        fixed_max_cents=_cents(query.fixed_max),
-        hourly_min_cents=_cents(query.hourly_min),
-        hourly_max_cents=_cents(query.hourly_max),
+        fixed_min_cents=cents_or_none(query.fixed_min),
+        fixed_max_cents=cents_or_none(query.fixed_max),
+        hourly_min_cents=cents_or_none(query.hourly_min),
+        hourly_max_cents=cents_or_none(query.hourly_max),
         experience_levels=tuple(query.experience_level),
         durations=tuple(query.duration),
         client_countries=tuple(code.upper() for code in query.client_country),
         client_payment_verified=query.client_payment_verified,
-        client_spent_min_cents=_cents(query.client_spent_min),
+        client_spent_min_cents=cents_or_none(query.client_spent_min),
         posted_within_days=query.posted_within_days,
         proposals=tuple(query.proposals),
         sort=query.sort,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
@@ -34,12 +33,6 @@ FORM_FIELD = {"hourly_rate": "hourly_min", "attachment": "attachments"}
 def _client(request: HttpRequest) -> User | None:
     user = request_user(request)
     return user if user.is_client else None
-
-
-def _show(form: forms.Form, error: DomainError, field_of: dict[str, str] = FORM_FIELD) -> None:
-    """A refusal in place; `field_of` renames the service's field names to the form's."""
-    renamed = {field_of.get(field, field): msgs for field, msgs in error.field_errors.items()}
-    add_domain_errors(form, type(error)(error.detail, field_errors=renamed))
 
 
 def _add_attachments(job: JobPost, uploads: list[UploadedFile]) -> None:
@@ -77,7 +70,7 @@ def job_new(request: HttpRequest) -> HttpResponse:
                 job = services.job_create(client=client, draft=form.draft(), publish=publish)
                 _add_attachments(job, form.cleaned_data["attachments"])
         except DomainError as error:
-            _show(form, error)
+            add_domain_errors(form, error, FORM_FIELD)
         else:
             messages.success(
                 request,
@@ -103,7 +96,7 @@ def job_edit(request: HttpRequest, job_id: int) -> HttpResponse:
                 if publish and job.state == JobState.DRAFT:
                     services.job_publish(job=job)
         except DomainError as error:
-            _show(form, error)
+            add_domain_errors(form, error, FORM_FIELD)
         else:
             messages.success(request, "Your job is published." if publish else "Changes saved.")
             return redirect("job_detail", job_id=job.pk)
@@ -236,7 +229,7 @@ def search_jobs(request: HttpRequest) -> HttpResponse:
                 viewer=request.user, params=_work_params(form.cleaned_data)
             )
         except DomainError as error:
-            _show(form, error, JobSearchForm.FIELD_OF_PARAM)
+            add_domain_errors(form, error, JobSearchForm.FIELD_OF_PARAM)
     is_htmx = request.headers.get("HX-Request") == "true"
     return render(
         request,

@@ -9,10 +9,10 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
-from openlance.catalog.selectors import categories_all, skills_all, skills_by_slugs
-from openlance.core.apitools import MoneyIn, MoneyOut, StrictSchema
-from openlance.core.errors import MAX_ID, InvalidInput, NotFound
-from openlance.core.money import Money
+from openlance.catalog.models import Skill
+from openlance.catalog.selectors import catalog_ids, categories_all, skills_all
+from openlance.core.apitools import MoneyIn, MoneyOut, StrictSchema, cents_or_none
+from openlance.core.errors import MAX_ID, NotFound
 from openlance.profiles import selectors, services
 from openlance.profiles.models import Freelancer, PortfolioItem, Profile
 from openlance.profiles.search import FreelancerSearchParams, explain_rank, search_freelancers
@@ -580,17 +580,6 @@ class RankOut(Schema):
     tips: list[str]
 
 
-def _skill_ids(slugs: list[str]) -> tuple[int, ...]:
-    skills = skills_by_slugs(slugs)
-    if len(skills) != len(set(slugs)):
-        raise InvalidInput("Unknown skill.", field_errors={"skill": ["Use slugs from /skills."]})
-    return tuple(skill.pk for skill in skills)
-
-
-def _cents_or_none(amount: str | None) -> int | None:
-    return None if amount is None else Money.parse(amount).cents
-
-
 @search_router.get(
     "/search/freelancers", response=FreelancerSearchOut, auth=None, summary="Find freelancers"
 )
@@ -602,15 +591,15 @@ def search_freelancers_endpoint(
     params = FreelancerSearchParams(
         text=query.q,
         countries=tuple(code.upper() for code in query.country),
-        rate_min_cents=_cents_or_none(query.rate_min),
-        rate_max_cents=_cents_or_none(query.rate_max),
+        rate_min_cents=cents_or_none(query.rate_min),
+        rate_max_cents=cents_or_none(query.rate_max),
         jss_min=query.jss_min,
-        earned_min_cents=_cents_or_none(query.earned_min),
+        earned_min_cents=cents_or_none(query.earned_min),
         badges=tuple(query.badge),
         availability=tuple(query.availability),
         available_now=query.available_now,
         english_min=query.english_min,
-        skill_ids=_skill_ids(query.skill),
+        skill_ids=catalog_ids(Skill, query.skill, "skill"),
         page=query.page,
         page_size=query.page_size,
     )

@@ -421,12 +421,6 @@ def client_profile_edit(request: HttpRequest) -> HttpResponse:
     )
 
 
-def place_search_errors(form: forms.Form, error: DomainError, field_of: dict[str, str]) -> None:
-    """A search refusal names search parameters; show each on the filter that set it."""
-    renamed = {field_of.get(name, name): msgs for name, msgs in error.field_errors.items()}
-    add_domain_errors(form, type(error)(error.detail, field_errors=renamed))
-
-
 def _talent_params(data: dict[str, Any]) -> FreelancerSearchParams:
     country = "US" if data["us_only"] else data["country"]
     return FreelancerSearchParams(
@@ -456,7 +450,7 @@ def search_freelancers(request: HttpRequest) -> HttpResponse:
                 viewer=request.user, params=_talent_params(form.cleaned_data)
             )
         except DomainError as error:
-            place_search_errors(form, error, FreelancerSearchForm.FIELD_OF_PARAM)
+            add_domain_errors(form, error, FreelancerSearchForm.FIELD_OF_PARAM)
     is_htmx = request.headers.get("HX-Request") == "true"
     return render(
         request,
