@@ -3,10 +3,8 @@ location verification request, which the verification page promises to send."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-
 from openlance.accounts.models import LocationVerification, VerificationStatus
+from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.services import event_handler
 
@@ -20,14 +18,12 @@ def _reviewed(event: OutboxEvent, status: str) -> LocationVerification | None:
 
 
 def _mail(verification: LocationVerification, subject: str, body: str) -> None:
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        message=(
-            f"Hello {verification.user.display_name},\n\n{body}\n\n"
-            f"Your verification: {settings.SITE_URL}/verification/\n"
-        ),
-        from_email=None,
-        recipient_list=[verification.user.email],
+    email_user(
+        verification.user,
+        subject=subject,
+        body=body,
+        link_label="Your verification",
+        path="/verification/",
     )
 
 

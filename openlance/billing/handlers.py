@@ -3,10 +3,8 @@ payouts, and a client's payment method verified by their first successful card c
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-
 from openlance.billing.models import Payout
+from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
@@ -27,14 +25,8 @@ def _payout(event: OutboxEvent) -> Payout | None:
 
 
 def _mail(payout: Payout, subject: str, body: str) -> None:
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        message=(
-            f"Hello {payout.user.display_name},\n\n{body}\n\n"
-            f"Your payouts: {settings.SITE_URL}/wallet/#payouts\n"
-        ),
-        from_email=None,
-        recipient_list=[payout.user.email],
+    email_user(
+        payout.user, subject=subject, body=body, link_label="Your payouts", path="/wallet/#payouts"
     )
 
 

@@ -4,8 +4,6 @@ and the earnings and spending figures a payment changes on both parties' profile
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import QuerySet
 
 from openlance.accounts.models import User
@@ -17,6 +15,7 @@ from openlance.contracts.models import (
     Milestone,
     MilestoneState,
 )
+from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
@@ -37,14 +36,12 @@ def _milestone(event: OutboxEvent) -> Milestone | None:
 
 
 def _mail(to: User, subject: str, body: str, contract_id: int) -> None:
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        message=(
-            f"Hello {to.display_name},\n\n{body}\n\n"
-            f"Open the contract: {settings.SITE_URL}/contracts/{contract_id}/\n"
-        ),
-        from_email=None,
-        recipient_list=[to.email],
+    email_user(
+        to,
+        subject=subject,
+        body=body,
+        link_label="Open the contract",
+        path=f"/contracts/{contract_id}/",
     )
 
 
