@@ -8,6 +8,7 @@ database so a retry that reaches another process behaves the same.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -23,6 +24,13 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 # Far longer than any request may run (the server times out well before).
 ABANDONED_AFTER = timedelta(minutes=5)
+# The API POSTs whose services key every write on the request (card charges, transfers,
+# payouts by this key; a milestone's funding and release by the milestone), so running one
+# again after its process died cannot do anything twice. Any other POST left in progress
+# stays a 409: it may have committed (a message, a post) before the process died.
+RERUN_SAFE_PATHS = re.compile(
+    r"^/api/v1/(wallet/deposits|payouts|connects/purchases|milestones/\d+/(fund|approve))$"
+)
 
 
 def _scope(request: HttpRequest) -> str:
@@ -69,7 +77,9 @@ class IdempotencyMiddleware:
                     scope=scope, key=key, request_hash=request_hash, created_at=clock.now()
                 )
         except IntegrityError:
-            claimed = self._claim_abandoned(scope, key, request_hash)
+            claimed = None
+            if RERUN_SAFE_PATHS.match(request.path):
+                claimed = self._claim_abandoned(scope, key, request_hash)
             if claimed is None:
                 return self._replay(scope, key, request_hash)
             record = claimed
@@ -89,9 +99,9 @@ class IdempotencyMiddleware:
 
     def _claim_abandoned(self, scope: str, key: str, request_hash: str) -> IdempotencyRecord | None:
         """A record still in progress long after any request could have finished belongs to
-        a process that died before saving the response. The request runs again: the
-        services key their own writes (payments, transfers) on this key, so what the dead
-        process did is not done twice. The update claims it for one retry only."""
+        a process that died before saving the response. The request runs again (only on
+        RERUN_SAFE_PATHS, whose services key their own writes, so what the dead process did
+        is not done twice). The update claims it for one retry only."""
         now = clock.now()
         claimed = IdempotencyRecord.objects.filter(
             scope=scope,

@@ -134,19 +134,15 @@ def outbox_drain(*, now: datetime, limit: int = 200) -> int:
     """Deliver the events that are due, in order. A failing handler leaves its event for a
     later retry of that handler alone; an event that keeps failing is set aside (dead)."""
     delivered = 0
-    pending = list(
-        OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
+    due = OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
+    pending = list(due.order_by("id").values_list("id", flat=True)[:limit])
     for event_id in pending:
         with transaction.atomic():
-            event = (
-                OutboxEvent.objects.select_for_update(skip_locked=True)
-                .filter(pk=event_id, processed_at__isnull=True, dead_at__isnull=True)
-                .first()
-            )
+            # Still due under the lock: a concurrent drain may have delivered it, or tried it
+            # and set its next attempt, since the ids were read.
+            event = due.select_for_update(skip_locked=True).filter(pk=event_id).first()
             if event is None:
                 continue
             if _deliver(event, now=now):

@@ -183,7 +183,8 @@ def paginate_ranked(
     )
     total, exact = counted
     return SearchPage(
-        items=[hit(by_key[row["pk"]], row) for row in rows],
+        # A row deleted between the ranking and the load drops out of the page.
+        items=[hit(by_key[row["pk"]], row) for row in rows if row["pk"] in by_key],
         total=total,
         page=page,
         page_size=page_size,

@@ -121,6 +121,15 @@ def test_a_request_abandoned_by_a_dead_process_runs_again_without_repeating(api_
     assert _deposit(api_as_client, "died")["Idempotent-Replayed"] == "true"
 
 
+def test_an_abandoned_request_whose_writes_are_not_keyed_stays_409(api_as_client):
+    # A job post (or a message) may have been committed by the process that died: running
+    # it again could make a second one, so only keyed money POSTs are run again.
+    api_as_client.post("/api/v1/jobs", {}, headers={"Idempotency-Key": "post"})
+    _as_if_the_process_died("post", minutes_ago=10)
+    again = api_as_client.post("/api/v1/jobs", {}, headers={"Idempotency-Key": "post"})
+    assert assert_problem(again, 409)["code"] == "idempotency_in_progress"
+
+
 def test_token_and_session_of_one_user_share_keys(api_as_client, client_account):
     from django.test import Client
 

@@ -8,6 +8,7 @@ from openlance.core import clock
 from openlance.core.models import OutboxEvent
 from openlance.core.services import (
     OUTBOX_MAX_ATTEMPTS,
+    _deliver,
     _handlers,
     event_emit,
     event_handler,
@@ -166,3 +167,31 @@ def test_handlers_of_one_kind_need_distinct_names(handlers):
     event_handler("test.twins")(twin())
     with pytest.raises(ValueError, match="already has a handler named"):
         event_handler("test.twins")(twin())
+
+
+def test_a_drain_skips_an_event_a_concurrent_drain_just_tried(handlers):
+    failed = []
+
+    def unavailable(event):
+        failed.append(event.pk)
+        raise RuntimeError("down")
+
+    event_handler("test.unavailable")(unavailable)
+    now = clock.now()
+    with transaction.atomic():
+        event_emit(kind="test.first", payload={})
+        event_emit(kind="test.unavailable", payload={})
+    later = OutboxEvent.objects.get(kind="test.unavailable")
+
+    def another_drain_delivers_the_later_event(event):
+        # Stands for a second worker that tries the later event while this drain is still
+        # on the first one (its list of due ids already read).
+        _deliver(OutboxEvent.objects.get(pk=later.pk), now=now)
+
+    event_handler("test.first")(another_drain_delivers_the_later_event)
+    outbox_drain(now=now)
+
+    later.refresh_from_db()
+    assert failed == [later.pk]
+    assert later.attempts == 1
+    assert later.next_attempt_at > now
