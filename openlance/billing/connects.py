@@ -209,7 +209,8 @@ def _close_month(account_id: int, *, now: datetime) -> str | None:
     the next run asks again with the same key."""
     with transaction.atomic():
         # Read under the lock, so a cancellation that committed since the run started is
-        # seen before the card is charged.
+        # seen. The lock is released before the gateway call; a cancellation landing in
+        # that short gap takes effect from the next monthly date.
         account = ConnectsAccount.objects.select_for_update().get(pk=account_id)
         user = User.objects.get(pk=account.user_id)
         due_at = account.next_grant_at

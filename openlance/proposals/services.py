@@ -389,13 +389,14 @@ def _client_may_act(client: User, proposal: Proposal) -> None:
 def _toggle(client: User, proposal: Proposal, flag: str) -> Proposal:
     _client_may_act(client, proposal)
     with transaction.atomic():
+        # The post's row before the proposal's, as accepting an offer locks them.
+        job_touch(job=proposal.job)
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if locked.state not in LIVE_STATES:
             raise InvalidTransition("This proposal is no longer in play.")
         setattr(proposal, flag, not getattr(locked, flag))
         proposal.updated_at = clock.now()
         proposal.save(update_fields=[flag, "updated_at"])
-        job_touch(job=proposal.job)
     return proposal
 
 
@@ -419,8 +420,8 @@ def proposal_decline(*, client: User, proposal: Proposal, reason: str = "") -> P
             "The reason is at most 1,000 characters.", field_errors={"reason": ["Too long."]}
         )
     with transaction.atomic():
+        job_touch(job=proposal.job)  # the post's row before the proposal's (see _toggle)
         declined = _move(proposal, ProposalState.DECLINED, decline_reason=reason)
-        job_touch(job=proposal.job)
     return declined
 
 
@@ -436,6 +437,7 @@ def proposal_message(
     who the client is."""
     _client_may_act(client, proposal)
     with transaction.atomic():
+        job_touch(job=proposal.job)  # the post's row before the proposal's (see _toggle)
         locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
         conversation = conversation_open(
             topic=proposal.topic,
@@ -459,7 +461,6 @@ def proposal_message(
                     "freelancer_id": proposal.freelancer_id,
                 },
             )
-        job_touch(job=proposal.job)
         return message_send(
             conversation=conversation, sender=client, body=body, attachments=attachments
         )
