@@ -168,7 +168,8 @@ def _payments(*, party: str, user: User) -> QuerySet[Transfer]:
     )
 
 
-def _earnings(freelancer: User) -> Earnings:
+def earnings_of(freelancer: User) -> Earnings:
+    """What the freelancer has earned in all, as the ledger's payments say."""
     payments = list(
         _payments(party="freelancer", user=freelancer).values_list(
             "metadata__gross_cents", "metadata__contract_id", "created_at"
@@ -181,7 +182,8 @@ def _earnings(freelancer: User) -> Earnings:
     )
 
 
-def _spending(client: User) -> int:
+def spending_of(client: User) -> int:
+    """What the client has paid freelancers in all, in cents."""
     payments = _payments(party="client", user=client)
     return sum(int(gross) for gross in payments.values_list("metadata__gross_cents", flat=True))
 
@@ -197,5 +199,5 @@ def record_earnings_and_spending(event: OutboxEvent) -> None:
     if contract is None:
         return
     freelancer, client = contract.freelancer, contract.client
-    freelancer_earnings_record(user=freelancer, count=lambda: _earnings(freelancer))
-    client_spending_record(user=client, count=lambda: _spending(client))
+    freelancer_earnings_record(user=freelancer, count=lambda: earnings_of(freelancer))
+    client_spending_record(user=client, count=lambda: spending_of(client))

@@ -5,9 +5,11 @@ total spent and, from a card charge, their verified payment method."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
 
 from openlance.contracts import services
 from openlance.contracts.tests.factories import contract_fixed
@@ -102,3 +104,29 @@ def test_funding_a_milestone_by_card_verifies_the_clients_payment_method():
     )
     outbox_drain(now=clock.now())
     assert ClientProfile.objects.get(user=contract.client).payment_method_verified
+
+
+def test_the_recount_command_restores_what_payments_recorded():
+    contract = contract_fixed((50_000,))
+    _release(contract)
+    expected = Freelancer.objects.get(user=contract.freelancer)
+    # As on a database from before payments recorded them.
+    Freelancer.objects.filter(pk=expected.pk).update(
+        total_earned_cents=0, total_jobs=0, last_earned_at=None
+    )
+    ClientProfile.objects.filter(user=contract.client).update(
+        total_spent_cents=0, payment_method_verified=False
+    )
+    out = StringIO()
+    call_command("payment_stats_recount", stdout=out)
+    recounted = Freelancer.objects.get(pk=expected.pk)
+    assert (recounted.total_earned_cents, recounted.total_jobs, recounted.last_earned_at) == (
+        expected.total_earned_cents,
+        expected.total_jobs,
+        expected.last_earned_at,
+    )
+    client = ClientProfile.objects.get(user=contract.client)
+    assert (client.total_spent_cents, client.payment_method_verified) == (50_000, True)
+    assert "1 freelancer(s) and 1 client(s) recounted" in out.getvalue()
+    call_command("payment_stats_recount", stdout=StringIO())  # again: nothing changes
+    assert Freelancer.objects.get(pk=expected.pk).updated_at == recounted.updated_at
