@@ -22,7 +22,7 @@ Plan semantics:
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 
@@ -62,6 +62,8 @@ logger = logging.getLogger(__name__)
 # A scheduler that was down for longer than this catches up at most this many months per
 # account in one run; the next run continues.
 MAX_MONTHS_PER_RUN = 12
+# Far longer than a gateway call with its retries; a claim older than this is abandoned.
+PLUS_CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 def _require_card(payment_method: str) -> None:
@@ -148,11 +150,44 @@ def _answered_without_charge(account: ConnectsAccount, *, digest: str, payment_m
     raise InvalidTransition("You are on Plus already.")
 
 
+def _claim_plus(user: User, digest: str) -> None:
+    """Hold the subscription for this request while its card is charged. Another request
+    holding it (within PLUS_CLAIM_TIMEOUT, past which its process is taken to have died)
+    is a 409 before any charge."""
+    now = clock.now()
+    with transaction.atomic():
+        account = connects_account_locked(user=user)
+        held = (
+            account.plus_claim_key
+            and account.plus_claim_key != digest
+            and account.plus_claimed_at is not None
+            and account.plus_claimed_at > now - PLUS_CLAIM_TIMEOUT
+        )
+        if held:
+            raise InvalidTransition(
+                "A Plus subscription is being set up for you already; look again in a moment."
+            )
+        account.plus_claim_key = digest
+        account.plus_claimed_at = now
+        account.save(update_fields=["plus_claim_key", "plus_claimed_at"])
+
+
+def _release_plus_claim(user: User, digest: str) -> None:
+    with transaction.atomic():
+        account = connects_account_locked(user=user)
+        if account.plus_claim_key == digest:
+            account.plus_claim_key = ""
+            account.plus_claimed_at = None
+            account.save(update_fields=["plus_claim_key", "plus_claimed_at"])
+
+
 def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> ConnectsAccount:
-    """Move to Plus: charge the first month now and grant its allotment. The card is charged
-    outside any transaction (a gateway call must not hold the account's lock), then the
-    account is locked and checked again before the charge is booked; the same `key` again
-    changes nothing; a declined card leaves the account on Basic."""
+    """Move to Plus: charge the first month now and grant its allotment. The request first
+    claims the subscription (so a concurrent one with another key is refused before its
+    card is charged), the card is charged outside any transaction (a gateway call must not
+    hold the account's lock), then the account is locked and checked again before the
+    charge is booked; the same `key` again changes nothing; a declined card leaves the
+    account on Basic."""
     require_freelancer(user)
     _require_card(payment_method)
     account = connects_account_open(user=user)
@@ -160,6 +195,7 @@ def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> Con
     if _answered_without_charge(account, digest=digest, payment_method=payment_method):
         return ConnectsAccount.objects.get(pk=account.pk)
     price = Money(connects_policy_at(clock.now()).plus_plan.price_cents)
+    _claim_plus(user, digest)
     charge: ChargeResult | None = None
     if price.cents > 0:
         charge = payment_gateway().charge(
@@ -169,8 +205,10 @@ def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> Con
             description=f"Openlance Plus, first month, user {user.pk}",
         )
         if not charge.succeeded:
+            _release_plus_claim(user, digest)
             raise _declined(charge)
         if charge.amount != price:
+            _release_plus_claim(user, digest)
             raise IdempotencyConflict("This idempotency key was already used for another charge.")
     with transaction.atomic():
         account = connects_account_locked(user=user)
@@ -179,14 +217,17 @@ def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> Con
         if charge is not None:
             _book_revenue(charge, kind="connects_plus", description="Plus plan, first month")
         if account.plan != Plan.PLUS:
-            return connects_plus_start(
+            started = connects_plus_start(
                 user=user,
                 payment_method=payment_method,
                 subscription_key=digest,
                 charge_reference=charge.reference if charge is not None else "",
             )
-    # Another request started Plus while this one was at the gateway; the money has left
-    # the card and is booked, but the gateway port cannot refund.
+            _release_plus_claim(user, digest)
+            return ConnectsAccount.objects.get(pk=started.pk)
+    # Only when another request's claim had lapsed (its process stalled past the timeout)
+    # and it then started Plus: the money has left the card and is booked, but the gateway
+    # port cannot refund.
     if charge is not None:
         logger.error(
             "Plus for user %s was charged twice (charge %s); refund it by hand",

@@ -12,9 +12,14 @@ from openlance.billing import gateway as gw
 from openlance.billing.connects import connects_plans_run_due, connects_plus_subscribe
 from openlance.billing.models import SandboxOperation
 from openlance.connects.models import ConnectsAccount, Plan
-from openlance.connects.services import connects_plus_cancel
+from openlance.connects.services import connects_account_open, connects_plus_cancel
 from openlance.core.clock import frozen_at
-from openlance.core.errors import IdempotencyConflict, InvalidInput
+from openlance.core.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    PaymentDeclined,
+)
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.ledger.models import Transfer
@@ -180,6 +185,48 @@ def test_a_charge_for_another_amount_under_the_same_key_books_nothing():
         _subscribe(user)
     assert _account(user).plan == Plan.BASIC
     assert not Transfer.objects.filter(kind="connects_plus").exists()
+
+
+def test_a_second_subscribe_while_the_first_is_at_the_gateway_is_refused_before_charging(
+    monkeypatch,
+):
+    user = freelancer_user()
+    real = gw.SandboxGateway.charge
+    answers: list[str] = []
+
+    def charge(self, **kwargs):
+        if not answers:
+            # The other tab's request arrives while this one's card is being charged.
+            try:
+                _subscribe(user, key="other tab")
+            except InvalidTransition as refusal:
+                answers.append(refusal.detail)
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    assert _subscribe(user, key="first tab").plan == Plan.PLUS
+    assert len(answers) == 1
+    assert "being set up" in answers[0]
+    assert _charges() == 1
+    assert Transfer.objects.filter(kind="connects_plus").count() == 1
+    assert _account(user).plus_claim_key == ""
+
+
+def test_a_declined_card_frees_the_subscription_for_another_attempt():
+    user = freelancer_user()
+    with pytest.raises(PaymentDeclined):
+        connects_plus_subscribe(user=user, payment_method="pm_card_declined", key="declined")
+    assert _account(user).plus_claim_key == ""
+    assert _subscribe(user, key="another card").plan == Plan.PLUS
+
+
+def test_a_claim_left_by_a_process_that_died_lapses():
+    user = freelancer_user()
+    connects_account_open(user=user)
+    ConnectsAccount.objects.filter(user=user).update(
+        plus_claim_key="x" * 40, plus_claimed_at=NOW - billing_connects.PLUS_CLAIM_TIMEOUT * 2
+    )
+    assert _subscribe(user).plan == Plan.PLUS
 
 
 # --- the monthly date ----------------------------------------------------------------------
