@@ -228,18 +228,32 @@ def _fund_key(milestone: Milestone) -> str:
     return base if milestone.funded_cents == 0 else f"{base}:{milestone.funded_cents}"
 
 
+@dataclass(frozen=True)
+class ContractPricing:
+    """What prices a contract's fundings: its fee policy and whether the next funding is its
+    first (which carries the initiation fee). Read once for a page of milestones."""
+
+    policy: FeePolicy
+    first_funding: bool
+
+
+def contract_pricing(contract: Contract) -> ContractPricing:
+    return ContractPricing(
+        policy=contract_fee_policy(contract),
+        first_funding=contract_awaits_first_funding(contract),
+    )
+
+
 def milestone_funding_quote(
-    *, milestone: Milestone, first_funding: bool | None = None
+    *, milestone: Milestone, pricing: ContractPricing | None = None
 ) -> FundingQuote:
-    """`first_funding` is `contract_awaits_first_funding`, passed in when quoting several
+    """`pricing` is `contract_pricing(milestone.contract)`, passed in when quoting several
     milestones of one contract."""
-    contract = milestone.contract
+    pricing = pricing or contract_pricing(milestone.contract)
     fees = client_fees(
-        contract_fee_policy(contract),
+        pricing.policy,
         amount_cents=max(0, milestone.amount_cents - milestone.in_escrow_cents),
-        first_payment_of_contract=contract_awaits_first_funding(contract)
-        if first_funding is None
-        else first_funding,
+        first_payment_of_contract=pricing.first_funding,
     )
     return FundingQuote(
         amount_cents=fees.amount_cents,

@@ -75,7 +75,7 @@ def _decorate(contract: Contract, user: User, bound: dict[tuple[int, str], forms
     is_client = user.pk == contract.client_id
     active = contract.state == ContractState.ACTIVE
     releases = selectors.contract_releases(contract=contract)
-    first_funding: bool | None = None
+    pricing: services.ContractPricing | None = None
     for milestone in contract.milestones.all():
         m: Any = milestone
         funded = milestone.in_escrow_cents >= milestone.amount_cents
@@ -94,11 +94,8 @@ def _decorate(contract: Contract, user: User, bound: dict[tuple[int, str], forms
         )
         m.quote = None
         if m.can_fund:
-            if first_funding is None:
-                first_funding = services.contract_awaits_first_funding(contract)
-            m.quote = services.milestone_funding_quote(
-                milestone=milestone, first_funding=first_funding
-            )
+            pricing = pricing or services.contract_pricing(contract)
+            m.quote = services.milestone_funding_quote(milestone=milestone, pricing=pricing)
         m.forms = {
             name: bound.get((milestone.pk, name)) or _form(name, milestone) for name in FORMS
         }

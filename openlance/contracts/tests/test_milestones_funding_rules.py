@@ -138,6 +138,8 @@ def test_the_room_looks_up_the_first_funding_once_per_contract(client):
         assert client.get(reverse("contract_detail", args=[contract.pk])).status_code == 200
     fund_lookups = [q for q in queries.captured_queries if "milestone_fund" in q["sql"]]
     assert len(fund_lookups) == 1
+    policy_lookups = [q for q in queries.captured_queries if 'FROM "core_policy"' in q["sql"]]
+    assert len(policy_lookups) <= 2  # the contract's fee policy, read once for all four
 
 
 # --- locking --------------------------------------------------------------------------
