@@ -22,11 +22,12 @@ Plan semantics:
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 
 from openlance.accounts.models import User
+from openlance.billing.claims import charge_claim
 from openlance.billing.gateway import (
     ChargeResult,
     PaymentGatewayUnavailable,
@@ -62,8 +63,6 @@ logger = logging.getLogger(__name__)
 # A scheduler that was down for longer than this catches up at most this many months per
 # account in one run; the next run continues.
 MAX_MONTHS_PER_RUN = 12
-# Far longer than a gateway call with its retries; a claim older than this is abandoned.
-PLUS_CLAIM_TIMEOUT = timedelta(minutes=5)
 
 
 def _require_card(payment_method: str) -> None:
@@ -150,44 +149,14 @@ def _answered_without_charge(account: ConnectsAccount, *, digest: str, payment_m
     raise InvalidTransition("You are on Plus already.")
 
 
-def _claim_plus(user: User, digest: str) -> None:
-    """Hold the subscription for this request while its card is charged. Another request
-    holding it (within PLUS_CLAIM_TIMEOUT, past which its process is taken to have died)
-    is a 409 before any charge."""
-    now = clock.now()
-    with transaction.atomic():
-        account = connects_account_locked(user=user)
-        held = (
-            account.plus_claim_key
-            and account.plus_claim_key != digest
-            and account.plus_claimed_at is not None
-            and account.plus_claimed_at > now - PLUS_CLAIM_TIMEOUT
-        )
-        if held:
-            raise InvalidTransition(
-                "A Plus subscription is being set up for you already; look again in a moment."
-            )
-        account.plus_claim_key = digest
-        account.plus_claimed_at = now
-        account.save(update_fields=["plus_claim_key", "plus_claimed_at"])
-
-
-def _release_plus_claim(user: User, digest: str) -> None:
-    with transaction.atomic():
-        account = connects_account_locked(user=user)
-        if account.plus_claim_key == digest:
-            account.plus_claim_key = ""
-            account.plus_claimed_at = None
-            account.save(update_fields=["plus_claim_key", "plus_claimed_at"])
-
-
 def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> ConnectsAccount:
     """Move to Plus: charge the first month now and grant its allotment. The request first
-    claims the subscription (so a concurrent one with another key is refused before its
-    card is charged), the card is charged outside any transaction (a gateway call must not
-    hold the account's lock), then the account is locked and checked again before the
-    charge is booked; the same `key` again changes nothing; a declined card leaves the
-    account on Basic."""
+    claims the subscription, then looks again at the plan: only the claim's holder, and only
+    while the account is not on Plus, charges the card (outside any transaction: a gateway
+    call must not hold the account's lock), then books the charge and starts Plus under the
+    account's lock. Another request at the same time (another tab) is a 409 before its card
+    is charged; one after it finds Plus started. The same `key` again changes nothing; a
+    declined card leaves the account on Basic."""
     require_freelancer(user)
     _require_card(payment_method)
     account = connects_account_open(user=user)
@@ -195,39 +164,43 @@ def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> Con
     if _answered_without_charge(account, digest=digest, payment_method=payment_method):
         return ConnectsAccount.objects.get(pk=account.pk)
     price = Money(connects_policy_at(clock.now()).plus_plan.price_cents)
-    _claim_plus(user, digest)
-    charge: ChargeResult | None = None
-    if price.cents > 0:
-        charge = payment_gateway().charge(
-            amount=price,
-            payment_method=payment_method,
-            idempotency_key=f"connects-plus:{user.pk}:{digest}",
-            description=f"Openlance Plus, first month, user {user.pk}",
-        )
-        if not charge.succeeded:
-            _release_plus_claim(user, digest)
-            raise _declined(charge)
-        if charge.amount != price:
-            _release_plus_claim(user, digest)
-            raise IdempotencyConflict("This idempotency key was already used for another charge.")
-    with transaction.atomic():
-        account = connects_account_locked(user=user)
-        if account.plan == Plan.PLUS and account.plus_subscription_key == digest:
-            return account
-        if charge is not None:
-            _book_revenue(charge, kind="connects_plus", description="Plus plan, first month")
-        if account.plan != Plan.PLUS:
-            started = connects_plus_start(
-                user=user,
+    with charge_claim(
+        subject=f"connects-plus:{user.pk}",
+        busy="A Plus subscription is being set up for you already; look again in a moment.",
+    ):
+        # The request that held the claim before this one may have started Plus meanwhile.
+        account = ConnectsAccount.objects.get(pk=account.pk)
+        if _answered_without_charge(account, digest=digest, payment_method=payment_method):
+            return ConnectsAccount.objects.get(pk=account.pk)
+        charge: ChargeResult | None = None
+        if price.cents > 0:
+            charge = payment_gateway().charge(
+                amount=price,
                 payment_method=payment_method,
-                subscription_key=digest,
-                charge_reference=charge.reference if charge is not None else "",
+                idempotency_key=f"connects-plus:{user.pk}:{digest}",
+                description=f"Openlance Plus, first month, user {user.pk}",
             )
-            _release_plus_claim(user, digest)
-            return ConnectsAccount.objects.get(pk=started.pk)
-    # Only when another request's claim had lapsed (its process stalled past the timeout)
-    # and it then started Plus: the money has left the card and is booked, but the gateway
-    # port cannot refund.
+            if not charge.succeeded:
+                raise _declined(charge)
+            if charge.amount != price:
+                raise IdempotencyConflict(
+                    "This idempotency key was already used for another charge."
+                )
+        with transaction.atomic():
+            account = connects_account_locked(user=user)
+            if charge is not None:
+                _book_revenue(charge, kind="connects_plus", description="Plus plan, first month")
+            if account.plan != Plan.PLUS:
+                started = connects_plus_start(
+                    user=user,
+                    payment_method=payment_method,
+                    subscription_key=digest,
+                    charge_reference=charge.reference if charge is not None else "",
+                )
+                return ConnectsAccount.objects.get(pk=started.pk)
+    # Only when this request stalled past the claim's timeout and another one started Plus
+    # meanwhile: the money has left the card and is booked, but the gateway port cannot
+    # refund.
     if charge is not None:
         logger.error(
             "Plus for user %s was charged twice (charge %s); refund it by hand",

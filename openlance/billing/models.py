@@ -244,3 +244,17 @@ class Payout(models.Model):
     @property
     def failure_text(self) -> str:
         return self.failure_reason.replace("_", " ")
+
+
+class ChargeClaim(models.Model):
+    """The one request that may charge a card for a business event right now (subscribing
+    to Plus, funding a milestone). Claiming is a row insert under a unique subject, so two
+    requests with different idempotency keys (two tabs) can never both hold it; a claim
+    older than its timeout belongs to a process that died and may be taken over."""
+
+    subject = models.CharField(max_length=120, unique=True)
+    holder = models.CharField(max_length=64)
+    claimed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.subject} held by {self.holder}"

@@ -52,10 +52,6 @@ class ConnectsAccount(models.Model):
     # Digest of the key of the request that started the current Plus subscription, so a
     # repeated request is recognised as the same one and never charges twice.
     plus_subscription_key = models.CharField(max_length=64, blank=True)
-    # A subscribe request holds this (its key's digest, and when) while its card is charged
-    # outside any lock, so a second request with another key is refused before charging.
-    plus_claim_key = models.CharField(max_length=64, blank=True)
-    plus_claimed_at = models.DateTimeField(null=True, blank=True)
     # The welcome grant is given once, when the account first belongs to a freelancer.
     welcomed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from openlance.accounts.models import User
+from openlance.billing.claims import charge_claim
 from openlance.billing.earnings import earning_hold
 from openlance.billing.fees import client_fees, freelancer_fee
 from openlance.billing.gateway import payment_gateway
@@ -279,8 +280,10 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
     `payment_method` is "balance" (the client's funding balance) or a card token, charged
     through the gateway first and booked into the client's balance before the funding moves
     it on. A declined card writes nothing. Funding an already funded milestone is a no-op,
-    so a retry never pays twice. Should the milestone be funded by another request between
-    the charge and the booking, the charge stays in the client's balance for later use.
+    so a retry never pays twice. A card payment first claims the milestone's funding: a
+    second card payment at the same time (another tab, another key or card) is refused
+    before its card is charged. Should the milestone be funded from the balance between the
+    charge and the booking, the charge stays in the client's balance for later use.
     """
     contract = milestone.contract
     _require_party(contract, client, "client")
@@ -291,8 +294,23 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
     if _is_funded(milestone):
         return milestone
     _check_fundable(milestone)
-    if payment_method != BALANCE:
+    if payment_method == BALANCE:
+        return _fund_from_balance(client=client, milestone=milestone)
+    with charge_claim(
+        subject=f"milestone:{milestone.pk}:fund",
+        busy="A payment for this milestone is under way already; look again in a moment.",
+    ):
+        # The request that held the claim before this one may have funded it meanwhile.
+        milestone = Milestone.objects.select_related("contract").get(pk=milestone.pk)
+        if _is_funded(milestone):
+            return milestone
+        _check_fundable(milestone)
         _charge_card(client=client, milestone=milestone, payment_method=payment_method)
+        return _fund_from_balance(client=client, milestone=milestone)
+
+
+def _fund_from_balance(*, client: User, milestone: Milestone) -> Milestone:
+    contract = milestone.contract
     with transaction.atomic():
         contract = _lock_contract(contract)
         locked = _lock_milestone(milestone)

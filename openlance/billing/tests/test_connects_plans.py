@@ -9,8 +9,9 @@ from openlance.accounts.models import User
 from openlance.accounts.tests.factories import freelancer_user
 from openlance.billing import connects as billing_connects
 from openlance.billing import gateway as gw
+from openlance.billing.claims import CLAIM_TIMEOUT
 from openlance.billing.connects import connects_plans_run_due, connects_plus_subscribe
-from openlance.billing.models import SandboxOperation
+from openlance.billing.models import ChargeClaim, SandboxOperation
 from openlance.connects.models import ConnectsAccount, Plan
 from openlance.connects.services import connects_account_open, connects_plus_cancel
 from openlance.core.clock import frozen_at
@@ -209,22 +210,22 @@ def test_a_second_subscribe_while_the_first_is_at_the_gateway_is_refused_before_
     assert "being set up" in answers[0]
     assert _charges() == 1
     assert Transfer.objects.filter(kind="connects_plus").count() == 1
-    assert _account(user).plus_claim_key == ""
+    assert not ChargeClaim.objects.exists()
 
 
 def test_a_declined_card_frees_the_subscription_for_another_attempt():
     user = freelancer_user()
     with pytest.raises(PaymentDeclined):
         connects_plus_subscribe(user=user, payment_method="pm_card_declined", key="declined")
-    assert _account(user).plus_claim_key == ""
+    assert not ChargeClaim.objects.exists()
     assert _subscribe(user, key="another card").plan == Plan.PLUS
 
 
 def test_a_claim_left_by_a_process_that_died_lapses():
     user = freelancer_user()
     connects_account_open(user=user)
-    ConnectsAccount.objects.filter(user=user).update(
-        plus_claim_key="x" * 40, plus_claimed_at=NOW - billing_connects.PLUS_CLAIM_TIMEOUT * 2
+    ChargeClaim.objects.create(
+        subject=f"connects-plus:{user.pk}", holder="dead", claimed_at=NOW - CLAIM_TIMEOUT * 2
     )
     assert _subscribe(user).plan == Plan.PLUS
 

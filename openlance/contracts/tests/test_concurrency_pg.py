@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from openlance.billing.models import SandboxOperation
 from openlance.contracts import services
 from openlance.contracts.models import Milestone, MilestoneState, Submission
 from openlance.contracts.tests.factories import contract_fixed
@@ -117,3 +118,52 @@ def test_milestone_writes_lock_the_contract_then_the_milestone_and_never_the_fee
     assert locks[0].startswith('SELECT "contracts_contract"')
     assert locks[1].endswith('FOR UPDATE OF "contracts_milestone"')
     assert not any("core_policy" in sql and "FOR UPDATE OF" not in sql for sql in locks)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_eight_tabs_funding_one_milestone_by_card_charge_once():
+    """Each tab pays with a card of its own, so the gateway's key cannot merge the charges:
+    only the funding's claim keeps the second card from being charged."""
+    cards = ("pm_card_visa", "pm_card_mastercard")
+    tabs = 8
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def fund(milestone: Milestone, card: str, barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait()
+            try:
+                services.milestone_fund(
+                    client=milestone.contract.client, milestone=milestone, payment_method=card
+                )
+                result = "funded"
+            except InvalidTransition:
+                result = "refused"
+            with lock:
+                outcomes.append(result)
+        finally:
+            connections.close_all()
+
+    for trial in range(TRIALS):
+        contract = contract_fixed((AMOUNT,))
+        milestone = contract.milestones.get()
+        barrier = threading.Barrier(tabs)
+        outcomes.clear()
+        threads = [
+            threading.Thread(target=fund, args=(milestone, cards[n % 2], barrier))
+            for n in range(tabs)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert "funded" in outcomes, (trial, outcomes)
+        charges = SandboxOperation.objects.filter(
+            kind=SandboxOperation.Kind.CHARGE,
+            idempotency_key__startswith=f"milestone:{milestone.pk}:fund",
+        )
+        assert charges.count() == 1, (trial, outcomes)
+        milestone.refresh_from_db()
+        assert milestone.state == MilestoneState.FUNDED
+        assert milestone.funded_cents == AMOUNT
+    assert ledger_violations() == []
