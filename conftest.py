@@ -23,11 +23,14 @@ def _test_settings(settings, tmp_path):
 
 @pytest.fixture
 def assert_ledger_sound(db):
-    """Every money test ends by checking the ledger invariants of SPEC §8.1."""
+    """Every money test ends by checking the ledger invariants of SPEC §8.1, and that every
+    relationship and payment record equals what the ledger booked."""
     yield
+    from openlance.billing.checks import payment_violations
     from openlance.ledger.checks import ledger_violations
 
     assert ledger_violations() == []
+    assert payment_violations() == []
 
 
 @pytest.fixture

@@ -10,21 +10,25 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_child(script: str, args: list[str], database_url: str, var_dir: str) -> dict[str, Any]:
-    """Run `script --child ARGS` on `database_url`; it prints its result as a JSON line."""
+def _child_env(database_url: str, var_dir: str) -> dict[str, str]:
     env = dict(os.environ, DATABASE_URL=database_url, OPENLANCE_VAR_DIR=var_dir)
     env.pop("REDIS_URL", None)  # the benches measure the database, not the cache
     env["LOG_LEVEL"] = "WARNING"
     env["DEBUG"] = "false"  # no per-query logging in memory
+    return env
+
+
+def run_child(script: str, args: list[str], database_url: str, var_dir: str) -> dict[str, Any]:
+    """Run `script --child ARGS` on `database_url`; it prints its result as a JSON line."""
     result = subprocess.run(  # noqa: S603 (our own script, run with this interpreter)
         [sys.executable, script, "--child", *args],
-        env=env,
+        env=_child_env(database_url, var_dir),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -34,6 +38,23 @@ def run_child(script: str, args: list[str], database_url: str, var_dir: str) -> 
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"bench child failed on {urlsplit(database_url).scheme}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def start_child(
+    script: str, args: list[str], database_url: str, var_dir: str, stderr: IO[str]
+) -> subprocess.Popen[str]:
+    """Start `script --child ARGS` on `database_url` with its stdin and stdout piped to us,
+    for children that must start measuring together: the parent reads a line from each when
+    it is ready and writes a line back to let it go."""
+    return subprocess.Popen(  # noqa: S603 (our own script, run with this interpreter)
+        [sys.executable, script, "--child", *args],
+        env=_child_env(database_url, var_dir),
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
 
 
 def _postgres_admin(url: str, sql: str) -> None:

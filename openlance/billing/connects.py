@@ -56,7 +56,7 @@ from openlance.core.errors import (
 from openlance.core.money import Money
 from openlance.core.policies import connects_policy_at
 from openlance.ledger.models import AccountKind, Transfer
-from openlance.ledger.services import account_for, transfer_post
+from openlance.ledger.services import platform_account, transfer_post
 
 logger = logging.getLogger(__name__)
 
@@ -79,16 +79,23 @@ def _declined(charge: ChargeResult) -> PaymentDeclined:
     )
 
 
-def _book_revenue(charge: ChargeResult, *, kind: str, description: str) -> Transfer:
+def _book_revenue(charge: ChargeResult, *, user: User, kind: str, description: str) -> Transfer:
     return transfer_post(
         key=f"charge:{charge.reference}",
         kind=kind,
         description=description,
         legs=[
-            (account_for(kind=AccountKind.GATEWAY_CLEARING), -charge.amount.cents),
-            (account_for(kind=AccountKind.PLATFORM_CONNECTS_REVENUE), charge.amount.cents),
+            (
+                platform_account(AccountKind.GATEWAY_CLEARING, spread=user.pk),
+                -charge.amount.cents,
+            ),
+            (
+                platform_account(AccountKind.PLATFORM_CONNECTS_REVENUE, spread=user.pk),
+                charge.amount.cents,
+            ),
         ],
         metadata={"charge": charge.reference, "gateway": payment_gateway().name},
+        freelancer=user,
     )
 
 
@@ -125,7 +132,7 @@ def connects_bundle_buy(*, user: User, bundle: int, payment_method: str, key: st
     if charge.amount != price:
         raise IdempotencyConflict("This idempotency key was already used for another bundle.")
     with transaction.atomic():
-        _book_revenue(charge, kind="connects_purchase", description=f"{bundle} Connects")
+        _book_revenue(charge, user=user, kind="connects_purchase", description=f"{bundle} Connects")
         return connects_grant(
             user=user,
             units=bundle,
@@ -189,7 +196,9 @@ def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> Con
         with transaction.atomic():
             account = connects_account_locked(user=user)
             if charge is not None:
-                _book_revenue(charge, kind="connects_plus", description="Plus plan, first month")
+                _book_revenue(
+                    charge, user=user, kind="connects_plus", description="Plus plan, first month"
+                )
             if account.plan != Plan.PLUS:
                 started = connects_plus_start(
                     user=user,
@@ -253,7 +262,10 @@ def _close_month(account_id: int, *, now: datetime) -> str | None:
         if charge.succeeded:
             with transaction.atomic():
                 _book_revenue(
-                    charge, kind="connects_plus", description=f"Plus plan from {due_at:%Y-%m-%d}"
+                    charge,
+                    user=user,
+                    kind="connects_plus",
+                    description=f"Plus plan from {due_at:%Y-%m-%d}",
                 )
                 connects_month_close(user=user, due_at=due_at, plan=Plan.PLUS, now=now)
             return "plus"

@@ -3,17 +3,13 @@ payouts, and a client's payment method verified by their first successful card c
 
 from __future__ import annotations
 
+from openlance.accounts.models import User
 from openlance.billing.models import Payout
 from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
-from openlance.ledger.models import AccountKind, Entry
 from openlance.profiles.services import client_payment_method_verify
-
-# The kind of transfer that books a successful card charge into a client's funding balance,
-# whether the client added funds or funded a milestone by card.
-CARD_DEPOSIT = "deposit"
 
 
 def _payout(event: OutboxEvent) -> Payout | None:
@@ -73,20 +69,10 @@ def notify_payout_failed(event: OutboxEvent) -> None:
     )
 
 
-@event_handler("ledger.transfer_posted")
+@event_handler("payment_method.charged")
 def verify_the_clients_payment_method(event: OutboxEvent) -> None:
     """SPEC §2.3: a card that was charged successfully verifies the client's payment
-    method. The charged client owns the funding account the charge was booked into."""
-    if event.payload.get("kind") != CARD_DEPOSIT:
-        return
-    funded = (
-        Entry.objects.select_related("account__owner")
-        .filter(
-            transfer_id=event.payload["transfer_id"],
-            account__kind=AccountKind.CLIENT_FUNDING,
-            amount_cents__gt=0,
-        )
-        .first()
-    )
-    if funded is not None and funded.account.owner is not None:
-        client_payment_method_verify(user=funded.account.owner)
+    method."""
+    client = User.objects.filter(pk=event.payload.get("user_id")).first()
+    if client is not None:
+        client_payment_method_verify(user=client)

@@ -258,3 +258,103 @@ class ChargeClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} held by {self.holder}"
+
+
+class PaymentKind(models.TextChoices):
+    """The payments to a freelancer for work (SPEC §8.2: "each payment to a freelancer"),
+    which count towards the relationship's lifetime billings. Expenses carry no fee and are
+    deliberately not payments."""
+
+    MILESTONE_RELEASE = "milestone_release", "Milestone payment"
+    HOURLY_INVOICE = "hourly_invoice", "Hourly invoice"
+    BONUS = "bonus", "Bonus"
+
+
+class Relationship(models.Model):
+    """A freelancer and a client who have done paid work together: what the freelancer has
+    billed the client in all, the base of the sliding service fee (SPEC §8.2), and the
+    figures profiles show. One row per pair, changed only by `billing.payments` in the
+    transaction of each payment, under this row's lock: the one place that serializes fee
+    pricing for the pair, so two payments never price from the same base. `ledger_check`
+    proves the totals equal the ledger's payments."""
+
+    freelancer = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="relationships_as_freelancer"
+    )
+    client = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="relationships_as_client"
+    )
+    gross_cents = models.BigIntegerField(default=0)
+    fee_cents = models.BigIntegerField(default=0)
+    net_cents = models.BigIntegerField(default=0)
+    payments = models.PositiveIntegerField(default=0)
+    first_paid_at = models.DateTimeField(null=True, blank=True)
+    last_paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freelancer", "client"], name="relationship_one_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(gross_cents=models.F("fee_cents") + models.F("net_cents")),
+                name="relationship_gross_is_fee_plus_net",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(gross_cents__gte=0, fee_cents__gte=0, net_cents__gte=0),
+                name="relationship_totals_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["client"], name="relationship_client")]
+
+    def __str__(self) -> str:
+        return f"freelancer {self.freelancer_id} / client {self.client_id}"
+
+
+class Payment(models.Model):
+    """One payment to a freelancer for work, as `billing.payments.payment_for_work` priced
+    and booked it: the gross, the service fee on the relationship's billings before it (with
+    its breakdown by tier), the net, and what has been refunded of it since."""
+
+    transfer = models.OneToOneField(
+        "ledger.Transfer", on_delete=models.PROTECT, related_name="payment"
+    )
+    relationship = models.ForeignKey(
+        Relationship, on_delete=models.PROTECT, related_name="payment_records"
+    )
+    kind = models.CharField(max_length=20, choices=PaymentKind.choices)
+    gross_cents = models.BigIntegerField()
+    fee_cents = models.BigIntegerField()
+    net_cents = models.BigIntegerField()
+    billed_before_cents = models.BigIntegerField()
+    # How the fee was priced, tier by tier: shown beside the payment, never summed.
+    tiers = models.JSONField(default=list, blank=True)
+    refunded_cents = models.BigIntegerField(default=0)
+    refunded_fee_cents = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(gross_cents=models.F("fee_cents") + models.F("net_cents")),
+                name="payment_gross_is_fee_plus_net",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(gross_cents__gt=0, fee_cents__gte=0, net_cents__gte=0),
+                name="payment_amounts_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    refunded_cents__gte=0,
+                    refunded_cents__lte=models.F("gross_cents"),
+                    refunded_fee_cents__gte=0,
+                    refunded_fee_cents__lte=models.F("fee_cents"),
+                ),
+                name="payment_refunds_within_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.gross_cents} (transfer {self.transfer_id})"

@@ -69,7 +69,12 @@ from openlance.core.errors import (
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
-from openlance.ledger.services import account_for, transfer_post
+from openlance.ledger.services import (
+    account_for,
+    credited_account,
+    platform_account,
+    transfer_post,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +125,7 @@ def earning_release(*, earning: PendingEarning) -> PendingEarning:
             return earning
         freelancer = earning.freelancer
         transfer = transfer_post(
+            freelancer=freelancer,
             key=f"earning:{earning.pk}:available",
             kind="earning_available",
             description=f"{earning.get_kind_display()} became available",
@@ -351,12 +357,13 @@ def _book_withdrawal(
     net = amount - fee
     legs = [
         (_available_account(user), -amount.cents),
-        (account_for(kind=AccountKind.PAYOUTS_IN_FLIGHT), net.cents),
+        (platform_account(AccountKind.PAYOUTS_IN_FLIGHT, spread=user.pk), net.cents),
     ]
     if fee.cents:
-        legs.append((account_for(kind=AccountKind.PLATFORM_FEE_REVENUE), fee.cents))
+        legs.append((platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=user.pk), fee.cents))
     with transaction.atomic():
         transfer = transfer_post(
+            freelancer=user,
             key=f"{key}:withdraw",
             kind="withdrawal",
             description=f"Withdrawal to {method}",
@@ -443,13 +450,18 @@ def _move(payout: Payout, to: str) -> None:
 
 
 def _give_back(payout: Payout, *, kind: str, why: str) -> Transfer:
+    """Undo the withdrawal, from the platform accounts it paid into."""
+    withdrawal = payout.withdrawal_transfer
     legs = [
-        (account_for(kind=AccountKind.PAYOUTS_IN_FLIGHT), -payout.net_cents),
+        (credited_account(withdrawal, AccountKind.PAYOUTS_IN_FLIGHT), -payout.net_cents),
         (_available_account(payout.user), payout.amount_cents),
     ]
     if payout.fee_cents:
-        legs.append((account_for(kind=AccountKind.PLATFORM_FEE_REVENUE), -payout.fee_cents))
+        legs.append(
+            (credited_account(withdrawal, AccountKind.PLATFORM_FEE_REVENUE), -payout.fee_cents)
+        )
     return transfer_post(
+        freelancer=payout.user,
         key=f"{payout.key}:{kind.removeprefix('payout_')}",
         kind=kind,
         description=f"Payout of {Money(payout.amount_cents)} {why}: back to available",
@@ -497,12 +509,19 @@ def _apply(payout_id: int, result: PayoutResult | None, refusal: str = "") -> Pa
             payout.sent_at = now
         if target == PayoutStatus.PAID:
             payout.closing_transfer = transfer_post(
+                freelancer=payout.user,
                 key=f"{payout.key}:paid",
                 kind="payout_paid",
                 description=f"Payout to {payout.method} paid",
                 legs=[
-                    (account_for(kind=AccountKind.PAYOUTS_IN_FLIGHT), -payout.net_cents),
-                    (account_for(kind=AccountKind.GATEWAY_CLEARING), payout.net_cents),
+                    (
+                        credited_account(payout.withdrawal_transfer, AccountKind.PAYOUTS_IN_FLIGHT),
+                        -payout.net_cents,
+                    ),
+                    (
+                        platform_account(AccountKind.GATEWAY_CLEARING, spread=payout.user_id),
+                        payout.net_cents,
+                    ),
                 ],
                 metadata={"freelancer_id": payout.user_id, "payout_id": payout.pk},
             )

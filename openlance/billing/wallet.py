@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import StreamingHttpResponse
 
 from openlance.accounts.models import User
@@ -38,10 +38,10 @@ def _balance(user: User, kind: AccountKind) -> Money:
 
 def escrow_accounts_of(*, user: User) -> QuerySet[LedgerAccount]:
     """The escrow accounts of the user's contracts, on either side. Escrow has no owner, so
-    a contract is found through its funding transfers, whose metadata names both parties."""
+    a contract is found through its funding transfers, which name both parties."""
     funded = Transfer.objects.filter(kind=MILESTONE_FUND).filter(
-        metadata__client_id=user.pk
-    ) | Transfer.objects.filter(kind=MILESTONE_FUND, metadata__freelancer_id=user.pk)
+        Q(client_id=user.pk) | Q(freelancer_id=user.pk)
+    )
     return LedgerAccount.objects.filter(
         kind=AccountKind.CONTRACT_ESCROW, entries__transfer__in=funded
     ).distinct()
@@ -117,7 +117,7 @@ class BillingLine:
 
 def billing_history(*, client: User) -> QuerySet[Transfer]:
     """The client's milestone fundings, newest first (wrap each with `billing_line`)."""
-    return Transfer.objects.filter(kind=MILESTONE_FUND, metadata__client_id=client.pk).order_by(
+    return Transfer.objects.filter(kind=MILESTONE_FUND, client_id=client.pk).order_by(
         "-created_at", "-id"
     )
 

@@ -4,10 +4,10 @@ and the earnings and spending figures a payment changes on both parties' profile
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Max, Sum
 
 from openlance.accounts.models import User
-from openlance.billing.selectors import PAYMENT_KINDS
+from openlance.billing.models import Relationship
 from openlance.contracts.models import (
     Amendment,
     AmendmentState,
@@ -19,7 +19,6 @@ from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
-from openlance.ledger.models import Transfer
 from openlance.profiles.services import (
     Earnings,
     client_spending_record,
@@ -159,45 +158,34 @@ def email_amendment_to_other_side(event: OutboxEvent) -> None:
     )
 
 
-def _payments(*, party: str, user: User) -> QuerySet[Transfer]:
-    """The payments for work (billing's PAYMENT_KINDS, which name both parties and the gross
-    in their metadata) where `user` is the `party` ("freelancer" or "client"); a reversed
-    payment no longer counts."""
-    return Transfer.objects.filter(
-        kind__in=PAYMENT_KINDS, reversal__isnull=True, **{f"metadata__{party}_id": user.pk}
-    )
-
-
 def earnings_of(freelancer: User) -> Earnings:
-    """What the freelancer has earned in all, as the ledger's payments say."""
-    payments = list(
-        _payments(party="freelancer", user=freelancer).values_list(
-            "metadata__gross_cents", "metadata__contract_id", "created_at"
-        )
+    """What the freelancer has earned in all (gross, less refunds), from their
+    relationships, and on how many contracts."""
+    totals = Relationship.objects.filter(freelancer=freelancer).aggregate(
+        earned=Sum("gross_cents"), last=Max("last_paid_at")
     )
     return Earnings(
-        total_earned_cents=sum(int(gross) for gross, _, _ in payments),
-        total_jobs=len({contract_id for _, contract_id, _ in payments}),
-        last_earned_at=max((paid_at for _, _, paid_at in payments), default=None),
+        total_earned_cents=totals["earned"] or 0,
+        total_jobs=Contract.objects.filter(freelancer=freelancer, milestone_releases__isnull=False)
+        .distinct()
+        .count(),
+        last_earned_at=totals["last"],
     )
 
 
 def spending_of(client: User) -> int:
-    """What the client has paid freelancers in all, in cents."""
-    payments = _payments(party="client", user=client)
-    return sum(int(gross) for gross in payments.values_list("metadata__gross_cents", flat=True))
+    """What the client has paid freelancers in all, in cents, less refunds."""
+    spent = Relationship.objects.filter(client=client).aggregate(spent=Sum("gross_cents"))
+    return spent["spent"] or 0
 
 
-@event_handler("milestone.approved")
+@event_handler("payment.made")
+@event_handler("payment.refunded")
 def record_earnings_and_spending(event: OutboxEvent) -> None:
-    """Counted from the whole ledger each time, so a repeated event changes nothing."""
-    contract = (
-        Contract.objects.select_related("client", "freelancer")
-        .filter(pk=event.payload.get("contract_id"))
-        .first()
-    )
-    if contract is None:
-        return
-    freelancer, client = contract.freelancer, contract.client
-    freelancer_earnings_record(user=freelancer, count=lambda: earnings_of(freelancer))
-    client_spending_record(user=client, count=lambda: spending_of(client))
+    """Counted from the relationships each time, so a repeated event changes nothing."""
+    freelancer = User.objects.filter(pk=event.payload.get("freelancer_id")).first()
+    client = User.objects.filter(pk=event.payload.get("client_id")).first()
+    if freelancer is not None:
+        freelancer_earnings_record(user=freelancer, count=lambda: earnings_of(freelancer))
+    if client is not None:
+        client_spending_record(user=client, count=lambda: spending_of(client))

@@ -182,6 +182,13 @@ class Contract(models.Model):
     fee_policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The contract's first funding, and the initiation fee (SPEC §8.3) it carried: the fee
+    # goes back, from the revenue account that funding paid it into, if the contract ends
+    # with nothing released.
+    first_funding = models.OneToOneField(
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    initiation_fee_cents = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -374,3 +381,26 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"Amendment {self.pk}: {self.description}"
+
+
+class MilestoneRelease(models.Model):
+    """One payment out of a milestone's escrow: the milestone it paid and billing's record
+    of the payment (gross, fee by tier, net)."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.PROTECT, related_name="milestone_releases"
+    )
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="milestone_releases"
+    )
+    payment = models.OneToOneField(
+        "billing.Payment", on_delete=models.PROTECT, related_name="milestone_release"
+    )
+    automatic = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Release of milestone {self.milestone_id} (payment {self.payment_id})"

@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from openlance.accounts.models import User
-from openlance.billing.selectors import MILESTONE_RELEASE
 from openlance.contracts.models import (
     Amendment,
     AmendmentState,
     Contract,
     Milestone,
+    MilestoneRelease,
     Submission,
     SubmissionFile,
 )
 from openlance.core.errors import NotFound, require_id
-from openlance.ledger.models import Transfer
 
 
 def contracts_for(
@@ -138,26 +137,28 @@ class Release:
 
 
 def contract_releases(*, contract: Contract) -> dict[int, list[Release]]:
-    """The releases of the contract's milestones, by milestone id, from the ledger."""
+    """The releases of the contract's milestones, by milestone id, as billing priced them."""
     releases: dict[int, list[Release]] = {}
-    transfers = Transfer.objects.filter(
-        kind=MILESTONE_RELEASE, metadata__contract_id=contract.pk
-    ).order_by("created_at", "pk")
-    for transfer in transfers:
-        data = transfer.metadata
+    rows = (
+        MilestoneRelease.objects.filter(contract=contract)
+        .select_related("payment")
+        .order_by("created_at", "pk")
+    )
+    for row in rows:
+        payment = row.payment
         release = Release(
-            milestone_id=int(data["milestone_id"]),
-            gross_cents=int(data["gross_cents"]),
-            fee_cents=int(data["fee_cents"]),
-            net_cents=int(data["net_cents"]),
-            automatic=bool(data.get("automatic", False)),
+            milestone_id=row.milestone_id,
+            gross_cents=payment.gross_cents,
+            fee_cents=payment.fee_cents,
+            net_cents=payment.net_cents,
+            automatic=row.automatic,
             tiers=[
                 ReleaseTier(
                     rate_bp=int(tier["rate_bp"]),
                     amount_cents=int(tier["amount_cents"]),
                     fee_cents=int(tier["fee_cents"]),
                 )
-                for tier in data.get("tiers", [])
+                for tier in payment.tiers
             ],
         )
         releases.setdefault(release.milestone_id, []).append(release)

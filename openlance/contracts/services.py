@@ -30,10 +30,12 @@ from django.db.models import F, QuerySet
 
 from openlance.accounts.models import User
 from openlance.billing.claims import charge_claim
-from openlance.billing.earnings import earning_hold
-from openlance.billing.fees import client_fees, freelancer_fee
+from openlance.billing.fees import client_fees
 from openlance.billing.gateway import payment_gateway
-from openlance.billing.selectors import MILESTONE_FUND, MILESTONE_RELEASE, lifetime_billings
+from openlance.billing.models import Payment, PaymentKind
+from openlance.billing.payments import payment_for_work
+from openlance.billing.selectors import MILESTONE_FUND
+from openlance.billing.services import card_deposit_book
 from openlance.contracts.models import (
     MAX_MILESTONES,
     MAXIMUM_MILESTONE_CENTS,
@@ -46,6 +48,7 @@ from openlance.contracts.models import (
     ContractKind,
     ContractState,
     Milestone,
+    MilestoneRelease,
     MilestoneState,
     Submission,
     SubmissionFile,
@@ -64,8 +67,13 @@ from openlance.core.money import Money
 from openlance.core.policies import FeePolicy, PerContractSchedule, fee_policy_at, parse_params
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, Document, checked_attachment
-from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
-from openlance.ledger.services import account_for, transfer_post
+from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.ledger.services import (
+    account_for,
+    credited_account,
+    platform_account,
+    transfer_post,
+)
 
 AUTO_APPROVE_AFTER = timedelta(days=14)
 AUTO_APPROVE_WARNING = timedelta(days=2)
@@ -219,9 +227,7 @@ def _is_funded(milestone: Milestone) -> bool:
 def contract_awaits_first_funding(contract: Contract) -> bool:
     """Nothing was funded on the contract yet, so the next funding carries the initiation
     fee."""
-    return not Transfer.objects.filter(
-        kind=MILESTONE_FUND, metadata__contract_id=contract.pk
-    ).exists()
+    return contract.first_funding_id is None
 
 
 def _fund_key(milestone: Milestone) -> str:
@@ -325,8 +331,10 @@ def _fund_from_balance(*, client: User, milestone: Milestone) -> Milestone:
         ]
         client_fee = quote.marketplace_fee_cents + quote.initiation_fee_cents
         if client_fee:
-            legs.append((account_for(kind=AccountKind.PLATFORM_FEE_REVENUE), client_fee))
-        transfer_post(
+            legs.append(
+                (platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), client_fee)
+            )
+        funding = transfer_post(
             key=_fund_key(locked),
             kind=MILESTONE_FUND,
             description=f"Funded milestone “{locked.description}” of contract {contract.pk}",
@@ -340,7 +348,13 @@ def _fund_from_balance(*, client: User, milestone: Milestone) -> Milestone:
                 "marketplace_fee_cents": quote.marketplace_fee_cents,
                 "initiation_fee_cents": quote.initiation_fee_cents,
             },
+            client=contract.client,
+            freelancer=contract.freelancer,
         )
+        if contract.first_funding_id is None:
+            contract.first_funding = funding
+            contract.initiation_fee_cents = quote.initiation_fee_cents
+            contract.save(update_fields=["first_funding", "initiation_fee_cents"])
         # Work already submitted on an unfunded milestone stays under review once funded.
         target = (
             MilestoneState.FUNDED if locked.state == MilestoneState.NOT_FUNDED else locked.state
@@ -393,19 +407,11 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
         raise PaymentDeclined(
             f"The card was declined ({charge.decline_reason}). Nothing was charged."
         )
-    transfer_post(
-        key=f"charge:{charge.reference}",
-        kind="deposit",
+    card_deposit_book(
+        user=client,
+        charge=charge,
         description=f"Card payment for milestone “{milestone.description}”",
-        legs=[
-            (account_for(kind=AccountKind.GATEWAY_CLEARING), -charge.amount.cents),
-            (account_for(kind=AccountKind.CLIENT_FUNDING, owner=client), charge.amount.cents),
-        ],
-        metadata={
-            "charge": charge.reference,
-            "gateway": payment_gateway().name,
-            "milestone_id": milestone.pk,
-        },
+        metadata={"milestone_id": milestone.pk},
     )
 
 
@@ -608,56 +614,37 @@ def _next_open_milestone(milestone: Milestone) -> Milestone | None:
     )
 
 
-def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic: bool) -> Transfer:
+def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic: bool) -> Payment:
     """Pay `amount_cents` of the locked milestone's escrow to the freelancer and settle the
     rest. The caller holds the milestone's row lock and checked the state."""
     contract = locked.contract
     freelancer = contract.freelancer
     client = contract.client
-    pending = account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer)
-    # Lifetime billings decide the fee: the freelancer's pending account row serializes
-    # every release to this freelancer, so two payments never price off the same base.
-    LedgerAccount.objects.select_for_update().filter(pk=pending.pk).first()
-    billed_before = lifetime_billings(freelancer=freelancer, client=client).cents
-    schedule = contract_fee_policy(contract).freelancer_fee
-    fee = freelancer_fee(schedule, amount_cents=amount_cents, billed_before_cents=billed_before)
     number = locked.submissions.count()
-    legs = [(escrow_account(contract), -amount_cents)]
-    if fee.net_cents:
-        legs.append((pending, fee.net_cents))
-    if fee.fee_cents:
-        legs.append((account_for(kind=AccountKind.PLATFORM_FEE_REVENUE), fee.fee_cents))
-    transfer = transfer_post(
+    payment = payment_for_work(
+        kind=PaymentKind.MILESTONE_RELEASE,
         key=f"milestone:{locked.pk}:release:{number}",
-        kind=MILESTONE_RELEASE,
+        freelancer=freelancer,
+        client=client,
+        gross=Money(amount_cents),
+        source=escrow_account(contract),
+        schedule=contract_fee_policy(contract).freelancer_fee,
         description=f"Released milestone “{locked.description}” of contract {contract.pk}",
-        legs=legs,
         metadata={
-            "freelancer_id": freelancer.pk,
-            "client_id": client.pk,
-            "gross_cents": amount_cents,
-            "fee_cents": fee.fee_cents,
-            "net_cents": fee.net_cents,
             "contract_id": contract.pk,
             "milestone_id": locked.pk,
-            "billed_before_cents": billed_before,
             "automatic": automatic,
-            "tiers": [
-                {
-                    "lower_cents": tier.lower_cents,
-                    "upper_cents": tier.upper_cents,
-                    "rate_bp": tier.rate_bp,
-                    "amount_cents": tier.amount_cents,
-                    "fee_cents": tier.fee_cents,
-                }
-                for tier in fee.tiers
-            ],
         },
     )
-    if fee.net_cents:
-        earning_hold(
-            freelancer=freelancer, kind="milestone", amount=Money(fee.net_cents), transfer=transfer
-        )
+    MilestoneRelease.objects.get_or_create(
+        payment=payment,
+        defaults={
+            "milestone": locked,
+            "contract": contract,
+            "automatic": automatic,
+            "created_at": payment.created_at,
+        },
+    )
     rest = locked.in_escrow_cents - amount_cents
     carried = refunded = 0
     if rest and remainder == Remainder.KEEP:
@@ -694,6 +681,8 @@ def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic:
                 (escrow_account(contract), -refunded),
                 (account_for(kind=AccountKind.CLIENT_FUNDING, owner=client), refunded),
             ],
+            client=client,
+            freelancer=freelancer,
             metadata={
                 "contract_id": contract.pk,
                 "milestone_id": locked.pk,
@@ -720,14 +709,14 @@ def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic:
             "milestone_id": locked.pk,
             "contract_id": contract.pk,
             "gross_cents": amount_cents,
-            "fee_cents": fee.fee_cents,
-            "net_cents": fee.net_cents,
+            "fee_cents": payment.fee_cents,
+            "net_cents": payment.net_cents,
             "carried_cents": carried,
             "refunded_cents": refunded,
             "automatic": automatic,
         },
     )
-    return transfer
+    return payment
 
 
 def milestone_approve(
@@ -892,6 +881,8 @@ def milestone_cancel(*, user: User, milestone: Milestone) -> Milestone:
                     "freelancer_id": contract.freelancer_id,
                     "amount_cents": in_escrow,
                 },
+                client=contract.client,
+                freelancer=contract.freelancer,
             )
         _move(
             locked,
@@ -1083,6 +1074,8 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
                 kind=ESCROW_REFUND,
                 description=f"Escrow left on contract {locked.pk} refunded at its end",
                 legs=[(escrow, -escrow.balance_cents), (client_funding, escrow.balance_cents)],
+                client=locked.client,
+                freelancer=locked.freelancer,
                 metadata={
                     "contract_id": locked.pk,
                     "client_id": locked.client_id,
@@ -1090,24 +1083,17 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
                     "amount_cents": escrow.balance_cents,
                 },
             )
-        released = Transfer.objects.filter(
-            kind=MILESTONE_RELEASE, metadata__contract_id=locked.pk
-        ).exists()
-        initiation = sum(
-            int(cents)
-            for cents in Transfer.objects.filter(
-                kind=MILESTONE_FUND, metadata__contract_id=locked.pk
-            ).values_list("metadata__initiation_fee_cents", flat=True)
-        )
-        if not released and initiation:
+        initiation = locked.initiation_fee_cents
+        if initiation and not locked.milestone_releases.exists():
+            assert locked.first_funding is not None
+            revenue = credited_account(locked.first_funding, AccountKind.PLATFORM_FEE_REVENUE)
             transfer_post(
                 key=f"contract:{locked.pk}:initiation_fee:refund",
                 kind=INITIATION_FEE_REFUND,
                 description=f"Initiation fee of contract {locked.pk} refunded (nothing released)",
-                legs=[
-                    (account_for(kind=AccountKind.PLATFORM_FEE_REVENUE), -initiation),
-                    (client_funding, initiation),
-                ],
+                legs=[(revenue, -initiation), (client_funding, initiation)],
+                client=locked.client,
+                freelancer=locked.freelancer,
                 metadata={
                     "contract_id": locked.pk,
                     "client_id": locked.client_id,

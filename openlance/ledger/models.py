@@ -39,6 +39,13 @@ PLATFORM_KINDS = frozenset(
 )
 
 
+# Accounts that every payment of the marketplace credits (or that every deposit and payout
+# touches). Each is kept as PLATFORM_SHARDS sub-accounts, chosen by a stable number of the
+# business event (its user), so concurrent payments lock different rows instead of all
+# queueing behind one; the platform's balance of a kind is the sum of its sub-accounts.
+PLATFORM_SHARDS = 16
+
+
 class LedgerAccount(models.Model):
     code = models.CharField(max_length=120, unique=True)
     kind = models.CharField(max_length=32, choices=AccountKind.choices)
@@ -78,11 +85,36 @@ class Transfer(models.Model):
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
+    # The parties a transfer is about, for the reads that find a user's payments, fundings
+    # and escrow: indexed foreign keys, so such a read grows with the user's own history.
+    # `metadata` only describes the transfer; no code filters on it.
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # led by the indexes below
+    )
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # led by the indexes below
+    )
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "kind", "created_at"], name="ledger_transfer_client"),
+            models.Index(
+                fields=["freelancer", "kind", "created_at"], name="ledger_transfer_freelancer"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.idempotency_key}"

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
-from openlance.ledger.models import Entry, LedgerAccount
+from openlance.core.money import Money
+from openlance.ledger.models import AccountKind, Entry, LedgerAccount
 
 
 def accounts_of_user(*, user: AbstractBaseUser) -> QuerySet[LedgerAccount]:
@@ -21,3 +22,12 @@ def entries_of_user(*, user: AbstractBaseUser) -> QuerySet[Entry]:
 
 def entries_of_account(*, account: LedgerAccount) -> QuerySet[Entry]:
     return account.entries.select_related("transfer").order_by("-id")
+
+
+def platform_balance(kind: AccountKind | str, currency: str = "USD") -> Money:
+    """What the platform holds in account `kind`: the sum of its sub-accounts (see
+    PLATFORM_SHARDS), read without a lock, since a platform balance never blocks a transfer."""
+    total = LedgerAccount.objects.filter(kind=kind, owner=None, currency=currency).aggregate(
+        total=Sum("balance_cents")
+    )["total"]
+    return Money(total or 0, currency)

@@ -4,19 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0003_withdrawalmethod_payout_payoutsettings_and_more'),
+        ("billing", "0003_withdrawalmethod_payout_payoutsettings_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChargeClaim',
+            name="ChargeClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=120, unique=True)),
-                ('holder', models.CharField(max_length=64)),
-                ('claimed_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=120, unique=True)),
+                ("holder", models.CharField(max_length=64)),
+                ("claimed_at", models.DateTimeField()),
             ],
         ),
     ]

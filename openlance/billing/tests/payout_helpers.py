@@ -5,49 +5,30 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db.models import Sum
 
 from openlance.accounts.models import User
-from openlance.billing.earnings import earning_hold
+from openlance.accounts.tests.factories import client_user
 from openlance.billing.models import PendingEarning, WithdrawalMethod
 from openlance.billing.payouts import earning_release, withdrawal_method_add
+from openlance.billing.tests.factories import paid_for_work
 from openlance.core import clock
-from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, LedgerAccount
-from openlance.ledger.services import account_for, transfer_post
 
 
 def pending_earning(freelancer: User, cents: int, n: int = 1) -> PendingEarning:
-    """`cents` paid into the freelancer's pending balance from a contract escrow."""
-    escrow = account_for(
-        kind=AccountKind.CONTRACT_ESCROW, reference=f"contract:t{freelancer.pk}:{n}"
+    """`cents` paid into the freelancer's pending balance from a contract escrow, by a
+    client of their own, with no service fee."""
+    payer = User.objects.filter(email=f"payer-{freelancer.pk}@example.com").first()
+    payer = payer or client_user(email=f"payer-{freelancer.pk}@example.com")
+    payment = paid_for_work(
+        freelancer,
+        payer,
+        cents,
+        n=freelancer.pk * 1000 + n,
+        key=f"test:release:{freelancer.pk}:{n}",
     )
-    with transaction.atomic():
-        transfer_post(
-            key=f"test:escrow:{freelancer.pk}:{n}",
-            kind="test.fund",
-            description="Escrow for a test",
-            legs=[(account_for(kind=AccountKind.GATEWAY_CLEARING), -cents), (escrow, cents)],
-        )
-        transfer = transfer_post(
-            key=f"test:release:{freelancer.pk}:{n}",
-            kind="milestone_release",
-            description="Milestone released",
-            legs=[
-                (escrow, -cents),
-                (account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer), cents),
-            ],
-            metadata={
-                "freelancer_id": freelancer.pk,
-                "client_id": 0,
-                "gross_cents": cents,
-                "fee_cents": 0,
-                "net_cents": cents,
-            },
-        )
-        return earning_hold(
-            freelancer=freelancer, kind="milestone", amount=Money(cents), transfer=transfer
-        )
+    return PendingEarning.objects.get(transfer=payment.transfer)
 
 
 def available(freelancer: User, cents: int, n: int = 1) -> PendingEarning:
@@ -56,8 +37,9 @@ def available(freelancer: User, cents: int, n: int = 1) -> PendingEarning:
 
 
 def balance(user: User | None, kind: AccountKind) -> int:
-    account = LedgerAccount.objects.filter(kind=kind, owner=user).first()
-    return account.balance_cents if account else 0
+    """The user's balance of `kind`; for a platform account (no user), all its shards."""
+    accounts = LedgerAccount.objects.filter(kind=kind, owner=user)
+    return accounts.aggregate(total=Sum("balance_cents"))["total"] or 0
 
 
 def usable_method(

@@ -26,7 +26,7 @@ from openlance.core.errors import (
 )
 from openlance.core.models import OutboxEvent, Policy, PolicyKind
 from openlance.ledger.models import AccountKind, Transfer
-from openlance.ledger.services import account_for
+from openlance.ledger.selectors import platform_balance
 
 # Under the 2019 preset: $0.15 a Connect, Plus $14.99 for 70 a month capped at 140,
 # Basic 0 a month, welcome grant 20.
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.usefixtures("assert_ledger_sound", "assert_connects_sou
 
 
 def _revenue() -> int:
-    return account_for(kind=AccountKind.PLATFORM_CONNECTS_REVENUE).balance_cents
+    return platform_balance(AccountKind.PLATFORM_CONNECTS_REVENUE).cents
 
 
 def _account(user) -> ConnectsAccount:
@@ -56,7 +56,7 @@ def test_a_bundle_is_charged_booked_as_connects_revenue_and_granted_as_a_purchas
     assert move.units == 40
     assert move.entries.get().lot.source == LotSource.PURCHASE
     assert _revenue() == 600
-    assert account_for(kind=AccountKind.GATEWAY_CLEARING).balance_cents == -600
+    assert platform_balance(AccountKind.GATEWAY_CLEARING).cents == -600
     assert Transfer.objects.get().kind == "connects_purchase"
 
 

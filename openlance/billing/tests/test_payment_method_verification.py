@@ -42,7 +42,7 @@ def test_a_charge_delivered_twice_changes_nothing_more():
     funds_deposit(user=client, amount=Money(10_000), payment_method="pm_card_visa", key="a")
     assert _verified(client)
     stamped = ClientProfile.objects.get(user=client).updated_at
-    OutboxEvent.objects.filter(kind="ledger.transfer_posted").update(processed_at=None)
+    assert OutboxEvent.objects.filter(kind="payment_method.charged").update(processed_at=None) == 1
     with clock.frozen_at(clock.now() + timedelta(days=1)):
         assert _verified(client)
     assert ClientProfile.objects.get(user=client).updated_at == stamped

@@ -64,6 +64,8 @@ def test_client_wallet_counts_the_escrow_of_their_contracts(client):
             "marketplace_fee_cents": 2_500,
             "initiation_fee_cents": 500,
         },
+        client=buyer,
+        freelancer=seller,
     )
     body = client.get("/api/v1/wallet", headers=_auth(buyer)).json()
     assert body["escrow"]["amount"] == "500.00"

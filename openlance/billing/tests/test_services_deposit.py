@@ -6,6 +6,7 @@ from openlance.billing.services import funds_deposit
 from openlance.core.errors import InvalidInput, PaymentDeclined
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
+from openlance.ledger.selectors import platform_balance
 from openlance.ledger.services import account_for
 
 pytestmark = pytest.mark.usefixtures("assert_ledger_sound")
@@ -21,7 +22,7 @@ def test_deposit_books_the_charge_into_the_clients_funding_account():
         user=client, amount=Money.parse("250.00"), payment_method="pm_card_visa", key="a"
     )
     assert _funding(client).balance_cents == 25_000
-    assert account_for(kind=AccountKind.GATEWAY_CLEARING).balance_cents == -25_000
+    assert platform_balance(AccountKind.GATEWAY_CLEARING).cents == -25_000
     assert transfer.kind == "deposit"
 
 

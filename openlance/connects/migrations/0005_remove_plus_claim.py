@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('connects', '0004_plus_claim'),
+        ("connects", "0004_plus_claim"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='connectsaccount',
-            name='plus_claim_key',
+            model_name="connectsaccount",
+            name="plus_claim_key",
         ),
         migrations.RemoveField(
-            model_name='connectsaccount',
-            name='plus_claimed_at',
+            model_name="connectsaccount",
+            name="plus_claimed_at",
         ),
     ]

@@ -24,7 +24,8 @@ from openlance.core.errors import (
 )
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
-from openlance.ledger.models import AccountKind, Transfer
+from openlance.ledger.models import PLATFORM_KINDS, AccountKind, Transfer
+from openlance.ledger.selectors import platform_balance
 from openlance.ledger.services import account_for
 
 pytestmark = pytest.mark.usefixtures("assert_ledger_sound")
@@ -33,6 +34,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def balance(kind: str, owner=None, reference: str = "") -> int:
+    """A user's or an escrow's balance; for a platform account, all its sub-accounts."""
+    if kind in PLATFORM_KINDS:
+        return platform_balance(kind).cents
     account = account_for(kind=kind, owner=owner, reference=reference)
     account.refresh_from_db()
     return account.balance_cents

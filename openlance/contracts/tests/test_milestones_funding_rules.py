@@ -131,13 +131,14 @@ def test_the_room_promises_auto_approval_only_for_funded_work(client):
     assert "Approved automatically" in client.get(room).content.decode()
 
 
-def test_the_room_looks_up_the_first_funding_once_per_contract(client):
+def test_the_room_never_looks_the_first_funding_up_per_milestone(client):
+    """Whether the next funding is the first is a column of the contract: no ledger read."""
     contract = contract_fixed((10_000, 20_000, 30_000, 40_000))
     client.force_login(contract.client)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("contract_detail", args=[contract.pk])).status_code == 200
     fund_lookups = [q for q in queries.captured_queries if "milestone_fund" in q["sql"]]
-    assert len(fund_lookups) == 1
+    assert fund_lookups == []
     policy_lookups = [q for q in queries.captured_queries if 'FROM "core_policy"' in q["sql"]]
     assert len(policy_lookups) <= 2  # the contract's fee policy, read once for all four
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.billing.tests.factories import paid_for_work
 from openlance.core.clock import frozen_at
 from openlance.core.errors import InvalidInput
 from openlance.core.models import PolicyKind
@@ -15,9 +16,6 @@ from openlance.insights.gigmath import Bid, gig_math
 from openlance.jobs.models import BudgetType
 from openlance.jobs.services import MAXIMUM_BUDGET_CENTS, MINIMUM_HOURLY_CENTS
 from openlance.jobs.tests.factories import job_post
-from openlance.ledger.models import AccountKind
-from openlance.ledger.services import account_for, transfer_post
-from openlance.ledger.tests.factories import funded_escrow
 from openlance.profiles.models import Freelancer
 from openlance.profiles.tests.factories import freelancer_with_profile
 from openlance.proposals.forms import ProposalForm
@@ -49,18 +47,8 @@ def _freelancer(minimum_cents=None):
 
 
 def _billed(freelancer, client, cents):
-    escrow = funded_escrow(cents)
     with frozen_at(NOW):
-        transfer_post(
-            key=f"test:release:{freelancer.pk}:{client.pk}",
-            kind="milestone_release",
-            description="Milestone released",
-            legs=[
-                (escrow, -cents),
-                (account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer), cents),
-            ],
-            metadata={"freelancer_id": freelancer.pk, "client_id": client.pk, "gross_cents": cents},
-        )
+        paid_for_work(freelancer, client, cents, key=f"test:release:{freelancer.pk}:{client.pk}")
 
 
 def test_first_600_with_a_new_client_is_the_worked_example():

@@ -4,10 +4,10 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from openlance.accounts.models import User
-from openlance.billing.handlers import CARD_DEPOSIT
-from openlance.billing.selectors import PAYMENT_KINDS
+from openlance.billing.models import Relationship
+from openlance.billing.services import CARD_DEPOSIT
 from openlance.contracts.handlers import earnings_of, spending_of
-from openlance.ledger.models import AccountKind, Entry, Transfer
+from openlance.ledger.models import AccountKind, Entry
 from openlance.profiles.services import (
     client_payment_method_verify,
     client_spending_record,
@@ -17,20 +17,16 @@ from openlance.profiles.services import (
 
 class Command(BaseCommand):
     help = (
-        "Recount from the ledger every freelancer's earnings (total earned, jobs, last "
-        "earning) and every client's total spent and verified payment method — the figures "
+        "Recount from the relationships and the ledger every freelancer's earnings (total "
+        "earned, jobs, last earning) and every client's total spent and verified payment "
+        "method — the figures "
         "payments keep up to date as they happen — after an upgrade or a repair. Safe to "
         "repeat."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        payments = Transfer.objects.filter(kind__in=PAYMENT_KINDS, reversal__isnull=True)
-        freelancers = User.objects.filter(
-            pk__in=set(payments.values_list("metadata__freelancer_id", flat=True))
-        )
-        clients = User.objects.filter(
-            pk__in=set(payments.values_list("metadata__client_id", flat=True))
-        )
+        freelancers = User.objects.filter(pk__in=Relationship.objects.values("freelancer_id"))
+        clients = User.objects.filter(pk__in=Relationship.objects.values("client_id"))
         for freelancer in freelancers.order_by("pk"):
             freelancer_earnings_record(user=freelancer, count=partial(earnings_of, freelancer))
         for client in clients.order_by("pk"):

@@ -10,7 +10,8 @@ from openlance.ledger.models import Entry, LedgerAccount, Transfer
 
 class Command(BaseCommand):
     help = (
-        "Verify every ledger invariant (SPEC §8.1), and the Connects ledger's (SPEC §5); "
+        "Verify every ledger invariant (SPEC §8.1), the Connects ledger's (SPEC §5) and the "
+        "relationships' (SPEC §8.2); "
         "exits non-zero if any is broken."
     )
 
@@ -26,7 +27,9 @@ class Command(BaseCommand):
                 f"{Transfer.objects.count()} transfers, {Entry.objects.count()} entries."
             )
         )
-        # Connects sit in a higher layer than the ledger, so their check is run by command
-        # name rather than imported.
+        # Connects and billing's relationships sit in higher layers than the ledger, so
+        # their checks are run by command name rather than imported.
         if apps.is_installed("openlance.connects"):
             call_command("connects_check", stdout=self.stdout, stderr=self.stderr)
+        if apps.is_installed("openlance.billing"):
+            call_command("payments_check", stdout=self.stdout, stderr=self.stderr)

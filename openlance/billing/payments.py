@@ -1,0 +1,265 @@
+"""The one way a freelancer is paid for work, and its reverse.
+
+`payment_for_work` prices the service fee from the relationship's lifetime billings (SPEC
+§8.2), posts the transfer (the source account → freelancer pending + platform fee revenue),
+updates the relationship, holds the net as a pending earning (SPEC §8.5) and emits
+`payment.made`. Milestone releases call it; hourly invoices and bonuses will too.
+`payment_refund` gives part of a payment back to the client with the fee returned
+proportionally, so the relationship's billings and the freelancer's net stay exact.
+
+Both run inside the caller's transaction, after the caller has locked what it pays from
+(a milestone, an invoice), and lock the relationship row next: that row serializes fee
+pricing for the pair, so two payments never price from the same base.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+
+from openlance.accounts.models import User
+from openlance.billing.earnings import earning_hold
+from openlance.billing.fees import freelancer_fee
+from openlance.billing.models import EarningKind, Payment, PaymentKind, PendingEarning, Relationship
+from openlance.core import clock
+from openlance.core.errors import InsufficientFunds, InvalidInput
+from openlance.core.money import Money, round_half_up_div
+from openlance.core.policies import FreelancerFeeSchedule
+from openlance.core.services import event_emit
+from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
+from openlance.ledger.services import (
+    account_for,
+    credited_account,
+    platform_account,
+    transfer_post,
+)
+
+PAYMENT_EARNING_KINDS = {
+    PaymentKind.MILESTONE_RELEASE: EarningKind.MILESTONE,
+    PaymentKind.HOURLY_INVOICE: EarningKind.HOURLY,
+    PaymentKind.BONUS: EarningKind.BONUS,
+}
+PAYMENT_REFUND = "payment_refund"
+
+
+def _require_transaction(service: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"{service} must run inside the caller's transaction")
+
+
+def relationship_locked(*, freelancer: User, client: User) -> Relationship:
+    """The pair's relationship row, opened on first use, locked until the transaction ends."""
+    _require_transaction("relationship_locked")
+    relationship = Relationship.objects.filter(freelancer=freelancer, client=client).first()
+    if relationship is None:
+        try:
+            with transaction.atomic():
+                relationship = Relationship.objects.create(
+                    freelancer=freelancer, client=client, created_at=clock.now()
+                )
+        except IntegrityError:
+            pass  # opened by a concurrent first payment; the lock below waits for it
+    return Relationship.objects.select_for_update().get(freelancer=freelancer, client=client)
+
+
+def payment_for_work(
+    *,
+    kind: PaymentKind | str,
+    key: str,
+    freelancer: User,
+    client: User,
+    gross: Money,
+    source: LedgerAccount,
+    schedule: FreelancerFeeSchedule,
+    description: str,
+    metadata: dict[str, Any] | None = None,
+) -> Payment:
+    """Pay `gross` from `source` to the freelancer, less the service fee on the billings
+    with this client so far. At most once per `key`: a repeat returns the first payment."""
+    _require_transaction("payment_for_work")
+    kind = PaymentKind(kind)
+    if gross.cents <= 0:
+        raise InvalidInput("A payment is more than $0.00.")
+    relationship = relationship_locked(freelancer=freelancer, client=client)
+    existing = Payment.objects.filter(transfer__idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    billed_before = relationship.gross_cents
+    fee = freelancer_fee(schedule, amount_cents=gross.cents, billed_before_cents=billed_before)
+    pending = account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer)
+    legs = [(source, -gross.cents)]
+    if fee.net_cents:
+        legs.append((pending, fee.net_cents))
+    if fee.fee_cents:
+        legs.append(
+            (platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), fee.fee_cents)
+        )
+    tiers = [
+        {
+            "lower_cents": tier.lower_cents,
+            "upper_cents": tier.upper_cents,
+            "rate_bp": tier.rate_bp,
+            "amount_cents": tier.amount_cents,
+            "fee_cents": tier.fee_cents,
+        }
+        for tier in fee.tiers
+    ]
+    transfer = transfer_post(
+        key=key,
+        kind=kind,
+        description=description,
+        legs=legs,
+        metadata={
+            "gross_cents": gross.cents,
+            "fee_cents": fee.fee_cents,
+            "net_cents": fee.net_cents,
+            "billed_before_cents": billed_before,
+            "tiers": tiers,
+            **(metadata or {}),
+        },
+        client=client,
+        freelancer=freelancer,
+    )
+    now = clock.now()
+    payment = Payment.objects.create(
+        transfer=transfer,
+        relationship=relationship,
+        kind=kind,
+        gross_cents=gross.cents,
+        fee_cents=fee.fee_cents,
+        net_cents=fee.net_cents,
+        billed_before_cents=billed_before,
+        tiers=tiers,
+        created_at=now,
+    )
+    relationship.gross_cents += gross.cents
+    relationship.fee_cents += fee.fee_cents
+    relationship.net_cents += fee.net_cents
+    relationship.payments += 1
+    relationship.first_paid_at = relationship.first_paid_at or now
+    relationship.last_paid_at = now
+    relationship.save(
+        update_fields=[
+            "gross_cents",
+            "fee_cents",
+            "net_cents",
+            "payments",
+            "first_paid_at",
+            "last_paid_at",
+        ]
+    )
+    if fee.net_cents:
+        earning_hold(
+            freelancer=freelancer,
+            kind=PAYMENT_EARNING_KINDS[kind],
+            amount=Money(fee.net_cents),
+            transfer=transfer,
+        )
+    event_emit(
+        kind="payment.made",
+        payload={
+            "payment_id": payment.pk,
+            "kind": kind,
+            "freelancer_id": freelancer.pk,
+            "client_id": client.pk,
+            "gross_cents": gross.cents,
+        },
+    )
+    return payment
+
+
+def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) -> Transfer:
+    """Give `amount` of a payment back to the client's balance. The service fee on the
+    refunded part goes back from the platform in proportion (cumulatively, so several
+    partial refunds return exactly the whole fee with the whole payment); the rest is taken
+    from the freelancer's available money, then from this payment's own pending earning.
+    At most once per `key`; refused whole (nothing moves) when the freelancer's money does
+    not cover it."""
+    _require_transaction("payment_refund")
+    relationship = payment.relationship
+    relationship = relationship_locked(
+        freelancer=relationship.freelancer, client=relationship.client
+    )
+    replay = Transfer.objects.filter(idempotency_key=key).first()
+    if replay is not None:
+        return replay
+    payment = Payment.objects.select_for_update().select_related("transfer").get(pk=payment.pk)
+    left = payment.gross_cents - payment.refunded_cents
+    if not 0 < amount.cents <= left:
+        raise InvalidInput(
+            f"Refund between $0.01 and {Money(left)}.",
+            field_errors={"amount": [f"At most {Money(left)} of this payment is left."]},
+        )
+    refunded_after = payment.refunded_cents + amount.cents
+    fee_back = (
+        round_half_up_div(payment.fee_cents * refunded_after, payment.gross_cents)
+        - payment.refunded_fee_cents
+    )
+    net_back = amount.cents - fee_back
+    freelancer = relationship.freelancer
+    available = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=freelancer)
+    available.refresh_from_db(fields=["balance_cents"])
+    from_available = min(net_back, max(0, available.balance_cents))
+    from_pending = net_back - from_available
+    legs: list[tuple[LedgerAccount, int]] = [
+        (account_for(kind=AccountKind.CLIENT_FUNDING, owner=relationship.client), amount.cents)
+    ]
+    if from_available:
+        legs.append((available, -from_available))
+    if from_pending:
+        earning = (
+            PendingEarning.objects.select_for_update()
+            .filter(transfer=payment.transfer, released_at__isnull=True)
+            .first()
+        )
+        if earning is None or earning.amount_cents < from_pending:
+            raise InsufficientFunds(
+                f"The freelancer holds too little to refund {Money(amount.cents)} of this payment."
+            )
+        legs.append(
+            (account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer), -from_pending)
+        )
+    if fee_back:
+        legs.append(
+            (credited_account(payment.transfer, AccountKind.PLATFORM_FEE_REVENUE), -fee_back)
+        )
+    transfer = transfer_post(
+        key=key,
+        kind=PAYMENT_REFUND,
+        description=f"Refund of {Money(amount.cents)}: {reason}"[:255],
+        legs=legs,
+        metadata={
+            "payment_id": payment.pk,
+            "amount_cents": amount.cents,
+            "fee_back_cents": fee_back,
+            "net_back_cents": net_back,
+            "reason": reason,
+        },
+        client=relationship.client,
+        freelancer=freelancer,
+    )
+    if from_pending:
+        remaining = earning.amount_cents - from_pending
+        if remaining:
+            earning.amount_cents = remaining
+            earning.save(update_fields=["amount_cents"])
+        else:
+            earning.delete()
+    payment.refunded_cents = refunded_after
+    payment.refunded_fee_cents += fee_back
+    payment.save(update_fields=["refunded_cents", "refunded_fee_cents"])
+    relationship.gross_cents -= amount.cents
+    relationship.fee_cents -= fee_back
+    relationship.net_cents -= net_back
+    relationship.save(update_fields=["gross_cents", "fee_cents", "net_cents"])
+    event_emit(
+        kind="payment.refunded",
+        payload={
+            "payment_id": payment.pk,
+            "freelancer_id": freelancer.pk,
+            "client_id": relationship.client_id,
+            "amount_cents": amount.cents,
+        },
+    )
+    return transfer
