@@ -15,13 +15,15 @@ Django's settings are fixed once per process, so every step is a child process: 
 then each client is a worker process that opens its own accounts, warms up, reports ready and
 waits until all its siblings are ready too. Then each posts N transfers (--transfers, per
 process), each one `transaction.atomic()` that locks its accounts, re-reads balances, writes
-a transfer, its entries and an outbox event. A worker's mix cycles over 20 clients of its
-own, three transfers each: a deposit (gateway clearing -> client funding), funding a contract
-escrow, and refunding part of it. Every deposit in every worker locks the one shared gateway
-clearing account, as real deposits do. Throughput is all transfers over the wall-clock span
-from the first worker's start to the last one's end; latency percentiles are over all
-transfers. A last child replays the 200 newest keys (the idempotent path) and checks the
-ledger's invariants; the run exits non-zero only when the ledger is unsound.
+a transfer and its entries (on PostgreSQL in one call of `ledger_transfer_post`). A worker's
+mix cycles over 20 clients of its own, three transfers each: a deposit (gateway clearing ->
+client funding), funding a contract escrow, and refunding part of it. A deposit takes the
+gateway clearing sub-account of its client (`platform_account`), as real deposits do, so the
+workers share the 16 clearing sub-accounts rather than one row. Throughput is all transfers
+over the wall-clock span from the first worker's start to the last one's end; latency
+percentiles are over all transfers. A last child replays the 200 newest keys (the idempotent
+path) and checks the ledger's invariants; the run exits non-zero only when the ledger is
+unsound.
 
 When pgbench is found (PATH, or /usr/lib/postgresql/*/bin), it initialises TPC-B at scale 10
 in a second throwaway database, openlance_bench_pgbench_<pid>, runs it for 10 s right after
@@ -83,7 +85,7 @@ def worker(transfers: int) -> dict[str, Any]:
 
     from openlance.accounts.models import User
     from openlance.ledger.models import AccountKind
-    from openlance.ledger.services import account_for, transfer_post
+    from openlance.ledger.services import account_for, platform_account, transfer_post
 
     run = uuid.uuid4().hex[:8]  # sibling workers' clients, accounts and keys never collide
     clients = [
@@ -92,8 +94,8 @@ def worker(transfers: int) -> dict[str, Any]:
         )
         for i in range(CLIENTS)
     ]
-    clearing = account_for(kind=AccountKind.GATEWAY_CLEARING)
     funding = [account_for(kind=AccountKind.CLIENT_FUNDING, owner=c) for c in clients]
+    clearing = [platform_account(AccountKind.GATEWAY_CLEARING, spread=c.pk) for c in clients]
     escrow = [
         account_for(kind=AccountKind.CONTRACT_ESCROW, reference=f"bench:{run}:{i}")
         for i in range(CLIENTS)
@@ -105,13 +107,13 @@ def worker(transfers: int) -> dict[str, Any]:
             key=f"bench:{run}:warm:{i}",
             kind="deposit",
             description="bench warm-up deposit",
-            legs=[(clearing, -1_000_000), (account, 1_000_000)],
+            legs=[(clearing[i], -1_000_000), (account, 1_000_000)],
         )
 
     def legs_for(n: int) -> tuple[str, list[tuple[Any, int]]]:
         i = (n // 3) % CLIENTS  # each client: deposit, fund escrow, refund part of it
         if n % 3 == 0:
-            return "deposit", [(clearing, -5_000), (funding[i], 5_000)]
+            return "deposit", [(clearing[i], -5_000), (funding[i], 5_000)]
         if n % 3 == 1:
             return "escrow.fund", [(funding[i], -2_500), (escrow[i], 2_500)]
         return "escrow.refund", [(escrow[i], -1_000), (funding[i], 1_000)]
