@@ -8,10 +8,13 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.auth import request_user
+from openlance.accounts.models import User
 from openlance.billing import fees, payouts, services, wallet
 from openlance.billing.models import Payout, PayoutSettings, WithdrawalMethod, WithdrawalMethodKind
+from openlance.billing.selectors import lifetime_billings
 from openlance.core import clock
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.errors import InvalidInput
 from openlance.core.idempotency import HEADER
 from openlance.core.models import PolicyKind
 from openlance.core.money import Money
@@ -161,6 +164,14 @@ class FeeQuoteQuery(Schema):
         description="What the freelancer has billed this client so far, across all contracts.",
     )
     first_payment_of_contract: bool = False
+    client_id: int | None = Field(
+        default=None,
+        gt=0,
+        description=(
+            "For a signed-in freelancer: quote from what they have really billed this client "
+            "(their relationship's lifetime billings) instead of `lifetime_billed`."
+        ),
+    )
 
 
 class TierOut(Schema):
@@ -195,6 +206,19 @@ def _percent(basis_points: int) -> str:
     return f"{whole}.{frac:02d}"
 
 
+def _billed_with(request: HttpRequest, *, client_id: int) -> Money:
+    """The signed-in freelancer's own lifetime billings with a client: nothing billed and no
+    such client read alike, so the answer says nothing about who exists."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_freelancer:
+        raise InvalidInput(
+            "Sign in as a freelancer to quote from your own billings with a client.",
+            field_errors={"client_id": ["Only for a signed-in freelancer."]},
+        )
+    client = User.objects.filter(pk=client_id).first()
+    return lifetime_billings(freelancer=user, client=client) if client else Money(0)
+
+
 @fees_router.get(
     "/fees/quote", response=FeeQuoteOut, auth=None, summary="Quote the fees on a payment"
 )
@@ -207,6 +231,8 @@ def fees_quote(request: HttpRequest, query: Query[FeeQuoteQuery]) -> FeeQuoteOut
     version = policy_version_at(PolicyKind.FEES, now)
     amount = Money.parse(query.amount)
     before = Money.parse(query.lifetime_billed)
+    if query.client_id is not None:
+        before = _billed_with(request, client_id=query.client_id)
     fee = fees.freelancer_fee(
         policy.freelancer_fee, amount_cents=amount.cents, billed_before_cents=before.cents
     )

@@ -207,6 +207,7 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
     ]
     if from_available:
         legs.append((available, -from_available))
+    earning: PendingEarning | None = None
     if from_pending:
         earning = (
             PendingEarning.objects.select_for_update()
@@ -239,7 +240,7 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
         client=relationship.client,
         freelancer=freelancer,
     )
-    if from_pending:
+    if earning is not None:
         remaining = earning.amount_cents - from_pending
         if remaining:
             earning.amount_cents = remaining

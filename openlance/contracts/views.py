@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
+from openlance.billing.selectors import next_fee_rate_bp, relationship_between
 from openlance.contracts import selectors, services
 from openlance.contracts.forms import AmendmentForm, ApproveForm, ChangesForm, FundForm, SubmitForm
 from openlance.contracts.models import (
@@ -69,13 +70,29 @@ def _client_balance(contract: Contract) -> Money:
     return Money(cents or 0)
 
 
-def _decorate(contract: Contract, user: User, bound: dict[tuple[int, str], forms.Form]) -> None:
+def _billed_together(contract: Contract, pricing: services.ContractPricing) -> dict[str, Any]:
+    """What the freelancer has billed this client across all their contracts (SPEC §8.2),
+    and the service fee rate the next payment starts at."""
+    relationship = relationship_between(freelancer=contract.freelancer, client=contract.client)
+    billed = relationship.gross_cents if relationship is not None else 0
+    schedule = pricing.policy.freelancer_fee
+    return {
+        "relationship": relationship,
+        "next_fee_percent": format(next_fee_rate_bp(schedule, billed_cents=billed) / 100, "g"),
+    }
+
+
+def _decorate(
+    contract: Contract,
+    user: User,
+    bound: dict[tuple[int, str], forms.Form],
+    pricing: services.ContractPricing,
+) -> None:
     """Attach what the room shows for each milestone: the viewer's actions, their forms
     (bound with errors when an action was refused), the funding quote and the releases."""
     is_client = user.pk == contract.client_id
     active = contract.state == ContractState.ACTIVE
     releases = selectors.contract_releases(contract=contract)
-    pricing: services.ContractPricing | None = None
     for milestone in contract.milestones.all():
         m: Any = milestone
         funded = milestone.in_escrow_cents >= milestone.amount_cents
@@ -94,7 +111,6 @@ def _decorate(contract: Contract, user: User, bound: dict[tuple[int, str], forms
         )
         m.quote = None
         if m.can_fund:
-            pricing = pricing or services.contract_pricing(contract)
             m.quote = services.milestone_funding_quote(milestone=milestone, pricing=pricing)
         m.forms = {
             name: bound.get((milestone.pk, name)) or _form(name, milestone) for name in FORMS
@@ -111,7 +127,8 @@ def _room(
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
     user = request_user(request)
-    _decorate(contract, user, bound or {})
+    pricing = services.contract_pricing(contract)
+    _decorate(contract, user, bound or {}, pricing)
     is_client = user.pk == contract.client_id
     amendments = list(contract.amendments.all())
     context = {
@@ -124,6 +141,7 @@ def _room(
         "past_amendments": [a for a in amendments if a.state != AmendmentState.PENDING],
         "amendment_form": amendment_form or AmendmentForm(),
         "client_balance": _client_balance(contract) if is_client else None,
+        **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
         "can_end": contract.state == ContractState.ACTIVE
         and not any(m.state in services.OPEN_MILESTONE_STATES for m in contract.milestones.all()),

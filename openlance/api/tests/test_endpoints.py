@@ -4,8 +4,9 @@ import pytest
 
 from openlance.accounts.models import PersonalAccessToken
 from openlance.accounts.services import token_create
-from openlance.accounts.tests.factories import freelancer_user
+from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.api.tests.conftest import ApiClient, assert_problem
+from openlance.billing.tests.factories import paid_for_work
 
 
 def test_me_update_and_role_switch(api_as_freelancer, freelancer_account):
@@ -120,6 +121,26 @@ def test_fee_quote(anonymous_api):
     assert first["client_marketplace_fee"]["amount"] == "18.00"
     assert first["client_contract_initiation_fee"]["amount"] == "2.95"
     assert first["client_total"]["amount"] == "620.95"
+
+
+def test_fee_quote_from_the_freelancers_own_billings_with_a_client(
+    api_as_freelancer, freelancer_account, anonymous_api
+):
+    client = client_user()
+    paid_for_work(freelancer_account, client, 40_000)
+    quote = api_as_freelancer.get(
+        "/api/v1/fees/quote", amount="600.00", client_id=str(client.pk)
+    ).json()
+    assert quote["lifetime_billed_before"]["amount"] == "400.00"
+    # $100 more at 20%, then $500 at 10%.
+    assert quote["service_fee"]["amount"] == "70.00"
+    # Another client, or none at all, reads as nothing billed.
+    for other in (client_user().pk, 999_999):
+        quote = api_as_freelancer.get("/api/v1/fees/quote", amount="600.00", client_id=str(other))
+        assert quote.json()["lifetime_billed_before"]["amount"] == "0.00"
+    assert_problem(
+        anonymous_api.get("/api/v1/fees/quote", amount="600.00", client_id=str(client.pk)), 422
+    )
 
 
 def test_openapi_document_has_the_tags(anonymous_api):

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from openlance.billing.models import SandboxOperation
+from openlance.billing.checks import payment_violations
+from openlance.billing.models import Payment, Relationship, SandboxOperation
 from openlance.contracts import services
 from openlance.contracts.models import Milestone, MilestoneState, Submission
 from openlance.contracts.tests.factories import contract_fixed
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def submitted_milestones(contract, count: int) -> list[Milestone]:
+def submitted_milestones(contract, count: int, amount: int = AMOUNT) -> list[Milestone]:
     """Cheap trials: funded, submitted milestones written straight onto one contract, their
     escrow paid in at once from outside."""
     now = clock.now()
@@ -35,9 +36,9 @@ def submitted_milestones(contract, count: int) -> list[Milestone]:
             contract=contract,
             position=100 + n,
             description=f"Race {n}",
-            amount_cents=AMOUNT,
+            amount_cents=amount,
             state=MilestoneState.SUBMITTED,
-            funded_cents=AMOUNT,
+            funded_cents=amount,
             funded_at=now,
             submitted_at=now,
         )
@@ -47,12 +48,12 @@ def submitted_milestones(contract, count: int) -> list[Milestone]:
         Submission(milestone=row, message="Done", was_funded=True, created_at=now) for row in rows
     )
     transfer_post(
-        key=f"race:{contract.pk}:escrow",
+        key=f"race:{contract.pk}:escrow:{amount}:{count}",
         kind="race_setup",
         description="Escrow for the race",
         legs=[
-            (account_for(kind=AccountKind.GATEWAY_CLEARING), -AMOUNT * count),
-            (services.escrow_account(contract), AMOUNT * count),
+            (account_for(kind=AccountKind.GATEWAY_CLEARING), -amount * count),
+            (services.escrow_account(contract), amount * count),
         ],
     )
     return list(Milestone.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk"))
@@ -167,3 +168,46 @@ def test_eight_tabs_funding_one_milestone_by_card_charge_once():
         assert milestone.state == MilestoneState.FUNDED
         assert milestone.funded_cents == AMOUNT
     assert ledger_violations() == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_releases_to_one_relationship_across_a_tier_pay_the_fee_of_one_run():
+    """Two contracts between the same freelancer and client release $300 each at the same
+    moment: together they cross the $500 tier boundary, and the relationship's row lock
+    makes the second price off the first, so the fees always sum to the fee on $600 from
+    zero ($100 + $10), whichever wins."""
+    trials = TRIALS
+    part = 30_000
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def approve(milestone: Milestone, barrier: threading.Barrier) -> None:
+        try:
+            barrier.wait()
+            services.milestone_approve(client=milestone.contract.client, milestone=milestone)
+        except BaseException as error:
+            with lock:
+                errors.append(error)
+        finally:
+            connections.close_all()
+
+    for trial in range(trials):
+        first = contract_fixed((part,))
+        second = contract_fixed((part,), client=first.client, freelancer=first.freelancer)
+        pair = [submitted_milestones(first, 1, part)[0], submitted_milestones(second, 1, part)[0]]
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=approve, args=(m, barrier)) for m in pair]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [], (trial, errors)
+        relationship = Relationship.objects.get(freelancer=first.freelancer, client=first.client)
+        assert (relationship.gross_cents, relationship.fee_cents) == (2 * part, 11_000), trial
+        fees = sorted(
+            Payment.objects.filter(relationship=relationship).values_list("fee_cents", flat=True)
+        )
+        # The first priced at 20% ($60), the second $200 at 20% and $100 at 10% ($50).
+        assert fees == [5_000, 6_000], (trial, fees)
+    assert ledger_violations() == []
+    assert payment_violations() == []

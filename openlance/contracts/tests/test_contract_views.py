@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from openlance.accounts.tests.factories import client_user
+from openlance.billing.tests.factories import paid_for_work
 from openlance.contracts import services
 from openlance.contracts.models import Amendment, Milestone, MilestoneState
 from openlance.contracts.tests.factories import contract_fixed
@@ -184,3 +185,24 @@ def test_the_contract_conversation_opens_on_first_use(client):
     assert conversation is not None
     assert response.url == reverse("conversation_detail", args=[conversation.pk])
     assert "Open the conversation" in client.get(room(contract)).content.decode()
+
+
+def test_the_room_shows_what_the_pair_billed_together_and_the_next_fee_rate(client):
+    contract = contract_fixed((10_000,))
+    room = reverse("contract_detail", args=[contract.pk])
+    client.force_login(contract.freelancer)
+    card = _card(client.get(room).content.decode(), "billed-together")
+    assert "Nothing billed" in card
+    assert "starts at 20%" in card
+    # Another contract between the same two people counts too (SPEC §8.2).
+    paid_for_work(contract.freelancer, contract.client, 60_000)
+    client.force_login(contract.client)
+    card = _card(client.get(room).content.decode(), "billed-together")
+    assert "$600.00" in card
+    assert "1 payment " in card
+    assert "starts at 10%" in card
+
+
+def _card(page: str, testid: str) -> str:
+    start = page.index(f'data-testid="{testid}"')
+    return page[start : page.index("</section>", start)]
