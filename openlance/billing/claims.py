@@ -4,7 +4,6 @@ card is touched. See `ChargeClaim`."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -38,12 +37,13 @@ def _take(subject: str, holder: str, busy: str) -> None:
 
 
 @contextmanager
-def charge_claim(*, subject: str, busy: str) -> Iterator[None]:
+def charge_claim(*, subject: str, holder: str, busy: str) -> Iterator[None]:
     """Hold `subject` for the duration of the block, which charges and books. Another
     request holding it is an InvalidTransition with the `busy` message, raised before the
-    block runs. The claim is freed when the block ends, whatever happened; the block must
-    re-check, after claiming, that what it pays for is still unpaid."""
-    holder = uuid.uuid4().hex
+    block runs. `holder` names the charge the way the gateway knows it (the request's key):
+    a retry of the same charge after a crash retakes its own claim at once instead of
+    waiting for it to lapse. The claim is freed when the block ends, whatever happened; the
+    block must re-check, after claiming, that what it pays for is still unpaid."""
     _take(subject, holder, busy)
     try:
         yield

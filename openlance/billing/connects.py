@@ -173,6 +173,7 @@ def connects_plus_subscribe(*, user: User, payment_method: str, key: str) -> Con
     price = Money(connects_policy_at(clock.now()).plus_plan.price_cents)
     with charge_claim(
         subject=f"connects-plus:{user.pk}",
+        holder=digest,
         busy="A Plus subscription is being set up for you already; look again in a moment.",
     ):
         # The request that held the claim before this one may have started Plus meanwhile.

@@ -23,7 +23,7 @@ from openlance.billing.earnings import earning_hold
 from openlance.billing.fees import freelancer_fee
 from openlance.billing.models import EarningKind, Payment, PaymentKind, PendingEarning, Relationship
 from openlance.core import clock
-from openlance.core.errors import InsufficientFunds, InvalidInput
+from openlance.core.errors import IdempotencyConflict, InsufficientFunds, InvalidInput
 from openlance.core.money import Money, round_half_up_div
 from openlance.core.policies import FreelancerFeeSchedule
 from openlance.core.services import event_emit
@@ -84,6 +84,12 @@ def payment_for_work(
     relationship = relationship_locked(freelancer=freelancer, client=client)
     existing = Payment.objects.filter(transfer__idempotency_key=key).first()
     if existing is not None:
+        if (existing.relationship_id, existing.kind, existing.gross_cents) != (
+            relationship.pk,
+            kind,
+            gross.cents,
+        ):
+            raise IdempotencyConflict(f"Payment key {key!r} was already used for another payment.")
         return existing
     billed_before = relationship.gross_cents
     fee = freelancer_fee(schedule, amount_cents=gross.cents, billed_before_cents=billed_before)
@@ -183,6 +189,11 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
     )
     replay = Transfer.objects.filter(idempotency_key=key).first()
     if replay is not None:
+        if replay.kind != PAYMENT_REFUND or (
+            replay.metadata.get("payment_id"),
+            replay.metadata.get("amount_cents"),
+        ) != (payment.pk, amount.cents):
+            raise IdempotencyConflict(f"Refund key {key!r} was already used for another transfer.")
         return replay
     payment = Payment.objects.select_for_update().select_related("transfer").get(pk=payment.pk)
     left = payment.gross_cents - payment.refunded_cents

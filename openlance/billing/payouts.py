@@ -55,6 +55,7 @@ from openlance.billing.models import (
     WithdrawalMethod,
     WithdrawalMethodKind,
 )
+from openlance.billing.payments import PAYMENT_REFUND
 from openlance.billing.services import require_freelancer
 from openlance.core import clock
 from openlance.core.errors import (
@@ -68,7 +69,7 @@ from openlance.core.errors import (
 )
 from openlance.core.money import Money
 from openlance.core.services import event_emit
-from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
+from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
 from openlance.ledger.services import (
     account_for,
     credited_account,
@@ -113,14 +114,19 @@ def _available_account(user: User) -> LedgerAccount:
 # Pending → available ------------------------------------------------------------------
 
 
-def earning_release(*, earning: PendingEarning) -> PendingEarning:
-    """Move one earning from pending to available. Safe to repeat."""
+def earning_release(*, earning: PendingEarning) -> PendingEarning | None:
+    """Move one earning from pending to available. Safe to repeat. None when the earning
+    is gone: its payment was refunded whole while it was pending."""
     with transaction.atomic():
-        earning = (
+        locked = (
             PendingEarning.objects.select_for_update()
             .select_related("freelancer")
-            .get(pk=earning.pk)
+            .filter(pk=earning.pk)
+            .first()
         )
+        if locked is None:
+            return None
+        earning = locked
         if earning.released_at is not None:
             return earning
         freelancer = earning.freelancer
@@ -154,7 +160,8 @@ def earnings_release_run_due(*, now: datetime) -> int:
     released = 0
     for earning in due.order_by("available_at", "id").iterator():
         try:
-            earning_release(earning=earning)
+            if earning_release(earning=earning) is None:
+                continue
         except DomainError:
             # One earning the ledger refuses (its pending money was taken back meanwhile)
             # must not hold up everyone else's; it is logged and retried next run.
@@ -310,13 +317,23 @@ def next_schedule_day(schedule: str, after: date) -> date:
 
 def available_held_since(*, user: User) -> datetime | None:
     """When the oldest money still in the available balance became available, counting
-    withdrawals against the oldest earnings first; None when nothing is left of them."""
+    withdrawals, and refunds taken from available money, against the oldest earnings first;
+    None when nothing is left of them."""
     withdrawn = (
         Payout.objects.filter(user=user)
         .exclude(status__in=[PayoutStatus.RETURNED, PayoutStatus.FAILED])
         .aggregate(total=Sum("amount_cents"))["total"]
         or 0
     )
+    refunded = (
+        Entry.objects.filter(
+            account__owner=user,
+            account__kind=AccountKind.FREELANCER_AVAILABLE,
+            transfer__kind=PAYMENT_REFUND,
+        ).aggregate(total=Sum("amount_cents"))["total"]
+        or 0
+    )
+    withdrawn -= refunded  # refund entries take from available: negative amounts
     released = 0
     earnings = PendingEarning.objects.filter(freelancer=user, released_at__isnull=False)
     for amount, released_at in earnings.order_by("released_at", "id").values_list(

@@ -33,7 +33,7 @@ from openlance.billing.claims import charge_claim
 from openlance.billing.fees import client_fees
 from openlance.billing.gateway import payment_gateway
 from openlance.billing.models import Payment, PaymentKind
-from openlance.billing.payments import payment_for_work
+from openlance.billing.payments import payment_for_work, relationship_locked
 from openlance.billing.selectors import MILESTONE_FUND
 from openlance.billing.services import card_deposit_book
 from openlance.contracts.models import (
@@ -70,6 +70,7 @@ from openlance.core.uploads import MEGABYTE, Document, checked_attachment
 from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import (
     account_for,
+    accounts_lock,
     credited_account,
     platform_account,
     transfer_post,
@@ -304,6 +305,7 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
         return _fund_from_balance(client=client, milestone=milestone)
     with charge_claim(
         subject=f"milestone:{milestone.pk}:fund",
+        holder=_card_digest(payment_method),
         busy="A payment for this milestone is under way already; look again in a moment.",
     ):
         # The request that held the claim before this one may have funded it meanwhile.
@@ -387,6 +389,10 @@ def _review_clock_from(milestone: Milestone, now: datetime) -> dict[str, Any]:
     return {"auto_approve_at": now + AUTO_APPROVE_AFTER, "auto_approve_warned_at": None}
 
 
+def _card_digest(payment_method: str) -> str:
+    return hashlib.sha256(payment_method.encode()).hexdigest()[:16]
+
+
 def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> None:
     """Charge the card for the funding's total and book it into the client's balance. The
     gateway key is the funding's own key with the attempt number, so a retry after a crash
@@ -394,8 +400,9 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
     decline) is a new attempt."""
     quote = milestone_funding_quote(milestone=milestone)
     attempt = Milestone.objects.values_list("card_declines", flat=True).get(pk=milestone.pk)
-    card = hashlib.sha256(payment_method.encode()).hexdigest()[:16]
-    key = f"{_fund_key(milestone)}:card:{card}" + (f":{attempt}" if attempt else "")
+    key = f"{_fund_key(milestone)}:card:{_card_digest(payment_method)}" + (
+        f":{attempt}" if attempt else ""
+    )
     charge = payment_gateway().charge(
         amount=Money(quote.total_cents),
         payment_method=payment_method,
@@ -621,6 +628,17 @@ def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic:
     freelancer = contract.freelancer
     client = contract.client
     number = locked.submissions.count()
+    # The payment and the refund of what is left lock accounts each; take them all first,
+    # after the relationship that the payment locks before its accounts.
+    relationship_locked(freelancer=freelancer, client=client)
+    accounts_lock(
+        [
+            escrow_account(contract),
+            account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer),
+            platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk),
+            account_for(kind=AccountKind.CLIENT_FUNDING, owner=client),
+        ]
+    )
     payment = payment_for_work(
         kind=PaymentKind.MILESTONE_RELEASE,
         key=f"milestone:{locked.pk}:release:{number}",
@@ -1067,6 +1085,14 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
             )
         client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
         escrow = escrow_account(locked)
+        initiation = locked.initiation_fee_cents
+        refund_initiation = bool(initiation) and not locked.milestone_releases.exists()
+        revenue = None
+        if refund_initiation:
+            assert locked.first_funding is not None  # recorded with the initiation fee
+            revenue = credited_account(locked.first_funding, AccountKind.PLATFORM_FEE_REVENUE)
+        # Two transfers touch the client's balance: lock every account first, in one order.
+        accounts_lock([client_funding, escrow, *([revenue] if revenue else [])])
         escrow.refresh_from_db()
         if escrow.balance_cents > 0:
             transfer_post(
@@ -1083,10 +1109,7 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
                     "amount_cents": escrow.balance_cents,
                 },
             )
-        initiation = locked.initiation_fee_cents
-        if initiation and not locked.milestone_releases.exists():
-            assert locked.first_funding is not None
-            revenue = credited_account(locked.first_funding, AccountKind.PLATFORM_FEE_REVENUE)
+        if revenue is not None:
             transfer_post(
                 key=f"contract:{locked.pk}:initiation_fee:refund",
                 kind=INITIATION_FEE_REFUND,

@@ -4,11 +4,10 @@ withdraws builds its legs and calls it with a key derived from its business even
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 
 from openlance.core import clock
@@ -124,6 +123,38 @@ def credited_account(transfer: Transfer, kind: AccountKind | str) -> LedgerAccou
     return entry.account
 
 
+def accounts_lock(accounts: Iterable[LedgerAccount]) -> None:
+    """Lock, in id order, every account that a business event's several transfers will
+    touch, before the first of them posts. Each transfer locks its own accounts in id order,
+    but two events posting two transfers each could still wait on each other in a cycle
+    (one holds the fee account and wants the client's, the other the reverse); taking them
+    all at once, in one order, first, cannot. Runs inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("accounts_lock must run inside the caller's transaction")
+    if not connection.features.has_select_for_update:
+        return  # SQLite: the first write takes the database lock, which serializes writers
+    ids = sorted({account.pk for account in accounts})
+    list(
+        LedgerAccount.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+
+
+# Transfer kinds that another app keeps a record in step with (a payment's relationship
+# totals and refund record): undoing one of them is that app's own service, never a bare
+# mirror image that would leave its record behind. Filled by those apps when they load.
+_UNDONE_ELSEWHERE: dict[str, str] = {}
+
+
+def reversal_refuse(kinds: Iterable[str], *, undone_by: str) -> None:
+    """Make `transfer_reverse` refuse transfers of `kinds`, naming the service that undoes
+    them instead."""
+    for kind in kinds:
+        _UNDONE_ELSEWHERE[kind] = undone_by
+
+
 def transfer_post(
     *,
     key: str,
@@ -144,7 +175,7 @@ def transfer_post(
     `freelancer` name the parties the transfer is about, for the reads that find them.
 
     On PostgreSQL the lock-check-insert-update runs in one call of the database function
-    `ledger_transfer_post` (migration ledger 0002): one round trip instead of one per
+    `ledger_transfer_post` (migration ledger 0003): one round trip instead of one per
     statement. Elsewhere the same steps run from Python.
     """
     if not key or len(key) > 200:
@@ -197,7 +228,7 @@ def _post_in_database(transfer: Transfer, legs: Sequence[Leg]) -> Transfer:
                 transfer.description,
                 transfer.currency,
                 transfer.reverses_id,
-                json.dumps(transfer.metadata, cls=DjangoJSONEncoder),
+                json.dumps(transfer.metadata),
                 transfer.created_at,
                 transfer.client_id,
                 transfer.freelancer_id,
@@ -261,6 +292,9 @@ def transfer_reverse(*, transfer: Transfer, reason: str, key: str | None = None)
     """Undo a transfer with its mirror image. A transfer is reversed at most once."""
     if transfer.reverses_id is not None:
         raise Conflict("A reversal cannot itself be reversed; post a new transfer instead.")
+    undone_by = _UNDONE_ELSEWHERE.get(transfer.kind)
+    if undone_by is not None:
+        raise Conflict(f"A {transfer.kind} transfer is undone by {undone_by}, not reversed.")
     reversal = Transfer.objects.filter(reverses=transfer).first()
     if reversal is not None:
         return reversal

@@ -1,21 +1,29 @@
 """Paying a freelancer for work and refunding part of it: the fee from the relationship,
 the relationship kept equal to the ledger, and the fee given back in proportion."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.models import Payment, PendingEarning, Relationship
 from openlance.billing.payments import payment_refund
-from openlance.billing.payouts import earning_release
+from openlance.billing.payouts import (
+    available_held_since,
+    earning_release,
+    earnings_release_run_due,
+)
 from openlance.billing.tests.factories import paid_for_work
-from openlance.core.errors import InsufficientFunds, InvalidInput
+from openlance.core import clock
+from openlance.core.errors import Conflict, IdempotencyConflict, InsufficientFunds, InvalidInput
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.core.policies import SlidingSchedule
 from openlance.core.presets import SLIDING_20_10_5
 from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
 from openlance.ledger.selectors import platform_balance
+from openlance.ledger.services import transfer_reverse
 
 pytestmark = pytest.mark.usefixtures("assert_ledger_sound")
 SLIDING = SlidingSchedule.model_validate(SLIDING_20_10_5)
@@ -113,3 +121,52 @@ def test_a_refund_the_freelancer_cannot_cover_or_beyond_the_payment_changes_noth
     assert Transfer.objects.count() == before
     other.refresh_from_db()
     assert other.refunded_cents == 0
+
+
+def test_a_payment_is_undone_by_a_refund_never_by_a_bare_reversal():
+    freelancer, client = _pair()
+    payment = paid_for_work(freelancer, client, 10_000)
+    before = Transfer.objects.count()
+    with pytest.raises(Conflict, match="payment_refund"):
+        transfer_reverse(transfer=payment.transfer, reason="Test")
+    assert Transfer.objects.count() == before
+
+
+def test_a_key_used_for_one_payment_or_refund_is_refused_for_another():
+    freelancer, client = _pair()
+    payment = paid_for_work(freelancer, client, 10_000, key="pay")
+    with pytest.raises(IdempotencyConflict):
+        paid_for_work(freelancer, client, 12_000, key="pay", n=2)
+    _refund(payment, 1_000, key="back")
+    with pytest.raises(IdempotencyConflict):
+        _refund(payment, 2_000, key="back")
+    with pytest.raises(IdempotencyConflict):
+        _refund(payment, 1_000, key="pay")
+    payment.refresh_from_db()
+    assert payment.refunded_cents == 1_000
+
+
+def test_a_payment_refunded_whole_while_pending_is_skipped_when_earnings_release():
+    freelancer, client = _pair()
+    payment = paid_for_work(freelancer, client, 10_000)
+    earning = PendingEarning.objects.get(transfer=payment.transfer)
+    _refund(payment, 10_000)
+    assert earning_release(earning=earning) is None
+    assert earnings_release_run_due(now=clock.now() + timedelta(days=30)) == 0
+    assert _balance(freelancer, AccountKind.FREELANCER_AVAILABLE) == 0
+
+
+def test_money_refunded_from_available_counts_against_the_oldest_earnings():
+    freelancer, client = _pair()
+    start = clock.now()
+    with clock.frozen_at(start - timedelta(days=200)):
+        old = paid_for_work(freelancer, client, 5_000, n=1)
+        earning_release(earning=PendingEarning.objects.get(transfer=old.transfer))
+    with clock.frozen_at(start - timedelta(days=100)):
+        recent = paid_for_work(freelancer, client, 5_000, n=2)
+        earning_release(earning=PendingEarning.objects.get(transfer=recent.transfer))
+    with clock.frozen_at(start):
+        assert available_held_since(user=freelancer) == start - timedelta(days=200)
+        _refund(old, 5_000)
+        # What is left became available 100 days ago: not yet due to be paid out regardless.
+        assert available_held_since(user=freelancer) == start - timedelta(days=100)
