@@ -14,15 +14,20 @@ export PORT
 export PYTHONUNBUFFERED := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_NO_INPUT := 1
+# Sessions and CSRF tokens are signed with SECRET_KEY, and with DEBUG off (gunicorn, the
+# worker, manage.py) Openlance refuses to start without one: the targets here pass this
+# development key unless the environment sets its own. Never use it in production.
+export SECRET_KEY ?= django-insecure-openlance-make-targets-development-only-0123456789
 # Extra pytest options, e.g. `make test PYTEST_ARGS="-x -k ledger"` or "-n 2" (xdist).
 PYTEST_ARGS ?=
 
-.PHONY: help run install migrate demo static test test-browser lint migrations-check bench clean
+.PHONY: help run install migrate demo static test test-browser check-deploy lint migrations-check bench clean
 
 help:
 	@echo "make run           install, migrate, load demo data, serve on http://127.0.0.1:$(PORT) (PORT=9000 make run)"
 	@echo "make test          ruff, ruff format --check, mypy, lint-imports, migrations check, pytest + coverage"
 	@echo "make test-browser  the browser tests (pytest -m browser, headless /usr/bin/chromium)"
+	@echo "make check-deploy  manage.py check --deploy with production settings: no warnings"
 	@echo "make bench         benchmarks in bench/ (BENCH_DATABASE_URL=postgres://... adds PostgreSQL)"
 	@echo "make demo          migrate and load the demo data (idempotent)"
 	@echo "make clean         remove .venv, var/ (the local database!) and caches"
@@ -81,6 +86,18 @@ test-browser: $(STAMP)
 	@rc=0; $(BIN)/pytest -m browser -v $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test-browser: no browser tests collected"; exit 0; fi; \
 	exit $$rc
+
+# Production settings (DEBUG off, a real random key, secure cookies, behind a TLS proxy)
+# must pass Django's deployment checks with no warning, and with no SECRET_KEY at all the
+# site must refuse to start rather than sign sessions with a publicly known key.
+check-deploy: $(STAMP)
+	DEBUG=false SECURE_COOKIES=true BEHIND_TLS_PROXY=true ALLOWED_HOSTS=openlance.example \
+		SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	@refusal="$$(env -u SECRET_KEY DEBUG=false $(BIN)/python manage.py check 2>&1 || true)"; \
+	if grep -q "SECRET_KEY is not set" <<<"$$refusal"; then \
+		echo "check-deploy: DEBUG off without SECRET_KEY refuses to start, as it must"; \
+	else echo "check-deploy: DEBUG off without SECRET_KEY did not refuse to start" >&2; exit 1; fi
 
 bench: $(STAMP)
 	@found=0; for b in bench/*.py; do \

@@ -21,6 +21,8 @@ def _child_env(database_url: str, var_dir: str) -> dict[str, str]:
     env.pop("REDIS_URL", None)  # the benches measure the database, not the cache
     env["LOG_LEVEL"] = "WARNING"
     env["DEBUG"] = "false"  # no per-query logging in memory
+    # With DEBUG off the settings refuse to start without a key (`make bench` passes one).
+    env.setdefault("SECRET_KEY", "django-insecure-openlance-bench-development-only-0123456789")
     return env
 
 

@@ -4,9 +4,12 @@ Every variable is documented in README.md; defaults give a working embedded set-
 (SQLite under var/, console email, Huey on SQLite) with no configuration at all.
 """
 
+import os
+import sys
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("OPENLANCE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -19,7 +22,23 @@ env = environ.Env(
 )
 
 DEBUG = env("DEBUG")
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-dev-key-change-me-in-production-0123456789")
+# Signs sessions, password-reset links and CSRF tokens: a production site must have its own.
+# The development key is used only where no one is served with it: with DEBUG on, under
+# pytest (which sets PYTEST_VERSION) and in mypy's Django plugin. Anything else, DEBUG off
+# with no SECRET_KEY (gunicorn, the Huey worker, manage.py), refuses to start. `make run`
+# and the other make targets pass the development key explicitly. Its "django-insecure-"
+# prefix makes `manage.py check --deploy` warn (security.W009) wherever it is in use.
+DEVELOPMENT_SECRET_KEY = "django-insecure-openlance-development-key-not-for-production-0123456789"
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (DEBUG or "PYTEST_VERSION" in os.environ or "mypy" in sys.modules):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG off Openlance needs its own secret key: set "
+            "SECRET_KEY in the environment to 50 or more random characters, e.g. the output "
+            "of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+            "(For development only, DEBUG=true uses a built-in insecure key.)"
+        )
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
@@ -62,6 +81,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers malformed API requests (a target too long, NUL or bad percent-encoding, a
+    # Content-Length that is no number or too big) before any session, CSRF, token or
+    # idempotency work; and gives a 405 the API's problem+json shape on the way out.
+    "openlance.api.middleware.ApiRequestProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -72,7 +95,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "openlance.accounts.middleware.BearerTokenMiddleware",
     "openlance.core.idempotency.IdempotencyMiddleware",
-    "openlance.api.middleware.MethodNotAllowedProblemMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -179,6 +201,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Openlance] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Openlance"
 
+# Five failed sign-ins to one account from one address lock that account out from that
+# address for an hour. Keyed on the pair, never on the address alone (failures against one
+# account must not keep other people who share the address, an office or a carrier's NAT,
+# out of theirs) nor on the account alone (anyone could then lock anyone out). Guessing one
+# account from many addresses is capped by allauth's "5/5m/key" (ACCOUNT_RATE_LIMITS).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -215,12 +242,18 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 # Behind a TLS-terminating proxy (BEHIND_TLS_PROXY=true) trust its X-Forwarded-Proto, send
-# plain HTTP to HTTPS and ask browsers to stay on HTTPS (HSTS_SECONDS, 0 turns it off).
+# plain HTTP to HTTPS and ask browsers to stay on HTTPS (HSTS_SECONDS, 0 turns it off), on
+# the marketplace's subdomains too unless HSTS_INCLUDE_SUBDOMAINS=false.
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = env.int("HSTS_SECONDS", default=31_536_000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = False
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining the browsers' preload list is the operator's own, hard-to-undo decision
+        # (HSTS_PRELOAD=true, then submitting the domain); not making it is not a defect.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -231,5 +264,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Given a handler here, `run_huey` adds none of its own (each line would print twice).
-    "loggers": {"huey": {"handlers": ["console"], "propagate": False}},
+    # pypdf warns about every defect of every uploaded PDF it checks: not worth a log line.
+    "loggers": {
+        "huey": {"handlers": ["console"], "propagate": False},
+        "pypdf": {"level": "ERROR"},
+    },
 }

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts import selectors, services
-from openlance.accounts.auth import request_user
+from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import LocationVerification, User
 from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 
@@ -210,6 +210,11 @@ def my_verification_submit(
     response={201: VerificationOut},
     summary="Appeal a rejection with new evidence",
 )
+@scope_first(
+    lambda request, verification_id: selectors.verification_of_user(
+        user=request_user(request), verification_id=verification_id
+    )
+)
 def my_verification_appeal(
     request: HttpRequest,
     verification_id: int,
@@ -259,6 +264,11 @@ def verification_approve(request: HttpRequest, verification_id: int) -> Verifica
     "/verifications/{verification_id}/reject",
     response=VerificationOut,
     summary="Reject a location with a reason (verifiers)",
+)
+@scope_first(
+    lambda request, verification_id: selectors.verification_for_reviewer(
+        reviewer=request_user(request), verification_id=verification_id
+    )
 )
 def verification_reject(
     request: HttpRequest, verification_id: int, payload: RejectIn

@@ -6,12 +6,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, SuspiciousOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import (
+    BadRequest,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    SuspiciousOperation,
+)
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from openlance.accounts.auth import CsrfFailed
 from openlance.core.errors import DomainError
 from openlance.core.money import MoneyError
 from openlance.core.problems import (
@@ -23,6 +30,9 @@ from openlance.core.problems import (
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
+# Django raises these while reading a body it cannot parse (request.POST, request.FILES):
+# a multipart body without a boundary or cut short, a client that stopped sending.
+UNREADABLE_BODY = (MultiPartParserError, UnreadablePostError, BadRequest)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
@@ -31,13 +41,17 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith(API_PREFIX):
         if isinstance(exception, SuspiciousOperation):
             return refused_request_problem(exception)
-        return problem_response(
-            status=400,
-            title="Bad request",
-            detail="The request could not be read.",
-            code="bad_request",
-        )
+        return unreadable_body_problem()
     return defaults.bad_request(request, exception)
+
+
+def unreadable_body_problem() -> HttpResponse:
+    return problem_response(
+        status=400,
+        title="Bad request",
+        detail="The request body could not be read: check it matches its Content-Type.",
+        code="bad_request",
+    )
 
 
 def _field(loc: Any) -> str:
@@ -62,12 +76,30 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return problem_response(
+        response = problem_response(
             status=401,
             title="Not authenticated",
             detail="Sign in, or send a personal access token as 'Authorization: Bearer <token>'.",
             code="not_authenticated",
         )
+        # RFC 6750 §3: the scheme to use, and whether the token sent was the problem.
+        challenge = 'Bearer realm="openlance"'
+        if request.headers.get("Authorization", "")[:7].lower() == "bearer ":
+            challenge += ', error="invalid_token"'
+        response["WWW-Authenticate"] = challenge
+        return response
+
+    @api.exception_handler(CsrfFailed)
+    def csrf_failed(request: HttpRequest, exc: CsrfFailed) -> HttpResponse:
+        return problem_response(
+            status=403, title="CSRF check failed", detail=str(exc), code="csrf_failed"
+        )
+
+    def unreadable_body(request: HttpRequest, exc: Exception | type[Exception]) -> HttpResponse:
+        return unreadable_body_problem()
+
+    for exc_class in UNREADABLE_BODY:
+        api.add_exception_handler(exc_class, unreadable_body)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -111,6 +143,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ObjectDoesNotExist)
     def does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
         return not_found(request, exc)
+
+    @api.exception_handler(RecursionError)
+    def too_deep(request: HttpRequest, exc: RecursionError) -> HttpResponse:
+        # json.loads gives up on input nested a thousand levels deep with this error (a
+        # handler parsing its own body may not expect it); any other recursion is a bug.
+        if "decoding a JSON" in str(exc):
+            return problem_response(
+                status=400,
+                title="Bad request",
+                detail="The JSON body is nested too deeply.",
+                code="bad_request",
+            )
+        return unexpected(request, exc)
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

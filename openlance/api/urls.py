@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
 from openlance.accounts.api import router as accounts_router
 from openlance.accounts.api import tokens_router, verification_router
-from openlance.accounts.auth import BearerTokenAuth
+from openlance.accounts.auth import BearerTokenAuth, SessionAuth
 from openlance.api.errors import install_error_handlers
 from openlance.billing.api import fees_router, payouts_router, wallet_router
 from openlance.billing.connects_api import router as connects_router
@@ -32,7 +31,7 @@ api = NinjaAPI(
         '`{"amount": "123.45", "currency": "USD"}`; times are ISO 8601 UTC; errors are '
         "`application/problem+json`. Money-moving POSTs accept an `Idempotency-Key` header."
     ),
-    auth=[BearerTokenAuth(), django_auth],
+    auth=[BearerTokenAuth(), SessionAuth()],
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",

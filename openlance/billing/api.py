@@ -13,7 +13,15 @@ from openlance.billing import fees, payouts, services, wallet
 from openlance.billing.models import Payout, PayoutSettings, WithdrawalMethod, WithdrawalMethodKind
 from openlance.billing.selectors import lifetime_billings
 from openlance.core import clock
-from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.apitools import (
+    AMOUNT_PATTERN,
+    MoneyIn,
+    MoneyOut,
+    Page,
+    PageQuery,
+    StrictSchema,
+    paginate,
+)
 from openlance.core.errors import InvalidInput
 from openlance.core.idempotency import HEADER
 from openlance.core.models import PolicyKind
@@ -157,10 +165,10 @@ def wallet_deposit(request: HttpRequest, payload: DepositIn) -> Status[DepositOu
 
 
 class FeeQuoteQuery(Schema):
-    amount: str = Field(pattern=r"^\d{1,12}(\.\d{1,2})?$", examples=["600.00"])
+    amount: str = Field(pattern=AMOUNT_PATTERN, examples=["600.00"])
     lifetime_billed: str = Field(
         default="0.00",
-        pattern=r"^\d{1,12}(\.\d{1,2})?$",
+        pattern=AMOUNT_PATTERN,
         description="What the freelancer has billed this client so far, across all contracts.",
     )
     first_payment_of_contract: bool = False

@@ -200,7 +200,7 @@ def withdrawal_method_add(
     if not DESTINATION_TOKEN.fullmatch(destination):
         errors["destination"] = ["Paste the payout destination token, like ba_1234abcd."]
     last4 = last4.strip()
-    if not re.fullmatch(r"\d{4}", last4):
+    if not re.fullmatch(r"[0-9]{4}", last4):
         errors["last4"] = ["The last 4 digits of the account or card."]
     if errors:
         raise InvalidInput("The withdrawal method is incomplete.", field_errors=errors)

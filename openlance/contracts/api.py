@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from openlance.accounts.auth import request_user
+from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
 from openlance.contracts import selectors, services
 from openlance.contracts.models import (
@@ -321,6 +321,11 @@ def contract_end(request: HttpRequest, contract_id: int) -> ContractOut:
     response={201: AmendmentOut},
     summary="Propose a new milestone",
 )
+@scope_first(
+    lambda request, contract_id: selectors.contract_for(
+        user=request_user(request), contract_id=contract_id
+    )
+)
 def amendment_create(
     request: HttpRequest, contract_id: int, payload: AmendmentIn
 ) -> Status[AmendmentOut]:
@@ -369,9 +374,14 @@ def amendment_withdraw(request: HttpRequest, amendment_id: int) -> AmendmentOut:
 # --- milestones --------------------------------------------------------------------------
 
 
+def _milestone_of(request: HttpRequest, milestone_id: int) -> Milestone:
+    return selectors.milestone_for(user=request_user(request), milestone_id=milestone_id)
+
+
 @milestones_router.post(
     "/milestones/{milestone_id}/fund", response=MilestoneOut, summary="Fund into escrow (client)"
 )
+@scope_first(_milestone_of)
 def milestone_fund(request: HttpRequest, milestone_id: int, payload: FundIn) -> MilestoneOut:
     """Charges the amount plus the marketplace fee (and the initiation fee with the
     contract's first funding). A declined card is a 402 with nothing charged. Send an
@@ -452,6 +462,7 @@ def milestone_submit(request: HttpRequest, milestone_id: int) -> MilestoneOut:
     response=MilestoneOut,
     summary="Approve and release (client)",
 )
+@scope_first(_milestone_of)
 def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveIn) -> MilestoneOut:
     """Releases everything in escrow, or `amount` of it with the rest kept for the next
     milestone or refunded. The service fee is taken on release; the net goes to the
@@ -472,6 +483,7 @@ def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveI
     response=MilestoneOut,
     summary="Request changes (client)",
 )
+@scope_first(_milestone_of)
 def milestone_request_changes(
     request: HttpRequest, milestone_id: int, payload: MessageIn
 ) -> MilestoneOut:

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError
 
-from openlance.accounts.auth import request_user
+from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
 from openlance.contracts import offers as services
 from openlance.contracts.models import MAX_CRITERIA, MAX_MILESTONES, Offer
@@ -253,6 +253,7 @@ def offer_detail(request: HttpRequest, offer_id: int) -> OfferOut:
 
 
 @router.put("/offers/{offer_id}", response=OfferOut, summary="Replace a pending offer's terms")
+@scope_first(lambda request, offer_id: _mine_as(request_user(request), offer_id, "client"))
 def offer_replace(request: HttpRequest, offer_id: int, payload: TermsFields) -> OfferOut:
     """The revision goes up; the freelancer must accept the new one."""
     user = request_user(request)
@@ -262,6 +263,7 @@ def offer_replace(request: HttpRequest, offer_id: int, payload: TermsFields) -> 
 
 
 @router.patch("/offers/{offer_id}", response=OfferOut, summary="Change some of an offer's terms")
+@scope_first(lambda request, offer_id: _mine_as(request_user(request), offer_id, "client"))
 def offer_patch(request: HttpRequest, offer_id: int, payload: OfferPatch) -> OfferOut:
     user = request_user(request)
     offer = _mine_as(user, offer_id, "client")
@@ -310,6 +312,7 @@ def offer_withdraw(request: HttpRequest, offer_id: int) -> OfferOut:
 
 
 @router.post("/offers/{offer_id}/decline", response=OfferOut, summary="Decline (freelancer)")
+@scope_first(lambda request, offer_id: _mine_as(request_user(request), offer_id, "freelancer"))
 def offer_decline(request: HttpRequest, offer_id: int, payload: DeclineIn) -> OfferOut:
     user = request_user(request)
     offer = _mine_as(user, offer_id, "freelancer")
@@ -322,6 +325,7 @@ def offer_decline(request: HttpRequest, offer_id: int, payload: DeclineIn) -> Of
     response={201: ContractStartedOut},
     summary="Accept (freelancer): starts the contract",
 )
+@scope_first(lambda request, offer_id: _mine_as(request_user(request), offer_id, "freelancer"))
 def offer_accept(
     request: HttpRequest, offer_id: int, payload: AcceptIn
 ) -> Status[ContractStartedOut]:

@@ -65,9 +65,20 @@ def cents_or_none(amount: str | None) -> int | None:
     return None if amount is None else Money.parse(amount).cents
 
 
+def amount_pattern(*, digits: int = 12, signed: bool = False) -> str:
+    """The `Field(pattern=...)` of a decimal amount: at most `digits` whole units and two
+    decimals, a leading "-" only when `signed`. ASCII digits only, spelled [0-9]: pydantic's
+    regex engine reads `\\d` as any Unicode digit (Arabic-Indic, Devanagari, fullwidth...)."""
+    sign = "-?" if signed else ""
+    return rf"^{sign}[0-9]{{1,{digits}}}(\.[0-9]{{1,2}})?$"
+
+
+AMOUNT_PATTERN = amount_pattern()
+
+
 class MoneyIn(StrictSchema):
     amount: str = Field(
-        pattern=r"^-?\d{1,12}(\.\d{1,2})?$", examples=["49.90"], description="Decimal string."
+        pattern=amount_pattern(signed=True), examples=["49.90"], description="Decimal string."
     )
     currency: str = Field(
         default="USD", pattern=r"^USD$", description="The marketplace settles in USD."

@@ -3,11 +3,16 @@
 The same key with the same request replays the first response; the same key with a
 different request, or while the first is still running, is a 409. Records live in the
 database so a retry that reaches another process behaves the same.
+
+"The same request" is the same method, path and body, where a JSON body is compared by
+what it says, not how it is spelled: a client that serializes its retry with the keys in
+another order or other whitespace sends the same request.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -43,12 +48,35 @@ def _scope(request: HttpRequest) -> str:
     return "anonymous:" + (request.META.get("REMOTE_ADDR") or "")
 
 
-def _request_hash(request: HttpRequest) -> str:
+def _canonical_body(body: bytes) -> bytes:
+    """A JSON body as canonical JSON (keys sorted, no spaces), parsed as the API parses it
+    (json.loads), so two bodies with one canonical form are one request to the API too.
+    Anything else (a multipart upload, a body that is not JSON) stays as sent."""
+    try:
+        data = json.loads(body)
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+    # Not JSON, not text, or nested too deep for the parser: compared byte for byte.
+    except (ValueError, RecursionError):
+        return body
+
+
+def _digest(request: HttpRequest, body: bytes) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode() if request.method else b"")
     digest.update(b"\0" + request.get_full_path().encode() + b"\0")
-    digest.update(request.body)
+    digest.update(body)
     return digest.hexdigest()
+
+
+def _request_hashes(request: HttpRequest) -> tuple[str, str]:
+    """The fingerprint stored for a request (over its canonical body) and the one over its
+    bytes as sent. A stored record matches a request when it holds either: records written
+    before bodies were made canonical hold the second, and equal bytes are always the same
+    request."""
+    body = request.body
+    canonical = _canonical_body(body)
+    stored = _digest(request, canonical)
+    return stored, stored if canonical == body else _digest(request, body)
 
 
 class IdempotencyMiddleware:
@@ -68,9 +96,10 @@ class IdempotencyMiddleware:
             )
         scope = _scope(request)
         try:
-            request_hash = _request_hash(request)
+            request_hash, bytes_hash = _request_hashes(request)
         except RequestDataTooBig as exc:
             return refused_request_problem(exc)
+        same_request = {request_hash, bytes_hash}
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
@@ -79,9 +108,9 @@ class IdempotencyMiddleware:
         except IntegrityError:
             claimed = None
             if RERUN_SAFE_PATHS.match(request.path):
-                claimed = self._claim_abandoned(scope, key, request_hash)
+                claimed = self._claim_abandoned(scope, key, same_request)
             if claimed is None:
-                return self._replay(scope, key, request_hash)
+                return self._replay(scope, key, same_request)
             record = claimed
 
         response = self.get_response(request)
@@ -97,7 +126,9 @@ class IdempotencyMiddleware:
         record.save(update_fields=["status_code", "response_body", "content_type"])
         return response
 
-    def _claim_abandoned(self, scope: str, key: str, request_hash: str) -> IdempotencyRecord | None:
+    def _claim_abandoned(
+        self, scope: str, key: str, same_request: set[str]
+    ) -> IdempotencyRecord | None:
         """A record still in progress long after any request could have finished belongs to
         a process that died before saving the response. The request runs again (only on
         RERUN_SAFE_PATHS, whose services key their own writes, so what the dead process did
@@ -106,7 +137,7 @@ class IdempotencyMiddleware:
         claimed = IdempotencyRecord.objects.filter(
             scope=scope,
             key=key,
-            request_hash=request_hash,
+            request_hash__in=same_request,
             status_code__isnull=True,
             created_at__lt=now - ABANDONED_AFTER,
         ).update(created_at=now)
@@ -114,7 +145,7 @@ class IdempotencyMiddleware:
             return None
         return IdempotencyRecord.objects.filter(scope=scope, key=key).first()
 
-    def _replay(self, scope: str, key: str, request_hash: str) -> HttpResponse:
+    def _replay(self, scope: str, key: str, same_request: set[str]) -> HttpResponse:
         record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
         if record is None:
             return problem_response(
@@ -123,7 +154,7 @@ class IdempotencyMiddleware:
                 detail="The request with this key just finished failing; retry it.",
                 code="idempotency_retry",
             )
-        if record.request_hash != request_hash:
+        if record.request_hash not in same_request:
             return problem_response(
                 status=409,
                 title="Idempotency key reused",

@@ -9,7 +9,9 @@ from decimal import Decimal, InvalidOperation
 DEFAULT_CURRENCY = "USD"
 MINOR_UNITS = 100
 # At most a trillion in whole units: far above any real payment, far below overflow.
-PLAIN_DECIMAL = re.compile(r"-?\d{1,13}(\.\d+)?")
+# ASCII digits only: `\d` (and Decimal, and int) also read other scripts' digits, so ten
+# written in Arabic-Indic digits would be booked as 10.00, an amount no one typed.
+PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,13}(\.[0-9]+)?", re.ASCII)
 
 
 class MoneyError(ValueError):
@@ -37,8 +39,8 @@ class Money:
         if isinstance(amount, float):
             raise MoneyError("Amounts must be decimal strings, not floats.")
         text = str(amount).strip()
-        # Plain digits only: an exponent ("1e999999") would make a number too large to
-        # compute with or even print, and no one types money that way.
+        # Plain ASCII digits only: an exponent ("1e999999") would make a number too large
+        # to compute with or even print, and no one types money that way.
         if not PLAIN_DECIMAL.fullmatch(text):
             raise MoneyError(f"{text[:40]!r} is not an amount like 123.45.")
         try:

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from openlance.accounts.models import User
 from openlance.core import clock
-from openlance.core.apitools import MoneyOut
+from openlance.core.apitools import AMOUNT_PATTERN, MoneyOut
 from openlance.core.errors import InvalidInput, NotFound, require_id
 from openlance.core.money import Money
 from openlance.insights.gigmath import Bid, GigMath, gig_math
@@ -19,8 +19,8 @@ from openlance.proposals.selectors import job_for_freelancer
 router = Router(tags=["profiles"])
 gigmath_router = Router(tags=["insights"])
 
-AMOUNT = r"^\d{1,12}(\.\d{1,2})?$"
-HOURS = r"^\d{1,5}(\.\d{1,2})?$"
+# ASCII digits only ([0-9], not \d, which pydantic reads as any Unicode digit).
+HOURS = r"^[0-9]{1,5}(\.[0-9]{1,2})?$"
 
 
 class ClientSignalsOut(Schema):
@@ -80,10 +80,10 @@ class GigMathQuery(Schema):
     )
     bid_type: Literal["fixed", "hourly"]
     bid_amount: str | None = Field(
-        default=None, pattern=AMOUNT, examples=["600.00"], description="Fixed bids."
+        default=None, pattern=AMOUNT_PATTERN, examples=["600.00"], description="Fixed bids."
     )
     hourly_rate: str | None = Field(
-        default=None, pattern=AMOUNT, examples=["40.00"], description="Hourly bids."
+        default=None, pattern=AMOUNT_PATTERN, examples=["40.00"], description="Hourly bids."
     )
     work_hours: str = Field(pattern=HOURS, examples=["20"])
     pitch_hours: str = Field(default="1", pattern=HOURS, examples=["1"])

@@ -8,16 +8,18 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from openlance.accounts.auth import request_user
+from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
 from openlance.catalog.models import Category, Skill
 from openlance.catalog.selectors import catalog_ids
 from openlance.core.apitools import (
+    AMOUNT_PATTERN,
     MoneyIn,
     MoneyOut,
     Page,
     PageQuery,
     StrictSchema,
+    amount_pattern,
     cents_or_none,
     paginate,
 )
@@ -179,7 +181,12 @@ def job_create(request: HttpRequest, payload: JobCreateIn) -> Status[JobOut]:
     return Status(201, _fresh(job))
 
 
+def _my_job(request: HttpRequest, job_id: int) -> JobPost:
+    return selectors.job_of_client(job_id=job_id, client=request_user(request))
+
+
 @router.put("/jobs/{job_id}", response=JobOut, summary="Edit a draft or open post")
+@scope_first(_my_job)
 def job_update(request: HttpRequest, job_id: int, payload: JobIn) -> JobOut:
     job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     return _fresh(services.job_update(job=job, draft=payload.to_draft()))
@@ -192,6 +199,7 @@ def job_publish(request: HttpRequest, job_id: int) -> JobOut:
 
 
 @router.post("/jobs/{job_id}/close", response=JobOut, summary="Close a post without a hire")
+@scope_first(_my_job)
 def job_close(request: HttpRequest, job_id: int, payload: CloseIn) -> JobOut:
     job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     if payload.hired:
@@ -205,6 +213,7 @@ def job_close(request: HttpRequest, job_id: int, payload: CloseIn) -> JobOut:
 @router.post(
     "/jobs/{job_id}/attachments", response={201: AttachmentOut}, summary="Attach a PDF or image"
 )
+@scope_first(_my_job)
 def job_attach(
     request: HttpRequest, job_id: int, file: File[UploadedFile]
 ) -> Status[AttachmentOut]:
@@ -231,15 +240,15 @@ class JobSearchQuery(Schema):
     category: list[str] = Field(default_factory=list, description="Category slugs; any.")
     skill: list[str] = Field(default_factory=list, description="Skill slugs; any.")
     budget_type: list[str] = Field(default_factory=list)
-    fixed_min: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
-    fixed_max: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
-    hourly_min: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
-    hourly_max: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
+    fixed_min: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
+    fixed_max: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
+    hourly_min: str | None = Field(default=None, pattern=amount_pattern(digits=6))
+    hourly_max: str | None = Field(default=None, pattern=amount_pattern(digits=6))
     experience_level: list[str] = Field(default_factory=list)
     duration: list[str] = Field(default_factory=list)
     client_country: list[str] = Field(default_factory=list)
     client_payment_verified: bool = False
-    client_spent_min: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
+    client_spent_min: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
     posted_within_days: int | None = Field(default=None, ge=1, le=365)
     proposals: list[str] = Field(
         default_factory=list, description="0-4, 5-9, 10-14, 15-19, 20-49, 50+"

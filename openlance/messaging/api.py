@@ -8,7 +8,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
-from openlance.accounts.auth import request_user
+from openlance.accounts.auth import request_user, scope_first
 from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import MAX_ID, InvalidInput, require_id
 from openlance.core.ratelimits import rate_check
@@ -126,6 +126,11 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> Conversat
     response=Page[MessageOut],
     summary="The thread, oldest first",
 )
+@scope_first(
+    lambda request, conversation_id: selectors.conversation_for(
+        user=request_user(request), conversation_id=conversation_id
+    )
+)
 def message_list(
     request: HttpRequest, conversation_id: int, query: Query[MessagesQuery]
 ) -> dict[str, object]:
@@ -178,7 +183,8 @@ def message_create(request: HttpRequest, conversation_id: int) -> Status[Message
     else:
         try:
             payload = MessageIn.model_validate(json.loads(request.body or b"{}"))
-        except (ValueError, PydanticValidationError) as exc:
+        # RecursionError: json.loads gives up on input nested a thousand levels deep.
+        except (ValueError, RecursionError, PydanticValidationError) as exc:
             raise InvalidInput(
                 'Send JSON like {"body": "..."}, or multipart form data.',
                 field_errors={"body": [str(exc).splitlines()[-1].strip()[:200] or "Invalid."]},

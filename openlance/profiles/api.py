@@ -7,11 +7,18 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from openlance.accounts.auth import request_user
+from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
 from openlance.catalog.models import Skill
 from openlance.catalog.selectors import catalog_ids, categories_all, skills_all
-from openlance.core.apitools import MoneyIn, MoneyOut, StrictSchema, cents_or_none
+from openlance.core.apitools import (
+    AMOUNT_PATTERN,
+    MoneyIn,
+    MoneyOut,
+    StrictSchema,
+    amount_pattern,
+    cents_or_none,
+)
 from openlance.core.errors import MAX_ID, NotFound
 from openlance.profiles import selectors, services
 from openlance.profiles.models import Freelancer, PortfolioItem, Profile
@@ -389,6 +396,7 @@ def _my_profile(request: HttpRequest, profile_id: int) -> Profile:
 
 
 @router.put("/me/profiles/{profile_id}", response=ProfileOut, summary="Edit a profile")
+@scope_first(_my_profile)
 def my_profile_update(request: HttpRequest, profile_id: int, payload: ProfileIn) -> ProfileOut:
     profile = services.profile_update(
         profile=_my_profile(request, profile_id),
@@ -513,10 +521,10 @@ search_router = Router(tags=["search"])
 class FreelancerSearchQuery(Schema):
     q: str = Field(default="", max_length=200, description="What you need, e.g. content writing.")
     country: list[str] = Field(default_factory=list, description="Verified location, e.g. US.")
-    rate_min: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
-    rate_max: str | None = Field(default=None, pattern=r"^\d{1,6}(\.\d{1,2})?$")
+    rate_min: str | None = Field(default=None, pattern=amount_pattern(digits=6))
+    rate_max: str | None = Field(default=None, pattern=amount_pattern(digits=6))
     jss_min: int | None = Field(default=None, ge=0, le=100)
-    earned_min: str | None = Field(default=None, pattern=r"^\d{1,12}(\.\d{1,2})?$")
+    earned_min: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
     badge: list[str] = Field(default_factory=list)
     availability: list[str] = Field(default_factory=list)
     available_now: bool = False
@@ -643,6 +651,7 @@ def search_freelancers_endpoint(
 @search_router.get(
     "/me/profiles/{profile_id}/rank", response=RankOut, summary="How do I rank for this query?"
 )
+@scope_first(_my_profile)
 def my_rank(request: HttpRequest, profile_id: int, q: str = "") -> RankOut:
     profile = _my_profile(request, profile_id)
     explanation = explain_rank(profile=profile, query_text=q[:200], viewer=request_user(request))

@@ -7,12 +7,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from openlance.accounts.auth import request_user
+from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
 from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import NotFound, require_id
 from openlance.core.ratelimits import rate_check
 from openlance.jobs.api import JobOut, job_out
+from openlance.jobs.models import JobPost
 from openlance.jobs.selectors import job_of_client
 from openlance.messaging.limits import MESSAGES
 from openlance.messaging.selectors import conversation_ids_by_topic
@@ -287,6 +288,11 @@ def _invitation(invitation: Invitation, proposal_id: int | None) -> InvitationOu
     response={201: ProposalOut},
     summary="Send a proposal (spends Connects; free when invited)",
 )
+@scope_first(
+    lambda request, job_id: selectors.job_for_freelancer(
+        job_id=job_id, viewer=request_user(request)
+    )
+)
 def proposal_create(request: HttpRequest, job_id: int, payload: ProposalIn) -> Status[ProposalOut]:
     """Costs the Connects of `GET /jobs/{job_id}/proposal-cost`; send `expected_cost` to be
     sure. Attach files afterwards with `POST /proposals/{id}/attachments`."""
@@ -344,6 +350,11 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> ProposalOut:
     response={201: AttachmentOut},
     summary="Attach a PDF or image to your proposal",
 )
+@scope_first(
+    lambda request, proposal_id: selectors.proposal_of_freelancer(
+        proposal_id=proposal_id, freelancer=request_user(request)
+    )
+)
 def proposal_attachment(
     request: HttpRequest, proposal_id: int, file: File[UploadedFile]
 ) -> Status[AttachmentOut]:
@@ -362,11 +373,16 @@ def job_detail(request: HttpRequest, job_id: int) -> JobOut:
     return job_out(selectors.job_for_freelancer(job_id=job_id, viewer=viewer))
 
 
+def _client_job(request: HttpRequest, job_id: int) -> JobPost:
+    return job_of_client(job_id=require_id(job_id, "job post"), client=request_user(request))
+
+
 @router.get(
     "/jobs/{job_id}/proposals",
     response=Page[ProposalOut],
     summary="Proposals to your post, best match first",
 )
+@scope_first(_client_job)
 def job_proposals(
     request: HttpRequest, job_id: int, query: Query[JobProposalsQuery]
 ) -> dict[str, Any]:
@@ -401,6 +417,7 @@ def proposal_archive(request: HttpRequest, proposal_id: int) -> ProposalOut:
 
 
 @router.post("/proposals/{proposal_id}/decline", response=ProposalOut, summary="Decline (final)")
+@scope_first(_as_client)
 def proposal_decline(request: HttpRequest, proposal_id: int, payload: DeclineIn) -> ProposalOut:
     user, proposal = _as_client(request, proposal_id)
     services.proposal_decline(client=user, proposal=proposal, reason=payload.reason)
@@ -412,6 +429,7 @@ def proposal_decline(request: HttpRequest, proposal_id: int, payload: DeclineIn)
     response={201: MessageOut},
     summary="Message the freelancer (the first message starts the interview)",
 )
+@scope_first(_as_client)
 def proposal_message(
     request: HttpRequest, proposal_id: int, payload: MessageIn
 ) -> Status[MessageOut]:
@@ -431,6 +449,7 @@ def proposal_message(
     response={201: InvitationOut},
     summary="Invite a freelancer to propose on your post",
 )
+@scope_first(_client_job)
 def invitation_create(
     request: HttpRequest, job_id: int, payload: InvitationIn
 ) -> Status[InvitationOut]:
@@ -458,11 +477,18 @@ def my_invitations(request: HttpRequest, query: Query[InvitationsQuery]) -> dict
     return page
 
 
+def _my_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+    return selectors.invitation_of_freelancer(
+        invitation_id=invitation_id, freelancer=request_user(request)
+    )
+
+
 @invitations_router.post(
     "/invitations/{invitation_id}/accept",
     response={201: ProposalOut},
     summary="Accept with a proposal (free)",
 )
+@scope_first(_my_invitation)
 def invitation_accept(
     request: HttpRequest, invitation_id: int, payload: ProposalIn
 ) -> Status[ProposalOut]:
@@ -478,6 +504,7 @@ def invitation_accept(
 @invitations_router.post(
     "/invitations/{invitation_id}/decline", response=InvitationOut, summary="Decline"
 )
+@scope_first(_my_invitation)
 def invitation_decline(
     request: HttpRequest, invitation_id: int, payload: InvitationDeclineIn
 ) -> InvitationOut:

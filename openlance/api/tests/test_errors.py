@@ -124,7 +124,8 @@ def test_too_many_form_fields_is_a_400(api_as_client, client_account):
 
 
 def test_too_many_query_parameters_is_a_400(anonymous_api):
-    query = "&".join(f"x{n}=1" for n in range(1100))
+    # Short fields, so the URL stays under the API's length limit (a 414).
+    query = "&".join("x" for _ in range(1100))
     assert_problem(anonymous_api.client.get(f"/api/v1/search/jobs?{query}"), 400)
 
 

@@ -13,11 +13,12 @@ from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user
 from openlance.contracts.models import Milestone
 from openlance.contracts.tests.factories import contract_fixed
+from openlance.core.tests.files import pdf_bytes
 from openlance.ledger.models import Transfer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 class ApiClient:

@@ -11,12 +11,13 @@ from openlance.billing.tests.factories import paid_for_work
 from openlance.contracts import services
 from openlance.contracts.models import Amendment, Milestone, MilestoneState
 from openlance.contracts.tests.factories import contract_fixed
+from openlance.core.tests.files import pdf_bytes
 from openlance.ledger.models import Transfer
 from openlance.messaging.selectors import conversation_by_topic
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 HTMX = {"HX-Request": "true"}
 
 

@@ -24,13 +24,14 @@ from openlance.core.errors import (
 )
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
+from openlance.core.tests.files import pdf_bytes
 from openlance.ledger.models import PLATFORM_KINDS, AccountKind, Transfer
 from openlance.ledger.selectors import platform_balance
 from openlance.ledger.services import account_for
 
 pytestmark = pytest.mark.usefixtures("assert_ledger_sound")
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def balance(kind: str, owner=None, reference: str = "") -> int:

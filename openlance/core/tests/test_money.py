@@ -51,3 +51,19 @@ def test_round_half_up_div_matches_decimal(numerator, denominator):
     assert round_half_up_div(numerator, denominator) == int(
         exact.quantize(Decimal(1), rounding=ROUND_HALF_UP, context=Context(prec=100))
     )
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "\u0661\u0660.\u0660\u0660",  # Arabic-Indic
+        "\u06f1\u06f0",  # Extended Arabic-Indic (Persian)
+        "\u0967\u0966.\u096b\u0966",  # Devanagari
+        "\uff11\uff10.\uff10\uff10",  # fullwidth
+        "1\u0660.00",  # one foreign digit among ASCII ones
+        "10.0\u0665",
+    ],
+)
+def test_parse_takes_ascii_digits_only(foreign):
+    with pytest.raises(MoneyError, match=r"not an amount like 123\.45"):
+        Money.parse(foreign)

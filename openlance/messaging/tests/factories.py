@@ -4,9 +4,11 @@ import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from pypdf import PdfWriter
 
 from openlance.accounts.models import User
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.core.tests.files import pdf_bytes
 from openlance.messaging.models import Conversation
 from openlance.messaging.services import conversation_open
 
@@ -22,7 +24,16 @@ def conversation(
 
 
 def pdf_upload(name: str = "brief.pdf", size: int = 0) -> SimpleUploadedFile:
-    body = b"%PDF-1.4\n% test\n" + b"0" * size
+    """A real one-page PDF; `size` bytes of padding (an embedded file) make it bigger."""
+    if size:
+        writer = PdfWriter()
+        writer.add_blank_page(width=612, height=792)
+        writer.add_attachment("padding.bin", b"0" * size)
+        out = io.BytesIO()
+        writer.write(out)
+        body = out.getvalue()
+    else:
+        body = pdf_bytes()
     return SimpleUploadedFile(name, body, content_type="application/pdf")
 
 

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from openlance.accounts.services import token_create
 from openlance.connects.selectors import connects_balance
+from openlance.core.tests.files import pdf_bytes
 from openlance.jobs.models import JobVisibility, ScreeningQuestion
 from openlance.jobs.tests.factories import job_post
 from openlance.profiles.tests.factories import client_with_profile
@@ -22,7 +23,7 @@ from openlance.proposals.tests.factories import draft_for, funded_freelancer, in
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+PDF = pdf_bytes()
 
 
 class ApiClient:

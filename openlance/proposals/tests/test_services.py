@@ -11,7 +11,7 @@ from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.policies import connects_policy_at, ranking_policy_at
 from openlance.core.services import outbox_drain, policy_add
-from openlance.core.tests.files import png_upload
+from openlance.core.tests.files import pdf_bytes, png_upload
 from openlance.jobs.models import BudgetType, JobPost, JobState, JobVisibility, ScreeningQuestion
 from openlance.jobs.services import job_close, job_expiry_run_due, job_remove
 from openlance.jobs.tests.factories import job_post
@@ -39,7 +39,7 @@ from openlance.proposals.tests.factories import draft_for, funded_freelancer, in
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+PDF = pdf_bytes()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from openlance.accounts.models import User
 from openlance.accounts.tests.factories import UserFactory, client_user, freelancer_user
+from openlance.core.tests.files import pdf_bytes
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
 from openlance.web.tests.browser import sign_in
@@ -29,8 +30,7 @@ def png_file(name):
 
 
 def pdf_file(name):
-    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
-    return {"name": name, "mimeType": "application/pdf", "buffer": body}
+    return {"name": name, "mimeType": "application/pdf", "buffer": pdf_bytes()}
 
 
 def test_freelancer_builds_a_profile_and_a_verifier_approves_the_location(page, chromium):

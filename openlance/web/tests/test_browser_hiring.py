@@ -19,6 +19,7 @@ from openlance.billing.payouts import ACTIVATION_HOLD, earnings_release_run_due
 from openlance.connects.models import LotSource
 from openlance.connects.services import connects_grant
 from openlance.core import clock
+from openlance.core.tests.files import pdf_bytes
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
 from openlance.proposals.tests.factories import proposal
@@ -31,7 +32,7 @@ pytestmark = [
 
 TITLE = "Online shop for a ceramics studio"
 CRITERIA = ["Product pages render on phones", "Checkout sends a receipt"]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 MINUS = "\u2212"  # as the release table prints a fee
 
 

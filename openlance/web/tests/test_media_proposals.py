@@ -1,12 +1,13 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from openlance.core.tests.files import pdf_bytes
 from openlance.proposals.services import proposal_attachment_add
 from openlance.proposals.tests.factories import funded_freelancer, proposal
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+PDF = pdf_bytes()
 
 
 def _attached():

@@ -45,6 +45,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from faker import Faker
 from PIL import Image, ImageDraw, ImageFont
+from pypdf import PdfWriter
 from tqdm import tqdm
 
 from openlance.accounts.models import User
@@ -320,7 +321,6 @@ AVATAR_COLOURS = [
     (255, 89, 94),
     (96, 108, 56),
 ]
-DOCUMENT_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
 @cache
@@ -352,8 +352,18 @@ def _proof_of_address() -> SimpleUploadedFile:
     return SimpleUploadedFile("utility-bill.png", buffer.getvalue(), content_type="image/png")
 
 
+@cache
+def _document_pdf() -> bytes:
+    """A blank A4 page: uploads are parsed as PDFs, so a stand-in must be a real one."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def _identity_document() -> SimpleUploadedFile:
-    return SimpleUploadedFile("passport.pdf", DOCUMENT_PDF, content_type="application/pdf")
+    return SimpleUploadedFile("passport.pdf", _document_pdf(), content_type="application/pdf")
 
 
 # --- freelancers -----------------------------------------------------------------------
