@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts import selectors, services
 from openlance.accounts.auth import request_user, scope_first
-from openlance.accounts.models import LocationVerification, User
-from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
+from openlance.accounts.models import LocationVerification, Role, User, VerificationStatus
+from openlance.core.apitools import OneOf, Page, PageQuery, StrictSchema, paginate
 
 router = Router(tags=["accounts"])
 tokens_router = Router(tags=["tokens"])
+
+RoleValue = Annotated[str, OneOf(Role)]
+VerificationStatusValue = Annotated[str, OneOf(VerificationStatus)]
 
 
 class MeOut(Schema):
@@ -22,8 +25,8 @@ class MeOut(Schema):
     last_name: str
     display_name: str
     public_name: str
-    roles: list[str]
-    active_role: str
+    roles: list[RoleValue]
+    active_role: RoleValue
     email_verified: bool
     two_factor_enabled: bool
     date_joined: datetime
@@ -35,7 +38,7 @@ class MeUpdateIn(StrictSchema):
 
 
 class RoleIn(StrictSchema):
-    role: str = Field(pattern="^(freelancer|client)$", examples=["client"])
+    role: RoleValue = Field(examples=["client"])
 
 
 class TokenOut(Schema):
@@ -137,7 +140,7 @@ class VerificationOut(Schema):
     user_id: int
     country: str
     city: str
-    status: str
+    status: VerificationStatusValue
     reason: str
     note: str
     appeal_of: int | None
@@ -160,7 +163,7 @@ class RejectIn(StrictSchema):
 
 
 class VerificationQuery(PageQuery):
-    status: str = Field(default="submitted", pattern="^(submitted|approved|rejected)$")
+    status: VerificationStatusValue = "submitted"
 
 
 def _verification(v: LocationVerification) -> VerificationOut:

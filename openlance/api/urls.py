@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from openlance.accounts.api import router as accounts_router
 from openlance.accounts.api import tokens_router, verification_router
 from openlance.accounts.auth import BearerTokenAuth, SessionAuth
 from openlance.api.errors import install_error_handlers
+from openlance.api.schema import OpenlanceAPI
 from openlance.billing.api import fees_router, payouts_router, wallet_router
 from openlance.billing.connects_api import router as connects_router
 from openlance.contracts.api import contracts_router, milestones_router
@@ -22,7 +21,7 @@ from openlance.profiles.api import search_router as freelancer_search_router
 from openlance.proposals.api import invitations_router, job_detail
 from openlance.proposals.api import router as proposals_router
 
-api = NinjaAPI(
+api = OpenlanceAPI(
     title="Openlance API",
     version="1",
     description=(

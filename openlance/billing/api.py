@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema, Status
@@ -10,13 +10,22 @@ from ninja import Field, Query, Router, Schema, Status
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing import fees, payouts, services, wallet
-from openlance.billing.models import Payout, PayoutSettings, WithdrawalMethod, WithdrawalMethodKind
+from openlance.billing.models import (
+    Payout,
+    PayoutSchedule,
+    PayoutSettings,
+    PayoutStatus,
+    PayoutTrigger,
+    WithdrawalMethod,
+    WithdrawalMethodKind,
+)
 from openlance.billing.selectors import lifetime_billings
 from openlance.core import clock
 from openlance.core.apitools import (
     AMOUNT_PATTERN,
     MoneyIn,
     MoneyOut,
+    OneOf,
     Page,
     PageQuery,
     StrictSchema,
@@ -27,16 +36,20 @@ from openlance.core.idempotency import HEADER
 from openlance.core.models import PolicyKind
 from openlance.core.money import Money
 from openlance.core.policies import fee_policy_at, policy_version_at
-from openlance.ledger.models import Entry, LedgerAccount
+from openlance.ledger.models import AccountKind, Entry, LedgerAccount
 from openlance.ledger.selectors import accounts_of_user, entries_of_user
 
 wallet_router = Router(tags=["wallet"])
 fees_router = Router(tags=["fees"])
 
+AccountKindValue = Annotated[str, OneOf(AccountKind)]
+MethodKind = Annotated[str, OneOf(WithdrawalMethodKind)]
+ScheduleValue = Annotated[str, OneOf(PayoutSchedule)]
+
 
 class LedgerAccountOut(Schema):
     id: int
-    kind: str
+    kind: AccountKindValue
     title: str
     balance: MoneyOut
 
@@ -59,7 +72,7 @@ class TransactionOut(Schema):
     transfer_id: int
     kind: str
     description: str
-    account_kind: str
+    account_kind: AccountKindValue
     amount: MoneyOut
     balance_after: MoneyOut
     created_at: datetime
@@ -182,7 +195,7 @@ class FeeQuoteQuery(Schema):
     )
 
 
-class TierOut(Schema):
+class FeeQuoteTierOut(Schema):
     lower: MoneyOut
     upper: MoneyOut | None
     rate_percent: str
@@ -200,7 +213,7 @@ class FeeQuoteOut(Schema):
     amount: MoneyOut
     lifetime_billed_before: MoneyOut
     lifetime_billed_after: MoneyOut
-    tiers: list[TierOut]
+    tiers: list[FeeQuoteTierOut]
     service_fee: MoneyOut
     net: MoneyOut
     client_marketplace_fee: MoneyOut
@@ -252,7 +265,7 @@ def fees_quote(request: HttpRequest, query: Query[FeeQuoteQuery]) -> FeeQuoteOut
         lifetime_billed_before=MoneyOut.of(before),
         lifetime_billed_after=MoneyOut.of_cents(fee.billed_after_cents),
         tiers=[
-            TierOut(
+            FeeQuoteTierOut(
                 lower=MoneyOut.of_cents(tier.lower_cents),
                 upper=None if tier.upper_cents is None else MoneyOut.of_cents(tier.upper_cents),
                 rate_percent=_percent(tier.rate_bp),
@@ -276,7 +289,7 @@ payouts_router = Router(tags=["payouts"])
 
 
 class MethodKindOut(Schema):
-    kind: str
+    kind: MethodKind
     title: str
     fee: MoneyOut
     arrives: str
@@ -284,7 +297,7 @@ class MethodKindOut(Schema):
 
 class MethodOut(Schema):
     id: int
-    kind: str
+    kind: MethodKind
     title: str
     last4: str
     fee: MoneyOut
@@ -295,7 +308,9 @@ class MethodOut(Schema):
 
 
 class MethodIn(StrictSchema):
-    kind: str = Field(examples=["ach"], description="ach, local_bank, wire, paypal or instant.")
+    kind: Annotated[str, OneOf(WithdrawalMethodKind, checked_by_service=True)] = Field(
+        examples=["ach"]
+    )
     destination: str = Field(
         min_length=1,
         max_length=120,
@@ -306,14 +321,16 @@ class MethodIn(StrictSchema):
 
 
 class PayoutSettingsOut(Schema):
-    schedule: str
+    schedule: ScheduleValue
     schedule_title: str
     threshold: MoneyOut
     next_schedule_day: str
 
 
 class PayoutSettingsIn(StrictSchema):
-    schedule: str = Field(examples=["monthly"])
+    schedule: Annotated[str, OneOf(PayoutSchedule, checked_by_service=True)] = Field(
+        examples=["monthly"]
+    )
     threshold: MoneyIn
 
 
@@ -324,8 +341,8 @@ class WithdrawIn(StrictSchema):
 
 class PayoutOut(Schema):
     id: int
-    status: str
-    trigger: str
+    status: Annotated[str, OneOf(PayoutStatus)]
+    trigger: Annotated[str, OneOf(PayoutTrigger)]
     amount: MoneyOut
     fee: MoneyOut
     net: MoneyOut

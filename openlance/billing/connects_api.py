@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -14,12 +14,12 @@ from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing.connects import bundle_price, connects_bundle_buy, connects_plus_subscribe
 from openlance.billing.services import require_freelancer
-from openlance.connects.models import ConnectsAccount, ConnectsMove
+from openlance.connects.models import ConnectsAccount, ConnectsMove, MoveKind
 from openlance.connects.pricing import expected_job_value_cents, proposal_cost
 from openlance.connects.selectors import connects_balance, connects_history
 from openlance.connects.services import allotment_cap, connects_account_open, connects_plus_cancel
 from openlance.core import clock
-from openlance.core.apitools import MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.apitools import MoneyOut, OneOf, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import require_id
 from openlance.core.idempotency import HEADER
 from openlance.core.models import PolicyKind
@@ -45,7 +45,7 @@ class BundleOut(Schema):
     price: MoneyOut
 
 
-class ConnectsOut(Schema):
+class ConnectsSummaryOut(Schema):
     balance: int
     plan: Literal["basic", "plus"]
     plus_renews: bool = Field(
@@ -61,7 +61,7 @@ class ConnectsOut(Schema):
 
 class MoveOut(Schema):
     id: int
-    kind: str
+    kind: Annotated[str, OneOf(MoveKind)]
     units: int
     balance_after: int
     description: str
@@ -91,7 +91,7 @@ class CostQuery(Schema):
     job_id: int = Field(ge=1)
 
 
-class CostOut(Schema):
+class ConnectsCostOut(Schema):
     job_id: int
     connects: int
     expected_job_value: MoneyOut
@@ -127,10 +127,10 @@ def _move(move: ConnectsMove) -> MoveOut:
     )
 
 
-def _summary(user: User, account: ConnectsAccount) -> ConnectsOut:
+def _summary(user: User, account: ConnectsAccount) -> ConnectsSummaryOut:
     now = clock.now()
     policy = connects_policy_at(now)
-    return ConnectsOut(
+    return ConnectsSummaryOut(
         balance=connects_balance(user=user),
         plan=account.plan,  # type: ignore[arg-type]
         plus_renews=account.plus_renews,
@@ -146,8 +146,8 @@ def _summary(user: User, account: ConnectsAccount) -> ConnectsOut:
     )
 
 
-@router.get("/connects", response=ConnectsOut, summary="Your Connects, plan and prices")
-def connects_get(request: HttpRequest) -> ConnectsOut:
+@router.get("/connects", response=ConnectsSummaryOut, summary="Your Connects, plan and prices")
+def connects_get(request: HttpRequest) -> ConnectsSummaryOut:
     user = _freelancer(request)
     return _summary(user, connects_account_open(user=user))
 
@@ -182,10 +182,10 @@ def connects_purchase(request: HttpRequest, payload: PurchaseIn) -> Status[Purch
 
 @router.put(
     "/connects/plan",
-    response=ConnectsOut,
+    response=ConnectsSummaryOut,
     summary="Subscribe to Plus; charges the first month (send an Idempotency-Key)",
 )
-def connects_plan_put(request: HttpRequest, payload: PlanIn) -> ConnectsOut:
+def connects_plan_put(request: HttpRequest, payload: PlanIn) -> ConnectsSummaryOut:
     user = _freelancer(request)
     key = request.headers.get(HEADER) or uuid.uuid4().hex
     account = connects_plus_subscribe(user=user, payment_method=payload.payment_method, key=key)
@@ -194,17 +194,17 @@ def connects_plan_put(request: HttpRequest, payload: PlanIn) -> ConnectsOut:
 
 @router.delete(
     "/connects/plan",
-    response=ConnectsOut,
+    response=ConnectsSummaryOut,
     summary="Cancel Plus: it stays until the monthly date, then Basic",
 )
-def connects_plan_delete(request: HttpRequest) -> ConnectsOut:
+def connects_plan_delete(request: HttpRequest) -> ConnectsSummaryOut:
     """Open to any owner of a Plus account, also one who has left the freelancer role."""
     user = request_user(request)
     return _summary(user, connects_plus_cancel(user=user))
 
 
-@router.get("/connects/cost", response=CostOut, summary="What a proposal on a job costs")
-def connects_cost(request: HttpRequest, query: Query[CostQuery]) -> CostOut:
+@router.get("/connects/cost", response=ConnectsCostOut, summary="What a proposal on a job costs")
+def connects_cost(request: HttpRequest, query: Query[CostQuery]) -> ConnectsCostOut:
     """The Connects a proposal on `job_id` costs under the policy in force now. Jobs you
     may not see are a 404."""
     job = job_get(job_id=require_id(query.job_id, "job"), viewer=request_user(request))
@@ -218,7 +218,7 @@ def connects_cost(request: HttpRequest, query: Query[CostQuery]) -> CostOut:
             f"under {Money(tier.below_cents)}: {tier.connects}" for tier in rule.tiers
         )
         described = f"by expected job value: {steps}; otherwise {rule.otherwise}"
-    return CostOut(
+    return ConnectsCostOut(
         job_id=job.pk,
         connects=proposal_cost(job=job, policy=policy),
         expected_job_value=MoneyOut.of_cents(expected_job_value_cents(job=job, policy=policy)),

@@ -4,7 +4,7 @@ and every milestone and amendment action. Both parties see a contract; anyone el
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -16,16 +16,30 @@ from openlance.contracts import selectors, services
 from openlance.contracts.models import (
     MAX_CRITERIA,
     Amendment,
+    AmendmentState,
     Contract,
+    ContractKind,
+    ContractState,
     Milestone,
+    MilestoneState,
     Submission,
     SubmissionFile,
 )
-from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.apitools import (
+    MoneyIn,
+    MoneyOut,
+    OneOf,
+    Page,
+    PageQuery,
+    StrictSchema,
+    paginate,
+)
 from openlance.core.errors import InvalidInput
 
 contracts_router = Router(tags=["contracts"])
 milestones_router = Router(tags=["milestones"])
+
+ContractStateValue = Annotated[str, OneOf(ContractState)]
 
 
 class CriterionOut(Schema):
@@ -52,7 +66,7 @@ class SubmissionOut(Schema):
     files: list[FileOut]
 
 
-class TierOut(Schema):
+class ReleaseTierOut(Schema):
     rate_bp: int
     amount: MoneyOut
     fee: MoneyOut
@@ -63,17 +77,17 @@ class ReleaseOut(Schema):
     fee: MoneyOut
     net: MoneyOut
     automatic: bool
-    tiers: list[TierOut]
+    tiers: list[ReleaseTierOut]
 
 
-class MilestoneOut(Schema):
+class ContractMilestoneOut(Schema):
     id: int
     contract_id: int
     position: int
     description: str
     amount: MoneyOut
     due_date: date | None
-    state: str
+    state: Annotated[str, OneOf(MilestoneState)]
     funded: MoneyOut
     in_escrow: MoneyOut
     released: MoneyOut
@@ -97,7 +111,7 @@ class AmendmentOut(Schema):
     due_date: date | None
     criteria: list[str]
     note: str
-    state: str
+    state: Annotated[str, OneOf(AmendmentState)]
     created_at: datetime
     responded_at: datetime | None
     milestone_id: int | None
@@ -106,9 +120,9 @@ class AmendmentOut(Schema):
 class ContractSummaryOut(Schema):
     id: int
     title: str
-    kind: str
-    state: str
-    role: str = Field(description="Your side of the contract: client or freelancer.")
+    kind: Annotated[str, OneOf(ContractKind)]
+    state: ContractStateValue
+    role: Literal["client", "freelancer"] = Field(description="Your side of the contract.")
     client_id: int
     freelancer_id: int
     job_id: int
@@ -123,13 +137,13 @@ class ContractOut(ContractSummaryOut):
     in_escrow: MoneyOut
     released: MoneyOut
     refunded: MoneyOut
-    milestones: list[MilestoneOut]
+    milestones: list[ContractMilestoneOut]
     amendments: list[AmendmentOut]
 
 
 class ContractsQuery(PageQuery):
-    role: str | None = Field(default=None, pattern="^(client|freelancer)$")
-    state: str | None = Field(default=None, pattern="^(active|paused|ended)$")
+    role: Literal["client", "freelancer"] | None = None
+    state: ContractStateValue | None = None
 
 
 class FundIn(StrictSchema):
@@ -145,14 +159,13 @@ class ApproveIn(StrictSchema):
     amount: MoneyIn | None = Field(
         default=None, description="Release less than what is in escrow; omit to release all."
     )
-    remainder: str = Field(
+    remainder: Literal["keep", "refund"] = Field(
         default="refund",
-        pattern="^(keep|refund)$",
         description="What happens to the rest of a partial release.",
     )
 
 
-class MessageIn(StrictSchema):
+class ChangesRequestIn(StrictSchema):
     message: str = Field(min_length=1, max_length=services.MAX_MESSAGE)
 
 
@@ -187,8 +200,8 @@ def _submission(submission: Submission) -> SubmissionOut:
     )
 
 
-def _milestone(milestone: Milestone, releases: list[selectors.Release]) -> MilestoneOut:
-    return MilestoneOut(
+def _milestone(milestone: Milestone, releases: list[selectors.Release]) -> ContractMilestoneOut:
+    return ContractMilestoneOut(
         id=milestone.pk,
         contract_id=milestone.contract_id,
         position=milestone.position,
@@ -214,7 +227,7 @@ def _milestone(milestone: Milestone, releases: list[selectors.Release]) -> Miles
                 net=MoneyOut.of_cents(r.net_cents),
                 automatic=r.automatic,
                 tiers=[
-                    TierOut(
+                    ReleaseTierOut(
                         rate_bp=t.rate_bp,
                         amount=MoneyOut.of_cents(t.amount_cents),
                         fee=MoneyOut.of_cents(t.fee_cents),
@@ -276,7 +289,7 @@ def _contract(contract_id: int, user: User) -> ContractOut:
     )
 
 
-def _milestone_out(milestone_id: int, user: User) -> MilestoneOut:
+def _milestone_out(milestone_id: int, user: User) -> ContractMilestoneOut:
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
     contract = selectors.contract_for(user=user, contract_id=milestone.contract_id)
     releases = selectors.contract_releases(contract=contract)
@@ -379,10 +392,14 @@ def _milestone_of(request: HttpRequest, milestone_id: int) -> Milestone:
 
 
 @milestones_router.post(
-    "/milestones/{milestone_id}/fund", response=MilestoneOut, summary="Fund into escrow (client)"
+    "/milestones/{milestone_id}/fund",
+    response=ContractMilestoneOut,
+    summary="Fund into escrow (client)",
 )
 @scope_first(_milestone_of)
-def milestone_fund(request: HttpRequest, milestone_id: int, payload: FundIn) -> MilestoneOut:
+def milestone_fund(
+    request: HttpRequest, milestone_id: int, payload: FundIn
+) -> ContractMilestoneOut:
     """Charges the amount plus the marketplace fee (and the initiation fee with the
     contract's first funding). A declined card is a 402 with nothing charged. Send an
     `Idempotency-Key`; funding a funded milestone again changes nothing."""
@@ -429,11 +446,11 @@ def _truthy(value: str | None) -> bool:
 
 @milestones_router.post(
     "/milestones/{milestone_id}/submit",
-    response=MilestoneOut,
+    response=ContractMilestoneOut,
     summary="Submit (or resubmit) the work (freelancer; multipart)",
     openapi_extra={"requestBody": _SUBMIT_BODY},
 )
-def milestone_submit(request: HttpRequest, milestone_id: int) -> MilestoneOut:
+def milestone_submit(request: HttpRequest, milestone_id: int) -> ContractMilestoneOut:
     """Work on an unfunded milestone is not protected: send `acknowledge_unfunded=true`.
     The client then has 14 days to answer before it is approved automatically."""
     user = request_user(request)
@@ -459,11 +476,13 @@ def milestone_submit(request: HttpRequest, milestone_id: int) -> MilestoneOut:
 
 @milestones_router.post(
     "/milestones/{milestone_id}/approve",
-    response=MilestoneOut,
+    response=ContractMilestoneOut,
     summary="Approve and release (client)",
 )
 @scope_first(_milestone_of)
-def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveIn) -> MilestoneOut:
+def milestone_approve(
+    request: HttpRequest, milestone_id: int, payload: ApproveIn
+) -> ContractMilestoneOut:
     """Releases everything in escrow, or `amount` of it with the rest kept for the next
     milestone or refunded. The service fee is taken on release; the net goes to the
     freelancer's pending balance."""
@@ -480,13 +499,13 @@ def milestone_approve(request: HttpRequest, milestone_id: int, payload: ApproveI
 
 @milestones_router.post(
     "/milestones/{milestone_id}/request-changes",
-    response=MilestoneOut,
+    response=ContractMilestoneOut,
     summary="Request changes (client)",
 )
 @scope_first(_milestone_of)
 def milestone_request_changes(
-    request: HttpRequest, milestone_id: int, payload: MessageIn
-) -> MilestoneOut:
+    request: HttpRequest, milestone_id: int, payload: ChangesRequestIn
+) -> ContractMilestoneOut:
     user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
     services.milestone_request_changes(client=user, milestone=milestone, message=payload.message)
@@ -494,9 +513,9 @@ def milestone_request_changes(
 
 
 @milestones_router.post(
-    "/milestones/{milestone_id}/cancel", response=MilestoneOut, summary="Cancel a milestone"
+    "/milestones/{milestone_id}/cancel", response=ContractMilestoneOut, summary="Cancel a milestone"
 )
-def milestone_cancel(request: HttpRequest, milestone_id: int) -> MilestoneOut:
+def milestone_cancel(request: HttpRequest, milestone_id: int) -> ContractMilestoneOut:
     """Either side cancels an unfunded milestone; a funded one only the freelancer, which
     refunds its escrow to the client."""
     user = request_user(request)

@@ -5,7 +5,7 @@ party to; anyone else's are 404."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -14,19 +14,34 @@ from pydantic import ValidationError
 from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
 from openlance.contracts import offers as services
-from openlance.contracts.models import MAX_CRITERIA, MAX_MILESTONES, Offer
+from openlance.contracts.models import (
+    MAX_CRITERIA,
+    MAX_MILESTONES,
+    ContractKind,
+    Offer,
+    OfferState,
+)
 from openlance.contracts.offer_selectors import offer_of, offers_of
-from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.apitools import (
+    MoneyIn,
+    MoneyOut,
+    OneOf,
+    Page,
+    PageQuery,
+    StrictSchema,
+    paginate,
+)
 from openlance.core.errors import InvalidInput, NotFound, require_id
 from openlance.jobs.selectors import job_of_client
 from openlance.proposals.selectors import proposal_of_client
 
 router = Router(tags=["offers"])
 
-STATES = "^(pending|accepted|declined|withdrawn|expired)$"
+OfferKind = Annotated[str, OneOf(ContractKind)]
+OfferStateValue = Annotated[str, OneOf(OfferState)]
 
 
-class MilestoneIn(StrictSchema):
+class OfferMilestoneIn(StrictSchema):
     description: str = Field(max_length=500)
     amount: MoneyIn = Field(description="At least $5.00.")
     due_date: date | None = None
@@ -38,11 +53,11 @@ class MilestoneIn(StrictSchema):
 
 
 class TermsFields(StrictSchema):
-    kind: str = Field(pattern="^(fixed|hourly)$")
+    kind: OfferKind
     title: str = Field(max_length=120)
     description: str = Field(default="", max_length=5000)
     start_date: date
-    milestones: list[MilestoneIn] = Field(
+    milestones: list[OfferMilestoneIn] = Field(
         default_factory=list,
         max_length=MAX_MILESTONES,
         description=f"Fixed price: 1 to {MAX_MILESTONES} milestones.",
@@ -89,11 +104,11 @@ class OfferIn(TermsFields):
 
 
 class OfferPatch(StrictSchema):
-    kind: str | None = Field(default=None, pattern="^(fixed|hourly)$")
+    kind: OfferKind | None = None
     title: str | None = Field(default=None, max_length=120)
     description: str | None = Field(default=None, max_length=5000)
     start_date: date | None = None
-    milestones: list[MilestoneIn] | None = Field(default=None, max_length=MAX_MILESTONES)
+    milestones: list[OfferMilestoneIn] | None = Field(default=None, max_length=MAX_MILESTONES)
     hourly_rate: MoneyIn | None = None
     weekly_limit_hours: int | None = Field(default=None, ge=1, le=168)
     manual_time_allowed: bool | None = None
@@ -101,7 +116,7 @@ class OfferPatch(StrictSchema):
     message: str | None = Field(default=None, max_length=5000)
 
 
-class DeclineIn(StrictSchema):
+class OfferDeclineIn(StrictSchema):
     reason: str = Field(default="", max_length=1000)
 
 
@@ -110,8 +125,8 @@ class AcceptIn(StrictSchema):
 
 
 class OffersQuery(PageQuery):
-    role: str | None = Field(default=None, pattern="^(client|freelancer)$")
-    state: str | None = Field(default=None, pattern=STATES)
+    role: Literal["client", "freelancer"] | None = None
+    state: OfferStateValue | None = None
 
 
 class PartyOut(Schema):
@@ -119,7 +134,7 @@ class PartyOut(Schema):
     name: str
 
 
-class MilestoneOut(Schema):
+class OfferMilestoneOut(Schema):
     position: int
     description: str
     amount: MoneyOut
@@ -129,9 +144,9 @@ class MilestoneOut(Schema):
 
 class OfferOut(Schema):
     id: int
-    state: str
+    state: OfferStateValue
     revision: int
-    kind: str
+    kind: OfferKind
     title: str
     description: str
     job_id: int
@@ -140,7 +155,7 @@ class OfferOut(Schema):
     client: PartyOut
     freelancer: PartyOut
     start_date: date
-    milestones: list[MilestoneOut]
+    milestones: list[OfferMilestoneOut]
     total: MoneyOut | None = Field(description="Fixed price: the milestones' sum.")
     hourly_rate: MoneyOut | None
     weekly_limit_hours: int | None
@@ -176,7 +191,7 @@ def _out(offer: Offer) -> OfferOut:
         freelancer=PartyOut(id=offer.freelancer_id, name=offer.freelancer.public_name),
         start_date=offer.start_date,
         milestones=[
-            MilestoneOut(
+            OfferMilestoneOut(
                 position=m.position,
                 description=m.description,
                 amount=MoneyOut.of_cents(m.amount_cents),
@@ -313,7 +328,7 @@ def offer_withdraw(request: HttpRequest, offer_id: int) -> OfferOut:
 
 @router.post("/offers/{offer_id}/decline", response=OfferOut, summary="Decline (freelancer)")
 @scope_first(lambda request, offer_id: _mine_as(request_user(request), offer_id, "freelancer"))
-def offer_decline(request: HttpRequest, offer_id: int, payload: DeclineIn) -> OfferOut:
+def offer_decline(request: HttpRequest, offer_id: int, payload: OfferDeclineIn) -> OfferOut:
     user = request_user(request)
     offer = _mine_as(user, offer_id, "freelancer")
     services.offer_decline(freelancer=user, offer=offer, reason=payload.reason)

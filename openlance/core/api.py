@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Router, Schema
 
 from openlance.core import clock
+from openlance.core.apitools import OneOf
 from openlance.core.models import Policy, PolicyKind
 from openlance.core.policies import parse_params, policy_schema, policy_version_at
 from openlance.core.selectors import policy_versions
@@ -15,7 +16,7 @@ router = Router(tags=["policies"])
 
 class PolicyVersionOut(Schema):
     id: int
-    kind: str
+    kind: Annotated[str, OneOf(PolicyKind)]
     label: str
     effective_from: datetime
     in_force: bool
@@ -24,7 +25,7 @@ class PolicyVersionOut(Schema):
 
 
 class PolicyKindOut(Schema):
-    kind: str
+    kind: Annotated[str, OneOf(PolicyKind)]
     title: str
     current: PolicyVersionOut
     history: list[PolicyVersionOut]

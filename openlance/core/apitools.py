@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Choices, QuerySet
 from ninja import Field, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, field_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from openlance.core.money import Money
 
@@ -40,6 +43,38 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
     return False
+
+
+class OneOf:
+    """`Annotated[str, OneOf(SomeTextChoices)]`: a field that is a plain str on the wire and
+    to mypy (model fields are str), but which the OpenAPI document lists as an enum of the
+    choices' values, as a `Literal` would. `extra` adds values the model field also takes,
+    e.g. "" for a blank one.
+
+    Input is held to the values by the schema, unless `checked_by_service`: then any string
+    passes the schema and the service refuses a wrong one, together with the other fields it
+    checks (its 422 lists them all at once)."""
+
+    def __init__(
+        self, choices: type[Choices] | Iterable[str], *extra: str, checked_by_service: bool = False
+    ) -> None:
+        values = choices.values if isinstance(choices, type) else list(choices)
+        self.values: tuple[str, ...] = (*(str(value) for value in values), *extra)
+        self.checked_by_service = checked_by_service
+
+    def __get_pydantic_core_schema__(
+        self, source_type: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        if self.checked_by_service:
+            return handler(source_type)
+        return core_schema.literal_schema(list(self.values))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["enum"] = list(self.values)
+        return json_schema
 
 
 class MoneyOut(Schema):

@@ -97,7 +97,7 @@ class FeeTierOut(Schema):
     fee: MoneyOut
 
 
-class ConnectsOut(Schema):
+class GigMathConnectsOut(Schema):
     count: int
     free_because_invited: bool
     price_each: MoneyOut
@@ -114,7 +114,7 @@ class HireRateOut(Schema):
 
 
 class GigMathOut(Schema):
-    bid_type: str
+    bid_type: Literal["fixed", "hourly"]
     bid_amount: MoneyOut | None
     hourly_rate: MoneyOut | None
     work_hours: str
@@ -129,7 +129,7 @@ class GigMathOut(Schema):
     client_contract_initiation_fee: MoneyOut
     client_total: MoneyOut
     effective_hourly_rate: MoneyOut
-    connects: ConnectsOut
+    connects: GigMathConnectsOut
     pitch_time_value: MoneyOut | None
     pitch_cost: MoneyOut
     hire_rate: HireRateOut
@@ -169,7 +169,7 @@ def _gig_math_out(math: GigMath) -> GigMathOut:
         client_contract_initiation_fee=MoneyOut.of(math.client_initiation_fee),
         client_total=MoneyOut.of(math.client_total),
         effective_hourly_rate=MoneyOut.of(math.effective_hourly_rate),
-        connects=ConnectsOut(
+        connects=GigMathConnectsOut(
             count=math.connects,
             free_because_invited=math.connects_free_invited,
             price_each=MoneyOut.of(math.connect_price),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import prefetch_related_objects
@@ -16,6 +16,7 @@ from openlance.core.apitools import (
     AMOUNT_PATTERN,
     MoneyIn,
     MoneyOut,
+    OneOf,
     Page,
     PageQuery,
     StrictSchema,
@@ -25,10 +26,30 @@ from openlance.core.apitools import (
 )
 from openlance.core.errors import InvalidInput
 from openlance.jobs import selectors, services
-from openlance.jobs.models import JobAttachment, JobPost
-from openlance.jobs.search import JobSearchParams, search_jobs
+from openlance.jobs.models import (
+    BudgetType,
+    Duration,
+    ExperienceLevel,
+    JobAttachment,
+    JobPost,
+    JobState,
+    JobVisibility,
+    ProjectSize,
+)
+from openlance.jobs.search import JobSearchParams, JobSort, search_jobs
 
 router = Router(tags=["jobs"])
+
+# The posts' choice fields: str to the code, an enum of the model's values in the document.
+JobSize = Annotated[str, OneOf(ProjectSize)]
+JobDuration = Annotated[str, OneOf(Duration)]
+JobExperienceLevel = Annotated[str, OneOf(ExperienceLevel)]
+JobBudgetType = Annotated[str, OneOf(BudgetType)]
+JobVisibilityValue = Annotated[str, OneOf(JobVisibility)]
+JobStateValue = Annotated[str, OneOf(JobState)]
+# The draft checks these itself, with the post's other fields (see services.job_create).
+DurationIn = Annotated[str, OneOf(Duration, checked_by_service=True)]
+ExperienceLevelIn = Annotated[str, OneOf(ExperienceLevel, checked_by_service=True)]
 
 
 class QuestionOut(Schema):
@@ -36,7 +57,7 @@ class QuestionOut(Schema):
     text: str
 
 
-class AttachmentOut(Schema):
+class JobAttachmentOut(Schema):
     id: int
     name: str
     size_bytes: int
@@ -50,19 +71,19 @@ class JobOut(Schema):
     description: str
     category: str
     skills: list[str]
-    size: str
-    duration: str
-    experience_level: str
-    budget_type: str
+    size: JobSize
+    duration: JobDuration
+    experience_level: JobExperienceLevel
+    budget_type: JobBudgetType
     budget: MoneyOut | None
     hourly_min: MoneyOut | None
     hourly_max: MoneyOut | None
     countries: list[str] = Field(description="Empty means anyone may propose.")
-    visibility: str
-    state: str
+    visibility: JobVisibilityValue
+    state: JobStateValue
     proposals_count: int
     questions: list[QuestionOut]
-    attachments: list[AttachmentOut]
+    attachments: list[JobAttachmentOut]
     created_at: datetime
     published_at: datetime | None
     closed_at: datetime | None
@@ -73,15 +94,15 @@ class JobIn(StrictSchema):
     description: str = Field(max_length=10_000)
     category: str = Field(description="Category slug, see /api/v1/categories.")
     skills: list[str] = Field(default_factory=list, description="Skill slugs, at most 15.")
-    size: str = Field(pattern="^(small|medium|large)$")
-    duration: str
-    experience_level: str
-    budget_type: str = Field(pattern="^(fixed|hourly)$")
+    size: JobSize
+    duration: DurationIn
+    experience_level: ExperienceLevelIn
+    budget_type: JobBudgetType
     budget: MoneyIn | None = None
     hourly_min: MoneyIn | None = None
     hourly_max: MoneyIn | None = None
     countries: list[str] = Field(default_factory=list, description='ISO codes, e.g. ["US"].')
-    visibility: str = Field(default="public", pattern="^(public|invite_only)$")
+    visibility: JobVisibilityValue = "public"
     questions: list[str] = Field(default_factory=list, max_length=5)
 
     def to_draft(self) -> services.JobDraft:
@@ -118,13 +139,11 @@ class CloseIn(StrictSchema):
 
 
 class MyJobsQuery(PageQuery):
-    state: str | None = Field(
-        default=None, pattern="^(draft|open|closed_hired|closed_no_hire|expired|removed)$"
-    )
+    state: JobStateValue | None = None
 
 
-def _attachment(attachment: JobAttachment) -> AttachmentOut:
-    return AttachmentOut(
+def _attachment(attachment: JobAttachment) -> JobAttachmentOut:
+    return JobAttachmentOut(
         id=attachment.pk,
         name=attachment.name,
         size_bytes=attachment.size_bytes,
@@ -211,12 +230,12 @@ def job_close(request: HttpRequest, job_id: int, payload: CloseIn) -> JobOut:
 
 
 @router.post(
-    "/jobs/{job_id}/attachments", response={201: AttachmentOut}, summary="Attach a PDF or image"
+    "/jobs/{job_id}/attachments", response={201: JobAttachmentOut}, summary="Attach a PDF or image"
 )
 @scope_first(_my_job)
 def job_attach(
     request: HttpRequest, job_id: int, file: File[UploadedFile]
-) -> Status[AttachmentOut]:
+) -> Status[JobAttachmentOut]:
     job = selectors.job_of_client(job_id=job_id, client=request_user(request))
     return Status(201, _attachment(services.job_attachment_add(job=job, upload=file)))
 
@@ -239,13 +258,15 @@ class JobSearchQuery(Schema):
     q: str = Field(default="", max_length=200)
     category: list[str] = Field(default_factory=list, description="Category slugs; any.")
     skill: list[str] = Field(default_factory=list, description="Skill slugs; any.")
-    budget_type: list[str] = Field(default_factory=list)
+    budget_type: list[Annotated[str, OneOf(BudgetType, checked_by_service=True)]] = Field(
+        default_factory=list
+    )
     fixed_min: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
     fixed_max: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
     hourly_min: str | None = Field(default=None, pattern=amount_pattern(digits=6))
     hourly_max: str | None = Field(default=None, pattern=amount_pattern(digits=6))
-    experience_level: list[str] = Field(default_factory=list)
-    duration: list[str] = Field(default_factory=list)
+    experience_level: list[ExperienceLevelIn] = Field(default_factory=list)
+    duration: list[DurationIn] = Field(default_factory=list)
     client_country: list[str] = Field(default_factory=list)
     client_payment_verified: bool = False
     client_spent_min: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
@@ -253,7 +274,7 @@ class JobSearchQuery(Schema):
     proposals: list[str] = Field(
         default_factory=list, description="0-4, 5-9, 10-14, 15-19, 20-49, 50+"
     )
-    sort: str = Field(default="relevance", pattern="^(relevance|newest)$")
+    sort: Annotated[str, OneOf(JobSort)] = "relevance"
     page: int = Field(default=1, ge=1)
     page_size: int = Field(default=20, ge=1, le=100)
 

@@ -37,7 +37,7 @@ class ConversationOut(Schema):
     created_at: datetime
 
 
-class AttachmentOut(Schema):
+class MessageAttachmentOut(Schema):
     id: int
     name: str
     size: int
@@ -45,16 +45,16 @@ class AttachmentOut(Schema):
     url: str
 
 
-class MessageOut(Schema):
+class ConversationMessageOut(Schema):
     id: int
     conversation_id: int
     sender: MemberOut
     body: str
-    attachments: list[AttachmentOut]
+    attachments: list[MessageAttachmentOut]
     created_at: datetime
 
 
-class MessageIn(StrictSchema):
+class ConversationMessageIn(StrictSchema):
     body: str = Field(max_length=MAX_BODY_LENGTH)
 
 
@@ -80,14 +80,14 @@ def _conversation(conversation: Conversation) -> ConversationOut:
     )
 
 
-def _message(message: Message) -> MessageOut:
-    return MessageOut(
+def _message(message: Message) -> ConversationMessageOut:
+    return ConversationMessageOut(
         id=message.pk,
         conversation_id=message.conversation_id,
         sender=MemberOut(id=message.sender.pk, name=message.sender.public_name),
         body=message.body,
         attachments=[
-            AttachmentOut(
+            MessageAttachmentOut(
                 id=a.pk,
                 name=a.name,
                 size=a.size,
@@ -123,7 +123,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> Conversat
 
 @router.get(
     "/conversations/{conversation_id}/messages",
-    response=Page[MessageOut],
+    response=Page[ConversationMessageOut],
     summary="The thread, oldest first",
 )
 @scope_first(
@@ -146,7 +146,7 @@ def message_list(
 _SEND_BODY = {
     "required": True,
     "content": {
-        "application/json": {"schema": MessageIn.model_json_schema()},
+        "application/json": {"schema": ConversationMessageIn.model_json_schema()},
         "multipart/form-data": {
             "schema": {
                 "type": "object",
@@ -167,11 +167,11 @@ _SEND_BODY = {
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    response={201: MessageOut},
+    response={201: ConversationMessageOut},
     summary="Send a message (JSON, or multipart with files)",
     openapi_extra={"requestBody": _SEND_BODY},
 )
-def message_create(request: HttpRequest, conversation_id: int) -> Status[MessageOut]:
+def message_create(request: HttpRequest, conversation_id: int) -> Status[ConversationMessageOut]:
     user = request_user(request)
     conversation = selectors.conversation_for(user=user, conversation_id=conversation_id)
     rate_check(request, MESSAGES)
@@ -182,7 +182,7 @@ def message_create(request: HttpRequest, conversation_id: int) -> Status[Message
         files = request.FILES.getlist("files")
     else:
         try:
-            payload = MessageIn.model_validate(json.loads(request.body or b"{}"))
+            payload = ConversationMessageIn.model_validate(json.loads(request.body or b"{}"))
         # RecursionError: json.loads gives up on input nested a thousand levels deep.
         except (ValueError, RecursionError, PydanticValidationError) as exc:
             raise InvalidInput(

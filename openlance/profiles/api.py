@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
@@ -15,17 +15,29 @@ from openlance.core.apitools import (
     AMOUNT_PATTERN,
     MoneyIn,
     MoneyOut,
+    OneOf,
     StrictSchema,
     amount_pattern,
     cents_or_none,
 )
 from openlance.core.errors import MAX_ID, NotFound
 from openlance.profiles import selectors, services
-from openlance.profiles.models import Freelancer, PortfolioItem, Profile
+from openlance.profiles.models import (
+    Availability,
+    EnglishLevel,
+    Freelancer,
+    PortfolioItem,
+    Profile,
+    Visibility,
+)
 from openlance.profiles.search import FreelancerSearchParams, explain_rank, search_freelancers
 from openlance.profiles.selectors import Access
 
 router = Router(tags=["profiles"])
+
+AvailabilityValue = Annotated[str, OneOf(Availability)]
+EnglishLevelValue = Annotated[str, OneOf(EnglishLevel)]
+VisibilityValue = Annotated[str, OneOf(Visibility)]
 
 
 class SkillOut(Schema):
@@ -107,15 +119,17 @@ class EarningsOut(Schema):
 
 class FreelancerOut(Schema):
     user_id: int
-    access: str = Field(description="full, or limited for a private profile opened by link")
+    access: Literal["full", "limited"] = Field(
+        description="limited for a private profile opened by link"
+    )
     name: str
     photo_url: str | None
     location: LocationOut
     job_success_score: int | None = Field(description="null means no score yet, never 0")
     badges: list[str]
-    availability: str | None
+    availability: AvailabilityValue | None
     available_now: bool | None
-    english_level: str | None
+    english_level: EnglishLevelValue | None
     intro_video_url: str | None
     earnings: EarningsOut | None
     profiles: list[ProfileOut]
@@ -131,7 +145,7 @@ class CompletenessOut(Schema):
 
 
 class MyFreelancerOut(FreelancerOut):
-    visibility: str
+    visibility: VisibilityValue
     completeness: CompletenessOut
 
 
@@ -140,10 +154,12 @@ class FreelancerIn(StrictSchema):
     city: str = Field(default="", max_length=100)
     time_zone: str = Field(default="", max_length=64)
     intro_video_url: str = Field(default="", max_length=200)
-    availability: str
+    availability: Annotated[str, OneOf(Availability, checked_by_service=True)]
     available_now: bool = True
-    english_level: str = ""
-    visibility: str
+    english_level: Annotated[str, OneOf(EnglishLevel, "", checked_by_service=True)] = Field(
+        default="", description="Empty: not stated."
+    )
+    visibility: Annotated[str, OneOf(Visibility, checked_by_service=True)]
 
 
 class ProfileIn(StrictSchema):
@@ -526,9 +542,11 @@ class FreelancerSearchQuery(Schema):
     jss_min: int | None = Field(default=None, ge=0, le=100)
     earned_min: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
     badge: list[str] = Field(default_factory=list)
-    availability: list[str] = Field(default_factory=list)
+    availability: list[Annotated[str, OneOf(Availability, checked_by_service=True)]] = Field(
+        default_factory=list
+    )
     available_now: bool = False
-    english_min: str | None = None
+    english_min: Annotated[str, OneOf(EnglishLevel, checked_by_service=True)] | None = None
     skill: list[str] = Field(default_factory=list, description="Skill slugs; all must match.")
     page: int = Field(default=1, ge=1)
     page_size: int = Field(default=20, ge=1, le=100)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
@@ -9,26 +9,42 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
-from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.apitools import (
+    MoneyIn,
+    MoneyOut,
+    OneOf,
+    Page,
+    PageQuery,
+    StrictSchema,
+    paginate,
+)
 from openlance.core.errors import NotFound, require_id
 from openlance.core.ratelimits import rate_check
-from openlance.jobs.api import JobOut, job_out
-from openlance.jobs.models import JobPost
+from openlance.jobs.api import JobBudgetType, JobDuration, JobOut, job_out
+from openlance.jobs.models import Duration, JobPost
 from openlance.jobs.selectors import job_of_client
 from openlance.messaging.limits import MESSAGES
 from openlance.messaging.selectors import conversation_ids_by_topic
 from openlance.proposals import selectors, services
 from openlance.proposals.limits import PROPOSALS
-from openlance.proposals.models import Invitation, Proposal, ProposalAttachment
+from openlance.proposals.models import (
+    DeclineReason,
+    Invitation,
+    InvitationState,
+    Proposal,
+    ProposalAttachment,
+    ProposalState,
+)
 from openlance.proposals.quotes import proposal_quote
 
 router = Router(tags=["proposals"])
 invitations_router = Router(tags=["invitations"])
 
-STATES = "^(submitted|active|offer|hired|withdrawn|declined|archived|job_closed)$"
+ProposalStateValue = Annotated[str, OneOf(ProposalState)]
+InvitationStateValue = Annotated[str, OneOf(InvitationState)]
 
 
-class MilestoneIn(StrictSchema):
+class ProposalMilestoneIn(StrictSchema):
     description: str = Field(max_length=200)
     amount: MoneyIn
     due_on: date | None = None
@@ -39,11 +55,11 @@ class ProposalIn(StrictSchema):
         default=None, description="One of your profiles; the general one when left out."
     )
     cover_letter: str = Field(max_length=5000)
-    bid_type: str = Field(pattern="^(fixed|hourly)$", description="The post's budget type.")
+    bid_type: JobBudgetType = Field(description="The post's budget type.")
     bid: MoneyIn | None = Field(default=None, description="Fixed-price bid, at least $5.")
     hourly_rate: MoneyIn | None = Field(default=None, description="Hourly bid, at least $3.")
-    duration: str = Field(description="less_than_1_month, one_to_3_months, ...")
-    milestones: list[MilestoneIn] = Field(
+    duration: Annotated[str, OneOf(Duration, checked_by_service=True)]
+    milestones: list[ProposalMilestoneIn] = Field(
         default_factory=list, max_length=10, description="Optional; must add up to the bid."
     )
     answers: list[str] = Field(
@@ -79,7 +95,7 @@ class ProposalIn(StrictSchema):
         )
 
 
-class MilestoneOut(Schema):
+class ProposalMilestoneOut(Schema):
     position: int
     description: str
     amount: MoneyOut
@@ -91,7 +107,7 @@ class AnswerOut(Schema):
     answer: str
 
 
-class AttachmentOut(Schema):
+class ProposalAttachmentOut(Schema):
     id: int
     name: str
     size_bytes: int
@@ -113,16 +129,16 @@ class ProposalOut(Schema):
     profile_id: int | None
     profile_title: str
     cover_letter: str
-    bid_type: str
+    bid_type: JobBudgetType
     bid: MoneyOut | None
     hourly_rate: MoneyOut | None
-    duration: str
-    milestones: list[MilestoneOut]
+    duration: JobDuration
+    milestones: list[ProposalMilestoneOut]
     answers: list[AnswerOut]
-    attachments: list[AttachmentOut]
+    attachments: list[ProposalAttachmentOut]
     connects_cost: int
     invited: bool
-    state: str
+    state: ProposalStateValue
     interview_started_at: datetime | None
     conversation_id: int | None
     client: ClientOut | None = Field(
@@ -135,7 +151,7 @@ class ProposalOut(Schema):
     updated_at: datetime
 
 
-class CostOut(Schema):
+class ProposalCostOut(Schema):
     cost: int = Field(description="Connects this proposal costs you now.")
     policy_cost: int = Field(description="What the policy in force charges for this post.")
     balance: int
@@ -144,22 +160,22 @@ class CostOut(Schema):
 
 
 class MyProposalsQuery(PageQuery):
-    state: str | None = Field(default=None, pattern=STATES)
+    state: ProposalStateValue | None = None
 
 
 class JobProposalsQuery(PageQuery):
-    tab: str = Field(default="all", pattern="^(all|shortlisted|messaged|archived)$")
+    tab: Literal["all", "shortlisted", "messaged", "archived"] = "all"
 
 
-class DeclineIn(StrictSchema):
+class ProposalDeclineIn(StrictSchema):
     reason: str = Field(default="", max_length=1000)
 
 
-class MessageIn(StrictSchema):
+class ProposalMessageIn(StrictSchema):
     body: str = Field(max_length=10_000)
 
 
-class MessageOut(Schema):
+class ProposalMessageOut(Schema):
     id: int
     conversation_id: int
     created_at: datetime
@@ -176,24 +192,26 @@ class InvitationOut(Schema):
     job_title: str
     freelancer_id: int
     message: str
-    state: str
-    decline_reason: str
+    state: InvitationStateValue
+    decline_reason: Annotated[str, OneOf(DeclineReason, "")] = Field(
+        description="Why the freelancer declined; empty unless declined."
+    )
     created_at: datetime
     responded_at: datetime | None
     proposal_id: int | None
 
 
 class InvitationsQuery(PageQuery):
-    state: str | None = Field(default=None, pattern="^(pending|accepted|declined|job_closed)$")
+    state: InvitationStateValue | None = None
 
 
 class InvitationDeclineIn(StrictSchema):
-    reason: str = Field(pattern="^(not_interested|too_busy|budget|skills|other)$")
+    reason: Annotated[str, OneOf(DeclineReason)]
     note: str = Field(default="", max_length=1000)
 
 
-def _attachment(attachment: ProposalAttachment) -> AttachmentOut:
-    return AttachmentOut(
+def _attachment(attachment: ProposalAttachment) -> ProposalAttachmentOut:
+    return ProposalAttachmentOut(
         id=attachment.pk,
         name=attachment.name,
         size_bytes=attachment.size_bytes,
@@ -234,7 +252,7 @@ def _proposal(proposal: Proposal, viewer: User, conversations: dict[str, int]) -
         hourly_rate=MoneyOut.of_cents_or_none(proposal.hourly_rate_cents),
         duration=proposal.duration,
         milestones=[
-            MilestoneOut(
+            ProposalMilestoneOut(
                 position=m.position,
                 description=m.description,
                 amount=MoneyOut.of_cents(m.amount_cents),
@@ -304,13 +322,15 @@ def proposal_create(request: HttpRequest, job_id: int, payload: ProposalIn) -> S
 
 
 @router.get(
-    "/jobs/{job_id}/proposal-cost", response=CostOut, summary="What a proposal to this post costs"
+    "/jobs/{job_id}/proposal-cost",
+    response=ProposalCostOut,
+    summary="What a proposal to this post costs",
 )
-def proposal_cost(request: HttpRequest, job_id: int) -> CostOut:
+def proposal_cost(request: HttpRequest, job_id: int) -> ProposalCostOut:
     user = request_user(request)
     job = selectors.job_for_freelancer(job_id=job_id, viewer=user)
     quote = proposal_quote(job=job, freelancer=user)
-    return CostOut(
+    return ProposalCostOut(
         cost=quote.cost,
         policy_cost=quote.policy_cost,
         balance=quote.balance,
@@ -347,7 +367,7 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> ProposalOut:
 
 @router.post(
     "/proposals/{proposal_id}/attachments",
-    response={201: AttachmentOut},
+    response={201: ProposalAttachmentOut},
     summary="Attach a PDF or image to your proposal",
 )
 @scope_first(
@@ -357,7 +377,7 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> ProposalOut:
 )
 def proposal_attachment(
     request: HttpRequest, proposal_id: int, file: File[UploadedFile]
-) -> Status[AttachmentOut]:
+) -> Status[ProposalAttachmentOut]:
     user = request_user(request)
     proposal = selectors.proposal_of_freelancer(proposal_id=proposal_id, freelancer=user)
     attachment = services.proposal_attachment_add(freelancer=user, proposal=proposal, upload=file)
@@ -418,7 +438,9 @@ def proposal_archive(request: HttpRequest, proposal_id: int) -> ProposalOut:
 
 @router.post("/proposals/{proposal_id}/decline", response=ProposalOut, summary="Decline (final)")
 @scope_first(_as_client)
-def proposal_decline(request: HttpRequest, proposal_id: int, payload: DeclineIn) -> ProposalOut:
+def proposal_decline(
+    request: HttpRequest, proposal_id: int, payload: ProposalDeclineIn
+) -> ProposalOut:
     user, proposal = _as_client(request, proposal_id)
     services.proposal_decline(client=user, proposal=proposal, reason=payload.reason)
     return _fresh(proposal_id, user)
@@ -426,19 +448,19 @@ def proposal_decline(request: HttpRequest, proposal_id: int, payload: DeclineIn)
 
 @router.post(
     "/proposals/{proposal_id}/messages",
-    response={201: MessageOut},
+    response={201: ProposalMessageOut},
     summary="Message the freelancer (the first message starts the interview)",
 )
 @scope_first(_as_client)
 def proposal_message(
-    request: HttpRequest, proposal_id: int, payload: MessageIn
-) -> Status[MessageOut]:
+    request: HttpRequest, proposal_id: int, payload: ProposalMessageIn
+) -> Status[ProposalMessageOut]:
     user, proposal = _as_client(request, proposal_id)
     rate_check(request, MESSAGES)
     message = services.proposal_message(client=user, proposal=proposal, body=payload.body)
     return Status(
         201,
-        MessageOut(
+        ProposalMessageOut(
             id=message.pk, conversation_id=message.conversation_id, created_at=message.created_at
         ),
     )

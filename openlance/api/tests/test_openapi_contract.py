@@ -1,0 +1,445 @@
+"""The OpenAPI document at /api/openapi.json is a contract a client can be generated from:
+every schema class has a name of its own, the document's component of each name is that
+class's schema, the JSON the API really answers matches the schema it documents, choice
+fields list their values, and every operation lists the errors it can answer."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import types
+import typing
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from ninja.openapi.schema import REF_TEMPLATE
+from ninja.schema import NinjaGenerateJsonSchema
+from pydantic import BaseModel
+
+from openlance.accounts.services import token_create
+from openlance.api.schema import RATE_LIMITED, error_statuses, operation_id
+from openlance.api.urls import api
+from openlance.contracts.tests.factories import contract_fixed
+from openlance.contracts.tests.factories import offer as make_offer
+from openlance.core.ratelimits import rate_check
+from openlance.jobs.models import BudgetType, Duration, ExperienceLevel, JobState, ProjectSize
+from openlance.jobs.tests.factories import job_client, job_post
+from openlance.proposals.models import DeclineReason, ProposalState
+from openlance.proposals.tests.factories import funded_freelancer
+from openlance.proposals.tests.factories import invitation as make_invitation
+from openlance.proposals.tests.factories import proposal as make_proposal
+
+try:  # Used when installed; the small validator below runs either way.
+    import jsonschema
+except ImportError:  # pragma: no cover - depends on the environment
+    jsonschema = None
+
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+
+
+# --- the schema classes of every operation -------------------------------------------------
+
+
+def _operations():
+    for router in api._get_bound_routers():
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                if operation.include_in_schema:
+                    yield operation
+
+
+def _models_in(annotation: Any, found: set[type[BaseModel]]) -> None:
+    """The pydantic classes an annotation names, and theirs, recursively."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in found:
+            return
+        found.add(annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, found)
+        return
+    origin = typing.get_origin(annotation)
+    if origin is not None or isinstance(annotation, types.UnionType):
+        for arg in typing.get_args(annotation):
+            _models_in(arg, found)
+
+
+def schema_classes() -> dict[type[BaseModel], set[str]]:
+    """Each class reachable from an operation's parameters, body or responses, with the
+    operations using it. Ninja's own wrappers (one per operation) are not components."""
+    used: dict[type[BaseModel], set[str]] = defaultdict(set)
+    for operation in _operations():
+        wrappers = list(operation.models)
+        wrappers += [m for m in operation.response_models.values() if isinstance(m, type)]
+        for wrapper in wrappers:
+            found: set[type[BaseModel]] = set()
+            for field in wrapper.model_fields.values():
+                _models_in(field.annotation, found)
+            for model in found:
+                used[model].add(operation_id(operation.view_func))
+    return used
+
+
+def component_name(model: type[BaseModel]) -> str:
+    """The name pydantic gives a class's schema (GenerateJsonSchema.normalize_name)."""
+    return re.sub(r"[^a-zA-Z0-9.\-_]", "_", model.__name__).replace(".", "__")
+
+
+@pytest.fixture(scope="module")
+def document(django_db_blocker):
+    with django_db_blocker.unblock():
+        response = Client().get("/api/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_no_two_schema_classes_share_a_name():
+    by_name: dict[str, list[type[BaseModel]]] = defaultdict(list)
+    for model in schema_classes():
+        by_name[component_name(model)].append(model)
+    shared = {
+        name: sorted(f"{m.__module__}.{m.__qualname__}" for m in models)
+        for name, models in by_name.items()
+        if len(models) > 1
+    }
+    assert not shared, f"schema names used by more than one class: {shared}"
+
+
+def test_each_component_is_its_class_schema(document):
+    components = document["components"]["schemas"]
+    for model in schema_classes():
+        name = component_name(model)
+        if hasattr(model, "__ninja_flatten_map__"):
+            continue  # query and form models are flattened into parameters
+        assert name in components, f"{name} is not in the document"
+        expected = []
+        for mode in ("validation", "serialization"):
+            schema = model.model_json_schema(
+                ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema, mode=mode
+            )
+            schema.pop("$defs", None)
+            expected.append(json.loads(json.dumps(schema)))
+        assert components[name] in expected, f"components/schemas/{name} is another class's"
+
+
+def test_a_proposal_message_is_documented_as_the_server_reads_it(document):
+    """The example of the issue: the body the server reads is {"body"}."""
+    operation = document["paths"]["/api/v1/proposals/{proposal_id}/messages"]["post"]
+    ref = operation["requestBody"]["content"][JSON]["schema"]["$ref"]
+    body = resolve(document, ref)
+    assert body["required"] == ["body"]
+    assert set(body["properties"]) == {"body"}
+
+
+# --- choice fields list their values ------------------------------------------------------
+
+
+def test_choice_fields_list_the_models_values(document):
+    schemas = document["components"]["schemas"]
+    job = schemas["JobOut"]["properties"]
+    assert job["size"]["enum"] == ProjectSize.values
+    assert job["duration"]["enum"] == Duration.values
+    assert job["experience_level"]["enum"] == ExperienceLevel.values
+    assert job["budget_type"]["enum"] == BudgetType.values
+    assert job["state"]["enum"] == JobState.values
+    assert schemas["JobIn"]["properties"]["duration"]["enum"] == Duration.values
+    assert schemas["ProposalOut"]["properties"]["state"]["enum"] == ProposalState.values
+    decline = schemas["InvitationDeclineIn"]["properties"]["reason"]
+    assert decline["enum"] == DeclineReason.values
+    states = {
+        p["name"]: p["schema"]
+        for p in document["paths"]["/api/v1/me/jobs"]["get"]["parameters"]
+        if p["name"] == "state"
+    }["state"]
+    assert {"enum": JobState.values, "type": "string"} in states["anyOf"]
+
+
+# --- documented errors ---------------------------------------------------------------------
+
+
+def _all_operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_its_errors(document):
+    missing = []
+    for path, method, operation in _all_operations(document):
+        responses = operation["responses"]
+        params = operation.get("parameters", [])
+        needed = {"400"}
+        if operation.get("security"):
+            needed.add("401")
+        if operation.get("requestBody") or any(p["in"] == "query" for p in params):
+            needed.add("422")
+        if any(p["in"] == "path" for p in params):
+            needed.add("404")
+        if method != "get":
+            needed |= {"409", "422"}
+        if (operation.get("requestBody") or {}).get("content", {}).get("multipart/form-data"):
+            needed.add("413")
+        for status in sorted(needed - set(responses)):
+            missing.append(f"{method.upper()} {path}: {status}")
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                schema = response["content"][PROBLEM]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Problem"}, (path, status)
+    assert not missing, "undocumented error statuses:\n" + "\n".join(missing)
+
+
+def test_the_rate_limited_operations_are_the_ones_calling_rate_check(document):
+    """429 is listed by hand (schema.RATE_LIMITED): every view that calls rate_check must be
+    in it, and everything in it documents 429."""
+    calling = {
+        operation_id(op.view_func)
+        for op in _operations()
+        if rate_check.__name__ in inspect.unwrap(op.view_func).__code__.co_names
+    }
+    assert calling == {operation_id(view) for view in RATE_LIMITED}
+    for _path, method, operation in _all_operations(document):
+        if operation["operationId"] in calling:
+            assert "429" in operation["responses"]
+            assert 429 in error_statuses(method, operation)
+
+
+def test_problem_schema_describes_the_problems_sent(document, anonymous_api):
+    body = anonymous_api.get("/api/v1/me").json()
+    validate(document, {"$ref": "#/components/schemas/Problem"}, body)
+    invalid = anonymous_api.get("/api/v1/fees/quote", amount="x").json()
+    assert invalid["errors"]
+    validate(document, {"$ref": "#/components/schemas/Problem"}, invalid)
+
+
+# --- real answers match the documented schemas --------------------------------------------
+
+
+class Party:
+    def __init__(self, user):
+        self.user = user
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {token_create(user=user, name='contract')[1]}"}
+
+    def get(self, path, params=None):
+        return self.client.get(path, params or {}, headers=self.headers)
+
+    def post(self, path, body, **headers):
+        return self.client.post(
+            path, json.dumps(body), content_type=JSON, headers={**self.headers, **headers}
+        )
+
+
+@pytest.fixture
+def marketplace(db):
+    """A client and a freelancer with one of everything between them: a post with a
+    proposal under interview, an invitation, a pending offer, and a contract with a
+    released milestone (so its fee tiers show)."""
+    client, freelancer = job_client(), funded_freelancer()
+    job = job_post(client=client)
+    proposal = make_proposal(job=job, freelancer=freelancer)
+    as_client, as_freelancer = Party(client), Party(freelancer)
+    message = as_client.post(f"/api/v1/proposals/{proposal.pk}/messages", {"body": "Hello!"})
+    assert message.status_code == 201, message.content
+    make_invitation(job=job_post(client=client), freelancer=freelancer)
+    make_offer(job=job_post(client=client), freelancer=freelancer)
+    contract = contract_fixed((60_000, 20_000), client=client, freelancer=freelancer)
+    milestone = contract.milestones.order_by("position").first()
+    funded = as_client.post(
+        f"/api/v1/milestones/{milestone.pk}/fund",
+        {"payment_method": "pm_card_visa"},
+        **{"Idempotency-Key": "contract-fund"},
+    )
+    assert funded.status_code == 200, funded.content
+    submitted = as_freelancer.client.post(
+        f"/api/v1/milestones/{milestone.pk}/submit",
+        {"message": "Done.", "criteria_met": [c.pk for c in milestone.criteria.all()]},
+        headers=as_freelancer.headers,
+    )
+    assert submitted.status_code == 200, submitted.content
+    approved = as_client.post(f"/api/v1/milestones/{milestone.pk}/approve", {})
+    assert approved.status_code == 200, approved.content
+    return {
+        "client": as_client,
+        "freelancer": as_freelancer,
+        "ids": {
+            "job_id": job.pk,
+            "proposal_id": proposal.pk,
+            "offer_id": make_offer(job=job_post(client=client), freelancer=freelancer).pk,
+            "contract_id": contract.pk,
+            "conversation_id": message.json()["conversation_id"],
+            "profile_id": freelancer.freelancer.profiles.get(is_general=True).pk,
+            "kind": "fees",
+        },
+        "users": {"/api/v1/clients/": client.pk, "/api/v1/freelancers/": freelancer.pk},
+    }
+
+
+# Required query parameters of the reads that have some.
+QUERIES = {
+    "/api/v1/fees/quote": {"amount": "600.00"},
+    "/api/v1/insights/gig-math": {"bid_type": "fixed", "bid_amount": "600.00", "work_hours": "10"},
+}
+# Reads that answer files, not JSON, or need objects this test does not make.
+NOT_JSON_OR_NOT_MADE = {
+    "/api/v1/wallet/export.csv",
+    "/api/v1/conversations/{conversation_id}/attachments/{attachment_id}",
+    "/api/v1/payouts/{payout_id}",
+}
+
+
+def _fill(path: str, marketplace) -> str | None:
+    for prefix, user_id in marketplace["users"].items():
+        if path.startswith(prefix):
+            path = path.replace("{user_id}", str(user_id))
+    ids = marketplace["ids"]
+
+    def value(match):
+        return str(ids[match.group(1)]) if match.group(1) in ids else match.group(0)
+
+    filled = re.sub(r"{(\w+)}", value, path)
+    return None if "{" in filled else filled
+
+
+def test_every_read_answers_as_documented(document, marketplace):
+    queries = dict(QUERIES, **{"/api/v1/connects/cost": {"job_id": marketplace["ids"]["job_id"]}})
+    checked, unanswered = [], []
+    for path, method, operation in _all_operations(document):
+        if method != "get" or path in NOT_JSON_OR_NOT_MADE:
+            continue
+        url = _fill(path, marketplace)
+        assert url is not None, f"no id for {path}: add it to the marketplace fixture"
+        ok = False
+        for party in ("client", "freelancer"):
+            response = marketplace[party].get(url, queries.get(path))
+            documented = operation["responses"].get(str(response.status_code))
+            assert documented is not None, (path, party, response.status_code, response.content)
+            content_type = response["Content-Type"].split(";")[0]
+            schema = documented["content"][content_type]["schema"]
+            validate(document, schema, response.json(), where=f"GET {path} as {party}")
+            ok = ok or response.status_code == 200
+        (checked if ok else unanswered).append(path)
+    assert not unanswered, f"reads that answered no one with a 200: {unanswered}"
+    assert len(checked) >= 40, checked
+
+
+def test_writes_answer_as_documented_too(document, marketplace):
+    """A few writes whose answers were described by another app's class of the same name."""
+    ids = marketplace["ids"]
+    operation = document["paths"]["/api/v1/proposals/{proposal_id}/messages"]["post"]
+    response = marketplace["client"].post(
+        f"/api/v1/proposals/{ids['proposal_id']}/messages", {"body": "Another"}
+    )
+    assert response.status_code == 201, response.content
+    validate(document, operation["responses"]["201"]["content"][JSON]["schema"], response.json())
+    operation = document["paths"]["/api/v1/conversations/{conversation_id}/messages"]["post"]
+    response = marketplace["freelancer"].post(
+        f"/api/v1/conversations/{ids['conversation_id']}/messages", {"body": "Hi"}
+    )
+    assert response.status_code == 201, response.content
+    validate(document, operation["responses"]["201"]["content"][JSON]["schema"], response.json())
+
+
+# --- a small JSON Schema validator ----------------------------------------------------------
+# The subset pydantic and Ninja write (2020-12 as OpenAPI 3.1 uses it). Stricter than the
+# standard in one way on purpose: an object schema with `properties` and no
+# `additionalProperties` refuses properties it does not list, so a document describing
+# another class (with other fields) fails here. Unknown keywords fail too: nothing passes
+# unchecked.
+
+ANNOTATIONS = {"title", "description", "default", "examples", "example", "deprecated"}
+TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+FORMATS = {
+    "date-time": lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+    "date": date.fromisoformat,
+    "binary": lambda v: v,
+    "uri": lambda v: v,
+}
+
+
+def resolve(document, ref: str) -> dict[str, Any]:
+    node: Any = document
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def validate(document, schema, value, where: str = "") -> None:
+    errors = list(_errors(document, schema, value, "$"))
+    assert not errors, f"{where}: " + "; ".join(errors[:10])
+    if jsonschema is not None:
+        jsonschema.validate(value, {**schema, "components": document["components"]})
+
+
+def _errors(document, schema: dict[str, Any], value: Any, at: str):
+    unknown = set(schema) - ANNOTATIONS - {
+        "$ref", "type", "properties", "required", "additionalProperties", "items", "anyOf",
+        "oneOf", "allOf", "enum", "const", "format", "minimum", "maximum", "exclusiveMinimum",
+        "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems",
+    }  # fmt: skip
+    if unknown:
+        yield f"{at}: the validator does not know {sorted(unknown)}"
+    if "$ref" in schema:
+        yield from _errors(document, resolve(document, schema["$ref"]), value, at)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            matching = [s for s in schema[key] if not list(_errors(document, s, value, at))]
+            if not matching or (key == "oneOf" and len(matching) > 1):
+                yield f"{at}: {value!r} matches {len(matching)} of {key}"
+    for sub in schema.get("allOf", []):
+        yield from _errors(document, sub, value, at)
+    if "type" in schema:
+        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(TYPES[kind](value) for kind in kinds):
+            yield f"{at}: {value!r} is not {schema['type']}"
+            return
+    if "enum" in schema and value not in schema["enum"]:
+        yield f"{at}: {value!r} is not one of {schema['enum']}"
+    if "const" in schema and value != schema["const"]:
+        yield f"{at}: {value!r} is not {schema['const']!r}"
+    if isinstance(value, str):
+        if "format" in schema:
+            try:
+                FORMATS[schema["format"]](value)
+            except (KeyError, ValueError):
+                yield f"{at}: {value!r} is not a {schema['format']}"
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            yield f"{at}: {value!r} does not match {schema['pattern']}"
+        if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", 1e9):
+            yield f"{at}: {value!r} has the wrong length"
+    if TYPES["number"](value) and (
+        value < schema.get("minimum", value)
+        or value > schema.get("maximum", value)
+        or value <= schema.get("exclusiveMinimum", value - 1)
+        or value >= schema.get("exclusiveMaximum", value + 1)
+    ):
+        yield f"{at}: {value!r} is out of range"
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", 1e9):
+            yield f"{at}: {len(value)} items"
+        if "items" in schema:
+            for i, item in enumerate(value):
+                yield from _errors(document, schema["items"], item, f"{at}[{i}]")
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        for name in schema.get("required", []):
+            if name not in value:
+                yield f"{at}: the required {name!r} is missing"
+        for name, item in value.items():
+            if name in properties:
+                yield from _errors(document, properties[name], item, f"{at}.{name}")
+            elif isinstance(schema.get("additionalProperties"), dict):
+                yield from _errors(document, schema["additionalProperties"], item, f"{at}.{name}")
+            elif properties and schema.get("additionalProperties", False) is False:
+                yield f"{at}: {name!r} is not documented"
