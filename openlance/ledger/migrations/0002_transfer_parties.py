@@ -5,21 +5,63 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _user(metadata, key, users):
+    value = metadata.get(key)
+    valid = isinstance(value, int) and not isinstance(value, bool) and value in users
+    return value if valid else None
+
+
 def parties_from_metadata(apps, schema_editor):
-    """Transfers booked before the parties were columns named them in their metadata."""
+    """Transfers booked before the parties were columns named them in their metadata. A
+    reversal named only the transfer it reverses, and is about that transfer's parties."""
     Transfer = apps.get_model("ledger", "Transfer")
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
     users = set(User.objects.values_list("pk", flat=True))
     for transfer in Transfer.objects.only("metadata").iterator(chunk_size=2000):
         metadata = transfer.metadata if isinstance(transfer.metadata, dict) else {}
-        client = metadata.get("client_id")
-        freelancer = metadata.get("freelancer_id")
-        client = client if isinstance(client, int) and client in users else None
-        freelancer = freelancer if isinstance(freelancer, int) and freelancer in users else None
+        client = _user(metadata, "client_id", users)
+        freelancer = _user(metadata, "freelancer_id", users)
         if client or freelancer:
             Transfer.objects.filter(pk=transfer.pk).update(
                 client_id=client, freelancer_id=freelancer
             )
+    # Every reversed transfer has its parties now. A reversal takes them (when it names
+    # none of its own, and when it does: the reversed transfer's are the ones it undoes).
+    # Neither the old nor today's `transfer_reverse` reverses a reversal, so one step will do.
+    reversals = (
+        Transfer.objects.filter(reverses__isnull=False)
+        .exclude(reverses__client_id=None, reverses__freelancer_id=None)
+        .values_list(
+            "pk", "client_id", "freelancer_id", "reverses__client_id", "reverses__freelancer_id"
+        )
+    )
+    for pk, client, freelancer, reversed_client, reversed_freelancer in list(reversals):
+        if (client, freelancer) != (reversed_client, reversed_freelancer):
+            Transfer.objects.filter(pk=pk).update(
+                client_id=reversed_client, freelancer_id=reversed_freelancer
+            )
+
+
+def parties_to_metadata(apps, schema_editor):
+    """Back to when the metadata named the parties: write the columns into it before they
+    go, so today's transfers (which name their parties in the columns only) keep them, and
+    forward again finds them where it looks."""
+    Transfer = apps.get_model("ledger", "Transfer")
+    transfers = (
+        Transfer.objects.filter(models.Q(client__isnull=False) | models.Q(freelancer__isnull=False))
+        .only("metadata", "client_id", "freelancer_id")
+        .order_by("pk")
+    )
+    for transfer in transfers.iterator(chunk_size=2000):
+        if not isinstance(transfer.metadata, dict):
+            continue  # only today's code sets the columns, and its metadata is always a dict
+        metadata = dict(transfer.metadata)
+        if transfer.client_id is not None:
+            metadata["client_id"] = transfer.client_id
+        if transfer.freelancer_id is not None:
+            metadata["freelancer_id"] = transfer.freelancer_id
+        if metadata != transfer.metadata:
+            Transfer.objects.filter(pk=transfer.pk).update(metadata=metadata)
 
 
 class Migration(migrations.Migration):
@@ -65,5 +107,5 @@ class Migration(migrations.Migration):
                 fields=["freelancer", "kind", "created_at"], name="ledger_transfer_freelancer"
             ),
         ),
-        migrations.RunPython(parties_from_metadata, migrations.RunPython.noop),
+        migrations.RunPython(parties_from_metadata, parties_to_metadata),
     ]
