@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "openlance.proposals",
     "openlance.billing",
     "openlance.contracts",
+    "openlance.reviews",
     "openlance.insights",
     "openlance.api",
 ]
@@ -158,7 +159,15 @@ HUEY = {
     "name": "openlance",
     "immediate": HUEY_IMMEDIATE,
     "utc": True,
-    "consumer": {"workers": env.int("HUEY_WORKERS", default=2), "worker_type": "thread"},
+    # A task lock (`lock_task`) outlives a consumer killed mid-task (SIGKILL, OOM, power
+    # loss) and would stop that periodic job for good; a starting consumer clears them.
+    # Clearing a lock another live consumer holds is harmless: every run_due is keyed by
+    # its business events (idempotency keys, unique rows), so a second run makes nothing twice.
+    "consumer": {
+        "workers": env.int("HUEY_WORKERS", default=2),
+        "worker_type": "thread",
+        "flush_locks": True,
+    },
 }
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.RedisHuey", "url": REDIS_URL})

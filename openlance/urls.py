@@ -98,6 +98,7 @@ urlpatterns = [
     path("messages/", include("openlance.messaging.urls")),
     path("insights/", include("openlance.insights.urls")),
     path("contracts/", include("openlance.contracts.urls")),
+    path("contracts/", include("openlance.reviews.urls")),
     # Uploads go through a view with per-folder rules, in production as in development.
     path("media/<path:name>", media, name="media"),
     path("admin/", admin.site.urls),

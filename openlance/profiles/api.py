@@ -346,6 +346,16 @@ def _mine(request: HttpRequest) -> Freelancer:
     return selectors.freelancer_get(user_id=freelancer.user_id)
 
 
+def _mine_holding_ids(request: HttpRequest) -> Freelancer:
+    """For operations on one of your profile's items: a caller without a freelancer
+    profile holds none of them, so the id names nothing they may see (404, as for any
+    stranger), and asking does not open a profile."""
+    freelancer = selectors.freelancer_of(user=request_user(request))
+    if freelancer is None:
+        raise NotFound("No such profile item.")
+    return selectors.freelancer_get(user_id=freelancer.user_id)
+
+
 def _my_out(freelancer: Freelancer) -> dict[str, Any]:
     completeness = selectors.profile_completeness(freelancer=freelancer)
     return {
@@ -405,7 +415,7 @@ def my_photo(request: HttpRequest, photo: File[UploadedFile]) -> dict[str, Any]:
 
 
 def _my_profile(request: HttpRequest, profile_id: int) -> Profile:
-    profile = _mine(request).profiles.filter(pk=profile_id).first()
+    profile = _mine_holding_ids(request).profiles.filter(pk=profile_id).first()
     if profile is None:
         raise NotFound("No such profile.")
     return profile
@@ -444,7 +454,9 @@ def my_profile_create(request: HttpRequest, payload: ProfileIn) -> Status[Profil
     "/me/profiles/{profile_id}", response={204: None}, summary="Delete a specialized profile"
 )
 def my_profile_delete(request: HttpRequest, profile_id: int) -> Status[None]:
-    services.specialized_profile_delete(freelancer=_mine(request), profile_id=profile_id)
+    services.specialized_profile_delete(
+        freelancer=_mine_holding_ids(request), profile_id=profile_id
+    )
     return Status(204, None)
 
 
@@ -452,7 +464,7 @@ def my_profile_delete(request: HttpRequest, profile_id: int) -> Status[None]:
 def my_portfolio_add(
     request: HttpRequest,
     payload: Form[PortfolioItemIn],
-    image: File[UploadedFile] | None = None,
+    image: File[UploadedFile | None] = None,
 ) -> Status[PortfolioItemOut]:
     item = services.portfolio_item_save(
         freelancer=_mine(request),
@@ -467,7 +479,7 @@ def my_portfolio_add(
 
 @router.delete("/me/portfolio/{item_id}", response={204: None}, summary="Delete a portfolio item")
 def my_portfolio_delete(request: HttpRequest, item_id: int) -> Status[None]:
-    services.portfolio_item_delete(freelancer=_mine(request), item_id=item_id)
+    services.portfolio_item_delete(freelancer=_mine_holding_ids(request), item_id=item_id)
     return Status(204, None)
 
 
@@ -500,7 +512,7 @@ def my_other_experience_add(request: HttpRequest, payload: OtherExperienceIn) ->
 )
 def my_history_delete(request: HttpRequest, kind: str, item_id: int) -> Status[None]:
     """`kind` is assessment, employment, education or other_experience."""
-    services.history_item_delete(freelancer=_mine(request), kind=kind, item_id=item_id)
+    services.history_item_delete(freelancer=_mine_holding_ids(request), kind=kind, item_id=item_id)
     return Status(204, None)
 
 

@@ -40,7 +40,9 @@ View = Callable[..., HttpResponse]
 
 def role_required(role: str) -> Callable[[View], View]:
     """Signed in and holding `role`; otherwise a page offering to take the role up (the
-    header's role switch does it), so nobody meets a bare 403."""
+    header's role switch does it), so nobody meets a bare 403. A page about one object
+    (its URL names an id) is a 404 instead: without the role the object is not one of
+    yours, and a stranger learns nothing about which ids exist."""
 
     def decorator(view: View) -> View:
         @login_required
@@ -48,6 +50,8 @@ def role_required(role: str) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request_user(request)
             if role not in user.roles:
+                if kwargs:
+                    raise Http404("There is no such page.")
                 return render(request, "web/role_needed.html", {"role": role}, status=403)
             return view(request, *args, **kwargs)
 

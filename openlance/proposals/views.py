@@ -66,11 +66,15 @@ def _gig_math_url() -> str | None:
         return None
 
 
-@role_required("freelancer")
+@login_required
 @require_http_methods(["GET", "POST"])
 def proposal_new(request: HttpRequest, job_id: int) -> HttpResponse:
+    """Not `role_required`: "Submit a proposal" on a post a client can see offers them the
+    freelancer role, while a post nobody shows them stays a 404 first."""
     user = request_user(request)
     job = _or_404(selectors.job_for_freelancer, job_id=job_id, viewer=user)
+    if not user.is_freelancer:
+        return render(request, "web/role_needed.html", {"role": "freelancer"}, status=403)
     existing = selectors.proposal_of(job=job, freelancer=user)
     if existing is not None:
         messages.info(request, "You already sent a proposal for this job.")

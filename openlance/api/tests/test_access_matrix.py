@@ -1,0 +1,1084 @@
+"""Issue 11, the access matrix: every route of the URL configuration that names an object,
+asked for by everyone who is not its owner.
+
+The routes are not listed by hand: they are read from `django.urls.get_resolver()` (through
+every include, and for the API through the Ninja path views behind `/api/`, with the methods
+each path takes). Every route whose path has a parameter must be either in `API_MATRIX` /
+`PAGE_MATRIX` (a builder of objects owned by someone) or in an allow-list with its reason,
+so a new route cannot escape. For each object the test asks, with every method the route
+takes, as:
+
+- signed-in strangers of each kind (another freelancer, another client, someone holding both
+  roles, staff in every group but Verifier, a verifier): a 404 and nothing else, on the API
+  (problem+json, sent with a personal access token, so CSRF plays no part) and on the pages;
+- an anonymous visitor: on the API a 401 problem+json with its challenge (a 404 on the few
+  operations that need no sign-in); on a page, the redirect to the sign-in page with `next`
+  (a 404 on the few pages that need no sign-in).
+
+The owner's GET, where the route has one, must find the object, so a 404 is about the caller
+and not about a broken builder. Both halves of the matrix (API and pages) live here: `web`
+and `api` may not import each other, and they share one set of objects (`World`).
+
+A new route: add its key (the API path template, or the page's URL name) to `API_MATRIX` /
+`PAGE_MATRIX` with a builder (`_mine("a token", token_id="token.pk")` for the owner
+freelancer's object, `_theirs(...)` for the owner client's, or a function of the `World`
+returning `Case`s), and a plausible body to `API_BODIES` / `PAGE_FORMS` if it reads one.
+Run with `-s` to see the count of routes and tries.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from ninja.operation import PathView
+
+from openlance.accounts.models import User
+from openlance.accounts.services import (
+    location_verification_reject,
+    location_verification_submit,
+    token_create,
+    user_set_roles,
+)
+from openlance.accounts.tests.factories import freelancer_user
+from openlance.billing.payouts import withdrawal_create
+from openlance.billing.tests.payout_helpers import available, usable_method
+from openlance.contracts.services import amendment_propose, milestone_submit
+from openlance.contracts.tests.factories import contract_fixed, offer
+from openlance.core.money import Money
+from openlance.core.tests.files import pdf_upload, png_upload
+from openlance.jobs.models import JobState, JobVisibility
+from openlance.jobs.services import job_attachment_add
+from openlance.jobs.tests.factories import job_client, job_post
+from openlance.messaging.services import message_send
+from openlance.messaging.tests.factories import conversation
+from openlance.profiles.models import Visibility
+from openlance.profiles.services import employment_add, portfolio_item_save
+from openlance.profiles.tests.factories import (
+    client_with_profile,
+    freelancer_with_profile,
+    specialized_profile,
+)
+from openlance.proposals.services import proposal_attachment_add
+from openlance.proposals.tests.factories import funded_freelancer, invitation, proposal
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM = "application/problem+json"
+
+
+# --- the routes, read from the URL configuration ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One path of the URL configuration that has parameters."""
+
+    key: str  # the API's path template ("/api/v1/jobs/{job_id}") or the page's URL name
+    route: str  # as Django has it ("jobs/<int:job_id>/")
+    params: tuple[str, ...]
+    methods: tuple[str, ...]
+    namespaces: tuple[str, ...] = ()
+    # The methods that need a signed-in caller: on the API, those whose operation has auth;
+    # on a page, all of them when the view is behind `login_required`.
+    signed_in: frozenset[str] = frozenset()
+
+    @property
+    def is_api(self) -> bool:
+        return self.key.startswith("/api/")
+
+    def url(self, ids: Mapping[str, object]) -> str:
+        missing = set(self.params) - set(ids)
+        assert not missing, f"{self.key}: the case gives no value for {sorted(missing)}"
+        if self.is_api:
+            return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), self.key)
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids[m.group(1)]), self.route)
+        return "/" + path
+
+
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
+
+
+def _walk(
+    patterns: list[URLPattern | URLResolver], prefix: str = "", namespaces: tuple[str, ...] = ()
+) -> Iterator[tuple[str, URLPattern, tuple[str, ...]]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = namespaces + ((entry.namespace,) if entry.namespace else ())
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), inner)
+        else:
+            yield prefix + str(entry.pattern), entry, namespaces
+
+
+def _path_view(callback: Callable[..., Any]) -> PathView | None:
+    """The Ninja path view behind a URL pattern of the API (its view closes over it)."""
+    if not inspect.isfunction(callback) or callback.__closure__ is None:
+        return None
+    owner = inspect.getclosurevars(callback).nonlocals.get("self")
+    return owner if isinstance(owner, PathView) else None
+
+
+def _decorator_chain(callback: Callable[..., Any]) -> Iterator[Mapping[str, Any]]:
+    """The closure variables of each function a page's view is wrapped in."""
+    function: Any = callback
+    while function is not None:
+        if inspect.isfunction(function) and function.__closure__ is not None:
+            yield inspect.getclosurevars(function).nonlocals
+        function = getattr(function, "__wrapped__", None)
+
+
+def _page_methods(callback: Callable[..., Any]) -> tuple[str, ...]:
+    """What a page's view takes: what its `require_http_methods` allow, else the two methods
+    a browser sends (a plain function view answers both)."""
+    methods = {"GET", "POST"}
+    for closure in _decorator_chain(callback):
+        if "request_method_list" in closure:
+            methods &= set(closure["request_method_list"])
+    return tuple(sorted(methods))
+
+
+def _page_needs_sign_in(callback: Callable[..., Any]) -> bool:
+    # `login_required` (also inside `role_required`) is a `user_passes_test` wrapper.
+    return any("test_func" in closure for closure in _decorator_chain(callback))
+
+
+def _routes() -> list[Route]:
+    routes: dict[str, Route] = {}
+    for route, pattern, namespaces in _walk(get_resolver().url_patterns):
+        params = tuple(a or b for a, b in PARAM.findall(route))
+        if not params:
+            continue
+        view = _path_view(pattern.callback)
+        if view is not None:
+            key = "/" + re.sub(r"<(\w+)>", r"{\1}", route)
+            methods = [m for op in view.operations for m in op.methods]
+            signed_in = {m for op in view.operations if op.auth_callbacks for m in op.methods}
+            found = Route(
+                key, route, params, tuple(sorted(methods)), namespaces, frozenset(signed_in)
+            )
+        else:
+            key = ":".join((*namespaces, pattern.name or route))
+            methods = list(_page_methods(pattern.callback))
+            needs = methods if _page_needs_sign_in(pattern.callback) else []
+            found = Route(key, route, params, tuple(methods), namespaces, frozenset(needs))
+        # Ninja gives a path one URL pattern per operation; the first one answers them all.
+        routes.setdefault(found.key, found)
+    return list(routes.values())
+
+
+# --- the objects, owned by one freelancer and one client ----------------------------------
+
+
+def _verification_files() -> dict[str, SimpleUploadedFile]:
+    return {"id_document": pdf_upload("passport.pdf"), "proof_of_address": png_upload("bill.png")}
+
+
+def _staff(name: str, groups: list[str]) -> User:
+    """Staff with both roles, so that no role check stands between them and the scoping."""
+    user = _both_roles()
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    assert user.groups.count() == len(groups), f"{name}: a staff group is missing"
+    return user
+
+
+def _both_roles() -> User:
+    user = funded_freelancer()
+    user_set_roles(user=user, freelancer=True, client=True)
+    client_with_profile(user=user)
+    return user
+
+
+STAFF_GROUPS = ["Support", "Mediator", "Verifier", "Finance", "Policy admin"]
+# Staff see every job post, drafts and invite-only ones too (`jobs_visible_to`, for
+# moderation), so on the post's public reads (and the proposal form) they are not strangers.
+STAFF = frozenset({"staff member", "verifier"})
+
+
+class World:
+    """One freelancer and one client with one thing of each kind, and the strangers: a
+    freelancer, a client, someone with both roles, staff in every group but Verifier, and a
+    verifier. Everything is made through the factories and services."""
+
+    def __init__(self) -> None:
+        self.freelancer = funded_freelancer(connects=80)
+        self.client = job_client()
+        freelancer = self.freelancer.freelancer
+        reviewer = _staff("reviewer", ["Verifier"])
+
+        # accounts
+        self.token = token_create(user=self.freelancer, name="matrix")[0]
+        self.rejected = location_verification_reject(
+            verification=location_verification_submit(
+                user=self.freelancer,
+                country="US",
+                city="Austin",
+                note="",
+                id_document=pdf_upload("passport.pdf"),
+                proof_of_address=png_upload("bill.png"),
+            ),
+            reviewer=reviewer,
+            reason="Blurry document",
+        )
+        self.reviewer = reviewer
+        self.submitted = location_verification_submit(
+            user=freelancer_user(),
+            country="US",
+            city="Austin",
+            note="",
+            id_document=pdf_upload("passport.pdf"),
+            proof_of_address=png_upload("bill.png"),
+        )
+
+        # billing: a payout method and a payout
+        self.method = usable_method(self.freelancer)
+        available(self.freelancer, 20_000)
+        self.payout = withdrawal_create(
+            user=self.freelancer, amount=Money(10_000), key="matrix", method_id=self.method.pk
+        )
+
+        # profiles
+        self.specialized = specialized_profile(freelancer, title="Django developer")
+        self.portfolio_item = portfolio_item_save(
+            freelancer=freelancer,
+            title="Shop",
+            description="An online shop.",
+            link="https://example.com/shop",
+            skill_slugs=[],
+        )
+        self.employment = employment_add(
+            freelancer=freelancer,
+            company="Acme",
+            role="Developer",
+            started_on=date(2020, 1, 1),
+            ended_on=None,
+        )
+        private = freelancer_with_profile(visibility=Visibility.PRIVATE).freelancer
+        self.private_freelancer = private.user
+        self.private_image = portfolio_item_save(
+            freelancer=private,
+            title="Private work",
+            description="",
+            link="",
+            skill_slugs=[],
+            image=png_upload("work.png"),
+        )
+
+        # job posts: a draft, an open public one, an open invite-only one
+        self.draft = job_post(client=self.client, state=JobState.DRAFT)
+        self.draft_attachment = job_attachment_add(job=self.draft, upload=pdf_upload("brief.pdf"))
+        self.open_job = job_post(client=self.client)
+        self.open_attachment = job_attachment_add(job=self.open_job, upload=pdf_upload("spec.pdf"))
+        self.invite_only = job_post(client=self.client, visibility=JobVisibility.INVITE_ONLY)
+        self.invitation = invitation(job=self.invite_only, freelancer=self.freelancer)
+
+        # a proposal with an attachment, and an offer on it
+        self.proposal = proposal(job=self.open_job, freelancer=self.freelancer)
+        self.proposal_attachment = proposal_attachment_add(
+            freelancer=self.freelancer, proposal=self.proposal, upload=pdf_upload("cv.pdf")
+        )
+        self.offer = offer(proposal=self.proposal)
+
+        # a contract: the first milestone submitted with a file, an amendment proposed
+        self.contract = contract_fixed(
+            (50_000, 20_000), client=self.client, freelancer=self.freelancer
+        )
+        self.submitted_milestone, self.open_milestone = self.contract.milestones.order_by(
+            "position"
+        )
+        submission = milestone_submit(
+            freelancer=self.freelancer,
+            milestone=self.submitted_milestone,
+            message="Here is the work.",
+            files=[pdf_upload("work.pdf")],
+            acknowledge_unfunded=True,
+        )
+        self.submission_file = submission.files.get()
+        self.amendment = amendment_propose(
+            user=self.client,
+            contract=self.contract,
+            description="An extra page",
+            amount=Money(10_000),
+        )
+
+        # a conversation with an attachment
+        self.conversation = conversation(self.client, self.freelancer)
+        message = message_send(
+            conversation=self.conversation,
+            sender=self.client,
+            body="Here is the brief.",
+            attachments=[pdf_upload("brief.pdf")],
+        )
+        self.message_attachment = message.attachments.get()
+
+        self.strangers: dict[str, User] = {
+            "freelancer": funded_freelancer(),
+            "client": job_client(),
+            "user with both roles": _both_roles(),
+            "staff member": _staff("staff", [g for g in STAFF_GROUPS if g != "Verifier"]),
+            "verifier": _staff("verifier", ["Verifier"]),
+        }
+        self._tokens: dict[int, str] = {}
+
+    def token_for(self, user: User) -> str:
+        if user.pk not in self._tokens:
+            self._tokens[user.pk] = token_create(user=user, name="matrix caller")[1]
+        return self._tokens[user.pk]
+
+
+@dataclass(frozen=True)
+class Case:
+    """An object to ask a route about: its path values; whose GET must find it (`owner`,
+    None when no GET could: the check that a stranger's 404 is about the stranger); the
+    methods tried on it (None: all the route takes); the strangers who may nevertheless use
+    it; and whether its own parties are strangers too (nobody may have it by this route)."""
+
+    what: str
+    ids: Mapping[str, object]
+    owner: User | None
+    methods: frozenset[str] | None = None
+    insiders: frozenset[str] = frozenset()
+    parties_too: bool = False
+
+
+Builder = Callable[[World], list[Case]]
+
+
+def _mine(what: str, **ids: object) -> Builder:
+    """The owner freelancer's object; each path value is a constant or, written `"a.b.pk"`,
+    read from the world (`token_id="token.pk"` is `world.token.pk`)."""
+    return lambda w: [Case(what, {k: _value(w, v) for k, v in ids.items()}, w.freelancer)]
+
+
+def _theirs(what: str, **ids: object) -> Builder:
+    """The owner client's object (path values as for `_mine`)."""
+    return lambda w: [Case(what, {k: _value(w, v) for k, v in ids.items()}, w.client)]
+
+
+def _value(w: World, value: object) -> object:
+    if isinstance(value, str) and value.endswith(".pk"):
+        target: Any = w
+        for part in value.split("."):
+            target = getattr(target, part)
+        return target
+    return value
+
+
+def _post_reads(methods: set[str], *, reader: str = "client") -> Builder:
+    """What anyone who may see a post may do with it (open it, ask the cost, apply): tried on
+    posts a stranger may not see, a draft and an invite-only post (staff see both). Whose GET
+    must find them: their client, or (`reader="invited"`, the proposal form) the freelancer
+    invited to the invite-only one."""
+
+    def build(w: World) -> list[Case]:
+        readers = {"client": (w.client, w.client), "invited": (None, w.freelancer)}[reader]
+        return [
+            Case(what, {"job_id": job.pk}, owner, frozenset(methods), STAFF)
+            for what, job, owner in (
+                ("a draft post", w.draft, readers[0]),
+                ("an invite-only post", w.invite_only, readers[1]),
+            )
+        ]
+
+    return build
+
+
+def _post_writes(methods: set[str] | None = None, attachments: bool = False) -> Builder:
+    """What only the post's client may do: tried on a draft and on an open public post."""
+
+    def build(w: World) -> list[Case]:
+        cases = []
+        for what, job, attachment in (
+            ("a draft post", w.draft, w.draft_attachment),
+            ("an open post", w.open_job, w.open_attachment),
+        ):
+            ids: dict[str, object] = {"job_id": job.pk}
+            if attachments:
+                ids["attachment_id"] = attachment.pk
+            cases.append(Case(what, ids, w.client, frozenset(methods) if methods else None))
+        return cases
+
+    return build
+
+
+def _both(*builders: Builder) -> Builder:
+    return lambda w: [case for builder in builders for case in builder(w)]
+
+
+def _milestones(w: World) -> list[Case]:
+    return [
+        Case("a submitted milestone", {"milestone_id": w.submitted_milestone.pk}, w.client),
+        Case("an open milestone", {"milestone_id": w.open_milestone.pk}, w.client),
+    ]
+
+
+def _verification_under_review(w: World) -> list[Case]:
+    # Someone else's request, waiting for a verifier: the reviewer owns the decision.
+    return [
+        Case(
+            "a submitted verification",
+            {"verification_id": w.submitted.pk},
+            w.reviewer,
+            insiders=frozenset({"verifier"}),
+        )
+    ]
+
+
+# --- the API -------------------------------------------------------------------------------
+
+API_MATRIX: dict[str, Builder] = {
+    # accounts
+    "/api/v1/tokens/{token_id}": _mine("a token", token_id="token.pk"),
+    "/api/v1/me/verifications/{verification_id}/appeal": _mine(
+        "a rejected verification", verification_id="rejected.pk"
+    ),
+    "/api/v1/verifications/{verification_id}/approve": _verification_under_review,
+    "/api/v1/verifications/{verification_id}/reject": _verification_under_review,
+    # billing
+    "/api/v1/payouts/methods/{method_id}/default": _mine("a payout method", method_id="method.pk"),
+    "/api/v1/payouts/methods/{method_id}": _mine("a payout method", method_id="method.pk"),
+    "/api/v1/payouts/{payout_id}": _mine("a payout", payout_id="payout.pk"),
+    # profiles
+    "/api/v1/me/profiles/{profile_id}": _mine("a specialized profile", profile_id="specialized.pk"),
+    "/api/v1/me/profiles/{profile_id}/rank": _mine(
+        "a specialized profile", profile_id="specialized.pk"
+    ),
+    "/api/v1/me/portfolio/{item_id}": _mine("a portfolio item", item_id="portfolio_item.pk"),
+    "/api/v1/me/history/{kind}/{item_id}": _mine(
+        "an employment entry", kind="employment", item_id="employment.pk"
+    ),
+    # jobs
+    "/api/v1/jobs/{job_id}": _both(_post_reads({"GET"}), _post_writes({"PUT"})),
+    "/api/v1/jobs/{job_id}/publish": _post_writes(),
+    "/api/v1/jobs/{job_id}/close": _post_writes(),
+    "/api/v1/jobs/{job_id}/attachments": _post_writes(),
+    "/api/v1/jobs/{job_id}/attachments/{attachment_id}": _post_writes(attachments=True),
+    # proposals and invitations
+    "/api/v1/jobs/{job_id}/proposals": _both(_post_reads({"POST"}), _post_writes({"GET"})),
+    "/api/v1/jobs/{job_id}/proposal-cost": _post_reads({"GET"}),
+    "/api/v1/jobs/{job_id}/invitations": _post_writes(),
+    "/api/v1/proposals/{proposal_id}": _mine("a proposal", proposal_id="proposal.pk"),
+    "/api/v1/proposals/{proposal_id}/withdraw": _mine("a proposal", proposal_id="proposal.pk"),
+    "/api/v1/proposals/{proposal_id}/attachments": _mine("a proposal", proposal_id="proposal.pk"),
+    "/api/v1/proposals/{proposal_id}/shortlist": _theirs("a proposal", proposal_id="proposal.pk"),
+    "/api/v1/proposals/{proposal_id}/archive": _theirs("a proposal", proposal_id="proposal.pk"),
+    "/api/v1/proposals/{proposal_id}/decline": _theirs("a proposal", proposal_id="proposal.pk"),
+    "/api/v1/proposals/{proposal_id}/messages": _theirs("a proposal", proposal_id="proposal.pk"),
+    "/api/v1/invitations/{invitation_id}/accept": _mine(
+        "an invitation", invitation_id="invitation.pk"
+    ),
+    "/api/v1/invitations/{invitation_id}/decline": _mine(
+        "an invitation", invitation_id="invitation.pk"
+    ),
+    # offers and contracts
+    "/api/v1/offers/{offer_id}": _theirs("a pending offer", offer_id="offer.pk"),
+    "/api/v1/offers/{offer_id}/withdraw": _theirs("a pending offer", offer_id="offer.pk"),
+    "/api/v1/offers/{offer_id}/decline": _mine("a pending offer", offer_id="offer.pk"),
+    "/api/v1/offers/{offer_id}/accept": _mine("a pending offer", offer_id="offer.pk"),
+    "/api/v1/contracts/{contract_id}": _theirs("a contract", contract_id="contract.pk"),
+    "/api/v1/contracts/{contract_id}/end": _theirs("a contract", contract_id="contract.pk"),
+    "/api/v1/contracts/{contract_id}/amendments": _theirs("a contract", contract_id="contract.pk"),
+    "/api/v1/amendments/{amendment_id}/accept": _mine("an amendment", amendment_id="amendment.pk"),
+    "/api/v1/amendments/{amendment_id}/decline": _mine("an amendment", amendment_id="amendment.pk"),
+    "/api/v1/amendments/{amendment_id}/withdraw": _theirs(
+        "an amendment", amendment_id="amendment.pk"
+    ),
+    # reviews
+    "/api/v1/contracts/{contract_id}/feedback": _theirs("a contract", contract_id="contract.pk"),
+    "/api/v1/freelancers/{user_id}/reviews": lambda w: [
+        # Reviews are shown as far as the profile is: a private one's are its owner's only.
+        Case("a private freelancer", {"user_id": w.private_freelancer.pk}, w.private_freelancer)
+    ],
+    "/api/v1/milestones/{milestone_id}/fund": _milestones,
+    "/api/v1/milestones/{milestone_id}/submit": _milestones,
+    "/api/v1/milestones/{milestone_id}/approve": _milestones,
+    "/api/v1/milestones/{milestone_id}/request-changes": _milestones,
+    "/api/v1/milestones/{milestone_id}/cancel": _milestones,
+    # messaging
+    "/api/v1/conversations/{conversation_id}": _mine(
+        "a conversation", conversation_id="conversation.pk"
+    ),
+    "/api/v1/conversations/{conversation_id}/messages": _mine(
+        "a conversation", conversation_id="conversation.pk"
+    ),
+    "/api/v1/conversations/{conversation_id}/read": _mine(
+        "a conversation", conversation_id="conversation.pk"
+    ),
+    "/api/v1/conversations/{conversation_id}/attachments/{attachment_id}": _mine(
+        "a message attachment",
+        conversation_id="conversation.pk",
+        attachment_id="message_attachment.pk",
+    ),
+}
+
+# Paths whose parameters name something everyone may see, or nothing owned at all.
+API_ALLOWED: dict[str, str] = {
+    "/api/v1/policies/{kind}": "a policy kind, not an object: the rules in force are public",
+    "/api/v1/freelancers/{user_id}": (
+        "a freelancer's public profile, shown as far as its visibility allows "
+        "(profiles.selectors.profile_access, tested in profiles/tests/test_api.py)"
+    ),
+    "/api/v1/clients/{user_id}": (
+        "a client's public vetting signals (insights), what freelancers read before applying"
+    ),
+    "/api/v1/clients/{user_id}/reviews": "freelancers' revealed feedback on a client is public",
+    "/api/v1/clients/{user_id}/rating": "a client's rating from revealed feedback is public",
+}
+
+
+@dataclass(frozen=True)
+class Multipart:
+    """A multipart body, made afresh for each request (an upload is read once)."""
+
+    make: Callable[[], dict[str, Any]]
+
+
+Body = Mapping[str, Any] | Multipart | Callable[[World], Mapping[str, Any]]
+
+STARS = ("skills", "quality", "availability", "deadlines", "communication", "cooperation")
+PROPOSAL = {
+    "cover_letter": "I have built many sites like this and can start today.",
+    "bid_type": "fixed",
+    "bid": {"amount": "500.00"},
+    "duration": "less_than_1_month",
+}
+OFFER_TERMS = {
+    "kind": "fixed",
+    "title": "Build the site",
+    "description": "A small website with a contact form.",
+    "start_date": "2030-01-01",
+    "milestones": [{"description": "Design", "amount": {"amount": "100.00"}}],
+    "message": "Welcome aboard.",
+}
+JOB = {
+    "title": "Landing page copy for a fintech app",
+    "description": "Write the copy for our landing page, in a friendly tone.",
+    "category": "writing",
+    "skills": ["copywriting"],
+    "size": "small",
+    "duration": "less_than_1_month",
+    "experience_level": "expert",
+    "budget_type": "fixed",
+    "budget": {"amount": "450.00", "currency": "USD"},
+}
+
+# A plausible body (or query, for a GET) for each operation that reads one, so the request
+# gets past validation to the handler's own scoping. (Invalid input from a stranger is the
+# 404 of `scope_first`, covered by test_hardening.py.)
+API_BODIES: dict[tuple[str, str], Body] = {
+    ("POST", "/api/v1/me/verifications/{verification_id}/appeal"): Multipart(
+        lambda: {"note": "A sharper scan.", **_verification_files()}
+    ),
+    ("POST", "/api/v1/verifications/{verification_id}/reject"): {"reason": "Blurry"},
+    ("PUT", "/api/v1/me/profiles/{profile_id}"): {
+        "title": "Django developer",
+        "overview": "I build Django applications.",
+        "hourly_rate": {"amount": "60.00"},
+    },
+    ("GET", "/api/v1/me/profiles/{profile_id}/rank"): {"q": "django"},
+    ("PUT", "/api/v1/jobs/{job_id}"): JOB,
+    ("POST", "/api/v1/jobs/{job_id}/close"): {"hired": False},
+    ("POST", "/api/v1/jobs/{job_id}/attachments"): Multipart(
+        lambda: {"file": pdf_upload("more.pdf")}
+    ),
+    ("POST", "/api/v1/jobs/{job_id}/proposals"): PROPOSAL,
+    ("GET", "/api/v1/jobs/{job_id}/proposals"): {"page": 1},
+    ("POST", "/api/v1/jobs/{job_id}/invitations"): lambda w: {
+        "freelancer_id": w.strangers["freelancer"].pk,
+        "message": "Please have a look.",
+    },
+    ("POST", "/api/v1/proposals/{proposal_id}/attachments"): Multipart(
+        lambda: {"file": pdf_upload("more.pdf")}
+    ),
+    ("POST", "/api/v1/proposals/{proposal_id}/decline"): {"reason": "Not a fit."},
+    ("POST", "/api/v1/proposals/{proposal_id}/messages"): {"body": "Can we talk?"},
+    ("POST", "/api/v1/invitations/{invitation_id}/accept"): PROPOSAL,
+    ("POST", "/api/v1/invitations/{invitation_id}/decline"): {"reason": "too_busy"},
+    ("PUT", "/api/v1/offers/{offer_id}"): OFFER_TERMS,
+    ("PATCH", "/api/v1/offers/{offer_id}"): {"title": "Build the whole site"},
+    ("POST", "/api/v1/offers/{offer_id}/decline"): {"reason": "Too busy."},
+    ("POST", "/api/v1/offers/{offer_id}/accept"): lambda w: {"revision": w.offer.revision},
+    ("POST", "/api/v1/contracts/{contract_id}/amendments"): {
+        "description": "One more page",
+        "amount": {"amount": "100.00"},
+    },
+    ("POST", "/api/v1/milestones/{milestone_id}/fund"): {"payment_method": "pm_card_visa"},
+    ("PUT", "/api/v1/contracts/{contract_id}/feedback"): {
+        **dict.fromkeys(STARS, 5),
+        "text": "Clear brief, paid on time.",
+    },
+    ("GET", "/api/v1/freelancers/{user_id}/reviews"): {"page": 1},
+    ("POST", "/api/v1/milestones/{milestone_id}/submit"): Multipart(
+        lambda: {
+            "message": "Done.",
+            "acknowledge_unfunded": "true",
+            "files": [pdf_upload("work.pdf")],
+        }
+    ),
+    ("POST", "/api/v1/milestones/{milestone_id}/approve"): {"remainder": "refund"},
+    ("POST", "/api/v1/milestones/{milestone_id}/request-changes"): {"message": "Fix the form."},
+    ("GET", "/api/v1/conversations/{conversation_id}/messages"): {"page": 1},
+    ("POST", "/api/v1/conversations/{conversation_id}/messages"): {"body": "Hello there."},
+}
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+def _media(w: World) -> list[Case]:
+    """Uploads behind `/media/<name>`, by folder rule (web/media.py)."""
+    return [
+        Case(
+            "a private freelancer's portfolio image",
+            {"name": w.private_image.image.name},
+            w.private_freelancer,
+        ),
+        Case(
+            "an identity document",
+            {"name": w.rejected.id_document.name},
+            w.freelancer,
+            insiders=frozenset({"verifier"}),
+        ),
+        Case(
+            "a proof of address",
+            {"name": w.rejected.proof_of_address.name},
+            w.freelancer,
+            insiders=frozenset({"verifier"}),
+        ),
+        Case(
+            "a draft post's attachment",
+            {"name": w.draft_attachment.file.name},
+            w.client,
+            insiders=STAFF,
+        ),
+        Case("a proposal's attachment", {"name": w.proposal_attachment.file.name}, w.freelancer),
+        # Served by their own routes to the two parties only, never under /media/.
+        Case(
+            "a message attachment",
+            {"name": w.message_attachment.file.name},
+            None,
+            parties_too=True,
+        ),
+        Case("a submitted file", {"name": w.submission_file.file.name}, None, parties_too=True),
+    ]
+
+
+def _amendment_answers(w: World) -> list[Case]:
+    return [
+        Case(f"an amendment ({answer})", {"amendment_id": w.amendment.pk, "answer": answer}, owner)
+        for answer, owner in (
+            ("accept", w.freelancer),
+            ("decline", w.freelancer),
+            ("withdraw", w.client),
+        )
+    ]
+
+
+PAGE_MATRIX: dict[str, Builder] = {
+    # accounts
+    "token_revoke": _mine("a token", token_id="token.pk"),
+    "verification_appeal": _mine("a rejected verification", verification_id="rejected.pk"),
+    # billing
+    "payout_method_default": _mine("a payout method", method_id="method.pk"),
+    "payout_method_remove": _mine("a payout method", method_id="method.pk"),
+    # profiles
+    "specialized_edit": _mine("a specialized profile", profile_id="specialized.pk"),
+    "specialized_delete": _mine("a specialized profile", profile_id="specialized.pk"),
+    "portfolio_edit": _mine("a portfolio item", item_id="portfolio_item.pk"),
+    "portfolio_delete": _mine("a portfolio item", item_id="portfolio_item.pk"),
+    "history_delete": _mine("an employment entry", kind="employment", item_id="employment.pk"),
+    # jobs
+    "job_detail": _post_reads({"GET"}),
+    "job_edit": _post_writes(),
+    "job_publish": _post_writes(),
+    "job_close": _post_writes(),
+    "job_attachment_delete": _post_writes(attachments=True),
+    # proposals and invitations
+    "proposal_new": _post_reads({"GET", "POST"}, reader="invited"),
+    "proposal_job_list": _post_writes(),
+    "proposal_detail": _mine("a proposal", proposal_id="proposal.pk"),
+    "proposal_withdraw": _mine("a proposal", proposal_id="proposal.pk"),
+    "proposal_shortlist": _theirs("a proposal", proposal_id="proposal.pk"),
+    "proposal_archive": _theirs("a proposal", proposal_id="proposal.pk"),
+    "proposal_decline": _theirs("a proposal", proposal_id="proposal.pk"),
+    "proposal_message": _theirs("a proposal", proposal_id="proposal.pk"),
+    "invitation_detail": _mine("an invitation", invitation_id="invitation.pk"),
+    # offers and contracts
+    "offer_new": _theirs("a proposal", proposal_id="proposal.pk"),
+    "offer_detail": _theirs("a pending offer", offer_id="offer.pk"),
+    "offer_edit": _theirs("a pending offer", offer_id="offer.pk"),
+    "offer_withdraw": _theirs("a pending offer", offer_id="offer.pk"),
+    "offer_decline": _mine("a pending offer", offer_id="offer.pk"),
+    "offer_accept": _mine("a pending offer", offer_id="offer.pk"),
+    "contract_detail": _theirs("a contract", contract_id="contract.pk"),
+    "contract_end": _theirs("a contract", contract_id="contract.pk"),
+    "contract_conversation": _theirs("a contract", contract_id="contract.pk"),
+    "amendment_propose": _theirs("a contract", contract_id="contract.pk"),
+    "amendment_answer": _amendment_answers,
+    "contract_feedback": _theirs("a contract", contract_id="contract.pk"),
+    "contract_feedback_card": _theirs("a contract", contract_id="contract.pk"),
+    "milestone_fund": _milestones,
+    "milestone_submit": _milestones,
+    "milestone_approve": _milestones,
+    "milestone_request_changes": _milestones,
+    "milestone_cancel": _milestones,
+    "contract_submission_file": _mine("a submitted file", file_id="submission_file.pk"),
+    # messaging
+    "conversation_detail": _mine("a conversation", conversation_id="conversation.pk"),
+    "conversation_poll": _mine("a conversation", conversation_id="conversation.pk"),
+    "message_attachment": _mine(
+        "a message attachment",
+        conversation_id="conversation.pk",
+        attachment_id="message_attachment.pk",
+    ),
+    # uploads
+    "media": _media,
+}
+
+PAGE_ALLOWED: dict[str, str] = {
+    "history_add": "<kind> names a section of the signed-in freelancer's own profile",
+    "freelancer_detail": (
+        "a freelancer's public profile, shown as far as its visibility allows "
+        "(profiles.selectors.profile_access, tested in profiles/tests/test_views.py)"
+    ),
+    "client_detail": "a client's public page, what freelancers read before applying",
+    "invitation_new": (
+        "<user_id> names the freelancer a client invites: any client may invite anyone "
+        "with a freelancer profile, to the client's own posts only"
+    ),
+    "offer_new_direct": (
+        "<user_id> names the freelancer a client hires directly: any client may, on the "
+        "client's own posts only"
+    ),
+    "account_confirm_email": "allauth: a signed one-time key, not an object id",
+    "account_reset_password_from_key": "allauth: a signed one-time key, not an object id",
+}
+# Whole namespaces with their own access rules.
+NAMESPACES_ALLOWED: dict[str, str] = {
+    "admin": (
+        "the operator console: Django admin's staff and model-permission checks "
+        "(web/tests/test_admin.py)"
+    ),
+}
+
+# A plausible form for each page that takes a POST with fields (else an empty form).
+PAGE_FORMS: dict[str, Body] = {
+    "verification_appeal": Multipart(lambda: {"note": "A sharper scan.", **_verification_files()}),
+    "specialized_edit": {
+        "title": "Django developer",
+        "overview": "I build Django applications.",
+        "hourly_rate": "60",
+    },
+    "portfolio_edit": {"title": "Shop", "description": "", "link": "https://example.com/shop"},
+    "job_edit": {
+        "title": "Landing page copy for a fintech app",
+        "description": "Write the copy for our landing page, in a friendly tone.",
+        "category": "writing",
+        "skills": "copywriting",
+        "size": "small",
+        "duration": "less_than_1_month",
+        "experience_level": "expert",
+        "budget_type": "fixed",
+        "budget": "450",
+        "visibility": "public",
+    },
+    "proposal_new": {
+        "cover_letter": "I have built many sites like this and can start today.",
+        "bid_type": "fixed",
+        "bid_amount": "500",
+        "duration": "less_than_1_month",
+    },
+    "proposal_decline": {"reason": "Not a fit."},
+    "proposal_message": {"body": "Can we talk?"},
+    "offer_new": {
+        "kind": "fixed",
+        "title": "Build the site",
+        "description": "A small website with a contact form.",
+        "start_date": "2030-01-01",
+        "message": "Welcome aboard.",
+    },
+    "offer_edit": {
+        "kind": "fixed",
+        "title": "Build the whole site",
+        "description": "A small website with a contact form.",
+        "start_date": "2030-01-01",
+    },
+    "offer_decline": {"reason": "Too busy."},
+    "offer_accept": lambda w: {"revision": w.offer.revision},
+    "amendment_propose": {"description": "One more page", "amount": "100"},
+    "milestone_fund": {"source": "balance"},
+    "milestone_submit": Multipart(
+        lambda: {
+            "message": "Done.",
+            "acknowledge_unfunded": "on",
+            "attachments": [pdf_upload("work.pdf")],
+        }
+    ),
+    "milestone_approve": {"remainder": "refund"},
+    "milestone_request_changes": {"message": "Fix the form."},
+    "conversation_detail": {"body": "Hello there."},
+    "contract_feedback": {**dict.fromkeys(STARS, "5"), "text": "Clear brief, paid on time."},
+}
+
+
+# --- asking --------------------------------------------------------------------------------
+
+
+def _resolve(body: Body | None, w: World) -> Mapping[str, Any] | Multipart | None:
+    if body is None or isinstance(body, Multipart | Mapping):
+        return body
+    return body(w)
+
+
+def _api_call(
+    client: Client, method: str, url: str, body: Body | None, w: World, token: str | None
+) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    data = _resolve(body, w)
+    if method == "GET":
+        assert not isinstance(data, Multipart)
+        return client.get(url, dict(data or {}), headers=headers)
+    if isinstance(data, Multipart):
+        assert method == "POST", "multipart bodies are POSTed"
+        return client.post(url, data.make(), headers=headers)
+    if data is None:
+        return client.generic(method, url, headers=headers)
+    return client.generic(
+        method, url, json.dumps(data), content_type="application/json", headers=headers
+    )
+
+
+def _page_call(client: Client, method: str, url: str, body: Body | None, w: World) -> Any:
+    data = _resolve(body, w)
+    if method == "GET":
+        return client.get(url)
+    assert method == "POST", "pages take GET and POST"
+    return client.post(url, data.make() if isinstance(data, Multipart) else dict(data or {}))
+
+
+def _describe(response: Any) -> str:
+    """The status and what the answer says, in a line."""
+    kind = response.get("Content-Type", "")
+    said = ""
+    if response.has_header("Location"):
+        said = f"-> {response['Location']}"
+    elif kind == PROBLEM:
+        said = response.json().get("detail", "")
+    elif kind.startswith("text/html") and not response.streaming:
+        title = re.search(rb"<title>(.*?)</title>", response.content, re.DOTALL)
+        said = title.group(1).decode().strip() if title else ""
+    return f"{response.status_code} {kind.split(';')[0]} {said}".rstrip()
+
+
+@dataclass
+class Tally:
+    surface: str
+    routes: int = 0
+    objects: int = 0
+    tries: int = 0
+    owner_checks: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"access matrix ({self.surface}): {self.routes} routes, {self.objects} objects, "
+            f"{self.tries} tries ({self.owner_checks} owner checks besides), "
+            f"{len(self.failures)} failures"
+        )
+
+
+def _methods_of(route: Route, case: Case) -> list[str]:
+    methods = [m for m in route.methods if case.methods is None or m in case.methods]
+    unknown = (case.methods or frozenset()) - set(route.methods)
+    assert not unknown, f"{route.key}: {case.what} names methods it does not take: {unknown}"
+    return methods
+
+
+def _cases(route: Route, build: Builder, w: World, tally: Tally) -> list[Case]:
+    """The route's objects; every method the route takes must be tried on one of them."""
+    cases = build(w)
+    tried = {m for case in cases for m in _methods_of(route, case)}
+    if untried := sorted(set(route.methods) - tried):
+        tally.failures.append(f"{route.key}: no object is asked with {untried}; add a case")
+    tally.routes += 1
+    tally.objects += len(cases)
+    return cases
+
+
+def _callers(w: World, case: Case) -> dict[str, User]:
+    callers = {
+        f"another {name}": user for name, user in w.strangers.items() if name not in case.insiders
+    }
+    if case.parties_too:
+        callers |= {"its own freelancer": w.freelancer, "its own client": w.client}
+    return callers
+
+
+def _run_api(w: World, tally: Tally) -> None:
+    routes = {route.key: route for route in _routes() if route.is_api}
+    client = Client()
+    for key, build in API_MATRIX.items():
+        route = routes[key]
+        for case in _cases(route, build, w, tally):
+            methods = _methods_of(route, case)
+            url = route.url(case.ids)
+            where = f"{url} [{key}: {case.what}]"
+            if case.owner is not None and "GET" in methods:
+                tally.owner_checks += 1
+                response = _api_call(
+                    client, "GET", url, API_BODIES.get(("GET", key)), w, w.token_for(case.owner)
+                )
+                if response.status_code >= 400:
+                    tally.failures.append(f"GET {where} as its owner: {_describe(response)}")
+            for method in methods:
+                body = API_BODIES.get((method, key))
+                for name, user in _callers(w, case).items():
+                    tally.tries += 1
+                    response = _api_call(client, method, url, body, w, w.token_for(user))
+                    if response.status_code != 404 or response["Content-Type"] != PROBLEM:
+                        tally.failures.append(f"{method} {where} as {name}: {_describe(response)}")
+                tally.tries += 1
+                response = _api_call(client, method, url, body, w, None)
+                if method in route.signed_in:
+                    ok = (
+                        response.status_code == 401
+                        and response["Content-Type"] == PROBLEM
+                        and response.has_header("WWW-Authenticate")
+                    )
+                else:
+                    ok = response.status_code == 404 and response["Content-Type"] == PROBLEM
+                if not ok:
+                    tally.failures.append(f"{method} {where} anonymously: {_describe(response)}")
+
+
+def _run_pages(w: World, tally: Tally) -> None:
+    routes = {route.key: route for route in _routes() if not route.is_api}
+    anonymous = Client()
+    signed_in: dict[int, Client] = {}
+
+    def as_user(user: User) -> Client:
+        if user.pk not in signed_in:
+            signed_in[user.pk] = Client()
+            signed_in[user.pk].force_login(user)
+        return signed_in[user.pk]
+
+    for key, build in PAGE_MATRIX.items():
+        route = routes[key]
+        for case in _cases(route, build, w, tally):
+            methods = _methods_of(route, case)
+            url = route.url(case.ids)
+            where = f"{url} [{key}: {case.what}]"
+            if case.owner is not None and "GET" in methods:
+                tally.owner_checks += 1
+                response = as_user(case.owner).get(url)
+                if response.status_code >= 400:
+                    tally.failures.append(f"GET {where} as its owner: {_describe(response)}")
+            for method in methods:
+                body = PAGE_FORMS.get(key)
+                for name, user in _callers(w, case).items():
+                    tally.tries += 1
+                    response = _page_call(as_user(user), method, url, body, w)
+                    if response.status_code != 404:
+                        tally.failures.append(f"{method} {where} as {name}: {_describe(response)}")
+                tally.tries += 1
+                response = _page_call(anonymous, method, url, body, w)
+                if method in route.signed_in:
+                    login = f"{settings.LOGIN_URL}?next={quote(url, safe='/')}"
+                    ok = response.status_code == 302 and response["Location"] == login
+                else:
+                    ok = response.status_code == 404
+                if not ok:
+                    tally.failures.append(f"{method} {where} anonymously: {_describe(response)}")
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+
+def _uncovered(
+    routes: list[Route], matrix: Mapping[str, Builder], allowed: Mapping[str, str]
+) -> list[str]:
+    return [
+        route.key
+        for route in routes
+        if route.key not in matrix
+        and route.key not in allowed
+        and not set(route.namespaces) & set(NAMESPACES_ALLOWED)
+    ]
+
+
+def test_every_route_with_an_id_is_in_the_matrix() -> None:
+    routes = _routes()
+    api = [r for r in routes if r.is_api]
+    pages = [r for r in routes if not r.is_api]
+    new_api = _uncovered(api, API_MATRIX, API_ALLOWED)
+    new_pages = _uncovered(pages, PAGE_MATRIX, PAGE_ALLOWED)
+    uncovered = new_api + new_pages
+    assert uncovered == [], (
+        "Routes that name an object are not in the access matrix: "
+        f"{uncovered}. Add each to API_MATRIX / PAGE_MATRIX in "
+        "openlance/api/tests/test_access_matrix.py with a builder of an object someone owns "
+        "(a stranger must get a 404), or to API_ALLOWED / PAGE_ALLOWED with the reason "
+        "everyone may use it."
+    )
+    keys = {r.key for r in routes}
+    stale = sorted(
+        (set(API_MATRIX) | set(API_ALLOWED) | set(PAGE_MATRIX) | set(PAGE_ALLOWED)) - keys
+    )
+    assert stale == [], f"The matrix names routes that no longer exist: {stale}"
+    both = sorted((set(API_MATRIX) & set(API_ALLOWED)) | (set(PAGE_MATRIX) & set(PAGE_ALLOWED)))
+    assert both == [], f"Routes both in the matrix and allowed: {both}"
+    # Every API write that reads a body is sent a plausible one.
+    body_sources = {"body", "form", "file"}
+    with_bodies, missing_bodies = [], []
+    for route in api:
+        if route.key not in API_MATRIX:
+            continue
+        view = _path_view(get_resolver().resolve(route.url(dict.fromkeys(route.params, 1))).func)
+        assert view is not None
+        for operation in view.operations:
+            sources = {getattr(m, "__ninja_param_source__", None) for m in operation.models}
+            for method in operation.methods:
+                if sources & body_sources:
+                    with_bodies.append(f"{method} {route.key}")
+                    if (method, route.key) not in API_BODIES:
+                        missing_bodies.append(f"{method} {route.key}")
+    assert missing_bodies == [], f"Add a plausible body to API_BODIES for: {missing_bodies}"
+    assert len(with_bodies) >= 20, with_bodies
+    assert len(api) >= 50, len(api)
+    assert len([r for r in pages if not set(r.namespaces) & set(NAMESPACES_ALLOWED)]) >= 45
+
+
+def _report(tally: Tally, floor: int, record_property: Callable[[str, object], None]) -> None:
+    print(f"\n{tally.summary()}")
+    record_property("access_matrix", tally.summary())
+    assert tally.failures == [], "\n".join([tally.summary(), *tally.failures])
+    assert tally.tries >= floor, tally.summary()
+
+
+def test_the_api_answers_strangers_404_and_visitors_401(
+    record_property: Callable[[str, object], None],
+) -> None:
+    tally = Tally("API")
+    _run_api(World(), tally)
+    _report(tally, 350, record_property)
+
+
+def test_pages_answer_strangers_404_and_send_visitors_to_sign_in(
+    record_property: Callable[[str, object], None],
+) -> None:
+    tally = Tally("pages")
+    _run_pages(World(), tally)
+    _report(tally, 400, record_property)

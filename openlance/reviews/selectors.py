@@ -1,0 +1,330 @@
+"""Reads of the feedback feature, scoped to who may see what (SPEC §10):
+
+- the two parties of a contract see their own feedback always, the other side's only once
+  it is revealed, and anyone else gets a 404;
+- the client's private part (why the contract ended, how likely to recommend) is shown to
+  that client alone: never to the freelancer, in pages, the API or emails. Feedback leaves
+  this module as a `FeedbackShown`, which carries the private part only when built for its
+  author, so a template or schema cannot reach it by accident;
+- profiles show revealed feedback (recent reviews), and a client's rating is the mean of
+  the freelancers' revealed overall ratings weighted by what each contract paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Protocol, cast
+
+from django.db import models
+from django.db.models import F, Q, QuerySet, Sum
+
+from openlance.accounts.models import User
+from openlance.billing.models import Payment
+from openlance.core import clock
+from openlance.core.errors import NotFound, require_id
+from openlance.reviews.models import (
+    ATTRIBUTES,
+    CONTRACT_ENDED,
+    EndReason,
+    Feedback,
+    FeedbackDirection,
+    FeedbackStage,
+    FeedbackWindow,
+    window_closes_at,
+)
+
+MEDIATOR_GROUP = "Mediator"
+RECENT_REVIEWS = 5
+
+
+class ReviewedContract(Protocol):
+    """What reviews read of a contract. The model lives in `contracts`, beside reviews in
+    the layer order, so it is never imported: rows come through the string foreign key."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def client_id(self) -> int: ...
+    @property
+    def freelancer_id(self) -> int: ...
+    @property
+    def client(self) -> User: ...
+    @property
+    def freelancer(self) -> User: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+
+
+def _contracts() -> QuerySet[Any]:
+    model = cast("type[models.Model]", FeedbackWindow._meta.get_field("contract").related_model)
+    return model._default_manager.select_related("client", "freelancer")
+
+
+def contract_for_feedback(*, user: User, contract_id: int) -> ReviewedContract:
+    """A contract of `user` (either side); anyone else gets a 404."""
+    require_id(contract_id, "contract")
+    contract = _contracts().filter(Q(client=user) | Q(freelancer=user), pk=contract_id).first()
+    if contract is None:
+        raise NotFound("There is no such contract.")
+    return cast(ReviewedContract, contract)
+
+
+def contract_by_id(*, contract_id: int) -> ReviewedContract | None:
+    """For handlers of outbox events, which act for no user."""
+    return cast("ReviewedContract | None", _contracts().filter(pk=contract_id).first())
+
+
+def direction_of(*, user: User, contract: ReviewedContract) -> str | None:
+    """The direction of the feedback `user` leaves on `contract`, None for a stranger."""
+    if user.pk == contract.client_id:
+        return FeedbackDirection.CLIENT_TO_FREELANCER
+    if user.pk == contract.freelancer_id:
+        return FeedbackDirection.FREELANCER_TO_CLIENT
+    return None
+
+
+def is_mediator(*, user: User) -> bool:
+    """Mediators judge disputes between clients and freelancers, so they are the staff who
+    judge whether a client's poor feedback is unfounded."""
+    return (
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or user.groups.filter(name=MEDIATOR_GROUP).exists())
+    )
+
+
+# --- feedback as a viewer may see it -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rating:
+    name: str
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class PrivateShown:
+    end_reason: str
+    end_reason_label: str
+    recommend: int
+
+
+@dataclass(frozen=True)
+class FeedbackShown:
+    """One side's feedback as someone may see it. `private` is set only when built for the
+    client who wrote it."""
+
+    direction: str
+    author_id: int
+    author_name: str
+    recipient_id: int
+    contract_id: int
+    contract_title: str
+    ratings: tuple[Rating, ...]
+    overall: Decimal
+    text: str
+    counts: bool
+    submitted_at: datetime
+    updated_at: datetime
+    revealed_at: datetime | None
+    private: PrivateShown | None
+
+    def rating(self, name: str) -> int:
+        return next(rating.value for rating in self.ratings if rating.name == name)
+
+
+def shown(feedback: Feedback, *, viewer: User | None) -> FeedbackShown:
+    """`feedback` for `viewer` (None for the public): the private part only to its author."""
+    private = None
+    if viewer is not None and viewer.pk == feedback.author_id and feedback.recommend is not None:
+        private = PrivateShown(
+            end_reason=feedback.end_reason,
+            end_reason_label=str(EndReason(feedback.end_reason).label),
+            recommend=feedback.recommend,
+        )
+    return FeedbackShown(
+        direction=feedback.direction,
+        author_id=feedback.author_id,
+        author_name=feedback.author.public_name,
+        recipient_id=feedback.recipient_id,
+        contract_id=feedback.contract_id,
+        contract_title=feedback.contract.title,
+        ratings=tuple(
+            Rating(name=name, label=label, value=int(getattr(feedback, name)))
+            for name, label in ATTRIBUTES
+        ),
+        overall=feedback.overall,
+        text=feedback.text,
+        counts=feedback.counts,
+        submitted_at=feedback.submitted_at,
+        updated_at=feedback.updated_at,
+        revealed_at=feedback.revealed_at,
+        private=private,
+    )
+
+
+@dataclass(frozen=True)
+class ContractFeedback:
+    """Everything the feedback page and the API show one party of one contract."""
+
+    contract: ReviewedContract
+    role: str  # "client" or "freelancer": the viewer's side
+    other: User
+    stage: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    revealed_at: datetime | None
+    reveal_reason: str
+    mine: FeedbackShown | None
+    theirs: FeedbackShown | None  # only once revealed
+    theirs_submitted: bool
+    # The viewer's own row, to fill the edit form (their own private part included).
+    mine_row: Feedback | None
+
+    @property
+    def can_edit(self) -> bool:
+        return self.stage == FeedbackStage.OPEN
+
+    @property
+    def is_client(self) -> bool:
+        return self.role == "client"
+
+
+def contract_feedback(
+    *, user: User, contract: ReviewedContract, now: datetime | None = None
+) -> ContractFeedback:
+    """The feedback of `contract` as `user` (one of its parties) may see it at `now`."""
+    direction = direction_of(user=user, contract=contract)
+    if direction is None:
+        raise NotFound("There is no such contract.")
+    now = now or clock.now()
+    window = FeedbackWindow.objects.filter(contract_id=contract.pk).first()
+    rows = {
+        row.direction: row
+        for row in Feedback.objects.filter(contract_id=contract.pk).select_related(
+            "author", "contract"
+        )
+    }
+    mine_row = rows.get(direction)
+    theirs_row = next((row for key, row in rows.items() if key != direction), None)
+    opens_at = closes_at = revealed_at = None
+    reveal_reason = ""
+    if contract.state != CONTRACT_ENDED or contract.ended_at is None:
+        stage = FeedbackStage.NOT_OPEN
+        revealed = False
+    else:
+        opens_at = window.opens_at if window else contract.ended_at
+        closes_at = window.closes_at if window else window_closes_at(contract.ended_at)
+        revealed_at = window.revealed_at if window else None
+        reveal_reason = window.reveal_reason if window else ""
+        revealed = revealed_at is not None or now >= closes_at
+        if revealed and revealed_at is None:
+            revealed_at = closes_at  # the reveal the periodic rule records at the deadline
+        stage = FeedbackStage.CLOSED if revealed else FeedbackStage.OPEN
+    is_client = direction == FeedbackDirection.CLIENT_TO_FREELANCER
+    return ContractFeedback(
+        contract=contract,
+        role="client" if is_client else "freelancer",
+        other=contract.freelancer if is_client else contract.client,
+        stage=stage,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        revealed_at=revealed_at,
+        reveal_reason=reveal_reason,
+        mine=shown(mine_row, viewer=user) if mine_row else None,
+        theirs=shown(theirs_row, viewer=user) if theirs_row and revealed else None,
+        theirs_submitted=theirs_row is not None,
+        mine_row=mine_row,
+    )
+
+
+# --- on profiles: reviews and the client rating ---------------------------------------------
+
+
+def reviews_received(*, user: User, direction: str) -> QuerySet[Feedback]:
+    """Revealed feedback about `user` in one direction, the latest first (feedback of a
+    flagged client included: it stays visible, marked as not counting)."""
+    return (
+        Feedback.objects.filter(recipient=user, direction=direction, revealed_at__isnull=False)
+        .select_related("author", "contract")
+        .order_by("-revealed_at", "-id")
+    )
+
+
+def freelancer_reviews(*, freelancer: User) -> QuerySet[Feedback]:
+    return reviews_received(user=freelancer, direction=FeedbackDirection.CLIENT_TO_FREELANCER)
+
+
+def client_reviews(*, client: User) -> QuerySet[Feedback]:
+    return reviews_received(user=client, direction=FeedbackDirection.FREELANCER_TO_CLIENT)
+
+
+def recent_reviews(
+    reviews: QuerySet[Feedback], *, limit: int = RECENT_REVIEWS
+) -> list[FeedbackShown]:
+    """The latest of `reviews`, as the public sees them (never a private part)."""
+    return [shown(feedback, viewer=None) for feedback in reviews[:limit]]
+
+
+def contract_values(*, contract_ids: Iterable[int]) -> dict[int, int]:
+    """What each contract paid the freelancer for work, in cents: the gross of its payments
+    (billing's records of each release) less what was refunded of them. Contracts are
+    reached through the release rows' relation names, so reviews imports only billing.
+    Milestone releases are the payments contracts record today; hourly invoices and bonuses
+    join here when they link their payments to a contract."""
+    ids = list(contract_ids)
+    if not ids:
+        return {}
+    rows = (
+        Payment.objects.filter(milestone_release__contract_id__in=ids)
+        .order_by()
+        .values("milestone_release__contract_id")
+        .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
+    )
+    return {int(row["milestone_release__contract_id"]): int(row["value"] or 0) for row in rows}
+
+
+@dataclass(frozen=True)
+class ClientRating:
+    """A client's rating (SPEC §2.3): the freelancers' revealed overall ratings, weighted by
+    what each contract paid. `rating` is None when no rated contract paid anything yet."""
+
+    rating: Decimal | None
+    rated_contracts: int
+    weight_cents: int
+
+
+def client_rating(*, client: User) -> ClientRating:
+    """Exact: the weighted sum of the six-rating totals over six times the total weight,
+    rounded half up to hundredths once, at the end."""
+    rows = list(
+        Feedback.objects.filter(
+            recipient=client,
+            direction=FeedbackDirection.FREELANCER_TO_CLIENT,
+            revealed_at__isnull=False,
+            counts=True,
+        ).values_list("contract_id", *(name for name, _ in ATTRIBUTES))
+    )
+    values = contract_values(contract_ids=[row[0] for row in rows])
+    weighted = weight = rated = 0
+    for contract_id, *ratings in rows:
+        value = values.get(contract_id, 0)
+        if value <= 0:
+            continue
+        weighted += sum(ratings) * value
+        weight += value
+        rated += 1
+    if not weight:
+        return ClientRating(rating=None, rated_contracts=0, weight_cents=0)
+    rating = (Decimal(weighted) / Decimal(6 * weight)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    return ClientRating(rating=rating, rated_contracts=rated, weight_cents=weight)

@@ -1,0 +1,378 @@
+"""Writes of the feedback feature (SPEC §10): opening a contract's window, submitting and
+editing feedback until it is revealed, the reveal (at once when both sides have submitted,
+else when the window closes: `feedback_reveal_run_due`), and staff flags on clients whose
+feedback no longer counts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from openlance.accounts.models import User
+from openlance.accounts.services import audit_record
+from openlance.core import clock
+from openlance.core.errors import Conflict, InvalidInput, NotFound
+from openlance.core.services import event_emit
+from openlance.reviews.models import (
+    ATTRIBUTE_NAMES,
+    CONTRACT_ENDED,
+    MAX_TEXT,
+    RATING_MAX,
+    RATING_MIN,
+    RECOMMEND_MAX,
+    RECOMMEND_MIN,
+    ClientFeedbackFlag,
+    EndReason,
+    Feedback,
+    FeedbackDirection,
+    FeedbackWindow,
+    RevealReason,
+    overall_hundredths,
+    window_closes_at,
+)
+from openlance.reviews.selectors import ReviewedContract, direction_of, is_mediator
+
+MAX_FLAG_REASON = 2000
+
+
+def _require_ended(contract: ReviewedContract) -> datetime:
+    if contract.state != CONTRACT_ENDED or contract.ended_at is None:
+        raise Conflict("Feedback opens when the contract ends.")
+    return contract.ended_at
+
+
+def feedback_window_open(*, contract: ReviewedContract) -> FeedbackWindow:
+    """The feedback window of an ended contract, opened on first use: by the
+    `contract.ended` handler, or by the first feedback if that comes first. Calling it
+    again returns the same window."""
+    ended_at = _require_ended(contract)
+    window, _ = FeedbackWindow.objects.get_or_create(
+        contract_id=contract.pk,
+        defaults={
+            "opens_at": ended_at,
+            "closes_at": window_closes_at(ended_at),
+            "created_at": clock.now(),
+        },
+    )
+    return window
+
+
+def _closed(window_closes: datetime) -> Conflict:
+    return Conflict(
+        f"The feedback window closed on {window_closes:%B %-d, %Y at %H:%M} UTC; "
+        "feedback can no longer be left or changed."
+    )
+
+
+REVEALED = "Feedback on this contract is revealed and can no longer be changed."
+
+
+@dataclass(frozen=True)
+class _Cleaned:
+    ratings: dict[str, int]
+    text: str
+    end_reason: str
+    recommend: int | None
+
+
+def _clean(
+    *,
+    direction: str,
+    ratings: Mapping[str, object],
+    text: str,
+    end_reason: str,
+    recommend: object,
+) -> _Cleaned:
+    """Every field at once, so a 422 lists all that is wrong."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, int] = {}
+    for name in ATTRIBUTE_NAMES:
+        value = ratings.get(name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not RATING_MIN <= value <= RATING_MAX
+        ):
+            errors[name] = [f"Rate from {RATING_MIN} to {RATING_MAX} stars."]
+        else:
+            cleaned[name] = value
+    text = (text or "").strip()
+    if "\x00" in text:
+        errors["text"] = ["Text may not contain NUL characters."]
+    elif not text:
+        errors["text"] = ["Say a few words about working together."]
+    elif len(text) > MAX_TEXT:
+        errors["text"] = [f"At most {MAX_TEXT:,} characters."]
+    end_reason = end_reason or ""
+    given = bool(end_reason) or recommend is not None
+    if given and direction != FeedbackDirection.CLIENT_TO_FREELANCER:
+        errors["private"] = ["Only the client leaves private feedback."]
+    elif given:
+        if end_reason not in EndReason.values:
+            errors["end_reason"] = ["Choose why the contract ended."]
+        if (
+            isinstance(recommend, bool)
+            or not isinstance(recommend, int)
+            or not RECOMMEND_MIN <= recommend <= RECOMMEND_MAX
+        ):
+            errors["recommend"] = [
+                f"Choose from {RECOMMEND_MIN} (not at all likely) to {RECOMMEND_MAX} "
+                "(extremely likely)."
+            ]
+    if errors:
+        raise InvalidInput("The feedback is not complete.", field_errors=errors)
+    return _Cleaned(
+        ratings=cleaned,
+        text=text,
+        end_reason=end_reason if given else "",
+        recommend=recommend if given and isinstance(recommend, int) else None,
+    )
+
+
+def _client_flagged(user: User) -> bool:
+    return ClientFeedbackFlag.objects.filter(client=user, cleared_at__isnull=True).exists()
+
+
+def feedback_submit(
+    *,
+    user: User,
+    contract: ReviewedContract,
+    skills: int,
+    quality: int,
+    availability: int,
+    deadlines: int,
+    communication: int,
+    cooperation: int,
+    text: str,
+    end_reason: str = "",
+    recommend: int | None = None,
+) -> Feedback:
+    """Leave or edit one's feedback on an ended contract, within its window and until it is
+    revealed. When both sides have submitted it is revealed at once. `end_reason` and
+    `recommend` are the client's private feedback (both or neither); a stranger to the
+    contract gets a 404, a closed or revealed window a 409, bad input a 422."""
+    direction = direction_of(user=user, contract=contract)
+    if direction is None:
+        raise NotFound("There is no such contract.")
+    ended_at = _require_ended(contract)
+    now = clock.now()
+    existing_window = FeedbackWindow.objects.filter(contract_id=contract.pk).first()
+    closes_at = existing_window.closes_at if existing_window else window_closes_at(ended_at)
+    if existing_window is not None and existing_window.revealed_at is not None:
+        raise Conflict(REVEALED)
+    if now >= closes_at:
+        raise _closed(closes_at)
+    cleaned = _clean(
+        direction=direction,
+        ratings={
+            "skills": skills,
+            "quality": quality,
+            "availability": availability,
+            "deadlines": deadlines,
+            "communication": communication,
+            "cooperation": cooperation,
+        },
+        text=text,
+        end_reason=end_reason,
+        recommend=recommend,
+    )
+    with transaction.atomic():
+        window = feedback_window_open(contract=contract)
+        locked = FeedbackWindow.objects.select_for_update().get(pk=window.pk)
+        if locked.revealed_at is not None:
+            raise Conflict(REVEALED)
+        if now >= locked.closes_at:
+            raise _closed(locked.closes_at)
+        recipient_id = (
+            contract.freelancer_id
+            if direction == FeedbackDirection.CLIENT_TO_FREELANCER
+            else contract.client_id
+        )
+        fields: dict[str, Any] = {
+            **cleaned.ratings,
+            "overall_hundredths": overall_hundredths(sum(cleaned.ratings.values())),
+            "text": cleaned.text,
+            "end_reason": cleaned.end_reason,
+            "recommend": cleaned.recommend,
+            "counts": not (
+                direction == FeedbackDirection.CLIENT_TO_FREELANCER and _client_flagged(user)
+            ),
+            "updated_at": now,
+        }
+        feedback = Feedback.objects.filter(contract_id=contract.pk, direction=direction).first()
+        first = feedback is None
+        if feedback is None:
+            feedback = Feedback.objects.create(
+                contract_id=contract.pk,
+                direction=direction,
+                author=user,
+                recipient_id=recipient_id,
+                submitted_at=now,
+                **fields,
+            )
+        else:
+            for name, value in fields.items():
+                setattr(feedback, name, value)
+            feedback.save(update_fields=list(fields))
+        event_emit(
+            kind="feedback.submitted",
+            payload={
+                "contract_id": contract.pk,
+                "feedback_id": feedback.pk,
+                "direction": direction,
+                "author_id": user.pk,
+                "recipient_id": recipient_id,
+                "first": first,
+            },
+        )
+        if Feedback.objects.filter(contract_id=contract.pk).count() == 2:
+            _reveal(locked, at=now, reason=RevealReason.BOTH_SUBMITTED)
+            feedback.revealed_at = now
+    return feedback
+
+
+def _reveal(window: FeedbackWindow, *, at: datetime, reason: str) -> None:
+    """Record the reveal of a locked window and of its feedback, and tell the listeners
+    (the Job Success Score recomputes from it)."""
+    window.revealed_at = at
+    window.reveal_reason = reason
+    window.save(update_fields=["revealed_at", "reveal_reason"])
+    Feedback.objects.filter(contract_id=window.contract_id).update(revealed_at=at)
+    contract = window.contract
+    event_emit(
+        kind="feedback.revealed",
+        payload={
+            "contract_id": window.contract_id,
+            "freelancer_id": contract.freelancer_id,
+            "client_id": contract.client_id,
+            "reason": reason,
+            "directions": sorted(
+                Feedback.objects.filter(contract_id=window.contract_id).values_list(
+                    "direction", flat=True
+                )
+            ),
+        },
+    )
+
+
+def feedback_reveal_run_due(*, now: datetime) -> int:
+    """Reveal every window whose deadline has passed (SPEC §17, 14 days after the contract
+    ended), whatever was submitted. A window's reveal is recorded at its deadline, the
+    moment the rule made it visible, however late this runs. Safe to run twice: a revealed
+    window is not revealed again."""
+    due = FeedbackWindow.objects.filter(revealed_at__isnull=True, closes_at__lte=now)
+    revealed = 0
+    for window_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            window = (
+                due.select_for_update(of=("self",))
+                .select_related("contract")
+                .filter(pk=window_id)
+                .first()
+            )
+            if window is None:
+                continue
+            _reveal(window, at=window.closes_at, reason=RevealReason.WINDOW_CLOSED)
+            revealed += 1
+    return revealed
+
+
+# --- staff flags ---------------------------------------------------------------------------
+
+
+def _require_mediator(staff: User) -> None:
+    if not is_mediator(user=staff):
+        raise PermissionDenied("Only mediators flag clients' feedback.")
+
+
+def _reason(reason: str, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason or "\x00" in reason or len(reason) > MAX_FLAG_REASON:
+        raise InvalidInput(
+            "Give the reason, for the record.",
+            field_errors={field: [f"Required, at most {MAX_FLAG_REASON:,} characters."]},
+        )
+    return reason
+
+
+def _count_clients_feedback(client: User, *, counts: bool) -> list[int]:
+    """Set whether the client's feedback about freelancers counts; the freelancers whose
+    scores that changes."""
+    given = Feedback.objects.filter(author=client, direction=FeedbackDirection.CLIENT_TO_FREELANCER)
+    given.update(counts=counts)
+    return sorted(set(given.values_list("recipient_id", flat=True)))
+
+
+def client_feedback_flag(*, staff: User, client: User, reason: str) -> ClientFeedbackFlag:
+    """A mediator finds that `client` repeatedly gives unfounded poor feedback: from now on
+    (and for the feedback they gave before) it stays visible but does not count. Audited,
+    and undone by `client_feedback_unflag`."""
+    _require_mediator(staff)
+    reason = _reason(reason)
+    if client.pk == staff.pk:
+        raise Conflict("Staff do not flag themselves.")
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=client.pk).first()
+        if _client_flagged(client):
+            raise Conflict(f"{client.email} is already flagged.")
+        now = clock.now()
+        flag = ClientFeedbackFlag.objects.create(
+            client=client, reason=reason, flagged_by=staff, flagged_at=now
+        )
+        freelancers = _count_clients_feedback(client, counts=False)
+        audit_record(
+            actor=staff,
+            action="client.feedback_flagged",
+            target=client,
+            detail={"flag_id": flag.pk, "client": client.email, "reason": reason},
+        )
+        event_emit(
+            kind="client.feedback_flagged",
+            payload={
+                "client_id": client.pk,
+                "flag_id": flag.pk,
+                "counts": False,
+                "freelancer_ids": freelancers,
+            },
+        )
+    return flag
+
+
+def client_feedback_unflag(*, staff: User, client: User, reason: str) -> ClientFeedbackFlag:
+    """Clear a client's open flag: their feedback counts again. Audited."""
+    _require_mediator(staff)
+    reason = _reason(reason)
+    with transaction.atomic():
+        flag = (
+            ClientFeedbackFlag.objects.select_for_update()
+            .filter(client=client, cleared_at__isnull=True)
+            .first()
+        )
+        if flag is None:
+            raise Conflict(f"{client.email} is not flagged.")
+        flag.cleared_at = clock.now()
+        flag.cleared_by = staff
+        flag.clear_reason = reason
+        flag.save(update_fields=["cleared_at", "cleared_by", "clear_reason"])
+        freelancers = _count_clients_feedback(client, counts=True)
+        audit_record(
+            actor=staff,
+            action="client.feedback_unflagged",
+            target=client,
+            detail={"flag_id": flag.pk, "client": client.email, "reason": reason},
+        )
+        event_emit(
+            kind="client.feedback_unflagged",
+            payload={
+                "client_id": client.pk,
+                "flag_id": flag.pk,
+                "counts": True,
+                "freelancer_ids": freelancers,
+            },
+        )
+    return flag
