@@ -21,6 +21,15 @@ def test_worker_tasks_drain_the_outbox():
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
 
 
+def test_a_drain_goes_on_in_batches_while_they_come_back_full(monkeypatch):
+    monkeypatch.setattr("openlance.core.tasks.DRAIN_BATCH", 3)
+    with transaction.atomic():
+        for _ in range(7):
+            event_emit(kind="test.task", payload={})
+    assert outbox_drain_task().get() == 7
+    assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
+
+
 def test_idempotency_purge_task_runs():
     assert idempotency_purge_periodic.call_local() == 0
 
