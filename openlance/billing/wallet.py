@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import StreamingHttpResponse
 
 from openlance.accounts.models import User
@@ -38,22 +38,36 @@ def _balance(user: User, kind: AccountKind) -> Money:
 
 def escrow_accounts_of(*, user: User) -> QuerySet[LedgerAccount]:
     """The escrow accounts of the user's contracts, on either side. Escrow has no owner, so
-    a contract is found through its funding transfers, which name both parties."""
-    funded = Transfer.objects.filter(kind=MILESTONE_FUND).filter(
-        Q(client_id=user.pk) | Q(freelancer_id=user.pk)
+    a contract is found through its funding transfers, which name both parties.
+
+    Read in two steps so the cost follows the user's own history, whatever the size of the
+    ledger and however the planner guesses it: first, now, the accounts that the user's
+    milestone fundings moved money to or from (the fundings as a UNION of two index scans,
+    one on each party's index of Transfer, never an OR over a join; then each funding's legs
+    through the entry's (transfer, account) key); then, in the returned query, those of
+    them that are escrow, by primary key, a literal list the planner counts exactly. In one
+    query, PostgreSQL estimates a user's fundings from the marketplace's average: the OR and
+    DISTINCT join this replaced started parallel workers for a user with a handful, and a
+    join of the accounts in the same query hashes a scan of every escrow account."""
+    by_client = Transfer.objects.filter(kind=MILESTONE_FUND, client_id=user.pk)
+    by_freelancer = Transfer.objects.filter(kind=MILESTONE_FUND, freelancer_id=user.pk)
+    funded = by_client.order_by().values("pk").union(by_freelancer.order_by().values("pk"))
+    touched = (
+        Entry.objects.filter(transfer__in=funded)
+        .order_by()
+        .values_list("account_id", flat=True)
+        .distinct()
     )
-    return LedgerAccount.objects.filter(
-        kind=AccountKind.CONTRACT_ESCROW, entries__transfer__in=funded
-    ).distinct()
+    return LedgerAccount.objects.filter(kind=AccountKind.CONTRACT_ESCROW, pk__in=list(touched))
 
 
 def wallet_summary(*, user: User) -> WalletSummary:
-    escrow = sum(escrow_accounts_of(user=user).values_list("balance_cents", flat=True))
+    escrow = escrow_accounts_of(user=user).aggregate(total=Sum("balance_cents"))["total"]
     return WalletSummary(
         pending=_balance(user, AccountKind.FREELANCER_PENDING),
         available=_balance(user, AccountKind.FREELANCER_AVAILABLE),
         client_funding=_balance(user, AccountKind.CLIENT_FUNDING),
-        escrow=Money(escrow),
+        escrow=Money(escrow or 0),
     )
 
 
