@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "openlance.billing",
     "openlance.contracts",
     "openlance.reviews",
+    "openlance.reputation",
     "openlance.insights",
     "openlance.api",
 ]

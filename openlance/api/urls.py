@@ -20,6 +20,7 @@ from openlance.profiles.api import router as profiles_router
 from openlance.profiles.api import search_router as freelancer_search_router
 from openlance.proposals.api import invitations_router, job_detail
 from openlance.proposals.api import router as proposals_router
+from openlance.reputation.api import router as reputation_router
 from openlance.reviews.api import router as reviews_router
 
 api = OpenlanceAPI(
@@ -64,3 +65,4 @@ api.add_router("/v1/", offers_router)
 api.add_router("/v1/", contracts_router)
 api.add_router("/v1/", milestones_router)
 api.add_router("/v1/", reviews_router)
+api.add_router("/v1/", reputation_router)

@@ -159,6 +159,18 @@ class ContractState(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
+class DisputeDecision(models.TextChoices):
+    """How a dispute on the contract was decided (SPEC §9: "outcomes are recorded and feed the
+    Job Success Score"). Set by the disputes feature when a mediator or arbitration decides;
+    `none` while no dispute was decided. Only `against_freelancer` makes the contract's
+    outcome negative in the score (SPEC §11); a split is not a decision against either side."""
+
+    NONE = "none", "No dispute decided"
+    FOR_FREELANCER = "for_freelancer", "Decided for the freelancer"
+    AGAINST_FREELANCER = "against_freelancer", "Decided against the freelancer"
+    SPLIT = "split", "Split between the two sides"
+
+
 class Contract(models.Model):
     offer = models.OneToOneField(Offer, on_delete=models.PROTECT, related_name="contract")
     job = models.ForeignKey(JobPost, on_delete=models.PROTECT, related_name="contracts")
@@ -189,9 +201,20 @@ class Contract(models.Model):
         "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     initiation_fee_cents = models.BigIntegerField(default=0)
+    # The outcome of a dispute on the contract, once decided (`DisputeDecision`); read by the
+    # Job Success Score. Written only by the disputes feature's services.
+    dispute_decision = models.CharField(
+        max_length=20, choices=DisputeDecision.choices, default=DisputeDecision.NONE
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(dispute_decision__in=DisputeDecision.values),
+                name="contract_dispute_decision_known",
+            ),
+        ]
         indexes = [
             models.Index(fields=["client", "state"], name="contract_client_state"),
             models.Index(fields=["freelancer", "state"], name="contract_freelancer_state"),

@@ -130,10 +130,11 @@ class JssPolicy(_Strict):
     weight_min_cents: Cents = 5_000
     weight_max_cents: Cents = 500_000
     negative_penalty: Annotated[Decimal, Field(ge=0)] = Decimal("0")
-    windows_months: list[Annotated[int, Field(gt=0)]] = Field(default=[6, 12, 24])
+    # Ten years at most keeps every window's edge far from datetime's limits.
+    windows_months: list[Annotated[int, Field(gt=0, le=120)]] = Field(default=[6, 12, 24])
     minimum_contracts: Annotated[int, Field(ge=1)] = 2
     minimum_clients: Annotated[int, Field(ge=1)] = 2
-    long_running_days: Annotated[int, Field(gt=0)] = 90
+    long_running_days: Annotated[int, Field(gt=0, le=3_650)] = 90
     negative_recommend_at_most: int = 5
     negative_public_below: Decimal = Decimal("3.0")
     positive_recommend_at_least: int = 9
@@ -143,6 +144,13 @@ class JssPolicy(_Strict):
     def _weights_ordered(self) -> JssPolicy:
         if self.weight_min_cents > self.weight_max_cents:
             raise ValueError("weight_min_cents may not exceed weight_max_cents")
+        # The largest window is also "the last 24 months" of the minimum (SPEC §11).
+        if not self.windows_months or any(b <= a for a, b in pairwise(self.windows_months)):
+            raise ValueError("windows_months must be non-empty and strictly ascending")
+        if self.negative_recommend_at_most >= self.positive_recommend_at_least:
+            raise ValueError("a recommend score cannot be both negative and positive")
+        if self.negative_public_below > self.positive_public_at_least:
+            raise ValueError("a public rating cannot be both negative and positive")
         return self
 
 

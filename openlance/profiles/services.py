@@ -81,10 +81,10 @@ def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
     Every service that writes one of those fields calls this in its own transaction;
     features below profiles (accounts) emit an outbox event handled in `profiles.handlers`,
     and features above write the statistics through `freelancer_earnings_record`
-    (contracts) and `freelancer_stats_set` (reputation). Also stores the quality rank of the
-    JSS under the ranking policy in force now, with that version (`Profile.search_rank`).
-    Reads the current rows, so a stale `freelancer` object does no harm. Returns the number
-    of profiles updated."""
+    (contracts), `freelancer_score_record` (reputation) and `freelancer_stats_set` (the
+    demo). Also stores the quality rank of the JSS under the ranking policy in force now,
+    with that version (`Profile.search_rank`). Reads the current rows, so a stale
+    `freelancer` object does no harm. Returns the number of profiles updated."""
     current = (
         Freelancer.objects.select_related("user")
         .only(
@@ -150,10 +150,11 @@ def freelancer_stats_set(
     badges: list[str],
     last_earned_at: datetime | None = None,
 ) -> Freelancer:
-    """Store every statistic at once (Job Success Score, earnings, badges...), as the
-    reputation feature and the demo load compute them; search copies them too. Payments
-    update the earnings alone through `freelancer_earnings_record`. `last_earned_at` is when
-    money last reached the freelancer, if that is known."""
+    """Store every statistic at once (Job Success Score, earnings, badges...), as the demo
+    load states them; search copies them too. Payments update the earnings alone through
+    `freelancer_earnings_record`, and the reputation feature the computed score through
+    `freelancer_score_record`; this goes once the demo earns its statistics through them.
+    `last_earned_at` is when money last reached the freelancer, if that is known."""
     if jss_percent is not None and not 0 <= jss_percent <= 100:
         raise InvalidInput("A Job Success Score is between 0 and 100.")
     if min(total_earned_cents, total_jobs, total_hours) < 0:
@@ -216,6 +217,28 @@ def freelancer_earnings_record(*, user: User, count: Callable[[], Earnings]) -> 
         freelancer.save(
             update_fields=["total_earned_cents", "total_jobs", "last_earned_at", "updated_at"]
         )
+        profile_search_fields_sync(freelancer=freelancer)
+    return freelancer
+
+
+def freelancer_score_record(*, user: User, jss_percent: int | None) -> Freelancer | None:
+    """Store the Job Success Score the reputation feature computed (SPEC §11; None: "no
+    score yet", never 0%), and copy it onto the profiles with its quality rank, so search's
+    best match and its minimum-JSS filter read it. Called by `reputation.services` in the
+    transaction that stores the score; storing the same score again changes nothing. Only
+    the score: earnings, hours and badges belong to other features. None when the user has
+    no freelancer profile."""
+    if jss_percent is not None and not 0 <= jss_percent <= 100:
+        raise InvalidInput("A Job Success Score is between 0 and 100.")
+    with transaction.atomic():
+        freelancer = Freelancer.objects.select_for_update().filter(user=user).first()
+        if freelancer is None:
+            return None
+        if freelancer.jss_percent == jss_percent:
+            return freelancer
+        freelancer.jss_percent = jss_percent
+        freelancer.updated_at = clock.now()
+        freelancer.save(update_fields=["jss_percent", "updated_at"])
         profile_search_fields_sync(freelancer=freelancer)
     return freelancer
 

@@ -1,0 +1,131 @@
+r"""How fast is the Job Success Score's computation, and does it stay linear in a
+freelancer's history? `reputation.jss.jss_compute` (the pure function the stored score, the
+explanation page and its what-ifs all call) timed over many generated freelancers at two
+history sizes. Target: at most 1 ms per contract, and about the same per contract at both
+sizes (linear).
+
+    .venv/bin/python bench/jss.py                       (make bench: 100,000 x ~10, 10,000 x ~100)
+    .venv/bin/python bench/jss.py --freelancers 20000   (a quicker run)
+
+No database and no Django: the function takes plain facts and the policy's parameters
+(`JssParams()`, the section 11 defaults both presets ship; a test proves them equal). Each
+freelancer's contracts are generated, then only the call is timed (perf_counter around it),
+so generating them costs nothing in the figures. A history of ~N contracts is N +/- 50%
+contracts over the last three years with 1 to N/2 clients (so some are repeats), a mix of
+ended with feedback (public only, or with a recommend score), ended without, running, $0
+and disputed, some by flagged clients, earnings from $0 to $20,000. Prints, per size, the
+contracts computed, the total time, microseconds per contract and per freelancer, and the
+ratio of the per-contract times of the two sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+from _harness import ROOT
+
+sys.path.insert(0, str(ROOT))
+
+from openlance.reputation.jss import (  # after the path is set
+    ClientFeedback,
+    ContractFacts,
+    JssParams,
+    jss_compute,
+)
+
+NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
+TARGET_MS_PER_CONTRACT = 1.0
+
+
+def history(rng: random.Random, size: int) -> list[ContractFacts]:
+    count = max(1, round(size * rng.uniform(0.5, 1.5)))
+    clients = [rng.randrange(1_000_000) for _ in range(max(1, size // 2))]
+    contracts = []
+    seen: set[int] = set()
+    for contract_id in range(1, count + 1):
+        client = rng.choice(clients)
+        started = NOW - timedelta(days=rng.uniform(0, 1_100))
+        ended_at = None
+        if rng.random() < 0.85:
+            ended_at = min(NOW, started + timedelta(days=rng.expovariate(1 / 40)))
+        feedback = None
+        if ended_at is not None and rng.random() < 0.8:
+            feedback = ClientFeedback(
+                ratings_total=rng.randint(6, 30) if rng.random() < 0.2 else rng.randint(24, 30),
+                recommend=rng.randint(0, 10) if rng.random() < 0.7 else None,
+                counts=rng.random() > 0.03,
+            )
+        contracts.append(
+            ContractFacts(
+                contract_id=contract_id,
+                client_id=client,
+                started_at=started,
+                ended_at=ended_at,
+                earned_cents=0 if rng.random() < 0.05 else rng.randint(1_000, 2_000_000),
+                is_repeat=client in seen,
+                feedback=feedback,
+                dispute_against=rng.random() < 0.02,
+            )
+        )
+        seen.add(client)
+    return contracts
+
+
+def measure(freelancers: int, size: int, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)  # noqa: S311 (made-up histories, not secrets)
+    params = JssParams()
+    elapsed = 0.0
+    contracts = 0
+    scored = 0
+    for _ in range(freelancers):
+        facts = history(rng, size)
+        started = time.perf_counter()
+        result = jss_compute(facts, now=NOW, params=params)
+        elapsed += time.perf_counter() - started
+        contracts += len(facts)
+        scored += result.score is not None
+    return {
+        "freelancers": freelancers,
+        "size": size,
+        "contracts": contracts,
+        "seconds": elapsed,
+        "us_per_contract": elapsed / contracts * 1e6,
+        "us_per_freelancer": elapsed / freelancers * 1e6,
+        "scored": scored,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--freelancers", type=int, default=100_000, help="at ~10 contracts (default 100,000)"
+    )
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args()
+    small = measure(args.freelancers, 10, args.seed)
+    large = measure(max(1, args.freelancers // 10), 100, args.seed + 1)
+    print(f"jss_compute, section 11 defaults, Python {sys.version.split()[0]}")
+    for run in (small, large):
+        print(
+            f"  {run['freelancers']:>9,} freelancers x ~{run['size']:<3} contracts: "
+            f"{run['contracts']:>10,} contracts in {run['seconds']:6.2f} s = "
+            f"{run['us_per_contract']:6.2f} us/contract "
+            f"({run['us_per_contract'] / 1000:.4f} ms), "
+            f"{run['us_per_freelancer']:8.1f} us/freelancer, "
+            f"{run['scored'] / run['freelancers']:.0%} with a score"
+        )
+    ratio = large["us_per_contract"] / small["us_per_contract"]
+    worst = max(small["us_per_contract"], large["us_per_contract"]) / 1000
+    verdict = "within" if worst <= TARGET_MS_PER_CONTRACT else "OVER"
+    print(
+        f"  per-contract time at ~100 / at ~10 contracts: {ratio:.2f} (1.00 is linear); "
+        f"worst {worst:.4f} ms/contract, {verdict} the {TARGET_MS_PER_CONTRACT} ms target"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Job Success Score API (tag `reputation`): your own score and its explanation, the same
+content as the page — every counted contract with its weight, windows and outcome class
+(never a client's private number), each window's score, what moved it last, a what-if for
+each running contract and the recent history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from openlance.accounts.auth import request_user
+from openlance.core import clock
+from openlance.core.apitools import MoneyOut, OneOf
+from openlance.reputation.jss import Basis, Outcome
+from openlance.reputation.models import JssChange, JssReason
+from openlance.reputation.selectors import ContractLine, JssExplanation, jss_explanation
+
+router = Router(tags=["reputation"])
+
+BASES = OneOf([basis.value for basis in Basis])
+OUTCOMES = OneOf([outcome.value for outcome in Outcome])
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+class JssWindowOut(Schema):
+    months: int
+    score: Percent | None = Field(
+        description="Null when the window has no counted contract, or below the minimum."
+    )
+    contracts: int
+    weight: MoneyOut
+
+
+class JssMinimumOut(Schema):
+    contracts_counted: int = Field(description="Counted contracts in the largest window.")
+    contracts_needed: int
+    clients_counted: int = Field(description="Distinct clients of those contracts.")
+    clients_needed: int
+    met: bool
+
+
+class JssContractOut(Schema):
+    contract_id: int
+    title: str
+    client_id: int
+    client_name: str
+    started_at: datetime
+    ended_at: datetime | None = Field(description="Null while the contract runs.")
+    counted: bool
+    basis: Annotated[str, BASES] = Field(
+        description="Why it counts (feedback, long_running, repeat) or why not."
+    )
+    basis_label: str
+    outcome: Annotated[str, OUTCOMES] | None = Field(
+        description="The outcome class; null when it does not count."
+    )
+    weight: MoneyOut = Field(description="What it weighs in its windows (0 when not counted).")
+    windows: list[int] = Field(description="The months of the windows it is in.")
+
+
+class JssWhatIfOut(Schema):
+    contract_id: int
+    title: str
+    if_positive: Percent | None = Field(
+        description="The score if it ended now with positive feedback (null: no score yet)."
+    )
+    if_negative: Percent | None
+
+
+class JssChangeOut(Schema):
+    at: datetime
+    old_score: Percent | None
+    new_score: Percent | None
+    reason: Annotated[str, OneOf(JssReason)]
+    reason_label: str
+    contract_id: int | None
+    contract_title: str | None
+
+
+class JssMovedOut(Schema):
+    change: JssChangeOut
+    items: list[str] = Field(description="What changed since the change before, in words.")
+
+
+class JssOut(Schema):
+    score: Percent | None = Field(
+        description="The best window's score; null is “no score yet”, never 0%."
+    )
+    windows: list[JssWindowOut]
+    minimum: JssMinimumOut
+    contracts: list[JssContractOut] = Field(description="Counted contracts, the latest first.")
+    not_counted: list[JssContractOut]
+    what_if: list[JssWhatIfOut] = Field(description="One for each running contract.")
+    moved: JssMovedOut | None = Field(description="The latest change and what moved.")
+    history: list[JssChangeOut] = Field(description="Recent changes, the latest first.")
+    history_summary: str
+    policy_id: int = Field(description="The JSS policy version it is computed under.")
+    computed_at: datetime
+
+
+def _contract(line: ContractLine) -> JssContractOut:
+    result = line.result
+    return JssContractOut(
+        contract_id=line.info.contract_id,
+        title=line.info.title,
+        client_id=line.info.client_id,
+        client_name=line.info.client_name,
+        started_at=line.info.started_at,
+        ended_at=line.info.ended_at,
+        counted=result.counted,
+        basis=result.basis.value,
+        basis_label=line.basis_label,
+        outcome=result.outcome.value if result.counted and result.outcome else None,
+        weight=MoneyOut.of_cents(result.weight_cents),
+        windows=list(result.windows),
+    )
+
+
+def _change(change: JssChange) -> JssChangeOut:
+    return JssChangeOut(
+        at=change.at,
+        old_score=change.old_score,
+        new_score=change.new_score,
+        reason=change.reason,
+        reason_label=str(JssReason(change.reason).label),
+        contract_id=change.contract_id,
+        contract_title=change.contract.title if change.contract else None,
+    )
+
+
+def jss_out(x: JssExplanation) -> JssOut:
+    r = x.result
+    return JssOut(
+        score=r.score,
+        windows=[
+            JssWindowOut(
+                months=w.months,
+                score=w.score,
+                contracts=w.contracts,
+                weight=MoneyOut.of_cents(w.weight_cents),
+            )
+            for w in r.windows
+        ],
+        minimum=JssMinimumOut(
+            contracts_counted=r.counted_contracts,
+            contracts_needed=r.minimum_contracts,
+            clients_counted=r.counted_clients,
+            clients_needed=r.minimum_clients,
+            met=r.minimum_met,
+        ),
+        contracts=[_contract(line) for line in x.counted],
+        not_counted=[_contract(line) for line in x.not_counted],
+        what_if=[
+            JssWhatIfOut(
+                contract_id=line.info.contract_id,
+                title=line.info.title,
+                if_positive=line.what_if.if_positive,
+                if_negative=line.what_if.if_negative,
+            )
+            for line in x.running
+            if line.what_if is not None
+        ],
+        moved=JssMovedOut(change=_change(x.moved.change), items=list(x.moved.items))
+        if x.moved
+        else None,
+        history=[_change(change) for change in x.changes],
+        history_summary=x.chart.summary,
+        policy_id=x.policy.pk,
+        computed_at=x.now,
+    )
+
+
+@router.get("/me/jss", response=JssOut, summary="Your Job Success Score, explained")
+def my_jss(request: HttpRequest) -> JssOut:
+    """Computed now from your contracts, their payments and revealed feedback under the JSS
+    policy in force, by the same function that stores the score on your profile (SPEC §11).
+    Anyone signed in may ask: without freelance contracts it is “no score yet”."""
+    return jss_out(jss_explanation(user=request_user(request), now=clock.now()))

@@ -1,0 +1,324 @@
+"""Reads of the Job Success Score: the facts the pure computation takes, loaded from
+contracts, billing's payments (through `reviews.selectors.contract_values`) and revealed
+feedback, and the explanation a freelancer sees of their own score (SPEC §11): every
+counted contract with its weight, windows and outcome class (never the client's private
+number), each window's score, what moved since the change before, a what-if for each running
+contract and the score over time. Only the freelancer sees theirs: the page and the API ask
+for the requesting user's own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from openlance.accounts.models import User
+from openlance.contracts.models import Contract, ContractState, DisputeDecision
+from openlance.core.models import Policy, PolicyKind
+from openlance.core.money import Money
+from openlance.core.policies import JssPolicy, parse_params, policy_version_at
+from openlance.reputation.chart import Chart, score_chart
+from openlance.reputation.jss import (
+    Basis,
+    ClientFeedback,
+    ContractFacts,
+    ContractResult,
+    JssParams,
+    JssResult,
+    WhatIf,
+    jss_compute,
+    jss_what_if,
+)
+from openlance.reputation.models import JssChange, JssReason, JssScore
+from openlance.reviews.models import ATTRIBUTE_NAMES, Feedback, FeedbackDirection
+from openlance.reviews.selectors import contract_values
+
+HISTORY_SHOWN = 12
+
+
+def jss_params_at(when: datetime) -> tuple[Policy, JssParams]:
+    """The JSS policy version in force at `when`, and its parameters as exact numbers."""
+    version = policy_version_at(PolicyKind.JSS, when)
+    policy = parse_params(PolicyKind.JSS, version.params)
+    assert isinstance(policy, JssPolicy)
+    return version, JssParams.of(policy)
+
+
+@dataclass(frozen=True)
+class ContractInfo:
+    """What the explanation shows of a contract besides its part in the score."""
+
+    contract_id: int
+    title: str
+    client_id: int
+    client_name: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class JssInputs:
+    facts: tuple[ContractFacts, ...]
+    contracts: dict[int, ContractInfo]
+
+
+def jss_inputs(*, freelancer_id: int) -> JssInputs:
+    """Every contract of the freelancer as the computation reads it: dates and state, what
+    it paid (gross less refunds), whether it repeats an earlier contract with the same client,
+    the client's revealed feedback (with whether it counts) and the dispute decision. Four
+    queries, whatever the size of the marketplace."""
+    rows = list(
+        Contract.objects.filter(freelancer_id=freelancer_id)
+        .select_related("client")
+        .only(
+            "pk",
+            "title",
+            "client_id",
+            "client__first_name",
+            "client__last_name",
+            "client__email",
+            "state",
+            "started_at",
+            "ended_at",
+            "dispute_decision",
+        )
+        .order_by("started_at", "pk")
+    )
+    ids = [row.pk for row in rows]
+    values = contract_values(contract_ids=ids)
+    feedback = {
+        int(item["contract_id"]): ClientFeedback(
+            ratings_total=sum(int(item[name]) for name in ATTRIBUTE_NAMES),
+            recommend=item["recommend"],
+            counts=bool(item["counts"]),
+        )
+        for item in Feedback.objects.filter(
+            contract_id__in=ids,
+            direction=FeedbackDirection.CLIENT_TO_FREELANCER,
+            revealed_at__isnull=False,
+        ).values("contract_id", "recommend", "counts", *ATTRIBUTE_NAMES)
+    }
+    clients_seen: set[int] = set()
+    facts = []
+    contracts = {}
+    for row in rows:
+        ended_at = row.ended_at if row.state == ContractState.ENDED else None
+        facts.append(
+            ContractFacts(
+                contract_id=row.pk,
+                client_id=row.client_id,
+                started_at=row.started_at,
+                ended_at=ended_at,
+                earned_cents=values.get(row.pk, 0),
+                is_repeat=row.client_id in clients_seen,
+                feedback=feedback.get(row.pk),
+                dispute_against=row.dispute_decision == DisputeDecision.AGAINST_FREELANCER,
+            )
+        )
+        clients_seen.add(row.client_id)
+        contracts[row.pk] = ContractInfo(
+            contract_id=row.pk,
+            title=row.title,
+            client_id=row.client_id,
+            client_name=row.client.display_name,
+            started_at=row.started_at,
+            ended_at=ended_at,
+        )
+    return JssInputs(facts=tuple(facts), contracts=contracts)
+
+
+# --- the explanation -------------------------------------------------------------------------
+
+BASIS_LABELS: dict[str, str] = {
+    Basis.FEEDBACK: "Ended with the client's feedback",
+    Basis.LONG_RUNNING: "Long-running, counted without feedback",
+    Basis.REPEAT: "Repeat contract with this client, counted without feedback",
+    Basis.RUNNING: "Still running: counts once it ends with feedback, or reaches 90 days",
+    Basis.NO_FEEDBACK: "Ended without the client's feedback",
+    Basis.FLAGGED_CLIENT: "The client's feedback does not count (flagged by staff)",
+    Basis.ZERO_VALUE: "Paid nothing: a $0 contract counts only if negative",
+    Basis.AGED_OUT: "Ended before every window: it no longer counts",
+}
+
+
+@dataclass(frozen=True)
+class ContractLine:
+    info: ContractInfo
+    result: ContractResult
+    what_if: WhatIf | None
+
+    @property
+    def basis_label(self) -> str:
+        return BASIS_LABELS[self.result.basis]
+
+    @property
+    def weight(self) -> Money:
+        return Money(self.result.weight_cents)
+
+    @property
+    def windows_label(self) -> str:
+        windows = self.result.windows
+        return f"{', '.join(str(m) for m in windows)} months" if windows else "—"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The latest change of the score and what it was made of, against the change before."""
+
+    change: JssChange
+    reason_label: str
+    contract_title: str | None
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class JssExplanation:
+    freelancer_id: int
+    now: datetime
+    policy: Policy
+    params: JssParams
+    result: JssResult
+    stored_score: int | None
+    stored: bool
+    counted: tuple[ContractLine, ...]
+    not_counted: tuple[ContractLine, ...]
+    running: tuple[ContractLine, ...]  # with their what-if
+    changes: tuple[JssChange, ...]  # the latest first
+    moved: Moved | None
+    chart: Chart
+
+    @property
+    def score(self) -> int | None:
+        return self.result.score
+
+    @property
+    def contracts_missing(self) -> int:
+        return max(0, self.result.minimum_contracts - self.result.counted_contracts)
+
+    @property
+    def clients_missing(self) -> int:
+        return max(0, self.result.minimum_clients - self.result.counted_clients)
+
+    @property
+    def updating(self) -> bool:
+        """The score shown on the profile waits for an update already on its way."""
+        return self.stored and self.stored_score != self.result.score
+
+
+def _weight(cents: Any) -> str:
+    return str(Money(int(cents)))
+
+
+def _windows_text(months: list[int] | tuple[int, ...]) -> str:
+    names = [f"{m}-month" for m in months]
+    if len(names) > 1:
+        return f"the {', '.join(names[:-1])} and {names[-1]} windows"
+    return f"the {names[0]} window" if names else "no window"
+
+
+def moved_items(
+    *,
+    before: JssChange | None,
+    after: JssChange,
+    titles: dict[int, str],
+) -> tuple[str, ...]:
+    """What changed between two recorded states, in words: windows' scores, contracts that
+    started or stopped counting, outcome classes, weights and windows."""
+    items: list[str] = []
+    old_windows = {w["months"]: w.get("score") for w in (before.windows if before else [])}
+    for window in after.windows:
+        old = old_windows.get(window["months"])
+        new = window.get("score")
+        if old != new:
+            items.append(f"{window['months']}-month window: {_percent(old)} → {_percent(new)}.")
+    old_counted = {c["contract_id"]: c for c in (before.counted if before else [])}
+    new_counted = {c["contract_id"]: c for c in after.counted}
+
+    def title(contract_id: int) -> str:
+        return f"“{titles.get(contract_id, f'Contract {contract_id}')}”"
+
+    for contract_id, new in sorted(new_counted.items()):
+        old = old_counted.get(contract_id)
+        if old is None:
+            items.append(
+                f"{title(contract_id)} now counts: {new['outcome']}, weight "
+                f"{_weight(new['weight_cents'])}, in {_windows_text(new['windows'])}."
+            )
+            continue
+        if old["outcome"] != new["outcome"]:
+            items.append(f"{title(contract_id)}: {old['outcome']} → {new['outcome']}.")
+        if old["weight_cents"] != new["weight_cents"]:
+            items.append(
+                f"{title(contract_id)}: weight {_weight(old['weight_cents'])} → "
+                f"{_weight(new['weight_cents'])}."
+            )
+        left = [m for m in old["windows"] if m not in new["windows"]]
+        if left:
+            items.append(f"{title(contract_id)} left {_windows_text(left)}.")
+    for contract_id in sorted(set(old_counted) - set(new_counted)):
+        items.append(f"{title(contract_id)} no longer counts.")
+    return tuple(items)
+
+
+def _percent(score: int | None) -> str:
+    return "no score" if score is None else f"{score}%"
+
+
+def jss_explanation(*, user: User, now: datetime) -> JssExplanation:
+    """The explanation of `user`'s own score at `now`, computed by the same function the
+    stored score comes from, under the policy in force."""
+    version, params = jss_params_at(now)
+    inputs = jss_inputs(freelancer_id=user.pk)
+    result = jss_compute(inputs.facts, now=now, params=params)
+    stored = JssScore.objects.filter(freelancer=user).first()
+    results = {contract.contract_id: contract for contract in result.contracts}
+    lines = []
+    for facts in inputs.facts:
+        outcome = results[facts.contract_id]
+        what_if = (
+            jss_what_if(inputs.facts, contract_id=facts.contract_id, now=now, params=params)
+            if not facts.ended
+            else None
+        )
+        lines.append(ContractLine(inputs.contracts[facts.contract_id], outcome, what_if))
+    by_recent = sorted(
+        lines,
+        key=lambda line: (line.info.ended_at or now, line.info.contract_id),
+        reverse=True,
+    )
+    history = list(
+        JssChange.objects.filter(freelancer=user)
+        .select_related("contract")
+        .order_by("-at", "-id")[: HISTORY_SHOWN + 1]
+    )
+    moved = None
+    if history:
+        latest = history[0]
+        before = history[1] if len(history) > 1 else None
+        titles = {cid: info.title for cid, info in inputs.contracts.items()}
+        moved = Moved(
+            change=latest,
+            reason_label=str(JssReason(latest.reason).label),
+            contract_title=latest.contract.title if latest.contract else None,
+            items=moved_items(before=before, after=latest, titles=titles),
+        )
+    points = list(
+        JssChange.objects.filter(freelancer=user)
+        .order_by("at", "id")
+        .values_list("at", "new_score")
+    )
+    return JssExplanation(
+        freelancer_id=user.pk,
+        now=now,
+        policy=version,
+        params=params,
+        result=result,
+        stored_score=stored.score if stored else None,
+        stored=stored is not None,
+        counted=tuple(line for line in by_recent if line.result.counted),
+        not_counted=tuple(line for line in by_recent if not line.result.counted),
+        running=tuple(line for line in by_recent if line.what_if is not None),
+        changes=tuple(history[:HISTORY_SHOWN]),
+        moved=moved,
+        chart=score_chart(points, now=now),
+    )
