@@ -21,14 +21,18 @@ export SECRET_KEY ?= django-insecure-openlance-make-targets-development-only-012
 # Extra pytest options, e.g. `make test PYTEST_ARGS="-x -k ledger"` or "-n 2" (xdist).
 PYTEST_ARGS ?=
 
-.PHONY: help run install migrate demo static test test-browser check-deploy lint migrations-check bench clean
+.PHONY: help run install migrate demo static test test-browser check-deploy fuzz client-smoke load lint migrations-check bench bench-search bench-money clean
 
 help:
 	@echo "make run           install, migrate, load demo data, serve on http://127.0.0.1:$(PORT) (PORT=9000 make run)"
 	@echo "make test          ruff, ruff format --check, mypy, lint-imports, migrations check, pytest + coverage"
 	@echo "make test-browser  the browser tests (pytest -m browser, headless /usr/bin/chromium)"
 	@echo "make check-deploy  manage.py check --deploy with production settings: no warnings"
+	@echo "make fuzz          schemathesis against a live demo server, as a freelancer and as a client"
+	@echo "make client-smoke  a client generated from the OpenAPI document, called against the demo"
+	@echo "make load          production-like run: PostgreSQL + Redis, 2 gunicorn + 2 Huey, mixed load"
 	@echo "make bench         benchmarks in bench/ (BENCH_DATABASE_URL=postgres://... adds PostgreSQL)"
+	@echo "make bench-money   money reads at 1k/100k/1M past payments (SIZES=..., BENCH_DATABASE_URL adds PostgreSQL)"
 	@echo "make demo          migrate and load the demo data (idempotent)"
 	@echo "make clean         remove .venv, var/ (the local database!) and caches"
 
@@ -71,7 +75,7 @@ run: demo static
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --extend-exclude "**/migrations/*" .
-	$(BIN)/mypy openlance
+	$(BIN)/mypy openlance gates
 	$(BIN)/lint-imports --no-cache
 
 migrations-check: $(STAMP)
@@ -99,6 +103,18 @@ check-deploy: $(STAMP)
 		echo "check-deploy: DEBUG off without SECRET_KEY refuses to start, as it must"; \
 	else echo "check-deploy: DEBUG off without SECRET_KEY did not refuse to start" >&2; exit 1; fi
 
+# The gates beyond `make test` (issue 11); each starts its own servers on 127.0.0.1 with a
+# throwaway database, is bounded in time, and fails on anything it finds. See the README.
+fuzz: $(STAMP)
+	$(BIN)/python gates/fuzz.py
+
+client-smoke: $(STAMP)
+	$(BIN)/python gates/client_smoke.py
+
+# A fresh PostgreSQL database and Redis db 7 (LOAD_REDIS_URL), LOAD_SECONDS (120) of load.
+load: $(STAMP)
+	$(BIN)/python gates/load.py
+
 bench: $(STAMP)
 	@found=0; for b in bench/*.py; do \
 		[ -e "$$b" ] || continue; case "$$(basename $$b)" in _*) continue;; esac; \
@@ -109,6 +125,11 @@ bench: $(STAMP)
 # BENCH_PG_URL=postgres://... adds PostgreSQL.
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py --n $${N:-100000}
+
+# Money reads as the ledger grows, at the full sizes (1,000 / 100,000 / 1,000,000 past
+# payments; 5 to 8 minutes per backend); BENCH_DATABASE_URL=postgres://... adds PostgreSQL.
+bench-money: $(STAMP)
+	$(BIN)/python bench/money_growth.py --sizes $${SIZES:-1000,100000,1000000}
 
 clean:
 	rm -rf $(VENV) var .coverage .mypy_cache .ruff_cache .import_linter_cache .pytest_cache .hypothesis

@@ -2,13 +2,16 @@
 give besides its success, with the one `Problem` schema (RFC 9457, see core.problems).
 
 Most statuses follow from what the document already says about an operation: any request
-may be malformed (400); one with security may be unauthenticated (401), and a write with
-the browser session may fail its CSRF check (403); a path id may name nothing the caller
-may see (404); input may be invalid, and a write may be refused by the services' own
-checks (422); a write may meet the object in a state that refuses it (409); an upload may
-be too large (413). The rest are listed here by operation: the writes that are rate
-limited (429), that charge a card (402), the operations that look up ids given in their
-body or query (404), and the reads that need a role the account may not have (422)."""
+may be malformed (400), or have a path and query string too long (414, answered by
+api.middleware before routing); one with security may be unauthenticated (401), and a
+write with the browser session may fail its CSRF check (403); a path id may name nothing
+the caller may see (404), or not be an id at all, e.g. /jobs/abc (422); input may be
+invalid, and a write may be refused by the services' own checks (422); a write may meet
+the object in a state that refuses it (409); a body may be too large (413: an upload over
+its limit, or any body over the middleware's). The rest are listed here by operation: the
+writes that are rate limited (429), that charge a card (402), the operations that look up
+ids given in their body or query (404), and the reads that need a role the account may
+not have (422)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Any
 
 from ninja import Field, NinjaAPI, Schema
 
+from openlance.api.middleware import MAX_REQUEST_TARGET_BYTES
 from openlance.billing.api import payout_create, wallet_deposit
 from openlance.billing.connects_api import (
     connects_cost,
@@ -72,6 +76,7 @@ WHY = {
     404: "Not found: no such object, or not one you may see.",
     409: "Conflict: not allowed in the object's current state, or an Idempotency-Key reused.",
     413: "Request too large.",
+    414: f"URI too long: the path and query string are over {MAX_REQUEST_TARGET_BYTES} bytes.",
     422: "Invalid input: see `errors` for the fields.",
     429: "Too many requests: wait before sending more.",
 }
@@ -89,12 +94,18 @@ def _ids(views: Iterable[Callable[..., Any]]) -> set[str]:
     return {operation_id(view) for view in views}
 
 
+def _typed_path_parameter(parameter: dict[str, Any]) -> bool:
+    """A path parameter that is not free text (an integer id): a value of the wrong type
+    fails validation, a 422 naming the parameter, before the view can answer its 404."""
+    return parameter.get("in") == "path" and parameter.get("schema", {}).get("type") != "string"
+
+
 def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses an operation of the document can answer (see the module)."""
     op_id = operation.get("operationId", "")
     parameters = operation.get("parameters", [])
     body = operation.get("requestBody")
-    statuses = {400}
+    statuses = {400, 414}
     if operation.get("security"):
         statuses.add(401)
         if method in WRITES:
@@ -105,12 +116,13 @@ def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
         body
         or method in WRITES
         or any(p.get("in") in ("query", "header", "cookie") for p in parameters)
+        or any(_typed_path_parameter(p) for p in parameters)
         or op_id in _ids(NEEDS_ROLE)
     ):
         statuses.add(422)
     if method in WRITES:
         statuses.add(409)
-    if body and "multipart/form-data" in body.get("content", {}):
+    if body:
         statuses.add(413)
     if op_id in _ids(RATE_LIMITED):
         statuses.add(429)
@@ -142,6 +154,22 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def parameter_examples(schema: dict[str, Any]) -> dict[str, Any]:
+    """Ninja copies a parameter's JSON Schema `examples` (a list) onto the Parameter Object,
+    where OpenAPI 3.1 wants a map of Example Objects: generated clients refuse the list.
+    The list stays in the parameter's schema; the parameter gets the map."""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                examples = parameter.get("examples")
+                if isinstance(examples, list):
+                    parameter["examples"] = {
+                        "example" if i == 0 else f"example_{i + 1}": {"value": value}
+                        for i, value in enumerate(examples)
+                    }
+    return schema
+
+
 class OpenlanceAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI document lists every operation's problem+json answers."""
 
@@ -150,4 +178,5 @@ class OpenlanceAPI(NinjaAPI):
     ) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         document_problems(schema)
+        parameter_examples(schema)
         return schema
