@@ -1,7 +1,8 @@
 """Operator console: payouts (and returned payouts), withdrawal methods, pending earnings and
 payout settings to look at, never to edit (they change only through the payout services and
-the gateway's word); the sandbox gateway's record, and settling its payouts by hand the way
-a bank would (paid, or returned)."""
+the gateway's word); card charges, as recorded before each gateway call (one left `sent` is
+settled by `manage.py card_charges_reconcile`); the sandbox gateway's record, and settling
+its payouts by hand the way a bank would (paid, or returned)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from openlance.accounts.models import User
 from openlance.accounts.services import audit_record
 from openlance.billing.gateway import sandbox_payout_set_status
 from openlance.billing.models import (
+    CardCharge,
     Payout,
     PayoutSettings,
     PendingEarning,
@@ -71,6 +73,29 @@ class SandboxOperationAdmin(ReadOnlyAdmin):
     @admin.action(description="Mark selected payouts returned", permissions=["settle"])
     def mark_returned(self, request: HttpRequest, queryset: QuerySet[SandboxOperation]) -> None:
         self._settle(request, queryset, returned=True)
+
+
+@admin.register(CardCharge)
+class CardChargeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "key",
+        "user",
+        "purpose",
+        "state",
+        "amount",
+        "gateway_reference",
+        "decline_reason",
+        "created_at",
+        "settled_at",
+    ]
+    list_filter = ["state", "purpose"]
+    search_fields = ["key", "subject", "gateway_reference", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Amount", ordering="amount_cents")
+    def amount(self, charge: CardCharge) -> str:
+        return str(Money(charge.amount_cents, charge.currency))
 
 
 @admin.register(Payout)

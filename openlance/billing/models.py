@@ -260,6 +260,129 @@ class ChargeClaim(models.Model):
         return f"{self.subject} held by {self.holder}"
 
 
+class CardChargePurpose(models.TextChoices):
+    """What a card charge pays for, which says how its money is booked once it succeeds."""
+
+    # Into the client's funding balance (`services.card_deposit_book`).
+    DEPOSIT = "deposit", "Added funds"
+    MILESTONE = "milestone", "Milestone funding"
+    # Platform Connects revenue, and the Connects or the plan it buys (`billing.connects`).
+    CONNECTS_BUNDLE = "connects_bundle", "Connects bundle"
+    PLUS_START = "plus_start", "Plus, first month"
+    PLUS_RENEWAL = "plus_renewal", "Plus, monthly renewal"
+
+
+class CardChargeState(models.TextChoices):
+    # Recorded, and the gateway asked (or about to be): the outcome is not booked yet.
+    SENT = "sent", "Sent to the gateway"
+    BOOKED = "booked", "Charged and booked"
+    DECLINED = "declined", "Declined (nothing charged)"
+
+
+CARD_CHARGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    CardChargeState.SENT: frozenset({CardChargeState.BOOKED, CardChargeState.DECLINED}),
+    CardChargeState.BOOKED: frozenset(),
+    CardChargeState.DECLINED: frozenset(),
+}
+
+
+class CardCharge(models.Model):
+    """One card charge the platform asked the gateway for, recorded and committed before the
+    gateway is called, so a charge whose process died before its booking is still known:
+    `services.card_charges_settle` and the reconcile rule replay it with its own key (the
+    gateway answers with the first result) and book it once. `key` is the gateway's
+    idempotency key; the other fields are what that key was used for, so a replay sends
+    exactly the same call. Rows only move through `services` (sent → booked | declined)."""
+
+    key = models.CharField(max_length=200)
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="card_charges",
+        db_index=False,  # led by card_charge_user
+    )
+    purpose = models.CharField(max_length=16, choices=CardChargePurpose.choices)
+    # The business event it pays for, e.g. "milestone:42:fund", "connects-plus:7": what a
+    # later payment for the same thing settles first.
+    subject = models.CharField(max_length=120)
+    amount_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="USD")
+    payment_method = models.CharField(max_length=120)
+    # What the gateway was told (sent again verbatim on a replay) and what the ledger says:
+    # the booking's description and the metadata describing it (never read back).
+    description = models.CharField(max_length=255)
+    ledger_description = models.CharField(max_length=255)
+    ledger_metadata = models.JSONField(default=dict, blank=True)
+    # Digest of the idempotency key of the request that asked for it (a Plus subscription
+    # starts under it); empty where the charge's key is not a request's.
+    request_key = models.CharField(max_length=64, blank=True)
+    # A Connects bundle's size; the monthly date a Plus renewal pays the month from.
+    connects_units = models.PositiveIntegerField(null=True, blank=True)
+    period_start = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(
+        max_length=16, choices=CardChargeState.choices, default=CardChargeState.SENT
+    )
+    gateway_reference = models.CharField(max_length=64, blank=True)
+    decline_reason = models.CharField(max_length=120, blank=True)
+    transfer = models.OneToOneField(
+        "ledger.Transfer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_charge",
+    )
+    created_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="card_charge_once_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="card_charge_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(state="sent", settled_at__isnull=True, transfer__isnull=True)
+                    | models.Q(state="booked", settled_at__isnull=False, transfer__isnull=False)
+                    & ~models.Q(gateway_reference="")
+                    | models.Q(state="declined", settled_at__isnull=False, transfer__isnull=True)
+                ),
+                name="card_charge_state_matches_booking",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(purpose="connects_bundle", connects_units__gt=0)
+                    | (~models.Q(purpose="connects_bundle") & models.Q(connects_units__isnull=True))
+                ),
+                name="card_charge_units_only_for_bundles",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(purpose="plus_renewal", period_start__isnull=False)
+                    | (~models.Q(purpose="plus_renewal") & models.Q(period_start__isnull=True))
+                ),
+                name="card_charge_period_only_for_renewals",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(purpose="plus_start") | ~models.Q(request_key=""),
+                name="card_charge_plus_start_has_request_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subject", "state"], name="card_charge_subject"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(state="sent"),
+                name="card_charge_sent",
+            ),
+            models.Index(fields=["user", "-created_at"], name="card_charge_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"card charge {self.key} {self.amount_cents} {self.state}"
+
+
 class PaymentKind(models.TextChoices):
     """The payments to a freelancer for work (SPEC §8.2: "each payment to a freelancer"),
     which count towards the relationship's lifetime billings. Expenses carry no fee and are

@@ -1,22 +1,73 @@
+"""Money coming in by card: deposits into a client's balance, and the card charges every
+flow that takes a card goes through (`card_charge`).
+
+A card charge is recorded (`CardCharge`, state `sent`) and committed before the gateway is
+called, then marked `booked` in the transaction that books its money, or `declined`. A
+process that dies in between leaves the record in `sent`: the next payment for the same
+subject settles it first (`card_charges_settle`), and `card_charges_reconcile_run_due`
+settles the rest, by replaying the call with the charge's own key, card, amount and
+description, so the gateway answers with the first result (or makes the charge the client
+asked for, if the first call never reached it). Money taken is booked once, by its purpose's
+booker, under `charge:<gateway reference>`; `ledger_check` reports a charge left in `sent`
+for more than a day.
+"""
+
 from __future__ import annotations
 
-from typing import Any
+import logging
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 
 from openlance.accounts.models import User
-from openlance.billing.gateway import ChargeResult, idempotency_key_digest, payment_gateway
-from openlance.core.errors import InvalidInput, PaymentDeclined
+from openlance.accounts.services import audit_record
+from openlance.billing.claims import CLAIM_TIMEOUT
+from openlance.billing.gateway import (
+    ChargeResult,
+    ChargeStatus,
+    PaymentGateway,
+    PaymentGatewayUnavailable,
+    idempotency_key_digest,
+    payment_gateway,
+)
+from openlance.billing.models import (
+    CARD_CHARGE_TRANSITIONS,
+    CardCharge,
+    CardChargePurpose,
+    CardChargeState,
+)
+from openlance.core import clock
+from openlance.core.errors import (
+    DomainError,
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    PaymentDeclined,
+)
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind, Transfer
 from openlance.ledger.services import account_for, platform_account, transfer_post
+
+logger = logging.getLogger(__name__)
 
 # The kind of transfer that books a successful card charge into a client's funding balance,
 # whether the client added funds or funded a milestone by card.
 CARD_DEPOSIT = "deposit"
 DEPOSIT_MINIMUM = Money(500)
 DEPOSIT_MAXIMUM = Money(5_000_000)
+
+# A charge still in `sent` is replayed only this long after it was recorded: Stripe forgets
+# an idempotency key after 24 hours, and a replay after that would be a new charge. An
+# older one is left to an operator (`card_charges_reconcile --book/--not-charged`).
+CARD_CHARGE_REPLAY_WINDOW = timedelta(hours=23)
+# A charge in `sent` for longer than this is money perhaps taken and not booked:
+# `ledger_check` (through `payments_check`) reports it.
+CARD_CHARGE_STALE_AFTER = timedelta(days=1)
+MAX_PAYMENT_METHOD_LENGTH = 120
 
 
 def require_freelancer(user: User) -> None:
@@ -27,8 +78,10 @@ def require_freelancer(user: User) -> None:
 def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -> Transfer:
     """A client adds money to their balance with a card, through the gateway.
 
-    The gateway call and the booking share `key`: a retry after a crash between the two finds
-    the first charge and books it once. A declined card books nothing.
+    The charge is recorded under `key` before the gateway is called, and the gateway call
+    and the booking share it: a retry finds the first charge and books it once, and a charge
+    whose request died unanswered is booked by the reconcile rule. A declined card books
+    nothing.
     """
     if not user.is_client:
         raise InvalidInput("Only clients add funds; switch on the client role first.")
@@ -43,22 +96,27 @@ def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -
         raise InvalidInput(
             "Choose a payment method.", field_errors={"payment_method": ["Required."]}
         )
-    gateway = payment_gateway()
-    charge = gateway.charge(
-        amount=amount,
-        payment_method=payment_method,
-        idempotency_key=f"deposit:{user.pk}:{idempotency_key_digest(key)}",
-        description=f"Openlance balance top-up for user {user.pk}",
-    )
-    if not charge.succeeded:
-        raise PaymentDeclined(
-            f"The card was declined ({charge.decline_reason}). Nothing was charged."
+    digest = idempotency_key_digest(key)
+    try:
+        charge = card_charge(
+            user=user,
+            amount=amount,
+            payment_method=payment_method,
+            key=f"deposit:{user.pk}:{digest}",
+            subject=f"deposit:{user.pk}",
+            purpose=CardChargePurpose.DEPOSIT,
+            description=f"Openlance balance top-up for user {user.pk}",
+            ledger_description=f"Added funds by card ({payment_method})",
+            request_key=digest,
         )
-    if charge.amount != amount:
-        raise InvalidInput("This idempotency key was already used for another amount.")
-    return card_deposit_book(
-        user=user, charge=charge, description=f"Added funds by card ({payment_method})"
-    )
+    except CardChargeConflict as conflict:
+        raise InvalidInput("This idempotency key was already used for another amount.") from (
+            conflict
+        )
+    if charge.state == CardChargeState.DECLINED:
+        raise card_declined(charge)
+    assert charge.transfer is not None  # booked: the constraint card_charge_state_matches_booking
+    return charge.transfer
 
 
 def card_deposit_book(
@@ -98,3 +156,334 @@ def card_deposit_book(
             kind="payment_method.charged", payload={"user_id": user.pk, "transfer_id": transfer.pk}
         )
     return transfer
+
+
+# --- card charges --------------------------------------------------------------------------
+
+
+class CardChargeConflict(IdempotencyConflict):
+    """The charge key was recorded before for another charge (amount, card, purpose)."""
+
+
+class CardChargeUnsettled(PaymentGatewayUnavailable):
+    """The charge under this key is still `sent` past the replay window: its outcome is
+    unknown and only an operator can settle it. Callers treat it like an unanswered
+    gateway: book nothing, charge nothing new under the key, ask again later."""
+
+    status = 409
+    title = "Card payment being settled"
+    code = "card_charge_unsettled"
+
+
+class CardChargeBooker(Protocol):
+    def __call__(self, *, charge: CardCharge, result: ChargeResult) -> Transfer: ...
+
+
+# How each purpose books a successful charge: called in the transaction that marks the
+# charge booked, with its row locked; must book once per gateway reference (key
+# `charge:<reference>`) and return that transfer. Dotted paths, since `billing.connects`
+# builds on this module.
+CARD_CHARGE_BOOKERS: dict[str, str] = {
+    CardChargePurpose.DEPOSIT: "openlance.billing.services.card_charge_book_deposit",
+    CardChargePurpose.MILESTONE: "openlance.billing.services.card_charge_book_deposit",
+    CardChargePurpose.CONNECTS_BUNDLE: "openlance.billing.connects.connects_bundle_charge_book",
+    CardChargePurpose.PLUS_START: "openlance.billing.connects.connects_plus_start_charge_book",
+    CardChargePurpose.PLUS_RENEWAL: "openlance.billing.connects.connects_plus_renewal_charge_book",
+}
+
+
+def card_charge_book_deposit(*, charge: CardCharge, result: ChargeResult) -> Transfer:
+    """Deposits and milestone fundings book the charge into the client's balance (a
+    milestone is then funded from there)."""
+    return card_deposit_book(
+        user=charge.user,
+        charge=result,
+        description=charge.ledger_description,
+        metadata=charge.ledger_metadata,
+    )
+
+
+def card_declined(
+    charge: CardCharge, *, field_errors: dict[str, list[str]] | None = None
+) -> PaymentDeclined:
+    return PaymentDeclined(
+        f"The card was declined ({charge.decline_reason or 'declined'}). Nothing was charged.",
+        field_errors=field_errors,
+    )
+
+
+def card_charge(
+    *,
+    user: User,
+    amount: Money,
+    payment_method: str,
+    key: str,
+    subject: str,
+    purpose: CardChargePurpose,
+    description: str,
+    ledger_description: str,
+    ledger_metadata: dict[str, Any] | None = None,
+    request_key: str = "",
+    connects_units: int | None = None,
+    period_start: datetime | None = None,
+    gateway: PaymentGateway | None = None,
+) -> CardCharge:
+    """Charge `user`'s card `amount` for `subject` and book it as `purpose` says; the
+    charge's row is returned booked or declined.
+
+    The charge is recorded under the gateway key `key` and committed first (so this must not
+    run inside a transaction), then the gateway is called with that key, then the money is
+    booked in the transaction that marks the charge booked. The same `key` again returns the
+    recorded charge (replaying the call if it is still `sent`); with another amount, card,
+    purpose or subject it is a CardChargeConflict and nothing changes. A refusal by the
+    gateway (other than PaymentGatewayUnavailable, whose outcome is unknown) marks the charge
+    declined and is raised. A declined card is the returned row's state: the caller decides
+    what the client sees. `ledger_description` and `ledger_metadata` are what the booking
+    says; `request_key`, `connects_units` and `period_start` what a Plus start, a bundle and
+    a Plus renewal are booked with."""
+    charge = _card_charge_record(
+        user=user,
+        amount=amount,
+        payment_method=payment_method,
+        key=key,
+        subject=subject,
+        purpose=purpose,
+        description=description,
+        ledger_description=ledger_description,
+        ledger_metadata=ledger_metadata or {},
+        request_key=request_key,
+        connects_units=connects_units,
+        period_start=period_start,
+    )
+    if charge.state != CardChargeState.SENT:
+        return charge
+    if charge.created_at < clock.now() - CARD_CHARGE_REPLAY_WINDOW:
+        raise CardChargeUnsettled(
+            "This card payment could not be confirmed with the payment provider in time; "
+            "support is settling it, and it will not be charged again."
+        )
+    charge, refusal = _card_charge_send(charge, gateway or payment_gateway())
+    if refusal is not None:
+        raise refusal
+    return charge
+
+
+def _card_charge_record(
+    *,
+    user: User,
+    amount: Money,
+    payment_method: str,
+    key: str,
+    subject: str,
+    purpose: CardChargePurpose,
+    description: str,
+    ledger_description: str,
+    ledger_metadata: dict[str, Any],
+    request_key: str,
+    connects_units: int | None,
+    period_start: datetime | None,
+) -> CardCharge:
+    if not key or len(key) > 200:
+        raise InvalidInput("A card charge needs a key of at most 200 characters.")
+    if not payment_method.strip() or len(payment_method) > MAX_PAYMENT_METHOD_LENGTH:
+        raise InvalidInput(
+            "Choose a payment method.",
+            field_errors={"payment_method": [f"At most {MAX_PAYMENT_METHOD_LENGTH} characters."]},
+        )
+    if amount.cents <= 0:
+        raise InvalidInput("A charge must be positive.")
+    what: dict[str, Any] = {
+        "user_id": user.pk,
+        "purpose": CardChargePurpose(purpose).value,
+        "subject": subject,
+        "amount_cents": amount.cents,
+        "currency": amount.currency,
+        "payment_method": payment_method,
+        "request_key": request_key,
+        "connects_units": connects_units,
+        "period_start": period_start,
+    }
+    try:
+        # Durable: the record must be committed before the gateway hears of the charge,
+        # never part of a caller's transaction that could still roll back.
+        with transaction.atomic(durable=True):
+            existing = CardCharge.objects.filter(key=key).first()
+            if existing is None:
+                return CardCharge.objects.create(
+                    key=key,
+                    description=description[:255],
+                    ledger_description=ledger_description[:255],
+                    ledger_metadata=ledger_metadata,
+                    created_at=clock.now(),
+                    **what,
+                )
+    except IntegrityError:
+        # Another request recorded the same key a moment ago: that record stands.
+        existing = CardCharge.objects.get(key=key)
+    if any(getattr(existing, field) != value for field, value in what.items()):
+        raise CardChargeConflict("This idempotency key was already used for another charge.")
+    return existing
+
+
+def _card_charge_send(
+    charge: CardCharge, gateway: PaymentGateway
+) -> tuple[CardCharge, DomainError | None]:
+    """Ask the gateway for the recorded charge (again: same key, card, amount, description)
+    and settle it by the answer; the refusal, if the gateway refused, to raise or not.
+    PaymentGatewayUnavailable and a gateway's IdempotencyConflict leave the charge `sent`
+    (its outcome is unknown) and propagate."""
+    amount = Money(charge.amount_cents, charge.currency)
+    try:
+        result = gateway.charge(
+            amount=amount,
+            payment_method=charge.payment_method,
+            idempotency_key=charge.key,
+            description=charge.description,
+        )
+    except (PaymentGatewayUnavailable, IdempotencyConflict):
+        raise
+    except DomainError as refusal:
+        return _card_charge_decline(charge, reason=refusal.code, reference=""), refusal
+    if not result.succeeded:
+        reason = result.decline_reason or "declined"
+        return _card_charge_decline(charge, reason=reason, reference=result.reference), None
+    if result.amount != amount:
+        # The gateway holds another charge under this key (made before charges were
+        # recorded here): the charge recorded under it cannot be made.
+        logger.error(
+            "Card charge %s: the gateway answered with %s for %s", charge.key, result, amount
+        )
+        return (
+            _card_charge_decline(
+                charge, reason="key_used_for_another_charge", reference=result.reference
+            ),
+            CardChargeConflict("This idempotency key was already used for another charge."),
+        )
+    return _card_charge_book(charge, result), None
+
+
+def _card_charge_move(charge: CardCharge, target: CardChargeState, **changes: Any) -> None:
+    """Move a row-locked charge to `target` along CARD_CHARGE_TRANSITIONS."""
+    if target not in CARD_CHARGE_TRANSITIONS[charge.state]:
+        raise InvalidTransition(f"A {charge.state} card charge cannot become {target}.")
+    charge.state = target
+    charge.settled_at = clock.now()
+    for field, value in changes.items():
+        setattr(charge, field, value)
+    charge.save(update_fields=["state", "settled_at", *changes])
+
+
+def _card_charge_book(charge: CardCharge, result: ChargeResult) -> CardCharge:
+    with transaction.atomic():
+        locked = CardCharge.objects.select_for_update().select_related("user").get(pk=charge.pk)
+        if locked.state == CardChargeState.DECLINED:
+            logger.error(
+                "Card charge %s was marked declined, and the gateway now says %s succeeded",
+                locked.key,
+                result.reference,
+            )
+        if locked.state != CardChargeState.SENT:
+            return locked
+        booker: CardChargeBooker = import_string(CARD_CHARGE_BOOKERS[locked.purpose])
+        transfer = booker(charge=locked, result=result)
+        _card_charge_move(
+            locked,
+            CardChargeState.BOOKED,
+            gateway_reference=result.reference[:64],
+            transfer=transfer,
+        )
+        return locked
+
+
+def _card_charge_decline(charge: CardCharge, *, reason: str, reference: str) -> CardCharge:
+    with transaction.atomic():
+        locked = CardCharge.objects.select_for_update().get(pk=charge.pk)
+        if locked.state != CardChargeState.SENT:
+            return locked
+        _card_charge_move(
+            locked,
+            CardChargeState.DECLINED,
+            decline_reason=reason[:120],
+            gateway_reference=reference[:64],
+        )
+        return locked
+
+
+def card_charges_settle(*, subject: str, gateway: PaymentGateway | None = None) -> list[CardCharge]:
+    """Settle every charge for `subject` still in `sent` (within the replay window): each is
+    replayed through the gateway with its own key, card and amount, and booked like the flow
+    that made it would have, or marked declined. A payment for something payable once calls
+    this after claiming it and before charging a new card, so a charge whose request died is
+    used instead of charging again. Returns the settled charges; PaymentGatewayUnavailable
+    propagates (nothing new may be charged while an earlier charge's outcome is unknown)."""
+    gateway = gateway or payment_gateway()
+    since = clock.now() - CARD_CHARGE_REPLAY_WINDOW
+    pending = CardCharge.objects.filter(
+        subject=subject, state=CardChargeState.SENT, created_at__gte=since
+    ).order_by("created_at", "id")
+    return [_card_charge_send(charge, gateway)[0] for charge in pending]
+
+
+def card_charges_reconcile_run_due(*, now: datetime) -> dict[str, int]:
+    """Settle every card charge left in `sent` for longer than a charge claim lasts (its
+    request is over, whatever happened to it) and less than the replay window: a deposit's or
+    a Connects purchase's money ends up booked, a milestone's in the client's balance, Plus
+    started or renewed. Safe to run twice: a settled charge is never settled again. A charge
+    the gateway cannot answer now is left for the next run; one past the replay window is
+    counted as `stale` for an operator."""
+    counts = {"booked": 0, "declined": 0, "retry": 0, "stale": 0}
+    gateway = payment_gateway()
+    sent = CardCharge.objects.filter(state=CardChargeState.SENT)
+    due = sent.filter(
+        created_at__lte=now - CLAIM_TIMEOUT, created_at__gte=now - CARD_CHARGE_REPLAY_WINDOW
+    ).order_by("created_at", "id")
+    for pk in list(due.values_list("pk", flat=True)):
+        charge = CardCharge.objects.get(pk=pk)
+        if charge.state != CardChargeState.SENT:
+            continue
+        try:
+            charge, _ = _card_charge_send(charge, gateway)
+        except (PaymentGatewayUnavailable, IdempotencyConflict) as unknown:
+            logger.warning("Card charge %s: no answer from the gateway (%s)", charge.key, unknown)
+            counts["retry"] += 1
+            continue
+        except Exception:
+            logger.exception("Card charge %s could not be settled", charge.key)
+            counts["retry"] += 1
+            continue
+        counts[charge.state] += 1
+    counts["stale"] = sent.filter(created_at__lt=now - CARD_CHARGE_REPLAY_WINDOW).count()
+    return counts
+
+
+def card_charges_stale(*, now: datetime) -> QuerySet[CardCharge]:
+    """Charges left in `sent` for more than a day: money perhaps taken and not booked."""
+    return CardCharge.objects.filter(
+        state=CardChargeState.SENT, created_at__lt=now - CARD_CHARGE_STALE_AFTER
+    ).order_by("created_at", "id")
+
+
+def card_charge_resolve(*, charge: CardCharge, reference: str, actor: User | None) -> CardCharge:
+    """An operator settles a charge left in `sent` after looking it up at the provider (by
+    its key, which Stripe keeps in the PaymentIntent's metadata as `openlance_key`):
+    `reference` is the provider's id of the charge that succeeded, booked as the original
+    flow would have; empty means the provider holds no successful charge for the key, and
+    the charge is marked declined. Recorded in the staff audit log."""
+    if charge.state != CardChargeState.SENT:
+        raise InvalidTransition(f"Card charge {charge.key} is {charge.state} already.")
+    if reference:
+        result = ChargeResult(
+            reference=reference,
+            status=ChargeStatus.SUCCEEDED,
+            amount=Money(charge.amount_cents, charge.currency),
+        )
+        settled = _card_charge_book(charge, result)
+    else:
+        settled = _card_charge_decline(charge, reason="not_charged", reference="")
+    audit_record(
+        actor=actor,
+        action="card_charge.resolved",
+        target=settled,
+        detail={"key": settled.key, "state": settled.state, "reference": reference},
+    )
+    return settled

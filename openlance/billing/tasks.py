@@ -7,6 +7,7 @@ from openlance.billing.payouts import (
     payout_status_sync_due,
     scheduled_withdrawals_run_due,
 )
+from openlance.billing.services import card_charges_reconcile_run_due
 from openlance.core import clock
 
 
@@ -34,3 +35,11 @@ def scheduled_withdrawals_periodic() -> int:
 @lock_task("payout-status-sync")
 def payout_status_sync_periodic() -> dict[str, int]:
     return payout_status_sync_due(now=clock.now())
+
+
+# A card charge whose request died is replayed and booked once its charge claim has lapsed
+# (5 minutes): within a quarter of an hour of the crash.
+@db_periodic_task(crontab(minute="*/10"))
+@lock_task("card-charges-reconcile")
+def card_charges_reconcile_periodic() -> dict[str, int]:
+    return card_charges_reconcile_run_due(now=clock.now())

@@ -26,16 +26,22 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Sum
 
 from openlance.accounts.models import User
 from openlance.billing.claims import charge_claim
 from openlance.billing.fees import client_fees
 from openlance.billing.gateway import payment_gateway
-from openlance.billing.models import Payment, PaymentKind
+from openlance.billing.models import (
+    CardCharge,
+    CardChargePurpose,
+    CardChargeState,
+    Payment,
+    PaymentKind,
+)
 from openlance.billing.payments import payment_for_work, relationship_locked
 from openlance.billing.selectors import MILESTONE_FUND
-from openlance.billing.services import card_deposit_book
+from openlance.billing.services import card_charge, card_charges_settle
 from openlance.contracts.models import (
     MAX_MILESTONES,
     MAXIMUM_MILESTONE_CENTS,
@@ -286,11 +292,13 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
 
     `payment_method` is "balance" (the client's funding balance) or a card token, charged
     through the gateway first and booked into the client's balance before the funding moves
-    it on. A declined card writes nothing. Funding an already funded milestone is a no-op,
+    it on. A declined card books nothing. Funding an already funded milestone is a no-op,
     so a retry never pays twice. A card payment first claims the milestone's funding: a
     second card payment at the same time (another tab, another key or card) is refused
-    before its card is charged. Should the milestone be funded from the balance between the
-    charge and the booking, the charge stays in the client's balance for later use.
+    before its card is charged. Once it holds the claim, a card charge for this funding
+    whose request died is settled and used before any new card is charged (see
+    `_charge_card`). Should the milestone be funded from the balance between the charge and
+    the booking, the charge stays in the client's balance for later use.
     """
     contract = milestone.contract
     _require_party(contract, client, "client")
@@ -394,32 +402,50 @@ def _card_digest(payment_method: str) -> str:
 
 
 def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> None:
-    """Charge the card for the funding's total and book it into the client's balance. The
-    gateway key is the funding's own key with the attempt number, so a retry after a crash
-    finds the first charge, while a retry after a decline (the gateway replays a key's
-    decline) is a new attempt."""
+    """Charge the card for the funding's total and book it into the client's balance, unless
+    the balance already holds a card payment made for this funding. Called under the
+    funding's charge claim.
+
+    The funding's earlier card charges (`CardCharge` subject: the funding's key) whose
+    requests died are settled first, with their own key, card and amount: the gateway
+    answers with a charge it made (which is then booked), or makes the one the client asked
+    for. When the charges booked for this funding cover it and are still in the balance,
+    nothing new is charged, whatever card this request brought. Otherwise the card is
+    charged under the key of the funding, the card's digest, the total and the number of
+    declined attempts, so a retry after a decline is a new attempt."""
+    subject = _fund_key(milestone)
+    gateway = payment_gateway()
+    card_charges_settle(subject=subject, gateway=gateway)
     quote = milestone_funding_quote(milestone=milestone)
-    attempt = Milestone.objects.values_list("card_declines", flat=True).get(pk=milestone.pk)
-    key = f"{_fund_key(milestone)}:card:{_card_digest(payment_method)}" + (
-        f":{attempt}" if attempt else ""
-    )
-    charge = payment_gateway().charge(
+    booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED).aggregate(
+        total=Sum("amount_cents")
+    )["total"]
+    balance = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents
+    if (booked or 0) >= quote.total_cents and balance >= quote.total_cents:
+        return
+    # Requests paying with the same card may hold the claim together (a retry takes over its
+    # own claim at once), so they must arrive at the same key: it changes only with the
+    # amount and after a decline.
+    declines = CardCharge.objects.filter(subject=subject, state=CardChargeState.DECLINED)
+    attempt = declines.count()
+    charge = card_charge(
+        user=client,
         amount=Money(quote.total_cents),
         payment_method=payment_method,
-        idempotency_key=key,
+        key=f"{subject}:card:{_card_digest(payment_method)}:{quote.total_cents}"
+        + (f":{attempt}" if attempt else ""),
+        subject=subject,
+        purpose=CardChargePurpose.MILESTONE,
         description=f"Openlance milestone {milestone.pk} of contract {milestone.contract_id}",
+        ledger_description=f"Card payment for milestone “{milestone.description}”",
+        ledger_metadata={"milestone_id": milestone.pk},
+        gateway=gateway,
     )
-    if not charge.succeeded:
+    if charge.state == CardChargeState.DECLINED:
         Milestone.objects.filter(pk=milestone.pk).update(card_declines=F("card_declines") + 1)
         raise PaymentDeclined(
             f"The card was declined ({charge.decline_reason}). Nothing was charged."
         )
-    card_deposit_book(
-        user=client,
-        charge=charge,
-        description=f"Card payment for milestone “{milestone.description}”",
-        metadata={"milestone_id": milestone.pk},
-    )
 
 
 # --- submitting and reviewing work -----------------------------------------------------

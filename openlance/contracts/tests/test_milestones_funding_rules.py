@@ -256,14 +256,15 @@ def test_a_declined_card_can_be_tried_again_once_it_has_the_money(monkeypatch):
     assert len(gateway.answers) == 2
 
 
-def test_a_retry_of_the_same_attempt_reuses_its_key(monkeypatch):
+def test_a_retry_of_a_booked_card_charge_books_and_charges_nothing_again(monkeypatch):
     gateway = DeclinesFirst()
     gateway.answers["seen"] = ChargeResult("ch_0", ChargeStatus.SUCCEEDED, Money(1))
     monkeypatch.setattr(services, "payment_gateway", lambda: gateway)
     contract = contract_fixed((10_000,))
     milestone = milestones(contract)[0]
     for _ in range(2):
-        # As after a crash between the charge and the funding: nothing was funded yet.
+        # As after a crash between the charge and the funding: nothing was funded yet. The
+        # second call finds the charge recorded as booked and does not ask the gateway.
         services._charge_card(
             client=contract.client, milestone=milestone, payment_method="pm_card_visa"
         )

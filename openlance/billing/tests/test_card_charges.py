@@ -1,0 +1,564 @@
+"""Card charges are recorded before the gateway is called and settled later: a charge whose
+process died after the gateway took the money is booked once (by the next payment for the
+same thing, or by the reconcile rule), never lost and never charged twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.utils.module_loading import import_string
+
+from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.billing import gateway as gw
+from openlance.billing.claims import CLAIM_TIMEOUT
+from openlance.billing.connects import (
+    connects_bundle_buy,
+    connects_plans_run_due,
+    connects_plus_subscribe,
+)
+from openlance.billing.models import (
+    CardCharge,
+    CardChargePurpose,
+    CardChargeState,
+    ChargeClaim,
+    SandboxOperation,
+)
+from openlance.billing.services import (
+    CARD_CHARGE_BOOKERS,
+    CARD_CHARGE_REPLAY_WINDOW,
+    CardChargeConflict,
+    CardChargeUnsettled,
+    card_charge,
+    card_charges_reconcile_run_due,
+    card_charges_settle,
+    funds_deposit,
+)
+from openlance.billing.tasks import card_charges_reconcile_periodic
+from openlance.connects.models import ConnectsAccount, ConnectsMove, Plan
+from openlance.connects.selectors import connects_balance
+from openlance.core import clock
+from openlance.core.errors import InvalidInput, InvalidTransition, PaymentDeclined
+from openlance.core.money import Money
+from openlance.ledger.models import AccountKind, Transfer
+from openlance.ledger.services import account_for
+
+pytestmark = pytest.mark.usefixtures("assert_ledger_sound", "assert_connects_sound")
+
+NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
+LAPSED = NOW + CLAIM_TIMEOUT + timedelta(minutes=1)
+
+# Milestone funding is `contracts`' business, a layer above billing: reached by name, so the
+# layer contract (import-linter) still holds for what billing imports.
+contract_fixed = import_string("openlance.contracts.tests.factories.contract_fixed")
+milestone_fund = import_string("openlance.contracts.services.milestone_fund")
+milestone_funding_quote = import_string("openlance.contracts.services.milestone_funding_quote")
+
+
+class ProcessDied(Exception):
+    """The process stops right after the gateway answered: nothing after it runs."""
+
+
+@pytest.fixture
+def dies_after_charging(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sandbox charges the card, then the process 'dies' before the answer is used, for
+    the first call of each card listed in the yielded list."""
+    real = gw.SandboxGateway.charge
+    cards: list[str] = []
+
+    def charge(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        result = real(self, **kwargs)
+        if kwargs["payment_method"] in cards:
+            cards.remove(kwargs["payment_method"])
+            raise ProcessDied(kwargs["idempotency_key"])
+        return result
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    return cards
+
+
+@pytest.fixture
+def gateway_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys the sandbox was asked to charge, in order."""
+    real = gw.SandboxGateway.charge
+    calls: list[str] = []
+
+    def charge(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        calls.append(kwargs["idempotency_key"])
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    return calls
+
+
+def _charges() -> list[SandboxOperation]:
+    return list(
+        SandboxOperation.objects.filter(
+            kind=SandboxOperation.Kind.CHARGE, status=SandboxOperation.Status.SUCCEEDED
+        ).order_by("id")
+    )
+
+
+def _funding(user: Any) -> int:
+    return account_for(kind=AccountKind.CLIENT_FUNDING, owner=user).balance_cents
+
+
+def _deposit(user: Any, *, key: str = "d1", cents: int = 10_000, card: str = "pm_card_visa") -> Any:
+    return funds_deposit(user=user, amount=Money(cents), payment_method=card, key=key)
+
+
+# --- recorded before the call, settled once ------------------------------------------------
+
+
+def test_the_charge_is_recorded_and_committed_before_the_gateway_is_called(monkeypatch):
+    client = client_user()
+    real = gw.SandboxGateway.charge
+    seen: list[tuple[str, int]] = []
+    depth = len(connection.atomic_blocks)
+
+    def charge(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        record = CardCharge.objects.get(key=kwargs["idempotency_key"])
+        seen.append((record.state, len(connection.atomic_blocks) - depth))
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    with clock.frozen_at(NOW):
+        _deposit(client)
+    assert seen == [(CardChargeState.SENT, 0)]
+    record = CardCharge.objects.get()
+    assert record.state == CardChargeState.BOOKED
+    assert record.purpose == CardChargePurpose.DEPOSIT
+    assert record.transfer == Transfer.objects.get(kind="deposit")
+    assert record.gateway_reference == _charges()[0].reference
+    assert record.settled_at == NOW
+
+
+def test_every_purpose_has_a_booker():
+    bookers = {
+        purpose: import_string(CARD_CHARGE_BOOKERS[purpose]) for purpose in CardChargePurpose
+    }
+    assert all(callable(booker) for booker in bookers.values())
+
+
+def test_a_card_charge_inside_a_transaction_is_refused_before_the_gateway():
+    client = client_user()
+    with pytest.raises(RuntimeError), transaction.atomic(), clock.frozen_at(NOW):
+        _deposit(client)
+    assert not CardCharge.objects.exists()
+    assert not SandboxOperation.objects.exists()
+
+
+def test_a_process_that_dies_after_the_charge_leaves_it_sent_and_settling_books_it_once(
+    dies_after_charging,
+):
+    client = client_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    record = CardCharge.objects.get()
+    assert record.state == CardChargeState.SENT
+    assert not record.transfer_id
+    assert len(_charges()) == 1
+    assert not Transfer.objects.exists()
+
+    with clock.frozen_at(NOW + timedelta(minutes=1)):
+        [settled] = card_charges_settle(subject=record.subject)
+        assert card_charges_settle(subject=record.subject) == []
+    assert settled.state == CardChargeState.BOOKED
+    with clock.frozen_at(LAPSED):
+        counts = card_charges_reconcile_run_due(now=LAPSED)
+    assert counts == {"booked": 0, "declined": 0, "retry": 0, "stale": 0}
+    assert len(_charges()) == 1
+    assert Transfer.objects.filter(kind="deposit").count() == 1
+    assert _funding(client) == 10_000
+
+
+def test_a_deposit_whose_request_died_is_healed_by_the_reconcile_rule_once(dies_after_charging):
+    client = client_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    # Not before the charge's claim would have lapsed: its request may still be running.
+    with clock.frozen_at(NOW + timedelta(minutes=2)):
+        assert card_charges_reconcile_run_due(now=clock.now())["booked"] == 0
+    assert CardCharge.objects.get().state == CardChargeState.SENT
+    with clock.frozen_at(LAPSED):
+        assert card_charges_reconcile_run_due(now=LAPSED)["booked"] == 1
+        assert card_charges_reconcile_run_due(now=LAPSED)["booked"] == 0
+        card_charges_reconcile_periodic()
+    assert CardCharge.objects.get().state == CardChargeState.BOOKED
+    assert _funding(client) == 10_000
+    assert len(_charges()) == 1
+    # The client's retry with the same key answers with the booked deposit.
+    with clock.frozen_at(LAPSED):
+        again = _deposit(client)
+    assert again == Transfer.objects.get(kind="deposit")
+    assert _funding(client) == 10_000
+    assert len(_charges()) == 1
+
+
+def test_a_charge_that_never_reached_the_gateway_is_made_by_the_replay(monkeypatch):
+    """The process died between the record and the call: the replay makes the charge the
+    client asked for, once."""
+    client = client_user()
+
+    def unreachable(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        raise ProcessDied(kwargs["idempotency_key"])
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", unreachable)
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    assert not SandboxOperation.objects.exists()
+    monkeypatch.undo()
+    with clock.frozen_at(LAPSED):
+        assert card_charges_reconcile_run_due(now=LAPSED)["booked"] == 1
+    assert [op.amount_cents for op in _charges()] == [10_000]
+    assert _funding(client) == 10_000
+
+
+def test_an_unavailable_gateway_leaves_the_charge_for_the_next_run(monkeypatch):
+    client = client_user()
+
+    def down(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        raise gw.PaymentGatewayUnavailable("down")
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", down)
+    with clock.frozen_at(NOW), pytest.raises(gw.PaymentGatewayUnavailable):
+        _deposit(client)
+    with clock.frozen_at(LAPSED):
+        assert card_charges_reconcile_run_due(now=LAPSED)["retry"] == 1
+    assert CardCharge.objects.get().state == CardChargeState.SENT
+    monkeypatch.undo()
+    with clock.frozen_at(LAPSED):
+        assert card_charges_reconcile_run_due(now=LAPSED)["booked"] == 1
+    assert _funding(client) == 10_000
+
+
+# --- declined, refused, conflicting ---------------------------------------------------------
+
+
+def test_a_declined_card_is_marked_declined_and_books_nothing():
+    client = client_user()
+    with clock.frozen_at(NOW), pytest.raises(PaymentDeclined, match="card_declined"):
+        _deposit(client, card="pm_card_declined")
+    record = CardCharge.objects.get()
+    assert (record.state, record.decline_reason) == (CardChargeState.DECLINED, "card_declined")
+    assert record.settled_at == NOW
+    assert not Transfer.objects.exists()
+    # The same key again is the same decline, without asking the gateway again.
+    with clock.frozen_at(NOW), pytest.raises(PaymentDeclined):
+        _deposit(client, card="pm_card_declined")
+    assert SandboxOperation.objects.count() == 1
+    with clock.frozen_at(LAPSED):
+        assert card_charges_reconcile_run_due(now=LAPSED)["declined"] == 0
+    assert not Transfer.objects.exists()
+
+
+def test_a_gateway_refusal_marks_the_charge_declined_and_is_raised(monkeypatch):
+    client = client_user()
+
+    def refuses(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        raise InvalidInput("Stripe does not know this payment method.")
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", refuses)
+    with clock.frozen_at(NOW), pytest.raises(InvalidInput, match="does not know"):
+        _deposit(client)
+    record = CardCharge.objects.get()
+    assert (record.state, record.decline_reason) == (CardChargeState.DECLINED, "invalid_input")
+    assert not Transfer.objects.exists()
+
+
+def test_a_key_reused_for_another_amount_is_refused_and_nothing_changes(gateway_calls):
+    client = client_user()
+    with clock.frozen_at(NOW):
+        first = _deposit(client, key="same")
+    before = list(CardCharge.objects.values())
+    with clock.frozen_at(NOW), pytest.raises(InvalidInput, match="another amount"):
+        _deposit(client, key="same", cents=20_000)
+    with clock.frozen_at(NOW), pytest.raises(CardChargeConflict):
+        card_charge(
+            user=client,
+            amount=Money(10_000),
+            payment_method="pm_card_mastercard",
+            key=CardCharge.objects.get().key,
+            subject=f"deposit:{client.pk}",
+            purpose=CardChargePurpose.DEPOSIT,
+            description="another card",
+            ledger_description="another card",
+            request_key=CardCharge.objects.get().request_key,
+        )
+    assert list(CardCharge.objects.values()) == before
+    assert len(gateway_calls) == 1
+    assert list(Transfer.objects.all()) == [first]
+    assert _funding(client) == 10_000
+
+
+def test_a_charge_sent_longer_ago_than_the_replay_window_is_left_to_an_operator(
+    dies_after_charging, gateway_calls
+):
+    client = client_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    late = NOW + CARD_CHARGE_REPLAY_WINDOW + timedelta(minutes=1)
+    with clock.frozen_at(late):
+        assert card_charges_reconcile_run_due(now=late) == {
+            "booked": 0,
+            "declined": 0,
+            "retry": 0,
+            "stale": 1,
+        }
+        # Stripe forgets a key after a day: asking again could be a new charge.
+        with pytest.raises(CardChargeUnsettled):
+            _deposit(client)
+        assert card_charges_settle(subject=f"deposit:{client.pk}") == []
+    assert len(gateway_calls) == 1
+    assert CardCharge.objects.get().state == CardChargeState.SENT
+
+
+# --- ledger_check and the operator ----------------------------------------------------------
+
+
+def test_ledger_check_reports_a_charge_left_sent_for_more_than_a_day(dies_after_charging):
+    client = client_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    key = CardCharge.objects.get().key
+    with clock.frozen_at(NOW + timedelta(hours=23)):
+        call_command("ledger_check", stdout=StringIO(), stderr=StringIO())
+    errors = StringIO()
+    with (
+        clock.frozen_at(NOW + timedelta(days=1, minutes=1)),
+        pytest.raises(CommandError, match="1 payment invariant violation"),
+    ):
+        call_command("ledger_check", stdout=StringIO(), stderr=errors)
+    assert f"card charge {key}" in errors.getvalue()
+    assert "never booked" in errors.getvalue()
+
+
+def test_an_operator_books_a_stale_charge_with_the_providers_reference(dies_after_charging):
+    client = client_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    record = CardCharge.objects.get()
+    [made] = _charges()
+    later = NOW + timedelta(days=2)
+    with clock.frozen_at(later):
+        with pytest.raises(CommandError, match="needs the provider"):
+            call_command("card_charges_reconcile", book=record.key)
+        out = StringIO()
+        call_command(
+            "card_charges_reconcile", book=record.key, reference=made.reference, stdout=out
+        )
+        assert "is booked" in out.getvalue()
+        with pytest.raises(CommandError, match="booked already"):
+            call_command("card_charges_reconcile", not_charged=record.key)
+        call_command("ledger_check", stdout=StringIO(), stderr=StringIO())
+    record.refresh_from_db()
+    assert record.state == CardChargeState.BOOKED
+    assert record.transfer == Transfer.objects.get(idempotency_key=f"charge:{made.reference}")
+    assert _funding(client) == 10_000
+
+
+def test_an_operator_marks_a_stale_charge_the_provider_never_made_not_charged(monkeypatch):
+    client = client_user()
+
+    def unreachable(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        raise ProcessDied(kwargs["idempotency_key"])
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", unreachable)
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    key = CardCharge.objects.get().key
+    with clock.frozen_at(NOW + timedelta(days=2)):
+        call_command("card_charges_reconcile", not_charged=key, stdout=StringIO())
+        call_command("ledger_check", stdout=StringIO(), stderr=StringIO())
+    record = CardCharge.objects.get()
+    assert (record.state, record.decline_reason) == (CardChargeState.DECLINED, "not_charged")
+    assert not Transfer.objects.exists()
+
+
+def test_the_reconcile_command_runs_the_rule_as_of_now(dies_after_charging):
+    client = client_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    out = StringIO()
+    call_command("card_charges_reconcile", now=LAPSED.isoformat(), stdout=out)
+    assert "1 card charge(s) booked" in out.getvalue()
+    assert _funding(client) == 10_000
+
+
+# --- milestone funding ----------------------------------------------------------------------
+
+
+def _unfunded() -> tuple[Any, Any, int]:
+    contract = contract_fixed((50_000,))
+    milestone = contract.milestones.get()
+    return contract.client, milestone, milestone_funding_quote(milestone=milestone).total_cents
+
+
+def _fund(client: Any, milestone: Any, card: str) -> Any:
+    milestone = type(milestone).objects.select_related("contract").get(pk=milestone.pk)
+    return milestone_fund(client=client, milestone=milestone, payment_method=card)
+
+
+def test_a_milestone_paid_with_another_card_after_a_crash_is_funded_by_the_first_charge(
+    dies_after_charging, gateway_calls
+):
+    client, milestone, total = _unfunded()
+    start = clock.now()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(start), pytest.raises(ProcessDied):
+        _fund(client, milestone, "pm_card_visa")
+    [first] = CardCharge.objects.all()
+    assert (first.state, first.purpose) == (CardChargeState.SENT, CardChargePurpose.MILESTONE)
+    assert first.subject == f"milestone:{milestone.pk}:fund"
+    # A process that dies keeps its claim until it lapses (an exception frees it).
+    ChargeClaim.objects.create(subject=first.subject, holder="dead", claimed_at=start)
+    # Another card at once: the first request's claim still holds.
+    with clock.frozen_at(start + timedelta(minutes=1)), pytest.raises(InvalidTransition):
+        _fund(client, milestone, "pm_card_mastercard")
+    # Once it lapsed: the first charge is settled and funds the milestone.
+    with clock.frozen_at(start + CLAIM_TIMEOUT + timedelta(minutes=1)):
+        funded = _fund(client, milestone, "pm_card_mastercard")
+    assert funded.state == "funded"
+    assert gateway_calls == [first.key, first.key]
+    assert [op.instrument for op in _charges()] == ["pm_card_visa"]
+    assert sum(op.amount_cents for op in _charges()) == total
+    first.refresh_from_db()
+    assert first.state == CardChargeState.BOOKED
+    assert CardCharge.objects.count() == 1
+    assert Transfer.objects.filter(kind="deposit").count() == 1
+    assert Transfer.objects.filter(kind="milestone_fund").count() == 1
+    assert _funding(client) == 0
+    assert not ChargeClaim.objects.exists()
+
+
+def test_a_milestone_charge_booked_by_the_reconcile_rule_funds_the_next_attempt(
+    dies_after_charging, gateway_calls
+):
+    client, milestone, total = _unfunded()
+    start = clock.now()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(start), pytest.raises(ProcessDied):
+        _fund(client, milestone, "pm_card_visa")
+    later = start + CLAIM_TIMEOUT + timedelta(minutes=1)
+    with clock.frozen_at(later):
+        assert card_charges_reconcile_run_due(now=later)["booked"] == 1
+    # The money is in the client's balance; the milestone is not funded yet.
+    assert _funding(client) == total
+    milestone.refresh_from_db()
+    assert milestone.state == "not_funded"
+    with clock.frozen_at(later):
+        assert _fund(client, milestone, "pm_card_mastercard").state == "funded"
+    assert len(gateway_calls) == 2  # the first call and the reconcile's replay
+    assert len(_charges()) == 1
+    assert _funding(client) == 0
+
+
+def test_a_declined_milestone_charge_settled_later_lets_the_client_try_again():
+    client, milestone, total = _unfunded()
+    with clock.frozen_at(clock.now()), pytest.raises(PaymentDeclined):
+        _fund(client, milestone, "pm_card_declined")
+    assert _fund(client, milestone, "pm_card_visa").state == "funded"
+    states = list(CardCharge.objects.order_by("id").values_list("state", flat=True))
+    assert states == [CardChargeState.DECLINED, CardChargeState.BOOKED]
+    assert len({charge.key for charge in CardCharge.objects.all()}) == 2
+    assert [op.amount_cents for op in _charges()] == [total]
+
+
+# --- Connects -------------------------------------------------------------------------------
+
+
+def test_a_bundle_whose_request_died_is_booked_and_granted_once_by_the_reconcile_rule(
+    dies_after_charging,
+):
+    user = freelancer_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW):
+        with pytest.raises(ProcessDied):
+            connects_bundle_buy(user=user, bundle=40, payment_method="pm_card_visa", key="b")
+        before = connects_balance(user=user)
+    assert not ConnectsMove.objects.filter(kind="purchase").exists()
+    with clock.frozen_at(LAPSED):
+        assert card_charges_reconcile_run_due(now=LAPSED)["booked"] == 1
+        assert card_charges_reconcile_run_due(now=LAPSED)["booked"] == 0
+        assert connects_balance(user=user) == before + 40
+        # The client's retry answers with the granted bundle.
+        move = connects_bundle_buy(user=user, bundle=40, payment_method="pm_card_visa", key="b")
+        assert connects_balance(user=user) == before + 40
+    assert move == ConnectsMove.objects.get(kind="purchase")
+    assert Transfer.objects.filter(kind="connects_purchase").count() == 1
+    assert len(_charges()) == 1
+
+
+def test_plus_paid_with_another_key_after_a_crash_starts_from_the_first_charge(
+    dies_after_charging, gateway_calls
+):
+    user = freelancer_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        connects_plus_subscribe(user=user, payment_method="pm_card_visa", key="first")
+    assert ConnectsAccount.objects.get(user=user).plan == Plan.BASIC
+    with clock.frozen_at(LAPSED):
+        account = connects_plus_subscribe(
+            user=user, payment_method="pm_card_mastercard", key="second"
+        )
+    assert account.plan == Plan.PLUS
+    assert account.plus_payment_method == "pm_card_visa"
+    assert account.plus_subscription_key == gw.idempotency_key_digest("first")
+    assert len(set(gateway_calls)) == 1
+    assert [op.instrument for op in _charges()] == ["pm_card_visa"]
+    assert Transfer.objects.filter(kind="connects_plus").count() == 1
+    # The first request, retried, is answered by the Plus it started.
+    with clock.frozen_at(LAPSED):
+        again = connects_plus_subscribe(user=user, payment_method="pm_card_visa", key="first")
+    assert again.plan == Plan.PLUS
+    assert len(_charges()) == 1
+
+
+def test_plus_whose_request_died_is_started_by_the_reconcile_rule(dies_after_charging):
+    user = freelancer_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        connects_plus_subscribe(user=user, payment_method="pm_card_visa", key="first")
+    with clock.frozen_at(LAPSED):
+        assert card_charges_reconcile_run_due(now=LAPSED)["booked"] == 1
+    account = ConnectsAccount.objects.get(user=user)
+    assert account.plan == Plan.PLUS
+    assert ConnectsMove.objects.filter(key__startswith=f"plus:{account.pk}:start:").count() == 1
+    assert Transfer.objects.filter(kind="connects_plus").count() == 1
+
+
+def test_a_plus_renewal_whose_run_died_is_booked_and_its_month_closed_once(dies_after_charging):
+    user = freelancer_user()
+    with clock.frozen_at(NOW):
+        connects_plus_subscribe(user=user, payment_method="pm_card_visa", key="s")
+    renewal = ConnectsAccount.objects.get(user=user).next_grant_at
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(renewal):
+        assert connects_plans_run_due(now=renewal)["retry"] == 1
+    record = CardCharge.objects.get(purpose=CardChargePurpose.PLUS_RENEWAL)
+    assert (record.state, record.period_start) == (CardChargeState.SENT, renewal)
+    later = renewal + CLAIM_TIMEOUT + timedelta(minutes=1)
+    with clock.frozen_at(later):
+        assert card_charges_reconcile_run_due(now=later)["booked"] == 1
+        assert connects_plans_run_due(now=later) == {
+            "basic": 0,
+            "plus": 0,
+            "lapsed": 0,
+            "retry": 0,
+        }
+    account = ConnectsAccount.objects.get(user=user)
+    assert account.plan == Plan.PLUS
+    assert account.next_grant_at > renewal
+    assert Transfer.objects.filter(kind="connects_plus").count() == 2
+    assert len(_charges()) == 2
