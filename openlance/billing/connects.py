@@ -39,6 +39,7 @@ from openlance.billing.gateway import (
 )
 from openlance.billing.models import CardCharge, CardChargePurpose, CardChargeState
 from openlance.billing.services import (
+    CardChargeConflict,
     card_charge,
     card_charges_settle,
     card_declined,
@@ -277,7 +278,8 @@ def _renewal_key(account: ConnectsAccount, due_at: datetime) -> str:
 def _close_month(account_id: int, *, now: datetime) -> str | None:
     """Charge (for Plus) and grant the period due at the account's monthly date; None when
     nothing is due. A refusal from the gateway lapses Plus like a declined card does;
-    PaymentGatewayUnavailable (the outcome unknown) propagates, the period stays open and
+    PaymentGatewayUnavailable or the gateway's IdempotencyConflict (the outcome unknown)
+    propagates, the period stays open and
     the next run asks again with the same key (and the same card: a run that died after
     recording the period's charge has it replayed as it was recorded)."""
     with transaction.atomic():
@@ -311,8 +313,15 @@ def _close_month(account_id: int, *, now: datetime) -> str | None:
             ledger_description=f"Plus plan from {due_at:%Y-%m-%d}",
             period_start=due_at,
         )
-    except PaymentGatewayUnavailable:
-        raise
+    except (PaymentGatewayUnavailable, IdempotencyConflict) as unknown:
+        # The gateway did not say whether it charged (down, or the key busy in a concurrent
+        # replay): the month stays open for the next run rather than lapsing while a charge
+        # may be going through. A key recorded for another charge was refused before any
+        # gateway call, and that is a refusal like any other.
+        if isinstance(unknown, CardChargeConflict):
+            lapse_reason = unknown.code
+        else:
+            raise
     except DomainError as refusal:
         lapse_reason = refusal.code
     else:
@@ -362,8 +371,10 @@ def connects_plans_run_due(*, now: datetime) -> dict[str, int]:
         for _ in range(MAX_MONTHS_PER_RUN):
             try:
                 outcome = _close_month(account_id, now=now)
-            except PaymentGatewayUnavailable:
-                logger.warning("Connects account %s: gateway unavailable, will retry", account_id)
+            except (PaymentGatewayUnavailable, IdempotencyConflict):
+                logger.warning(
+                    "Connects account %s: charge outcome unknown, will retry", account_id
+                )
                 counts["retry"] += 1
                 break
             except Exception:

@@ -418,9 +418,15 @@ def card_charges_settle(*, subject: str, gateway: PaymentGateway | None = None) 
     propagates (nothing new may be charged while an earlier charge's outcome is unknown)."""
     gateway = gateway or payment_gateway()
     since = clock.now() - CARD_CHARGE_REPLAY_WINDOW
-    pending = CardCharge.objects.filter(
-        subject=subject, state=CardChargeState.SENT, created_at__gte=since
-    ).order_by("created_at", "id")
+    unsettled = CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT)
+    if unsettled.filter(created_at__lt=since).exists():
+        # Too old to replay safely, and its outcome is unknown: a new charge for the same
+        # thing could be a second one.
+        raise CardChargeUnsettled(
+            "An earlier card payment for this could not be confirmed with the payment "
+            "provider in time; support is settling it, and nothing new is charged meanwhile."
+        )
+    pending = unsettled.order_by("created_at", "id")
     return [_card_charge_send(charge, gateway)[0] for charge in pending]
 
 

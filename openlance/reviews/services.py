@@ -135,6 +135,10 @@ def _clean(
 
 
 def _client_flagged(user: User) -> bool:
+    """Read under the author's row lock, which `client_feedback_flag` takes too: a flag
+    and a first submission never pass each other, so no new feedback of a flagged client
+    keeps counting."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
     return ClientFeedbackFlag.objects.filter(client=user, cleared_at__isnull=True).exists()
 
 

@@ -43,7 +43,12 @@ from openlance.billing.tasks import card_charges_reconcile_periodic
 from openlance.connects.models import ConnectsAccount, ConnectsMove, Plan
 from openlance.connects.selectors import connects_balance
 from openlance.core import clock
-from openlance.core.errors import InvalidInput, InvalidTransition, PaymentDeclined
+from openlance.core.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    PaymentDeclined,
+)
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, Transfer
 from openlance.ledger.services import account_for
@@ -316,7 +321,9 @@ def test_a_charge_sent_longer_ago_than_the_replay_window_is_left_to_an_operator(
         # Stripe forgets a key after a day: asking again could be a new charge.
         with pytest.raises(CardChargeUnsettled):
             _deposit(client)
-        assert card_charges_settle(subject=f"deposit:{client.pk}") == []
+        # Nothing payable once is charged anew while that outcome is unknown.
+        with pytest.raises(CardChargeUnsettled):
+            card_charges_settle(subject=f"deposit:{client.pk}")
     assert len(gateway_calls) == 1
     assert CardCharge.objects.get().state == CardChargeState.SENT
 
@@ -562,3 +569,31 @@ def test_a_plus_renewal_whose_run_died_is_booked_and_its_month_closed_once(dies_
     assert account.next_grant_at > renewal
     assert Transfer.objects.filter(kind="connects_plus").count() == 2
     assert len(_charges()) == 2
+
+
+def test_a_plus_renewal_whose_key_is_busy_at_the_gateway_stays_open_instead_of_lapsing(
+    monkeypatch,
+):
+    user = freelancer_user()
+    with clock.frozen_at(NOW):
+        connects_plus_subscribe(user=user, payment_method="pm_card_visa", key="s")
+    renewal = ConnectsAccount.objects.get(user=user).next_grant_at
+    real = gw.SandboxGateway.charge
+
+    def busy(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        # A concurrent replay holds the key: the provider cannot say yet what happened.
+        raise IdempotencyConflict("The key is in use by another request.")
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", busy)
+    with clock.frozen_at(renewal):
+        assert connects_plans_run_due(now=renewal)["retry"] == 1
+    account = ConnectsAccount.objects.get(user=user)
+    assert (account.plan, account.next_grant_at) == (Plan.PLUS, renewal)
+    assert CardCharge.objects.get(purpose=CardChargePurpose.PLUS_RENEWAL).state == (
+        CardChargeState.SENT
+    )
+    monkeypatch.setattr(gw.SandboxGateway, "charge", real)
+    with clock.frozen_at(renewal + timedelta(minutes=1)):
+        assert connects_plans_run_due(now=renewal + timedelta(minutes=1))["plus"] == 1
+    assert ConnectsAccount.objects.get(user=user).plan == Plan.PLUS
+    assert Transfer.objects.filter(kind="connects_plus").count() == 2
