@@ -18,7 +18,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
@@ -373,7 +373,28 @@ def _card_charge_move(charge: CardCharge, target: CardChargeState, **changes: An
     charge.save(update_fields=["state", "settled_at", *changes])
 
 
+# PostgreSQL's SQLSTATE for a deadlock: it aborts one of the transactions in the cycle.
+DEADLOCK_DETECTED = "40P01"
+BOOKING_ATTEMPTS = 3
+
+
 def _card_charge_book(charge: CardCharge, result: ChargeResult) -> CardCharge:
+    """Book the gateway's answer. The card has been charged by now, so a booking that
+    PostgreSQL picks as a deadlock's victim (the load gate met one under concurrent fundings
+    and releases of one client) is tried again rather than left to the reconcile rule: the
+    whole booking rolled back, and it is idempotent by the charge's row and key."""
+    for _ in range(BOOKING_ATTEMPTS - 1):
+        try:
+            return _card_charge_book_once(charge, result)
+        except OperationalError as error:
+            deadlock = getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
+            if not deadlock or connection.in_atomic_block:
+                raise
+            logger.warning("Card charge %s: booking was a deadlock victim, again", charge.key)
+    return _card_charge_book_once(charge, result)
+
+
+def _card_charge_book_once(charge: CardCharge, result: ChargeResult) -> CardCharge:
     with transaction.atomic():
         locked = CardCharge.objects.select_for_update().select_related("user").get(pk=charge.pk)
         if locked.state == CardChargeState.DECLINED:

@@ -597,3 +597,32 @@ def test_a_plus_renewal_whose_key_is_busy_at_the_gateway_stays_open_instead_of_l
         assert connects_plans_run_due(now=renewal + timedelta(minutes=1))["plus"] == 1
     assert ConnectsAccount.objects.get(user=user).plan == Plan.PLUS
     assert Transfer.objects.filter(kind="connects_plus").count() == 2
+
+
+# Outside a test transaction: a retry is only possible where the booking is the whole
+# transaction, as in a request.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_booking_picked_as_a_deadlock_victim_is_tried_again(monkeypatch):
+    from django.db import OperationalError
+
+    from openlance.billing import services as billing_services
+
+    class Deadlock(Exception):
+        sqlstate = billing_services.DEADLOCK_DETECTED
+
+    real = billing_services._card_charge_book_once
+    victims = [1]
+
+    def once(charge: CardCharge, result: gw.ChargeResult) -> CardCharge:
+        if victims:
+            victims.pop()
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real(charge, result)
+
+    monkeypatch.setattr(billing_services, "_card_charge_book_once", once)
+    client = client_user()
+    with clock.frozen_at(NOW):
+        _deposit(client)
+    assert CardCharge.objects.get().state == CardChargeState.BOOKED
+    assert _funding(client) == 10_000
+    assert len(_charges()) == 1
