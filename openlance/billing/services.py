@@ -380,9 +380,9 @@ BOOKING_ATTEMPTS = 3
 
 def _card_charge_book(charge: CardCharge, result: ChargeResult) -> CardCharge:
     """Book the gateway's answer. The card has been charged by now, so a booking that
-    PostgreSQL picks as a deadlock's victim (the load gate met one under concurrent fundings
-    and releases of one client) is tried again rather than left to the reconcile rule: the
-    whole booking rolled back, and it is idempotent by the charge's row and key."""
+    PostgreSQL picks as a deadlock's victim is tried again rather than left to the
+    reconcile rule: the whole booking rolled back, and it is idempotent by the charge's row
+    and key."""
     for _ in range(BOOKING_ATTEMPTS - 1):
         try:
             return _card_charge_book_once(charge, result)
@@ -396,7 +396,14 @@ def _card_charge_book(charge: CardCharge, result: ChargeResult) -> CardCharge:
 
 def _card_charge_book_once(charge: CardCharge, result: ChargeResult) -> CardCharge:
     with transaction.atomic():
-        locked = CardCharge.objects.select_for_update().select_related("user").get(pk=charge.pk)
+        # Only the charge's row: a FOR UPDATE over the join would lock the client's user row
+        # too, and a concurrent funding of the same client, whose new rows' deferred foreign
+        # keys take a KEY SHARE lock on that user at commit, then deadlocks with this booking.
+        locked = (
+            CardCharge.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=charge.pk)
+        )
         if locked.state == CardChargeState.DECLINED:
             logger.error(
                 "Card charge %s was marked declined, and the gateway now says %s succeeded",
