@@ -161,9 +161,14 @@ HUEY = {
     "immediate": HUEY_IMMEDIATE,
     "utc": True,
     # A task lock (`lock_task`) outlives a consumer killed mid-task (SIGKILL, OOM, power
-    # loss) and would stop that periodic job for good; a starting consumer clears them.
-    # Clearing a lock another live consumer holds is harmless: every run_due is keyed by
-    # its business events (idempotency keys, unique rows), so a second run makes nothing twice.
+    # loss) and would stop that periodic job for good, so a starting consumer clears them
+    # all: with several consumers, the locks a live one holds too, and that task may then
+    # run twice at once for a while. The locked periodic tasks are run_due rules keyed by
+    # their business events (idempotency keys, unique rows, row locks), so an overlapping
+    # run makes nothing twice. The outbox drain's lock goes too: two drains may overlap
+    # briefly. Each takes an event with skip_locked and delivers it once, but across the
+    # overlap the order is not strict (a later event may go out before an earlier one the
+    # other drain holds).
     "consumer": {
         "workers": env.int("HUEY_WORKERS", default=2),
         "worker_type": "thread",

@@ -1,15 +1,19 @@
 """The payment invariants: every relationship's totals and every payment record equal what
-the ledger booked (run by `manage.py payments_check`, and so by `ledger_check`)."""
+the ledger booked, and no card charge is left unsettled past the replay window (run by
+`manage.py payments_check`, and so by `ledger_check`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from django.db.models import Count, Sum
 
-from openlance.billing.models import Payment, Relationship
+from openlance.billing.models import CardCharge, CardChargeState, Payment, Relationship
 from openlance.billing.payments import PAYMENT_REFUND
 from openlance.billing.selectors import PAYMENT_KINDS
+from openlance.billing.services import CARD_CHARGE_REPLAY_WINDOW
+from openlance.core import clock
 from openlance.ledger.models import AccountKind, Entry
 
 # Every transfer that changes what a freelancer has billed a client: the payments, their
@@ -18,8 +22,10 @@ BILLING_KINDS = frozenset(PAYMENT_KINDS | {f"{kind}.reversal" for kind in PAYMEN
 FREELANCER_KINDS = (AccountKind.FREELANCER_PENDING, AccountKind.FREELANCER_AVAILABLE)
 
 
-def payment_violations() -> list[str]:
-    problems: list[str] = []
+def payment_violations(*, now: datetime | None = None) -> list[str]:
+    """Every broken payment invariant as of `now` (the clock's now without it), one line
+    each."""
+    problems = _stale_card_charges(now=now or clock.now())
     booked: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"fee": 0, "net": 0})
     entries = (
         Entry.objects.filter(transfer__kind__in=BILLING_KINDS | {PAYMENT_REFUND})
@@ -74,3 +80,19 @@ def payment_violations() -> list[str]:
                 f"but its transfer booked fee {ledger['fee']} and net {ledger['net']}"
             )
     return problems
+
+
+def _stale_card_charges(*, now: datetime) -> list[str]:
+    """Charges still `sent` past the replay window: money perhaps taken and booked nowhere,
+    which the reconcile rule no longer replays (`card_charges_reconcile_run_due` counts
+    them as stale with the same boundary)."""
+    stale = CardCharge.objects.filter(
+        state=CardChargeState.SENT, created_at__lt=now - CARD_CHARGE_REPLAY_WINDOW
+    ).order_by("created_at", "id")
+    return [
+        f"card charge {charge.key} ({charge.amount_cents} {charge.currency} for "
+        f"{charge.subject}, user {charge.user_id}) sent to the gateway at "
+        f"{charge.created_at:%Y-%m-%d %H:%M} UTC and never booked nor declined: settle it "
+        "with manage.py card_charges_reconcile --book or --not-charged"
+        for charge in stale
+    ]

@@ -130,7 +130,6 @@ def connects_bundle_buy(*, user: User, bundle: int, payment_method: str, key: st
         purpose=CardChargePurpose.CONNECTS_BUNDLE,
         description=f"{bundle} Connects for user {user.pk}",
         ledger_description=f"{bundle} Connects",
-        request_key=idempotency_key_digest(key),
         connects_units=bundle,
     )
     if charge.state == CardChargeState.DECLINED:
@@ -277,11 +276,13 @@ def _renewal_key(account: ConnectsAccount, due_at: datetime) -> str:
 
 def _close_month(account_id: int, *, now: datetime) -> str | None:
     """Charge (for Plus) and grant the period due at the account's monthly date; None when
-    nothing is due. A refusal from the gateway lapses Plus like a declined card does;
-    PaymentGatewayUnavailable or the gateway's IdempotencyConflict (the outcome unknown)
-    propagates, the period stays open and
-    the next run asks again with the same key (and the same card: a run that died after
-    recording the period's charge has it replayed as it was recorded)."""
+    nothing is due. A renewal charge whose run died is settled first, whatever the account
+    says now (its booker closes the month it paid for on Plus): money taken is never booked
+    for a month closed without it. A refusal from the gateway lapses Plus like a declined
+    card does; PaymentGatewayUnavailable or the gateway's IdempotencyConflict (the outcome
+    unknown) propagates, the period stays open and the next run asks again with the same
+    key (and the same card: a run that died after recording the period's charge has it
+    replayed as it was recorded)."""
     with transaction.atomic():
         # Read under the lock, so a cancellation that committed since the run started is
         # seen. The lock is released before the gateway call; a cancellation landing in
@@ -292,6 +293,14 @@ def _close_month(account_id: int, *, now: datetime) -> str | None:
         renews = _renews(account, user)
     if due_at > now:
         return None
+    subject = f"connects-plus-renewal:{account.pk}"
+    settled = card_charges_settle(subject=subject)
+    if any(
+        charge.state == CardChargeState.BOOKED and charge.period_start == due_at
+        for charge in settled
+    ):
+        # That run's charge went through: its booking has just closed this month on Plus.
+        return "plus"
     if not renews:
         connects_month_close(user=user, due_at=due_at, plan=Plan.BASIC, now=now)
         return "basic"
@@ -307,27 +316,26 @@ def _close_month(account_id: int, *, now: datetime) -> str | None:
             amount=price,
             payment_method=recorded.payment_method if recorded else account.plus_payment_method,
             key=key,
-            subject=f"connects-plus-renewal:{account.pk}",
+            subject=subject,
             purpose=CardChargePurpose.PLUS_RENEWAL,
             description=f"Openlance Plus for the month from {due_at:%Y-%m-%d}, user {user.pk}",
             ledger_description=f"Plus plan from {due_at:%Y-%m-%d}",
             period_start=due_at,
         )
-    except (PaymentGatewayUnavailable, IdempotencyConflict) as unknown:
+    except CardChargeConflict as conflict:
+        # The key was recorded for another charge: refused before any gateway call, a
+        # refusal like any other.
+        lapse_reason = conflict.code
+    except (PaymentGatewayUnavailable, IdempotencyConflict):
         # The gateway did not say whether it charged (down, or the key busy in a concurrent
         # replay): the month stays open for the next run rather than lapsing while a charge
-        # may be going through. A key recorded for another charge was refused before any
-        # gateway call, and that is a refusal like any other.
-        if isinstance(unknown, CardChargeConflict):
-            lapse_reason = unknown.code
-        else:
-            raise
+        # may be going through.
+        raise
     except DomainError as refusal:
         lapse_reason = refusal.code
     else:
         if charge.state == CardChargeState.BOOKED:
-            # The booking closed the month on Plus; a run after a settle closes nothing.
-            connects_month_close(user=user, due_at=due_at, plan=Plan.PLUS, now=now)
+            # Its booking closed the month on Plus (connects_plus_renewal_charge_book).
             return "plus"
         lapse_reason = charge.decline_reason or "declined"
     connects_month_close(

@@ -313,8 +313,8 @@ class CardCharge(models.Model):
     description = models.CharField(max_length=255)
     ledger_description = models.CharField(max_length=255)
     ledger_metadata = models.JSONField(default=dict, blank=True)
-    # Digest of the idempotency key of the request that asked for it (a Plus subscription
-    # starts under it); empty where the charge's key is not a request's.
+    # A Plus start's only: the digest of the subscribing request's idempotency key, which
+    # the subscription starts under; empty for every other purpose.
     request_key = models.CharField(max_length=64, blank=True)
     # A Connects bundle's size; the monthly date a Plus renewal pays the month from.
     connects_units = models.PositiveIntegerField(null=True, blank=True)

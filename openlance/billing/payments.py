@@ -195,7 +195,11 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
         ) != (payment.pk, amount.cents):
             raise IdempotencyConflict(f"Refund key {key!r} was already used for another transfer.")
         return replay
-    payment = Payment.objects.select_for_update().select_related("transfer").get(pk=payment.pk)
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("transfer")
+        .get(pk=payment.pk)
+    )
     left = payment.gross_cents - payment.refunded_cents
     if not 0 < amount.cents <= left:
         raise InvalidInput(

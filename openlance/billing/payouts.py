@@ -207,7 +207,7 @@ def withdrawal_method_add(
     now = clock.now()
     with transaction.atomic():
         # Serialize a user's method changes so "first one is the default" holds under races.
-        User.objects.select_for_update().filter(pk=user.pk).first()
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
         current = methods_of(user=user)
         if len(current) >= MAX_METHODS:
             raise Conflict(f"At most {MAX_METHODS} withdrawal methods; remove one first.")
@@ -229,7 +229,7 @@ def withdrawal_method_add(
 
 def withdrawal_method_make_default(*, user: User, method_id: int) -> WithdrawalMethod:
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
         method = method_of(user=user, method_id=method_id)
         if not method.is_default:
             WithdrawalMethod.objects.filter(user=user, is_default=True).update(is_default=False)
@@ -241,7 +241,7 @@ def withdrawal_method_make_default(*, user: User, method_id: int) -> WithdrawalM
 def withdrawal_method_remove(*, user: User, method_id: int) -> None:
     """Hide a method. If it was the default, the oldest remaining one takes over."""
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
         method = method_of(user=user, method_id=method_id)
         method.removed_at = clock.now()
         method.is_default = False
@@ -497,7 +497,9 @@ def _apply(payout_id: int, result: PayoutResult | None, refusal: str = "") -> Pa
     """Record what the gateway said, at most once per state change."""
     with transaction.atomic():
         payout = (
-            Payout.objects.select_for_update().select_related("user", "method").get(pk=payout_id)
+            Payout.objects.select_for_update(of=("self",))
+            .select_related("user", "method")
+            .get(pk=payout_id)
         )
         now = clock.now()
         if result is None:

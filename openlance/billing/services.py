@@ -9,18 +9,17 @@ settles the rest, by replaying the call with the charge's own key, card, amount 
 description, so the gateway answers with the first result (or makes the charge the client
 asked for, if the first call never reached it). Money taken is booked once, by its purpose's
 booker, under `charge:<gateway reference>`; `ledger_check` reports a charge left in `sent`
-for more than a day.
+past the replay window (`billing.checks`).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
-from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import QuerySet
-from django.utils.module_loading import import_string
+from django.db import IntegrityError, transaction
 
 from openlance.accounts.models import User
 from openlance.accounts.services import audit_record
@@ -41,6 +40,7 @@ from openlance.billing.models import (
 )
 from openlance.core import clock
 from openlance.core.errors import (
+    Conflict,
     DomainError,
     IdempotencyConflict,
     InvalidInput,
@@ -62,11 +62,11 @@ DEPOSIT_MAXIMUM = Money(5_000_000)
 
 # A charge still in `sent` is replayed only this long after it was recorded: Stripe forgets
 # an idempotency key after 24 hours, and a replay after that would be a new charge. An
-# older one is left to an operator (`card_charges_reconcile --book/--not-charged`).
+# older one is money perhaps taken and not booked: `ledger_check` (`billing.checks`) reports
+# it, and it is left to an operator (`card_charges_reconcile --book/--not-charged`).
 CARD_CHARGE_REPLAY_WINDOW = timedelta(hours=23)
-# A charge in `sent` for longer than this is money perhaps taken and not booked:
-# `ledger_check` (through `payments_check`) reports it.
-CARD_CHARGE_STALE_AFTER = timedelta(days=1)
+# The longest gateway reference a charge keeps (`CardCharge.gateway_reference`).
+MAX_GATEWAY_REFERENCE_LENGTH = 64
 MAX_PAYMENT_METHOD_LENGTH = 120
 
 
@@ -107,7 +107,6 @@ def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -
             purpose=CardChargePurpose.DEPOSIT,
             description=f"Openlance balance top-up for user {user.pk}",
             ledger_description=f"Added funds by card ({payment_method})",
-            request_key=digest,
         )
     except CardChargeConflict as conflict:
         raise InvalidInput("This idempotency key was already used for another amount.") from (
@@ -179,17 +178,21 @@ class CardChargeBooker(Protocol):
     def __call__(self, *, charge: CardCharge, result: ChargeResult) -> Transfer: ...
 
 
-# How each purpose books a successful charge: called in the transaction that marks the
-# charge booked, with its row locked; must book once per gateway reference (key
-# `charge:<reference>`) and return that transfer. Dotted paths, since `billing.connects`
-# builds on this module.
-CARD_CHARGE_BOOKERS: dict[str, str] = {
-    CardChargePurpose.DEPOSIT: "openlance.billing.services.card_charge_book_deposit",
-    CardChargePurpose.MILESTONE: "openlance.billing.services.card_charge_book_deposit",
-    CardChargePurpose.CONNECTS_BUNDLE: "openlance.billing.connects.connects_bundle_charge_book",
-    CardChargePurpose.PLUS_START: "openlance.billing.connects.connects_plus_start_charge_book",
-    CardChargePurpose.PLUS_RENEWAL: "openlance.billing.connects.connects_plus_renewal_charge_book",
-}
+@cache
+def card_charge_bookers() -> dict[str, CardChargeBooker]:
+    """How each purpose books a successful charge: called in the transaction that marks the
+    charge booked, with its row locked; must book once per gateway reference (key
+    `charge:<reference>`) and return that transfer. Built on first use, since
+    `billing.connects` builds on this module."""
+    from openlance.billing import connects
+
+    return {
+        CardChargePurpose.DEPOSIT: card_charge_book_deposit,
+        CardChargePurpose.MILESTONE: card_charge_book_deposit,
+        CardChargePurpose.CONNECTS_BUNDLE: connects.connects_bundle_charge_book,
+        CardChargePurpose.PLUS_START: connects.connects_plus_start_charge_book,
+        CardChargePurpose.PLUS_RENEWAL: connects.connects_plus_renewal_charge_book,
+    }
 
 
 def card_charge_book_deposit(*, charge: CardCharge, result: ChargeResult) -> Transfer:
@@ -239,8 +242,9 @@ def card_charge(
     gateway (other than PaymentGatewayUnavailable, whose outcome is unknown) marks the charge
     declined and is raised. A declined card is the returned row's state: the caller decides
     what the client sees. `ledger_description` and `ledger_metadata` are what the booking
-    says; `request_key`, `connects_units` and `period_start` what a Plus start, a bundle and
-    a Plus renewal are booked with."""
+    says; `request_key` (the digest of the subscribing request's key), `connects_units` and
+    `period_start` what a Plus start, a bundle and a Plus renewal are booked with, and only
+    those."""
     charge = _card_charge_record(
         user=user,
         amount=amount,
@@ -373,28 +377,10 @@ def _card_charge_move(charge: CardCharge, target: CardChargeState, **changes: An
     charge.save(update_fields=["state", "settled_at", *changes])
 
 
-# PostgreSQL's SQLSTATE for a deadlock: it aborts one of the transactions in the cycle.
-DEADLOCK_DETECTED = "40P01"
-BOOKING_ATTEMPTS = 3
-
-
 def _card_charge_book(charge: CardCharge, result: ChargeResult) -> CardCharge:
-    """Book the gateway's answer. The card has been charged by now, so a booking that
-    PostgreSQL picks as a deadlock's victim is tried again rather than left to the
-    reconcile rule: the whole booking rolled back, and it is idempotent by the charge's row
-    and key."""
-    for _ in range(BOOKING_ATTEMPTS - 1):
-        try:
-            return _card_charge_book_once(charge, result)
-        except OperationalError as error:
-            deadlock = getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED
-            if not deadlock or connection.in_atomic_block:
-                raise
-            logger.warning("Card charge %s: booking was a deadlock victim, again", charge.key)
-    return _card_charge_book_once(charge, result)
-
-
-def _card_charge_book_once(charge: CardCharge, result: ChargeResult) -> CardCharge:
+    """Book the gateway's answer, once. Should the booking fail (PostgreSQL could still pick
+    it as a deadlock's victim), it rolls back whole and the charge stays `sent`: the next
+    payment for its subject or the reconcile rule settles it by replaying the call."""
     with transaction.atomic():
         # Only the charge's row: a FOR UPDATE over the join would lock the client's user row
         # too, and a concurrent funding of the same client, whose new rows' deferred foreign
@@ -412,12 +398,12 @@ def _card_charge_book_once(charge: CardCharge, result: ChargeResult) -> CardChar
             )
         if locked.state != CardChargeState.SENT:
             return locked
-        booker: CardChargeBooker = import_string(CARD_CHARGE_BOOKERS[locked.purpose])
+        booker = card_charge_bookers()[locked.purpose]
         transfer = booker(charge=locked, result=result)
         _card_charge_move(
             locked,
             CardChargeState.BOOKED,
-            gateway_reference=result.reference[:64],
+            gateway_reference=result.reference[:MAX_GATEWAY_REFERENCE_LENGTH],
             transfer=transfer,
         )
         return locked
@@ -432,7 +418,7 @@ def _card_charge_decline(charge: CardCharge, *, reason: str, reference: str) -> 
             locked,
             CardChargeState.DECLINED,
             decline_reason=reason[:120],
-            gateway_reference=reference[:64],
+            gateway_reference=reference[:MAX_GATEWAY_REFERENCE_LENGTH],
         )
         return locked
 
@@ -446,15 +432,18 @@ def card_charges_settle(*, subject: str, gateway: PaymentGateway | None = None) 
     propagates (nothing new may be charged while an earlier charge's outcome is unknown)."""
     gateway = gateway or payment_gateway()
     since = clock.now() - CARD_CHARGE_REPLAY_WINDOW
-    unsettled = CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT)
-    if unsettled.filter(created_at__lt=since).exists():
+    pending = list(
+        CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).order_by(
+            "created_at", "id"
+        )
+    )
+    if any(charge.created_at < since for charge in pending):
         # Too old to replay safely, and its outcome is unknown: a new charge for the same
         # thing could be a second one.
         raise CardChargeUnsettled(
             "An earlier card payment for this could not be confirmed with the payment "
             "provider in time; support is settling it, and nothing new is charged meanwhile."
         )
-    pending = unsettled.order_by("created_at", "id")
     return [_card_charge_send(charge, gateway)[0] for charge in pending]
 
 
@@ -490,24 +479,33 @@ def card_charges_reconcile_run_due(*, now: datetime) -> dict[str, int]:
     return counts
 
 
-def card_charges_stale(*, now: datetime) -> QuerySet[CardCharge]:
-    """Charges left in `sent` for more than a day: money perhaps taken and not booked."""
-    return CardCharge.objects.filter(
-        state=CardChargeState.SENT, created_at__lt=now - CARD_CHARGE_STALE_AFTER
-    ).order_by("created_at", "id")
-
-
 def card_charge_resolve(*, charge: CardCharge, reference: str, actor: User | None) -> CardCharge:
     """An operator settles a charge left in `sent` after looking it up at the provider (by
     its key, which Stripe keeps in the PaymentIntent's metadata as `openlance_key`):
-    `reference` is the provider's id of the charge that succeeded, booked as the original
-    flow would have; empty means the provider holds no successful charge for the key, and
-    the charge is marked declined. Recorded in the staff audit log."""
+    `reference` is the provider's id of the charge that succeeded (surrounding blanks
+    ignored, at most MAX_GATEWAY_REFERENCE_LENGTH characters), booked as the original flow
+    would have; empty means the provider holds no successful charge for the key, and the
+    charge is marked declined. A reference the ledger has booked already (`charge:<id>`) is
+    another charge's and is refused. Recorded in the staff audit log; a refusal changes
+    nothing."""
     if charge.state != CardChargeState.SENT:
         raise InvalidTransition(f"Card charge {charge.key} is {charge.state} already.")
-    if reference:
+    cleaned = reference.strip()
+    if reference and not cleaned:
+        raise InvalidInput("The provider's reference is blank.")
+    if len(cleaned) > MAX_GATEWAY_REFERENCE_LENGTH:
+        raise InvalidInput(
+            f"The provider's reference has {len(cleaned)} characters; a charge's has at most "
+            f"{MAX_GATEWAY_REFERENCE_LENGTH}."
+        )
+    if cleaned and Transfer.objects.filter(idempotency_key=f"charge:{cleaned}").exists():
+        raise Conflict(
+            f"The provider's charge {cleaned} is booked already, for another card charge; "
+            f"look up the one made under the key {charge.key}."
+        )
+    if cleaned:
         result = ChargeResult(
-            reference=reference,
+            reference=cleaned,
             status=ChargeStatus.SUCCEEDED,
             amount=Money(charge.amount_cents, charge.currency),
         )
@@ -518,6 +516,6 @@ def card_charge_resolve(*, charge: CardCharge, reference: str, actor: User | Non
         actor=actor,
         action="card_charge.resolved",
         target=settled,
-        detail={"key": settled.key, "state": settled.state, "reference": reference},
+        detail={"key": settled.key, "state": settled.state, "reference": cleaned},
     )
     return settled

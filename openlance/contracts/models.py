@@ -275,9 +275,6 @@ class Milestone(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     # The client's "auto-approval in 2 days" notice went out for the current submission.
     auto_approve_warned_at = models.DateTimeField(null=True, blank=True)
-    # Part of the card charge's idempotency key: the gateway answers a key's retry with its
-    # first result, so each attempt after a decline needs a key of its own.
-    card_declines = models.PositiveIntegerField(default=0)
     # A partial release may keep its remainder in escrow for the next milestone: the money
     # stays in the contract's escrow account and moves from this row's funded_cents to the
     # next one's; these record how much moved, for display.

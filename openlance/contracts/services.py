@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 
 from openlance.accounts.models import User
 from openlance.billing.claims import charge_claim
@@ -41,7 +41,7 @@ from openlance.billing.models import (
 )
 from openlance.billing.payments import payment_for_work, relationship_locked
 from openlance.billing.selectors import MILESTONE_FUND
-from openlance.billing.services import card_charge, card_charges_settle
+from openlance.billing.services import card_charge, card_charges_settle, card_declined
 from openlance.contracts.models import (
     MAX_MILESTONES,
     MAXIMUM_MILESTONE_CENTS,
@@ -67,7 +67,6 @@ from openlance.core.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
-    PaymentDeclined,
 )
 from openlance.core.money import Money
 from openlance.core.policies import FeePolicy, PerContractSchedule, fee_policy_at, parse_params
@@ -415,19 +414,20 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
     declined attempts, so a retry after a decline is a new attempt."""
     subject = _fund_key(milestone)
     gateway = payment_gateway()
-    card_charges_settle(subject=subject, gateway=gateway)
+    charges = _card_charges_by_state(subject)
+    if CardChargeState.SENT in charges:
+        card_charges_settle(subject=subject, gateway=gateway)
+        charges = _card_charges_by_state(subject)
     quote = milestone_funding_quote(milestone=milestone)
-    booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED).aggregate(
-        total=Sum("amount_cents")
-    )["total"]
-    balance = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents
-    if (booked or 0) >= quote.total_cents and balance >= quote.total_cents:
-        return
+    _, booked = charges.get(CardChargeState.BOOKED, (0, 0))
+    if booked >= quote.total_cents:
+        balance = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents
+        if balance >= quote.total_cents:
+            return
     # Requests paying with the same card may hold the claim together (a retry takes over its
     # own claim at once), so they must arrive at the same key: it changes only with the
     # amount and after a decline.
-    declines = CardCharge.objects.filter(subject=subject, state=CardChargeState.DECLINED)
-    attempt = declines.count()
+    attempt, _ = charges.get(CardChargeState.DECLINED, (0, 0))
     charge = card_charge(
         user=client,
         amount=Money(quote.total_cents),
@@ -442,10 +442,18 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
         gateway=gateway,
     )
     if charge.state == CardChargeState.DECLINED:
-        Milestone.objects.filter(pk=milestone.pk).update(card_declines=F("card_declines") + 1)
-        raise PaymentDeclined(
-            f"The card was declined ({charge.decline_reason}). Nothing was charged."
-        )
+        raise card_declined(charge)
+
+
+def _card_charges_by_state(subject: str) -> dict[str, tuple[int, int]]:
+    """The card charges made for `subject`, in one query: state → (how many, cents)."""
+    rows = (
+        CardCharge.objects.filter(subject=subject)
+        .values("state")
+        .annotate(n=Count("id"), cents=Sum("amount_cents"))
+        .order_by()
+    )
+    return {row["state"]: (row["n"], row["cents"]) for row in rows}
 
 
 # --- submitting and reviewing work -----------------------------------------------------

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -25,6 +25,8 @@ IDEMPOTENCY_RETENTION = timedelta(hours=48)
 OUTBOX_FIRST_RETRY = timedelta(minutes=1)
 OUTBOX_LONGEST_RETRY = timedelta(hours=4)
 OUTBOX_MAX_ATTEMPTS = 10
+# The events one drain reads and delivers at most.
+OUTBOX_DRAIN_LIMIT = 200
 
 EventHandler = Callable[[OutboxEvent], None]
 _handlers: dict[str, list[EventHandler]] = {}
@@ -130,9 +132,24 @@ def _retry_delay(attempts: int) -> timedelta:
     return min(OUTBOX_FIRST_RETRY * 2 ** (attempts - 1), OUTBOX_LONGEST_RETRY)
 
 
-def outbox_drain(*, now: datetime, limit: int = 200) -> int:
-    """Deliver the events that are due, in order. A failing handler leaves its event for a
-    later retry of that handler alone; an event that keeps failing is set aside (dead)."""
+class OutboxDrained(NamedTuple):
+    """What one drain did: how many due events it read (at most its limit) and how many of
+    them it delivered (the others failed, or a concurrent drain held them)."""
+
+    fetched: int
+    delivered: int
+
+
+def outbox_drain(*, now: datetime, limit: int = OUTBOX_DRAIN_LIMIT) -> int:
+    """Deliver the events that are due, in order; how many were delivered. A failing
+    handler leaves its event for a later retry of that handler alone; an event that keeps
+    failing is set aside (dead)."""
+    return outbox_drain_batch(now=now, limit=limit).delivered
+
+
+def outbox_drain_batch(*, now: datetime, limit: int = OUTBOX_DRAIN_LIMIT) -> OutboxDrained:
+    """`outbox_drain`, saying how many due events it read as well: a batch read full
+    means more may be due, however many of it were delivered."""
     delivered = 0
     due = OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True).filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
@@ -147,7 +164,7 @@ def outbox_drain(*, now: datetime, limit: int = 200) -> int:
                 continue
             if _deliver(event, now=now):
                 delivered += 1
-    return delivered
+    return OutboxDrained(fetched=len(pending), delivered=delivered)
 
 
 def _deliver(event: OutboxEvent, *, now: datetime) -> bool:

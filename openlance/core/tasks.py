@@ -6,15 +6,15 @@ from huey.exceptions import TaskLockedException
 
 from openlance.core import clock, services
 
-# A drain keeps going in batches while they come back full, so a burst (the demo's few
-# thousand notices) goes out at once rather than a batch a minute; the time cap leaves the
-# worker thread to other tasks now and then.
-DRAIN_BATCH = 200
+# A drain keeps going in batches (`services.OUTBOX_DRAIN_LIMIT` events each) while they are
+# read full, so a burst (the demo's few thousand notices) goes out at once rather than a
+# batch a minute; the time cap leaves the worker thread to other tasks now and then.
 DRAIN_SECONDS = 30.0
 
 
 def _drain_unless_running() -> int:
-    """One drain at a time keeps events in order. When one is already running, this one
+    """One drain at a time keeps events in order (but for the short overlap after a
+    consumer starts, see `flush_locks` in settings). When one is already running, this one
     has nothing to add (the next periodic drain picks up any stragglers), so it steps
     aside quietly instead of failing a task in the log on every burst of commits."""
     try:
@@ -22,9 +22,12 @@ def _drain_unless_running() -> int:
             started = time.monotonic()
             delivered = 0
             while True:
-                batch = services.outbox_drain(now=clock.now(), limit=DRAIN_BATCH)
-                delivered += batch
-                if batch < DRAIN_BATCH or time.monotonic() - started > DRAIN_SECONDS:
+                # A full batch of events that failed (and wait for their retry) does not mean
+                # the outbox is empty: the next batch reads past them.
+                limit = services.OUTBOX_DRAIN_LIMIT
+                batch = services.outbox_drain_batch(now=clock.now(), limit=limit)
+                delivered += batch.delivered
+                if batch.fetched < limit or time.monotonic() - started > DRAIN_SECONDS:
                     return delivered
     except TaskLockedException:
         return 0

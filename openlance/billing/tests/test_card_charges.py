@@ -14,8 +14,10 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.utils.module_loading import import_string
 
+from openlance.accounts.models import AuditLogEntry
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing import gateway as gw
+from openlance.billing.checks import payment_violations
 from openlance.billing.claims import CLAIM_TIMEOUT
 from openlance.billing.connects import (
     connects_bundle_buy,
@@ -30,11 +32,12 @@ from openlance.billing.models import (
     SandboxOperation,
 )
 from openlance.billing.services import (
-    CARD_CHARGE_BOOKERS,
     CARD_CHARGE_REPLAY_WINDOW,
     CardChargeConflict,
     CardChargeUnsettled,
     card_charge,
+    card_charge_bookers,
+    card_charge_resolve,
     card_charges_reconcile_run_due,
     card_charges_settle,
     funds_deposit,
@@ -42,8 +45,10 @@ from openlance.billing.services import (
 from openlance.billing.tasks import card_charges_reconcile_periodic
 from openlance.connects.models import ConnectsAccount, ConnectsMove, Plan
 from openlance.connects.selectors import connects_balance
+from openlance.connects.services import connects_plus_cancel
 from openlance.core import clock
 from openlance.core.errors import (
+    Conflict,
     IdempotencyConflict,
     InvalidInput,
     InvalidTransition,
@@ -144,9 +149,7 @@ def test_the_charge_is_recorded_and_committed_before_the_gateway_is_called(monke
 
 
 def test_every_purpose_has_a_booker():
-    bookers = {
-        purpose: import_string(CARD_CHARGE_BOOKERS[purpose]) for purpose in CardChargePurpose
-    }
+    bookers = {purpose: card_charge_bookers()[purpose] for purpose in CardChargePurpose}
     assert all(callable(booker) for booker in bookers.values())
 
 
@@ -325,28 +328,45 @@ def test_a_charge_sent_longer_ago_than_the_replay_window_is_left_to_an_operator(
         with pytest.raises(CardChargeUnsettled):
             card_charges_settle(subject=f"deposit:{client.pk}")
     assert len(gateway_calls) == 1
-    assert CardCharge.objects.get().state == CardChargeState.SENT
+    record = CardCharge.objects.get()
+    assert record.state == CardChargeState.SENT
+    # The same boundary makes it a payment invariant violation, until an operator settles it.
+    assert [problem.split(" (")[0] for problem in payment_violations(now=late)] == [
+        f"card charge {record.key}"
+    ]
+    [made] = _charges()
+    with clock.frozen_at(late):
+        call_command("card_charges_reconcile", book=record.key, reference=made.reference)
+    assert payment_violations(now=late) == []
+    assert _funding(client) == 10_000
 
 
 # --- ledger_check and the operator ----------------------------------------------------------
 
 
-def test_ledger_check_reports_a_charge_left_sent_for_more_than_a_day(dies_after_charging):
+def test_ledger_check_reports_a_charge_left_sent_past_the_replay_window(dies_after_charging):
     client = client_user()
     dies_after_charging.append("pm_card_visa")
     with clock.frozen_at(NOW), pytest.raises(ProcessDied):
         _deposit(client)
     key = CardCharge.objects.get().key
-    with clock.frozen_at(NOW + timedelta(hours=23)):
+    with clock.frozen_at(NOW + CARD_CHARGE_REPLAY_WINDOW):
         call_command("ledger_check", stdout=StringIO(), stderr=StringIO())
     errors = StringIO()
+    late = NOW + CARD_CHARGE_REPLAY_WINDOW + timedelta(minutes=1)
     with (
-        clock.frozen_at(NOW + timedelta(days=1, minutes=1)),
+        clock.frozen_at(late),
         pytest.raises(CommandError, match="1 payment invariant violation"),
     ):
         call_command("ledger_check", stdout=StringIO(), stderr=errors)
     assert f"card charge {key}" in errors.getvalue()
     assert "never booked" in errors.getvalue()
+    # The reconcile rule counts the same charges as stale.
+    assert card_charges_reconcile_run_due(now=late)["stale"] == 1
+    [made] = _charges()
+    with clock.frozen_at(late):
+        call_command("card_charges_reconcile", book=key, reference=made.reference)
+        call_command("ledger_check", stdout=StringIO(), stderr=StringIO())
 
 
 def test_an_operator_books_a_stale_charge_with_the_providers_reference(dies_after_charging):
@@ -390,6 +410,101 @@ def test_an_operator_marks_a_stale_charge_the_provider_never_made_not_charged(mo
     record = CardCharge.objects.get()
     assert (record.state, record.decline_reason) == (CardChargeState.DECLINED, "not_charged")
     assert not Transfer.objects.exists()
+
+
+def _died_after_charging(dies_after_charging: list[str], client: Any, key: str) -> CardCharge:
+    """A deposit whose process died once the gateway had charged the card (now: unsettled
+    at the end of the test, which its teardown's checks would report otherwise)."""
+    dies_after_charging.append("pm_card_visa")
+    with pytest.raises(ProcessDied):
+        _deposit(client, key=key)
+    return CardCharge.objects.get(key=f"deposit:{client.pk}:{gw.idempotency_key_digest(key)}")
+
+
+@pytest.mark.parametrize(
+    ("options", "refusal"),
+    [
+        ({"not_charged": "KEY", "reference": "REF"}, "--not-charged takes no --reference"),
+        ({"not_charged": "KEY", "reference": ""}, "--not-charged takes no --reference"),
+        ({"reference": "REF"}, "--reference goes with --book"),
+        ({"book": "KEY", "not_charged": "KEY", "reference": "REF"}, "not both"),
+        ({"book": "KEY"}, "--book needs the provider's --reference"),
+        ({"book": "KEY", "reference": "   "}, "--book needs the provider's --reference"),
+        ({"book": "KEY", "reference": "r" * 65}, "65 characters; .* at most 64"),
+        ({"book": "no-such-key", "reference": "REF"}, "No card charge has the key"),
+        ({"book": "KEY", "reference": "OTHER"}, "booked already, for another card charge"),
+    ],
+)
+def test_the_operator_is_refused_a_resolution_that_does_not_fit_and_nothing_changes(
+    dies_after_charging, options, refusal
+):
+    client = client_user()
+    other = _died_after_charging(dies_after_charging, client, "first")
+    [other_made] = _charges()
+    call_command(
+        "card_charges_reconcile", book=other.key, reference=other_made.reference, stdout=StringIO()
+    )
+    record = _died_after_charging(dies_after_charging, client, "second")
+    made = _charges()[-1]
+    stand_ins = {"KEY": record.key, "REF": made.reference, "OTHER": other_made.reference}
+    options = {name: stand_ins.get(value, value) for name, value in options.items()}
+    charges = list(CardCharge.objects.order_by("id").values())
+    transfers = list(Transfer.objects.order_by("id").values_list("id", flat=True))
+    audits = AuditLogEntry.objects.count()
+    with pytest.raises(CommandError, match=refusal):
+        call_command("card_charges_reconcile", stdout=StringIO(), **options)
+    assert list(CardCharge.objects.order_by("id").values()) == charges
+    assert list(Transfer.objects.order_by("id").values_list("id", flat=True)) == transfers
+    assert AuditLogEntry.objects.count() == audits
+    assert _funding(client) == 10_000
+    # What fits is still taken.
+    call_command(
+        "card_charges_reconcile", book=record.key, reference=made.reference, stdout=StringIO()
+    )
+    record.refresh_from_db()
+    assert (record.state, record.gateway_reference) == (CardChargeState.BOOKED, made.reference)
+    assert _funding(client) == 20_000
+
+
+def test_the_operators_reference_is_booked_without_its_surrounding_blanks(dies_after_charging):
+    client = client_user()
+    record = _died_after_charging(dies_after_charging, client, "d1")
+    [made] = _charges()
+    call_command(
+        "card_charges_reconcile",
+        book=record.key,
+        reference=f"  {made.reference}\n",
+        stdout=StringIO(),
+    )
+    record.refresh_from_db()
+    assert record.state == CardChargeState.BOOKED
+    assert record.gateway_reference == made.reference
+    assert record.transfer == Transfer.objects.get(idempotency_key=f"charge:{made.reference}")
+    audit = AuditLogEntry.objects.get(action="card_charge.resolved")
+    assert audit.detail == {"key": record.key, "state": "booked", "reference": made.reference}
+
+
+@pytest.mark.parametrize(
+    ("reference", "refusal"),
+    [("   ", InvalidInput), ("r" * 65, InvalidInput), ("OTHER", Conflict)],
+)
+def test_the_resolve_service_refuses_a_reference_that_does_not_fit(
+    dies_after_charging, reference, refusal
+):
+    client = client_user()
+    other = _died_after_charging(dies_after_charging, client, "first")
+    [other_made] = _charges()
+    card_charge_resolve(charge=other, reference=other_made.reference, actor=None)
+    record = _died_after_charging(dies_after_charging, client, "second")
+    made = _charges()[-1]
+    reference = other_made.reference if reference == "OTHER" else reference
+    with pytest.raises(refusal):
+        card_charge_resolve(charge=record, reference=reference, actor=None)
+    record.refresh_from_db()
+    assert record.state == CardChargeState.SENT
+    assert not AuditLogEntry.objects.filter(detail__key=record.key).exists()
+    card_charge_resolve(charge=record, reference=made.reference, actor=None)
+    assert _funding(client) == 20_000
 
 
 def test_the_reconcile_command_runs_the_rule_as_of_now(dies_after_charging):
@@ -571,6 +686,52 @@ def test_a_plus_renewal_whose_run_died_is_booked_and_its_month_closed_once(dies_
     assert len(_charges()) == 2
 
 
+def test_a_plus_renewal_charged_before_a_cancellation_is_booked_for_the_month_it_paid(
+    dies_after_charging,
+):
+    """The run charged the month and died; the freelancer cancels before the next run. That
+    run settles the charge first: its booking grants the month it paid for on Plus, and the
+    cancellation holds from the next monthly date. Revenue is never booked for a month
+    granted as Basic."""
+    user = freelancer_user()
+    with clock.frozen_at(NOW):
+        connects_plus_subscribe(user=user, payment_method="pm_card_visa", key="s")
+    renewal = ConnectsAccount.objects.get(user=user).next_grant_at
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(renewal):
+        assert connects_plans_run_due(now=renewal)["retry"] == 1
+    assert CardCharge.objects.get(purpose=CardChargePurpose.PLUS_RENEWAL).state == (
+        CardChargeState.SENT
+    )
+    with clock.frozen_at(renewal + timedelta(minutes=1)):
+        connects_plus_cancel(user=user)
+    # Before the reconcile rule would get to it (the charge's claim has not lapsed).
+    later = renewal + timedelta(minutes=2)
+    with clock.frozen_at(later):
+        assert connects_plans_run_due(now=later) == {
+            "basic": 0,
+            "plus": 1,
+            "lapsed": 0,
+            "retry": 0,
+        }
+    record = CardCharge.objects.get(purpose=CardChargePurpose.PLUS_RENEWAL)
+    assert record.state == CardChargeState.BOOKED
+    account = ConnectsAccount.objects.get(user=user)
+    assert (account.plan, account.plus_cancelled_at is not None) == (Plan.PLUS, True)
+    assert account.next_grant_at > renewal
+    allotment = ConnectsMove.objects.get(key=f"allotment:{account.pk}:{renewal:%Y%m%dT%H%M%S}")
+    assert allotment.reference == "plan:plus"
+    assert Transfer.objects.filter(kind="connects_plus").count() == 2
+    assert len(_charges()) == 2
+    # The next monthly date ends Plus, without a charge.
+    after = account.next_grant_at
+    with clock.frozen_at(after):
+        assert connects_plans_run_due(now=after)["basic"] == 1
+    assert ConnectsAccount.objects.get(user=user).plan == Plan.BASIC
+    assert len(_charges()) == 2
+    assert Transfer.objects.filter(kind="connects_plus").count() == 2
+
+
 def test_a_plus_renewal_whose_key_is_busy_at_the_gateway_stays_open_instead_of_lapsing(
     monkeypatch,
 ):
@@ -597,32 +758,3 @@ def test_a_plus_renewal_whose_key_is_busy_at_the_gateway_stays_open_instead_of_l
         assert connects_plans_run_due(now=renewal + timedelta(minutes=1))["plus"] == 1
     assert ConnectsAccount.objects.get(user=user).plan == Plan.PLUS
     assert Transfer.objects.filter(kind="connects_plus").count() == 2
-
-
-# Outside a test transaction: a retry is only possible where the booking is the whole
-# transaction, as in a request.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_booking_picked_as_a_deadlock_victim_is_tried_again(monkeypatch):
-    from django.db import OperationalError
-
-    from openlance.billing import services as billing_services
-
-    class Deadlock(Exception):
-        sqlstate = billing_services.DEADLOCK_DETECTED
-
-    real = billing_services._card_charge_book_once
-    victims = [1]
-
-    def once(charge: CardCharge, result: gw.ChargeResult) -> CardCharge:
-        if victims:
-            victims.pop()
-            raise OperationalError("deadlock detected") from Deadlock()
-        return real(charge, result)
-
-    monkeypatch.setattr(billing_services, "_card_charge_book_once", once)
-    client = client_user()
-    with clock.frozen_at(NOW):
-        _deposit(client)
-    assert CardCharge.objects.get().state == CardChargeState.BOOKED
-    assert _funding(client) == 10_000
-    assert len(_charges()) == 1

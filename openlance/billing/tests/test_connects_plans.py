@@ -111,6 +111,11 @@ def test_an_unexpected_failure_is_logged_and_the_others_renew(monkeypatch, two_o
     assert counts == {"basic": 0, "plus": 1, "lapsed": 0, "retry": 1}
     assert _account(first).next_grant_at == RENEWAL
     assert _account(second).next_grant_at == datetime(2026, 5, 10, 9, 5, tzinfo=UTC)
+    # The next run settles the charge the failure left unsettled.
+    monkeypatch.undo()
+    with frozen_at(LATER):
+        assert connects_plans_run_due(now=LATER)["plus"] == 1
+    assert _account(first).next_grant_at == datetime(2026, 5, 10, 9, tzinfo=UTC)
 
 
 # --- who is charged ------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import pytest
 from django.db import transaction
 
 from openlance.core.models import OutboxEvent
-from openlance.core.services import event_emit
+from openlance.core.services import _handlers, event_emit, event_handler
 from openlance.core.tasks import (
     idempotency_purge_periodic,
     outbox_drain_periodic,
@@ -22,12 +22,35 @@ def test_worker_tasks_drain_the_outbox():
 
 
 def test_a_drain_goes_on_in_batches_while_they_come_back_full(monkeypatch):
-    monkeypatch.setattr("openlance.core.tasks.DRAIN_BATCH", 3)
+    monkeypatch.setattr("openlance.core.services.OUTBOX_DRAIN_LIMIT", 3)
     with transaction.atomic():
         for _ in range(7):
             event_emit(kind="test.task", payload={})
     assert outbox_drain_task().get() == 7
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_a_full_batch_of_failing_events_does_not_stop_the_drain(monkeypatch):
+    """Events read and not delivered (their handler failed) still make a full batch: the
+    drain goes on past them to the events behind."""
+    monkeypatch.setattr("openlance.core.services.OUTBOX_DRAIN_LIMIT", 3)
+    saved = {kind: list(funcs) for kind, funcs in _handlers.items()}
+
+    def broken(event: OutboxEvent) -> None:
+        raise ValueError("boom")
+
+    try:
+        event_handler("test.broken")(broken)
+        with transaction.atomic():
+            for _ in range(3):
+                event_emit(kind="test.broken", payload={})
+            good = [event_emit(kind="test.task", payload={}) for _ in range(2)]
+        assert outbox_drain_task().get() == 2
+    finally:
+        _handlers.clear()
+        _handlers.update(saved)
+    assert set(OutboxEvent.objects.filter(processed_at__isnull=False)) == set(good)
+    assert OutboxEvent.objects.filter(kind="test.broken", attempts=1).count() == 3
 
 
 def test_idempotency_purge_task_runs():

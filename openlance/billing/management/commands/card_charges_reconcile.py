@@ -6,6 +6,7 @@ from django.core.management.base import CommandError, CommandParser
 from openlance.billing.models import CardCharge
 from openlance.billing.services import (
     CARD_CHARGE_REPLAY_WINDOW,
+    MAX_GATEWAY_REFERENCE_LENGTH,
     card_charge_resolve,
     card_charges_reconcile_run_due,
 )
@@ -37,23 +38,38 @@ class Command(RunDueCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not (options["book"] or options["not_charged"]):
-            if options["reference"]:
-                raise CommandError("--reference goes with --book.")
+        book, not_charged, reference = options["book"], options["not_charged"], options["reference"]
+        if book is None and not_charged is None:
+            if reference is not None:
+                raise CommandError("--reference goes with --book KEY only.")
             super().handle(*args, **options)
             return
-        if options["book"] and options["not_charged"]:
-            raise CommandError("Use one of --book and --not-charged.")
-        if options["book"] and not options["reference"]:
-            raise CommandError("--book needs the provider's --reference.")
-        key = options["book"] or options["not_charged"]
+        if book is not None and not_charged is not None:
+            raise CommandError("Use one of --book and --not-charged, not both.")
+        if not_charged is not None and reference is not None:
+            raise CommandError(
+                "--not-charged takes no --reference: it records that the provider holds no "
+                "charge for the key. To book a charge the provider made, use --book KEY "
+                "--reference ID."
+            )
+        if book is not None:
+            reference = (reference or "").strip()
+            if not reference:
+                raise CommandError(
+                    "--book needs the provider's --reference: the id of the charge that "
+                    "succeeded under the key."
+                )
+            if len(reference) > MAX_GATEWAY_REFERENCE_LENGTH:
+                raise CommandError(
+                    f"--reference has {len(reference)} characters; a provider's charge id "
+                    f"has at most {MAX_GATEWAY_REFERENCE_LENGTH}."
+                )
+        key = book if book is not None else not_charged
         charge = CardCharge.objects.filter(key=key).first()
         if charge is None:
             raise CommandError(f"No card charge has the key {key!r}.")
         try:
-            charge = card_charge_resolve(
-                charge=charge, reference=options["reference"] or "", actor=None
-            )
+            charge = card_charge_resolve(charge=charge, reference=reference or "", actor=None)
         except DomainError as refusal:
             raise CommandError(refusal.detail) from refusal
         self.stdout.write(f"Card charge {charge.key} is {charge.state}.")
