@@ -16,6 +16,13 @@ ended with feedback (public only, or with a recommend score), ended without, run
 and disputed, some by flagged clients, earnings from $0 to $20,000. Prints, per size, the
 contracts computed, the total time, microseconds per contract and per freelancer, and the
 ratio of the per-contract times of the two sizes.
+
+Then the what-if path, as the explanation page runs it for one freelancer: the score
+(`jss_compute`) and a what-if for each contract still waiting for its client's feedback
+(`jss_what_ifs`: two more computations each), for a history of ~100 contracts plus N
+running ones (N = 1, 10, 50 by default; `--running 1,10,100`). Prints milliseconds per
+explanation and per what-if; the what-ifs cost about N x (history + N), so the time per
+what-if should grow with the history, not with N alone.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from openlance.reputation.jss import (  # after the path is set
     ContractFacts,
     JssParams,
     jss_compute,
+    jss_what_ifs,
 )
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
@@ -75,6 +83,56 @@ def history(rng: random.Random, size: int) -> list[ContractFacts]:
     return contracts
 
 
+def with_running(rng: random.Random, size: int, running: int) -> list[ContractFacts]:
+    """A history of ~`size` contracts (none waiting for feedback) and `running` running
+    contracts that paid something, with new or earlier clients."""
+    contracts = [
+        facts
+        for facts in history(rng, size)
+        if facts.feedback is not None or facts.ended_at is not None
+    ]
+    clients = sorted({facts.client_id for facts in contracts}) or [1]
+    seen = set(clients)
+    first_id = max((facts.contract_id for facts in contracts), default=0) + 1
+    for contract_id in range(first_id, first_id + running):
+        client = rng.choice(clients) if rng.random() < 0.3 else rng.randrange(1_000_000)
+        contracts.append(
+            ContractFacts(
+                contract_id=contract_id,
+                client_id=client,
+                started_at=NOW - timedelta(days=rng.uniform(0, 200)),
+                ended_at=None,
+                earned_cents=rng.randint(0, 500_000),
+                is_repeat=client in seen,
+            )
+        )
+        seen.add(client)
+    return contracts
+
+
+def measure_what_if(explanations: int, size: int, running: int, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)  # noqa: S311 (made-up histories, not secrets)
+    params = JssParams()
+    elapsed = 0.0
+    contracts = what_ifs = 0
+    for _ in range(explanations):
+        facts = with_running(rng, size, running)
+        started = time.perf_counter()
+        jss_compute(facts, now=NOW, params=params)
+        found = jss_what_ifs(facts, now=NOW, params=params)
+        elapsed += time.perf_counter() - started
+        contracts += len(facts)
+        what_ifs += len(found)
+    return {
+        "explanations": explanations,
+        "running": running,
+        "contracts": contracts / explanations,
+        "what_ifs": what_ifs / explanations,
+        "ms_per_explanation": elapsed / explanations * 1e3,
+        "ms_per_what_if": elapsed / max(1, what_ifs) * 1e3,
+    }
+
+
 def measure(freelancers: int, size: int, seed: int) -> dict[str, float]:
     rng = random.Random(seed)  # noqa: S311 (made-up histories, not secrets)
     params = JssParams()
@@ -105,6 +163,14 @@ def main() -> None:
         "--freelancers", type=int, default=100_000, help="at ~10 contracts (default 100,000)"
     )
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--running",
+        default="1,10,50",
+        help="running contracts of the what-if runs, comma-separated (default 1,10,50)",
+    )
+    parser.add_argument(
+        "--explanations", type=int, default=200, help="explanations timed per what-if run"
+    )
     args = parser.parse_args()
     small = measure(args.freelancers, 10, args.seed)
     large = measure(max(1, args.freelancers // 10), 100, args.seed + 1)
@@ -125,6 +191,15 @@ def main() -> None:
         f"  per-contract time at ~100 / at ~10 contracts: {ratio:.2f} (1.00 is linear); "
         f"worst {worst:.4f} ms/contract, {verdict} the {TARGET_MS_PER_CONTRACT} ms target"
     )
+    print("what-if path (the explanation: the score, and a what-if per running contract)")
+    for index, running in enumerate(int(n) for n in args.running.split(",")):
+        run = measure_what_if(args.explanations, 100, running, args.seed + 2 + index)
+        print(
+            f"  ~{run['contracts']:>5.0f} contracts, {run['what_ifs']:>4.0f} running: "
+            f"{run['ms_per_explanation']:8.2f} ms/explanation, "
+            f"{run['ms_per_what_if']:6.3f} ms/what-if "
+            f"({run['explanations']:,} explanations)"
+        )
 
 
 if __name__ == "__main__":

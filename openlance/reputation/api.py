@@ -1,7 +1,7 @@
 """Job Success Score API (tag `reputation`): your own score and its explanation, the same
 content as the page — every counted contract with its weight, windows and outcome class
 (never a client's private number), each window's score, what moved it last, a what-if for
-each running contract and the recent history."""
+each contract still waiting for its client's feedback and the recent history."""
 
 from __future__ import annotations
 
@@ -65,7 +65,11 @@ class JssWhatIfOut(Schema):
     contract_id: int
     title: str
     if_positive: Percent | None = Field(
-        description="The score if it ended now with positive feedback (null: no score yet)."
+        description=(
+            "The score if the client's feedback were positive, a running contract ending now "
+            "(null: no score yet). Equal to if_negative when the client's feedback would not "
+            "count."
+        )
     )
     if_negative: Percent | None
 
@@ -93,7 +97,10 @@ class JssOut(Schema):
     minimum: JssMinimumOut
     contracts: list[JssContractOut] = Field(description="Counted contracts, the latest first.")
     not_counted: list[JssContractOut]
-    what_if: list[JssWhatIfOut] = Field(description="One for each running contract.")
+    what_if: list[JssWhatIfOut] = Field(
+        description="One for each contract still waiting for its client's feedback: running, "
+        "or ended with its feedback window open."
+    )
     moved: JssMovedOut | None = Field(description="The latest change and what moved.")
     history: list[JssChangeOut] = Field(description="Recent changes, the latest first.")
     history_summary: str
@@ -160,7 +167,7 @@ def jss_out(x: JssExplanation) -> JssOut:
                 if_positive=line.what_if.if_positive,
                 if_negative=line.what_if.if_negative,
             )
-            for line in x.running
+            for line in x.awaiting_feedback
             if line.what_if is not None
         ],
         moved=JssMovedOut(change=_change(x.moved.change), items=list(x.moved.items))

@@ -54,7 +54,8 @@ def _date(moment: datetime) -> str:
     return f"{moment:%b} {moment.day}, {moment.year}"
 
 
-def _percent(score: int | None) -> str:
+def percent_text(score: int | None) -> str:
+    """A score in words, as the explanation writes it: "no score yet" for None, never 0%."""
     return "no score yet" if score is None else f"{score}%"
 
 
@@ -66,7 +67,7 @@ def summary(points: Sequence[tuple[datetime, int | None]]) -> str:
     _, last = points[-1]
     text = (
         f"{len(points)} change{'s' if len(points) != 1 else ''} since {_date(first_at)}: "
-        f"from {_percent(first)} to {_percent(last)}."
+        f"from {percent_text(first)} to {percent_text(last)}."
     )
     if scores:
         text += f" Highest {max(scores)}%, lowest {min(scores)}%."

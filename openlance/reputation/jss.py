@@ -7,17 +7,18 @@ benchmark all call this same function.
 
 The rules, in the order they are applied to each contract:
 
-1. **Counted basis.** A contract that ended with the client's revealed feedback counts by
-   its feedback. Otherwise a long-running one (at least `long_running_days` from its start to
-   its end, or to now while it runs) or a repeat one (the 2nd or later with the same client)
-   counts while active or when ended without feedback, as positive unless a negative signal
-   exists (a dispute decided against the freelancer). Anything else is not counted: a running
-   contract, or one that ended without feedback. Feedback of a flagged client is treated as
-   no feedback.
+1. **Counted basis.** A contract that ended with the client's revealed feedback (public,
+   private or both) counts by it. Otherwise a long-running one (at least `long_running_days`
+   from its start to its end, or to now while it runs) or a repeat one (the 2nd or later with
+   the same client) counts while active or when ended without feedback, as positive unless a
+   negative signal exists (a dispute decided against the freelancer). Anything else is not
+   counted: a running contract, or one that ended without feedback. Feedback of a flagged
+   client is treated as no feedback.
 2. **Outcome.** Negative if the recommend score is at most 5, or the public overall (the mean
    of the six ratings, exact) is below 3.0, or a dispute was decided against the freelancer;
    positive if not negative and (recommend at least 9, or no private feedback and overall at
-   least 4.5); neutral otherwise.
+   least 4.5); neutral otherwise. Feedback without its public part has no overall: only the
+   recommend score (and a dispute) decides it.
 3. **$0.** A contract that paid nothing counts only if its outcome is negative.
 4. **Weight.** What the contract earned, clamped to [$50, $5,000].
 5. **Windows.** An ended contract is in a window of m months until m calendar months after it
@@ -40,6 +41,8 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import TYPE_CHECKING
+
+from openlance.core.money import round_half_up_div
 
 if TYPE_CHECKING:
     from openlance.core.policies import JssPolicy
@@ -70,10 +73,11 @@ COUNTED_BASES = frozenset({Basis.FEEDBACK, Basis.LONG_RUNNING, Basis.REPEAT})
 @dataclass(frozen=True, slots=True)
 class ClientFeedback:
     """The client's revealed feedback on one contract. `ratings_total` is the exact sum of the
-    six 1-5 ratings (overall = ratings_total / 6); `recommend` the private 0-10 score, None
-    without private feedback; `counts` False while the client is flagged."""
+    six 1-5 ratings (overall = ratings_total / 6), None without the public part; `recommend`
+    the private 0-10 score, None without private feedback; `counts` False while the client is
+    flagged."""
 
-    ratings_total: int
+    ratings_total: int | None
     recommend: int | None = None
     counts: bool = True
 
@@ -82,7 +86,10 @@ class ClientFeedback:
 class ContractFacts:
     """What the score reads of one of the freelancer's contracts. `ended_at` is None while
     the contract runs (active or paused); `earned_cents` is what it paid the freelancer for
-    work, less refunds; `is_repeat` says an earlier contract with the same client exists."""
+    work, less refunds; `is_repeat` says an earlier contract with the same client exists.
+    Only the what-if reads the last two: `client_flagged` says the client is flagged now (the
+    feedback they leave would not count), and `feedback_closes_at` is when the client's
+    feedback window of an ended contract closes, None once it is revealed."""
 
     contract_id: int
     client_id: int
@@ -92,10 +99,17 @@ class ContractFacts:
     is_repeat: bool = False
     feedback: ClientFeedback | None = None
     dispute_against: bool = False
+    client_flagged: bool = False
+    feedback_closes_at: datetime | None = None
 
-    @property
-    def ended(self) -> bool:
-        return self.ended_at is not None
+    def awaits_feedback(self, now: datetime) -> bool:
+        """Still without the client's feedback, and it may come: running, or ended with its
+        feedback window open at `now`."""
+        if self.feedback is not None:
+            return False
+        if self.ended_at is None:
+            return True
+        return self.feedback_closes_at is not None and now < self.feedback_closes_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +208,6 @@ class JssResult:
             and self.counted_clients >= self.minimum_clients
         )
 
-    def window(self, months: int) -> WindowResult | None:
-        return next((w for w in self.windows if w.months == months), None)
-
-    def contract(self, contract_id: int) -> ContractResult | None:
-        return next((c for c in self.contracts if c.contract_id == contract_id), None)
-
 
 # --- the rules ------------------------------------------------------------------------------
 
@@ -222,20 +230,21 @@ def outcome_of(
     feedback: ClientFeedback | None, *, dispute_against: bool, params: JssParams
 ) -> Outcome:
     """SPEC §11's outcome of a contract from the client's counting feedback (None: none) and
-    the dispute decision. Without feedback only a dispute makes it negative; else positive."""
+    the dispute decision. Without feedback only a dispute makes it negative; else positive.
+    Feedback without its public part has no overall, so only its recommend score decides."""
     if dispute_against:
         return Outcome.NEGATIVE
     if feedback is None:
         return Outcome.POSITIVE
-    recommend = feedback.recommend
+    recommend, total = feedback.recommend, feedback.ratings_total
     if (recommend is not None and recommend <= params.negative_recommend_at_most) or (
-        _overall_below(feedback.ratings_total, params.negative_public_below)
+        total is not None and _overall_below(total, params.negative_public_below)
     ):
         return Outcome.NEGATIVE
     if recommend is not None:
         positive = recommend >= params.positive_recommend_at_least
     else:
-        positive = not _overall_below(feedback.ratings_total, params.positive_public_at_least)
+        positive = total is not None and not _overall_below(total, params.positive_public_at_least)
     return Outcome.POSITIVE if positive else Outcome.NEUTRAL
 
 
@@ -247,10 +256,9 @@ def window_score(
     if total_cents <= 0:
         return None
     numerator = 100 * (positive_cents * penalty.denominator - penalty.numerator * negative_cents)
-    denominator = total_cents * penalty.denominator
     if numerator <= 0:
         return 0
-    return (2 * numerator + denominator) // (2 * denominator)
+    return round_half_up_div(numerator, total_cents * penalty.denominator)
 
 
 def _judge(
@@ -367,33 +375,52 @@ WORST_FEEDBACK = ClientFeedback(ratings_total=6, recommend=0)
 
 @dataclass(frozen=True, slots=True)
 class WhatIf:
-    """The score shown if a running contract ended now with the best or the worst feedback,
-    having paid what it has paid so far."""
+    """The score shown if a contract still without the client's feedback got the best or the
+    worst: a running one ending now, having paid what it has paid so far; an ended one
+    as it ended. `counts` is False when the client is flagged: their feedback would not
+    count, so both are the score without it."""
 
     contract_id: int
     if_positive: int | None
     if_negative: int | None
+    counts: bool = True
 
 
 def jss_what_if(
     contracts: Sequence[ContractFacts], *, contract_id: int, now: datetime, params: JssParams
 ) -> WhatIf:
-    """Recompute with contract `contract_id` ended at `now`, first with the best feedback
-    (positive under any valid policy), then with the worst (negative): the same function and
-    rules, so a contract that paid nothing still counts only if negative, and one with a
-    dispute decided against the freelancer is negative either way."""
+    """Recompute with the client's feedback on contract `contract_id` (ending it at `now`
+    if it runs), first the best (positive under any valid policy), then the worst
+    (negative): the same function and rules, so a contract that paid nothing still counts
+    only if negative, one with a dispute decided against the freelancer is negative either
+    way, and a flagged client's feedback does not count."""
+    facts = next(facts for facts in contracts if facts.contract_id == contract_id)
+    counts = not facts.client_flagged
 
-    def ending(feedback: ClientFeedback) -> int | None:
-        changed = [
-            replace(facts, ended_at=now, feedback=feedback)
-            if facts.contract_id == contract_id
-            else facts
-            for facts in contracts
-        ]
-        return jss_compute(changed, now=now, params=params).score
+    def given(feedback: ClientFeedback) -> int | None:
+        changed = replace(
+            facts, ended_at=facts.ended_at or now, feedback=replace(feedback, counts=counts)
+        )
+        others = [other for other in contracts if other.contract_id != contract_id]
+        return jss_compute([*others, changed], now=now, params=params).score
 
     return WhatIf(
         contract_id=contract_id,
-        if_positive=ending(BEST_FEEDBACK),
-        if_negative=ending(WORST_FEEDBACK),
+        if_positive=given(BEST_FEEDBACK),
+        if_negative=given(WORST_FEEDBACK),
+        counts=counts,
     )
+
+
+def jss_what_ifs(
+    contracts: Sequence[ContractFacts], *, now: datetime, params: JssParams
+) -> dict[int, WhatIf]:
+    """The what-if of every contract still waiting for the client's feedback at `now`
+    (`ContractFacts.awaits_feedback`), by contract id: what the explanation offers."""
+    return {
+        facts.contract_id: jss_what_if(
+            contracts, contract_id=facts.contract_id, now=now, params=params
+        )
+        for facts in contracts
+        if facts.awaits_feedback(now)
+    }

@@ -1,9 +1,10 @@
-"""The Job Success Score as stored (SPEC §11): each freelancer's current score with its
-windows and the policy version it was computed under, and a history row for every change
-with its reason. The numbers are computed by `jss.jss_compute` from contracts, payments and
-feedback (`services.jss_recompute`); nothing here is ever entered by hand. Profiles keep a
-copy of the score (`Freelancer.jss_percent`) for search, written through
-`profiles.services.freelancer_score_record`."""
+"""The Job Success Score as stored (SPEC §11): each freelancer's current score and the
+policy version it was computed under, and a history row for every change with its reason
+and the windows' scores it made (the explanation page and the API compute the current
+windows again, by the same function). The numbers are computed by `jss.jss_compute` from
+contracts, payments and feedback (`services.jss_recompute`); nothing here is ever entered
+by hand. Profiles keep a copy of the score (`Freelancer.jss_percent`) for search, written
+through `profiles.services.freelancer_score_record`."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ class JssReason(models.TextChoices):
 class JssScore(models.Model):
     """A freelancer's current score. `score` is None for "no score yet" (below the minimum
     of counted contracts and clients), never 0 in its place. `next_change_at` is the first
-    moment at which time alone can change it (`jss_ageing_run_due` recomputes from then)."""
+    moment at which time alone can change it (`jss_ageing_run_due` recomputes from then).
+    When it last changed is the latest `JssChange.at`."""
 
     freelancer = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jss_score"
@@ -52,7 +54,6 @@ class JssScore(models.Model):
     counted_clients = models.PositiveIntegerField(default=0)
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
     computed_at = models.DateTimeField()
-    changed_at = models.DateTimeField(null=True, blank=True)
     next_change_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -71,32 +72,6 @@ class JssScore(models.Model):
     def __str__(self) -> str:
         shown = "no score yet" if self.score is None else f"{self.score}%"
         return f"JSS of user {self.freelancer_id}: {shown}"
-
-
-class JssWindowScore(models.Model):
-    """One window of a current score (6, 12, 24 months by default): its score (None when
-    empty or below the minimum), its counted contracts and their total weight."""
-
-    jss = models.ForeignKey(JssScore, on_delete=models.CASCADE, related_name="windows")
-    months = models.PositiveSmallIntegerField()
-    score = models.PositiveSmallIntegerField(null=True, blank=True)
-    contracts = models.PositiveIntegerField(default=0)
-    weight_cents = models.BigIntegerField(default=0)
-
-    class Meta:
-        ordering = ["months"]
-        constraints = [
-            models.UniqueConstraint(fields=["jss", "months"], name="jss_window_one_per_months"),
-            models.CheckConstraint(
-                condition=_score_in_range("score"), name="jss_window_score_in_range"
-            ),
-            models.CheckConstraint(
-                condition=Q(months__gt=0, weight_cents__gte=0), name="jss_window_sane"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.months}-month window of {self.jss}"
 
 
 class JssChange(models.Model):

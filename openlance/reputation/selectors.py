@@ -2,12 +2,13 @@
 contracts, billing's payments (through `reviews.selectors.contract_values`) and revealed
 feedback, and the explanation a freelancer sees of their own score (SPEC §11): every
 counted contract with its weight, windows and outcome class (never the client's private
-number), each window's score, what moved since the change before, a what-if for each running
-contract and the score over time. Only the freelancer sees theirs: the page and the API ask
-for the requesting user's own."""
+number), each window's score, what moved since the change before, a what-if for each
+contract still waiting for its client's feedback and the score over time. Only the
+freelancer sees theirs: the page and the API ask for the requesting user's own."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from openlance.contracts.models import Contract, ContractState, DisputeDecision
 from openlance.core.models import Policy, PolicyKind
 from openlance.core.money import Money
 from openlance.core.policies import JssPolicy, parse_params, policy_version_at
-from openlance.reputation.chart import Chart, score_chart
+from openlance.reputation.chart import Chart, percent_text, score_chart
 from openlance.reputation.jss import (
     Basis,
     ClientFeedback,
@@ -27,10 +28,17 @@ from openlance.reputation.jss import (
     JssResult,
     WhatIf,
     jss_compute,
-    jss_what_if,
+    jss_what_ifs,
 )
 from openlance.reputation.models import JssChange, JssReason, JssScore
-from openlance.reviews.models import ATTRIBUTE_NAMES, Feedback, FeedbackDirection
+from openlance.reviews.models import (
+    ATTRIBUTE_NAMES,
+    ClientFeedbackFlag,
+    Feedback,
+    FeedbackDirection,
+    FeedbackWindow,
+    window_closes_at,
+)
 from openlance.reviews.selectors import contract_values
 
 HISTORY_SHOWN = 12
@@ -62,11 +70,20 @@ class JssInputs:
     contracts: dict[int, ContractInfo]
 
 
-def jss_inputs(*, freelancer_id: int) -> JssInputs:
+def ratings_total(ratings: Mapping[str, Any]) -> int | None:
+    """The exact sum of a feedback's six public ratings (overall = the sum / 6), or None
+    when it has no public part (any rating missing)."""
+    values = [ratings[name] for name in ATTRIBUTE_NAMES]
+    return None if any(value is None for value in values) else sum(int(v) for v in values)
+
+
+def jss_inputs(*, freelancer_id: int, what_if: bool = False) -> JssInputs:
     """Every contract of the freelancer as the computation reads it: dates and state, what
     it paid (gross less refunds), whether it repeats an earlier contract with the same client,
     the client's revealed feedback (with whether it counts) and the dispute decision. Four
-    queries, whatever the size of the marketplace."""
+    queries, whatever the size of the marketplace; with `what_if`, two more for what only
+    the what-if reads: which of the freelancer's clients are flagged now, and the feedback
+    windows of the ended contracts still without the client's feedback."""
     rows = list(
         Contract.objects.filter(freelancer_id=freelancer_id)
         .select_related("client")
@@ -88,7 +105,7 @@ def jss_inputs(*, freelancer_id: int) -> JssInputs:
     values = contract_values(contract_ids=ids)
     feedback = {
         int(item["contract_id"]): ClientFeedback(
-            ratings_total=sum(int(item[name]) for name in ATTRIBUTE_NAMES),
+            ratings_total=ratings_total(item),
             recommend=item["recommend"],
             counts=bool(item["counts"]),
         )
@@ -98,11 +115,32 @@ def jss_inputs(*, freelancer_id: int) -> JssInputs:
             revealed_at__isnull=False,
         ).values("contract_id", "recommend", "counts", *ATTRIBUTE_NAMES)
     }
+    flagged: set[int] = set()
+    windows: dict[int, datetime | None] = {}
+    if what_if:
+        flagged = set(
+            ClientFeedbackFlag.objects.filter(
+                client_id__in={row.client_id for row in rows}, cleared_at__isnull=True
+            ).values_list("client_id", flat=True)
+        )
+        waiting = [
+            row.pk for row in rows if row.state == ContractState.ENDED and row.pk not in feedback
+        ]
+        windows = {
+            contract_id: None if revealed_at is not None else closes_at
+            for contract_id, closes_at, revealed_at in FeedbackWindow.objects.filter(
+                contract_id__in=waiting
+            ).values_list("contract_id", "closes_at", "revealed_at")
+        }
     clients_seen: set[int] = set()
     facts = []
     contracts = {}
     for row in rows:
         ended_at = row.ended_at if row.state == ContractState.ENDED else None
+        closes_at = None
+        if what_if and ended_at is not None and row.pk not in feedback:
+            # Not opened yet (its `contract.ended` handler is on its way): it will close then.
+            closes_at = windows.get(row.pk, window_closes_at(ended_at))
         facts.append(
             ContractFacts(
                 contract_id=row.pk,
@@ -113,6 +151,8 @@ def jss_inputs(*, freelancer_id: int) -> JssInputs:
                 is_repeat=row.client_id in clients_seen,
                 feedback=feedback.get(row.pk),
                 dispute_against=row.dispute_decision == DisputeDecision.AGAINST_FREELANCER,
+                client_flagged=row.client_id in flagged,
+                feedback_closes_at=closes_at,
             )
         )
         clients_seen.add(row.client_id)
@@ -182,7 +222,7 @@ class JssExplanation:
     stored: bool
     counted: tuple[ContractLine, ...]
     not_counted: tuple[ContractLine, ...]
-    running: tuple[ContractLine, ...]  # with their what-if
+    awaiting_feedback: tuple[ContractLine, ...]  # with their what-if
     changes: tuple[JssChange, ...]  # the latest first
     moved: Moved | None
     chart: Chart
@@ -230,7 +270,9 @@ def moved_items(
         old = old_windows.get(window["months"])
         new = window.get("score")
         if old != new:
-            items.append(f"{window['months']}-month window: {_percent(old)} → {_percent(new)}.")
+            items.append(
+                f"{window['months']}-month window: {percent_text(old)} → {percent_text(new)}."
+            )
     old_counted = {c["contract_id"]: c for c in (before.counted if before else [])}
     new_counted = {c["contract_id"]: c for c in after.counted}
 
@@ -260,27 +302,20 @@ def moved_items(
     return tuple(items)
 
 
-def _percent(score: int | None) -> str:
-    return "no score" if score is None else f"{score}%"
-
-
 def jss_explanation(*, user: User, now: datetime) -> JssExplanation:
     """The explanation of `user`'s own score at `now`, computed by the same function the
     stored score comes from, under the policy in force."""
     version, params = jss_params_at(now)
-    inputs = jss_inputs(freelancer_id=user.pk)
+    inputs = jss_inputs(freelancer_id=user.pk, what_if=True)
     result = jss_compute(inputs.facts, now=now, params=params)
+    what_ifs = jss_what_ifs(inputs.facts, now=now, params=params)
     stored = JssScore.objects.filter(freelancer=user).first()
-    results = {contract.contract_id: contract for contract in result.contracts}
-    lines = []
-    for facts in inputs.facts:
-        outcome = results[facts.contract_id]
-        what_if = (
-            jss_what_if(inputs.facts, contract_id=facts.contract_id, now=now, params=params)
-            if not facts.ended
-            else None
+    lines = [
+        ContractLine(
+            inputs.contracts[outcome.contract_id], outcome, what_ifs.get(outcome.contract_id)
         )
-        lines.append(ContractLine(inputs.contracts[facts.contract_id], outcome, what_if))
+        for outcome in result.contracts
+    ]
     by_recent = sorted(
         lines,
         key=lambda line: (line.info.ended_at or now, line.info.contract_id),
@@ -317,7 +352,7 @@ def jss_explanation(*, user: User, now: datetime) -> JssExplanation:
         stored=stored is not None,
         counted=tuple(line for line in by_recent if line.result.counted),
         not_counted=tuple(line for line in by_recent if not line.result.counted),
-        running=tuple(line for line in by_recent if line.what_if is not None),
+        awaiting_feedback=tuple(line for line in by_recent if line.what_if is not None),
         changes=tuple(history[:HISTORY_SHOWN]),
         moved=moved,
         chart=score_chart(points, now=now),

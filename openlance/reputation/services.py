@@ -3,7 +3,8 @@ stored facts, keeping the current score and a history row for every change with 
 and handing the score to profiles so search ranks and filters by it. Recomputed on every
 event that changes an input (`handlers`), daily for contracts ageing out of a window or
 becoming long-running (`jss_ageing_run_due`), and when a new policy version takes effect
-(`jss_policy_run_due`)."""
+(`jss_policy_run_due`). `jss_backfill` computes, once and by hand (`manage.py jss_backfill`),
+the scores of freelancers whose contracts predate the score."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from openlance.accounts.models import User
 from openlance.contracts.models import Contract
@@ -21,7 +22,7 @@ from openlance.core.errors import NotFound
 from openlance.core.services import event_emit
 from openlance.profiles.services import freelancer_score_record
 from openlance.reputation.jss import JssResult, jss_compute
-from openlance.reputation.models import JssChange, JssReason, JssScore, JssWindowScore
+from openlance.reputation.models import JssChange, JssReason, JssScore
 from openlance.reputation.selectors import jss_inputs, jss_params_at
 
 
@@ -73,11 +74,11 @@ def jss_recompute(
     now: datetime | None = None,
 ) -> JssScore:
     """Compute the freelancer's score at `now` (the clock's by default) under the JSS policy
-    in force then, from their contracts, payments and revealed feedback; store it with its
-    windows; record a `JssChange` with `reason` (a `JssReason`: the event kind or rule) and
-    the contract it was about when the score or what it is made of changed; and store the
-    score on the freelancer's profiles for search. Safe to repeat: the same facts at the same
-    moment change nothing."""
+    in force then, from their contracts, payments and revealed feedback; store it; record a
+    `JssChange` with `reason` (a `JssReason`: the event kind or rule), the contract it was
+    about and each window's score when the score or what it is made of changed; and store
+    the score on the freelancer's profiles for search. Safe to repeat: the same facts at the
+    same moment change nothing."""
     reason = JssReason(reason)
     now = now or clock.now()
     user = User.objects.filter(pk=freelancer_id).first()
@@ -100,10 +101,7 @@ def jss_recompute(
         row.policy = version
         row.computed_at = now
         row.next_change_at = result.next_change_at
-        if changed:
-            row.changed_at = now
         row.save()
-        _store_windows(row, result)
         if changed:
             change = JssChange.objects.create(
                 freelancer=user,
@@ -133,57 +131,63 @@ def jss_recompute(
     return row
 
 
-def _store_windows(row: JssScore, result: JssResult) -> None:
-    wanted = {
-        window.months: (window.score, window.contracts, window.weight_cents)
-        for window in result.windows
-    }
-    stored = {w.months: w for w in row.windows.all()}
-    have = {months: (w.score, w.contracts, w.weight_cents) for months, w in stored.items()}
-    if have == wanted:
-        return
-    row.windows.all().delete()
-    JssWindowScore.objects.bulk_create(
-        JssWindowScore(jss=row, months=months, score=score, contracts=count, weight_cents=weight)
-        for months, (score, count, weight) in sorted(wanted.items())
-    )
-
-
 def jss_ageing_run_due(*, now: datetime) -> int:
     """Recompute every score that time alone has changed by `now` (SPEC §11 "daily for
     contracts ageing out of a window"): a contract left a window or a running one reached
     90 days. Each score stores the first moment that can happen (`next_change_at`), so this
-    reads an index, not every freelancer. Also computes, once, the score of a freelancer
-    whose contracts predate the score. Safe to run twice: a recomputed score's next moment
-    is after `now`. Returns how many were recomputed."""
-    due = set(
+    reads an index, not every freelancer. Safe to run twice: a recomputed score's next
+    moment is after `now`. Returns how many were recomputed."""
+    # Sorted here: ordering in SQL would have SQLite walk the freelancer index instead.
+    due = sorted(
         JssScore.objects.filter(next_change_at__lte=now).values_list("freelancer_id", flat=True)
     )
-    never = set(
+    for freelancer_id in due:
+        jss_recompute(freelancer_id=freelancer_id, reason=JssReason.AGEING, now=now)
+    return len(due)
+
+
+def jss_backfill(*, now: datetime) -> int:
+    """Compute the score of every freelancer who has contracts but no score yet: those whose
+    contracts predate the score (later ones are computed by the events). One-off, by hand
+    (`manage.py jss_backfill`): it reads every contract once, which no periodic rule may.
+    Safe to run twice: the second run finds none. Returns how many were computed."""
+    never = list(
         Contract.objects.filter(
             ~Exists(JssScore.objects.filter(freelancer_id=OuterRef("freelancer_id")))
         )
+        .order_by("freelancer_id")
         .values_list("freelancer_id", flat=True)
         .distinct()
     )
-    for freelancer_id in sorted(due | never):
-        jss_recompute(
-            freelancer_id=freelancer_id,
-            reason=JssReason.AGEING if freelancer_id in due else JssReason.BACKFILL,
-            now=now,
-        )
-    return len(due | never)
+    for freelancer_id in never:
+        jss_recompute(freelancer_id=freelancer_id, reason=JssReason.BACKFILL, now=now)
+    return len(never)
+
+
+def _other_policy_ranges(version_id: int) -> list[Q]:
+    # Two ranges rather than "<>" (as `profiles.search` does for ranks), so the index on
+    # `policy` finds the scores of other versions at once; `policy` is never null.
+    return [Q(policy_id__lt=version_id), Q(policy_id__gt=version_id)]
 
 
 def jss_policy_run_due(*, now: datetime) -> int:
     """Once a new JSS policy version is in force at `now`, recompute every score computed
-    under another one (the change is recorded with the version's id). Safe to run twice:
-    the second run finds none. Returns how many were recomputed."""
+    under another one (the change is recorded with the version's id). Runs every 10
+    minutes, so it first asks the index whether any score is of another version (one seek
+    per range) and is done when none is; then it reads each stale range by the index. Safe
+    to run twice: the second run finds none. Returns how many were recomputed."""
     version, _ = jss_params_at(now)
-    stale = list(
-        JssScore.objects.exclude(policy=version)
-        .order_by("freelancer_id")
-        .values_list("freelancer_id", flat=True)
+    ranges = [
+        other
+        for other in _other_policy_ranges(version.pk)
+        if JssScore.objects.filter(other).exists()
+    ]
+    if not ranges:
+        return 0
+    stale = sorted(
+        freelancer_id
+        for other in ranges
+        for freelancer_id in JssScore.objects.filter(other).values_list("freelancer_id", flat=True)
     )
     for freelancer_id in stale:
         jss_recompute(

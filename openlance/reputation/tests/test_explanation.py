@@ -1,18 +1,24 @@
 """The explanation of the score (SPEC §11), on the page and at GET /api/v1/me/jss: the
 owner sees every counted contract with its weight, windows and outcome class, each window's
-score, what moved it last and why, a what-if for each running contract and the score over
-time. Neither names anybody in its URL, so each freelancer reaches only their own: anyone
-else sees their own (no score yet), never the owner's; anonymous visitors get the sign-in
-page or a 401; the client's private feedback appears nowhere."""
+score, what moved it last and why, a what-if for each contract still waiting for its
+client's feedback (running, or ended with the window open; no change for a flagged client's)
+and the score over time. Neither names anybody in its URL, so each freelancer reaches only
+their own: anyone else sees their own (no score yet), never the owner's; anonymous visitors
+get the sign-in page or a 401; the client's private feedback appears nowhere. The owner
+reaches it from the JSS badge on their profile page and from the account menu."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
+from openlance.accounts.tests.factories import UserFactory
 from openlance.jobs.tests.factories import job_client
 from openlance.reputation.tests.factories import (
     funded_freelancer,
@@ -20,7 +26,8 @@ from openlance.reputation.tests.factories import (
     release,
     running_contract,
 )
-from openlance.reviews.tests.factories import Api
+from openlance.reviews.services import client_feedback_flag
+from openlance.reviews.tests.factories import Api, ended_contract
 
 pytestmark = pytest.mark.django_db
 
@@ -182,3 +189,49 @@ def test_a_client_without_freelance_work_has_no_score_yet():
     assert body["score"] is None
     assert body["contracts"] == []
     assert body["moved"] is None
+
+
+def what_ifs(freelancer) -> dict[int, tuple[int | None, int | None]]:
+    api = Api(freelancer)
+    body = api.ok(api.get("/api/v1/me/jss"))
+    return {w["contract_id"]: (w["if_positive"], w["if_negative"]) for w in body["what_if"]}
+
+
+def test_an_ended_contract_has_a_what_if_while_its_feedback_window_is_open(client, history):
+    freelancer, _, _, running = history
+    waiting = ended_contract(freelancer=freelancer, paid_cents=100_000)  # no feedback yet
+    # $500 positive and $300 neutral counted; the ended $1,000 one counts once rated.
+    assert what_ifs(freelancer) == {running.pk: (70, 50), waiting.pk: (83, 28)}
+    html = page(client, freelancer).content.decode()
+    assert f"“{waiting.title}” ({waiting.client.display_name}, ended): if it ends positive" in html
+    assert "→ <strong>83%</strong>; negative → <strong>28%</strong>" in html
+    with time_machine.travel(waiting.ended_at + timedelta(days=14), tick=False):
+        # The window has closed (revealed or not yet): no feedback can come any more.
+        assert what_ifs(freelancer) == {running.pk: (70, 50)}
+
+
+def test_a_flagged_clients_contract_has_a_what_if_that_changes_nothing(client, history):
+    freelancer, _, _, running = history
+    mediator = UserFactory(is_staff=True)
+    mediator.groups.add(Group.objects.get(name="Mediator"))
+    client_feedback_flag(staff=mediator, client=running.client, reason="Unfounded, again.")
+    assert what_ifs(freelancer) == {running.pk: (63, 63)}
+    html = page(client, freelancer).content.decode()
+    assert "if it ends positive → <strong>63%</strong>; negative → <strong>63%</strong>" in html
+    assert "This client's feedback does not count (flagged by staff)" in html
+
+
+def test_the_owners_profile_badge_and_the_account_menu_link_to_it(client):
+    freelancer = funded_freelancer()
+    url = reverse("jss_explanation")
+    profile_url = reverse("freelancer_detail", args=[freelancer.pk])
+    client.force_login(freelancer)
+    html = client.get(profile_url).content.decode()
+    assert f'<a href="{url}" title="How your Job Success Score is made"' in html
+    assert f'<li><a href="{url}">Job Success</a></li>' in html  # the account menu
+    # Anyone else sees the badge without the link, and a client no menu entry.
+    someone = job_client()
+    client.force_login(someone)
+    html = client.get(profile_url).content.decode()
+    assert "No score yet" in html
+    assert url not in html

@@ -1,7 +1,8 @@
 """Every rule of SPEC §11 on the pure computation, with its boundaries: outcome thresholds
-(recommend 5/9, overall 3.0/4.5, disputes), what counts (feedback, long-running, repeat,
-flagged clients, $0), weights and their clamp, the penalty and the rounding, the windows
-with a frozen clock, and the minimum of 2 contracts from 2 clients."""
+(recommend 5/9, overall 3.0/4.5, disputes, feedback without its public part), what counts
+(feedback, long-running, repeat, flagged clients, $0), weights and their clamp, the penalty
+and the rounding, the windows with a frozen clock, the minimum of 2 contracts from 2
+clients, and the what-if of every contract still waiting for its client's feedback."""
 
 from __future__ import annotations
 
@@ -19,11 +20,14 @@ from openlance.reputation.jss import (
     Basis,
     ClientFeedback,
     ContractFacts,
+    ContractResult,
     JssParams,
+    JssResult,
     Outcome,
     add_months,
     jss_compute,
     jss_what_if,
+    jss_what_ifs,
     outcome_of,
     window_score,
 )
@@ -32,7 +36,7 @@ NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 P = JssParams.of(JssPolicy.model_validate(JSS_DEFAULTS))
 
 
-def fb(total: int = 30, recommend: int | None = None, counts: bool = True) -> ClientFeedback:
+def fb(total: int | None = 30, recommend: int | None = None, counts: bool = True) -> ClientFeedback:
     return ClientFeedback(ratings_total=total, recommend=recommend, counts=counts)
 
 
@@ -49,6 +53,8 @@ def contract(
     repeat: bool = False,
     dispute: bool = False,
     ended_at: datetime | None = None,
+    client_flagged: bool = False,
+    feedback_closes_at: datetime | None = None,
 ) -> ContractFacts:
     """A contract that ran `days` days and ended `ended_days_ago` days before NOW (None:
     still running, started `days` days ago)."""
@@ -65,7 +71,14 @@ def contract(
         is_repeat=repeat,
         feedback=feedback,
         dispute_against=dispute,
+        client_flagged=client_flagged,
+        feedback_closes_at=feedback_closes_at,
     )
+
+
+def by_id(result: JssResult, contract_id: int) -> ContractResult:
+    """The result of one contract (the results come by contract id)."""
+    return next(found for found in result.contracts if found.contract_id == contract_id)
 
 
 def compute(*contracts: ContractFacts, params: JssParams = P, now: datetime = NOW):
@@ -76,9 +89,7 @@ def one(facts: ContractFacts, params: JssParams = P):
     """The result of one contract, beside a positive one from another client (so the
     minimum is met)."""
     result = compute(facts, contract(feedback=fb(30, 10)), params=params)
-    found = result.contract(facts.contract_id)
-    assert found is not None
-    return found
+    return by_id(result, facts.contract_id)
 
 
 # --- the policy ------------------------------------------------------------------------------
@@ -163,12 +174,43 @@ def test_a_dispute_decided_against_the_freelancer_is_negative_whatever_the_feedb
     assert outcome_of(None, dispute_against=False, params=P) == Outcome.POSITIVE
 
 
+@pytest.mark.parametrize(
+    ("recommend", "expected"),
+    [
+        (0, Outcome.NEGATIVE),
+        (5, Outcome.NEGATIVE),
+        (6, Outcome.NEUTRAL),
+        (8, Outcome.NEUTRAL),
+        (9, Outcome.POSITIVE),
+        (10, Outcome.POSITIVE),
+    ],
+)
+def test_feedback_without_its_public_part_is_decided_by_the_recommend_score(recommend, expected):
+    # No public overall: neither its "below 3.0" nor its "at least 4.5" applies.
+    assert outcome_of(fb(None, recommend), dispute_against=False, params=P) == expected
+    assert outcome_of(fb(None, recommend), dispute_against=True, params=P) == Outcome.NEGATIVE
+
+
+def test_feedback_without_either_part_is_neutral():
+    assert outcome_of(fb(None, None), dispute_against=False, params=P) == Outcome.NEUTRAL
+
+
 # --- what counts -----------------------------------------------------------------------------
 
 
 def test_an_ended_contract_with_feedback_counts_by_it():
     result = one(contract(feedback=fb(30, 7)))
     assert (result.basis, result.outcome, result.counted) == (Basis.FEEDBACK, Outcome.NEUTRAL, True)
+
+
+def test_private_feedback_alone_counts_as_feedback():
+    result = one(contract(feedback=fb(None, 3)))
+    assert (result.basis, result.outcome, result.counted) == (
+        Basis.FEEDBACK,
+        Outcome.NEGATIVE,
+        True,
+    )
+    assert one(contract(feedback=fb(None, 9))).outcome == Outcome.POSITIVE
 
 
 def test_an_ended_contract_without_feedback_is_not_counted():
@@ -284,8 +326,8 @@ def test_score_of_a_window_is_weighted_by_earnings():
     )
     assert [w.score for w in result.windows] == [60, 60, 60]
     assert result.score == 60
-    w6 = result.window(6)
-    assert w6 is not None
+    w6 = result.windows[0]
+    assert w6.months == 6
     assert (w6.positive_cents, w6.neutral_cents, w6.negative_cents) == (300_000, 100_000, 100_000)
 
 
@@ -332,11 +374,11 @@ def test_windows_with_a_frozen_clock_and_the_best_is_shown():
         # The bad contract left the 6-month window: it shows 100%, the best.
         assert [w.score for w in result.windows] == [100, 67, 67]
         assert result.score == 100
-        assert result.contract(old_bad.contract_id).windows == (12, 24)  # type: ignore[union-attr]
+        assert by_id(result, old_bad.contract_id).windows == (12, 24)
     # 24 months after, it has aged out of every window.
     gone = datetime(2027, 1, 10, 8, tzinfo=UTC)
     result = compute(old_bad, *recent, now=gone)
-    assert result.contract(old_bad.contract_id).basis == Basis.AGED_OUT  # type: ignore[union-attr]
+    assert by_id(result, old_bad.contract_id).basis == Basis.AGED_OUT
 
 
 def test_minimum_two_contracts_from_two_clients_else_no_score_never_zero():
@@ -381,7 +423,7 @@ def test_a_running_contract_becomes_long_running_at_90_days():
     before = compute(running)
     assert before.next_change_at == start + timedelta(days=90)
     after = compute(running, now=start + timedelta(days=90))
-    assert after.contract(1).basis == Basis.LONG_RUNNING  # type: ignore[union-attr]
+    assert by_id(after, 1).basis == Basis.LONG_RUNNING
 
 
 # --- what-if ------------------------------------------------------------------------------------
@@ -415,3 +457,57 @@ def test_decimal_thresholds_from_the_policy_are_exact():
     assert Decimal("4.33") * 6 < 26  # 25.98: a total of 26 is at least 4.33
     assert outcome_of(fb(26), dispute_against=False, params=params) == Outcome.POSITIVE
     assert outcome_of(fb(25), dispute_against=False, params=params) == Outcome.NEUTRAL
+
+
+def test_what_if_an_ended_contract_gets_its_feedback_while_the_window_is_open():
+    done = [
+        contract(client=1, earned=100_000, feedback=fb(30, 10)),
+        contract(client=2, earned=100_000, feedback=fb(30, 10)),
+    ]
+    waiting = contract(
+        client=3, ended_days_ago=3, earned=200_000, feedback_closes_at=NOW + timedelta(days=11)
+    )
+    # Not counted yet, and it stays ended when it was: the same numbers as ending it now.
+    assert by_id(compute(*done, waiting), waiting.contract_id).basis == Basis.NO_FEEDBACK
+    what = jss_what_ifs([*done, waiting], now=NOW, params=P)
+    assert set(what) == {waiting.contract_id}
+    assert (what[waiting.contract_id].if_positive, what[waiting.contract_id].if_negative) == (
+        100,
+        50,
+    )
+
+
+def test_what_if_is_offered_only_while_the_clients_feedback_may_still_come():
+    open_until = NOW + timedelta(days=1)
+    running = contract(client=1, ended_days_ago=None)
+    window_open = contract(client=2, feedback_closes_at=open_until)
+    window_closed = contract(client=3, feedback_closes_at=NOW)  # closes at NOW: closed
+    revealed_without = contract(client=4, feedback_closes_at=None)
+    rated = contract(client=5, feedback=fb(30, 10), feedback_closes_at=open_until)
+    contracts = [running, window_open, window_closed, revealed_without, rated]
+    assert [c.awaits_feedback(NOW) for c in contracts] == [True, True, False, False, False]
+    assert set(jss_what_ifs(contracts, now=NOW, params=P)) == {
+        running.contract_id,
+        window_open.contract_id,
+    }
+
+
+def test_what_if_for_a_flagged_clients_contract_changes_nothing():
+    done = [
+        contract(client=1, earned=100_000, feedback=fb(30, 10)),
+        contract(client=2, earned=100_000, feedback=fb(30, 7)),
+    ]
+    now = compute(*done).score
+    assert now == 50
+    running = contract(client=3, ended_days_ago=None, earned=200_000, client_flagged=True)
+    ended = contract(
+        client=4, earned=200_000, client_flagged=True, feedback_closes_at=NOW + timedelta(days=1)
+    )
+    what = jss_what_ifs([*done, running, ended], now=NOW, params=P)
+    for contract_id in (running.contract_id, ended.contract_id):
+        assert (what[contract_id].if_positive, what[contract_id].if_negative) == (now, now)
+        assert what[contract_id].counts is False
+    # A long-running one counts without feedback either way: positive, whatever they say.
+    long = contract(client=5, ended_days_ago=None, days=120, earned=200_000, client_flagged=True)
+    what_long = jss_what_if([*done, long], contract_id=long.contract_id, now=NOW, params=P)
+    assert what_long.if_positive == what_long.if_negative == compute(*done, long).score == 75

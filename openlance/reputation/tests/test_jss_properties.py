@@ -1,10 +1,12 @@
 """Properties of the Job Success Score that hold for any history (hypothesis): a score is
 None or a whole percent in 0-100; a positive counted contract never lowers a window's score;
 contracts that do not count (ended without feedback, not long-running, not repeat; or with
-a flagged client's feedback) never change it; the order of the contracts does not matter."""
+a flagged client's feedback) never change it; the order of the contracts does not matter;
+the what-if of a flagged client's contract is the score without their feedback."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -16,9 +18,11 @@ from openlance.core.presets import JSS_DEFAULTS
 from openlance.reputation.jss import (
     ClientFeedback,
     ContractFacts,
+    ContractResult,
     JssParams,
     JssResult,
     jss_compute,
+    jss_what_if,
 )
 
 NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
@@ -28,7 +32,7 @@ feedbacks = st.one_of(
     st.none(),
     st.builds(
         ClientFeedback,
-        ratings_total=st.integers(6, 30),
+        ratings_total=st.one_of(st.none(), st.integers(6, 30)),
         recommend=st.one_of(st.none(), st.integers(0, 10)),
         counts=st.booleans(),
     ),
@@ -50,6 +54,7 @@ def contract_facts(draw: st.DrawFn, contract_id: int) -> ContractFacts:
         is_repeat=draw(st.booleans()),
         feedback=draw(feedbacks),
         dispute_against=draw(st.booleans()),
+        client_flagged=draw(st.booleans()),
     )
 
 
@@ -80,6 +85,10 @@ def policies(draw: st.DrawFn) -> JssParams:
 
 def compute(contracts: list[ContractFacts], params: JssParams) -> JssResult:
     return jss_compute(contracts, now=NOW, params=params)
+
+
+def by_id(result: JssResult, contract_id: int) -> ContractResult:
+    return next(found for found in result.contracts if found.contract_id == contract_id)
 
 
 def percent_or_none(value: int | None) -> bool:
@@ -121,7 +130,7 @@ def test_a_positive_counted_contract_never_lowers_a_window(
     )
     before = compute(contracts, params)
     after = compute([*contracts, added], params)
-    assert after.contract(999).counted  # type: ignore[union-attr]
+    assert by_id(after, 999).counted
     for old, new in zip(before.windows, after.windows, strict=True):
         if old.score is not None:
             assert new.score is not None
@@ -161,7 +170,7 @@ def test_contracts_that_do_not_count_never_change_the_score(
     )
     before = compute(contracts, params)
     after = compute([*contracts, quiet], params)
-    assert not after.contract(999).counted  # type: ignore[union-attr]
+    assert not by_id(after, 999).counted
     assert after.score == before.score
     assert after.windows == before.windows
     assert (after.counted_contracts, after.counted_clients) == (
@@ -175,3 +184,23 @@ def test_contracts_that_do_not_count_never_change_the_score(
 def test_the_order_of_the_contracts_does_not_matter(pair, params):
     contracts, shuffled = pair
     assert compute(contracts, params) == compute(list(shuffled), params)
+
+
+@settings(max_examples=200, deadline=None)
+@given(histories(), policies(), st.integers(1, 5), st.integers(0, 2_000_000), st.booleans())
+def test_the_what_if_of_a_flagged_clients_contract_is_the_score_without_their_feedback(
+    contracts, params, client_id, earned, ended
+):
+    flagged = ContractFacts(
+        contract_id=999,
+        client_id=client_id,
+        started_at=NOW - timedelta(days=30),
+        ended_at=NOW - timedelta(days=1) if ended else None,
+        earned_cents=earned,
+        client_flagged=True,
+        feedback_closes_at=NOW + timedelta(days=13) if ended else None,
+    )
+    what = jss_what_if([*contracts, flagged], contract_id=999, now=NOW, params=params)
+    without = compute([*contracts, replace(flagged, ended_at=flagged.ended_at or NOW)], params)
+    assert what.if_positive == what.if_negative == without.score
+    assert what.counts is False

@@ -1,7 +1,8 @@
 """The stored score (SPEC §11) from contracts and feedback made through the services and
-the API: the current score and its windows, a history row for every change with its reason,
-the score handed to profiles (search's ranking and minimum-JSS filter read it), the daily
-ageing rule with a frozen clock, and the recompute a new policy version brings."""
+the API: the current score, a history row for every change with its reason and the windows'
+scores, the score handed to profiles (search's ranking and minimum-JSS filter read it), the
+daily ageing rule with a frozen clock, the one-off backfill, the recompute a new policy
+version brings, and the operators' recompute (audited)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
+from openlance.accounts.models import AuditLogEntry
 from openlance.accounts.tests.factories import UserFactory
 from openlance.core import clock
 from openlance.core.models import OutboxEvent, PolicyKind
@@ -26,6 +28,7 @@ from openlance.reputation.jss import add_months
 from openlance.reputation.models import JssChange, JssReason, JssScore
 from openlance.reputation.services import (
     jss_ageing_run_due,
+    jss_backfill,
     jss_policy_run_due,
     jss_recompute,
 )
@@ -46,7 +49,10 @@ def stored(freelancer) -> JssScore:
 
 
 def windows(freelancer) -> list[tuple[int, int | None]]:
-    return [(w.months, w.score) for w in stored(freelancer).windows.all()]
+    """Each window's score as the latest change recorded it (the current state)."""
+    latest = JssChange.objects.filter(freelancer=freelancer).order_by("at", "id").last()
+    assert latest is not None
+    return [(w["months"], w["score"]) for w in latest.windows]
 
 
 def changes(freelancer) -> list[tuple[int | None, int | None, str]]:
@@ -201,14 +207,19 @@ def test_a_running_contract_counts_from_its_90th_day():
     assert stored(freelancer).score == 100
 
 
-def test_contracts_from_before_the_score_are_computed_once():
+def test_contracts_from_before_the_score_are_computed_once_by_the_backfill_command():
     freelancer = funded_freelancer()
     rated_contract(freelancer)
     rated_contract(freelancer)
     JssScore.objects.all().delete()
-    assert jss_ageing_run_due(now=clock.now()) == 1
-    assert stored(freelancer).score == 100
+    # The daily rule reads only its index: a freelancer without a score is not its business.
     assert jss_ageing_run_due(now=clock.now()) == 0
+    assert not JssScore.objects.exists()
+    out = StringIO()
+    call_command("jss_backfill", stdout=out)
+    assert out.getvalue().startswith("1 score(s) computed for the first time.")
+    assert stored(freelancer).score == 100
+    assert jss_backfill(now=clock.now()) == 0
 
 
 def test_a_new_policy_version_recomputes_every_score_once():
@@ -243,7 +254,8 @@ def test_operators_read_scores_and_recompute_them_from_the_console(client):
     rated_contract(freelancer)
     rated_contract(freelancer)
     JssScore.objects.filter(freelancer=freelancer).update(score=None)  # as if stale
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
     listing = client.get("/admin/reputation/jssscore/")
     assert listing.status_code == 200
     assert client.get("/admin/reputation/jsschange/").status_code == 200
@@ -254,3 +266,10 @@ def test_operators_read_scores_and_recompute_them_from_the_console(client):
     assert response.status_code == 302
     assert stored(freelancer).score == 100
     assert Freelancer.objects.get(user=freelancer).jss_percent == 100
+    entry = AuditLogEntry.objects.get(action="jss.recomputed")
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (
+        operator.pk,
+        "JssScore",
+        str(stored(freelancer).pk),
+    )
+    assert entry.detail == {"freelancer_id": freelancer.pk, "old_score": None, "new_score": 100}
