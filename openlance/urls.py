@@ -6,6 +6,7 @@ from openlance.api.urls import api
 from openlance.billing import views as billing_views
 from openlance.jobs import views as job_views
 from openlance.profiles import views as profile_views
+from openlance.reviews import views as review_views
 from openlance.web import views as web_views
 from openlance.web.media import media
 
@@ -87,6 +88,11 @@ urlpatterns = [
     path("account/", include(account_patterns)),
     path("profile/", include(profile_patterns)),
     path("freelancers/<int:user_id>/", profile_views.freelancer_detail, name="freelancer_detail"),
+    path(
+        "freelancers/<int:user_id>/reviews/",
+        review_views.freelancer_reviews,
+        name="freelancer_reviews",
+    ),
     path("client/profile/edit/", profile_views.client_profile_edit, name="client_profile_edit"),
     path("clients/<int:user_id>/", web_views.client_detail, name="client_detail"),
     path("jobs/", include(job_patterns)),

@@ -1,14 +1,19 @@
 """Operator console: users and their access, API tokens, the audit log. Every change an
-operator makes here goes through a service and lands in the audit log."""
+operator makes here goes through a service and lands in the audit log. Also the pieces the
+console's other pages share: `ReadOnlyAdmin`, and the reason page of an action that needs
+a reason (`ReasonForm`, `reason_page`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from openlance.accounts.models import AuditLogEntry, PersonalAccessToken, User
 from openlance.accounts.services import (
@@ -36,6 +41,60 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReasonForm(forms.Form):
+    """The reason an operator gives for an action (reject, remove, flag)."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "cols": 80}))
+
+    def __init__(
+        self,
+        *args: Any,
+        help_text: str = "Shown to the person concerned.",
+        max_length: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        field.help_text = help_text
+        if max_length is not None:
+            assert isinstance(field, forms.CharField)
+            field.max_length = max_length
+            field.validators.append(MaxLengthValidator(max_length))
+            field.widget.attrs["maxlength"] = str(max_length)
+
+
+def reason_page(
+    request: HttpRequest,
+    model_admin: admin.ModelAdmin,
+    *,
+    title: str,
+    objects: list[Any],
+    form: ReasonForm,
+    action: str,
+    button: str,
+    intro: str = "This applies to:",
+    selected: Iterable[Any] | None = None,
+) -> TemplateResponse:
+    """The intermediate page of an action that needs a reason: `objects` listed under
+    `intro`, the form, and (for a changelist action, `action` named) the selected rows
+    posted back with `apply`. `selected` are those rows' keys when the action acts on
+    something other than the rows themselves (the clients who wrote the selected
+    feedback); by default the objects' own. A page of its own (`action` empty) posts to
+    itself."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "opts": model_admin.model._meta,
+        "objects": objects,
+        "selected": list(selected) if selected is not None else [obj.pk for obj in objects],
+        "form": form,
+        "action": action,
+        "button": button,
+    }
+    return TemplateResponse(request, "admin/accounts/reason_form.html", context)
 
 
 class UserAccessForm(forms.ModelForm):

@@ -33,12 +33,27 @@ def verification_of_user(*, user: User, verification_id: int) -> LocationVerific
     return verification
 
 
-def is_verifier(*, user: User) -> bool:
+VERIFIER_GROUP = "Verifier"
+MEDIATOR_GROUP = "Mediator"
+
+
+def has_staff_role(*, user: User, group: str) -> bool:
+    """An active staff member in the staff role `group` (a superuser holds every role)."""
     return (
         user.is_active
         and user.is_staff
-        and (user.is_superuser or user.groups.filter(name="Verifier").exists())
+        and (user.is_superuser or user.groups.filter(name=group).exists())
     )
+
+
+def is_verifier(*, user: User) -> bool:
+    return has_staff_role(user=user, group=VERIFIER_GROUP)
+
+
+def is_mediator(*, user: User) -> bool:
+    """Mediators judge disputes between clients and freelancers, so they are also the staff
+    who judge whether a client's poor feedback is unfounded (reviews' flags)."""
+    return has_staff_role(user=user, group=MEDIATOR_GROUP)
 
 
 def verification_queue(*, reviewer: User, status: str) -> QuerySet[LocationVerification]:

@@ -17,7 +17,12 @@ def skill_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return sorted(groups.items())
 
 
+class SkillPicker(forms.CheckboxSelectMultiple):
+    """The skill list's own widget, so templates know the picker by its widget
+    (`field.widget_type == "skillpicker"` in `web/_field.html`), not by a field's name."""
+
+
 class SkillsField(forms.MultipleChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        super().__init__(choices=skill_choices, widget=forms.CheckboxSelectMultiple, **kwargs)
+        super().__init__(choices=skill_choices, widget=SkillPicker, **kwargs)

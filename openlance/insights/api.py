@@ -12,9 +12,11 @@ from openlance.core import clock
 from openlance.core.apitools import AMOUNT_PATTERN, MoneyOut
 from openlance.core.errors import InvalidInput, NotFound, require_id
 from openlance.core.money import Money
+from openlance.core.problems import problems
 from openlance.insights.gigmath import Bid, GigMath, gig_math
 from openlance.insights.selectors import client_signals
 from openlance.proposals.selectors import job_for_freelancer
+from openlance.reviews.api import ReviewOut, overall_text, review_out
 
 router = Router(tags=["profiles"])
 gigmath_router = Router(tags=["insights"])
@@ -37,8 +39,18 @@ class ClientSignalsOut(Schema):
     jobs_posted: int
     average_hourly_rate_paid: MoneyOut | None
     total_hours_paid: int | None
-    rating: float | None
-    reviews: list[str]
+    rating: str | None = Field(
+        pattern=r"^[1-5]\.[0-9]{2}$",
+        examples=["4.62"],
+        description="Freelancers' revealed overall ratings weighted by what each contract "
+        "paid the freelancer, to two decimals (a decimal string); null (no rating yet) until "
+        "a rated contract has paid something.",
+    )
+    rated_contracts: int = Field(description="The paid contracts the rating is made of.")
+    reviews: list[ReviewOut] = Field(
+        description="Freelancers' latest revealed feedback on the client (all of it: "
+        "GET /api/v1/clients/{user_id}/reviews)."
+    )
 
 
 @router.get(
@@ -68,8 +80,9 @@ def client_detail(request: HttpRequest, user_id: int) -> ClientSignalsOut:
             else None
         ),
         total_hours_paid=signals.total_hours_paid,
-        rating=signals.rating,
-        reviews=signals.reviews,
+        rating=overall_text(signals.rating) if signals.rating is not None else None,
+        rated_contracts=signals.rated_contracts,
+        reviews=[review_out(review) for review in signals.reviews],
     )
 
 
@@ -189,7 +202,12 @@ def _gig_math_out(math: GigMath) -> GigMathOut:
     )
 
 
-@gigmath_router.get("/insights/gig-math", response=GigMathOut, summary="Gig math for a bid")
+@gigmath_router.get(
+    "/insights/gig-math",
+    response=GigMathOut,
+    summary="Gig math for a bid",
+    openapi_extra=problems(404),
+)
 def gig_math_get(request: HttpRequest, query: Query[GigMathQuery]) -> GigMathOut:
     """What a bid is worth to you before you pitch it (SPEC §13.1): fees per tier, client
     fees, net, effective hourly rate, the cost of pitching, the expected value of sending,

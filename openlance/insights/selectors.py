@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Q
 
@@ -11,6 +12,12 @@ from openlance.accounts.models import User
 from openlance.core.money import Money
 from openlance.jobs.models import JobPost, JobState
 from openlance.profiles.models import ClientProfile
+from openlance.reviews.selectors import (
+    FeedbackShown,
+    client_rating,
+    client_reviews,
+    recent_reviews,
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +37,11 @@ class ClientSignals:
     jobs_posted: int
     average_hourly_rate_paid: Money | None = None
     total_hours_paid: int | None = None
-    rating: float | None = None
-    reviews: list[str] = field(default_factory=list)
+    # Freelancers' revealed overall ratings weighted by what each contract paid (None until
+    # a rated contract has paid something), and their latest revealed public feedback.
+    rating: Decimal | None = None
+    rated_contracts: int = 0
+    reviews: list[FeedbackShown] = field(default_factory=list)
 
 
 def client_signals(*, client: User) -> ClientSignals:
@@ -46,6 +56,7 @@ def client_signals(*, client: User) -> ClientSignals:
         ),
     )
     closed = counts["closed"]
+    rating = client_rating(client=client)
     return ClientSignals(
         name=(profile.company_name if profile and profile.company_name else client.public_name),
         country=profile.country.name if profile and profile.country else "",
@@ -57,4 +68,7 @@ def client_signals(*, client: User) -> ClientSignals:
         hire_rate_percent=round(100 * counts["hired"] / closed) if closed else None,
         open_jobs=counts["open"],
         jobs_posted=counts["posted"],
+        rating=rating.rating,
+        rated_contracts=rating.rated_contracts,
+        reviews=recent_reviews(client_reviews(client=client)),
     )

@@ -21,6 +21,7 @@ from openlance.core.apitools import (
     cents_or_none,
 )
 from openlance.core.errors import MAX_ID, NotFound
+from openlance.core.problems import problems
 from openlance.profiles import selectors, services
 from openlance.profiles.models import (
     Availability,
@@ -353,7 +354,7 @@ def _mine_holding_ids(request: HttpRequest) -> Freelancer:
     freelancer = selectors.freelancer_of(user=request_user(request))
     if freelancer is None:
         raise NotFound("No such profile item.")
-    return selectors.freelancer_get(user_id=freelancer.user_id)
+    return freelancer
 
 
 def _my_out(freelancer: Freelancer) -> dict[str, Any]:
@@ -395,7 +396,12 @@ def freelancer_detail(request: HttpRequest, user_id: int) -> dict[str, Any]:
     return _freelancer(freelancer, access)
 
 
-@router.get("/me/freelancer", response=MyFreelancerOut, summary="Your freelancer profile")
+@router.get(
+    "/me/freelancer",
+    response=MyFreelancerOut,
+    summary="Your freelancer profile",
+    openapi_extra=problems(422),
+)
 def my_freelancer(request: HttpRequest) -> dict[str, Any]:
     return _my_out(_mine(request))
 
@@ -530,7 +536,12 @@ def _client_profile_out(profile: Any) -> ClientProfileOut:
     )
 
 
-@router.get("/me/client-profile", response=ClientProfileOut, summary="Your client profile")
+@router.get(
+    "/me/client-profile",
+    response=ClientProfileOut,
+    summary="Your client profile",
+    openapi_extra=problems(422),
+)
 def my_client_profile(request: HttpRequest) -> ClientProfileOut:
     return _client_profile_out(services.client_profile_start(user=request_user(request)))
 

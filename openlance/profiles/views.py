@@ -38,11 +38,18 @@ from openlance.profiles.search import FreelancerSearchParams
 View = Callable[..., HttpResponse]
 
 
-def role_required(role: str) -> Callable[[View], View]:
-    """Signed in and holding `role`; otherwise a page offering to take the role up (the
-    header's role switch does it), so nobody meets a bare 403. A page about one object
-    (its URL names an id) is a 404 instead: without the role the object is not one of
-    yours, and a stranger learns nothing about which ids exist."""
+def role_needed(request: HttpRequest, role: str) -> HttpResponse:
+    """The page offering to take up `role` (the header's role switch does it), for someone
+    signed in without it: nobody meets a bare 403."""
+    return render(request, "web/role_needed.html", {"role": role}, status=403)
+
+
+def role_required(role: str, *, offer_role: bool = False) -> Callable[[View], View]:
+    """Signed in and holding `role`; otherwise the page offering to take the role up
+    (`role_needed`). A page about one object (its URL names an id) is a 404 instead: without
+    the role the object is not one of yours, and a stranger learns nothing about which ids
+    exist. `offer_role` is for pages whose URL names no object of the caller's (a section of
+    their own profile, the freelancer a client invites or hires): they offer the role too."""
 
     def decorator(view: View) -> View:
         @login_required
@@ -50,9 +57,9 @@ def role_required(role: str) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request_user(request)
             if role not in user.roles:
-                if kwargs:
+                if kwargs and not offer_role:
                     raise Http404("There is no such page.")
-                return render(request, "web/role_needed.html", {"role": role}, status=403)
+                return role_needed(request, role)
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -332,7 +339,7 @@ HISTORY_ADD: dict[str, Callable[..., Any]] = {
 }
 
 
-@role_required("freelancer")
+@role_required("freelancer", offer_role=True)
 @require_POST
 def history_add(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in HISTORY_FORMS:

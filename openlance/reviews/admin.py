@@ -8,27 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 
-from openlance.accounts.admin import ReadOnlyAdmin
+from openlance.accounts.admin import ReadOnlyAdmin, ReasonForm, reason_page
 from openlance.accounts.models import User
+from openlance.accounts.selectors import is_mediator
 from openlance.core.errors import DomainError
 from openlance.reviews.models import ClientFeedbackFlag, Feedback, FeedbackDirection, FeedbackWindow
-from openlance.reviews.selectors import is_mediator
-from openlance.reviews.services import client_feedback_flag, client_feedback_unflag
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text="Kept with the flag and in the audit log.",
-    )
+from openlance.reviews.services import (
+    MAX_FLAG_REASON,
+    client_feedback_flag,
+    client_feedback_unflag,
+)
 
 
 def _staff(request: HttpRequest) -> User:
@@ -50,9 +44,13 @@ def _with_reason(
     act: Callable[[User, User, str], object],
     done: str,
 ) -> HttpResponse | None:
-    """An action that needs a reason: the intermediate page, then `act` on each client
+    """An action that needs a reason: the console's reason page, then `act` on each client
     (refusals reported one by one)."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    form = ReasonForm(
+        request.POST if "apply" in request.POST else None,
+        help_text="Kept with the flag and in the audit log.",
+        max_length=MAX_FLAG_REASON,
+    )
     if form.is_valid():
         count = 0
         for client in clients:
@@ -65,18 +63,17 @@ def _with_reason(
                 count += 1
         model_admin.message_user(request, done.format(count=count), messages.SUCCESS)
         return None
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "opts": model_admin.model._meta,
-        "objects": clients,
-        "selected": selected,
-        "form": form,
-        "action": action,
-        "button": button,
-    }
-    return TemplateResponse(request, "admin/reviews/reason_form.html", context)
+    return reason_page(
+        request,
+        model_admin,
+        title=title,
+        intro=intro,
+        objects=clients,
+        selected=selected,
+        form=form,
+        action=action,
+        button=button,
+    )
 
 
 @admin.register(Feedback)

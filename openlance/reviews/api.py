@@ -1,6 +1,7 @@
 """Feedback API (tag `feedback`): a contract's feedback for its two parties (double-blind
 until revealed; the client's private part only ever to that client), leaving and editing
-one's own, and the revealed reviews and rating on freelancers' and clients' profiles."""
+one's own, and the revealed reviews on freelancers' and clients' profiles. (A client's
+rating is among the client's vetting signals, `GET /api/v1/clients/{id}`.)"""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
 from openlance.core.apitools import OneOf, Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import NotFound, require_id
-from openlance.profiles.selectors import Access, freelancer_get, profile_access
 from openlance.reviews import selectors, services
 from openlance.reviews.models import (
+    ATTRIBUTE_NAMES,
+    FEEDBACK_WINDOW,
     MAX_TEXT,
     RATING_MAX,
     RATING_MIN,
@@ -37,8 +39,16 @@ OVERALL = Field(
     examples=["4.17"],
     description="The mean of the six ratings, to two decimals (a decimal string).",
 )
+OVERALL_OR_NONE = Field(
+    pattern=r"^[1-5]\.[0-9]{2}$",
+    examples=["4.17"],
+    description="The mean of the six ratings, to two decimals (a decimal string); null "
+    "without a public part (the client's private feedback only).",
+)
 # Whole JSON numbers only: `true` or "5" is not a rating.
 Stars = Annotated[int, Field(ge=RATING_MIN, le=RATING_MAX, strict=True)]
+StarsIn = Annotated[Stars | None, Field(default=None)]
+PUBLIC_NULL = "Null without a public part (the client's private feedback only)."
 
 
 class FeedbackPrivateIn(StrictSchema):
@@ -52,13 +62,22 @@ class FeedbackPrivateIn(StrictSchema):
 
 
 class FeedbackIn(StrictSchema):
-    skills: Stars
-    quality: Stars
-    availability: Stars
-    deadlines: Stars
-    communication: Stars
-    cooperation: Stars
-    text: str = Field(min_length=1, max_length=MAX_TEXT, description="Public, once revealed.")
+    """The public part (the six ratings and `text`: all of them, or none) and the client's
+    `private` part. The client sends either part or both; the freelancer the public part.
+    A part sent in half is a 422 naming what is missing."""
+
+    skills: StarsIn
+    quality: StarsIn
+    availability: StarsIn
+    deadlines: StarsIn
+    communication: StarsIn
+    cooperation: StarsIn
+    text: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_TEXT,
+        description="Public, once revealed.",
+    )
     private: FeedbackPrivateIn | None = Field(
         default=None,
         description="The client's private feedback about the freelancer, never shown to "
@@ -76,14 +95,14 @@ class FeedbackOut(Schema):
     direction: Annotated[str, OneOf(FeedbackDirection)]
     author_id: int
     recipient_id: int
-    skills: int
-    quality: int
-    availability: int
-    deadlines: int
-    communication: int
-    cooperation: int
-    overall: str = OVERALL
-    text: str
+    skills: int | None = Field(description=PUBLIC_NULL)
+    quality: int | None
+    availability: int | None
+    deadlines: int | None
+    communication: int | None
+    cooperation: int | None
+    overall: str | None = OVERALL_OR_NONE
+    text: str | None = Field(description=f"Public once revealed. {PUBLIC_NULL}")
     counts: bool = Field(
         description="False when staff flagged the client who wrote it: it stays visible but "
         "does not count toward the Job Success Score."
@@ -104,7 +123,9 @@ class ContractFeedbackOut(Schema):
         "both have submitted or the window closes; then closed (revealed, final)."
     )
     opens_at: datetime | None
-    closes_at: datetime | None = Field(description="The window's deadline: 14 days after the end.")
+    closes_at: datetime | None = Field(
+        description=f"The window's deadline: {FEEDBACK_WINDOW.days} days after the end."
+    )
     revealed_at: datetime | None
     can_edit: bool
     mine: FeedbackOut | None
@@ -130,30 +151,20 @@ class ReviewOut(Schema):
     revealed_at: datetime
 
 
-class ClientRatingOut(Schema):
-    client_id: int
-    rating: str | None = Field(
-        pattern=r"^[1-5]\.[0-9]{2}$",
-        examples=["4.62"],
-        description="Freelancers' revealed overall ratings weighted by what each contract "
-        "paid; null (no rating yet) until a rated contract has paid something.",
-    )
-    rated_contracts: int
-
-
-def _overall(value: Decimal) -> str:
+def overall_text(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
 def _feedback(shown: FeedbackShown) -> FeedbackOut:
     private = shown.private
+    ratings = {rating.name: rating.value for rating in shown.ratings}
     return FeedbackOut(
         direction=shown.direction,
         author_id=shown.author_id,
         recipient_id=shown.recipient_id,
-        **{rating.name: rating.value for rating in shown.ratings},
-        overall=_overall(shown.overall),
-        text=shown.text,
+        **{name: ratings.get(name) for name in ATTRIBUTE_NAMES},
+        overall=overall_text(shown.overall) if shown.overall is not None else None,
+        text=shown.text if shown.has_public else None,
         counts=shown.counts,
         submitted_at=shown.submitted_at,
         updated_at=shown.updated_at,
@@ -183,14 +194,16 @@ def _contract_feedback(feedback: ContractFeedback) -> ContractFeedbackOut:
     )
 
 
-def _review(shown: FeedbackShown) -> ReviewOut:
+def review_out(shown: FeedbackShown) -> ReviewOut:
+    """A revealed public feedback as the API shows it on a profile."""
     assert shown.revealed_at is not None
+    assert shown.overall is not None
     return ReviewOut(
         contract_title=shown.contract_title,
         author_id=shown.author_id,
         author_name=shown.author_name,
         **{rating.name: rating.value for rating in shown.ratings},
-        overall=_overall(shown.overall),
+        overall=overall_text(shown.overall),
         text=shown.text,
         counts=shown.counts,
         revealed_at=shown.revealed_at,
@@ -205,10 +218,11 @@ def _contract_of(request: HttpRequest, contract_id: int) -> selectors.ReviewedCo
     "/contracts/{contract_id}/feedback",
     response=ContractFeedbackOut,
     summary="A contract's feedback, as you may see it",
+    description="Yours always; the other side's once revealed (both submitted, or the "
+    f"{FEEDBACK_WINDOW.days}-day window closed). The client's private part is in the client's "
+    "own feedback only.",
 )
 def feedback_get(request: HttpRequest, contract_id: int) -> ContractFeedbackOut:
-    """Yours always; the other side's once revealed (both submitted, or the 14-day window
-    closed). The client's private part is in the client's own feedback only."""
     user = request_user(request)
     contract = _contract_of(request, contract_id)
     return _contract_feedback(selectors.contract_feedback(user=user, contract=contract))
@@ -218,13 +232,15 @@ def feedback_get(request: HttpRequest, contract_id: int) -> ContractFeedbackOut:
     "/contracts/{contract_id}/feedback",
     response=ContractFeedbackOut,
     summary="Leave or edit your feedback",
+    description=f"On an ended contract, within its {FEEDBACK_WINDOW.days}-day window, until it "
+    "is revealed (409 after). When both sides have submitted, both are revealed at once. The "
+    "client may send the public part (the six ratings and the text), the private part or "
+    "both; the freelancer sends the public part.",
 )
 @scope_first(_contract_of)
 def feedback_put(
     request: HttpRequest, contract_id: int, payload: FeedbackIn
 ) -> ContractFeedbackOut:
-    """On an ended contract, within its 14-day window, until it is revealed (409 after).
-    When both sides have submitted, both are revealed at once."""
     user = request_user(request)
     contract = _contract_of(request, contract_id)
     private = payload.private
@@ -251,10 +267,7 @@ def _viewer(request: HttpRequest) -> User | AnonymousUser:
 def _freelancer(request: HttpRequest, user_id: int) -> User:
     """A freelancer whose full profile the caller may see (private and members-only ones
     keep their reviews as they keep the rest)."""
-    freelancer = freelancer_get(user_id=user_id)
-    if profile_access(freelancer=freelancer, viewer=_viewer(request)) != Access.FULL:
-        raise NotFound("No such freelancer.")
-    return freelancer.user
+    return selectors.freelancer_for_reviews(user_id=user_id, viewer=_viewer(request))
 
 
 def _client(request: HttpRequest, user_id: int) -> User:
@@ -268,7 +281,7 @@ def _client(request: HttpRequest, user_id: int) -> User:
 
 def _reviews_page(reviews: Any, query: PageQuery) -> dict[str, Any]:
     page = paginate(reviews, query)
-    page["items"] = [_review(selectors.shown(f, viewer=None)) for f in page["items"]]
+    page["items"] = [review_out(selectors.shown(f, viewer=None)) for f in page["items"]]
     return page
 
 
@@ -297,21 +310,3 @@ def freelancer_reviews(
 @scope_first(_client)
 def client_reviews(request: HttpRequest, user_id: int, query: Query[PageQuery]) -> dict[str, Any]:
     return _reviews_page(selectors.client_reviews(client=_client(request, user_id)), query)
-
-
-@router.get(
-    "/clients/{user_id}/rating",
-    response=ClientRatingOut,
-    auth=None,
-    summary="A client's rating from freelancers' feedback",
-)
-def client_rating(request: HttpRequest, user_id: int) -> ClientRatingOut:
-    """The mean of freelancers' revealed overall ratings, weighted by what each contract paid
-    the freelancer (SPEC §2.3)."""
-    client = _client(request, user_id)
-    rating = selectors.client_rating(client=client)
-    return ClientRatingOut(
-        client_id=client.pk,
-        rating=_overall(rating.rating) if rating.rating is not None else None,
-        rated_contracts=rating.rated_contracts,
-    )

@@ -40,7 +40,8 @@ def _int_or_none(value: Any) -> int | None:
 
 class FeedbackForm(forms.Form):
     """Public feedback (six ratings and a text), and for the client the private part. The
-    service judges the values; the form only reads them."""
+    client may leave either part or both, so for them nothing is required here; the service
+    judges the values (each part whole or absent); the form only reads them."""
 
     text = forms.CharField(
         label="Your feedback",
@@ -70,13 +71,17 @@ class FeedbackForm(forms.Form):
                 label=label,
                 choices=RATING_CHOICES,
                 coerce=int,
+                empty_value=None,
+                required=not with_private,
                 error_messages={"required": f"Rate from {RATING_MIN} to {RATING_MAX} stars."},
             )
             for name, label in ATTRIBUTES
         }
         self.fields = {**ratings, **self.fields}
         self.with_private = with_private
-        if not with_private:
+        if with_private:
+            self.fields["text"].required = False
+        else:
             for name in PRIVATE_FIELDS:
                 del self.fields[name]
 
@@ -101,8 +106,8 @@ class FeedbackForm(forms.Form):
     def submission(self) -> dict[str, Any]:
         """The cleaned data as `feedback_submit` takes it."""
         data = self.cleaned_data
-        values: dict[str, Any] = {name: data[name] for name, _ in ATTRIBUTES}
-        values["text"] = data["text"]
+        values: dict[str, Any] = {name: _int_or_none(data.get(name)) for name, _ in ATTRIBUTES}
+        values["text"] = data.get("text") or ""
         if self.with_private:
             values["end_reason"] = data.get("end_reason") or ""
             values["recommend"] = _int_or_none(data.get("recommend"))

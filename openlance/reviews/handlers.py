@@ -72,11 +72,11 @@ def nudge_the_other_side(event: OutboxEvent) -> None:
         return
     contract = _contract(event)
     window = FeedbackWindow.objects.filter(contract_id=event.payload.get("contract_id")).first()
+    # Revealed also covers "the other side has submitted too": the submission that makes
+    # two reveals both at once, under the window's lock.
     if contract is None or window is None or window.revealed_by(clock.now()):
         return
     author_id = event.payload.get("author_id")
-    if Feedback.objects.filter(contract_id=contract.pk).exclude(author_id=author_id).exists():
-        return
     author, other = (
         (contract.client, contract.freelancer)
         if author_id == contract.client_id
@@ -93,6 +93,8 @@ def nudge_the_other_side(event: OutboxEvent) -> None:
 
 @event_handler("feedback.revealed")
 def tell_each_side_about_feedback_received(event: OutboxEvent) -> None:
+    """Each side whose feedback received has a public part (a client's private feedback
+    only is never shown to the freelancer, so there is nothing to tell them of)."""
     contract = _contract(event)
     if contract is None:
         return
@@ -100,6 +102,8 @@ def tell_each_side_about_feedback_received(event: OutboxEvent) -> None:
         "author", "recipient"
     )
     for feedback in received:
+        if not feedback.has_public:
+            continue  # the client's private feedback only: nothing its recipient can read
         _mail(
             feedback.recipient,
             f"Feedback on “{contract.title}” is revealed",

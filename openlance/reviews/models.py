@@ -9,14 +9,18 @@ How the Job Success Score and the client rating read these rows (SPEC §2.3, §1
 `Feedback` row is one side's feedback on one contract; it counts once `revealed_at` is set
 and while `counts` is true (false for a client staff flagged, `ClientFeedbackFlag`). The
 public part is six whole ratings and their mean (`overall_hundredths`, exact to the cent of
-a point; `ratings_total` is the exact sum), the private part (`end_reason`, `recommend`)
-exists only on the client's feedback about the freelancer and is never shown to them.
+a point; the exact mean is their sum over six) and a text, whole or absent; the private
+part (`end_reason`, `recommend`) exists only on the client's feedback about the freelancer
+and is never shown to them. The client may leave either part or both (SPEC §11 counts a
+contract "ended with client feedback (public or private)"); the freelancer leaves the
+public part. So a client's feedback may have no ratings (all six and the overall null).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -144,6 +148,11 @@ def _ratings_total() -> Combinable:
     return total
 
 
+def _public(*, absent: bool) -> dict[str, Any]:
+    """The public part's columns all null (`absent`) or all set."""
+    return {f"{name}__isnull": absent for name in (*ATTRIBUTE_NAMES, "overall_hundredths")}
+
+
 class Feedback(models.Model):
     """One side's feedback on one contract. Written only by `feedback_submit` (editable
     until revealed, frozen after); `revealed_at` copies the window's when it is revealed,
@@ -159,15 +168,16 @@ class Feedback(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="feedback_received"
     )
-    # Public, both directions: six attributes rated 1-5, their mean, and a text.
-    skills = models.PositiveSmallIntegerField()
-    quality = models.PositiveSmallIntegerField()
-    availability = models.PositiveSmallIntegerField()
-    deadlines = models.PositiveSmallIntegerField()
-    communication = models.PositiveSmallIntegerField()
-    cooperation = models.PositiveSmallIntegerField()
-    overall_hundredths = models.PositiveSmallIntegerField()
-    text = models.TextField(max_length=MAX_TEXT)
+    # Public, both directions: six attributes rated 1-5, their mean, and a text; all or
+    # none (none only on a client's feedback that has its private part).
+    skills = models.PositiveSmallIntegerField(null=True, blank=True)
+    quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    availability = models.PositiveSmallIntegerField(null=True, blank=True)
+    deadlines = models.PositiveSmallIntegerField(null=True, blank=True)
+    communication = models.PositiveSmallIntegerField(null=True, blank=True)
+    cooperation = models.PositiveSmallIntegerField(null=True, blank=True)
+    overall_hundredths = models.PositiveSmallIntegerField(null=True, blank=True)
+    text = models.TextField(max_length=MAX_TEXT, blank=True)
     # Private, the client about the freelancer only: both or neither.
     end_reason = models.CharField(max_length=32, choices=EndReason.choices, blank=True)
     recommend = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -185,6 +195,8 @@ class Feedback(models.Model):
             models.UniqueConstraint(
                 fields=["contract", "direction"], name="feedback_one_per_contract_and_direction"
             ),
+            # The range and the mean hold for a public part; without one (all null) SQL
+            # finds them unknown, which a check constraint lets pass.
             models.CheckConstraint(
                 condition=Q(
                     **{
@@ -194,6 +206,15 @@ class Feedback(models.Model):
                     }
                 ),
                 name="feedback_ratings_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(**_public(absent=True), text="")
+                | (Q(**_public(absent=False)) & ~Q(text="")),
+                name="feedback_public_whole_or_absent",
+            ),
+            models.CheckConstraint(
+                condition=Q(overall_hundredths__isnull=False) | Q(recommend__isnull=False),
+                name="feedback_has_a_part",
             ),
             models.CheckConstraint(
                 condition=LessThanOrEqual(
@@ -234,17 +255,15 @@ class Feedback(models.Model):
         return f"Feedback on contract {self.contract_id} ({self.direction})"
 
     @property
-    def ratings_total(self) -> int:
-        """The exact sum of the six ratings: overall = ratings_total / 6."""
-        return sum(int(getattr(self, name)) for name in ATTRIBUTE_NAMES)
+    def has_public(self) -> bool:
+        return self.overall_hundredths is not None
 
     @property
-    def overall(self) -> Decimal:
+    def overall(self) -> Decimal | None:
+        """The mean of the six ratings to the cent of a point; None without a public part."""
+        if self.overall_hundredths is None:
+            return None
         return Decimal(self.overall_hundredths) / 100
-
-    @property
-    def has_private(self) -> bool:
-        return self.recommend is not None
 
 
 class ClientFeedbackFlag(models.Model):

@@ -6,8 +6,9 @@
   that client alone: never to the freelancer, in pages, the API or emails. Feedback leaves
   this module as a `FeedbackShown`, which carries the private part only when built for its
   author, so a template or schema cannot reach it by accident;
-- profiles show revealed feedback (recent reviews), and a client's rating is the mean of
-  the freelancers' revealed overall ratings weighted by what each contract paid.
+- profiles show revealed public feedback (recent reviews; a client's private-only feedback
+  is no review), and a client's rating is the mean of the freelancers' revealed overall
+  ratings weighted by what each contract paid.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol, cast
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import F, Q, QuerySet, Sum
 
@@ -25,6 +28,8 @@ from openlance.accounts.models import User
 from openlance.billing.models import Payment
 from openlance.core import clock
 from openlance.core.errors import NotFound, require_id
+from openlance.profiles.models import Freelancer
+from openlance.profiles.selectors import Access, profile_access
 from openlance.reviews.models import (
     ATTRIBUTES,
     CONTRACT_ENDED,
@@ -36,8 +41,8 @@ from openlance.reviews.models import (
     window_closes_at,
 )
 
-MEDIATOR_GROUP = "Mediator"
 RECENT_REVIEWS = 5
+WORK_HISTORY_PAGE = 10
 
 
 class ReviewedContract(Protocol):
@@ -90,16 +95,6 @@ def direction_of(*, user: User, contract: ReviewedContract) -> str | None:
     return None
 
 
-def is_mediator(*, user: User) -> bool:
-    """Mediators judge disputes between clients and freelancers, so they are the staff who
-    judge whether a client's poor feedback is unfounded."""
-    return (
-        user.is_active
-        and user.is_staff
-        and (user.is_superuser or user.groups.filter(name=MEDIATOR_GROUP).exists())
-    )
-
-
 # --- feedback as a viewer may see it -----------------------------------------------------
 
 
@@ -120,7 +115,8 @@ class PrivateShown:
 @dataclass(frozen=True)
 class FeedbackShown:
     """One side's feedback as someone may see it. `private` is set only when built for the
-    client who wrote it."""
+    client who wrote it. Without a public part (a client's private feedback only) `ratings`
+    is empty, `overall` None and `text` empty."""
 
     direction: str
     author_id: int
@@ -129,7 +125,7 @@ class FeedbackShown:
     contract_id: int
     contract_title: str
     ratings: tuple[Rating, ...]
-    overall: Decimal
+    overall: Decimal | None
     text: str
     counts: bool
     submitted_at: datetime
@@ -137,8 +133,9 @@ class FeedbackShown:
     revealed_at: datetime | None
     private: PrivateShown | None
 
-    def rating(self, name: str) -> int:
-        return next(rating.value for rating in self.ratings if rating.name == name)
+    @property
+    def has_public(self) -> bool:
+        return self.overall is not None
 
 
 def shown(feedback: Feedback, *, viewer: User | None) -> FeedbackShown:
@@ -160,6 +157,7 @@ def shown(feedback: Feedback, *, viewer: User | None) -> FeedbackShown:
         ratings=tuple(
             Rating(name=name, label=label, value=int(getattr(feedback, name)))
             for name, label in ATTRIBUTES
+            if feedback.has_public
         ),
         overall=feedback.overall,
         text=feedback.text,
@@ -250,10 +248,16 @@ def contract_feedback(
 
 
 def reviews_received(*, user: User, direction: str) -> QuerySet[Feedback]:
-    """Revealed feedback about `user` in one direction, the latest first (feedback of a
-    flagged client included: it stays visible, marked as not counting)."""
+    """Revealed public feedback about `user` in one direction, the latest first (feedback of
+    a flagged client included: it stays visible, marked as not counting; a client's private
+    feedback only is no review)."""
     return (
-        Feedback.objects.filter(recipient=user, direction=direction, revealed_at__isnull=False)
+        Feedback.objects.filter(
+            recipient=user,
+            direction=direction,
+            revealed_at__isnull=False,
+            overall_hundredths__isnull=False,
+        )
         .select_related("author", "contract")
         .order_by("-revealed_at", "-id")
     )
@@ -265,6 +269,48 @@ def freelancer_reviews(*, freelancer: User) -> QuerySet[Feedback]:
 
 def client_reviews(*, client: User) -> QuerySet[Feedback]:
     return reviews_received(user=client, direction=FeedbackDirection.FREELANCER_TO_CLIENT)
+
+
+def freelancer_for_reviews(*, user_id: int, viewer: User | AnonymousUser) -> User:
+    """The freelancer `user_id` if `viewer` may see their full profile: their reviews are
+    shown as far as the rest of the profile is (`profiles.selectors.profile_access`, the rule
+    of the profile page and API), so a private or (to a visitor) members-only profile's are
+    a 404, as is anyone who is not an active freelancer. For the API and the pages alike."""
+    freelancer = (
+        Freelancer.objects.select_related("user")
+        .filter(user_id=require_id(user_id, "freelancer"), user__is_active=True)
+        .first()
+    )
+    if freelancer is None or profile_access(freelancer=freelancer, viewer=viewer) != Access.FULL:
+        raise NotFound("No such freelancer.")
+    return freelancer.user
+
+
+@dataclass(frozen=True)
+class WorkHistory:
+    """A page of the clients' revealed public feedback on a freelancer, for their profile."""
+
+    freelancer: User
+    page: Page[Feedback]
+    reviews: list[FeedbackShown]
+    # Whether any of their contracts has ended: read only when there is no feedback to show,
+    # to tell "no contracts yet" from "no feedback yet".
+    has_ended_contracts: bool
+
+
+def work_history(*, freelancer: User, page: int | str | None = 1) -> WorkHistory:
+    """Page `page` (anything a query string gives: out of range is the nearest page) of the
+    feedback on `freelancer`'s finished contracts, as the public sees it."""
+    shown_page = Paginator(freelancer_reviews(freelancer=freelancer), WORK_HISTORY_PAGE).get_page(
+        page
+    )
+    reviews = [shown(feedback, viewer=None) for feedback in shown_page.object_list]
+    ended = (
+        bool(reviews) or _contracts().filter(freelancer=freelancer, state=CONTRACT_ENDED).exists()
+    )
+    return WorkHistory(
+        freelancer=freelancer, page=shown_page, reviews=reviews, has_ended_contracts=ended
+    )
 
 
 def recent_reviews(
@@ -310,6 +356,7 @@ def client_rating(*, client: User) -> ClientRating:
             recipient=client,
             direction=FeedbackDirection.FREELANCER_TO_CLIENT,
             revealed_at__isnull=False,
+            overall_hundredths__isnull=False,  # always, in this direction
             counts=True,
         ).values_list("contract_id", *(name for name, _ in ATTRIBUTES))
     )

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from openlance.accounts.models import User
+from openlance.accounts.selectors import is_mediator
 from openlance.accounts.services import audit_record
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, NotFound
@@ -35,7 +36,7 @@ from openlance.reviews.models import (
     overall_hundredths,
     window_closes_at,
 )
-from openlance.reviews.selectors import ReviewedContract, direction_of, is_mediator
+from openlance.reviews.selectors import ReviewedContract, direction_of
 
 MAX_FLAG_REASON = 2000
 
@@ -46,12 +47,10 @@ def _require_ended(contract: ReviewedContract) -> datetime:
     return contract.ended_at
 
 
-def feedback_window_open(*, contract: ReviewedContract) -> FeedbackWindow:
-    """The feedback window of an ended contract, opened on first use: by the
-    `contract.ended` handler, or by the first feedback if that comes first. Calling it
-    again returns the same window."""
+def _window(contract: ReviewedContract, *, lock: bool) -> FeedbackWindow:
     ended_at = _require_ended(contract)
-    window, _ = FeedbackWindow.objects.get_or_create(
+    windows = FeedbackWindow.objects.select_for_update() if lock else FeedbackWindow.objects
+    window, _ = windows.get_or_create(
         contract_id=contract.pk,
         defaults={
             "opens_at": ended_at,
@@ -60,6 +59,13 @@ def feedback_window_open(*, contract: ReviewedContract) -> FeedbackWindow:
         },
     )
     return window
+
+
+def feedback_window_open(*, contract: ReviewedContract) -> FeedbackWindow:
+    """The feedback window of an ended contract, opened on first use: by the
+    `contract.ended` handler, or by the first feedback if that comes first. Calling it
+    again returns the same window."""
+    return _window(contract, lock=False)
 
 
 def _closed(window_closes: datetime) -> Conflict:
@@ -74,22 +80,15 @@ REVEALED = "Feedback on this contract is revealed and can no longer be changed."
 
 @dataclass(frozen=True)
 class _Cleaned:
-    ratings: dict[str, int]
+    ratings: dict[str, int] | None  # None: no public part
     text: str
     end_reason: str
     recommend: int | None
 
 
-def _clean(
-    *,
-    direction: str,
-    ratings: Mapping[str, object],
-    text: str,
-    end_reason: str,
-    recommend: object,
-) -> _Cleaned:
-    """Every field at once, so a 422 lists all that is wrong."""
-    errors: dict[str, list[str]] = {}
+def _clean_public(
+    ratings: Mapping[str, object], text: str, errors: dict[str, list[str]]
+) -> dict[str, int]:
     cleaned: dict[str, int] = {}
     for name in ATTRIBUTE_NAMES:
         value = ratings.get(name)
@@ -101,18 +100,39 @@ def _clean(
             errors[name] = [f"Rate from {RATING_MIN} to {RATING_MAX} stars."]
         else:
             cleaned[name] = value
-    text = (text or "").strip()
     if "\x00" in text:
         errors["text"] = ["Text may not contain NUL characters."]
     elif not text:
         errors["text"] = ["Say a few words about working together."]
     elif len(text) > MAX_TEXT:
         errors["text"] = [f"At most {MAX_TEXT:,} characters."]
+    return cleaned
+
+
+def _clean(
+    *,
+    direction: str,
+    ratings: Mapping[str, object],
+    text: str | None,
+    end_reason: str,
+    recommend: object,
+) -> _Cleaned:
+    """Every field at once, so a 422 lists all that is wrong. The public part (six ratings
+    and a text) is whole or absent; the private part (why it ended, how likely to
+    recommend) is the client's only, whole or absent; the client may leave either or both
+    (SPEC §11: "client feedback (public or private)"), the freelancer the public part."""
+    errors: dict[str, list[str]] = {}
+    text = (text or "").strip()
     end_reason = end_reason or ""
-    given = bool(end_reason) or recommend is not None
-    if given and direction != FeedbackDirection.CLIENT_TO_FREELANCER:
+    private_given = bool(end_reason) or recommend is not None
+    public_given = bool(text) or any(ratings.get(name) is not None for name in ATTRIBUTE_NAMES)
+    is_client = direction == FeedbackDirection.CLIENT_TO_FREELANCER
+    cleaned: dict[str, int] | None = None
+    if public_given or not (is_client and private_given):
+        cleaned = _clean_public(ratings, text, errors)
+    if private_given and not is_client:
         errors["private"] = ["Only the client leaves private feedback."]
-    elif given:
+    elif private_given:
         if end_reason not in EndReason.values:
             errors["end_reason"] = ["Choose why the contract ended."]
         if (
@@ -128,9 +148,9 @@ def _clean(
         raise InvalidInput("The feedback is not complete.", field_errors=errors)
     return _Cleaned(
         ratings=cleaned,
-        text=text,
-        end_reason=end_reason if given else "",
-        recommend=recommend if given and isinstance(recommend, int) else None,
+        text=text if cleaned is not None else "",
+        end_reason=end_reason if private_given else "",
+        recommend=recommend if private_given and isinstance(recommend, int) else None,
     )
 
 
@@ -138,7 +158,7 @@ def _client_flagged(user: User) -> bool:
     """Read under the author's row lock, which `client_feedback_flag` takes too: a flag
     and a first submission never pass each other, so no new feedback of a flagged client
     keeps counting."""
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     return ClientFeedbackFlag.objects.filter(client=user, cleared_at__isnull=True).exists()
 
 
@@ -146,31 +166,25 @@ def feedback_submit(
     *,
     user: User,
     contract: ReviewedContract,
-    skills: int,
-    quality: int,
-    availability: int,
-    deadlines: int,
-    communication: int,
-    cooperation: int,
-    text: str,
+    skills: int | None = None,
+    quality: int | None = None,
+    availability: int | None = None,
+    deadlines: int | None = None,
+    communication: int | None = None,
+    cooperation: int | None = None,
+    text: str | None = None,
     end_reason: str = "",
     recommend: int | None = None,
 ) -> Feedback:
     """Leave or edit one's feedback on an ended contract, within its window and until it is
-    revealed. When both sides have submitted it is revealed at once. `end_reason` and
-    `recommend` are the client's private feedback (both or neither); a stranger to the
-    contract gets a 404, a closed or revealed window a 409, bad input a 422."""
+    revealed. When both sides have submitted it is revealed at once. The public part (the
+    six ratings and `text`) is whole or absent; `end_reason` and `recommend` are the
+    client's private feedback (both or neither). The client leaves either part or both, the
+    freelancer the public part. A stranger to the contract gets a 404, bad input a 422, a
+    running contract or a closed or revealed window a 409."""
     direction = direction_of(user=user, contract=contract)
     if direction is None:
         raise NotFound("There is no such contract.")
-    ended_at = _require_ended(contract)
-    now = clock.now()
-    existing_window = FeedbackWindow.objects.filter(contract_id=contract.pk).first()
-    closes_at = existing_window.closes_at if existing_window else window_closes_at(ended_at)
-    if existing_window is not None and existing_window.revealed_at is not None:
-        raise Conflict(REVEALED)
-    if now >= closes_at:
-        raise _closed(closes_at)
     cleaned = _clean(
         direction=direction,
         ratings={
@@ -186,29 +200,30 @@ def feedback_submit(
         recommend=recommend,
     )
     with transaction.atomic():
-        window = feedback_window_open(contract=contract)
-        locked = FeedbackWindow.objects.select_for_update().get(pk=window.pk)
-        if locked.revealed_at is not None:
+        # Opened here if the `contract.ended` handler has not yet, and locked either way:
+        # the submissions of both sides and the reveal take their turns on this row.
+        window = _window(contract, lock=True)
+        now = clock.now()
+        if window.revealed_at is not None:
             raise Conflict(REVEALED)
-        if now >= locked.closes_at:
-            raise _closed(locked.closes_at)
-        recipient_id = (
-            contract.freelancer_id
-            if direction == FeedbackDirection.CLIENT_TO_FREELANCER
-            else contract.client_id
-        )
+        if now >= window.closes_at:
+            raise _closed(window.closes_at)
+        is_client = direction == FeedbackDirection.CLIENT_TO_FREELANCER
+        recipient_id = contract.freelancer_id if is_client else contract.client_id
+        ratings = cleaned.ratings
         fields: dict[str, Any] = {
-            **cleaned.ratings,
-            "overall_hundredths": overall_hundredths(sum(cleaned.ratings.values())),
+            **{name: ratings[name] if ratings is not None else None for name in ATTRIBUTE_NAMES},
+            "overall_hundredths": (
+                overall_hundredths(sum(ratings.values())) if ratings is not None else None
+            ),
             "text": cleaned.text,
             "end_reason": cleaned.end_reason,
             "recommend": cleaned.recommend,
-            "counts": not (
-                direction == FeedbackDirection.CLIENT_TO_FREELANCER and _client_flagged(user)
-            ),
+            "counts": not (is_client and _client_flagged(user)),
             "updated_at": now,
         }
-        feedback = Feedback.objects.filter(contract_id=contract.pk, direction=direction).first()
+        given = {row.direction: row for row in Feedback.objects.filter(contract_id=contract.pk)}
+        feedback = given.get(direction)
         first = feedback is None
         if feedback is None:
             feedback = Feedback.objects.create(
@@ -219,6 +234,7 @@ def feedback_submit(
                 submitted_at=now,
                 **fields,
             )
+            given[direction] = feedback
         else:
             for name, value in fields.items():
                 setattr(feedback, name, value)
@@ -234,20 +250,32 @@ def feedback_submit(
                 "first": first,
             },
         )
-        if Feedback.objects.filter(contract_id=contract.pk).count() == 2:
-            _reveal(locked, at=now, reason=RevealReason.BOTH_SUBMITTED)
+        if len(given) == len(FeedbackDirection.values):
+            _reveal(
+                window,
+                contract=contract,
+                directions=list(given),
+                at=now,
+                reason=RevealReason.BOTH_SUBMITTED,
+            )
             feedback.revealed_at = now
     return feedback
 
 
-def _reveal(window: FeedbackWindow, *, at: datetime, reason: str) -> None:
-    """Record the reveal of a locked window and of its feedback, and tell the listeners
-    (the Job Success Score recomputes from it)."""
+def _reveal(
+    window: FeedbackWindow,
+    *,
+    contract: ReviewedContract,
+    directions: list[str],
+    at: datetime,
+    reason: str,
+) -> None:
+    """Record the reveal of a locked window and of its feedback (`directions`: the sides
+    that left theirs), and tell the listeners (the Job Success Score recomputes from it)."""
     window.revealed_at = at
     window.reveal_reason = reason
     window.save(update_fields=["revealed_at", "reveal_reason"])
     Feedback.objects.filter(contract_id=window.contract_id).update(revealed_at=at)
-    contract = window.contract
     event_emit(
         kind="feedback.revealed",
         payload={
@@ -255,20 +283,16 @@ def _reveal(window: FeedbackWindow, *, at: datetime, reason: str) -> None:
             "freelancer_id": contract.freelancer_id,
             "client_id": contract.client_id,
             "reason": reason,
-            "directions": sorted(
-                Feedback.objects.filter(contract_id=window.contract_id).values_list(
-                    "direction", flat=True
-                )
-            ),
+            "directions": sorted(directions),
         },
     )
 
 
 def feedback_reveal_run_due(*, now: datetime) -> int:
-    """Reveal every window whose deadline has passed (SPEC §17, 14 days after the contract
-    ended), whatever was submitted. A window's reveal is recorded at its deadline, the
-    moment the rule made it visible, however late this runs. Safe to run twice: a revealed
-    window is not revealed again."""
+    """Reveal every window whose deadline has passed (SPEC §17: `FEEDBACK_WINDOW` after the
+    contract ended), whatever was submitted. A window's reveal is recorded at its deadline,
+    the moment the rule made it visible, however late this runs. Safe to run twice: a
+    revealed window is not revealed again."""
     due = FeedbackWindow.objects.filter(revealed_at__isnull=True, closes_at__lte=now)
     revealed = 0
     for window_id in list(due.values_list("pk", flat=True)):
@@ -281,7 +305,17 @@ def feedback_reveal_run_due(*, now: datetime) -> int:
             )
             if window is None:
                 continue
-            _reveal(window, at=window.closes_at, reason=RevealReason.WINDOW_CLOSED)
+            _reveal(
+                window,
+                contract=window.contract,
+                directions=list(
+                    Feedback.objects.filter(contract_id=window.contract_id).values_list(
+                        "direction", flat=True
+                    )
+                ),
+                at=window.closes_at,
+                reason=RevealReason.WINDOW_CLOSED,
+            )
             revealed += 1
     return revealed
 
@@ -321,7 +355,7 @@ def client_feedback_flag(*, staff: User, client: User, reason: str) -> ClientFee
     if client.pk == staff.pk:
         raise Conflict("Staff do not flag themselves.")
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=client.pk).first()
+        User.objects.select_for_update(no_key=True).filter(pk=client.pk).first()
         if _client_flagged(client):
             raise Conflict(f"{client.email} is already flagged.")
         now = clock.now()

@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from openlance.accounts.admin import ReadOnlyAdmin
+from openlance.accounts.admin import ReadOnlyAdmin, ReasonForm, reason_page
 from openlance.accounts.models import LocationVerification, User, VerificationStatus
 from openlance.accounts.selectors import is_verifier, sign_in_hints_of, verification_for_reviewer
 from openlance.accounts.services import (
@@ -280,37 +280,6 @@ class EntryAdmin(ReadOnlyAdmin):
         return _money(entry.balance_after_cents, entry.currency)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text="Shown to the person concerned.",
-    )
-
-
-def _reason_page(
-    request: HttpRequest,
-    model_admin: admin.ModelAdmin,
-    *,
-    title: str,
-    objects: list[Any],
-    form: ReasonForm,
-    action: str,
-    button: str,
-) -> TemplateResponse:
-    """The intermediate page of an action that needs a reason (reject, remove)."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "opts": model_admin.model._meta,
-        "objects": objects,
-        "form": form,
-        "action": action,
-        "button": button,
-        "from_changelist": "_selected_action" in request.POST,
-    }
-    return TemplateResponse(request, "admin/web/reason_form.html", context)
-
-
 @admin.register(LocationVerification)
 class LocationVerificationAdmin(admin.ModelAdmin):
     """The verifier queue: requests waiting for review first, oldest first. A verifier reads
@@ -489,7 +458,7 @@ class LocationVerificationAdmin(admin.ModelAdmin):
             if self._decide(request, [verification], form.cleaned_data["reason"]):
                 self.message_user(request, f"Rejected {verification.user}.", messages.SUCCESS)
             return redirect("admin:accounts_locationverification_changelist")
-        return _reason_page(
+        return reason_page(
             request,
             self,
             title="Reject this verification",
@@ -515,7 +484,7 @@ class LocationVerificationAdmin(admin.ModelAdmin):
             done = self._decide(request, waiting, form.cleaned_data["reason"])
             self.message_user(request, f"Rejected {done} request(s).", messages.SUCCESS)
             return None
-        return _reason_page(
+        return reason_page(
             request,
             self,
             title="Reject the selected requests",
@@ -575,7 +544,7 @@ class JobPostAdmin(ReadOnlyAdmin):
                     removed += 1
             self.message_user(request, f"Removed {removed} post(s).", messages.SUCCESS)
             return None
-        return _reason_page(
+        return reason_page(
             request,
             self,
             title="Remove the selected job posts",

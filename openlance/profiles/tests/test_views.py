@@ -2,6 +2,7 @@
 real views."""
 
 import pytest
+from django.urls import reverse
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.core.tests.files import fake_image_upload, pdf_upload, png_upload
@@ -489,6 +490,33 @@ def test_client_profile_refuses_a_bad_website_in_place(client):
 def test_client_profile_form_needs_the_client_role(client):
     client.force_login(freelancer_user())
     assert client.get("/client/profile/edit/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "role"),
+    [
+        ("history_add", "post", "freelancer"),
+        ("invitation_new", "get", "client"),
+        ("offer_new_direct", "get", "client"),
+    ],
+)
+def test_pages_naming_no_object_of_yours_offer_the_role(client, name, method, role):
+    """Their URL has an argument, a section of your own profile or the freelancer you invite
+    or hire, but names nothing of yours: without the role they offer it, not a 404."""
+    other = freelancer_with_profile().freelancer.user
+    caller = client_user() if role == "freelancer" else freelancer_user()
+    client.force_login(caller)
+    arg = "employment" if name == "history_add" else other.pk
+    response = getattr(client, method)(reverse(name, args=[arg]))
+    assert response.status_code == 403
+    assert f'name="role" value="{role}"' in response.content.decode()
+    assert not Employment.objects.exists()
+
+
+def test_pages_about_one_of_your_objects_stay_a_404_without_the_role(client):
+    client.force_login(client_user())
+    response = client.post(reverse("history_delete", args=["employment", 1]))
+    assert response.status_code == 404
 
 
 def test_client_page_of_a_non_client_is_a_404(client):

@@ -3,7 +3,7 @@ from django.db import migrations
 # Who sees feedback in the operator console (SPEC §10, §15). Mediators judge disputes
 # between clients and freelancers, so they also judge whether a client's poor feedback is
 # unfounded: they read feedback (private part included) and flag or clear clients (the
-# action itself checks the Mediator group in `reviews.selectors.is_mediator`). Support
+# action itself checks the Mediator group in `accounts.selectors.is_mediator`). Support
 # reads, to answer users.
 GRANTS = {
     "Mediator": [

@@ -194,8 +194,11 @@ def test_profiles_list_revealed_public_reviews_and_the_client_rating():
     assert "end_reason" not in item
     theirs = anonymous.get(f"/api/v1/clients/{client.pk}/reviews").json()
     assert [i["text"] for i in theirs["items"]] == ["Prompt payer."]
-    rating = anonymous.get(f"/api/v1/clients/{client.pk}/rating").json()
-    assert rating == {"client_id": client.pk, "rating": "4.50", "rated_contracts": 1}
+    # The client's rating is among their vetting signals (no endpoint of its own).
+    signals = anonymous.get(f"/api/v1/clients/{client.pk}").json()
+    assert (signals["rating"], signals["rated_contracts"]) == ("4.50", 1)
+    assert [review["text"] for review in signals["reviews"]] == ["Prompt payer."]
+    assert anonymous.get(f"/api/v1/clients/{client.pk}/rating").status_code == 404
     assert anonymous.get(f"/api/v1/clients/{freelancer.pk}/reviews").status_code == 404
     assert anonymous.get(f"/api/v1/freelancers/{client.pk}/reviews").status_code == 404
     assert anonymous.get("/api/v1/freelancers/1/reviews?page=0").status_code in (404, 422)

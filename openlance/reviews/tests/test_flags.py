@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from openlance.accounts.models import AuditLogEntry
+from openlance.accounts.selectors import has_staff_role, is_mediator, is_verifier
 from openlance.accounts.tests.factories import UserFactory
 from openlance.core.errors import Conflict, InvalidInput
 from openlance.core.models import OutboxEvent
@@ -162,3 +163,43 @@ def test_the_console_offers_the_action_to_mediators_only(client, harsh_client):
     assert (
         "flag_clients" in client.get(reverse("admin:reviews_feedback_changelist")).content.decode()
     )
+
+
+def test_the_reason_page_lists_the_clients_and_posts_back_the_selected_feedback(
+    client, mediator, harsh_client
+):
+    harsh, _ = harsh_client
+    client.force_login(mediator)
+    rows = list(Feedback.objects.filter(author=harsh).values_list("pk", flat=True))
+    url = reverse("admin:reviews_feedback_changelist")
+    page = client.post(url, {"action": "flag_clients", "_selected_action": rows})
+    assert "admin/accounts/reason_form.html" in {t.name for t in page.templates}
+    body = page.content.decode()
+    assert "stays visible but no longer counts" in body  # the action's own intro
+    assert body.count(f"<li>{harsh}</li>") == 1  # each client once, for two rows
+    for pk in rows:
+        assert f'name="_selected_action" value="{pk}"' in body
+    assert 'maxlength="2000"' in body
+    assert "Kept with the flag and in the audit log." in body
+    too_long = client.post(
+        url,
+        {"action": "flag_clients", "_selected_action": rows, "apply": "1", "reason": "x" * 2001},
+    )
+    assert too_long.status_code == 200
+    assert not ClientFeedbackFlag.objects.exists()
+
+
+def test_staff_roles_are_one_rule_for_every_group(mediator):
+    verifier = staff("Verifier")
+    assert is_mediator(user=mediator)
+    assert not is_verifier(user=mediator)
+    assert is_verifier(user=verifier)
+    assert not is_mediator(user=verifier)
+    assert has_staff_role(user=mediator, group="Mediator")
+    superuser = UserFactory(is_staff=True, is_superuser=True, email="root@staff.example")
+    assert is_mediator(user=superuser)
+    assert is_verifier(user=superuser)
+    mediator.is_staff = False
+    assert not is_mediator(user=mediator)
+    mediator.is_staff, mediator.is_active = True, False
+    assert not is_mediator(user=mediator)

@@ -60,7 +60,7 @@ def test_double_blind_until_both_have_submitted():
     assert as_client.stage == as_freelancer.stage == FeedbackStage.CLOSED
     assert not as_client.can_edit
     assert as_client.theirs is not None
-    assert as_client.theirs.rating("cooperation") == 2
+    assert {r.name: r.value for r in as_client.theirs.ratings}["cooperation"] == 2
     assert as_freelancer.theirs is not None
     assert as_freelancer.theirs.overall == Decimal(5)
     # The client's private part is the client's alone, even after the reveal.

@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from openlance.accounts.tests.factories import client_user
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, NotFound
 from openlance.core.models import OutboxEvent
 from openlance.reviews.models import (
+    ATTRIBUTE_NAMES,
     FEEDBACK_WINDOW,
     Feedback,
     FeedbackDirection,
@@ -47,7 +50,7 @@ def test_each_side_leaves_feedback_on_the_other():
     assert (mine.author, mine.recipient) == (contract.client, contract.freelancer)
     assert mine.overall_hundredths == 417  # 25 / 6
     assert str(mine.overall) == "4.17"
-    assert mine.ratings_total == 25
+    assert sum(getattr(mine, name) for name in ATTRIBUTE_NAMES) == 25
     assert (mine.end_reason, mine.recommend) == ("completed", 9)
     assert mine.counts is True
     assert mine.revealed_at is None
@@ -158,6 +161,23 @@ def test_the_private_part_is_optional_and_whole():
     contract = ended_contract()
     mine = feedback(contract, by=contract.client)
     assert (mine.end_reason, mine.recommend) == ("", None)
-    assert not mine.has_private
     again = feedback(contract, by=contract.client, end_reason="other", recommend=0)
     assert (again.end_reason, again.recommend) == ("other", 0)
+
+
+def test_input_is_judged_first_then_everything_else_under_the_window_lock():
+    running = running_contract()
+    with pytest.raises(InvalidInput):
+        feedback(running, by=running.client, skills=9)
+    contract = ended_contract()
+    feedback(contract, by=contract.client)
+    with CaptureQueriesContext(connection) as queries:
+        feedback(contract, by=contract.freelancer)
+    window_reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT") and '"reviews_feedbackwindow"' in q["sql"]
+    ]
+    assert len(window_reads) == 1  # opened-or-read and locked in one
+    event = OutboxEvent.objects.get(kind="feedback.revealed")
+    assert event.payload["directions"] == ["client_to_freelancer", "freelancer_to_client"]

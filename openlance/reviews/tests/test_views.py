@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django import forms
+from django.template.loader import render_to_string
 from django.urls import reverse
 
+from openlance.catalog.forms import SkillsField
 from openlance.core import clock
 from openlance.jobs.tests.factories import job_client
-from openlance.reviews.models import Feedback
+from openlance.reviews.forms import FeedbackForm
+from openlance.reviews.models import FEEDBACK_WINDOW, Feedback
 from openlance.reviews.tests.factories import ALL_FIVES, ended_contract, feedback, running_contract
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +78,9 @@ def test_errors_show_in_place_and_change_nothing(client):
     assert refused.status_code == 422
     body = refused.content.decode()
     assert "Rate from 1 to 5 stars." in body
-    assert "This field is required." in body
+    # The client's public part is optional (private feedback alone will do), so a public
+    # part sent in half is judged by the service, which names each missing field.
+    assert "Say a few words about working together." in body
     assert not Feedback.objects.exists()
     partial = client.post(page(contract), form(recommend="7"), headers=HTMX)
     assert partial.status_code == 200
@@ -149,3 +155,59 @@ def test_the_contract_room_loads_the_card_for_an_ended_contract(client):
     assert "You left feedback." in client.get(card(contract)).content.decode()
     feedback(contract, by=contract.freelancer, communication=4)
     assert "rated you" in client.get(card(contract)).content.decode()
+
+
+def test_a_refusal_once_the_form_is_gone_is_shown_on_the_page(client):
+    contract = ended_contract()
+    client.force_login(contract.client)
+    with clock.frozen_at(contract.ended_at + timedelta(days=14)):
+        closed = client.post(page(contract), form())
+        partial = client.post(page(contract), form(), headers=HTMX)
+    assert closed.status_code == 422
+    assert 'role="alert"' in closed.content.decode()
+    assert "feedback can no longer be left or changed" in closed.content.decode()
+    assert "feedback can no longer be left or changed" in partial.content.decode()
+    feedback(contract, by=contract.client)
+    feedback(contract, by=contract.freelancer)
+    revealed = client.post(page(contract), form()).content.decode()
+    assert "is revealed and can no longer be changed" in revealed
+    running = running_contract()
+    client.force_login(running.client)
+    refused = client.post(page(running), form())
+    assert refused.status_code == 422
+    assert 'role="alert"' in refused.content.decode()
+    assert "Feedback opens when the contract ends." in refused.content.decode()
+    assert 'role="alert"' not in client.get(page(running)).content.decode()
+
+
+def test_the_window_length_shown_comes_from_the_rule(client, monkeypatch):
+    contract = ended_contract()
+    client.force_login(contract.client)
+    room = client.get(reverse("contract_detail", args=[contract.pk])).content.decode()
+    assert f"both sides have {FEEDBACK_WINDOW.days} days" in room
+    monkeypatch.setattr(
+        "openlance.reviews.templatetags.reviews.FEEDBACK_WINDOW", timedelta(days=30)
+    )
+    room = client.get(reverse("contract_detail", args=[contract.pk])).content.decode()
+    assert "both sides have 30 days" in room
+
+
+def test_the_rating_selects_are_plain_selects_though_one_is_named_skills(client):
+    contract = ended_contract()
+    client.force_login(contract.client)
+    body = client.get(page(contract)).content.decode()
+    assert 'class="skill-picker"' not in body
+    assert '<select name="skills"' in body
+
+
+def test_the_field_template_knows_the_skill_picker_by_its_widget():
+    class Skills(forms.Form):
+        skills = SkillsField()
+
+    picker = render_to_string("web/_field.html", {"field": Skills()["skills"]})
+    assert 'class="skill-picker"' in picker
+    rating = render_to_string(
+        "web/_field.html", {"field": FeedbackForm(with_private=False)["skills"]}
+    )
+    assert 'class="skill-picker"' not in rating
+    assert '<select name="skills"' in rating

@@ -1,0 +1,52 @@
+"""A client's vetting signals (SPEC §2.3) carry the client rating and recent reviews from
+freelancers' revealed feedback: on the job page, the client page and the API."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from openlance.insights.selectors import client_signals
+from openlance.jobs.tests.factories import job_client, job_post
+from openlance.reviews.tests.factories import ended_contract, feedback
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rated_client():
+    client = job_client()
+    contract = ended_contract(client=client, paid_cents=20_000)
+    feedback(contract, by=client, text="Great.", end_reason="completed", recommend=10)
+    feedback(contract, by=contract.freelancer, text="Prompt payer.", communication=2)
+    return client
+
+
+def test_signals_carry_the_rating_and_recent_reviews(rated_client):
+    signals = client_signals(client=rated_client)
+    assert signals.rating == Decimal("4.50")
+    assert signals.rated_contracts == 1
+    assert [review.text for review in signals.reviews] == ["Prompt payer."]
+    assert all(review.private is None for review in signals.reviews)
+
+
+def test_signals_say_none_yet_without_revealed_feedback():
+    signals = client_signals(client=job_client())
+    assert (signals.rating, signals.rated_contracts, signals.reviews) == (None, 0, [])
+
+
+def test_the_api_and_the_pages_show_them(rated_client):
+    anonymous = Client()
+    answer = anonymous.get(f"/api/v1/clients/{rated_client.pk}").json()
+    assert (answer["rating"], answer["rated_contracts"]) == ("4.50", 1)
+    (review,) = answer["reviews"]
+    assert (review["text"], review["overall"]) == ("Prompt payer.", "4.50")
+    assert "private" not in review
+    page = anonymous.get(f"/clients/{rated_client.pk}/").content.decode()
+    assert "4.50 of 5" in page
+    assert "Prompt payer." in page
+    assert "No reviews yet" not in page
+    job = job_post(client=rated_client)
+    assert "4.50 of 5" in anonymous.get(f"/jobs/{job.pk}/").content.decode()
