@@ -36,6 +36,7 @@ from openlance.core.idempotency import HEADER
 from openlance.core.models import PolicyKind
 from openlance.core.money import Money
 from openlance.core.policies import fee_policy_at, policy_version_at
+from openlance.core.problems import problems
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount
 from openlance.ledger.selectors import accounts_of_user, entries_of_user
 
@@ -158,6 +159,7 @@ def wallet_export(request: HttpRequest) -> StreamingHttpResponse:
     "/wallet/deposits",
     response={201: DepositOut},
     summary="Add funds by card (send an Idempotency-Key)",
+    openapi_extra=problems(402, 502),
 )
 def wallet_deposit(request: HttpRequest, payload: DepositIn) -> Status[DepositOut]:
     user = request_user(request)
@@ -467,6 +469,7 @@ def payout_settings_put(request: HttpRequest, payload: PayoutSettingsIn) -> Payo
     "/payouts",
     response={201: PayoutOut},
     summary="Get paid now (send an Idempotency-Key)",
+    openapi_extra=problems(404),
 )
 def payout_create(request: HttpRequest, payload: WithdrawIn) -> Status[PayoutOut]:
     key = request.headers.get(HEADER) or uuid.uuid4().hex

@@ -25,6 +25,7 @@ from openlance.core.idempotency import HEADER
 from openlance.core.models import PolicyKind
 from openlance.core.money import Money
 from openlance.core.policies import ConnectsPlan, connects_policy_at, policy_version_at
+from openlance.core.problems import problems
 from openlance.jobs.selectors import job_get
 
 router = Router(tags=["connects"])
@@ -146,7 +147,12 @@ def _summary(user: User, account: ConnectsAccount) -> ConnectsSummaryOut:
     )
 
 
-@router.get("/connects", response=ConnectsSummaryOut, summary="Your Connects, plan and prices")
+@router.get(
+    "/connects",
+    response=ConnectsSummaryOut,
+    summary="Your Connects, plan and prices",
+    openapi_extra=problems(422),
+)
 def connects_get(request: HttpRequest) -> ConnectsSummaryOut:
     user = _freelancer(request)
     return _summary(user, connects_account_open(user=user))
@@ -163,6 +169,7 @@ def connects_history_list(request: HttpRequest, query: Query[PageQuery]) -> dict
     "/connects/purchases",
     response={201: PurchaseOut},
     summary="Buy a bundle of Connects by card (send an Idempotency-Key)",
+    openapi_extra=problems(402, 502),
 )
 def connects_purchase(request: HttpRequest, payload: PurchaseIn) -> Status[PurchaseOut]:
     user = _freelancer(request)
@@ -184,6 +191,7 @@ def connects_purchase(request: HttpRequest, payload: PurchaseIn) -> Status[Purch
     "/connects/plan",
     response=ConnectsSummaryOut,
     summary="Subscribe to Plus; charges the first month (send an Idempotency-Key)",
+    openapi_extra=problems(402, 502),
 )
 def connects_plan_put(request: HttpRequest, payload: PlanIn) -> ConnectsSummaryOut:
     user = _freelancer(request)
@@ -203,7 +211,12 @@ def connects_plan_delete(request: HttpRequest) -> ConnectsSummaryOut:
     return _summary(user, connects_plus_cancel(user=user))
 
 
-@router.get("/connects/cost", response=ConnectsCostOut, summary="What a proposal on a job costs")
+@router.get(
+    "/connects/cost",
+    response=ConnectsCostOut,
+    summary="What a proposal on a job costs",
+    openapi_extra=problems(404),
+)
 def connects_cost(request: HttpRequest, query: Query[CostQuery]) -> ConnectsCostOut:
     """The Connects a proposal on `job_id` costs under the policy in force now. Jobs you
     may not see are a 404."""

@@ -35,6 +35,7 @@ from openlance.core.apitools import (
     paginate,
 )
 from openlance.core.errors import InvalidInput
+from openlance.core.problems import problems
 
 contracts_router = Router(tags=["contracts"])
 milestones_router = Router(tags=["milestones"])
@@ -395,6 +396,7 @@ def _milestone_of(request: HttpRequest, milestone_id: int) -> Milestone:
     "/milestones/{milestone_id}/fund",
     response=ContractMilestoneOut,
     summary="Fund into escrow (client)",
+    openapi_extra=problems(402, 502),
 )
 @scope_first(_milestone_of)
 def milestone_fund(

@@ -112,7 +112,7 @@ def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
     return _form_page(request, form, context)
 
 
-@role_required("client")
+@role_required("client", offer_role=True)
 @require_http_methods(["GET", "POST"])
 def offer_new_direct(request: HttpRequest, user_id: int) -> HttpResponse:
     """Hire a freelancer who has not proposed (found through search or their profile)."""

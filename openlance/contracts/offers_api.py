@@ -32,6 +32,7 @@ from openlance.core.apitools import (
     paginate,
 )
 from openlance.core.errors import InvalidInput, NotFound, require_id
+from openlance.core.problems import problems
 from openlance.jobs.selectors import job_of_client
 from openlance.proposals.selectors import proposal_of_client
 
@@ -229,7 +230,12 @@ def _mine_as(user: User, offer_id: int, role: str) -> Offer:
     return offer
 
 
-@router.post("/offers", response={201: OfferOut}, summary="Send an offer (client)")
+@router.post(
+    "/offers",
+    response={201: OfferOut},
+    summary="Send an offer (client)",
+    openapi_extra=problems(404),
+)
 def offer_create(request: HttpRequest, payload: OfferIn) -> Status[OfferOut]:
     """From a proposal (`proposal_id`) or straight to a freelancer on one of your open posts
     (`job_id` and `freelancer_id`)."""

@@ -11,6 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 from openlance.accounts.auth import request_user, scope_first
 from openlance.core.apitools import Page, PageQuery, StrictSchema, paginate
 from openlance.core.errors import MAX_ID, InvalidInput, require_id
+from openlance.core.problems import problems
 from openlance.core.ratelimits import rate_check
 from openlance.messaging import selectors, services
 from openlance.messaging.downloads import attachment_response
@@ -169,7 +170,7 @@ _SEND_BODY = {
     "/conversations/{conversation_id}/messages",
     response={201: ConversationMessageOut},
     summary="Send a message (JSON, or multipart with files)",
-    openapi_extra={"requestBody": _SEND_BODY},
+    openapi_extra={"requestBody": _SEND_BODY, **problems(429)},
 )
 def message_create(request: HttpRequest, conversation_id: int) -> Status[ConversationMessageOut]:
     user = request_user(request)

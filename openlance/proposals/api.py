@@ -19,6 +19,7 @@ from openlance.core.apitools import (
     paginate,
 )
 from openlance.core.errors import NotFound, require_id
+from openlance.core.problems import problems
 from openlance.core.ratelimits import rate_check
 from openlance.jobs.api import JobBudgetType, JobDuration, JobOut, job_out
 from openlance.jobs.models import Duration, JobPost
@@ -305,6 +306,7 @@ def _invitation(invitation: Invitation, proposal_id: int | None) -> InvitationOu
     "/jobs/{job_id}/proposals",
     response={201: ProposalOut},
     summary="Send a proposal (spends Connects; free when invited)",
+    openapi_extra=problems(429),
 )
 @scope_first(
     lambda request, job_id: selectors.job_for_freelancer(
@@ -450,6 +452,7 @@ def proposal_decline(
     "/proposals/{proposal_id}/messages",
     response={201: ProposalMessageOut},
     summary="Message the freelancer (the first message starts the interview)",
+    openapi_extra=problems(429),
 )
 @scope_first(_as_client)
 def proposal_message(
@@ -509,6 +512,7 @@ def _my_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
     "/invitations/{invitation_id}/accept",
     response={201: ProposalOut},
     summary="Accept with a proposal (free)",
+    openapi_extra=problems(429),
 )
 @scope_first(_my_invitation)
 def invitation_accept(

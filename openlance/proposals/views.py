@@ -25,7 +25,7 @@ from openlance.messaging.limits import MESSAGES
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.models import Profile
 from openlance.profiles.selectors import client_profile_of
-from openlance.profiles.views import role_required
+from openlance.profiles.views import role_needed, role_required
 from openlance.proposals import selectors, services
 from openlance.proposals.forms import (
     DeclineForm,
@@ -74,7 +74,7 @@ def proposal_new(request: HttpRequest, job_id: int) -> HttpResponse:
     user = request_user(request)
     job = _or_404(selectors.job_for_freelancer, job_id=job_id, viewer=user)
     if not user.is_freelancer:
-        return render(request, "web/role_needed.html", {"role": "freelancer"}, status=403)
+        return role_needed(request, "freelancer")
     existing = selectors.proposal_of(job=job, freelancer=user)
     if existing is not None:
         messages.info(request, "You already sent a proposal for this job.")
@@ -367,7 +367,7 @@ def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
     )
 
 
-@role_required("client")
+@role_required("client", offer_role=True)
 @require_http_methods(["GET", "POST"])
 def invitation_new(request: HttpRequest, user_id: int) -> HttpResponse:
     """Invite a freelancer (from their profile or a search result) to one of your posts."""

@@ -11,9 +11,9 @@ import re
 import types
 import typing
 from collections import defaultdict
-from datetime import date, datetime
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from django.test import Client
 from ninja.openapi.schema import REF_TEMPLATE
@@ -21,7 +21,6 @@ from ninja.schema import NinjaGenerateJsonSchema
 from pydantic import BaseModel
 
 from openlance.accounts.services import token_create
-from openlance.api.schema import RATE_LIMITED, error_statuses, operation_id
 from openlance.api.urls import api
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.contracts.tests.factories import offer as make_offer
@@ -32,11 +31,6 @@ from openlance.proposals.models import DeclineReason, ProposalState
 from openlance.proposals.tests.factories import funded_freelancer
 from openlance.proposals.tests.factories import invitation as make_invitation
 from openlance.proposals.tests.factories import proposal as make_proposal
-
-try:  # Used when installed; the small validator below runs either way.
-    import jsonschema
-except ImportError:  # pragma: no cover - depends on the environment
-    jsonschema = None
 
 JSON = "application/json"
 PROBLEM = "application/problem+json"
@@ -80,13 +74,13 @@ def schema_classes() -> dict[type[BaseModel], set[str]]:
             for field in wrapper.model_fields.values():
                 _models_in(field.annotation, found)
             for model in found:
-                used[model].add(operation_id(operation.view_func))
+                used[model].add(api.get_openapi_operation_id(operation))
     return used
 
 
 def component_name(model: type[BaseModel]) -> str:
-    """The name pydantic gives a class's schema (GenerateJsonSchema.normalize_name)."""
-    return re.sub(r"[^a-zA-Z0-9.\-_]", "_", model.__name__).replace(".", "__")
+    """The name pydantic gives a class's schema."""
+    return NinjaGenerateJsonSchema().normalize_name(model.__name__)
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +89,11 @@ def document(django_db_blocker):
         response = Client().get("/api/openapi.json")
     assert response.status_code == 200
     return response.json()
+
+
+def test_the_document_is_built_once_per_prefix():
+    assert api.get_openapi_schema() is api.get_openapi_schema()
+    assert api.get_openapi_schema(path_prefix="/x/") is not api.get_openapi_schema()
 
 
 def test_no_two_schema_classes_share_a_name():
@@ -168,6 +167,11 @@ def _all_operations(document):
 
 
 def test_every_operation_documents_its_errors(document):
+    """What any client may count on, however api.schema derives it: every error is a
+    Problem; any request may be malformed (400); one with security may be unauthenticated
+    (401); a path id may name nothing the caller may see (404); a body or query may be
+    invalid (422); an upload may be too large (413); a card that may be declined (402) may
+    also meet the payment provider unavailable (502)."""
     missing = []
     for path, method, operation in _all_operations(document):
         responses = operation["responses"]
@@ -175,14 +179,14 @@ def test_every_operation_documents_its_errors(document):
         needed = {"400"}
         if operation.get("security"):
             needed.add("401")
-        if operation.get("requestBody") or any(p["in"] == "query" for p in params):
-            needed.add("422")
         if any(p["in"] == "path" for p in params):
             needed.add("404")
-        if method != "get":
-            needed |= {"409", "422"}
+        if operation.get("requestBody") or any(p["in"] == "query" for p in params):
+            needed.add("422")
         if (operation.get("requestBody") or {}).get("content", {}).get("multipart/form-data"):
             needed.add("413")
+        if "402" in responses:
+            needed.add("502")
         for status in sorted(needed - set(responses)):
             missing.append(f"{method.upper()} {path}: {status}")
         for status, response in responses.items():
@@ -193,18 +197,20 @@ def test_every_operation_documents_its_errors(document):
 
 
 def test_the_rate_limited_operations_are_the_ones_calling_rate_check(document):
-    """429 is listed by hand (schema.RATE_LIMITED): every view that calls rate_check must be
-    in it, and everything in it documents 429."""
+    """429 is declared at the route (`openapi_extra=problems(429)`): every view that calls
+    rate_check must document it, and every operation documenting it must call rate_check."""
     calling = {
-        operation_id(op.view_func)
+        api.get_openapi_operation_id(op)
         for op in _operations()
         if rate_check.__name__ in inspect.unwrap(op.view_func).__code__.co_names
     }
-    assert calling == {operation_id(view) for view in RATE_LIMITED}
-    for _path, method, operation in _all_operations(document):
-        if operation["operationId"] in calling:
-            assert "429" in operation["responses"]
-            assert 429 in error_statuses(method, operation)
+    documenting = {
+        operation["operationId"]
+        for _path, _method, operation in _all_operations(document)
+        if "429" in operation["responses"]
+    }
+    assert calling
+    assert calling == documenting
 
 
 def test_problem_schema_describes_the_problems_sent(document, anonymous_api):
@@ -343,29 +349,37 @@ def test_writes_answer_as_documented_too(document, marketplace):
     validate(document, operation["responses"]["201"]["content"][JSON]["schema"], response.json())
 
 
-# --- a small JSON Schema validator ----------------------------------------------------------
-# The subset pydantic and Ninja write (2020-12 as OpenAPI 3.1 uses it). Stricter than the
-# standard in one way on purpose: an object schema with `properties` and no
-# `additionalProperties` refuses properties it does not list, so a document describing
-# another class (with other fields) fails here. Unknown keywords fail too: nothing passes
-# unchecked.
+# --- validating against the document ------------------------------------------------------
+# With jsonschema_rs (JSON Schema 2020-12, as OpenAPI 3.1 uses it), stricter than the standard
+# in one way on purpose: an object schema with `properties` and no `additionalProperties`
+# refuses properties it does not list, so a document describing another class (with other
+# fields) fails here.
 
-ANNOTATIONS = {"title", "description", "default", "examples", "example", "deprecated"}
-TYPES = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-    "null": lambda v: v is None,
-}
-FORMATS = {
-    "date-time": lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
-    "date": date.fromisoformat,
-    "binary": lambda v: v,
-    "uri": lambda v: v,
-}
+# Keys whose value maps names to schemas, and keys whose value is data, not a schema.
+SCHEMA_MAPS = {"properties", "patternProperties", "$defs", "schemas"}
+DATA = {"default", "examples", "example", "const", "enum"}
+
+
+def _strict(node: Any) -> Any:
+    """A copy of a schema (or of `components`) whose object schemas that list `properties`
+    refuse others unless they say otherwise."""
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {
+        key: (
+            value
+            if key in DATA
+            else {name: _strict(sub) for name, sub in value.items()}
+            if key in SCHEMA_MAPS and isinstance(value, dict)
+            else _strict(value)
+        )
+        for key, value in node.items()
+    }
+    if "properties" in copy:
+        copy.setdefault("additionalProperties", False)
+    return copy
 
 
 def resolve(document, ref: str) -> dict[str, Any]:
@@ -376,70 +390,11 @@ def resolve(document, ref: str) -> dict[str, Any]:
 
 
 def validate(document, schema, value, where: str = "") -> None:
-    errors = list(_errors(document, schema, value, "$"))
+    validator = jsonschema_rs.Draft202012Validator(
+        _strict({**schema, "components": document["components"]}), validate_formats=True
+    )
+    errors = [
+        f"$/{'/'.join(map(str, error.instance_path))}: {error.message}"
+        for error in validator.iter_errors(value)
+    ]
     assert not errors, f"{where}: " + "; ".join(errors[:10])
-    if jsonschema is not None:
-        jsonschema.validate(value, {**schema, "components": document["components"]})
-
-
-def _errors(document, schema: dict[str, Any], value: Any, at: str):
-    unknown = set(schema) - ANNOTATIONS - {
-        "$ref", "type", "properties", "required", "additionalProperties", "items", "anyOf",
-        "oneOf", "allOf", "enum", "const", "format", "minimum", "maximum", "exclusiveMinimum",
-        "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems",
-    }  # fmt: skip
-    if unknown:
-        yield f"{at}: the validator does not know {sorted(unknown)}"
-    if "$ref" in schema:
-        yield from _errors(document, resolve(document, schema["$ref"]), value, at)
-    for key in ("anyOf", "oneOf"):
-        if key in schema:
-            matching = [s for s in schema[key] if not list(_errors(document, s, value, at))]
-            if not matching or (key == "oneOf" and len(matching) > 1):
-                yield f"{at}: {value!r} matches {len(matching)} of {key}"
-    for sub in schema.get("allOf", []):
-        yield from _errors(document, sub, value, at)
-    if "type" in schema:
-        kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(TYPES[kind](value) for kind in kinds):
-            yield f"{at}: {value!r} is not {schema['type']}"
-            return
-    if "enum" in schema and value not in schema["enum"]:
-        yield f"{at}: {value!r} is not one of {schema['enum']}"
-    if "const" in schema and value != schema["const"]:
-        yield f"{at}: {value!r} is not {schema['const']!r}"
-    if isinstance(value, str):
-        if "format" in schema:
-            try:
-                FORMATS[schema["format"]](value)
-            except (KeyError, ValueError):
-                yield f"{at}: {value!r} is not a {schema['format']}"
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            yield f"{at}: {value!r} does not match {schema['pattern']}"
-        if len(value) < schema.get("minLength", 0) or len(value) > schema.get("maxLength", 1e9):
-            yield f"{at}: {value!r} has the wrong length"
-    if TYPES["number"](value) and (
-        value < schema.get("minimum", value)
-        or value > schema.get("maximum", value)
-        or value <= schema.get("exclusiveMinimum", value - 1)
-        or value >= schema.get("exclusiveMaximum", value + 1)
-    ):
-        yield f"{at}: {value!r} is out of range"
-    if isinstance(value, list):
-        if len(value) < schema.get("minItems", 0) or len(value) > schema.get("maxItems", 1e9):
-            yield f"{at}: {len(value)} items"
-        if "items" in schema:
-            for i, item in enumerate(value):
-                yield from _errors(document, schema["items"], item, f"{at}[{i}]")
-    if isinstance(value, dict):
-        properties = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                yield f"{at}: the required {name!r} is missing"
-        for name, item in value.items():
-            if name in properties:
-                yield from _errors(document, properties[name], item, f"{at}.{name}")
-            elif isinstance(schema.get("additionalProperties"), dict):
-                yield from _errors(document, schema["additionalProperties"], item, f"{at}.{name}")
-            elif properties and schema.get("additionalProperties", False) is False:
-                yield f"{at}: {name!r} is not documented"
