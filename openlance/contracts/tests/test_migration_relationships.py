@@ -1,13 +1,15 @@
 """The migrations that turned payments into rows (ledger 0002 and 0003, billing 0005 and 0006,
-contracts 0004 and 0005), run forward over payments that already exist:
+contracts 0004 and 0005), run forward over payments that already exist. Two round trips:
 
-- as the code before them booked payments (the parties, the fee and the milestone only in
-  the transfer's metadata, a reversal naming only the transfer it reverses), built with the
-  historical models at the state before the migrations;
-- as the demo books them: `demo_load`, then the billing and contracts migrations back and
-  forward again, which must rebuild the same relationships, payments and milestone links;
-- as today's code books them (payments and a partial refund), back before the ledger's
-  party columns and forward again.
+- back before all of them and forward again, over every case at once, each for its own
+  pair: payments as the code before them booked them (the parties, the fee and the
+  milestone only in the transfer's metadata, a reversal naming only the transfer it
+  reverses), built with the historical models, with and without a reversal, and one whose
+  metadata lost its amounts; payments made by today's code and partly refunded; and one of
+  those reversed after going back, by the code of then;
+- billing and contracts back and forward again (the ledger keeps its party columns) over
+  payments made through today's contracts services, which must rebuild the same
+  relationships, payments and milestone links.
 
 It lives in contracts, the highest of the three apps, because it reads all three: the
 import-linter layers contract covers test modules, and billing may not import contracts.
@@ -15,26 +17,38 @@ import-linter layers contract covers test modules, and billing may not import co
 Each migrates the test database itself, so it runs with `transaction=True` (migrations
 cannot run inside the test's transaction) and always migrates back to the latest state,
 even when it fails half-way; `serialized_rollback` puts back the rows data migrations seed
-(skills, fee policies), which the flush after a transactional test deletes."""
+(skills, fee policies), which the flush after a transactional test deletes. The targets are
+named migrations before the change, and forward is every app's latest, so later migrations
+change nothing here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
+from openlance.accounts.models import User
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.checks import payment_violations
 from openlance.billing.fees import freelancer_fee
 from openlance.billing.models import Payment, PaymentKind, Relationship
 from openlance.billing.payments import payment_for_work, payment_refund
+from openlance.billing.services import funds_deposit
 from openlance.billing.tests.factories import paid_for_work
 from openlance.contracts.models import Contract, Milestone, MilestoneRelease
+from openlance.contracts.services import (
+    Remainder,
+    milestone_approve,
+    milestone_auto_approve_run_due,
+    milestone_fund,
+    milestone_submit,
+)
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.money import Money, round_half_up_div
@@ -50,19 +64,19 @@ BEFORE_RELATIONSHIPS = [
     ("contracts", "0003_milestone_card_declines"),
     ("ledger", "0001_initial"),
 ]
-# Billing and contracts only: the ledger keeps its party columns, which the demo's transfers
-# (booked by today's code) need, since their metadata no longer names the parties.
+# Billing and contracts only: the ledger keeps its party columns, which transfers booked by
+# today's code need, since their metadata no longer names the parties.
 BEFORE_BILLING_ROWS = BEFORE_RELATIONSHIPS[:2]
 SPEC = SlidingSchedule.model_validate(SLIDING_20_10_5)
 MARKETPLACE_FEE_BP = 500
 INITIATION_FEE_CENTS = 495
+# Where going back writes a refund's payment, by its transfer (billing 0006).
+PAYMENT_TRANSFER = "payment_transfer_id"
 
 
 def _migrate(targets: list[tuple[str, str]]) -> Any:
     """Migrate the database to `targets` and return the historical apps of that state."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return MigrationExecutor(connection).loader.project_state(targets).apps
+    return MigrationExecutor(connection).migrate(targets).apps
 
 
 def _migrate_to_latest() -> None:
@@ -84,7 +98,7 @@ class OldBooks:
         # Strictly increasing times, so "first funding" and payment order are unambiguous.
         self.now = clock.now() - timedelta(days=30)
         # What the old `lifetime_billings` read: unreversed payments per pair.
-        self.billed: dict[tuple[int, int], int] = {}
+        self.billed: dict[tuple[int, int], int] = defaultdict(int)
 
     def _tick(self) -> Any:
         self.now += timedelta(minutes=1)
@@ -187,7 +201,7 @@ class OldBooks:
         milestone = self.Milestone.objects.get(pk=milestone_id)
         amount = milestone.funded_cents
         pair = (contract.freelancer_id, contract.client_id)
-        billed_before = self.billed.get(pair, 0)
+        billed_before = self.billed[pair]
         fee = freelancer_fee(SPEC, amount_cents=amount, billed_before_cents=billed_before)
         pending = self.account("freelancer_pending", contract.freelancer_id)
         transfer = self.post(
@@ -260,199 +274,16 @@ def migrated_back_and_forth() -> Iterator[None]:
         _migrate_to_latest()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("migrated_back_and_forth")
-@pytest.mark.parametrize("with_reversal", [False, True])
-def test_old_payments_become_relationships_payments_and_milestone_links(
-    with_reversal: bool,
-) -> None:
-    # Contracts, users and milestones are made with today's services (they hold no money
-    # yet, and the migrations leave those rows alone); the money is booked the old way.
-    a = contract_fixed([30_000, 40_000, 25_000])
-    freelancer1, client1 = a.freelancer, a.client
-    b = contract_fixed([60_000], client=client1, freelancer=freelancer1)
-    c = contract_fixed([20_000], freelancer=freelancer1)
-    d = contract_fixed([15_000], client=client1)
-    unfunded = contract_fixed([10_000], client=client1, freelancer=freelancer1)
-    client2, freelancer2 = c.client, d.freelancer
-    milestones = {
-        contract.pk: list(contract.milestones.order_by("position").values_list("pk", flat=True))
-        for contract in (a, b, c, d)
-    }
-
-    books = OldBooks(_migrate(BEFORE_RELATIONSHIPS))
-    for client in (client1, client2):
-        books.deposit(client.pk, 500_000)
-    fund_a = books.fund(a, milestones[a.pk][0], first=True)
-    a1 = books.release(a, milestones[a.pk][0])
-    books.fund(a, milestones[a.pk][1], first=False)
-    a2 = books.release(a, milestones[a.pk][1], automatic=True)
-    books.fund(a, milestones[a.pk][2], first=False)  # funded, not released
-    reversal = books.reverse(a2) if with_reversal else None
-    fund_b = books.fund(b, milestones[b.pk][0], first=True)
-    b1 = books.release(b, milestones[b.pk][0])
-    fund_c = books.fund(c, milestones[c.pk][0], first=True)
-    c1 = books.release(c, milestones[c.pk][0])
-    fund_d = books.fund(d, milestones[d.pk][0], first=True)
-    d1 = books.release(d, milestones[d.pk][0])
-
-    _migrate_to_latest()
-
-    # The parties, from the metadata; a reversal is about the parties of what it reverses.
-    for old in (fund_a, a1, a2, fund_b, b1, fund_c, c1, fund_d, d1):
-        transfer = Transfer.objects.get(pk=old.pk)
-        assert (transfer.freelancer_id, transfer.client_id) == (
-            old.metadata["freelancer_id"],
-            old.metadata["client_id"],
-        )
-    if reversal is not None:
-        transfer = Transfer.objects.get(pk=reversal.pk)
-        assert (transfer.freelancer_id, transfer.client_id) == (freelancer1.pk, client1.pk)
-
-    # One relationship per pair; a reversed payment is not billed.
-    # $300 + $400 + $600 is $500 at 20% and $800 at 10%; without the $400, $500 at 20% and
-    # $400 at 10%. The reversed payment still counts as a payment (a refunded one).
-    a2_gross = 0 if with_reversal else 40_000
-    billed, fee = (90_000, 14_000) if with_reversal else (130_000, 18_000)
-    expected = {
-        (freelancer1.pk, client1.pk): (billed, fee, 3),
-        (freelancer1.pk, client2.pk): (20_000, 4_000, 1),
-        (freelancer2.pk, client1.pk): (15_000, 3_000, 1),
-    }
-    relationships = {(r.freelancer_id, r.client_id): r for r in Relationship.objects.all()}
-    assert {
-        pair: (r.gross_cents, r.fee_cents, r.payments) for pair, r in relationships.items()
-    } == expected
-    for r in relationships.values():
-        assert r.net_cents == r.gross_cents - r.fee_cents
-    assert relationships[(freelancer1.pk, client1.pk)].first_paid_at == a1.created_at
-    assert relationships[(freelancer1.pk, client1.pk)].last_paid_at == b1.created_at
-
-    # A payment row per old payment, priced as its metadata says.
-    payments = {p.transfer_id: p for p in Payment.objects.select_related("relationship")}
-    assert set(payments) == {a1.pk, a2.pk, b1.pk, c1.pk, d1.pk}
-    for old in (a1, a2, b1, c1, d1):
-        payment = payments[old.pk]
-        meta = old.metadata
-        reversed_ = with_reversal and old.pk == a2.pk
-        assert (payment.relationship.freelancer_id, payment.relationship.client_id) == (
-            meta["freelancer_id"],
-            meta["client_id"],
-        )
-        assert payment.kind == PaymentKind.MILESTONE_RELEASE
-        assert (
-            payment.gross_cents,
-            payment.fee_cents,
-            payment.net_cents,
-            payment.billed_before_cents,
-            payment.tiers,
-        ) == (
-            meta["gross_cents"],
-            meta["fee_cents"],
-            meta["net_cents"],
-            meta["billed_before_cents"],
-            meta["tiers"],
-        )
-        assert (payment.refunded_cents, payment.refunded_fee_cents) == (
-            (meta["gross_cents"], meta["fee_cents"]) if reversed_ else (0, 0)
-        )
-    # The old fee base skipped the reversed payment; so does the new one.
-    assert payments[b1.pk].billed_before_cents == 30_000 + a2_gross
-
-    # Each milestone payment is linked to its milestone and contract.
-    links = {
-        link.payment.transfer_id: (link.milestone_id, link.contract_id, link.automatic)
-        for link in MilestoneRelease.objects.select_related("payment")
-    }
-    assert links == {
-        a1.pk: (milestones[a.pk][0], a.pk, False),
-        a2.pk: (milestones[a.pk][1], a.pk, True),
-        b1.pk: (milestones[b.pk][0], b.pk, False),
-        c1.pk: (milestones[c.pk][0], c.pk, False),
-        d1.pk: (milestones[d.pk][0], d.pk, False),
-    }
-
-    # Each funded contract knows its first funding and the initiation fee it carried.
-    firsts = dict(Contract.objects.values_list("pk", "first_funding_id"))
-    assert firsts == {
-        a.pk: fund_a.pk,
-        b.pk: fund_b.pk,
-        c.pk: fund_c.pk,
-        d.pk: fund_d.pk,
-        unfunded.pk: None,
-    }
-    fees = dict(Contract.objects.values_list("pk", "initiation_fee_cents"))
-    assert fees == {a.pk: 495, b.pk: 495, c.pk: 495, d.pk: 495, unfunded.pk: 0}
-
-    assert ledger_violations() == []
-    assert payment_violations() == []
-
-    # Today's code carries on from the migrated rows: the next payment prices from the
-    # pair's billings, and part of a migrated payment can be refunded.
-    with transaction.atomic():
-        nxt = payment_for_work(
-            kind=PaymentKind.BONUS,
-            key="after-migration:bonus",
-            freelancer=freelancer1,
-            client=client1,
-            gross=Money(10_000),
-            source=funded_escrow(10_000, n=999),
-            schedule=SPEC,
-            description="A bonus after the upgrade",
-        )
-        payment_refund(
-            payment=Payment.objects.get(transfer_id=c1.pk),
-            amount=Money(5_000),
-            key="after-migration:refund",
-            reason="Partly undone",
-        )
-    assert nxt.billed_before_cents == billed
-    assert nxt.fee_cents == 1_000  # past the first $500: 10%
-    refunded = Relationship.objects.get(freelancer=freelancer1, client=client2)
-    assert (refunded.gross_cents, refunded.fee_cents) == (15_000, 3_000)
-    assert ledger_violations() == []
-    assert payment_violations() == []
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("migrated_back_and_forth")
-def test_a_payment_is_what_its_transfer_posted_not_what_its_metadata_says() -> None:
-    # Metadata only describes: an old payment whose metadata lost its amounts is still the
-    # $300 its legs moved, $60 of fee (20%) and $240 to the freelancer.
-    contract = contract_fixed([30_000])
-    milestone_id = contract.milestones.get().pk
-    books = OldBooks(_migrate(BEFORE_RELATIONSHIPS))
-    books.deposit(contract.client_id, 100_000)
-    books.fund(contract, milestone_id, first=True)
-    release = books.release(contract, milestone_id)
-    amounts = ("gross_cents", "fee_cents", "net_cents")
-    books.Transfer.objects.filter(pk=release.pk).update(
-        metadata={key: value for key, value in release.metadata.items() if key not in amounts}
-    )
-
-    _migrate_to_latest()
-
-    payment = Payment.objects.select_related("relationship").get(transfer_id=release.pk)
-    assert (payment.gross_cents, payment.fee_cents, payment.net_cents) == (30_000, 6_000, 24_000)
-    relationship = payment.relationship
-    assert (
-        relationship.gross_cents,
-        relationship.fee_cents,
-        relationship.net_cents,
-        relationship.payments,
-    ) == (30_000, 6_000, 24_000, 1)
-    assert ledger_violations() == []
-    assert payment_violations() == []
-
-
-def _billing_rows() -> dict[str, Any]:
-    """The relationships, payments and milestone links, by what identifies them rather
-    than by primary key (the rebuilt rows are new rows). Times are left out: the services
-    stamp a payment a moment after its transfer, the migration with the transfer's time."""
+def _billing_rows(freelancers: Iterable[User]) -> dict[str, Any]:
+    """The relationships, payments and milestone links of `freelancers`, and their
+    contracts, by what identifies them rather than by primary key (the rebuilt rows are new
+    rows). Times are left out: the services stamp a payment a moment after its transfer, the
+    migration with the transfer's time."""
+    ids = [freelancer.pk for freelancer in freelancers]
     return {
         "relationships": {
             (r.freelancer_id, r.client_id): (r.gross_cents, r.fee_cents, r.net_cents, r.payments)
-            for r in Relationship.objects.all()
+            for r in Relationship.objects.filter(freelancer_id__in=ids)
         },
         "payments": {
             p.transfer_id: (
@@ -467,69 +298,402 @@ def _billing_rows() -> dict[str, Any]:
                 p.refunded_cents,
                 p.refunded_fee_cents,
             )
-            for p in Payment.objects.select_related("relationship")
+            for p in Payment.objects.select_related("relationship").filter(
+                relationship__freelancer_id__in=ids
+            )
         },
         "links": {
             link.payment.transfer_id: (link.milestone_id, link.contract_id, link.automatic)
-            for link in MilestoneRelease.objects.select_related("payment")
+            for link in MilestoneRelease.objects.select_related("payment").filter(
+                contract__freelancer_id__in=ids
+            )
         },
         "contracts": set(
-            Contract.objects.values_list("pk", "first_funding_id", "initiation_fee_cents")
+            Contract.objects.filter(freelancer_id__in=ids).values_list(
+                "pk", "first_funding_id", "initiation_fee_cents"
+            )
         ),
     }
 
 
+# --- back before all of them: old books, today's payments, and both on one payment --------
+
+
+@dataclass
+class OldCase:
+    """Contracts for one case of old books, made with today's services before going back
+    (they hold no money yet, and the migrations leave those rows alone); the money is
+    booked the old way, and its transfers kept here."""
+
+    with_reversal: bool
+    a: Contract
+    b: Contract
+    c: Contract
+    d: Contract
+    unfunded: Contract
+    milestones: dict[int, list[int]]
+    transfers: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, *, with_reversal: bool) -> OldCase:
+        a = contract_fixed([30_000, 40_000, 25_000])
+        b = contract_fixed([60_000], client=a.client, freelancer=a.freelancer)
+        c = contract_fixed([20_000], freelancer=a.freelancer)
+        d = contract_fixed([15_000], client=a.client)
+        unfunded = contract_fixed([10_000], client=a.client, freelancer=a.freelancer)
+        return cls(
+            with_reversal=with_reversal,
+            a=a,
+            b=b,
+            c=c,
+            d=d,
+            unfunded=unfunded,
+            milestones={
+                contract.pk: list(
+                    contract.milestones.order_by("position").values_list("pk", flat=True)
+                )
+                for contract in (a, b, c, d)
+            },
+        )
+
+    @property
+    def freelancer1(self) -> User:
+        return self.a.freelancer
+
+    @property
+    def client1(self) -> User:
+        return self.a.client
+
+    @property
+    def client2(self) -> User:
+        return self.c.client
+
+    @property
+    def freelancer2(self) -> User:
+        return self.d.freelancer
+
+    def book(self, books: OldBooks) -> None:
+        a, b, c, d, ms, t = self.a, self.b, self.c, self.d, self.milestones, self.transfers
+        for client in (self.client1, self.client2):
+            books.deposit(client.pk, 500_000)
+        t["fund_a"] = books.fund(a, ms[a.pk][0], first=True)
+        t["a1"] = books.release(a, ms[a.pk][0])
+        books.fund(a, ms[a.pk][1], first=False)
+        t["a2"] = books.release(a, ms[a.pk][1], automatic=True)
+        books.fund(a, ms[a.pk][2], first=False)  # funded, not released
+        if self.with_reversal:
+            t["reversal"] = books.reverse(t["a2"])
+        t["fund_b"] = books.fund(b, ms[b.pk][0], first=True)
+        t["b1"] = books.release(b, ms[b.pk][0])
+        t["fund_c"] = books.fund(c, ms[c.pk][0], first=True)
+        t["c1"] = books.release(c, ms[c.pk][0])
+        t["fund_d"] = books.fund(d, ms[d.pk][0], first=True)
+        t["d1"] = books.release(d, ms[d.pk][0])
+
+    @property
+    def billed(self) -> int:
+        """What freelancer 1 billed client 1: $300 + $400 + $600, less a reversed $400."""
+        return 90_000 if self.with_reversal else 130_000
+
+    def check(self) -> None:
+        t, ms = self.transfers, self.milestones
+        a, b, c, d, unfunded = self.a, self.b, self.c, self.d, self.unfunded
+        f1, c1, c2, f2 = self.freelancer1, self.client1, self.client2, self.freelancer2
+        payments_made = [t[name] for name in ("a1", "a2", "b1", "c1", "d1")]
+
+        # The parties, from the metadata; a reversal is about the parties of what it reverses.
+        for name in ("fund_a", "a1", "a2", "fund_b", "b1", "fund_c", "c1", "fund_d", "d1"):
+            old = t[name]
+            transfer = Transfer.objects.get(pk=old.pk)
+            assert (transfer.freelancer_id, transfer.client_id) == (
+                old.metadata["freelancer_id"],
+                old.metadata["client_id"],
+            )
+        if self.with_reversal:
+            transfer = Transfer.objects.get(pk=t["reversal"].pk)
+            assert (transfer.freelancer_id, transfer.client_id) == (f1.pk, c1.pk)
+
+        # One relationship per pair; a reversed payment is not billed.
+        # $300 + $400 + $600 is $500 at 20% and $800 at 10%; without the $400, $500 at 20% and
+        # $400 at 10%. The reversed payment still counts as a payment (a refunded one).
+        a2_gross = 0 if self.with_reversal else 40_000
+        fee = 14_000 if self.with_reversal else 18_000
+        expected = {
+            (f1.pk, c1.pk): (self.billed, fee, 3),
+            (f1.pk, c2.pk): (20_000, 4_000, 1),
+            (f2.pk, c1.pk): (15_000, 3_000, 1),
+        }
+        relationships = {
+            (r.freelancer_id, r.client_id): r
+            for r in Relationship.objects.filter(freelancer__in=(f1, f2))
+        }
+        assert {
+            pair: (r.gross_cents, r.fee_cents, r.payments) for pair, r in relationships.items()
+        } == expected
+        for r in relationships.values():
+            assert r.net_cents == r.gross_cents - r.fee_cents
+        assert relationships[(f1.pk, c1.pk)].first_paid_at == t["a1"].created_at
+        assert relationships[(f1.pk, c1.pk)].last_paid_at == t["b1"].created_at
+
+        # A payment row per old payment, priced as its metadata says.
+        payments = {
+            p.transfer_id: p
+            for p in Payment.objects.select_related("relationship").filter(
+                relationship__freelancer__in=(f1, f2)
+            )
+        }
+        assert set(payments) == {old.pk for old in payments_made}
+        for old in payments_made:
+            payment = payments[old.pk]
+            meta = old.metadata
+            reversed_ = self.with_reversal and old.pk == t["a2"].pk
+            assert (payment.relationship.freelancer_id, payment.relationship.client_id) == (
+                meta["freelancer_id"],
+                meta["client_id"],
+            )
+            assert payment.kind == PaymentKind.MILESTONE_RELEASE
+            assert (
+                payment.gross_cents,
+                payment.fee_cents,
+                payment.net_cents,
+                payment.billed_before_cents,
+                payment.tiers,
+            ) == (
+                meta["gross_cents"],
+                meta["fee_cents"],
+                meta["net_cents"],
+                meta["billed_before_cents"],
+                meta["tiers"],
+            )
+            assert (payment.refunded_cents, payment.refunded_fee_cents) == (
+                (meta["gross_cents"], meta["fee_cents"]) if reversed_ else (0, 0)
+            )
+        # The old fee base skipped the reversed payment; so does the new one.
+        assert payments[t["b1"].pk].billed_before_cents == 30_000 + a2_gross
+
+        # Each milestone payment is linked to its milestone and contract.
+        links = {
+            link.payment.transfer_id: (link.milestone_id, link.contract_id, link.automatic)
+            for link in MilestoneRelease.objects.select_related("payment").filter(
+                payment__transfer_id__in=[old.pk for old in payments_made]
+            )
+        }
+        assert links == {
+            t["a1"].pk: (ms[a.pk][0], a.pk, False),
+            t["a2"].pk: (ms[a.pk][1], a.pk, True),
+            t["b1"].pk: (ms[b.pk][0], b.pk, False),
+            t["c1"].pk: (ms[c.pk][0], c.pk, False),
+            t["d1"].pk: (ms[d.pk][0], d.pk, False),
+        }
+
+        # Each funded contract knows its first funding and the initiation fee it carried.
+        mine = Contract.objects.filter(pk__in=(a.pk, b.pk, c.pk, d.pk, unfunded.pk))
+        assert dict(mine.values_list("pk", "first_funding_id")) == {
+            a.pk: t["fund_a"].pk,
+            b.pk: t["fund_b"].pk,
+            c.pk: t["fund_c"].pk,
+            d.pk: t["fund_d"].pk,
+            unfunded.pk: None,
+        }
+        assert dict(mine.values_list("pk", "initiation_fee_cents")) == {
+            a.pk: 495,
+            b.pk: 495,
+            c.pk: 495,
+            d.pk: 495,
+            unfunded.pk: 0,
+        }
+
+    def carry_on(self, n: int) -> None:
+        """Today's code carries on from the migrated rows: the next payment prices from the
+        pair's billings, and part of a migrated payment can be refunded."""
+        with transaction.atomic():
+            nxt = payment_for_work(
+                kind=PaymentKind.BONUS,
+                key=f"after-migration:bonus:{n}",
+                freelancer=self.freelancer1,
+                client=self.client1,
+                gross=Money(10_000),
+                source=funded_escrow(10_000, n=n),
+                schedule=SPEC,
+                description="A bonus after the upgrade",
+            )
+            payment_refund(
+                payment=Payment.objects.get(transfer_id=self.transfers["c1"].pk),
+                amount=Money(5_000),
+                key=f"after-migration:refund:{n}",
+                reason="Partly undone",
+            )
+        assert nxt.billed_before_cents == self.billed
+        assert nxt.fee_cents == 1_000  # past the first $500: 10%
+        refunded = Relationship.objects.get(freelancer=self.freelancer1, client=self.client2)
+        assert (refunded.gross_cents, refunded.fee_cents) == (15_000, 3_000)
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("migrated_back_and_forth")
-def test_the_demos_relationships_are_rebuilt_from_the_ledger() -> None:
-    call_command("demo_load", "--scale", "small", "--no-progress", verbosity=0)
-    before = _billing_rows()
-    # The demo pays for work, so there is something to rebuild.
-    assert before["payments"]
-    assert before["links"]
-    assert Milestone.objects.filter(released_cents__gt=0).exists()
+def test_payments_booked_before_the_migrations_come_forward_as_relationships_and_payments() -> None:
+    # Paid by today's code, whose transfers name the parties in columns only, and partly
+    # refunded, which names the payment by its row's id (gone while the rows are).
+    today_freelancer, today_client = freelancer_user(), client_user()
+    today = paid_for_work(today_freelancer, today_client, 30_000, schedule=SPEC, n=9_001)
+    paid_for_work(
+        today_freelancer, today_client, 30_000, kind=PaymentKind.BONUS, schedule=SPEC, n=9_002
+    )
+    with transaction.atomic():
+        today_refund = payment_refund(
+            payment=today, amount=Money(10_000), key="today:refund", reason="Partly undone"
+        )
+    today_before = _billing_rows([today_freelancer])
+
+    # Paid and partly refunded by today's code, then, gone back, reversed whole by the code
+    # of then (its `transfer_reverse` knew nothing of refunds): $300 paid, $400 given back.
+    # The bonus keeps money in the freelancer's pending account for the reversal to take.
+    both_freelancer, both_client = freelancer_user(), client_user()
+    both = paid_for_work(both_freelancer, both_client, 30_000, schedule=SPEC, n=9_003)
+    paid_for_work(
+        both_freelancer, both_client, 30_000, kind=PaymentKind.BONUS, schedule=SPEC, n=9_004
+    )
+    with transaction.atomic():
+        both_refund = payment_refund(
+            payment=both, amount=Money(10_000), key="both:refund", reason="Partly undone"
+        )
+    assert (both.fee_cents, both_refund.metadata["fee_back_cents"]) == (6_000, 2_000)
+
+    plain, reversed_ = OldCase.make(with_reversal=False), OldCase.make(with_reversal=True)
+    lost = contract_fixed([30_000])
+    lost_milestone = lost.milestones.get().pk
+
+    books = OldBooks(_migrate(BEFORE_RELATIONSHIPS))
+    plain.book(books)
+    reversed_.book(books)
+    # Metadata only describes: an old payment whose metadata lost its amounts is still what
+    # its legs moved.
+    books.deposit(lost.client_id, 100_000)
+    books.fund(lost, lost_milestone, first=True)
+    lost_release = books.release(lost, lost_milestone)
+    amounts = ("gross_cents", "fee_cents", "net_cents")
+    books.Transfer.objects.filter(pk=lost_release.pk).update(
+        metadata={k: v for k, v in lost_release.metadata.items() if k not in amounts}
+    )
+    both_reversal = books.reverse(books.Transfer.objects.get(pk=both.transfer_id))
+    assert PAYMENT_TRANSFER in books.Transfer.objects.get(pk=both_refund.pk).metadata
+
+    _migrate_to_latest()
+
+    plain.check()
+    reversed_.check()
+
+    # The $300 its legs moved, $60 of fee (20%) and $240 to the freelancer.
+    payment = Payment.objects.select_related("relationship").get(transfer_id=lost_release.pk)
+    assert (payment.gross_cents, payment.fee_cents, payment.net_cents) == (30_000, 6_000, 24_000)
+    r = payment.relationship
+    assert (r.gross_cents, r.fee_cents, r.net_cents, r.payments) == (30_000, 6_000, 24_000, 1)
+
+    # Today's payments come back as they were; the refund names the rebuilt payment, and its
+    # metadata keeps the parties the way back wrote into it, as old transfers' did.
+    assert _billing_rows([today_freelancer]) == today_before
+    rebuilt = Payment.objects.get(transfer_id=today.transfer_id)
+    assert Transfer.objects.get(pk=today_refund.pk).metadata == {
+        **today_refund.metadata,
+        "payment_id": rebuilt.pk,
+        "client_id": today_client.pk,
+        "freelancer_id": today_freelancer.pk,
+    }
+
+    # Refunded, then reversed: the record is refunded in full (never beyond itself), the
+    # refund names it like any other, and the relationship takes off all the ledger gave
+    # back: $300 + $300 paid (fees $60 + $50), less $300 reversed and $100 refunded (fees
+    # $60 and $20).
+    assert Transfer.objects.get(pk=both_reversal.pk).client_id == both_client.pk
+    rebuilt_both = Payment.objects.select_related("relationship").get(transfer_id=both.transfer_id)
+    assert (rebuilt_both.refunded_cents, rebuilt_both.refunded_fee_cents) == (30_000, 6_000)
+    refund_metadata = Transfer.objects.get(pk=both_refund.pk).metadata
+    assert refund_metadata["payment_id"] == rebuilt_both.pk
+    assert PAYMENT_TRANSFER not in refund_metadata
+    r = rebuilt_both.relationship
+    assert (r.gross_cents, r.fee_cents, r.net_cents, r.payments) == (20_000, 3_000, 17_000, 2)
+
+    assert ledger_violations() == []
+    assert payment_violations() == []
+
+    plain.carry_on(9_101)
+    reversed_.carry_on(9_102)
+    # Repeating today's refund is a replay, not a conflict.
+    with transaction.atomic():
+        replay = payment_refund(
+            payment=rebuilt, amount=Money(10_000), key="today:refund", reason="Partly undone"
+        )
+    assert replay.pk == today_refund.pk
+    assert ledger_violations() == []
+    assert payment_violations() == []
+
+
+# --- billing and contracts only: payments made through the contracts ---------------------
+
+
+def _approved(contract: Contract, milestone: Milestone, **approval: Any) -> None:
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="balance")
+    milestone_submit(
+        freelancer=contract.freelancer,
+        milestone=Milestone.objects.get(pk=milestone.pk),
+        message="x",
+    )
+    if approval.get("automatic"):
+        milestone_auto_approve_run_due(now=clock.now() + timedelta(days=15))
+    else:
+        milestone_approve(
+            client=contract.client, milestone=Milestone.objects.get(pk=milestone.pk), **approval
+        )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("migrated_back_and_forth")
+def test_payments_made_through_contracts_are_rebuilt_from_the_ledger() -> None:
+    # What the demo books: milestones funded from the balance and approved in full, in part
+    # (the rest refunded) and by themselves; one funded by card for another client; a bonus;
+    # part of a payment refunded.
+    contract = contract_fixed([30_000, 40_000, 25_000])
+    freelancer, client = contract.freelancer, contract.client
+    funds_deposit(
+        user=client, amount=Money(500_000), payment_method="pm_card_visa", key="migration:top"
+    )
+    first, second, third = contract.milestones.order_by("position")
+    _approved(contract, first)
+    _approved(contract, second, amount=Money(30_000), remainder=Remainder.REFUND)
+    _approved(contract, third, automatic=True)
+    other = contract_fixed([20_000], freelancer=freelancer)
+    milestone = other.milestones.get()
+    milestone_fund(client=other.client, milestone=milestone, payment_method="pm_card_visa")
+    milestone_submit(
+        freelancer=freelancer, milestone=Milestone.objects.get(pk=milestone.pk), message="x"
+    )
+    milestone_approve(client=other.client, milestone=Milestone.objects.get(pk=milestone.pk))
+    paid_for_work(freelancer, client, 5_000, kind=PaymentKind.BONUS, schedule=SPEC, n=9_201)
+    paid = Payment.objects.get(milestone_release__milestone=first)
+    with transaction.atomic():
+        refund = payment_refund(
+            payment=paid, amount=Money(10_000), key="contracts:refund", reason="Partly undone"
+        )
+    before = _billing_rows([freelancer])
+    # Something to rebuild: two relationships, five payments (one a bonus, one partly
+    # refunded), four milestone links (one automatic), two first fundings.
+    assert len(before["relationships"]) == 2
+    assert len(before["payments"]) == 5
+    assert sorted(link[2] for link in before["links"].values()) == [False, False, False, True]
+    assert all(first_funding for _, first_funding, _ in before["contracts"])
+    assert any(row[8] == 10_000 for row in before["payments"].values())
+    assert Milestone.objects.filter(released_cents__gt=0).count() == 4
 
     _migrate(BEFORE_BILLING_ROWS)
     # Really gone, so what comes back was rebuilt from the ledger.
     assert "billing_relationship" not in connection.introspection.table_names()
     _migrate_to_latest()
 
-    assert _billing_rows() == before
-    assert ledger_violations() == []
-    assert payment_violations() == []
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-@pytest.mark.usefixtures("migrated_back_and_forth")
-def test_payments_made_today_survive_going_back_before_the_ledgers_party_columns() -> None:
-    # Paid by today's code, whose transfers name the parties in columns only, and partly
-    # refunded, which names the payment by its row's id (gone while the rows are).
-    freelancer, client = freelancer_user(), client_user()
-    first = paid_for_work(freelancer, client, 30_000, schedule=SPEC, n=1)
-    paid_for_work(freelancer, client, 30_000, kind=PaymentKind.BONUS, schedule=SPEC, n=2)
-    with transaction.atomic():
-        refund = payment_refund(
-            payment=first, amount=Money(10_000), key="today:refund", reason="Partly undone"
-        )
-    before = _billing_rows()
-
-    _migrate(BEFORE_RELATIONSHIPS)
-    _migrate_to_latest()
-
-    assert _billing_rows() == before
-    assert ledger_violations() == []
-    assert payment_violations() == []
-    # The refund names the rebuilt payment, so repeating it is a replay, not a conflict; its
-    # metadata keeps the parties the way back wrote into it, as old transfers' did.
-    rebuilt = Payment.objects.get(transfer_id=first.transfer_id)
+    assert _billing_rows([freelancer]) == before
+    rebuilt = Payment.objects.get(transfer_id=paid.transfer_id)
     assert Transfer.objects.get(pk=refund.pk).metadata == {
         **refund.metadata,
         "payment_id": rebuilt.pk,
-        "client_id": client.pk,
-        "freelancer_id": freelancer.pk,
     }
-    with transaction.atomic():
-        replay = payment_refund(
-            payment=rebuilt, amount=Money(10_000), key="today:refund", reason="Partly undone"
-        )
-    assert replay.pk == refund.pk
+    assert ledger_violations() == []
+    assert payment_violations() == []

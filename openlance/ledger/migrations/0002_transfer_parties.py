@@ -4,6 +4,21 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+CHUNK = 2000
+
+
+def _chunks(queryset):
+    """The rows of `queryset` a chunk at a time, so each write takes at most `CHUNK` rows
+    (SQLite allows 32,766 variables in one query)."""
+    chunk = []
+    for row in queryset.iterator(chunk_size=CHUNK):
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
 
 def _user(metadata, key, users):
     value = metadata.get(key)
@@ -17,29 +32,34 @@ def parties_from_metadata(apps, schema_editor):
     Transfer = apps.get_model("ledger", "Transfer")
     User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
     users = set(User.objects.values_list("pk", flat=True))
-    for transfer in Transfer.objects.only("metadata").iterator(chunk_size=2000):
-        metadata = transfer.metadata if isinstance(transfer.metadata, dict) else {}
-        client = _user(metadata, "client_id", users)
-        freelancer = _user(metadata, "freelancer_id", users)
-        if client or freelancer:
-            Transfer.objects.filter(pk=transfer.pk).update(
-                client_id=client, freelancer_id=freelancer
-            )
+    for chunk in _chunks(Transfer.objects.only("metadata").order_by("pk")):
+        named = []
+        for transfer in chunk:
+            metadata = transfer.metadata if isinstance(transfer.metadata, dict) else {}
+            client = _user(metadata, "client_id", users)
+            freelancer = _user(metadata, "freelancer_id", users)
+            if client or freelancer:
+                transfer.client_id, transfer.freelancer_id = client, freelancer
+                named.append(transfer)
+        Transfer.objects.bulk_update(named, ["client", "freelancer"], batch_size=CHUNK)
     # Every reversed transfer has its parties now. A reversal takes them (when it names
     # none of its own, and when it does: the reversed transfer's are the ones it undoes).
     # Neither the old nor today's `transfer_reverse` reverses a reversal, so one step will do.
     reversals = (
         Transfer.objects.filter(reverses__isnull=False)
         .exclude(reverses__client_id=None, reverses__freelancer_id=None)
-        .values_list(
-            "pk", "client_id", "freelancer_id", "reverses__client_id", "reverses__freelancer_id"
-        )
+        .only("client_id", "freelancer_id", "reverses__client_id", "reverses__freelancer_id")
+        .select_related("reverses")
+        .order_by("pk")
     )
-    for pk, client, freelancer, reversed_client, reversed_freelancer in list(reversals):
-        if (client, freelancer) != (reversed_client, reversed_freelancer):
-            Transfer.objects.filter(pk=pk).update(
-                client_id=reversed_client, freelancer_id=reversed_freelancer
-            )
+    for chunk in _chunks(reversals):
+        changed = []
+        for reversal in chunk:
+            parties = (reversal.reverses.client_id, reversal.reverses.freelancer_id)
+            if (reversal.client_id, reversal.freelancer_id) != parties:
+                reversal.client_id, reversal.freelancer_id = parties
+                changed.append(reversal)
+        Transfer.objects.bulk_update(changed, ["client", "freelancer"], batch_size=CHUNK)
 
 
 def parties_to_metadata(apps, schema_editor):
@@ -52,16 +72,20 @@ def parties_to_metadata(apps, schema_editor):
         .only("metadata", "client_id", "freelancer_id")
         .order_by("pk")
     )
-    for transfer in transfers.iterator(chunk_size=2000):
-        if not isinstance(transfer.metadata, dict):
-            continue  # only today's code sets the columns, and its metadata is always a dict
-        metadata = dict(transfer.metadata)
-        if transfer.client_id is not None:
-            metadata["client_id"] = transfer.client_id
-        if transfer.freelancer_id is not None:
-            metadata["freelancer_id"] = transfer.freelancer_id
-        if metadata != transfer.metadata:
-            Transfer.objects.filter(pk=transfer.pk).update(metadata=metadata)
+    for chunk in _chunks(transfers):
+        changed = []
+        for transfer in chunk:
+            if not isinstance(transfer.metadata, dict):
+                continue  # only today's code sets the columns, and its metadata is always a dict
+            metadata = dict(transfer.metadata)
+            if transfer.client_id is not None:
+                metadata["client_id"] = transfer.client_id
+            if transfer.freelancer_id is not None:
+                metadata["freelancer_id"] = transfer.freelancer_id
+            if metadata != transfer.metadata:
+                transfer.metadata = metadata
+                changed.append(transfer)
+        Transfer.objects.bulk_update(changed, ["metadata"], batch_size=CHUNK)
 
 
 class Migration(migrations.Migration):
