@@ -103,8 +103,9 @@ check-deploy: $(STAMP)
 		echo "check-deploy: DEBUG off without SECRET_KEY refuses to start, as it must"; \
 	else echo "check-deploy: DEBUG off without SECRET_KEY did not refuse to start" >&2; exit 1; fi
 
-# The gates beyond `make test` (issue 11); each starts its own servers on 127.0.0.1 with a
-# throwaway database, is bounded in time, and fails on anything it finds. See the README.
+# The gates beyond `make test` (issue 11); each starts its own servers on free ports of
+# 127.0.0.1 with a throwaway database and its own random SECRET_KEY (gates/_harness.py), is
+# bounded in time, and fails on anything it finds. See the README.
 fuzz: $(STAMP)
 	$(BIN)/python gates/fuzz.py
 

@@ -1,5 +1,6 @@
 """What every benchmark here shares: run its measuring half in a child process against a
-throwaway database, and create and drop that database on a PostgreSQL server."""
+throwaway database, and create and drop that database on a PostgreSQL server (the gates'
+harness does that for them too: `postgres_database` is theirs)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,17 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+# gates/ is not a package: from the repository's root it imports as a namespace package.
+sys.path.insert(0, str(ROOT))
+
+from gates._harness import postgres_database  # noqa: E402
+
+__all__ = ["ROOT", "postgres_database", "run_child", "start_child"]
 
 
 def _child_env(database_url: str, var_dir: str) -> dict[str, str]:
@@ -57,29 +62,3 @@ def start_child(
         stderr=stderr,
         text=True,
     )
-
-
-def _postgres_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    with psycopg.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=parts.username,
-        password=parts.password,
-        dbname=parts.path.lstrip("/") or "postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]  (a literal we built)
-
-
-@contextmanager
-def postgres_database(server_url: str, name: str) -> Iterator[str]:
-    """A fresh database `name` on the server of `server_url` (the user needs CREATEDB),
-    dropped afterwards; yields its URL."""
-    _postgres_admin(server_url, f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-    finally:
-        _postgres_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

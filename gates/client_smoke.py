@@ -2,7 +2,7 @@
 """Generated-client smoke gate (issue 11): a client generated from the OpenAPI document
 works against the demo without hand edits.
 
-    .venv/bin/python gates/client_smoke.py          # CLIENT_PORT=18311 by default
+    .venv/bin/python gates/client_smoke.py          (or: make client-smoke)
 
 1. Exports the document without a server (`manage.py export_openapi_schema`).
 2. Checks what a generator does not: no file is documented outside a request body. Then
@@ -12,9 +12,9 @@ works against the demo without hand edits.
    each is a contract defect. (0.27.1 is pinned: 0.28.0 to 0.29.1 write a module that
    does not import for an operation with two request content types, as message_create
    has; upstream issue openapi-generators/openapi-python-client#1451.)
-3. Loads the demo into a fresh SQLite database (its own OPENLANCE_VAR_DIR under a temp
-   directory), creates a personal access token for a demo freelancer and a demo client,
-   and serves the site with gunicorn on 127.0.0.1:CLIENT_PORT.
+3. Loads the demo into a fresh SQLite database in a throwaway directory, creates a personal
+   access token for a demo freelancer and a demo client, and serves the site with gunicorn
+   as in the Procfile on a free port of 127.0.0.1 (gates/_harness.py).
 4. Imports the generated package and calls a representative set of operations, anonymous,
    as the freelancer and as the client, including writes and error answers. Every answer
    must have the expected status and parse into the expected generated model, and every
@@ -22,31 +22,25 @@ works against the demo without hand edits.
    ints that are ints, no undocumented fields): a failure is a contract defect, reported
    with the operation and the response.
 
-The server is stopped on exit (its process group, by pid); the temp directory is removed
+The server is stopped on exit (its process group); the throwaway directory is removed
 unless CLIENT_SMOKE_KEEP=1. The last line is a one-line summary; the exit status is
-non-zero on any failure. Other settings: CLIENT_DEMO_SCALE (full, the default, or small:
-about a minute faster) and, for debugging only, CLIENT_SMOKE_VAR_DIR (reuse a loaded var
-directory instead of a fresh one).
+non-zero on any failure. CLIENT_DEMO_SCALE: full (the default) or small (about a minute
+faster).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import enum
 import importlib
 import inspect
 import io
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import textwrap
-import threading
 import time
 import types
 import typing
@@ -54,17 +48,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-GENERATOR = BIN / "openapi-python-client"
-GUNICORN = BIN / "gunicorn"
+import httpx
+from _harness import Gate, GateError
+
+GENERATOR = Path(sys.executable).with_name("openapi-python-client")
 PACKAGE = "openlance_client"
-PORT = int(os.environ.get("CLIENT_PORT", "18311"))
-SCALE = os.environ.get("CLIENT_DEMO_SCALE", "full")
-KEEP = os.environ.get("CLIENT_SMOKE_KEEP", "") == "1"
-FREELANCER = "freelancer01@openlance.local"
-CLIENT = "client01@openlance.local"
-START = time.monotonic()
 
 GENERATOR_CONFIG = """\
 # No post hooks: the generated code is imported, not committed, so it is not formatted.
@@ -74,192 +62,25 @@ package_name_override: openlance_client
 """
 
 
-def log(message: str) -> None:
-    print(f"[client-smoke +{time.monotonic() - START:5.1f}s] {message}", flush=True)
-
-
-class GateError(Exception):
-    """A step before the calls failed (export, generation, demo, server)."""
-
-
-# --- the environment and the processes -------------------------------------------------
-
-
-def make_env(var_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    # Always SQLite in its own directory, an in-process cache, and tasks queued in SQLite:
-    # nothing of the caller's (or CI's) database, Redis or var/ is touched.
-    for name in ("DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "STRIPE_SECRET_KEY"):
-        env.pop(name, None)
-    env["OPENLANCE_VAR_DIR"] = str(var_dir)
-    env["DEBUG"] = "false"
-    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-    env.setdefault("SECRET_KEY", "django-insecure-client-smoke-gate-only-0123456789abcdefghijklmn")
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-# The manage.py commands running now (the demo loads in a thread): stopped on exit, and
-# none is started once stopping has begun.
-CHILDREN: list[subprocess.Popen[str]] = []
-CHILDREN_LOCK = threading.Lock()
-STOPPING = threading.Event()
-
-
-def _stop(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-
-
-def run(args: list[str], env: dict[str, str], what: str, timeout: float = 900) -> str:
-    with CHILDREN_LOCK:
-        if STOPPING.is_set():
-            raise GateError(f"{what}: not started, the gate is stopping")
-        proc = subprocess.Popen(  # noqa: S603 - fixed argument lists
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        CHILDREN.append(proc)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _stop(proc)
-        raise GateError(f"{what} took more than {timeout:.0f} s") from None
-    except BaseException:
-        _stop(proc)
-        raise
-    finally:
-        with CHILDREN_LOCK:
-            CHILDREN.remove(proc)
-    if proc.returncode != 0:
-        tail = "\n".join(out.splitlines()[-30:])
-        raise GateError(f"{what} failed (exit {proc.returncode}):\n{tail}")
-    return out
-
-
-def stop_children() -> None:
-    with CHILDREN_LOCK:
-        STOPPING.set()
-        running = list(CHILDREN)
-    for proc in running:
-        _stop(proc)
-
-
-def manage(*args: str) -> list[str]:
-    return [sys.executable, "manage.py", *args]
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-class Server:
-    """gunicorn on the demo database, in its own process group, stopped by its pid."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        if port_in_use(PORT):
-            raise GateError(f"port {PORT} is already in use (set CLIENT_PORT to a free one)")
-        with self.log_path.open("wb") as out:
-            self.proc = subprocess.Popen(  # noqa: S603
-                [
-                    str(GUNICORN),
-                    "openlance.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{PORT}",
-                    "--workers",
-                    "1",
-                    "--threads",
-                    "2",
-                    "--limit-request-line",
-                    "8190",
-                    "--graceful-timeout",
-                    "5",
-                    "--no-control-socket",
-                ],
-                cwd=ROOT,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        import httpx
-
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise GateError(f"the server exited ({self.proc.returncode}):\n{self.tail()}")
-            try:
-                if httpx.get(f"{self.url}/api/v1/policies", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise GateError(f"the server did not answer on port {PORT} in 90 s:\n{self.tail()}")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{PORT}"
-
-    def tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)  # the group gunicorn leads (its workers)
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=5)
-        except ProcessLookupError:
-            pass
-
-
 # --- export and generate ------------------------------------------------------------------
 
 
-def export_document(env: dict[str, str], path: Path) -> dict[str, Any]:
-    run(
-        manage(
-            "export_openapi_schema",
-            "--api",
-            "openlance.api.urls.api",
-            "--output",
-            str(path),
-            "--indent",
-            "1",
-        ),
-        env,
-        "manage.py export_openapi_schema",
+def export_document(gate: Gate, path: Path) -> dict[str, Any]:
+    gate.manage(
+        "export_openapi_schema",
+        "--api",
+        "openlance.api.urls.api",
+        "--output",
+        str(path),
+        "--indent",
+        "1",
         timeout=120,
     )
     document = json.loads(path.read_text())
     operations = sum(
         1 for item in document["paths"].values() for method in item if method != "parameters"
     )
-    log(f"exported the document: OpenAPI {document['openapi']}, {operations} operations")
+    gate.log(f"exported the document: OpenAPI {document['openapi']}, {operations} operations")
     return document
 
 
@@ -290,16 +111,17 @@ def lint_document(document: dict[str, Any]) -> list[str]:
     return defects
 
 
-def generate(document_path: Path, out_dir: Path) -> None:
+def generate(gate: Gate, document_path: Path) -> None:
     if not GENERATOR.exists():
         raise GateError(
             f"{GENERATOR} is missing: openapi-python-client is a pinned dev dependency "
             "(pip install -e '.[dev]')"
         )
-    config = out_dir / "generator.yaml"
+    config = gate.dir / "generator.yaml"
     config.write_text(GENERATOR_CONFIG)
-    target = out_dir / PACKAGE
-    proc = subprocess.run(  # noqa: S603
+    target = gate.dir / PACKAGE
+    done = gate.run(
+        "openapi-python-client",
         [
             str(GENERATOR),
             "generate",
@@ -312,13 +134,11 @@ def generate(document_path: Path, out_dir: Path) -> None:
             "--output-path",
             str(target),
         ],
-        cwd=out_dir,
-        capture_output=True,
-        text=True,
         timeout=300,
         check=False,
+        cwd=gate.dir,
     )
-    output = (proc.stdout + proc.stderr).strip()
+    output = done.stdout.strip()
     # The generator prints "Generating <path>" and nothing else when the document is clean;
     # anything more is a warning or an error about the document.
     remarks = [
@@ -326,16 +146,16 @@ def generate(document_path: Path, out_dir: Path) -> None:
         for line in output.splitlines()
         if line.strip() and not line.startswith("Generating ") and "open an issue" not in line
     ]
-    if proc.returncode != 0 or remarks or not (target / "__init__.py").exists():
+    if done.returncode != 0 or remarks or not (target / "__init__.py").exists():
         raise GateError(
             f"openapi-python-client reported problems with the document "
-            f"(exit {proc.returncode}); each is a contract defect:\n{output}"
+            f"(exit {done.returncode}); each is a contract defect:\n{output}"
         )
     modules = len(list((target / "api").rglob("*.py")))
-    log(f"generated {PACKAGE} with openapi-python-client, no warnings ({modules} api modules)")
+    gate.log(f"generated {PACKAGE} with openapi-python-client, no warnings ({modules} api modules)")
 
 
-def import_all(package_dir: Path) -> None:
+def import_all(gate: Gate, package_dir: Path) -> None:
     """Every generated module imports: the client works without hand edits, not just the
     operations called below."""
     broken = []
@@ -351,7 +171,7 @@ def import_all(package_dir: Path) -> None:
         raise GateError(
             f"{len(broken)} generated module(s) do not import:\n" + "\n".join(broken[:20])
         )
-    log(f"all {len(modules)} generated modules import")
+    gate.log(f"all {len(modules)} generated modules import")
 
 
 # --- checking parsed values against the generated types ----------------------------------
@@ -462,9 +282,11 @@ class Defect(Exception):
 
 @dataclasses.dataclass
 class Smoke:
+    gate: Gate
     client: types.ModuleType
-    server: Server
+    base_url: str
     calls: int = 0
+    operations: set[str] = dataclasses.field(default_factory=set)
     failed_calls: int = 0
     failures: list[str] = dataclasses.field(default_factory=list)
     last_response: Any = None
@@ -485,9 +307,9 @@ class Smoke:
     def session(self, token: str | None) -> Any:
         hooks = {"response": [self._remember]}
         kwargs: dict[str, Any] = {
-            "base_url": self.server.url,
+            "base_url": self.base_url,
             "raise_on_unexpected_status": True,
-            "timeout": __import__("httpx").Timeout(30.0),
+            "timeout": httpx.Timeout(30.0),
             "httpx_args": {"event_hooks": hooks},
         }
         if token is None:
@@ -511,6 +333,7 @@ class Smoke:
         """Calls the operation of `view` and checks status, model and every value's type.
         Returns the parsed value, or None after recording a defect."""
         self.calls += 1
+        self.operations.add(view)  # a view is one operation (its id is <module>_<view>)
         name = f"{label} [{view}]"
         module = importlib.import_module(self.modules[view])
         if "page_size" in inspect.signature(module.sync_detailed).parameters:
@@ -567,7 +390,7 @@ class Smoke:
         self.failures.append(
             f"{name}: {message}{where}" + (f"\n  body: {snippet}" if snippet else "")
         )
-        log(f"FAIL {name}: {message.splitlines()[0]}")
+        self.gate.log(f"FAIL {name}: {message.splitlines()[0]}")
 
 
 def png(size: int) -> bytes:
@@ -881,140 +704,68 @@ def exercise(smoke: Smoke, tokens: dict[str, str]) -> None:
 # --- the gate --------------------------------------------------------------------------------
 
 
-def differences(a: Any, b: Any, at: str = "") -> list[str]:
-    """JSON pointers where two documents differ."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        out: list[str] = []
-        for key in sorted(set(a) | set(b), key=str):
-            here = f"{at}/{str(key).replace('~', '~0').replace('/', '~1')}"
-            if key not in a or key not in b:
-                out.append(here)
-            else:
-                out += differences(a[key], b[key], here)
-        return out
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [
-            d
-            for i, (x, y) in enumerate(zip(a, b, strict=True))
-            for d in differences(x, y, f"{at}/{i}")
-        ]
-    return [] if a == b else [at or "/"]
+def differences(exported: Any, served: Any, lines: int = 40) -> str:
+    """The start of a unified diff of two JSON documents, their keys sorted."""
 
+    def text(document: Any) -> list[str]:
+        return json.dumps(document, indent=1, sort_keys=True).splitlines()
 
-TOKENS_CODE = """
-import json
-from openlance.accounts.models import User
-from openlance.accounts.services import token_create
-out = {}
-for role, email in (("freelancer", %r), ("client", %r)):
-    user = User.objects.get(email=email)
-    out[role] = token_create(user=user, name="client smoke gate")[1]
-print("TOKENS " + json.dumps(out))
-"""
-
-
-def load_demo(env: dict[str, str], result: dict[str, Any]) -> None:
-    try:
-        run(manage("migrate", "--noinput", "--verbosity", "0"), env, "manage.py migrate")
-        out = run(
-            manage("demo_load", "--no-progress", "--scale", SCALE), env, "manage.py demo_load"
-        )
-        lines = out.strip().splitlines()
-        result["demo"] = next((ln for ln in lines if ln.startswith("Demo data")), "")
-    except BaseException as exc:  # handed to the main thread
-        result["error"] = exc
+    diff = difflib.unified_diff(text(exported), text(served), "exported", "served", lineterm="")
+    return "\n".join(list(diff)[:lines])
 
 
 def main() -> int:
-    tmp = Path(tempfile.mkdtemp(prefix="openlance-client-smoke."))
-    # CLIENT_SMOKE_VAR_DIR reuses a var directory this gate (or `make demo`) loaded before:
-    # a debugging aid (demo_load finds its data and adds nothing); CI never sets it.
-    var_dir = Path(os.environ.get("CLIENT_SMOKE_VAR_DIR") or tmp / "var")
-    (var_dir / "static").mkdir(parents=True, exist_ok=True)  # no static files are served
-    env = make_env(var_dir)
-    server = Server(env, tmp / "server.log")
-    smoke: Smoke | None = None
+    with Gate("client-smoke", keep_var="CLIENT_SMOKE_KEEP") as gate:
+        try:
+            document_path = gate.dir / "openapi.json"
+            document = export_document(gate, document_path)
+            lint_defects = lint_document(document)
+            for defect in lint_defects:
+                gate.log(f"FAIL document: {defect}")
+            generate(gate, document_path)
 
-    def on_signal(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
+            gate.load_demo(os.environ.get("CLIENT_DEMO_SCALE", "full"))
+            accounts = gate.demo_tokens("client smoke gate", freelancers=[1], clients=[1])
+            gate.log("tokens for " + " and ".join(account.email for account in accounts))
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        log(f"work directory {tmp} (OPENLANCE_VAR_DIR={var_dir}, SQLite), port {PORT}")
-        # The demo loads (a minute or two) while the document is exported and generated.
-        demo: dict[str, Any] = {}
-        loader = threading.Thread(target=load_demo, args=(env, demo), daemon=True)
-        loader.start()
-        document_path = tmp / "openapi.json"
-        document = export_document(env, document_path)
-        lint_defects = lint_document(document)
-        for defect in lint_defects:
-            log(f"FAIL document: {defect}")
-        generate(document_path, tmp)
-        loader.join()
-        if "error" in demo:
-            raise demo["error"]
-        log(f"demo loaded ({SCALE}): {demo.get('demo', '')[:160]}")
+            server = gate.web("server", workers=1, options=["--threads", "2"])
+            server.wait_http("/api/v1/policies")
+            gate.log(f"server up on {server.url} (gunicorn, pid {server.popen.pid})")
+            served = httpx.get(f"{server.url}/api/openapi.json", timeout=30).json()
+            if served != document:
+                raise GateError(
+                    "the document the server serves differs from the exported one the client "
+                    f"was generated from:\n{differences(document, served)}"
+                )
 
-        out = run(
-            manage("shell", "--verbosity", "0", "--command", TOKENS_CODE % (FREELANCER, CLIENT)),
-            env,
-            "creating the demo tokens",
-        )
-        line = next((ln for ln in out.splitlines() if ln.startswith("TOKENS ")), None)
-        if line is None:
-            raise GateError(f"no tokens printed:\n{out}")
-        tokens = json.loads(line.removeprefix("TOKENS "))
-        log(f"tokens for {FREELANCER} and {CLIENT}")
+            sys.path.insert(0, str(gate.dir))
+            client = importlib.import_module(PACKAGE)
+            import_all(gate, gate.dir / PACKAGE)
+            smoke = Smoke(gate, client, server.url)
+            smoke.failures += [f"document: {defect}" for defect in lint_defects]
+            exercise(smoke, {account.role: account.token for account in accounts})
+            if not server.alive():
+                smoke.failures.append(f"the server died during the calls:\n{server.tail()}")
+        except GateError as exc:
+            print(f"\nclient smoke: FAILED before the calls: {exc}", file=sys.stderr)
+            print(f"client smoke: FAILED ({time.monotonic() - gate.started:.0f} s)")
+            return 1
 
-        server.start()
-        log(f"server up on {server.url} (gunicorn, pid {server.proc.pid if server.proc else '?'})")
-        import httpx
-
-        served = httpx.get(f"{server.url}/api/openapi.json", timeout=30).json()
-        if served != document:
-            raise GateError(
-                "the document the server serves differs from the exported one the client "
-                f"was generated from, at: {', '.join(differences(document, served)[:8])}"
-            )
-
-        sys.path.insert(0, str(tmp))
-        client = importlib.import_module(PACKAGE)
-        import_all(tmp / PACKAGE)
-        smoke = Smoke(client, server)
-        smoke.failures += [f"document: {defect}" for defect in lint_defects]
-        exercise(smoke, tokens)
-        if server.proc is not None and server.proc.poll() is not None:
-            smoke.failures.append(f"the server died during the calls:\n{server.tail()}")
-    except GateError as exc:
-        print(f"\nclient smoke: FAILED before the calls: {exc}", file=sys.stderr)
-        if server.proc is not None:
-            print(server.tail(), file=sys.stderr)
-        print(f"client smoke: FAILED ({time.monotonic() - START:.0f} s)")
-        return 1
-    finally:
-        server.stop()
-        stop_children()
-        if KEEP:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    elapsed = time.monotonic() - START
+    elapsed = time.monotonic() - gate.started
+    calls = f"{smoke.calls} calls to {len(smoke.operations)} operations"
     if smoke.failures:
         print(f"\n{len(smoke.failures)} contract defect(s):", file=sys.stderr)
         for failure in smoke.failures:
             print(f"- {failure}", file=sys.stderr)
         print(
             f"client smoke: FAILED, {len(smoke.failures)} contract defect(s): "
-            f"{smoke.failed_calls} of {smoke.calls} operation calls did not answer and parse "
-            f"as documented, {len(lint_defects)} defect(s) in the document ({elapsed:.0f} s)"
+            f"{smoke.failed_calls} of {calls} did not answer and parse as documented, "
+            f"{len(lint_defects)} defect(s) in the document ({elapsed:.0f} s)"
         )
         return 1
     print(
-        f"client smoke: {smoke.calls} operations called with the generated client, all "
-        f"answered as documented and parsed into typed models ({elapsed:.0f} s)"
+        f"client smoke: {calls} with the generated client, all answered as documented and "
+        f"parsed into typed models ({elapsed:.0f} s)"
     )
     return 0
 

@@ -1,24 +1,25 @@
 """Production-like load gate (issue 11): PostgreSQL + Redis, two gunicorn processes and two
 Huey consumers, a bounded mixed load from several users at once, then the money is checked.
 
-    .venv/bin/python gates/load.py            # LOAD_SECONDS=120 by default
+    .venv/bin/python gates/load.py            (or: make load; LOAD_SECONDS=120 by default)
 
-What it does, every step bounded in time, everything on 127.0.0.1:
+What it does, every step bounded in time, everything on 127.0.0.1, in a throwaway directory
+(gates/_harness.py):
 
 1. creates a fresh PostgreSQL database `openlance_load_<pid>` (dropped at exit), uses
    `REDIS_URL` = `LOAD_REDIS_URL` (default redis://127.0.0.1:6379/7; that database number is
-   flushed at start and at exit, so give each concurrent run its own), a throwaway
-   `OPENLANCE_VAR_DIR`, `DEBUG` off with a generated `SECRET_KEY`;
-2. `migrate`, `collectstatic` (with DEBUG off the manifest storage needs it: without it
-   every page is a 500), `demo_load` (`LOAD_DEMO_SCALE`: full, or small for a quick run),
-   then (`--setup` mode) delivers the demo's outbox backlog as the worker would and creates
-   personal access tokens for 16 demo freelancers (those with money to withdraw first) and
-   10 clients (01-04 have a balance);
-3. starts two gunicorn masters on two ports (one sync worker each: two serving processes;
-   `LOAD_GUNICORN_WORKERS` changes that), requests are spread over both as a load balancer
-   would; and two Huey consumers (one with the periodic tasks, one `--no-periodic`). Each is
-   its own process group, stopped at exit (atexit, SIGINT/SIGTERM, and a SIGALRM budget);
-4. drives `LOAD_SECONDS` of mixed load from concurrent virtual users (threads, `requests`):
+   flushed at start and at exit, so give each concurrent run its own), `DEBUG` off with a
+   generated `SECRET_KEY`;
+2. `migrate`, `collectstatic`, `demo_load` (`LOAD_DEMO_SCALE`: full, or small for a quick
+   run), then (`--setup` mode) delivers the demo's outbox backlog as the worker would and
+   picks the demo users to act as: 16 freelancers (those with money to withdraw first) and
+   clients 01-10 (01-04 have a balance), each given a personal access token;
+3. starts two gunicorn masters as in the Procfile, on two free ports, with one sync worker
+   each (two serving processes; requests are spread over both as a load balancer would),
+   and two Huey consumers as in the Procfile (one with the periodic tasks, one
+   `--no-periodic`). Each is its own process group, stopped at exit (also on SIGINT,
+   SIGTERM, and the SIGALRM that ends the run's time budget);
+4. drives `LOAD_SECONDS` of mixed load from concurrent virtual users (threads, httpx):
    visitors browsing pages and searching the API; freelancers searching, proposing (Connects
    spent, bundles bought when short), reading their wallet, offers, contracts, and
    withdrawing available money (payouts); clients running the whole hire: post a job, the
@@ -33,32 +34,23 @@ What it does, every step bounded in time, everything on 127.0.0.1:
    are counted and listed;
 6. waits for the Huey queue and the outbox to drain (`--drain` mode), runs
    `manage.py ledger_check` (must be clean), scans the server and worker logs for
-   tracebacks (any fails), and prints one summary line.
+   tracebacks and 500s (any fails), and prints one summary line.
 
 Environment: LOAD_SECONDS (120), LOAD_SEED (random), LOAD_PG_URL (server to create the
-database on, postgres://postgres@127.0.0.1:5432/postgres), LOAD_REDIS_URL, LOAD_GUNICORN_WORKERS
-(1 per master), LOAD_CLIENTS / LOAD_FREELANCERS / LOAD_VISITORS / LOAD_BROWSERS (virtual users
-of each kind: 3, 3, 2, 1), LOAD_DEMO_SCALE (full), LOAD_SETUP_TIMEOUT (900 s for migrate,
-collectstatic, the demo and the tokens), LOAD_LOG_DIR (keep the server logs there instead of
-deleting them).
+database on, postgres://postgres@127.0.0.1:5432/postgres), LOAD_REDIS_URL, LOAD_CLIENTS /
+LOAD_FREELANCERS / LOAD_VISITORS / LOAD_BROWSERS (virtual users of each kind: 3, 3, 2, 1),
+LOAD_DEMO_SCALE (full), LOAD_KEEP=1 (keep the throwaway directory: the logs).
 Exit status 0 only when everything above held.
 """
 
 from __future__ import annotations
 
 import argparse
-import atexit
 import contextlib
-import json
-import math
 import os
-import re
 import secrets
-import signal
-import socket
-import subprocess
+import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -66,35 +58,29 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from random import Random
-from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import requests
+import httpx
+from _harness import (
+    PYTHON,
+    Gate,
+    GateError,
+    emit,
+    env_int,
+    errors_in,
+    postgres_database,
+    result,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from openlance.core.money import Money
+
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-DEMO_PASSWORD = "openlance-demo"
-SETUP_MARK = "LOAD-SETUP "
-DRAIN_MARK = "LOAD-DRAIN "
 REQUEST_TIMEOUT = 30.0  # seconds; gunicorn's own worker timeout is 30 s too
-
-
-STARTED = time.monotonic()
-
-
-def log(message: str) -> None:
-    print(f"[load +{time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
-
-
-# --- the stack: database, Redis, processes -----------------------------------------------
-
-
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, "") or default)
+SETUP_TIMEOUT = 900  # migrate, collectstatic, the demo, the tokens
+DRAIN_TIMEOUT = 150  # for the queue and the outbox to drain after the load
+CHECK_TIMEOUT = 300  # ledger_check
 
 
 def _local(url: str, what: str) -> None:
@@ -103,185 +89,14 @@ def _local(url: str, what: str) -> None:
         raise SystemExit(f"load: {what} must be on 127.0.0.1, not {host!r} ({url})")
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def _flush_redis(url: str) -> None:
+    import redis
 
-
-@dataclass
-class Proc:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-
-
-class Stack:
-    """Everything the run creates outside this process, torn down exactly once."""
-
-    def __init__(self, pg_server: str, redis_url: str, log_dir: str | None) -> None:
-        self.pg_server = pg_server
-        self.redis_url = redis_url
-        self.db_name = f"openlance_load_{os.getpid()}"
-        parts = urlsplit(pg_server)
-        self.database_url = urlunsplit(parts._replace(path=f"/{self.db_name}"))
-        self.tmp = Path(tempfile.mkdtemp(prefix="openlance-load-"))
-        self.var_dir = self.tmp / "var"
-        self.log_dir = Path(log_dir) if log_dir else self.tmp / "logs"
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.procs: list[Proc] = []
-        self.db_created = False
-        self.closed = False
-        self.env = self._child_env()
-
-    def _child_env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("DJANGO_", "PYTEST", "HUEY_", "STRIPE_", "EMAIL_"))
-        }
-        env.update(
-            DATABASE_URL=self.database_url,
-            REDIS_URL=self.redis_url,
-            OPENLANCE_VAR_DIR=str(self.var_dir),
-            DEBUG="false",
-            SECRET_KEY=secrets.token_urlsafe(50),
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            SECURE_COOKIES="false",
-            PAYMENT_GATEWAY="sandbox",
-            EMAIL_URL="consolemail://",
-            HUEY_WORKERS="2",
-            LOG_LEVEL="INFO",
-            PYTHONUNBUFFERED="1",
-            DJANGO_SETTINGS_MODULE="openlance.settings",
-        )
-        # Nothing of the caller's own deployment: no proxy, no other media or site URL.
-        for name in ("BEHIND_TLS_PROXY", "MEDIA_ROOT", "CSRF_TRUSTED_ORIGINS", "SITE_URL"):
-            env.pop(name, None)
-        return env
-
-    def _admin(self, statement: str) -> None:
-        """`statement` with {} for this run's database name (quoted as an identifier)."""
-        import psycopg
-        from psycopg import sql
-
-        parts = urlsplit(self.pg_server)
-        with psycopg.connect(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 5432,
-            user=parts.username or "postgres",
-            password=parts.password,
-            dbname=parts.path.lstrip("/") or "postgres",
-            autocommit=True,
-            connect_timeout=10,
-        ) as conn:
-            conn.execute(sql.SQL(statement).format(sql.Identifier(self.db_name)))
-
-    def _flush_redis(self) -> None:
-        import redis
-
-        client = redis.Redis.from_url(self.redis_url, socket_timeout=10)
-        try:
-            client.flushdb()
-        finally:
-            client.close()
-
-    def create(self) -> None:
-        self._flush_redis()
-        self._admin("CREATE DATABASE {}")
-        self.db_created = True
-        log(f"database {self.db_name}, Redis {self.redis_url}, var {self.var_dir}")
-
-    def run(self, name: str, args: Sequence[str], timeout: float) -> str:
-        """Run a child to completion (bounded); its output goes to a log file and is
-        returned. A failure prints the log's tail and stops the gate."""
-        path = self.log_dir / f"{name}.log"
-        with path.open("wb") as out:
-            try:
-                done = subprocess.run(  # noqa: S603 (our own interpreter and manage.py)
-                    [PYTHON, *args],
-                    cwd=ROOT,
-                    env=self.env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    timeout=timeout,
-                    check=False,
-                    start_new_session=True,
-                )
-                code: int | str = done.returncode
-            except subprocess.TimeoutExpired:
-                code = f"timeout after {timeout:.0f}s"
-        text = path.read_text(errors="replace")
-        if code != 0:
-            print(_tail(text, 60), file=sys.stderr)
-            raise GateFailure(f"{name} failed ({code}); log: {path}")
-        return text
-
-    def start(self, name: str, args: Sequence[str]) -> Proc:
-        path = self.log_dir / f"{name}.log"
-        out = path.open("wb")
-        popen = subprocess.Popen(  # noqa: S603 (our own interpreter, gunicorn, manage.py)
-            list(args),
-            cwd=ROOT,
-            env=self.env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group: stopped as a whole
-        )
-        out.close()
-        proc = Proc(name, popen, path)
-        self.procs.append(proc)
-        return proc
-
-    def stop_processes(self) -> None:
-        for proc in self.procs:
-            if proc.popen.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.popen.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for proc in self.procs:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.popen.wait(timeout=max(0.1, deadline - time.monotonic()))
-            if proc.popen.poll() is None:  # did not stop in time: the whole group, now
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.popen.pid, signal.SIGKILL)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.popen.wait(timeout=5)
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        signal.alarm(0)
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # cleanup runs to its end
-            signal.signal(sig, signal.SIG_IGN)
-        self.stop_processes()
-        if self.db_created:
-            try:
-                self._admin("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-            except Exception as exc:  # the gate's verdict stands; say what was left behind
-                print(f"load: could not drop {self.db_name}: {exc}", file=sys.stderr)
-        with contextlib.suppress(Exception):
-            self._flush_redis()
-        _rmtree(self.tmp)
-        if not self.log_dir.is_relative_to(self.tmp):
-            print(f"load: logs kept in {self.log_dir}", file=sys.stderr)
-
-
-def _rmtree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def _tail(text: str, lines: int) -> str:
-    return "\n".join(text.splitlines()[-lines:])
-
-
-class GateFailure(Exception):
-    pass
+    client = redis.Redis.from_url(url, socket_timeout=10)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
 
 
 # --- recording ---------------------------------------------------------------------------
@@ -327,7 +142,7 @@ class FlowStop(Exception):
     """The flow cannot go on: a failure already recorded, or the time is up."""
 
 
-def _problem_code(response: requests.Response) -> str:
+def _problem_code(response: httpx.Response) -> str:
     try:
         body = response.json()
     except ValueError:
@@ -335,7 +150,7 @@ def _problem_code(response: requests.Response) -> str:
     return str(body.get("code", "")) if isinstance(body, dict) else ""
 
 
-def _excerpt(response: requests.Response, limit: int = 1500) -> str:
+def _excerpt(response: httpx.Response, limit: int = 1500) -> str:
     text = response.text
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
@@ -345,16 +160,20 @@ Refusals = Iterable[tuple[int, str]]
 
 
 class Http:
-    """One virtual user's HTTP client: a `requests` session (a token or cookies), each
-    request sent to one of the gunicorn ports at random, as a load balancer would."""
+    """One virtual user's HTTP client (a token or cookies), each request sent to one of the
+    gunicorn ports at random, as a load balancer would."""
 
     def __init__(self, run: LoadRun, rng: Random, token: str | None = None) -> None:
         self.run = run
         self.rng = rng
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = "openlance-load-gate"
+        headers = {"User-Agent": "openlance-load-gate"}
         if token:
-            self.session.headers["Authorization"] = f"Bearer {token}"
+            headers["Authorization"] = f"Bearer {token}"
+        # The run's connection pool: a client with a pool of its own would build an SSL
+        # context (tens of ms of CPU, on the cores the servers need) for plain HTTP.
+        self.session = httpx.Client(
+            transport=run.transport, headers=headers, timeout=REQUEST_TIMEOUT, trust_env=False
+        )
 
     def call(
         self,
@@ -366,7 +185,7 @@ class Http:
         refusals: Refusals = (),
         key: str | None = None,
         **kwargs: Any,
-    ) -> requests.Response:
+    ) -> httpx.Response:
         """Send; record; return the response when its status is `ok` or an expected
         refusal. Anything else (a 5xx, an unexpected 4xx, no answer) is recorded as a
         failure and stops the flow."""
@@ -379,15 +198,8 @@ class Http:
         label = f"{method} {name}"
         began = time.perf_counter()
         try:
-            response = self.session.request(
-                method,
-                base + path,
-                headers=headers,
-                timeout=REQUEST_TIMEOUT,
-                allow_redirects=False,
-                **kwargs,
-            )
-        except requests.RequestException as exc:
+            response = self.session.request(method, base + path, headers=headers, **kwargs)
+        except httpx.HTTPError as exc:
             self.run.rec.sample(label, 0, (time.perf_counter() - began) * 1000)
             self.run.rec.problem(self.run.rec.transport, f"{method} {base}{path}: {exc!r}")
             raise FlowStop("transport") from exc
@@ -419,6 +231,7 @@ class Http:
 class Actor:
     user_id: int
     email: str
+    password: str
     token: str
     role: str
     funding_cents: int = 0  # a client's balance at the start
@@ -465,6 +278,7 @@ class LoadRun:
         self.deadline = 0.0
         self.stop = threading.Event()
         self.local = threading.local()
+        self.transport = httpx.HTTPTransport()
 
     def over(self) -> bool:
         return self.stop.is_set() or time.monotonic() >= self.deadline
@@ -516,14 +330,14 @@ def _flow(run: LoadRun, name: str, steps: Callable[[], None]) -> None:
     run.rec.flow(name, "completed")
 
 
-def _money(amount_cents: int) -> dict[str, str]:
-    return {"amount": f"{amount_cents // 100}.{amount_cents % 100:02d}", "currency": "USD"}
+def _money(cents: int) -> dict[str, str]:
+    """The API's money object."""
+    money = Money(cents)
+    return {"amount": money.amount, "currency": money.currency}
 
 
 def _cents(money: dict[str, Any]) -> int:
-    whole, _, frac = str(money["amount"]).partition(".")
-    sign = -1 if whole.startswith("-") else 1
-    return sign * (abs(int(whole)) * 100 + int((frac + "00")[:2]))
+    return Money.parse(money["amount"], money["currency"]).cents
 
 
 def _think(rng: Random, low: float = 0.02, high: float = 0.25) -> None:
@@ -918,9 +732,9 @@ def _milestone(http: Http, milestone: dict[str, Any]) -> dict[str, Any]:
     return next(m for m in contract["milestones"] if m["id"] == milestone["id"])
 
 
-def _concurrently(calls: list[Callable[[], requests.Response]]) -> list[requests.Response | None]:
+def _concurrently(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response | None]:
     """A double click: the same action sent twice at once, from two sessions."""
-    results: list[requests.Response | None] = [None] * len(calls)
+    results: list[httpx.Response | None] = [None] * len(calls)
 
     def one(i: int) -> None:
         with contextlib.suppress(FlowStop):
@@ -1068,7 +882,7 @@ def browse_signed_in(run: LoadRun, rng: Random, actor: Actor) -> None:
         "/accounts/login/",
         "/accounts/login/",
         ok=(302,),
-        data={"login": actor.email, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": csrf},
+        data={"login": actor.email, "password": actor.password, "csrfmiddlewaretoken": csrf},
     )
     if actor.role == "client":
         pages = ["/", "/jobs/mine/", "/contracts/", "/wallet/", "/messages/", "/account/"]
@@ -1106,12 +920,12 @@ def browse_signed_in(run: LoadRun, rng: Random, actor: Actor) -> None:
 
 
 def child_setup() -> None:
-    """Pick demo users, create their tokens and print what the load needs as one JSON line."""
+    """Deliver the demo's outbox backlog, pick the demo freelancers to act as, and hand
+    back (emit) their numbers and what the load needs to know of the site."""
     import django
 
     django.setup()
     from openlance.accounts.models import User
-    from openlance.accounts.services import token_create
     from openlance.billing.models import WithdrawalMethod
     from openlance.catalog.models import Category
     from openlance.connects.selectors import connects_balance
@@ -1120,6 +934,7 @@ def child_setup() -> None:
     from openlance.jobs.models import JobPost, JobState, JobVisibility
     from openlance.ledger.models import AccountKind, LedgerAccount
     from openlance.profiles.models import Freelancer, Visibility
+    from openlance.web.management.commands.demo_load import SCALES, freelancer_email
 
     now = clock.now()
     balances = {
@@ -1134,32 +949,31 @@ def child_setup() -> None:
             is_default=True, removed_at__isnull=True, usable_from__lte=now
         ).values_list("user_id", flat=True)
     )
-
-    def actor(user: User, role: str) -> dict[str, Any]:
-        _, secret = token_create(user=user, name="load gate")
-        return {
-            "user_id": user.pk,
-            "email": user.email,
-            "token": secret,
-            "role": role,
-            "funding_cents": balances.get((user.pk, AccountKind.CLIENT_FUNDING), 0),
-            "withdraws": user.pk in usable
-            and balances.get((user.pk, AccountKind.FREELANCER_AVAILABLE), 0) > 0,
-        }
-
-    shown = Freelancer.objects.exclude(visibility=Visibility.PRIVATE).select_related("user")
+    # The demo's freelancers by number (up to the full demo's: a smaller one has the first).
+    numbers = {freelancer_email(n): n for n in range(1, SCALES["full"].freelancers + 1)}
+    shown = (
+        Freelancer.objects.exclude(visibility=Visibility.PRIVATE)
+        .filter(user__email__in=numbers)
+        .select_related("user")
+    )
     withdrawers = [f.user for f in shown if f.user.is_active and f.user.pk in usable]
     others = sorted(
         (f.user for f in shown if f.user not in withdrawers),
         key=lambda u: (-connects_balance(user=u), u.pk),
     )
     freelancers = withdrawers + others[: max(0, 16 - len(withdrawers))]
-    clients = list(
-        User.objects.filter(is_client=True, email__startswith="client").order_by("email")[:10]
-    )
-    result = {
-        "freelancers": [actor(u, "freelancer") for u in freelancers],
-        "clients": [actor(u, "client") for u in clients],
+    world: dict[str, Any] = {
+        "freelancers": [numbers[user.email] for user in freelancers],
+        "funding_cents": {
+            owner: cents
+            for (owner, kind), cents in balances.items()
+            if kind == AccountKind.CLIENT_FUNDING
+        },
+        "withdrawers": [
+            owner
+            for owner in usable
+            if balances.get((owner, AccountKind.FREELANCER_AVAILABLE), 0) > 0
+        ],
         "job_ids": list(
             JobPost.objects.filter(
                 state=JobState.OPEN, visibility=JobVisibility.PUBLIC
@@ -1180,13 +994,13 @@ def child_setup() -> None:
     backlog = 0
     while delivered := outbox_drain(now=clock.now(), limit=500):
         backlog += delivered
-    result["backlog"] = [backlog, round(time.monotonic() - began, 1)]
-    print(SETUP_MARK + json.dumps(result), flush=True)
+    world["backlog"] = [backlog, round(time.monotonic() - began, 1)]
+    emit(world)
 
 
-def child_drain(since: str, timeout: float) -> None:
+def child_drain(since: str) -> None:
     """Wait until Huey's queue is empty and every outbox event is delivered (or set
-    aside), then print what the load moved, as one JSON line."""
+    aside), then hand back (emit) what the load moved."""
     import django
 
     django.setup()
@@ -1199,7 +1013,7 @@ def child_drain(since: str, timeout: float) -> None:
 
     began = datetime.fromisoformat(since)
     start = time.monotonic()
-    deadline = start + timeout
+    deadline = start + DRAIN_TIMEOUT
     left_at_end = OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True)
     at_end = left_at_end.count()
     quiet = 0
@@ -1240,66 +1054,17 @@ def child_drain(since: str, timeout: float) -> None:
             n=Count("id"), cents=Sum("amount_cents")
         ),
     }
-    print(DRAIN_MARK + json.dumps(result, default=str), flush=True)
+    emit(result)
 
 
 # --- the gate ----------------------------------------------------------------------------
 
 
-def _wait_http(url: str, proc: Proc, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.popen.poll() is not None:
-            raise GateFailure(f"{proc.name} exited ({proc.popen.returncode}); log: {proc.log_path}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(url, timeout=5).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise GateFailure(f"{url} did not answer 200 within {timeout:.0f}s")
-
-
-def _wait_log(proc: Proc, text: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.popen.poll() is not None:
-            raise GateFailure(f"{proc.name} exited ({proc.popen.returncode}); log: {proc.log_path}")
-        if text in proc.log_path.read_text(errors="replace"):
-            return
-        time.sleep(0.5)
-    raise GateFailure(f"{proc.name} did not log {text!r} within {timeout:.0f}s")
-
-
-def _marked(output: str, mark: str) -> Any:
-    for line in output.splitlines():
-        if line.startswith(mark):
-            return json.loads(line[len(mark) :])
-    raise GateFailure(f"no {mark.strip()} line in the child's output")
-
-
-TRACEBACK = re.compile(r"^Traceback \(most recent call last\):$", re.MULTILINE)
-
-
-def _tracebacks(path: Path) -> list[str]:
-    """Each traceback in a log, with the lines that say what request or task it was."""
-    text = path.read_text(errors="replace")
-    lines = text.splitlines()
-    found = []
-    for match in TRACEBACK.finditer(text):
-        start = text.count("\n", 0, match.start())
-        end = start + 1
-        while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end]):
-            end += 1
-        found.append("\n".join(lines[max(0, start - 3) : min(len(lines), end + 2)]))
-    return found
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)] if ordered else 0.0
-
-
-def _dollars(cents: int) -> str:
-    return f"${cents / 100:,.2f}"
+def _percentiles(values: Sequence[float]) -> list[float]:
+    """The 1st to the 99th percentile (statistics.quantiles needs two values at least)."""
+    if len(values) < 2:
+        return [values[0] if values else 0.0] * 99
+    return statistics.quantiles(values, n=100, method="inclusive")
 
 
 def report(run: LoadRun, elapsed: float) -> tuple[int, int, float]:
@@ -1312,10 +1077,8 @@ def report(run: LoadRun, elapsed: float) -> tuple[int, int, float]:
             f"{status}: {n}" for (n_, status), n in sorted(rec.statuses.items()) if n_ == name
         )
         values = rec.latencies[name]
-        print(
-            f"  {name:<58} {len(values):>6}  [{statuses}]  "
-            f"{_percentile(values, 0.5):7.0f} / {_percentile(values, 0.95):7.0f}"
-        )
+        q = _percentiles(values)
+        print(f"  {name:<58} {len(values):>6}  [{statuses}]  {q[49]:7.0f} / {q[94]:7.0f}")
     by_kind: Counter[str] = Counter()
     for (name, _), n in rec.statuses.items():
         by_kind["HTML pages" if "/api/" not in name else "API " + name.split()[0]] += n
@@ -1337,13 +1100,13 @@ def report(run: LoadRun, elapsed: float) -> tuple[int, int, float]:
         print(f"  {name:<58} " + " / ".join(str(n) for n in counts))
     print("\n== Money moved through the API")
     for what, n in sorted(rec.money.items()):
-        amount = f" ({_dollars(rec.cents[what])})" if rec.cents[what] else ""
+        amount = f" ({Money(rec.cents[what])})" if rec.cents[what] else ""
         print(f"  {what:<40} {n:>6}{amount}")
-    p95 = _percentile(all_ms, 0.95)
+    q = _percentiles(all_ms)
+    p95 = q[94]
     print(
         f"\n== {total} requests in {elapsed:.0f}s ({total / max(elapsed, 1):.1f}/s), "
-        f"p50 {_percentile(all_ms, 0.5):.0f} ms, p95 {p95:.0f} ms, "
-        f"p99 {_percentile(all_ms, 0.99):.0f} ms"
+        f"p50 {q[49]:.0f} ms, p95 {p95:.0f} ms, p99 {q[98]:.0f} ms"
     )
     fives = sum(n for (_, s), n in rec.statuses.items() if s >= 500)
     return total, fives, p95
@@ -1360,227 +1123,169 @@ def _print_list(title: str, items: list[str], limit: int = 20) -> None:
 
 
 def gate() -> int:
-    seconds = _env_int("LOAD_SECONDS", 120)
-    seed = _env_int("LOAD_SEED", secrets.randbelow(1_000_000))
+    seconds = env_int("LOAD_SECONDS", 120)
+    seed = env_int("LOAD_SEED", secrets.randbelow(1_000_000))
     pg_server = os.environ.get("LOAD_PG_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
     redis_url = os.environ.get("LOAD_REDIS_URL") or "redis://127.0.0.1:6379/7"
-    workers = _env_int("LOAD_GUNICORN_WORKERS", 1)
     _local(pg_server, "LOAD_PG_URL")
     _local(redis_url, "LOAD_REDIS_URL")
-    setup_budget = _env_int("LOAD_SETUP_TIMEOUT", 900)
-    # The whole run's ceiling: setup, the load, draining, the checks. SIGALRM ends it.
-    budget = setup_budget + seconds + REQUEST_TIMEOUT + 60 + 180 + 300 + 60
-    signal.alarm(int(budget))
-
-    stack = Stack(pg_server, redis_url, os.environ.get("LOAD_LOG_DIR"))
-    atexit.register(stack.close)
-    failures: list[str] = []
-    try:
-        stack.create()
-        setup_deadline = time.monotonic() + setup_budget
-
-        def left() -> float:
-            remaining = setup_deadline - time.monotonic()
-            if remaining <= 0:
-                raise GateFailure(f"setup took longer than LOAD_SETUP_TIMEOUT={setup_budget}s")
-            return remaining
-
-        stack.run("migrate", ["manage.py", "migrate", "--noinput"], left())
-        log("migrated")
-        stack.run("collectstatic", ["manage.py", "collectstatic", "--noinput", "-v0"], left())
-        scale = os.environ.get("LOAD_DEMO_SCALE") or "full"
-        demo = stack.run("demo_load", ["manage.py", "demo_load", "--scale", scale], left())
-        ready = [line for line in demo.splitlines() if line.startswith("Demo data ready")]
-        log("demo loaded: " + (ready[0][:200] if ready else "(no summary line)"))
-        world_data = _marked(stack.run("setup", [__file__, "--setup"], left()), SETUP_MARK)
-        world = World(
-            clients=[Actor(**a) for a in world_data["clients"]],
-            freelancers=[Actor(**a) for a in world_data["freelancers"]],
-            job_ids=world_data["job_ids"],
-            freelancer_ids=world_data["freelancer_ids"],
-            client_ids=world_data["client_ids"],
-            categories=world_data["categories"],
+    # The whole run's ceiling: setup, the load, draining, the checks.
+    budget = SETUP_TIMEOUT + seconds + int(REQUEST_TIMEOUT) + DRAIN_TIMEOUT + CHECK_TIMEOUT + 180
+    with Gate("load", keep_var="LOAD_KEEP", budget=budget) as gate:
+        _flush_redis(redis_url)
+        gate.cleanups.callback(_flush_redis, redis_url)
+        database = f"openlance_load_{os.getpid()}"
+        gate.env["DATABASE_URL"] = gate.cleanups.enter_context(
+            postgres_database(pg_server, database)
         )
-        backlog, took = world_data["backlog"]
-        log(f"the demo's outbox backlog delivered: {backlog} events in {took}s")
-        log(
-            f"tokens for {len(world.clients)} clients and {len(world.freelancers)} freelancers "
-            f"({sum(f.withdraws for f in world.freelancers)} with money to withdraw)"
-        )
-
-        ports = [_free_port(), _free_port()]
-        web = []
-        for i, port in enumerate(ports, start=1):
-            web.append(
-                stack.start(
-                    f"web{i}",
-                    [
-                        str(Path(PYTHON).parent / "gunicorn"),
-                        "openlance.wsgi",
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "--workers",
-                        str(workers),
-                        "--limit-request-line",
-                        "8190",
-                        "--access-logfile",
-                        "-",
-                        "--graceful-timeout",
-                        "5",
-                        "--timeout",
-                        "30",
-                        "--no-control-socket",
-                    ],
-                )
-            )
-        huey = [
-            stack.start(
-                "worker1",
-                [
-                    PYTHON,
-                    "manage.py",
-                    "run_huey",
-                    "--graceful-signal",
-                    "TERM",
-                    "--shutdown-timeout",
-                    "8",
-                ],
-            ),
-            stack.start(
-                "worker2",
-                [
-                    PYTHON,
-                    "manage.py",
-                    "run_huey",
-                    "--no-periodic",
-                    "--graceful-signal",
-                    "TERM",
-                    "--shutdown-timeout",
-                    "8",
-                ],
-            ),
-        ]
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for proc, base in zip(web, bases, strict=True):
-            _wait_http(base + "/", proc, min(60, left()))
-        for proc in huey:
-            _wait_log(proc, "Huey consumer started", min(60, left()))
-        log(
-            f"serving: gunicorn x2 on {', '.join(bases)} ({workers} sync worker each), "
-            "Huey consumers x2 (one with the periodic tasks)"
-        )
-
-        run = LoadRun(world, bases, seconds, seed)
-        users: list[tuple[str, Callable[[LoadRun, Random], None]]] = []
-        for kind, body, default in (
-            ("client", client, 3),
-            ("freelancer", freelancer, 3),
-            ("visitor", visitor, 2),
-            ("browser", browser, 1),
-        ):
-            count = _env_int(f"LOAD_{kind.upper()}S", default)
-            users += [(f"{kind}-{i + 1}", body) for i in range(count)]
-        since = datetime.now(UTC) - timedelta(seconds=1)
-        log(f"load: {len(users)} virtual users for {seconds}s (LOAD_SEED={seed})")
-        run.execute(users)
-        elapsed = time.monotonic() - run.began
-        log("load finished; waiting for the queue to drain")
-
-        drain = _marked(
-            stack.run("drain", [__file__, "--drain", since.isoformat(), "--timeout", "150"], 180),
-            DRAIN_MARK,
-        )
-        check = stack.run("ledger_check", ["manage.py", "ledger_check"], 300)
-        for proc in [*huey, *web]:
-            if proc.popen.poll() is not None:
-                failures.append(f"{proc.name} died during the run ({proc.popen.returncode})")
-        stack.stop_processes()
-
-        total, fives, p95 = report(run, elapsed)
-        print("\n== After the load")
-        print(
-            f"  queue drained: {drain['drained']} (Huey pending {drain['huey_pending']}, "
-            f"outbox undelivered {drain['outbox_undelivered']} (at the end of the load "
-            f"{drain['undelivered_at_end_of_load']}, drained in {drain['seconds']}s), delivered "
-            f"{drain['outbox_delivered']}, dead {drain['outbox_dead']})"
-        )
-        print(
-            "  ledger transfers during the load: "
-            + ", ".join(f"{kind} {n}" for kind, n in drain["transfers"].items())
-        )
-        for line in check.strip().splitlines():
-            print(f"  ledger_check: {line}")
-
-        rec = run.rec
-        tracebacks = [
-            f"{proc.name}: {tb}" for proc in [*web, *huey] for tb in _tracebacks(proc.log_path)
-        ]
-        _print_list("SERVER ERRORS (5xx)", rec.server_errors)
-        _print_list("UNEXPECTED RESPONSES (a flow got what it should not)", rec.unexpected)
-        _print_list("NO ANSWER (transport errors)", rec.transport)
-        _print_list("TRACEBACKS in the server and worker logs", tracebacks, 10)
-        _print_list("OUTBOX EVENTS THAT FAILED", drain["outbox_errors"])
-        if fives or rec.server_errors:
-            failures.append(f"{fives} server errors")
-        if rec.unexpected:
-            failures.append(f"{len(rec.unexpected)} unexpected responses")
-        if rec.transport:
-            failures.append(f"{len(rec.transport)} requests without an answer")
-        if tracebacks:
-            failures.append(f"{len(tracebacks)} tracebacks in the logs")
-        if not drain["drained"]:
-            failures.append("the queue did not drain")
-        if drain["outbox_dead"] or drain["outbox_errors"]:
-            failures.append("outbox events failed")
-        releases = rec.money["releases"]
-        if not total or not releases or not rec.money["payouts"]:
-            failures.append("the load moved no money (no releases or no payouts)")
-        verdict = "PASS" if not failures else "FAIL (" + "; ".join(failures) + ")"
-        ledger = "sound" if "Ledger sound" in check else "?"
-        print(
-            f"\nload: {verdict}: {total} requests in {elapsed:.0f}s, {fives} 5xx, "
-            f"{len(rec.unexpected)} unexpected, p95 {p95:.0f} ms; money: "
-            f"{rec.money['milestone fundings']} fundings, {releases} releases "
-            f"({_dollars(rec.cents['releases'])}), {rec.money['payouts']} payouts "
-            f"({_dollars(rec.cents['payouts'])}), {rec.money['deposits']} deposits, "
-            f"{rec.money['Connects purchases']} Connects purchases; ledger_check: {ledger}",
-            flush=True,
-        )
-        return 0 if not failures else 1
-    except GateFailure as exc:
-        print(f"\nload: FAIL (setup): {exc}", file=sys.stderr, flush=True)
-        for proc in stack.procs:
-            for tb in _tracebacks(proc.log_path)[:3]:
-                print(f"--- {proc.name}: {tb}", file=sys.stderr)
-        return 1
-    finally:
-        stack.close()
+        gate.env["REDIS_URL"] = redis_url
+        gate.log(f"database {database}, Redis {redis_url}, in {gate.dir}")
+        try:
+            return _run(gate, seconds, seed)
+        except GateError as exc:
+            print(f"\nload: FAIL (setup): {exc}", file=sys.stderr, flush=True)
+            for process in gate.processes:
+                for error in errors_in(process.log)[:3]:
+                    print(f"--- {process.name}: {error}", file=sys.stderr)
+            return 1
 
 
-def _on_signal(signum: int, frame: FrameType | None) -> None:
-    name = signal.Signals(signum).name
-    raise SystemExit(
-        f"load: stopped by {name}" + (" (time budget spent)" if name == "SIGALRM" else "")
+def _run(gate: Gate, seconds: int, seed: int) -> int:
+    gate.load_demo(os.environ.get("LOAD_DEMO_SCALE") or "full")
+    world_data = result(gate.run("setup", [PYTHON, __file__, "--setup"]).stdout)
+    backlog, took = world_data["backlog"]
+    gate.log(f"the demo's outbox backlog delivered: {backlog} events in {took}s")
+    accounts = gate.demo_tokens(
+        "load gate", freelancers=world_data["freelancers"], clients=range(1, 11)
     )
+    funding = {int(owner): cents for owner, cents in world_data["funding_cents"].items()}
+    withdrawers = set(world_data["withdrawers"])
+    actors = [
+        Actor(
+            user_id=a.user_id,
+            email=a.email,
+            password=a.password,
+            token=a.token,
+            role=a.role,
+            funding_cents=funding.get(a.user_id, 0),
+            withdraws=a.user_id in withdrawers,
+        )
+        for a in accounts
+    ]
+    world = World(
+        clients=[a for a in actors if a.role == "client"],
+        freelancers=[a for a in actors if a.role == "freelancer"],
+        job_ids=world_data["job_ids"],
+        freelancer_ids=world_data["freelancer_ids"],
+        client_ids=world_data["client_ids"],
+        categories=world_data["categories"],
+    )
+    gate.log(
+        f"tokens for {len(world.clients)} clients and {len(world.freelancers)} freelancers "
+        f"({sum(f.withdraws for f in world.freelancers)} with money to withdraw)"
+    )
+
+    web = [gate.web(f"web{i}", workers=1) for i in (1, 2)]
+    huey = [gate.worker("worker1"), gate.worker("worker2", options=["--no-periodic"])]
+    for server in web:
+        server.wait_http("/", timeout=60)
+    for worker in huey:
+        worker.wait_log("Huey consumer started", timeout=60)
+    bases = [server.url for server in web]
+    gate.log(
+        f"serving: gunicorn x2 on {', '.join(bases)} (1 sync worker each), "
+        "Huey consumers x2 (one with the periodic tasks)"
+    )
+
+    run = LoadRun(world, bases, seconds, seed)
+    users: list[tuple[str, Callable[[LoadRun, Random], None]]] = []
+    for kind, body, default in (
+        ("client", client, 3),
+        ("freelancer", freelancer, 3),
+        ("visitor", visitor, 2),
+        ("browser", browser, 1),
+    ):
+        count = env_int(f"LOAD_{kind.upper()}S", default)
+        users += [(f"{kind}-{i + 1}", body) for i in range(count)]
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    gate.log(f"load: {len(users)} virtual users for {seconds}s (LOAD_SEED={seed})")
+    run.execute(users)
+    elapsed = time.monotonic() - run.began
+    gate.log("load finished; waiting for the queue to drain")
+
+    drain_argv = [PYTHON, __file__, "--drain", since.isoformat()]
+    drain = result(gate.run("drain", drain_argv, timeout=DRAIN_TIMEOUT + 30).stdout)
+    check = gate.manage("ledger_check", timeout=CHECK_TIMEOUT)
+    failures = [
+        f"{process.name} died during the run ({process.popen.returncode})"
+        for process in [*huey, *web]
+        if not process.alive()
+    ]
+    gate.stop_processes()  # their logs complete
+
+    total, fives, p95 = report(run, elapsed)
+    print("\n== After the load")
+    print(
+        f"  queue drained: {drain['drained']} (Huey pending {drain['huey_pending']}, "
+        f"outbox undelivered {drain['outbox_undelivered']} (at the end of the load "
+        f"{drain['undelivered_at_end_of_load']}, drained in {drain['seconds']}s), delivered "
+        f"{drain['outbox_delivered']}, dead {drain['outbox_dead']})"
+    )
+    print(
+        "  ledger transfers during the load: "
+        + ", ".join(f"{kind} {n}" for kind, n in drain["transfers"].items())
+    )
+    for line in check.strip().splitlines():
+        print(f"  ledger_check: {line}")
+
+    rec = run.rec
+    logged = [f"{p.name}: {error}" for p in [*web, *huey] for error in errors_in(p.log)]
+    _print_list("SERVER ERRORS (5xx)", rec.server_errors)
+    _print_list("UNEXPECTED RESPONSES (a flow got what it should not)", rec.unexpected)
+    _print_list("NO ANSWER (transport errors)", rec.transport)
+    _print_list("ERRORS in the server and worker logs", logged, 10)
+    _print_list("OUTBOX EVENTS THAT FAILED", drain["outbox_errors"])
+    if fives or rec.server_errors:
+        failures.append(f"{fives} server errors")
+    if rec.unexpected:
+        failures.append(f"{len(rec.unexpected)} unexpected responses")
+    if rec.transport:
+        failures.append(f"{len(rec.transport)} requests without an answer")
+    if logged:
+        failures.append(f"{len(logged)} errors in the logs")
+    if not drain["drained"]:
+        failures.append("the queue did not drain")
+    if drain["outbox_dead"] or drain["outbox_errors"]:
+        failures.append("outbox events failed")
+    releases = rec.money["releases"]
+    if not total or not releases or not rec.money["payouts"]:
+        failures.append("the load moved no money (no releases or no payouts)")
+    verdict = "PASS" if not failures else "FAIL (" + "; ".join(failures) + ")"
+    ledger = "sound" if "Ledger sound" in check else "?"
+    print(
+        f"\nload: {verdict}: {total} requests in {elapsed:.0f}s, {fives} 5xx, "
+        f"{len(rec.unexpected)} unexpected, p95 {p95:.0f} ms; money: "
+        f"{rec.money['milestone fundings']} fundings, {releases} releases "
+        f"({Money(rec.cents['releases'])}), {rec.money['payouts']} payouts "
+        f"({Money(rec.cents['payouts'])}), {rec.money['deposits']} deposits, "
+        f"{rec.money['Connects purchases']} Connects purchases; ledger_check: {ledger}",
+        flush=True,
+    )
+    return 0 if not failures else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else "")
-    parser.add_argument("--setup", action="store_true", help="(internal) create the tokens")
+    parser.add_argument("--setup", action="store_true", help="(internal) pick the demo users")
     parser.add_argument("--drain", metavar="SINCE", help="(internal) wait for the queue")
-    parser.add_argument("--timeout", type=float, default=150)
     args = parser.parse_args(argv)
-    if args.setup or args.drain:
-        sys.path.insert(0, str(ROOT))  # run as a script: the project is not on the path
     if args.setup:
         child_setup()
-        return 0
-    if args.drain:
-        child_drain(args.drain, args.timeout)
-        return 0
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
-        signal.signal(sig, _on_signal)
-    return gate()
+    elif args.drain:
+        child_drain(args.drain)
+    else:
+        return gate()
+    return 0
 
 
 if __name__ == "__main__":
