@@ -118,8 +118,10 @@ def earning_release(*, earning: PendingEarning) -> PendingEarning | None:
     """Move one earning from pending to available. Safe to repeat. None when the earning
     is gone: its payment was refunded whole while it was pending."""
     with transaction.atomic():
+        # The earning's row only: FOR UPDATE over the join would lock the freelancer's user
+        # row too, which a concurrent release's deferred foreign keys need at its commit.
         locked = (
-            PendingEarning.objects.select_for_update()
+            PendingEarning.objects.select_for_update(of=("self",))
             .select_related("freelancer")
             .filter(pk=earning.pk)
             .first()

@@ -86,7 +86,7 @@ def nudge_the_other_side(event: OutboxEvent) -> None:
         other,
         f"{author.public_name} left feedback on “{contract.title}”",
         f"{author.public_name} left feedback on your contract “{contract.title}”. Leave yours "
-        f"by {_deadline(window)} to read theirs. {BLIND}",
+        f"by {_deadline(window)}. {BLIND}",
         contract,
     )
 

@@ -170,7 +170,8 @@ def test_every_operation_documents_its_errors(document):
     """What any client may count on, however api.schema derives it: every error is a
     Problem; any request may be malformed (400); one with security may be unauthenticated
     (401); a path id may name nothing the caller may see (404); a body or query may be
-    invalid (422); an upload may be too large (413); a card that may be declined (402) may
+    invalid (422); a write may meet a state that refuses it (409) or be refused by the
+    services' checks (422); an upload may be too large (413); a card that may be declined (402) may
     also meet the payment provider unavailable (502)."""
     missing = []
     for path, method, operation in _all_operations(document):
@@ -183,6 +184,8 @@ def test_every_operation_documents_its_errors(document):
             needed.add("404")
         if operation.get("requestBody") or any(p["in"] == "query" for p in params):
             needed.add("422")
+        if method != "get":
+            needed |= {"409", "422"}
         if (operation.get("requestBody") or {}).get("content", {}).get("multipart/form-data"):
             needed.add("413")
         if "402" in responses:

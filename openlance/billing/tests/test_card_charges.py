@@ -5,10 +5,12 @@ same thing, or by the reconcile rule), never lost and never charged twice."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from io import StringIO
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
@@ -204,6 +206,26 @@ def test_a_deposit_whose_request_died_is_healed_by_the_reconcile_rule_once(dies_
     assert len(_charges()) == 1
     # The client's retry with the same key answers with the booked deposit.
     with clock.frozen_at(LAPSED):
+        again = _deposit(client)
+    assert again == Transfer.objects.get(kind="deposit")
+    assert _funding(client) == 10_000
+    assert len(_charges()) == 1
+
+
+def test_a_deposit_recorded_with_a_request_digest_by_older_code_is_retried_after_migrating(
+    dies_after_charging,
+):
+    """Before billing 0008 deposits and bundles kept their request's digest too; the
+    migration forgets those, so the client's same-key retry is the same charge again."""
+    client = client_user()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(NOW), pytest.raises(ProcessDied):
+        _deposit(client)
+    CardCharge.objects.update(request_key="digest-the-older-code-stored")
+    migration = import_module("openlance.billing.migrations.0008_card_charge_request_key_plus_only")
+    migration.forget_request_keys(django_apps, None)
+    assert CardCharge.objects.get().request_key == ""
+    with clock.frozen_at(NOW + timedelta(minutes=1)):
         again = _deposit(client)
     assert again == Transfer.objects.get(kind="deposit")
     assert _funding(client) == 10_000

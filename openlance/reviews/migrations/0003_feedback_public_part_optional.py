@@ -6,6 +6,18 @@
 from django.db import migrations, models
 
 
+def refuse_private_only(apps, schema_editor):
+    """Going back makes the public part required again, which private-only feedback has
+    not: say so instead of failing on a NOT NULL column halfway through."""
+    Feedback = apps.get_model("reviews", "Feedback")
+    count = Feedback.objects.filter(overall_hundredths__isnull=True).count()
+    if count:
+        raise RuntimeError(
+            f"{count} feedback(s) have only the private part, which the earlier schema cannot "
+            "hold; these migrations cannot be reversed while they exist."
+        )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("reviews", "0002_staff_permissions"),
@@ -92,4 +104,6 @@ class Migration(migrations.Migration):
                 name="feedback_has_a_part",
             ),
         ),
+        # Last, so going back checks first.
+        migrations.RunPython(migrations.RunPython.noop, refuse_private_only),
     ]

@@ -268,3 +268,15 @@ def test_the_reveal_tells_the_freelancer_nothing_when_there_is_nothing_to_read()
     outbox_drain(now=clock.now())
     revealed = [m for m in mail.outbox if "revealed" in m.subject]
     assert [m.to[0] for m in revealed] == [contract.client.email]
+
+
+def test_going_back_past_the_optional_public_part_is_refused_while_private_only_feedback_exists():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("openlance.reviews.migrations.0003_feedback_public_part_optional")
+    migration.refuse_private_only(apps, None)  # nothing private-only yet: going back may go on
+    private_only(ended_contract())
+    with pytest.raises(RuntimeError, match="1 feedback"):
+        migration.refuse_private_only(apps, None)

@@ -242,10 +242,10 @@ def test_double_blind_feedback_and_the_score_from_a_second_client(
 
     # Maya's room says Nora has left hers; her feedback page says so without showing it.
     card = feedback_card(page, shop, f"Leave feedback on Nora Quinn by {deadline(shop)}.")
-    assert "They have left theirs: submit yours to read it." in card.inner_text()
+    assert "They have left theirs: both reveal when you submit yours." in card.inner_text()
     card.get_by_role("link", name="Leave feedback").click()
     page.get_by_role("heading", name="Feedback", level=1).wait_for()
-    assert "Nora Quinn has left their feedback. Leave yours to read it" in theirs(page)
+    assert "Nora Quinn has left their feedback. Leave yours: both reveal together" in theirs(page)
     assert NORA_ON_MAYA not in page.content()
     assert_nothing_private(page)
     leave_feedback(page, [5, 5, 4, 5, 5, 5], MAYA_ON_NORA)
@@ -304,10 +304,10 @@ def test_double_blind_feedback_and_the_score_from_a_second_client(
 
     # Omar is told Maya has left hers, but cannot read it until he leaves his.
     omar_tab = browser_as("omar@example.com")
-    card = feedback_card(omar_tab, menu, "They have left theirs: submit yours to read it.")
+    card = feedback_card(omar_tab, menu, "They have left theirs: both reveal when you submit yours.")
     card.get_by_role("link", name="Leave feedback").click()
     omar_tab.get_by_role("heading", name="Feedback", level=1).wait_for()
-    assert "Maya Lopez has left their feedback. Leave yours to read it" in theirs(omar_tab)
+    assert "Maya Lopez has left their feedback. Leave yours: both reveal together" in theirs(omar_tab)
     assert MAYA_ON_OMAR not in omar_tab.content()
     leave_feedback(
         omar_tab,
