@@ -28,6 +28,7 @@ class Migration(migrations.Migration):
                 ("counted_contracts", models.PositiveIntegerField(default=0)),
                 ("counted_clients", models.PositiveIntegerField(default=0)),
                 ("computed_at", models.DateTimeField()),
+                ("changed_at", models.DateTimeField(blank=True, null=True)),
                 ("next_change_at", models.DateTimeField(blank=True, null=True)),
                 (
                     "freelancer",
@@ -48,6 +49,32 @@ class Migration(migrations.Migration):
             ],
             options={
                 "verbose_name": "Job Success Score",
+            },
+        ),
+        migrations.CreateModel(
+            name="JssWindowScore",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("months", models.PositiveSmallIntegerField()),
+                ("score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("contracts", models.PositiveIntegerField(default=0)),
+                ("weight_cents", models.BigIntegerField(default=0)),
+                (
+                    "jss",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="windows",
+                        to="reputation.jssscore",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["months"],
             },
         ),
         migrations.CreateModel(
@@ -185,6 +212,30 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="jss_score_in_range",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="jsswindowscore",
+            constraint=models.UniqueConstraint(
+                fields=("jss", "months"), name="jss_window_one_per_months"
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="jsswindowscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score__isnull", True),
+                    models.Q(("score__gte", 0), ("score__lte", 100)),
+                    _connector="OR",
+                ),
+                name="jss_window_score_in_range",
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="jsswindowscore",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("months__gt", 0), ("weight_cents__gte", 0)),
+                name="jss_window_sane",
             ),
         ),
     ]
