@@ -23,6 +23,12 @@ Then the what-if path, as the explanation page runs it for one freelancer: the s
 running ones (N = 1, 10, 50 by default; `--running 1,10,100`). Prints milliseconds per
 explanation and per what-if; the what-ifs cost about N x (history + N), so the time per
 what-if should grow with the history, not with N alone.
+
+Badges: for the same 100,000 freelancers, `reputation.badges.badges_compute` (the pure
+function the stored badges, the badges page and the API call) over facts derived from each
+generated history and its score: the score, 16 weekly snapshots near it, the first hire,
+what each contract paid in the last 12 months, the negative outcomes, and a profile,
+verification, activity and hold drawn at random. Prints microseconds per freelancer.
 """
 
 from __future__ import annotations
@@ -37,10 +43,19 @@ from _harness import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from openlance.reputation.jss import (  # after the path is set
+from openlance.reputation.badges import (  # after the path is set
+    BadgeFacts,
+    BadgeParams,
+    ContractEarning,
+    badges_compute,
+    snapshot_weeks,
+)
+from openlance.reputation.jss import (
     ClientFeedback,
     ContractFacts,
     JssParams,
+    Outcome,
+    add_months,
     jss_compute,
     jss_what_ifs,
 )
@@ -157,6 +172,55 @@ def measure(freelancers: int, size: int, seed: int) -> dict[str, float]:
     }
 
 
+def badge_facts(rng: random.Random, facts: list[ContractFacts], score: int | None) -> BadgeFacts:
+    """A freelancer's badge facts as `badges_run_due` reads them, from a generated history
+    and its score (negative outcomes counted as the score classes them)."""
+    result = jss_compute(facts, now=NOW, params=JssParams())
+    since = add_months(NOW, -12)
+    weeks = snapshot_weeks(NOW, 16)
+    return BadgeFacts(
+        jss=score,
+        weekly_scores={
+            week: None if score is None else max(0, min(100, score + rng.randint(-8, 4)))
+            for week in weeks
+            if rng.random() < 0.95
+        },
+        first_hired_at=min((f.started_at for f in facts), default=None),
+        contracts=tuple(
+            ContractEarning(f.contract_id, f.earned_cents)
+            for f in facts
+            if f.earned_cents > 0 and (f.ended_at is None or f.ended_at >= since)
+        ),
+        negative_outcomes=sum(c.outcome == Outcome.NEGATIVE for c in result.contracts),
+        profile_percent=rng.choice((60, 80, 90, 100, 100, 100)),
+        location_verified=rng.random() < 0.7,
+        last_active_at=NOW - timedelta(days=rng.expovariate(1 / 30)),
+        on_hold=rng.random() < 0.01,
+    )
+
+
+def measure_badges(freelancers: int, size: int, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)  # noqa: S311 (made-up histories, not secrets)
+    params = BadgeParams()
+    elapsed = 0.0
+    held: dict[str, int] = {}
+    for _ in range(freelancers):
+        contracts = history(rng, size)
+        score = jss_compute(contracts, now=NOW, params=JssParams()).score
+        facts = badge_facts(rng, contracts, score)
+        started = time.perf_counter()
+        result = badges_compute(facts, now=NOW, params=params)
+        elapsed += time.perf_counter() - started
+        for badge in result.held:
+            held[badge.value] = held.get(badge.value, 0) + 1
+    return {
+        "freelancers": freelancers,
+        "seconds": elapsed,
+        "us_per_freelancer": elapsed / freelancers * 1e6,
+        **{f"held_{name}": count for name, count in sorted(held.items())},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -190,6 +254,17 @@ def main() -> None:
     print(
         f"  per-contract time at ~100 / at ~10 contracts: {ratio:.2f} (1.00 is linear); "
         f"worst {worst:.4f} ms/contract, {verdict} the {TARGET_MS_PER_CONTRACT} ms target"
+    )
+    badges = measure_badges(args.freelancers, 10, args.seed)
+    shares = ", ".join(
+        f"{name.removeprefix('held_')} {badges[name] / badges['freelancers']:.1%}"
+        for name in sorted(badges)
+        if name.startswith("held_")
+    )
+    print("badges_compute (SPEC 12 defaults), the same freelancers' facts")
+    print(
+        f"  {badges['freelancers']:>9,} freelancers in {badges['seconds']:6.2f} s = "
+        f"{badges['us_per_freelancer']:6.2f} us/freelancer (held: {shares})"
     )
     print("what-if path (the explanation: the score, and a what-if per running contract)")
     for index, running in enumerate(int(n) for n in args.running.split(",")):

@@ -126,6 +126,32 @@ class ConnectsPolicy(_Strict):
     expiry_days: Annotated[int, Field(gt=0, le=3_650)] = 365
 
 
+Percent = Annotated[int, Field(ge=0, le=100)]
+Days = Annotated[int, Field(gt=0, le=3_650)]
+
+
+class BadgeRules(_Strict):
+    """The numbers of the badge criteria (SPEC §12). Part of the JSS policy, so a version
+    stored before badges existed still validates (with these defaults) and a change is a
+    new version like any rule of the score."""
+
+    top_rated_min_jss: Percent = 90
+    top_rated_weeks: Annotated[int, Field(ge=1, le=104)] = 16
+    top_rated_weeks_needed: Annotated[int, Field(ge=1, le=104)] = 13
+    first_hire_days: Days = 90
+    earnings_months: Annotated[int, Field(ge=1, le=120)] = 12
+    top_rated_earnings_cents: Cents = 100_000
+    top_rated_plus_earnings_cents: Cents = 1_000_000
+    large_contract_cents: Cents = 500_000
+    active_days: Days = 90
+
+    @model_validator(mode="after")
+    def _weeks_fit(self) -> BadgeRules:
+        if self.top_rated_weeks_needed > self.top_rated_weeks:
+            raise ValueError("top_rated_weeks_needed may not exceed top_rated_weeks")
+        return self
+
+
 class JssPolicy(_Strict):
     weight_min_cents: Cents = 5_000
     weight_max_cents: Cents = 500_000
@@ -139,6 +165,7 @@ class JssPolicy(_Strict):
     negative_public_below: Decimal = Decimal("3.0")
     positive_recommend_at_least: int = 9
     positive_public_at_least: Decimal = Decimal("4.5")
+    badges: BadgeRules = BadgeRules()
 
     @model_validator(mode="after")
     def _weights_ordered(self) -> JssPolicy:

@@ -23,6 +23,7 @@ from openlance.core.apitools import (
 from openlance.core.errors import MAX_ID, NotFound
 from openlance.core.problems import problems
 from openlance.profiles import selectors, services
+from openlance.profiles.badges import Badge
 from openlance.profiles.models import (
     Availability,
     EnglishLevel,
@@ -38,6 +39,7 @@ router = Router(tags=["profiles"])
 
 AvailabilityValue = Annotated[str, OneOf(Availability)]
 EnglishLevelValue = Annotated[str, OneOf(EnglishLevel)]
+BadgeValue = Annotated[str, OneOf(Badge)]
 VisibilityValue = Annotated[str, OneOf(Visibility)]
 
 
@@ -127,7 +129,7 @@ class FreelancerOut(Schema):
     photo_url: str | None
     location: LocationOut
     job_success_score: int | None = Field(description="null means no score yet, never 0")
-    badges: list[str]
+    badges: list[BadgeValue] = Field(description="The badges held (SPEC §12), computed.")
     availability: AvailabilityValue | None
     available_now: bool | None
     english_level: EnglishLevelValue | None
@@ -321,7 +323,7 @@ def _freelancer(freelancer: Freelancer, access: Access) -> dict[str, Any]:
         "photo_url": freelancer.photo.url if freelancer.photo else None,
         "location": _location(freelancer, limited=False),
         "job_success_score": freelancer.jss_percent,
-        "badges": list(freelancer.badges),
+        "badges": [badge.value for badge in freelancer.badge_list],
         "availability": freelancer.availability,
         "available_now": freelancer.available_now,
         "english_level": freelancer.english_level or None,
@@ -564,7 +566,9 @@ class FreelancerSearchQuery(Schema):
     rate_max: str | None = Field(default=None, pattern=amount_pattern(digits=6))
     jss_min: int | None = Field(default=None, ge=0, le=100)
     earned_min: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
-    badge: list[str] = Field(default_factory=list)
+    badge: list[BadgeValue] = Field(
+        default_factory=list, description="Badges the freelancer must all hold."
+    )
     availability: list[Annotated[str, OneOf(Availability, checked_by_service=True)]] = Field(
         default_factory=list
     )
@@ -589,7 +593,7 @@ class FreelancerHitOut(Schema):
     city: str
     location_verified: bool
     job_success_score: int | None
-    badges: list[str]
+    badges: list[BadgeValue] = Field(description="The badges held (SPEC §12), computed.")
     total_earned: MoneyOut
     relevance: float | None
     quality: float
@@ -672,7 +676,7 @@ def search_freelancers_endpoint(
                 city=user.verified_city if verified else freelancer.city,
                 location_verified=verified,
                 job_success_score=freelancer.jss_percent,
-                badges=list(freelancer.badges),
+                badges=[badge.value for badge in freelancer.badge_list],
                 total_earned=MoneyOut.of_cents(freelancer.total_earned_cents),
                 relevance=hit.relevance,
                 quality=hit.quality,

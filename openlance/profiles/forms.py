@@ -12,6 +12,7 @@ from django import forms
 from openlance.catalog.forms import SkillsField
 from openlance.core.forms import DollarsField, country_choices
 from openlance.core.money import Money
+from openlance.profiles.badges import Badge
 from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Visibility
 
 
@@ -181,11 +182,7 @@ class ClientProfileForm(forms.Form):
     )
 
 
-BADGE_CHOICES = [
-    ("rising_talent", "Rising Talent"),
-    ("top_rated", "Top Rated"),
-    ("top_rated_plus", "Top Rated Plus"),
-]
+BADGE_CHOICES = Badge.choices
 JSS_CHOICES = [("", "Any score"), ("80", "80% and up"), ("90", "90% and up")]
 EARNED_CHOICES = [
     ("", "Any amount"),

@@ -13,6 +13,7 @@ from django.db import models
 from django_countries.fields import CountryField
 
 from openlance.catalog.models import Skill
+from openlance.profiles.badges import Badge, badges_in_order
 from openlance.search.text import teaser as cut_teaser
 
 MAX_SKILLS = 15
@@ -62,6 +63,8 @@ class Freelancer(models.Model):
     total_earned_cents = models.BigIntegerField(default=0)
     total_jobs = models.PositiveIntegerField(default=0)
     total_hours = models.PositiveIntegerField(default=0)
+    # Slugs of `badges.Badge`, computed by the reputation feature (SPEC §12) and written
+    # through `services.freelancer_badges_record`.
     badges = models.JSONField(default=list, blank=True)
     # When money last reached the freelancer (null: never); drives the auto-private rule.
     last_earned_at = models.DateTimeField(null=True, blank=True)
@@ -86,6 +89,11 @@ class Freelancer(models.Model):
 
     def __str__(self) -> str:
         return f"Freelancer {self.user_id}"
+
+    @property
+    def badge_list(self) -> list[Badge]:
+        """The badges held, as enum members (their `label` is the name shown)."""
+        return badges_in_order(self.badges)
 
 
 class Profile(models.Model):

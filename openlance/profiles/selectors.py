@@ -1,15 +1,25 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import Length
 
 from openlance.accounts.models import User
 from openlance.catalog.models import Skill
 from openlance.core.errors import NotFound, require_id
-from openlance.profiles.models import ClientProfile, Freelancer, PortfolioItem, Profile, Visibility
+from openlance.profiles.models import (
+    ClientProfile,
+    Education,
+    Employment,
+    Freelancer,
+    PortfolioItem,
+    Profile,
+    Visibility,
+)
 
 OVERVIEW_MINIMUM = 100
 SKILLS_MINIMUM = 3
@@ -89,26 +99,100 @@ class Completeness:
     missing: list[str]
 
 
-def profile_completeness(*, freelancer: Freelancer) -> Completeness:
+@dataclass(frozen=True)
+class _CompletenessFacts:
+    photo: bool
+    title: bool
+    overview_chars: int
+    skills: int
+    rate: bool
+    country_and_city: bool
+    time_zone: bool
+    english_level: bool
+    portfolio: bool
+    history: bool
+
+
+def _completeness(facts: _CompletenessFacts) -> Completeness:
     """Ten equal parts; the missing ones are listed in the words the profile editor uses."""
-    general = next((p for p in freelancer.profiles.all() if p.is_general), None)
     checks = [
-        (bool(freelancer.photo), "a profile photo"),
-        (bool(general and general.title), "a professional title"),
-        (
-            bool(general and len(general.overview) >= OVERVIEW_MINIMUM),
-            "an overview of at least 100 characters",
-        ),
-        (bool(general and len(general.skills.all()) >= SKILLS_MINIMUM), "at least 3 skills"),
-        (bool(general and general.hourly_rate_cents), "an hourly rate"),
-        (bool(freelancer.country and freelancer.city), "your country and city"),
-        (bool(freelancer.time_zone), "your time zone"),
-        (bool(freelancer.english_level), "your English level"),
-        (freelancer.portfolio.exists(), "a portfolio item"),
-        (
-            freelancer.employment.exists() or freelancer.education.exists(),
-            "employment or education history",
-        ),
+        (facts.photo, "a profile photo"),
+        (facts.title, "a professional title"),
+        (facts.overview_chars >= OVERVIEW_MINIMUM, "an overview of at least 100 characters"),
+        (facts.skills >= SKILLS_MINIMUM, "at least 3 skills"),
+        (facts.rate, "an hourly rate"),
+        (facts.country_and_city, "your country and city"),
+        (facts.time_zone, "your time zone"),
+        (facts.english_level, "your English level"),
+        (facts.portfolio, "a portfolio item"),
+        (facts.history, "employment or education history"),
     ]
     missing = [label for done, label in checks if not done]
     return Completeness(percent=100 * (len(checks) - len(missing)) // len(checks), missing=missing)
+
+
+def profile_completeness(*, freelancer: Freelancer) -> Completeness:
+    general = next((p for p in freelancer.profiles.all() if p.is_general), None)
+    return _completeness(
+        _CompletenessFacts(
+            photo=bool(freelancer.photo),
+            title=bool(general and general.title),
+            overview_chars=len(general.overview) if general else 0,
+            skills=len(general.skills.all()) if general else 0,
+            rate=bool(general and general.hourly_rate_cents),
+            country_and_city=bool(freelancer.country and freelancer.city),
+            time_zone=bool(freelancer.time_zone),
+            english_level=bool(freelancer.english_level),
+            portfolio=freelancer.portfolio.exists(),
+            history=freelancer.employment.exists() or freelancer.education.exists(),
+        )
+    )
+
+
+def profile_completeness_of_users(*, user_ids: Iterable[int]) -> dict[int, int]:
+    """The completeness percent of many freelancers at once, by user id (users without a
+    freelancer profile are left out), by the same ten checks as `profile_completeness`:
+    five queries, whatever the number asked (the daily badge run reads every freelancer)."""
+    rows = list(
+        Freelancer.objects.filter(user_id__in=list(user_ids)).values_list(
+            "pk", "user_id", "photo", "country", "city", "time_zone", "english_level"
+        )
+    )
+    ids = [row[0] for row in rows]
+    general = {
+        freelancer_id: (title, chars or 0, skills, rate)
+        for freelancer_id, title, chars, skills, rate in Profile.objects.filter(
+            freelancer_id__in=ids, is_general=True
+        )
+        .annotate(chars=Length("overview"), skill_count=Count("skills"))
+        .order_by()
+        .values_list("freelancer_id", "title", "chars", "skill_count", "hourly_rate_cents")
+    }
+
+    def having(model: type[PortfolioItem | Employment | Education]) -> set[int]:
+        return set(
+            model.objects.filter(freelancer_id__in=ids)
+            .order_by()
+            .values_list("freelancer_id", flat=True)
+            .distinct()
+        )
+
+    portfolio, employment, education = having(PortfolioItem), having(Employment), having(Education)
+    percents = {}
+    for pk, user_id, photo, country, city, time_zone, english_level in rows:
+        title, chars, skills, rate = general.get(pk, ("", 0, 0, None))
+        percents[user_id] = _completeness(
+            _CompletenessFacts(
+                photo=bool(photo),
+                title=bool(title),
+                overview_chars=chars,
+                skills=skills,
+                rate=bool(rate),
+                country_and_city=bool(country and city),
+                time_zone=bool(time_zone),
+                english_level=bool(english_level),
+                portfolio=pk in portfolio,
+                history=pk in employment or pk in education,
+            )
+        ).percent
+    return percents

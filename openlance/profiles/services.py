@@ -21,6 +21,7 @@ from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, NotFound
 from openlance.core.services import event_emit
 from openlance.core.uploads import reencode_image
+from openlance.profiles.badges import Badge, badges_in_order
 from openlance.profiles.models import (
     MAX_SKILLS,
     MAX_SPECIALIZED,
@@ -81,10 +82,10 @@ def profile_search_fields_sync(*, freelancer: Freelancer) -> int:
     Every service that writes one of those fields calls this in its own transaction;
     features below profiles (accounts) emit an outbox event handled in `profiles.handlers`,
     and features above write the statistics through `freelancer_earnings_record`
-    (contracts), `freelancer_score_record` (reputation) and `freelancer_stats_set` (the
-    demo). Also stores the quality rank of the JSS under the ranking policy in force now,
-    with that version (`Profile.search_rank`). Reads the current rows, so a stale
-    `freelancer` object does no harm. Returns the number of profiles updated."""
+    (contracts) and `freelancer_score_record` (reputation). Also stores the quality rank of
+    the JSS under the ranking policy in force now, with that version (`Profile.search_rank`).
+    Reads the current rows, so a stale `freelancer` object does no harm. Returns the number
+    of profiles updated."""
     current = (
         Freelancer.objects.select_related("user")
         .only(
@@ -138,49 +139,6 @@ def profile_search_ranks_run_due(*, now: datetime) -> int:
         return profiles_with_stale_rank(version).update(
             search_rank=search_rank_sql(policy), search_rank_policy=version
         )
-
-
-def freelancer_stats_set(
-    *,
-    freelancer: Freelancer,
-    jss_percent: int | None,
-    total_earned_cents: int,
-    total_jobs: int,
-    total_hours: int,
-    badges: list[str],
-    last_earned_at: datetime | None = None,
-) -> Freelancer:
-    """Store every statistic at once (Job Success Score, earnings, badges...), as the demo
-    load states them; search copies them too. Payments update the earnings alone through
-    `freelancer_earnings_record`, and the reputation feature the computed score through
-    `freelancer_score_record`; this goes once the demo earns its statistics through them.
-    `last_earned_at` is when money last reached the freelancer, if that is known."""
-    if jss_percent is not None and not 0 <= jss_percent <= 100:
-        raise InvalidInput("A Job Success Score is between 0 and 100.")
-    if min(total_earned_cents, total_jobs, total_hours) < 0:
-        raise InvalidInput("Statistics are never negative.")
-    with transaction.atomic():
-        freelancer.jss_percent = jss_percent
-        freelancer.total_earned_cents = total_earned_cents
-        freelancer.total_jobs = total_jobs
-        freelancer.total_hours = total_hours
-        freelancer.badges = list(badges)
-        if last_earned_at is not None:
-            freelancer.last_earned_at = last_earned_at
-        freelancer.updated_at = clock.now()
-        freelancer.save(
-            update_fields=[
-                "jss_percent",
-                "total_earned_cents",
-                "total_jobs",
-                "total_hours",
-                "badges",
-                "last_earned_at",
-                "updated_at",
-            ]
-        )
-        profile_search_fields_sync(freelancer=freelancer)
-    return freelancer
 
 
 @dataclass(frozen=True)
@@ -239,6 +197,29 @@ def freelancer_score_record(*, user: User, jss_percent: int | None) -> Freelance
         freelancer.jss_percent = jss_percent
         freelancer.updated_at = clock.now()
         freelancer.save(update_fields=["jss_percent", "updated_at"])
+        profile_search_fields_sync(freelancer=freelancer)
+    return freelancer
+
+
+def freelancer_badges_record(*, user: User, badges: list[str]) -> Freelancer | None:
+    """Store the badges the reputation feature computed (SPEC §12; `Badge` slugs), in the
+    enum's order, and copy them onto the profiles, so profiles show them and search's badge
+    filter reads them. Called by `reputation.services` in the transaction that stores them;
+    storing the same badges again changes nothing. None when the user has no freelancer
+    profile."""
+    known = set(Badge.values)
+    if any(slug not in known for slug in badges):
+        raise InvalidInput("Unknown badge.")
+    ordered = [badge.value for badge in badges_in_order(badges)]
+    with transaction.atomic():
+        freelancer = Freelancer.objects.select_for_update().filter(user=user).first()
+        if freelancer is None:
+            return None
+        if list(freelancer.badges) == ordered:
+            return freelancer
+        freelancer.badges = ordered
+        freelancer.updated_at = clock.now()
+        freelancer.save(update_fields=["badges", "updated_at"])
         profile_search_fields_sync(freelancer=freelancer)
     return freelancer
 

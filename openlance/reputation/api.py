@@ -1,7 +1,8 @@
 """Job Success Score API (tag `reputation`): your own score and its explanation, the same
 content as the page — every counted contract with its weight, windows and outcome class
 (never a client's private number), each window's score, what moved it last, a what-if for
-each contract still waiting for its client's feedback and the recent history."""
+each contract still waiting for its client's feedback and the recent history — and your
+badges, as the badges page shows them: each criterion with its required and your value."""
 
 from __future__ import annotations
 
@@ -14,9 +15,19 @@ from ninja import Field, Router, Schema
 from openlance.accounts.auth import request_user
 from openlance.core import clock
 from openlance.core.apitools import MoneyOut, OneOf
+from openlance.core.errors import InvalidInput
+from openlance.core.problems import problems
+from openlance.profiles.badges import Badge
+from openlance.reputation.badges import Criterion, CriterionKey, Unit
 from openlance.reputation.jss import Basis, Outcome
-from openlance.reputation.models import JssChange, JssReason
-from openlance.reputation.selectors import ContractLine, JssExplanation, jss_explanation
+from openlance.reputation.models import BadgeChange, BadgeReason, JssChange, JssReason
+from openlance.reputation.selectors import (
+    BadgesExplanation,
+    ContractLine,
+    JssExplanation,
+    badges_explanation,
+    jss_explanation,
+)
 
 router = Router(tags=["reputation"])
 
@@ -186,3 +197,126 @@ def my_jss(request: HttpRequest) -> JssOut:
     policy in force, by the same function that stores the score on your profile (SPEC §11).
     Anyone signed in may ask: without freelance contracts it is “no score yet”."""
     return jss_out(jss_explanation(user=request_user(request), now=clock.now()))
+
+
+# --- badges ----------------------------------------------------------------------------------
+
+BadgeValue = Annotated[str, OneOf(Badge)]
+CRITERION_KEYS = frozenset(key.value for key in CriterionKey)
+CRITERIA = OneOf(sorted(CRITERION_KEYS))
+UNITS = OneOf([unit.value for unit in Unit])
+
+
+class BadgeCriterionOut(Schema):
+    key: Annotated[str, CRITERIA]
+    name: str
+    unit: Annotated[str, UNITS] = Field(
+        description="How to read required and actual: percent (null actual: no score yet), "
+        "weeks (of `of`), days_ago (null actual: never), cents, count, yes_no (1 or 0)."
+    )
+    required: int
+    required_label: str = Field(examples=["13 of the last 16 weeks"])
+    actual: int | None = Field(description="Your value.")
+    actual_label: str = Field(examples=["11 of 16 weeks"])
+    of: int | None = Field(description="The weeks looked at, for unit weeks; else null.")
+    met: bool
+
+
+class BadgeOut(Schema):
+    badge: BadgeValue
+    name: str
+    summary: str
+    criteria_met: bool = Field(description="Every criterion is met now.")
+    on_profile: bool = Field(
+        description="Your profile shows it: as of the last check (daily, and whenever your "
+        "score changes), so it may lag criteria_met by up to a day."
+    )
+    criteria: list[BadgeCriterionOut]
+
+
+class BadgeChangeOut(Schema):
+    badge: BadgeValue
+    earned: bool = Field(description="Earned (true) or lost (false).")
+    at: datetime
+    reason: Annotated[str, OneOf(BadgeReason)]
+    reason_label: str
+    unmet: list[Annotated[str, CRITERIA]] = Field(
+        description="For a badge lost: the criteria it no longer met."
+    )
+
+
+class BadgesOut(Schema):
+    on_profile: list[BadgeValue] = Field(description="The badges your profile shows.")
+    checked_at: datetime | None = Field(description="The last check; null: never checked.")
+    badges: list[BadgeOut]
+    history: list[BadgeChangeOut] = Field(description="Recent changes, the latest first.")
+    rising_talent_grant: int = Field(
+        description="Connects granted once per account, the first time Rising Talent is earned."
+    )
+    policy_id: int = Field(description="The JSS policy version whose badge rules apply.")
+    computed_at: datetime
+
+
+def _criterion(criterion: Criterion) -> BadgeCriterionOut:
+    return BadgeCriterionOut(
+        key=criterion.key.value,
+        name=criterion.name,
+        unit=criterion.unit.value,
+        required=criterion.required,
+        required_label=criterion.required_label,
+        actual=criterion.actual,
+        actual_label=criterion.actual_label,
+        of=criterion.of,
+        met=criterion.met,
+    )
+
+
+def _badge_change(change: BadgeChange) -> BadgeChangeOut:
+    return BadgeChangeOut(
+        badge=change.badge,
+        earned=change.earned,
+        at=change.at,
+        reason=change.reason,
+        reason_label=str(BadgeReason(change.reason).label),
+        # History outlives the criteria: a key a later version no longer has is left out.
+        unmet=[key for key in change.unmet if key in CRITERION_KEYS],
+    )
+
+
+def badges_out(x: BadgesExplanation) -> BadgesOut:
+    return BadgesOut(
+        on_profile=[badge.value for badge in x.stored],
+        checked_at=x.computed_at,
+        badges=[
+            BadgeOut(
+                badge=section.result.badge.value,
+                name=section.result.badge.label,
+                summary=section.summary,
+                criteria_met=section.result.held,
+                on_profile=section.shown,
+                criteria=[_criterion(criterion) for criterion in section.result.criteria],
+            )
+            for section in x.sections
+        ],
+        history=[_badge_change(change) for change in x.changes],
+        rising_talent_grant=x.rising_talent_grant,
+        policy_id=x.policy.pk,
+        computed_at=x.now,
+    )
+
+
+@router.get(
+    "/me/badges",
+    response=BadgesOut,
+    summary="Your badges, criterion by criterion",
+    openapi_extra=problems(422),
+)
+def my_badges(request: HttpRequest) -> BadgesOut:
+    """Rising Talent, Top Rated and Top Rated Plus (SPEC §12): each criterion with the value
+    it requires, yours and whether it is met, computed now by the same function that sets
+    the badges on your profile, under the JSS policy in force. For freelancers: another
+    account gets a 422 saying so."""
+    user = request_user(request)
+    if not user.is_freelancer:
+        raise InvalidInput("Badges are for freelancers: switch on the freelancer role first.")
+    return badges_out(badges_explanation(user=user, now=clock.now()))

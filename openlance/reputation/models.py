@@ -4,7 +4,11 @@ and the windows' scores it made (the explanation page and the API compute the cu
 windows again, by the same function). The numbers are computed by `jss.jss_compute` from
 contracts, payments and feedback (`services.jss_recompute`); nothing here is ever entered
 by hand. Profiles keep a copy of the score (`Freelancer.jss_percent`) for search, written
-through `profiles.services.freelancer_score_record`."""
+through `profiles.services.freelancer_score_record`.
+
+The badges (SPEC §12) beside it: weekly snapshots of the score, the account holds staff
+place, each freelancer's current badges and a history row for every badge earned or lost
+with its reason (`services.badges_recompute`, `badges_run_due`)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from openlance.core.models import Policy
+from openlance.profiles.badges import Badge
 
 SCORE_MIN, SCORE_MAX = 0, 100
 
@@ -55,6 +60,11 @@ class JssScore(models.Model):
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
     computed_at = models.DateTimeField()
     next_change_at = models.DateTimeField(null=True, blank=True)
+    # What the badges read of the same computation: contracts with a negative outcome (any,
+    # aged out too) and when the first contract started. Null until a computation after
+    # badges arrived stored them; the badges then compute them from the contracts.
+    negative_outcomes = models.PositiveIntegerField(null=True, blank=True)
+    first_contract_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "Job Success Score"
@@ -120,3 +130,153 @@ class JssChange(models.Model):
 
     def __str__(self) -> str:
         return f"JSS of user {self.freelancer_id}: {self.old_score} -> {self.new_score}"
+
+
+class JssSnapshot(models.Model):
+    """A freelancer's stored score as it stood in a week (SPEC §12: Top Rated needs 90% in
+    13 of the last 16), kept under the week's Monday (UTC) by `jss_snapshots_run_due`;
+    `score` None is "no score yet" then."""
+
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jss_snapshots"
+    )
+    week_start = models.DateField()
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-week_start", "freelancer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["freelancer", "week_start"], name="jss_snapshot_one_a_week"
+            ),
+            models.CheckConstraint(
+                condition=_score_in_range("score"), name="jss_snapshot_score_in_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["week_start"], name="jss_snapshot_week")]
+
+    def __str__(self) -> str:
+        return f"JSS of user {self.freelancer_id} in the week of {self.week_start}"
+
+
+class AccountHold(models.Model):
+    """A hold a mediator places on an account (SPEC §12, §15): while it is open the freelancer
+    cannot hold Top Rated (nor, so, Top Rated Plus). Placed and lifted only through
+    `services.account_hold_place` / `account_hold_lift`, with a reason, audited; at most one
+    open hold an account."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_holds"
+    )
+    reason = models.TextField(max_length=2000)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(lifted_at__isnull=True),
+                name="account_hold_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lifted_by__isnull=True)
+                | Q(lifted_at__isnull=False, lifted_by__isnull=False),
+                name="account_hold_lifted_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "lifted" if self.lifted_at else "open"
+        return f"Hold on user {self.user_id} ({state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.lifted_at is None
+
+
+class BadgeStatus(models.Model):
+    """The badges a freelancer holds now, as last computed (`computed_at`); copied onto
+    their profiles through `profiles.services.freelancer_badges_record`. Rising Talent needs
+    no score and Top Rated a high one, so the two never go together; Top Rated Plus needs
+    Top Rated."""
+
+    freelancer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="badge_status"
+    )
+    rising_talent = models.BooleanField(default=False)
+    top_rated = models.BooleanField(default=False)
+    top_rated_plus = models.BooleanField(default=False)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "badges of a freelancer"
+        verbose_name_plural = "badges of freelancers"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(top_rated_plus=False) | Q(top_rated=True),
+                name="badge_plus_needs_top_rated",
+            ),
+            models.CheckConstraint(
+                condition=Q(rising_talent=False) | Q(top_rated=False),
+                name="badge_rising_or_top_rated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        names = ", ".join(badge.label for badge in self.held) or "no badge"
+        return f"Badges of user {self.freelancer_id}: {names}"
+
+    @property
+    def held(self) -> list[Badge]:
+        return [badge for badge in Badge if getattr(self, badge.value)]
+
+
+class BadgeReason(models.TextChoices):
+    """What made the badges be computed again."""
+
+    DAILY = "badges.daily", "The daily check"
+    JSS_CHANGED = "jss.changed", "The Job Success Score changed"
+    HOLD_PLACED = "hold.placed", "A hold was placed on the account"
+    HOLD_LIFTED = "hold.lifted", "The hold on the account was lifted"
+    MANUAL = "badges.manual", "Recomputed by an operator"
+
+
+class BadgeChange(models.Model):
+    """A badge earned or lost, when and why: the reason the badges were computed, and for a
+    badge lost the criteria it no longer met (`CriterionKey` values)."""
+
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="badge_changes"
+    )
+    badge = models.CharField(max_length=20, choices=Badge.choices)
+    earned = models.BooleanField()
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=BadgeReason.choices)
+    unmet = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(badge__in=Badge.values), name="badge_change_known"),
+            models.CheckConstraint(
+                condition=Q(reason__in=BadgeReason.values), name="badge_change_reason_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["freelancer", "-at", "-id"], name="badge_change_latest")]
+
+    def __str__(self) -> str:
+        return f"{'Earned' if self.earned else 'Lost'} {self.badge} (user {self.freelancer_id})"

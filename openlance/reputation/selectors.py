@@ -8,16 +8,35 @@ freelancer sees theirs: the page and the API ask for the requesting user's own."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from django.db.models import Max
 
 from openlance.accounts.models import User
 from openlance.contracts.models import Contract, ContractState, DisputeDecision
 from openlance.core.models import Policy, PolicyKind
 from openlance.core.money import Money
-from openlance.core.policies import JssPolicy, parse_params, policy_version_at
+from openlance.core.policies import (
+    JssPolicy,
+    connects_policy_at,
+    parse_params,
+    policy_version_at,
+)
+from openlance.profiles.badges import Badge
+from openlance.profiles.selectors import profile_completeness_of_users
+from openlance.proposals.models import Proposal
+from openlance.reputation.badges import (
+    BadgeFacts,
+    BadgeParams,
+    BadgeResult,
+    BadgesResult,
+    ContractEarning,
+    badges_compute,
+    snapshot_weeks,
+)
 from openlance.reputation.chart import Chart, percent_text, score_chart
 from openlance.reputation.jss import (
     Basis,
@@ -26,11 +45,21 @@ from openlance.reputation.jss import (
     ContractResult,
     JssParams,
     JssResult,
+    Outcome,
     WhatIf,
+    add_months,
     jss_compute,
     jss_what_ifs,
 )
-from openlance.reputation.models import JssChange, JssReason, JssScore
+from openlance.reputation.models import (
+    AccountHold,
+    BadgeChange,
+    BadgeStatus,
+    JssChange,
+    JssReason,
+    JssScore,
+    JssSnapshot,
+)
 from openlance.reviews.models import (
     ATTRIBUTE_NAMES,
     ClientFeedbackFlag,
@@ -39,7 +68,7 @@ from openlance.reviews.models import (
     FeedbackWindow,
     window_closes_at,
 )
-from openlance.reviews.selectors import contract_values
+from openlance.reviews.selectors import contract_values, contract_values_since
 
 HISTORY_SHOWN = 12
 
@@ -357,3 +386,236 @@ def jss_explanation(*, user: User, now: datetime) -> JssExplanation:
         moved=moved,
         chart=score_chart(points, now=now),
     )
+
+
+# --- badges ----------------------------------------------------------------------------------
+
+
+def badge_params_at(when: datetime) -> tuple[Policy, BadgeParams]:
+    """The badge rules of the JSS policy version in force at `when`, as plain numbers."""
+    version = policy_version_at(PolicyKind.JSS, when)
+    policy = parse_params(PolicyKind.JSS, version.params)
+    assert isinstance(policy, JssPolicy)
+    return version, BadgeParams.of(policy.badges)
+
+
+@dataclass(frozen=True)
+class JssBadgeFacts:
+    """What the badges read of a score's computation: the contracts with a negative outcome
+    and when the first contract started (None: no contract)."""
+
+    negative_contracts: frozenset[int]
+    first_contract_at: datetime | None
+
+
+def jss_badge_facts(inputs: JssInputs, result: JssResult) -> JssBadgeFacts:
+    return JssBadgeFacts(
+        negative_contracts=frozenset(
+            contract.contract_id
+            for contract in result.contracts
+            if contract.outcome == Outcome.NEGATIVE
+        ),
+        first_contract_at=min((facts.started_at for facts in inputs.facts), default=None),
+    )
+
+
+def _last_contract_ends(user_ids: list[int], since: datetime) -> dict[int, datetime]:
+    """When each freelancer's latest contract ended, of those that ended at or after
+    `since`."""
+    found: dict[int, datetime] = {}
+    for freelancer_id, ended_at in Contract.objects.filter(
+        freelancer_id__in=user_ids, state=ContractState.ENDED, ended_at__gte=since
+    ).values_list("freelancer_id", "ended_at"):
+        if ended_at is not None and (freelancer_id not in found or ended_at > found[freelancer_id]):
+            found[freelancer_id] = ended_at
+    return found
+
+
+def badge_facts(
+    *, user_ids: Sequence[int], now: datetime, params: BadgeParams, jss_params: JssParams
+) -> dict[int, BadgeFacts]:
+    """The badge facts of many freelancers at `now`, by user id (users who do not exist are
+    left out). A fixed number of queries however many are asked (the daily run asks a
+    thousand at a time): the stored score with its negative outcomes and first contract,
+    the weekly snapshots in reach, what each contract paid in the earnings window, open
+    holds, completeness, and the latest activity. Only a freelancer whose stored score
+    counts a negative outcome (which contracts, for the large contract), or was stored
+    before badges existed, has the score's computation read again: a few queries each."""
+    ids = list(user_ids)
+    users = list(
+        User.objects.filter(pk__in=ids).values_list("pk", "verified_country", "last_login")
+    )
+    percents = profile_completeness_of_users(user_ids=ids)
+    scores = {
+        row[0]: row[1:]
+        for row in JssScore.objects.filter(freelancer_id__in=ids).values_list(
+            "freelancer_id", "score", "negative_outcomes", "first_contract_at"
+        )
+    }
+    weeks = snapshot_weeks(now, params.top_rated_weeks)
+    snapshots: dict[int, dict[date, int | None]] = {}
+    for freelancer_id, week, score in JssSnapshot.objects.filter(
+        freelancer_id__in=ids, week_start__gte=weeks[-1], week_start__lte=weeks[0]
+    ).values_list("freelancer_id", "week_start", "score"):
+        snapshots.setdefault(freelancer_id, {})[week] = score
+    earnings = contract_values_since(
+        freelancer_ids=ids, since=add_months(now, -params.earnings_months)
+    )
+    held = set(
+        AccountHold.objects.filter(user_id__in=ids, lifted_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    active_since = now - params.active
+    proposals = dict(
+        Proposal.objects.filter(freelancer_id__in=ids, created_at__gte=active_since)
+        .order_by()
+        .values("freelancer_id")
+        .annotate(last=Max("created_at"))
+        .values_list("freelancer_id", "last")
+    )
+    running = set(
+        Contract.objects.filter(freelancer_id__in=ids)
+        .exclude(state=ContractState.ENDED)
+        .values_list("freelancer_id", flat=True)
+    )
+    ended = _last_contract_ends(ids, active_since)
+    found = {}
+    for user_id, verified_country, last_login in users:
+        score, negatives, first_contract_at = scores.get(user_id, (None, 0, None))
+        negative_ids: frozenset[int] = frozenset()
+        if user_id in scores and (negatives is None or negatives > 0):
+            inputs = jss_inputs(freelancer_id=user_id)
+            exact = jss_badge_facts(inputs, jss_compute(inputs.facts, now=now, params=jss_params))
+            negative_ids, first_contract_at = exact.negative_contracts, exact.first_contract_at
+            negatives = len(negative_ids)
+        moments = [
+            moment
+            for moment in (
+                last_login,
+                proposals.get(user_id),
+                ended.get(user_id),
+                now if user_id in running else None,
+            )
+            if moment is not None
+        ]
+        found[user_id] = BadgeFacts(
+            jss=score,
+            weekly_scores=snapshots.get(user_id, {}),
+            first_hired_at=first_contract_at,
+            contracts=tuple(
+                ContractEarning(contract_id, cents, negative=contract_id in negative_ids)
+                for contract_id, cents in sorted(earnings.get(user_id, {}).items())
+                if cents > 0
+            ),
+            negative_outcomes=negatives or 0,
+            profile_percent=percents.get(user_id, 0),
+            location_verified=bool(verified_country),
+            last_active_at=max(moments, default=None),
+            on_hold=user_id in held,
+        )
+    return found
+
+
+BADGE_SUMMARIES: dict[Badge, str] = {
+    Badge.RISING_TALENT: "For promising freelancers new to Openlance, before they have a Job "
+    "Success Score: a complete, verified profile, recent activity and nothing gone wrong.",
+    Badge.TOP_RATED: "For freelancers with a consistently high Job Success Score over the last "
+    "months, a track record of some age and steady earnings.",
+    Badge.TOP_RATED_PLUS: "For Top Rated freelancers who also earn more and have delivered a "
+    "large contract well.",
+}
+
+
+@dataclass(frozen=True)
+class BadgeSection:
+    result: BadgeResult
+    summary: str
+    shown: bool  # on the owner's profile now
+
+    @property
+    def progress_percent(self) -> int:
+        return 100 * self.result.met_count // len(self.result.criteria)
+
+
+@dataclass(frozen=True)
+class BadgesExplanation:
+    """The badges' criteria at `now`: for their owner (`result` computed from their facts,
+    with the badges their profile shows and the history), or for anyone (`result` None:
+    the criteria's names and required values only)."""
+
+    now: datetime
+    policy: Policy
+    params: BadgeParams
+    criteria: BadgesResult  # the owner's, or computed from no facts for the names
+    owner: bool
+    stored: tuple[Badge, ...]
+    computed_at: datetime | None
+    changes: tuple[BadgeChange, ...]
+    rising_talent_grant: int
+
+    @property
+    def sections(self) -> list[BadgeSection]:
+        return [
+            BadgeSection(result, BADGE_SUMMARIES[result.badge], result.badge in self.stored)
+            for result in self.criteria.badges
+        ]
+
+    @property
+    def updating(self) -> bool:
+        """The profile's badges wait for an update already on its way (or the daily run)."""
+        return self.owner and set(self.stored) != set(self.criteria.held)
+
+    @property
+    def change_lines(self) -> list[tuple[BadgeChange, str, list[str]]]:
+        """Each change with its badge's name and the names of the criteria it missed."""
+        names = {
+            criterion.key.value: criterion.name
+            for badge in self.criteria.badges
+            for criterion in badge.criteria
+        }
+        return [
+            (
+                change,
+                str(Badge(change.badge).label),
+                [names.get(key, key) for key in change.unmet],
+            )
+            for change in self.changes
+        ]
+
+
+def _explanation(
+    *, now: datetime, facts: BadgeFacts | None, owner_id: int | None
+) -> BadgesExplanation:
+    version, params = badge_params_at(now)
+    status = BadgeStatus.objects.filter(freelancer_id=owner_id).first() if owner_id else None
+    changes = (
+        tuple(BadgeChange.objects.filter(freelancer_id=owner_id)[:HISTORY_SHOWN])
+        if owner_id
+        else ()
+    )
+    return BadgesExplanation(
+        now=now,
+        policy=version,
+        params=params,
+        criteria=badges_compute(facts or BadgeFacts(), now=now, params=params),
+        owner=owner_id is not None,
+        stored=tuple(status.held) if status else (),
+        computed_at=status.computed_at if status else None,
+        changes=changes,
+        rising_talent_grant=connects_policy_at(now).rising_talent_grant,
+    )
+
+
+def badges_explanation(*, user: User, now: datetime) -> BadgesExplanation:
+    """`user`'s own badges at `now`: every criterion with their value, computed live by the
+    same function the stored badges come from."""
+    _, params = badge_params_at(now)
+    _, jss_params = jss_params_at(now)
+    facts = badge_facts(user_ids=[user.pk], now=now, params=params, jss_params=jss_params)
+    return _explanation(now=now, facts=facts.get(user.pk, BadgeFacts()), owner_id=user.pk)
+
+
+def badge_criteria(*, now: datetime) -> BadgesExplanation:
+    """What each badge takes under the policy in force, for anyone."""
+    return _explanation(now=now, facts=None, owner_id=None)

@@ -15,3 +15,15 @@ def jss_ageing_daily() -> int:
 @lock_task("jss-policy")
 def jss_policy_periodic() -> int:
     return services.jss_policy_run_due(now=clock.now())
+
+
+@db_periodic_task(crontab(day_of_week="1", hour="0", minute="5"))
+@lock_task("jss-snapshots")
+def jss_snapshots_weekly() -> int:
+    return services.jss_snapshots_run_due(now=clock.now())
+
+
+@db_periodic_task(crontab(hour="4", minute="11"))
+@lock_task("badges")
+def badges_daily() -> int:
+    return services.badges_run_due(now=clock.now())

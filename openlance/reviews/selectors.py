@@ -338,6 +338,32 @@ def contract_values(*, contract_ids: Iterable[int]) -> dict[int, int]:
     return {int(row["milestone_release__contract_id"]): int(row["value"] or 0) for row in rows}
 
 
+def contract_values_since(
+    *, freelancer_ids: Iterable[int], since: datetime
+) -> dict[int, dict[int, int]]:
+    """What each contract of these freelancers paid them for work through the payments made
+    at or after `since` (gross less what was refunded of those payments), by freelancer and
+    contract: the same records as `contract_values`, for the badges' 12-month earnings. One
+    query, however many freelancers."""
+    ids = list(freelancer_ids)
+    if not ids:
+        return {}
+    rows = (
+        Payment.objects.filter(
+            milestone_release__contract__freelancer_id__in=ids, created_at__gte=since
+        )
+        .order_by()
+        .values("milestone_release__contract__freelancer_id", "milestone_release__contract_id")
+        .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
+    )
+    found: dict[int, dict[int, int]] = {}
+    for row in rows:
+        freelancer_id = int(row["milestone_release__contract__freelancer_id"])
+        contract_id = int(row["milestone_release__contract_id"])
+        found.setdefault(freelancer_id, {})[contract_id] = int(row["value"] or 0)
+    return found
+
+
 @dataclass(frozen=True)
 class ClientRating:
     """A client's rating (SPEC §2.3): the freelancers' revealed overall ratings, weighted by

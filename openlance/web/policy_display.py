@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from openlance.core.money import Money
 from openlance.core.policies import (
+    BadgeRules,
     ConnectsPlan,
     ConnectsPolicy,
     FeePolicy,
@@ -164,6 +165,38 @@ def _jss_rows(policy: JssPolicy) -> list[Row]:
         (
             "Negative penalty",
             [f"{policy.negative_penalty} × the weight of negative outcomes is subtracted"],
+        ),
+        *_badge_rows(policy.badges),
+    ]
+
+
+def _badge_rows(rules: BadgeRules) -> list[Row]:
+    months = rules.earnings_months
+    return [
+        (
+            "Rising Talent badge",
+            [
+                "No score yet, profile 100% complete, location verified, active in the last "
+                f"{rules.active_days} days, no negative outcome"
+            ],
+        ),
+        (
+            "Top Rated badge",
+            [
+                f"Score {rules.top_rated_min_jss}% or more now and in "
+                f"{rules.top_rated_weeks_needed} of the last {rules.top_rated_weeks} weekly "
+                f"snapshots, first hired more than {rules.first_hire_days} days ago, "
+                f"{_money(rules.top_rated_earnings_cents)} earned in {months} months, "
+                "profile 100% complete, no account hold"
+            ],
+        ),
+        (
+            "Top Rated Plus badge",
+            [
+                f"Top Rated, {_money(rules.top_rated_plus_earnings_cents)} earned in {months} "
+                f"months, one contract of {_money(rules.large_contract_cents)} or more in them "
+                "without a negative outcome"
+            ],
         ),
     ]
 

@@ -10,10 +10,11 @@ from openlance.core.models import OutboxEvent
 from openlance.core.services import outbox_drain
 from openlance.profiles.models import Visibility
 from openlance.profiles.services import (
+    Earnings,
     freelancer_auto_private_run_due,
+    freelancer_earnings_record,
     freelancer_set_visibility,
     freelancer_start,
-    freelancer_stats_set,
 )
 
 pytestmark = pytest.mark.django_db
@@ -26,15 +27,12 @@ def _joined(days_ago):
 
 
 def _earned(freelancer, days_ago):
-    freelancer_stats_set(
-        freelancer=freelancer,
-        jss_percent=None,
+    earnings = Earnings(
         total_earned_cents=10_000,
         total_jobs=1,
-        total_hours=0,
-        badges=[],
         last_earned_at=clock.now() - timedelta(days=days_ago),
     )
+    freelancer_earnings_record(user=freelancer.user, count=lambda: earnings)
 
 
 def test_new_freelancer_without_earnings_goes_private_after_90_days():

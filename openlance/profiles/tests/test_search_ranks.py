@@ -24,7 +24,10 @@ from openlance.profiles.search import (
     ranking_version_at,
     search_freelancers,
 )
-from openlance.profiles.services import freelancer_stats_set, profile_search_ranks_run_due
+from openlance.profiles.services import (
+    profile_search_fields_sync,
+    profile_search_ranks_run_due,
+)
 from openlance.profiles.tests.factories import freelancer_with_profile
 
 T0 = datetime(2031, 3, 1, 12, tzinfo=UTC)
@@ -126,14 +129,7 @@ def test_a_new_ranking_policy_changes_the_order_at_its_time_whether_or_not_ranks
         assert _order() == after
         # One freelancer's profile is resynced under v2 meanwhile: mixed versions, still right.
         n0 = Profile.objects.get(title="n0 jssNone").freelancer
-        freelancer_stats_set(
-            freelancer=n0,
-            jss_percent=None,
-            total_earned_cents=0,
-            total_jobs=0,
-            total_hours=0,
-            badges=[],
-        )
+        profile_search_fields_sync(freelancer=n0)
         assert _stored_versions() == {v1, v2.pk}
         assert _order() == after
 

@@ -10,6 +10,7 @@ from openlance.core.tests.files import fake_image_upload, png_upload
 from openlance.profiles.models import ClientProfile, Freelancer, Profile, Visibility
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import (
+    Earnings,
     assessment_add,
     client_payment_method_verify,
     client_profile_start,
@@ -17,9 +18,10 @@ from openlance.profiles.services import (
     client_spending_record,
     education_add,
     employment_add,
+    freelancer_earnings_record,
+    freelancer_score_record,
     freelancer_set_photo,
     freelancer_start,
-    freelancer_stats_set,
     freelancer_update,
     history_item_delete,
     other_experience_add,
@@ -82,15 +84,12 @@ def test_updating_a_stale_copy_keeps_what_others_wrote_since():
     stale = freelancer_start(user=freelancer_user())
     current = Freelancer.objects.get(pk=stale.pk)
     earned_at = clock.now() - timedelta(days=3)
-    freelancer_stats_set(
-        freelancer=current,
-        jss_percent=92,
-        total_earned_cents=120_000,
-        total_jobs=3,
-        total_hours=40,
-        badges=["top_rated"],
-        last_earned_at=earned_at,
-    )
+    earnings = Earnings(total_earned_cents=120_000, total_jobs=3, last_earned_at=earned_at)
+    freelancer_earnings_record(user=current.user, count=lambda: earnings)
+    freelancer_score_record(user=current.user, jss_percent=92)
+    # Hours and badges have writers in features of their own (hourly work, badges); what
+    # matters here is only that someone other than this copy wrote them.
+    Freelancer.objects.filter(pk=stale.pk).update(total_hours=40, badges=["top_rated"])
     freelancer_set_photo(freelancer=current, upload=png_upload())
     Freelancer.objects.filter(pk=stale.pk).update(made_private_at=earned_at)
     freelancer_update(freelancer=stale, **LOCATION)

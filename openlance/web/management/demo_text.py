@@ -2609,3 +2609,46 @@ OFFER_DESCRIPTIONS = (
     "The work described in the post. We review each milestone within a few days of submission.",
     "Scope as in the post and your proposal; we'll add milestones if the project grows.",
 )
+
+
+# --- feedback on past contracts ------------------------------------------------------------
+
+# What clients write about freelancers, by how the contract went (the stars follow it).
+CLIENT_FEEDBACK = {
+    "positive": (
+        "{name} understood the brief at once and delivered ahead of schedule. Clear updates "
+        "all the way through; we will hire again.",
+        "Excellent work. {name} asked the right questions early and the result needed no "
+        "changes at all.",
+        "A pleasure to work with: fast, careful and honest about what was possible in the time.",
+        "{name} went beyond what we asked and documented everything for our team. Highly "
+        "recommended.",
+    ),
+    "neutral": (
+        "The work was fine in the end, but it took a second round and a few reminders.",
+        "{name} delivered what we agreed. Communication could have been quicker.",
+        "Decent result; a couple of deadlines slipped by a day or two.",
+    ),
+    "negative": (
+        "The first delivery missed most of the brief and the revision came late. We finished "
+        "the work in-house.",
+        "Deadlines were missed repeatedly and messages went unanswered for days.",
+    ),
+}
+# What freelancers write about clients.
+FREELANCER_FEEDBACK = (
+    "Clear requirements, quick answers and prompt approval. Would gladly work together again.",
+    "Great client: knew what they wanted and gave useful feedback at each step.",
+    "Friendly and organised; milestones were funded and approved without delay.",
+    "A well-run project. The brief was detailed and the review fast.",
+    "Good communication throughout, and fair about a change in scope.",
+)
+FREELANCER_FEEDBACK_POOR = (
+    "The brief changed several times after the work started, and feedback arrived late.",
+    "Hard to reach during the project; the approval took a lot of reminders.",
+)
+FLAG_REASON = (
+    "Reviewed after complaints from freelancers: this client has left poor feedback on "
+    "contracts whose work they approved in full and praised in the contract's messages. "
+    "The ratings are not supported by what happened on the contracts."
+)

@@ -304,10 +304,14 @@ def test_double_blind_feedback_and_the_score_from_a_second_client(
 
     # Omar is told Maya has left hers, but cannot read it until he leaves his.
     omar_tab = browser_as("omar@example.com")
-    card = feedback_card(omar_tab, menu, "They have left theirs: both reveal when you submit yours.")
+    card = feedback_card(
+        omar_tab, menu, "They have left theirs: both reveal when you submit yours."
+    )
     card.get_by_role("link", name="Leave feedback").click()
     omar_tab.get_by_role("heading", name="Feedback", level=1).wait_for()
-    assert "Maya Lopez has left their feedback. Leave yours: both reveal together" in theirs(omar_tab)
+    assert "Maya Lopez has left their feedback. Leave yours: both reveal together" in theirs(
+        omar_tab
+    )
     assert MAYA_ON_OMAR not in omar_tab.content()
     leave_feedback(
         omar_tab,

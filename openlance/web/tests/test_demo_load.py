@@ -19,15 +19,19 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.management import call_command
+from django.db.models import F, Q, Sum
 
 from openlance.accounts.models import AuditLogEntry, LocationVerification, User
+from openlance.billing.checks import BILLING_KINDS, FREELANCER_KINDS
 from openlance.billing.models import Payout, PendingEarning, SandboxOperation, WithdrawalMethod
+from openlance.billing.payments import PAYMENT_REFUND
 from openlance.catalog.data import CATEGORIES
 from openlance.connects.checks import connects_violations
 from openlance.connects.models import ConnectsAccount, ConnectsMove
 from openlance.contracts.models import Amendment, Contract, Milestone, Offer, Submission
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
+from openlance.insights.selectors import client_signals
 from openlance.jobs.models import JobPost, ScreeningQuestion
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
@@ -45,12 +49,16 @@ from openlance.profiles.search import FreelancerSearchParams, search_freelancers
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import profile_update
 from openlance.proposals.models import Invitation, Proposal
+from openlance.reputation.models import JssChange, JssReason, JssScore
+from openlance.reputation.services import jss_recompute
+from openlance.reviews.models import ClientFeedbackFlag, Feedback, FeedbackDirection
 from openlance.web.management import demo_text
 from openlance.web.management.commands import demo_load
 
 CHROMIUM = "/usr/bin/chromium"
 SMALL = demo_load.SCALES["small"]
 FULL = demo_load.SCALES["full"]
+PAST_CONTRACTS_SMALL = sum(len(past) for past in demo_load.SHOWCASE.values())
 
 
 def _counts() -> dict[str, int]:
@@ -86,6 +94,10 @@ def _counts() -> dict[str, int]:
         "pending earnings": PendingEarning.objects.count(),
         "withdrawal methods": WithdrawalMethod.objects.count(),
         "payouts": Payout.objects.count(),
+        "feedback": Feedback.objects.count(),
+        "flags": ClientFeedbackFlag.objects.count(),
+        "scores": JssScore.objects.count(),
+        "score changes": JssChange.objects.count(),
     }
 
 
@@ -127,6 +139,8 @@ def _state() -> dict[str, Any]:
         "amendments": set(Amendment.objects.values_list("pk", "state")),
         "earnings": set(PendingEarning.objects.values_list("pk", "released_at")),
         "payouts": set(Payout.objects.values_list("pk", "status", "closed_at")),
+        "feedback": set(Feedback.objects.values_list("pk", "revealed_at", "counts")),
+        "scores": set(JssScore.objects.values_list("freelancer_id", "score", "computed_at")),
         "ledger": set(LedgerAccount.objects.values_list("pk", "balance_cents")),
         "events": Counter(OutboxEvent.objects.values_list("kind", flat=True)),
     }
@@ -215,7 +229,7 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
     assert clients.count() == SMALL.clients
     assert Freelancer.objects.count() == SMALL.freelancers
     assert ClientProfile.objects.count() == SMALL.clients
-    assert JobPost.objects.count() == SMALL.jobs
+    assert JobPost.objects.count() == SMALL.jobs + PAST_CONTRACTS_SMALL
     assert all(c.active_role == "client" for c in clients)
     assert all(u.first_name and u.last_name for u in User.objects.all())
     assert User.objects.filter(email=demo_load.freelancer_email(20)).exists()
@@ -245,7 +259,7 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
     assert ledger_violations() == []
 
     # freelancer01 has a contract with a released payment; client01 has hired.
-    contract = Contract.objects.get(freelancer__email=demo_load.freelancer_email(1))
+    contract = Contract.objects.get(freelancer__email=demo_load.freelancer_email(1), state="active")
     assert contract.state == "active"
     assert contract.milestones.filter(state="approved", released_cents__gt=0).exists()
     assert Contract.objects.filter(client__email=demo_load.client_email(1)).exists()
@@ -323,6 +337,96 @@ def test_demo_job_posts_cover_states_budgets_and_dates() -> None:
     assert any(now - at < timedelta(days=1) for at in published)
     assert any(now - at > timedelta(days=14) for at in published)
     assert all(now - at <= timedelta(days=30) for at in published)
+
+
+@pytest.mark.django_db
+def test_demo_reputation_is_computed_from_real_work() -> None:
+    """Scores, reviews, earnings and clients' spending come from past contracts played
+    through the services, never stated: a recompute from the stored facts changes nothing,
+    and every figure equals what the ledger and the feedback say."""
+    _load("--scale", "small")
+
+    scores = dict(Freelancer.objects.values_list("user_id", "jss_percent"))
+    assert None in scores.values()  # "no score yet"
+    assert any(score is not None and score >= 90 for score in scores.values())
+    assert any(score is not None and 50 <= score <= 89 for score in scores.values())
+    # Without past work, no score and no earnings; with it, what the rules compute now.
+    for row in JssScore.objects.all():
+        assert scores[row.freelancer_id] == row.score
+        changes = JssChange.objects.count()
+        assert jss_recompute(freelancer_id=row.freelancer_id, reason=JssReason.MANUAL).score == (
+            row.score
+        )
+        assert JssChange.objects.count() == changes
+    scored = set(JssScore.objects.filter(score__isnull=False).values_list("freelancer_id"))
+    assert {(user_id,) for user_id, score in scores.items() if score is not None} == scored
+
+    # A botched contract's feedback, revealed, lowered a score that was there before.
+    dropped = JssChange.objects.filter(
+        reason=JssReason.FEEDBACK_REVEALED, old_score__isnull=False, new_score__isnull=False
+    ).filter(new_score__lt=F("old_score"))
+    assert any(
+        Feedback.objects.filter(
+            contract=change.contract,
+            direction=FeedbackDirection.CLIENT_TO_FREELANCER,
+            counts=True,
+        )
+        .filter(Q(recommend__lte=5) | Q(overall_hundredths__lt=300))
+        .exists()
+        for change in dropped
+    )
+
+    # Client feedback in every outcome class (SPEC §11), and private-only feedback.
+    client_feedback = Feedback.objects.filter(
+        direction=FeedbackDirection.CLIENT_TO_FREELANCER, counts=True
+    )
+    assert client_feedback.filter(recommend__gte=9, overall_hundredths__gte=450).exists()
+    assert client_feedback.filter(recommend__range=(6, 8), overall_hundredths__gte=300).exists()
+    assert client_feedback.filter(recommend__lte=5).exists()
+    assert client_feedback.filter(overall_hundredths__isnull=True, recommend__isnull=False).exists()
+    assert Feedback.objects.filter(direction=FeedbackDirection.FREELANCER_TO_CLIENT).exists()
+    assert not Feedback.objects.filter(revealed_at__isnull=True).exists()
+
+    # The flagged client's poor feedback is shown but does not count toward any score.
+    flag = ClientFeedbackFlag.objects.get()
+    assert flag.client.email == demo_load.client_email(demo_load.FLAGGED_CLIENT)
+    unfounded = Feedback.objects.filter(author=flag.client)
+    assert unfounded.exists()
+    assert not unfounded.filter(counts=True).exists()
+    for feedback in unfounded.filter(direction=FeedbackDirection.CLIENT_TO_FREELANCER):
+        latest = JssChange.objects.filter(freelancer=feedback.recipient).latest("at", "id")
+        assert feedback.contract_id not in {c["contract_id"] for c in latest.counted}
+    assert JssChange.objects.filter(
+        reason=JssReason.CLIENT_FLAGGED, new_score__gt=F("old_score")
+    ).exists()
+
+    # Earnings are what the ledger paid each freelancer (gross: their net and its fee),
+    # spending what it took from each client; nobody worked hours (hourly is not built).
+    paid: Counter[int] = Counter()
+    spent: Counter[int] = Counter()
+    for row in (
+        Entry.objects.filter(transfer__kind__in=BILLING_KINDS | {PAYMENT_REFUND})
+        .filter(account__kind__in=(AccountKind.PLATFORM_FEE_REVENUE, *FREELANCER_KINDS))
+        .values("transfer__freelancer_id", "transfer__client_id")
+        .annotate(total=Sum("amount_cents"))
+    ):
+        paid[row["transfer__freelancer_id"]] += row["total"]
+        spent[row["transfer__client_id"]] += row["total"]
+    earned = dict(Freelancer.objects.values_list("user_id", "total_earned_cents"))
+    assert earned == {user_id: paid[user_id] for user_id in earned}
+    assert sum(1 for cents in earned.values() if cents) >= 10
+    spending = dict(ClientProfile.objects.values_list("user_id", "total_spent_cents"))
+    assert spending == {user_id: spent[user_id] for user_id in spending}
+    assert not Freelancer.objects.filter(total_hours__gt=0).exists()
+
+    # What a freelancer sees of a client is computed from the same facts.
+    client = User.objects.get(email=demo_load.client_email(2))
+    signals = client_signals(client=client)
+    assert signals.total_spent.cents == spent[client.pk] > 0
+    assert signals.hires >= 3
+    assert signals.rating is not None
+    assert signals.reviews
+    assert signals.payment_method_verified
 
 
 @pytest.mark.django_db
@@ -455,7 +559,8 @@ def test_full_demo_meets_its_targets_and_a_second_run_adds_nothing() -> None:
     assert Invitation.objects.filter(freelancer=freelancer01, state="pending").count() == 1
 
     # Hiring and getting paid, every state reached through the services.
-    offers = Offer.objects.all()
+    # Past work's offers led to contracts that have ended; these are the recent ones.
+    offers = Offer.objects.exclude(contract__state="ended")
     assert 60 <= offers.count() <= 110
     assert set(offers.values_list("state", flat=True)) == {
         "pending",
@@ -489,7 +594,7 @@ def test_full_demo_meets_its_targets_and_a_second_run_adds_nothing() -> None:
     assert Transfer.objects.filter(kind="payout_returned").count() == 1
     assert WithdrawalMethod.objects.filter(usable_from__gt=clock.now()).count() == 1
     assert WithdrawalMethod.objects.count() >= 4
-    f1_contract = Contract.objects.get(freelancer=freelancer01)
+    f1_contract = Contract.objects.get(freelancer=freelancer01, state="active")
     assert f1_contract.state == "active"
     assert f1_contract.milestones.filter(state="approved").exists()
     assert contracts.filter(client__email=demo_load.client_email(1)).count() >= 3

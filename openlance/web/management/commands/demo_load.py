@@ -7,7 +7,9 @@ Connects (welcome grants, purchases, a few Plus plans), about 800 proposals in e
 with interviews and their messages, invitations accepted, declined and waiting, and a few
 posts closed without a hire whose Connects came back; then about 80 offers, the contracts
 they started with milestones in every state, released payments, withdrawal methods and
-payouts (paid, returned, on their way).
+payouts (paid, returned, on their way). Before those, the freelancers' past work: contracts
+over the last two years, paid, ended and given feedback at the dates they happened, from
+which their earnings, Job Success Scores and reviews and their clients' signals are computed.
 
 Idempotent: every row is found by a natural key (an email address, a client's job title, a
 fixed idempotency key for money), so running it again creates and books nothing new. A
@@ -15,8 +17,9 @@ freelancer or client whose profile exists is left alone (demo accounts someone e
 their edits). All text comes from `random.Random` and Faker generators seeded per object,
 so the demo is the same on every machine; only dates are relative to the day of the load.
 
-Everything goes through the domain services, except the client's payment-method flag and
-total spent, which no service writes yet (marked "No service yet" below).
+Everything goes through the domain services; no statistic is stated. What the outbox worker
+and the scheduler would do with the load's events the load does itself at the end (the
+`statistics` section), since the worker does not run during a load.
 
 The data is built by SECTIONS, run in order under one progress bar. To add demo data for
 a new feature, write a generator `_section_x(ctx)` that yields once per unit of work, and
@@ -40,6 +43,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.text import slugify
@@ -114,7 +118,6 @@ from openlance.profiles.services import (
     employment_add,
     freelancer_set_photo,
     freelancer_start,
-    freelancer_stats_set,
     freelancer_update,
     other_experience_add,
     portfolio_item_save,
@@ -135,6 +138,20 @@ from openlance.proposals.services import (
     proposal_submit,
     proposal_withdraw,
     proposals_job_closed,
+)
+from openlance.reputation.models import JssReason
+from openlance.reputation.services import jss_ageing_run_due, jss_backfill, jss_recompute
+from openlance.reviews.models import (
+    FEEDBACK_WINDOW,
+    ClientFeedbackFlag,
+    EndReason,
+    Feedback,
+    FeedbackDirection,
+)
+from openlance.reviews.services import (
+    client_feedback_flag,
+    feedback_reveal_run_due,
+    feedback_submit,
 )
 from openlance.web.management import demo_text as text
 from openlance.web.management.demo_text import PLACES, SPECIALTY_BY_KEY, Specialty
@@ -370,12 +387,82 @@ def _identity_document() -> SimpleUploadedFile:
 
 
 @dataclass(frozen=True)
-class Stats:
-    jss_percent: int | None
-    total_earned_cents: int
-    total_jobs: int
-    total_hours: int
-    badges: list[str]
+class PastContract:
+    """A fixed-price contract a freelancer finished before today, one milestone: the client
+    who hired them (0: one the load picks among those who had joined by then), when it
+    ended (days ago), how many days it ran, what it was worth, and how it went: the
+    feedback the client leaves (a `PAST_OUTCOMES` key) and whether the freelancer rates
+    the client too. What the profile, the score and the client's signals show comes from
+    playing these through the services."""
+
+    client: int
+    ended: float
+    days: int
+    dollars: int
+    outcome: str
+    rated_client: bool = True
+
+
+# How a past contract went, by the feedback its client leaves: public ratings (the six
+# attributes between these bounds, so the overall falls in its class) and the private part.
+# "negative" is a botched contract (changes asked, then part approved and the rest
+# refunded); "unfounded" is poor feedback on work approved in full (the flagged client's).
+PAST_OUTCOMES: dict[str, tuple[tuple[int, int] | None, tuple[int, int] | None]] = {
+    # outcome: ((lowest, highest) star, (lowest, highest) recommend), None: that part is left out
+    "positive": ((4, 5), (9, 10)),
+    "neutral": ((3, 5), (6, 8)),
+    "negative": ((1, 3), (1, 4)),
+    "unfounded": ((1, 2), (0, 2)),
+    "private": (None, (9, 10)),
+    "none": (None, None),
+}
+PAST_OUTCOME_SHARES = {"positive": 72, "neutral": 12, "negative": 5, "private": 6, "none": 5}
+PAST_CONTRACTS = {"1": 25, "2": 40, "3": 25, "4": 10}  # finished contracts per freelancer
+# Share of the freelancers beyond the small demo who have past work (seeded per freelancer).
+PAST_WORK_SHARE = 0.07
+# The client a mediator flags for poor feedback that the work does not support: it stays
+# visible and stops counting for the freelancers' scores.
+FLAGGED_CLIENT = 11
+FLAGGED_AFTER_DAYS = 100  # days ago
+# The track records of the small demo's freelancers, written out so that every case shows
+# even there. The score shown is the best of three windows, so a middling one needs its
+# weaker contracts among the recent ones.
+SHOWCASE: dict[int, tuple[PastContract, ...]] = {
+    1: (  # high: three clients, all positive
+        PastContract(2, 290, 30, 1_200, "positive"),
+        PastContract(5, 150, 21, 800, "positive"),
+        PastContract(3, 55, 25, 2_400, "positive"),
+    ),
+    3: (  # high: a small neutral contract among large positive ones
+        PastContract(4, 420, 40, 3_000, "positive"),
+        PastContract(6, 230, 30, 1_500, "positive"),
+        PastContract(7, 95, 10, 200, "neutral"),
+    ),
+    4: (  # middling, with private-only feedback
+        PastContract(2, 330, 30, 900, "positive"),
+        PastContract(9, 200, 14, 600, "private"),
+        PastContract(8, 75, 35, 1_100, "neutral"),
+    ),
+    6: (  # dropped: a botched contract after two good ones
+        PastContract(3, 400, 45, 1_500, "positive"),
+        PastContract(10, 200, 30, 1_000, "positive"),
+        PastContract(9, 35, 20, 1_800, "negative", rated_client=False),
+    ),
+    8: (  # the flagged client's poor feedback stops counting
+        PastContract(2, 260, 20, 700, "positive"),
+        PastContract(5, 180, 30, 1_000, "positive"),
+        PastContract(FLAGGED_CLIENT, 120, 25, 900, "unfounded"),
+    ),
+    10: (  # the other contract alone is below the minimum: no score yet
+        PastContract(6, 300, 30, 1_200, "positive"),
+        PastContract(FLAGGED_CLIENT, 150, 20, 500, "unfounded"),
+    ),
+    14: (PastContract(9, 80, 20, 600, "positive"),),  # one contract: no score yet
+    19: (  # the client left no feedback, so only one contract counts: no score yet
+        PastContract(3, 170, 20, 800, "none"),
+        PastContract(5, 70, 14, 900, "positive"),
+    ),
+}
 
 
 @dataclass
@@ -406,7 +493,7 @@ class FreelancerPlan:
     other_experience: bool
     specialized: list[Specialty]
     verification: str  # "approved", "rejected", "pending" or ""
-    stats: Stats | None
+    past_work: tuple[PastContract, ...]
 
     @property
     def place(self) -> text.Place:
@@ -421,18 +508,21 @@ def _rate_cents(rng: random.Random, specialty: Specialty, country: str) -> int:
     return int(round(dollars / step) * step) * 100
 
 
-def _stats(rng: random.Random, plan_rate_cents: int, complete: bool) -> Stats:
-    earned_dollars = math.exp(rng.uniform(math.log(150), math.log(250_000)))
-    earned_cents = int(earned_dollars) * 100
-    jobs = max(1, int(earned_dollars / rng.uniform(400, 3000)))
-    hours = int(earned_dollars / max(plan_rate_cents / 100, 10) * rng.uniform(0.4, 0.9))
-    jss = rng.choice([None, *range(72, 101)]) if jobs >= 2 else None
-    badges = []
-    if jss is not None and jss >= 90 and earned_dollars >= 1_000 and complete:
-        badges.append("top_rated")
-        if earned_dollars >= 10_000 and rng.random() < 0.5:
-            badges.append("top_rated_plus")
-    return Stats(jss, earned_cents, jobs, hours, badges)
+def _past_work(rng: random.Random) -> tuple[PastContract, ...]:
+    """A freelancer's finished contracts over the last two years, oldest first."""
+    count = int(text.weighted(rng, PAST_CONTRACTS))
+    ended = sorted((rng.uniform(20, 680) for _ in range(count)), reverse=True)
+    return tuple(
+        PastContract(
+            client=0,
+            ended=days,
+            days=rng.randint(7, 60),
+            dollars=int(math.exp(rng.uniform(math.log(150), math.log(6_000)))) // 25 * 25,
+            outcome=text.weighted(rng, PAST_OUTCOME_SHARES),
+            rated_client=rng.random() < 0.9,
+        )
+        for days in ended
+    )
 
 
 def freelancer_plan(ctx: DemoContext, number: int) -> FreelancerPlan:
@@ -473,7 +563,6 @@ def freelancer_plan(ctx: DemoContext, number: int) -> FreelancerPlan:
     portfolio_count = max(1 if writer else 0, rng.choice([0, 0, 1, 1, 2, 2, 3]))
     employment = max(1 if writer else 0, rng.choice([0, 0, 1, 1, 2]))
     education = writer or rng.random() < 0.55
-    complete = photo and portfolio_count > 0 and (employment > 0 or education)
 
     specialized: list[Specialty] = []
     roll = rng.random()
@@ -485,19 +574,15 @@ def freelancer_plan(ctx: DemoContext, number: int) -> FreelancerPlan:
         specialized = rng.sample(related, k=min(count, len(related)))
 
     rate_cents = _rate_cents(rng, specialty, country)
-    has_earnings = rng.random() < 0.45
-    stats = _stats(rng, rate_cents, complete) if has_earnings else None
-    if (
-        stats is None
-        and complete
-        and verification == "approved"
-        and visibility == Visibility.PUBLIC
-        and rng.random() < 0.5
-    ):
-        stats = Stats(None, 0, 0, 0, ["rising_talent"])
-    # Without earnings, a freelancer joined recently (the auto-private rule of SPEC §2.1
-    # would hide anyone without earnings for 90 days); with earnings, up to five years ago.
-    joined_days = _days(rng, 120, 1800) if has_earnings else _days(rng, 6, 80)
+    past_work = SHOWCASE.get(number, ())
+    if rng.random() < PAST_WORK_SHARE and number > SCALES["small"].freelancers:
+        past_work = _past_work(rng)
+    # Without past work, a freelancer joined recently (the auto-private rule of SPEC §2.1
+    # would hide anyone without earnings for 90 days); with it, some time before it began.
+    joined_days = _days(rng, 6, 80)
+    if past_work:
+        first = max(work.ended + work.days for work in past_work)
+        joined_days = first + _days(rng, 15, 400)
     return FreelancerPlan(
         number=number,
         email=freelancer_email(number),
@@ -523,7 +608,7 @@ def freelancer_plan(ctx: DemoContext, number: int) -> FreelancerPlan:
         other_experience=rng.random() < 0.1,
         specialized=specialized,
         verification=verification,
-        stats=stats,
+        past_work=past_work,
     )
 
 
@@ -538,22 +623,11 @@ def _build_freelancer(ctx: DemoContext, plan: FreelancerPlan, user: User, verifi
     today = ctx.now.date()
     with clock.frozen_at(plan.joined):
         freelancer = freelancer_start(user=user)
-    # The verified location and the cached statistics come first, so that the profile
-    # services called after them see them (and copy them wherever they keep copies).
+    # The verified location comes first, so that the profile services called after it see
+    # it (and copy it wherever they keep copies).
     if plan.verification:
         _verify(ctx, plan, user, verifier)
         user.refresh_from_db()
-    if plan.stats is not None:
-        # The contracts and reputation features will compute these; the demo states them
-        # so that search filters and ranking have something to show.
-        freelancer_stats_set(
-            freelancer=freelancer,
-            jss_percent=plan.stats.jss_percent,
-            total_earned_cents=plan.stats.total_earned_cents,
-            total_jobs=plan.stats.total_jobs,
-            total_hours=plan.stats.total_hours,
-            badges=list(plan.stats.badges),
-        )
     freelancer_update(
         freelancer=freelancer,
         country=plan.country,
@@ -726,8 +800,6 @@ class ClientPlan:
     industry: text.Industry
     website: str
     joined: datetime
-    payment_method_verified: bool
-    total_spent_cents: int
 
 
 def client_plan(ctx: DemoContext, number: int) -> ClientPlan:
@@ -750,11 +822,6 @@ def client_plan(ctx: DemoContext, number: int) -> ClientPlan:
     website = ""
     if company and rng.random() < 0.8:
         website = f"https://www.{slugify(company) or 'company'}.example.com"
-    # Clients 1-4 add money with a card, so theirs is verified.
-    verified = number <= 4 or rng.random() < 0.65
-    spent = 0
-    if verified and rng.random() < 0.65:
-        spent = int(math.exp(rng.uniform(math.log(120), math.log(350_000)))) * 100
     return ClientPlan(
         number=number,
         email=client_email(number),
@@ -767,8 +834,6 @@ def client_plan(ctx: DemoContext, number: int) -> ClientPlan:
         industry=rng.choice(text.INDUSTRIES),
         website=website,
         joined=ctx.ago(_days(rng, 30, 2200)),
-        payment_method_verified=verified,
-        total_spent_cents=spent,
     )
 
 
@@ -801,13 +866,6 @@ def _section_clients(ctx: DemoContext) -> Iterator[None]:
                     description=text.client_description(
                         _rng("client-text", number), plan.industry, plan.company
                     ),
-                )
-                # No service yet: payment-method verification belongs to billing and the
-                # total spent to contracts; set here so the client vetting signals and job
-                # filters ("payment verified", "total spent") have data in the demo.
-                ClientProfile.objects.filter(pk=profile.pk).update(
-                    payment_method_verified=plan.payment_method_verified,
-                    total_spent_cents=plan.total_spent_cents,
                 )
             built = True
         ctx.count("client profiles", built)
@@ -1709,7 +1767,8 @@ def _section_hiring(ctx: DemoContext) -> Iterator[None]:
         # freelancer01's first live proposal becomes a contract with a payment released.
         first = live.filter(freelancer=one, job__state=JobState.OPEN).order_by("created_at", "pk")
         proposal = first.first()
-        if proposal is not None and not Offer.objects.filter(freelancer=one).exists():
+        hired = Offer.objects.filter(freelancer=one, proposal__isnull=False).exists()
+        if proposal is not None and not hired:
             plan = plan_of[(proposal.job.client.email, proposal.job.title)]
             _hire(
                 ctx,
@@ -1751,6 +1810,366 @@ def _section_hiring(ctx: DemoContext) -> Iterator[None]:
     _payouts(ctx, hiring)
     with clock.frozen_at(ctx.now):
         earnings_release_run_due(now=ctx.now)
+    yield
+
+
+# --- past work: the track record that earnings, scores and reviews are computed from -------
+
+
+# The steps after which a score may change: feedback revealed, a repeat contract paid.
+SCORED_STEPS = frozenset({"client feedback", "freelancer feedback", "reveal", "approve", "partial"})
+
+
+@dataclass
+class PastPlay:
+    """One past contract while the load plays it: its plan and what exists of it so far."""
+
+    number: int  # the freelancer's
+    work: PastContract
+    freelancer: User
+    client: User
+    title: str
+    specialty: Specialty
+    industry: text.Industry
+    repeat: bool = False  # the freelancer worked for this client before
+    job: JobPost | None = None
+    offer: Offer | None = None
+    contract: Contract | None = None
+
+
+def _past_client(
+    rng: random.Random, clients: dict[int, ClientPlan], before: datetime, taken: set[int]
+) -> int:
+    """A client (not the flagged one) who had joined by `before`, new to this freelancer
+    when one is left."""
+    joined = [n for n, plan in clients.items() if plan.joined < before and n != FLAGGED_CLIENT]
+    fresh = [n for n in joined if n not in taken]
+    return rng.choice(fresh or joined or [n for n in clients if n != FLAGGED_CLIENT])
+
+
+def _past_title(
+    rng: random.Random, spec: Specialty, industry: text.Industry, used: set[str]
+) -> str:
+    for _ in range(50):
+        title, _topic = text.job_idea(rng, spec, industry)
+        if title not in used:
+            used.add(title)
+            return title
+    raise CommandError("No unique title left for a past contract's job post.")
+
+
+def _past_plays(ctx: DemoContext) -> list[PastPlay]:
+    """Every planned past contract whose post does not exist yet. A post is made with its
+    whole contract in one go, so an existing one was played by an earlier run."""
+    clients = {n: client_plan(ctx, n) for n in range(1, ctx.scale.clients + 1)}
+    used: dict[int, set[str]] = {n: set() for n in clients}
+    for job in job_plans(ctx, clients):
+        used[job.client_number].add(job.draft.title)
+    plays = []
+    emails = [freelancer_email(n) for n in range(1, ctx.scale.freelancers + 1)]
+    users = {u.email: u for u in User.objects.filter(email__in=emails, is_freelancer=True)}
+    client_users = {
+        u.email: u
+        for u in User.objects.filter(email__in=[c.email for c in clients.values()], is_client=True)
+    }
+    existing = set(
+        JobPost.objects.filter(client__in=client_users.values()).values_list(
+            "client__email", "title"
+        )
+    )
+    for number in range(1, ctx.scale.freelancers + 1):
+        plan = freelancer_plan(ctx, number)
+        freelancer = users.get(plan.email)
+        rng = _rng("past-work", number)
+        taken: set[int] = set()
+        for work in plan.past_work:
+            begun = ctx.ago(work.ended + work.days + 7)
+            number_of_client = work.client or _past_client(rng, clients, begun, taken)
+            repeat = number_of_client in taken
+            taken.add(number_of_client)
+            client = clients[number_of_client]
+            title = _past_title(rng, plan.specialty, client.industry, used[number_of_client])
+            user = client_users.get(client.email)
+            if freelancer is None or user is None or (client.email, title) in existing:
+                continue
+            plays.append(
+                PastPlay(
+                    number,
+                    work,
+                    freelancer,
+                    user,
+                    title,
+                    plan.specialty,
+                    client.industry,
+                    repeat=repeat,
+                )
+            )
+    return plays
+
+
+def _stars(rng: random.Random, low: int, high: int) -> dict[str, int]:
+    # Mostly the top of the range: a good contract reads as five stars with a four or two.
+    return {
+        name: high if rng.random() < 0.7 else rng.randint(low, high)
+        for name in ("skills", "quality", "availability", "deadlines", "communication")
+    } | {"cooperation": rng.randint(low, high)}
+
+
+def _client_feedback(rng: random.Random, play: PastPlay) -> dict[str, Any]:
+    stars, recommend = PAST_OUTCOMES[play.work.outcome]
+    given: dict[str, Any] = {}
+    if stars is not None:
+        key = "negative" if play.work.outcome == "unfounded" else play.work.outcome
+        given |= _stars(rng, *stars)
+        given["text"] = rng.choice(text.CLIENT_FEEDBACK[key]).format(
+            name=play.freelancer.first_name
+        )
+    if recommend is not None:
+        given["recommend"] = rng.randint(*recommend)
+        given["end_reason"] = (
+            rng.choice([EndReason.QUALITY, EndReason.DEADLINES_MISSED])
+            if play.work.outcome == "negative"
+            else EndReason.COMPLETED
+        )
+    return given
+
+
+def _freelancer_feedback(rng: random.Random, play: PastPlay) -> dict[str, Any]:
+    if play.work.outcome in ("negative", "unfounded"):
+        return {**_stars(rng, 2, 3), "text": rng.choice(text.FREELANCER_FEEDBACK_POOR)}
+    return {**_stars(rng, 4, 5), "text": rng.choice(text.FREELANCER_FEEDBACK)}
+
+
+def _past_steps(ctx: DemoContext, rng: random.Random, play: PastPlay) -> list[tuple[datetime, str]]:
+    """When each step of the contract happens: the post, the offer and its acceptance, the
+    funding, the work and its approval, the end, then the feedback of each side and, when
+    one side left none, the reveal when the window closes."""
+    work = play.work
+    ended = ctx.ago(work.ended)
+    started = ended - timedelta(days=work.days)
+    posted = started - timedelta(days=rng.uniform(2, 6))
+    offered = posted + timedelta(days=rng.uniform(0.5, 1.5))
+    steps = [
+        (posted, "post"),
+        (offered, "offer"),
+        (offered + timedelta(days=rng.uniform(0.1, 0.8)), "accept"),
+        (started + timedelta(days=rng.uniform(0.05, 0.5)), "fund"),
+    ]
+    if work.outcome == "negative":
+        submitted = ended - timedelta(days=rng.uniform(4, 5))
+        steps += [
+            (submitted, "submit"),
+            (submitted + timedelta(days=1), "changes"),
+            (submitted + timedelta(days=2.5), "resubmit"),
+            (ended - timedelta(days=rng.uniform(0.3, 1)), "partial"),
+        ]
+    else:
+        steps += [
+            (ended - timedelta(days=rng.uniform(1.5, 3)), "submit"),
+            (ended - timedelta(days=rng.uniform(0.3, 1)), "approve"),
+        ]
+    steps.append((ended, "end"))
+    if work.outcome != "none":
+        steps.append((ended + timedelta(days=rng.uniform(0.2, 4)), "client feedback"))
+    if work.rated_client:
+        steps.append((ended + timedelta(days=rng.uniform(0.2, 6)), "freelancer feedback"))
+    if work.outcome == "none" or not work.rated_client:
+        # The scheduler reveals what was left once the window closes.
+        steps.append((ended + FEEDBACK_WINDOW + timedelta(hours=rng.uniform(0.1, 1)), "reveal"))
+    return steps
+
+
+def _past_step(ctx: DemoContext, rng: random.Random, play: PastPlay, step: str) -> None:
+    client, freelancer = play.client, play.freelancer
+    if step == "post":
+        draft = _past_draft(rng, play)
+        play.job = job_create(client=client, draft=draft, publish=True)
+        ctx.count("past job posts", True)
+    elif step == "offer":
+        assert play.job is not None
+        terms = _terms(
+            rng,
+            play.job,
+            clock.now(),
+            name=freelancer.first_name,
+            milestones=1,
+            bid_cents=play.work.dollars * 100,
+            hourly_cents=None,
+        )
+        play.offer = offer_send(client=client, job=play.job, freelancer=freelancer, terms=terms)
+    elif step == "accept":
+        assert play.offer is not None
+        play.contract = offer_accept(
+            freelancer=freelancer, offer=play.offer, revision=play.offer.revision
+        )
+        ctx.count("past contracts", True)
+    elif step == "end":
+        assert play.contract is not None
+        play.contract = contract_end(user=client, contract=play.contract)
+    elif step in ("client feedback", "freelancer feedback"):
+        assert play.contract is not None
+        by_client = step == "client feedback"
+        given = _client_feedback(rng, play) if by_client else _freelancer_feedback(rng, play)
+        feedback = feedback_submit(
+            user=client if by_client else freelancer, contract=play.contract, **given
+        )
+        if feedback.revealed_at is not None:
+            _score(play, JssReason.FEEDBACK_REVEALED)
+    elif step == "reveal":
+        feedback_reveal_run_due(now=clock.now())
+        _score(play, JssReason.FEEDBACK_REVEALED)
+    else:
+        assert play.contract is not None
+        milestone = play.contract.milestones.get()
+        _past_milestone_step(rng, play, milestone, step)
+
+
+def _past_milestone_step(
+    rng: random.Random, play: PastPlay, milestone: Milestone, step: str
+) -> None:
+    client, freelancer = play.client, play.freelancer
+    criteria = list(milestone.criteria.values_list("pk", flat=True))
+    if step == "fund":
+        milestone_fund(client=client, milestone=milestone, payment_method=HIRE_CARD)
+    elif step == "submit":
+        milestone_submit(
+            freelancer=freelancer,
+            milestone=milestone,
+            message=rng.choice(text.SUBMISSION_MESSAGES),
+            criteria_met=criteria,
+        )
+    elif step == "changes":
+        milestone_request_changes(
+            client=client, milestone=milestone, message=rng.choice(text.CHANGE_REQUESTS)
+        )
+    elif step == "resubmit":
+        milestone_resubmit(
+            freelancer=freelancer,
+            milestone=milestone,
+            message=rng.choice(text.RESUBMIT_MESSAGES),
+            criteria_met=criteria[:1],
+        )
+    elif step == "approve":
+        milestone_approve(client=client, milestone=milestone)
+        if play.repeat:
+            _score(play, JssReason.PAYMENT_MADE)
+    elif step == "partial":
+        part = max(500, milestone.amount_cents * rng.randint(4, 6) // 10 // 500 * 500)
+        milestone_approve(
+            client=client,
+            milestone=milestone,
+            amount=Money(min(part, milestone.amount_cents)),
+            remainder=Remainder.REFUND,
+        )
+        if play.repeat:
+            _score(play, JssReason.PAYMENT_MADE)
+    else:  # pragma: no cover - a typo in _past_steps
+        raise CommandError(f"Unknown past contract step {step!r}.")
+
+
+def _score(play: PastPlay, reason: JssReason) -> None:
+    """What the reputation app's handler of the step's event does (the outbox worker does
+    not run during a load), at the moment it happened, so the score's history is the one
+    the freelancer would have seen. The handlers of the other events (a contract started or
+    ended, a first contract's payment) recompute too, and find nothing changed: such a
+    contract counts from its client's feedback, so the load skips them."""
+    assert play.contract is not None
+    jss_recompute(freelancer_id=play.freelancer.pk, reason=reason, contract_id=play.contract.pk)
+
+
+def _past_draft(rng: random.Random, play: PastPlay) -> JobDraft:
+    spec = play.specialty
+    skills = text.profile_skills(rng, spec, rng.randint(2, 6))
+    dollars = play.work.dollars
+    size = "small" if dollars < 800 else "medium" if dollars < 5_000 else "large"
+    duration = "less_than_1_month" if play.work.days <= 30 else "one_to_3_months"
+    level = rng.choice(["entry", "intermediate", "expert"])
+    _title, topic = text.job_idea(rng, spec, play.industry)
+    return JobDraft(
+        title=play.title,
+        description=text.job_description(
+            rng,
+            spec,
+            topic=topic,
+            company="",
+            industry=play.industry,
+            level=level,
+            duration=duration,
+            skills=skills,
+            countries=[],
+            hours_per_week=None,
+        ),
+        category_slug=slugify(spec.category),
+        size=size,
+        duration=duration,
+        experience_level=level,
+        budget_type=BudgetType.FIXED,
+        budget_cents=play.work.dollars * 100,
+        skill_slugs=_slugs(skills),
+    )
+
+
+def _flag_client(ctx: DemoContext) -> None:
+    """A mediator finds the flagged client's poor feedback unfounded; the scores of the
+    freelancers it was about are computed again, as the flag's handler would."""
+    client = User.objects.filter(email=client_email(FLAGGED_CLIENT), is_client=True).first()
+    if client is None or ClientFeedbackFlag.objects.filter(client=client).exists():
+        return
+    mediator = User.objects.get(email=staff_email("Mediator"))
+    flag = client_feedback_flag(staff=mediator, client=client, reason=text.FLAG_REASON)
+    about = Feedback.objects.filter(author=client, direction=FeedbackDirection.CLIENT_TO_FREELANCER)
+    for freelancer_id in sorted(set(about.values_list("recipient_id", flat=True))):
+        jss_recompute(
+            freelancer_id=freelancer_id,
+            reason=JssReason.CLIENT_FLAGGED,
+            ref={"client_id": client.pk, "flag_id": flag.pk},
+        )
+    ctx.count("flagged clients", True)
+
+
+def _section_past_work(ctx: DemoContext) -> Iterator[None]:
+    """The freelancers' past contracts, played in the order things happened across all of
+    them (a flag and a score read what happened before them, and nothing after): posts,
+    offers accepted, milestones paid, contracts ended, feedback from both sides revealed,
+    and each score computed at the moment its handler would have run. Then the flag on
+    the client who left unfounded feedback."""
+    plays = _past_plays(ctx)
+    rngs = [_rng("past-play", play.number, play.title) for play in plays]
+    timeline = sorted(
+        (when, index, position, step)
+        for index, play in enumerate(plays)
+        for position, (when, step) in enumerate(_past_steps(ctx, rngs[index], play))
+    )
+    flag_at = ctx.ago(FLAGGED_AFTER_DAYS)
+    flagged = False
+    for when, index, _position, step in timeline:
+        if not flagged and when >= flag_at:
+            with clock.frozen_at(flag_at):
+                jss_ageing_run_due(now=flag_at)
+                _flag_client(ctx)
+            flagged = True
+        with clock.frozen_at(when):
+            if step in SCORED_STEPS:
+                # First what time alone changed since, as the daily rule recorded it, so
+                # that this step's change is told apart from ageing.
+                jss_ageing_run_due(now=when)
+            _past_step(ctx, rngs[index], plays[index], step)
+    if not flagged:
+        with clock.frozen_at(flag_at):
+            _flag_client(ctx)
+    yield
+
+
+def _section_statistics(ctx: DemoContext) -> Iterator[None]:
+    """What the outbox worker and the scheduler would do with the load's events, done now
+    (the worker does not run during a load, and its emails would flood the console): each
+    freelancer's earnings and each client's spending and verified card counted from the
+    payments, scores brought up to today, and a first score for those whose only contracts
+    are the recent ones."""
+    call_command("payment_stats_recount", stdout=io.StringIO())
+    with clock.frozen_at(ctx.now):
+        jss_ageing_run_due(now=ctx.now)
+        jss_backfill(now=ctx.now)
     yield
 
 
@@ -1803,12 +2222,16 @@ SECTIONS: list[Section] = [
     Section("deposits", lambda scale: len(DEPOSITS), _section_deposits),
     Section("job posts", lambda scale: scale.jobs, _section_jobs),
     Section("Connects", lambda scale: scale.freelancers, _section_connects),
+    # Before pitching and hiring: their events and rules run at today's dates, these at
+    # the dates of the past contracts.
+    Section("past work", lambda scale: 1, _section_past_work),
     # Before the expiry rule: messages and shortlists are client activity that keeps a
     # post open, as they would have on the days they happened.
     Section("pitching", lambda scale: scale.jobs, _section_pitching),
     # Offers touch their posts too, and hires close them, before the expiry rule runs.
     Section("hiring", lambda scale: scale.jobs + 1, _section_hiring),
     Section("job expiry", lambda scale: 1, _section_job_expiry),
+    Section("statistics", lambda scale: 1, _section_statistics),
 ]
 
 
