@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from openlance.accounts.models import User
+from openlance.contracts.models import Contract
 from openlance.core.money import Money
 from openlance.jobs.models import JobPost, JobState
 from openlance.profiles.models import ClientProfile
@@ -46,16 +47,22 @@ class ClientSignals:
 
 def client_signals(*, client: User) -> ClientSignals:
     profile = ClientProfile.objects.filter(user=client).first()
-    counts = JobPost.objects.filter(client=client).aggregate(
-        posted=Count("pk", filter=~Q(state=JobState.DRAFT)),
-        open=Count("pk", filter=Q(state=JobState.OPEN)),
-        hired=Count("pk", filter=Q(state=JobState.CLOSED_HIRED)),
-        closed=Count(
-            "pk",
-            filter=Q(state__in=[JobState.CLOSED_HIRED, JobState.CLOSED_NO_HIRE, JobState.EXPIRED]),
-        ),
+    # A hire is a contract, not how the client closed the post: a post closed "hired"
+    # without one led to no hire that anyone can see.
+    closed = Q(state__in=[JobState.CLOSED_HIRED, JobState.CLOSED_NO_HIRE, JobState.EXPIRED])
+    led_to_a_hire = Exists(Contract.objects.filter(job=OuterRef("pk")))
+    counts = (
+        JobPost.objects.filter(client=client)
+        .alias(hired=led_to_a_hire)
+        .aggregate(
+            posted=Count("pk", filter=~Q(state=JobState.DRAFT)),
+            open=Count("pk", filter=Q(state=JobState.OPEN)),
+            closed=Count("pk", filter=closed),
+            closed_hired=Count("pk", filter=closed & Q(hired=True)),
+        )
     )
-    closed = counts["closed"]
+    hires = Contract.objects.filter(client=client).count()
+    closed_posts = counts["closed"]
     rating = client_rating(client=client)
     return ClientSignals(
         name=(profile.company_name if profile and profile.company_name else client.public_name),
@@ -64,8 +71,10 @@ def client_signals(*, client: User) -> ClientSignals:
         member_since=client.date_joined,
         payment_method_verified=bool(profile and profile.payment_method_verified),
         total_spent=Money(profile.total_spent_cents if profile else 0),
-        hires=counts["hired"],
-        hire_rate_percent=round(100 * counts["hired"] / closed) if closed else None,
+        hires=hires,
+        hire_rate_percent=(
+            round(100 * counts["closed_hired"] / closed_posts) if closed_posts else None
+        ),
         open_jobs=counts["open"],
         jobs_posted=counts["posted"],
         rating=rating.rating,

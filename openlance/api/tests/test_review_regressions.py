@@ -119,10 +119,11 @@ def test_documents_are_downloaded_not_rendered(db):
 
 
 def test_hire_rate_counts_expired_posts_and_names_never_leak_emails(db):
+    from openlance.contracts.tests.factories import contract_fixed
     from openlance.insights.selectors import client_signals
 
     client = client_user(first_name="", last_name="")
-    job_post(client=client, state="closed_hired")
+    contract_fixed(client=client)  # its post closes as hired
     job_post(client=client, state="expired")
     signals = client_signals(client=client)
     assert signals.hire_rate_percent == 50

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from openlance.contracts.tests.factories import contract_fixed
 from openlance.insights.selectors import client_signals
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.reviews.tests.factories import ended_contract, feedback
@@ -50,3 +51,18 @@ def test_the_api_and_the_pages_show_them(rated_client):
     assert "No reviews yet" not in page
     job = job_post(client=rated_client)
     assert "4.50 of 5" in anonymous.get(f"/jobs/{job.pk}/").content.decode()
+
+
+def test_hires_are_contracts_not_how_the_client_closed_the_post():
+    client = job_client()
+    hired_on = contract_fixed(client=client).job
+    contract_fixed(client=client, job=job_post(client=client), keep_post_open=True)
+    job_post(client=client, state="closed_hired")  # closed "hired", but nobody was
+    job_post(client=client, state="closed_no_hire")
+    hired_on.refresh_from_db()
+    assert hired_on.state == "closed_hired"
+    signals = client_signals(client=client)
+    assert signals.hires == 2
+    # Closed: the post with a contract, the one closed "hired" without one, the one closed
+    # without a hire (the post still open with its contract is not closed yet).
+    assert signals.hire_rate_percent == 33
