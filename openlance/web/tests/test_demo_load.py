@@ -31,6 +31,7 @@ from openlance.connects.models import ConnectsAccount, ConnectsMove
 from openlance.contracts.models import Amendment, Contract, Milestone, Offer, Submission
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
+from openlance.core.policies import jss_policy_at
 from openlance.insights.selectors import client_signals
 from openlance.jobs.models import JobPost, ScreeningQuestion
 from openlance.ledger.checks import ledger_violations
@@ -49,8 +50,8 @@ from openlance.profiles.search import FreelancerSearchParams, search_freelancers
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import profile_update
 from openlance.proposals.models import Invitation, Proposal
-from openlance.reputation.models import JssChange, JssReason, JssScore
-from openlance.reputation.services import jss_recompute
+from openlance.reputation.models import BadgeChange, JssChange, JssReason, JssScore, JssSnapshot
+from openlance.reputation.services import badges_run_due, jss_recompute
 from openlance.reviews.models import ClientFeedbackFlag, Feedback, FeedbackDirection
 from openlance.web.management import demo_text
 from openlance.web.management.commands import demo_load
@@ -427,6 +428,18 @@ def test_demo_reputation_is_computed_from_real_work() -> None:
     assert signals.rating is not None
     assert signals.reviews
     assert signals.payment_method_verified
+
+    # Badges from the weekly snapshots taken as the weeks went by, and what the rules say
+    # today: a badge run now changes nothing.
+    weeks = jss_policy_at(clock.now()).badges.top_rated_weeks
+    assert JssSnapshot.objects.values("week_start").distinct().count() == weeks
+    badges = dict(Freelancer.objects.values_list("user__email", "badges"))
+    assert badges[demo_load.freelancer_email(1)] == ["top_rated", "top_rated_plus"]
+    assert any(held == ["rising_talent"] for held in badges.values())
+    changes = BadgeChange.objects.count()
+    badges_run_due(now=clock.now())
+    assert BadgeChange.objects.count() == changes
+    assert dict(Freelancer.objects.values_list("user__email", "badges")) == badges
 
 
 @pytest.mark.django_db

@@ -35,7 +35,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
@@ -101,7 +101,7 @@ from openlance.contracts.services import (
 )
 from openlance.core import clock
 from openlance.core.money import Money
-from openlance.core.policies import connects_policy_at
+from openlance.core.policies import connects_policy_at, jss_policy_at
 from openlance.core.services import outbox_drain_deferred
 from openlance.jobs.models import BudgetType, JobPost, JobState, JobVisibility
 from openlance.jobs.services import JobDraft, job_close, job_create, job_expiry_run_due
@@ -139,8 +139,15 @@ from openlance.proposals.services import (
     proposal_withdraw,
     proposals_job_closed,
 )
+from openlance.reputation.badges import week_start
 from openlance.reputation.models import JssReason
-from openlance.reputation.services import jss_ageing_run_due, jss_backfill, jss_recompute
+from openlance.reputation.services import (
+    badges_run_due,
+    jss_ageing_run_due,
+    jss_backfill,
+    jss_recompute,
+    jss_snapshots_run_due,
+)
 from openlance.reviews.models import (
     FEEDBACK_WINDOW,
     ClientFeedbackFlag,
@@ -428,10 +435,10 @@ FLAGGED_AFTER_DAYS = 100  # days ago
 # even there. The score shown is the best of three windows, so a middling one needs its
 # weaker contracts among the recent ones.
 SHOWCASE: dict[int, tuple[PastContract, ...]] = {
-    1: (  # high: three clients, all positive
+    1: (  # high, and Top Rated Plus: $10,300 in the last year, one contract of $6,500
         PastContract(2, 290, 30, 1_200, "positive"),
-        PastContract(5, 150, 21, 800, "positive"),
-        PastContract(3, 55, 25, 2_400, "positive"),
+        PastContract(5, 150, 21, 3_800, "positive"),
+        PastContract(3, 55, 25, 6_500, "positive"),
     ),
     3: (  # high: a small neutral contract among large positive ones
         PastContract(4, 420, 40, 3_000, "positive"),
@@ -2142,7 +2149,12 @@ def _section_past_work(ctx: DemoContext) -> Iterator[None]:
     )
     flag_at = ctx.ago(FLAGGED_AFTER_DAYS)
     flagged = False
+    # The weekly snapshots Top Rated reads, each taken on its Monday as the scheduler would,
+    # of the scores as they stood then.
+    snapshots = _snapshot_times(ctx)
     for when, index, _position, step in timeline:
+        while snapshots and snapshots[0] <= when:
+            _take_snapshots(snapshots.pop(0))
         if not flagged and when >= flag_at:
             with clock.frozen_at(flag_at):
                 jss_ageing_run_due(now=flag_at)
@@ -2157,7 +2169,26 @@ def _section_past_work(ctx: DemoContext) -> Iterator[None]:
     if not flagged:
         with clock.frozen_at(flag_at):
             _flag_client(ctx)
+    for moment in snapshots:
+        _take_snapshots(moment)
     yield
+
+
+def _snapshot_times(ctx: DemoContext) -> list[datetime]:
+    """Mondays 00:05 UTC of the weeks Top Rated looks back over, oldest first, up to now."""
+    weeks = jss_policy_at(ctx.now).badges.top_rated_weeks
+    this_week = datetime.combine(week_start(ctx.now), time(0, 5), tzinfo=UTC)
+    return [
+        moment
+        for moment in (this_week - timedelta(weeks=back) for back in range(weeks - 1, -1, -1))
+        if moment <= ctx.now
+    ]
+
+
+def _take_snapshots(moment: datetime) -> None:
+    with clock.frozen_at(moment):
+        jss_ageing_run_due(now=moment)
+        jss_snapshots_run_due(now=moment)
 
 
 def _section_statistics(ctx: DemoContext) -> Iterator[None]:
@@ -2170,6 +2201,7 @@ def _section_statistics(ctx: DemoContext) -> Iterator[None]:
     with clock.frozen_at(ctx.now):
         jss_ageing_run_due(now=ctx.now)
         jss_backfill(now=ctx.now)
+        badges_run_due(now=ctx.now)
     yield
 
 
