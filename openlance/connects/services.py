@@ -228,9 +228,15 @@ def connects_welcome_grant(*, user: User) -> ConnectsMove | None:
 
 def connects_rising_talent_grant(*, user: User) -> ConnectsMove | None:
     """The policy's one-time Rising Talent grant (key `rising_talent:<user id>`), given by
-    the badge rules when a freelancer earns the badge; None when the policy grants nothing."""
+    the badge rules when a freelancer earns the badge; None when the policy grants nothing.
+    Once per account: a badge earned again after the policy's grant changed finds the first
+    grant, it is not a conflicting second one."""
     if not user.is_freelancer:
         raise InvalidInput("Only freelancers receive the Rising Talent grant.")
+    key = f"rising_talent:{user.pk}"
+    granted = ConnectsMove.objects.filter(key=key).first()
+    if granted is not None:
+        return granted
     units = connects_policy_at(clock.now()).rising_talent_grant
     if units <= 0:
         return None
@@ -238,7 +244,7 @@ def connects_rising_talent_grant(*, user: User) -> ConnectsMove | None:
         user=user,
         units=units,
         source=LotSource.RISING_TALENT,
-        key=f"rising_talent:{user.pk}",
+        key=key,
         description="Rising Talent grant",
     )
 

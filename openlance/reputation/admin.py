@@ -1,7 +1,8 @@
 """Operator console for the Job Success Score and badges: scores, snapshots, badges and
 their history are read-only records computed from contracts and feedback; the actions
 recompute the selected scores or badges now through the services (recorded with the reason
-"recomputed by an operator", and in the staff audit log). Account holds are placed (with
+"recomputed by an operator", and in the staff audit log) and are the mediators' to run,
+as support only reads. Account holds are placed (with
 the account's email and a reason) and lifted (with a reason) by mediators, through the
 services, audited."""
 
@@ -63,7 +64,10 @@ class JssScoreAdmin(ReadOnlyAdmin):
     list_select_related = ["freelancer", "policy"]
     actions = ["recompute"]
 
-    @admin.action(description="Recompute the selected scores now")
+    def has_recompute_permission(self, request: HttpRequest) -> bool:
+        return is_mediator(user=_staff(request))
+
+    @admin.action(description="Recompute the selected scores now", permissions=["recompute"])
     def recompute(self, request: HttpRequest, queryset: QuerySet[JssScore]) -> None:
         actor = _staff(request)
         rows = list(queryset.values_list("freelancer_id", "score"))
@@ -107,7 +111,12 @@ class BadgeStatusAdmin(ReadOnlyAdmin):
     list_select_related = ["freelancer"]
     actions = ["recompute"]
 
-    @admin.action(description="Recompute the selected freelancers' badges now")
+    def has_recompute_permission(self, request: HttpRequest) -> bool:
+        return is_mediator(user=_staff(request))
+
+    @admin.action(
+        description="Recompute the selected freelancers' badges now", permissions=["recompute"]
+    )
     def recompute(self, request: HttpRequest, queryset: QuerySet[BadgeStatus]) -> None:
         rows = list(queryset.select_related("freelancer"))
         for row in rows:

@@ -419,12 +419,15 @@ def jss_badge_facts(inputs: JssInputs, result: JssResult) -> JssBadgeFacts:
     )
 
 
-def _last_contract_ends(user_ids: list[int], since: datetime) -> dict[int, datetime]:
-    """When each freelancer's latest contract ended, of those that ended at or after
-    `since`."""
+def _last_contract_ends(user_ids: list[int], since: datetime, now: datetime) -> dict[int, datetime]:
+    """When each freelancer's latest contract ended, of those that ended between `since`
+    and `now`."""
     found: dict[int, datetime] = {}
     for freelancer_id, ended_at in Contract.objects.filter(
-        freelancer_id__in=user_ids, state=ContractState.ENDED, ended_at__gte=since
+        freelancer_id__in=user_ids,
+        state=ContractState.ENDED,
+        ended_at__gte=since,
+        ended_at__lte=now,
     ).values_list("freelancer_id", "ended_at"):
         if ended_at is not None and (freelancer_id not in found or ended_at > found[freelancer_id]):
             found[freelancer_id] = ended_at
@@ -459,7 +462,7 @@ def badge_facts(
     ).values_list("freelancer_id", "week_start", "score"):
         snapshots.setdefault(freelancer_id, {})[week] = score
     earnings = contract_values_since(
-        freelancer_ids=ids, since=add_months(now, -params.earnings_months)
+        freelancer_ids=ids, since=add_months(now, -params.earnings_months), until=now
     )
     held = set(
         AccountHold.objects.filter(user_id__in=ids, lifted_at__isnull=True).values_list(
@@ -468,7 +471,9 @@ def badge_facts(
     )
     active_since = now - params.active
     proposals = dict(
-        Proposal.objects.filter(freelancer_id__in=ids, created_at__gte=active_since)
+        Proposal.objects.filter(
+            freelancer_id__in=ids, created_at__gte=active_since, created_at__lte=now
+        )
         .order_by()
         .values("freelancer_id")
         .annotate(last=Max("created_at"))
@@ -479,7 +484,14 @@ def badge_facts(
         .exclude(state=ContractState.ENDED)
         .values_list("freelancer_id", flat=True)
     )
-    ended = _last_contract_ends(ids, active_since)
+    ended = _last_contract_ends(ids, active_since, now)
+    # A dispute lost is a negative outcome even on a contract the score does not count
+    # (ended without feedback), and Rising Talent asks for none at all.
+    disputes_lost: dict[int, set[int]] = {}
+    for freelancer_id, contract_id in Contract.objects.filter(
+        freelancer_id__in=ids, dispute_decision=DisputeDecision.AGAINST_FREELANCER
+    ).values_list("freelancer_id", "pk"):
+        disputes_lost.setdefault(freelancer_id, set()).add(contract_id)
     found = {}
     for user_id, verified_country, last_login in users:
         score, negatives, first_contract_at = scores.get(user_id, (None, 0, None))
@@ -488,6 +500,9 @@ def badge_facts(
             inputs = jss_inputs(freelancer_id=user_id)
             exact = jss_badge_facts(inputs, jss_compute(inputs.facts, now=now, params=jss_params))
             negative_ids, first_contract_at = exact.negative_contracts, exact.first_contract_at
+            negatives = len(negative_ids)
+        if user_id in disputes_lost:
+            negative_ids = negative_ids | disputes_lost[user_id]
             negatives = len(negative_ids)
         moments = [
             moment

@@ -293,6 +293,10 @@ def _badges_store(
                 freelancer_id=freelancer_id, defaults={"computed_at": now}
             )
             status = BadgeStatus.objects.select_for_update().get(pk=created.pk)
+        if status.computed_at > now:
+            # Computed since from newer facts (a hold placed while the daily run read its
+            # thousand): the older result must not overwrite it.
+            return status
         before = set(status.held)
         for badge in Badge:
             setattr(status, badge.value, badge in held)
@@ -341,8 +345,9 @@ def badges_run_due(*, now: datetime) -> int:
     age, the earnings window and the snapshots all move with time). A thousand freelancers
     at a time, each thousand read in a fixed number of queries (`selectors.badge_facts`);
     only a freelancer whose badges (or their profile's copy) differ is written, with the
-    history; the others' `computed_at` moves in one UPDATE a thousand. Safe to run twice:
-    the second run changes nothing. Returns how many freelancers' badges changed."""
+    history; the others' `computed_at` moves in one UPDATE a thousand. A freelancer recomputed
+    after `now` while the run went on keeps that newer result. Safe to run twice: the second
+    run changes nothing. Returns how many freelancers' badges changed."""
     _, params = badge_params_at(now)
     _, jss_params = jss_params_at(now)
     user_ids = list(Freelancer.objects.order_by("user_id").values_list("user_id", flat=True))
@@ -367,7 +372,9 @@ def badges_run_due(*, now: datetime) -> int:
                 continue
             _badges_store(freelancer_id=user_id, result=result, reason=BadgeReason.DAILY, now=now)
             changed += 1
-        BadgeStatus.objects.filter(freelancer_id__in=unchanged).update(computed_at=now)
+        BadgeStatus.objects.filter(freelancer_id__in=unchanged, computed_at__lt=now).update(
+            computed_at=now
+        )
         BadgeStatus.objects.bulk_create(
             [BadgeStatus(freelancer_id=user_id, computed_at=now) for user_id in first],
             ignore_conflicts=True,

@@ -339,10 +339,10 @@ def contract_values(*, contract_ids: Iterable[int]) -> dict[int, int]:
 
 
 def contract_values_since(
-    *, freelancer_ids: Iterable[int], since: datetime
+    *, freelancer_ids: Iterable[int], since: datetime, until: datetime
 ) -> dict[int, dict[int, int]]:
     """What each contract of these freelancers paid them for work through the payments made
-    at or after `since` (gross less what was refunded of those payments), by freelancer and
+    from `since` to `until` (gross less what was refunded of those payments), by freelancer and
     contract: the same records as `contract_values`, for the badges' 12-month earnings. One
     query, however many freelancers."""
     ids = list(freelancer_ids)
@@ -350,7 +350,9 @@ def contract_values_since(
         return {}
     rows = (
         Payment.objects.filter(
-            milestone_release__contract__freelancer_id__in=ids, created_at__gte=since
+            milestone_release__contract__freelancer_id__in=ids,
+            created_at__gte=since,
+            created_at__lte=until,
         )
         .order_by()
         .values("milestone_release__contract__freelancer_id", "milestone_release__contract_id")

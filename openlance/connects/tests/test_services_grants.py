@@ -15,6 +15,7 @@ from openlance.connects.services import (
 )
 from openlance.core.clock import frozen_at
 from openlance.core.errors import InvalidInput
+from openlance.core.models import Policy, PolicyKind
 
 NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
 CLASSIC = datetime(2018, 3, 10, 9, tzinfo=UTC)
@@ -71,6 +72,24 @@ def test_rising_talent_grant_is_given_once():
         assert connects_balance(user=user) == 30
     assert first == again
     assert first.entries.get().lot.source == LotSource.RISING_TALENT
+
+
+def test_rising_talent_earned_again_under_a_changed_grant_finds_the_first_one():
+    user = freelancer_user()
+    with frozen_at(NOW):
+        first = connects_rising_talent_grant(user=user)
+    base = Policy.objects.filter(kind=PolicyKind.CONNECTS).order_by("-effective_from").first()
+    Policy.objects.create(
+        kind=PolicyKind.CONNECTS,
+        label="bigger grant",
+        effective_from=NOW + timedelta(days=1),
+        params={**base.params, "rising_talent_grant": 45},
+        created_at=NOW,
+    )
+    with frozen_at(NOW + timedelta(days=2)):
+        assert connects_rising_talent_grant(user=user) == first
+        assert connects_balance(user=user) == 30
+    assert ConnectsMove.objects.count() == 1
 
 
 def test_clients_get_no_rising_talent_grant():

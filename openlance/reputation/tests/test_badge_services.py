@@ -22,6 +22,7 @@ from openlance.accounts.tests.factories import UserFactory
 from openlance.catalog.models import Skill
 from openlance.connects.models import ConnectsMove
 from openlance.connects.selectors import connects_balance
+from openlance.contracts.models import Contract, DisputeDecision
 from openlance.core import clock
 from openlance.core.errors import Conflict
 from openlance.core.tests.files import png_upload
@@ -37,7 +38,7 @@ from openlance.profiles.services import (
     portfolio_item_save,
     profile_update,
 )
-from openlance.reputation.badges import CriterionKey
+from openlance.reputation.badges import CriterionKey, badges_compute
 from openlance.reputation.models import (
     AccountHold,
     BadgeChange,
@@ -46,8 +47,14 @@ from openlance.reputation.models import (
     JssScore,
     JssSnapshot,
 )
-from openlance.reputation.selectors import badges_explanation
+from openlance.reputation.selectors import (
+    badge_facts,
+    badge_params_at,
+    badges_explanation,
+    jss_params_at,
+)
 from openlance.reputation.services import (
+    _badges_store,
     account_hold_lift,
     account_hold_place,
     badges_run_due,
@@ -55,6 +62,7 @@ from openlance.reputation.services import (
 )
 from openlance.reputation.tasks import badges_daily, jss_snapshots_weekly
 from openlance.reputation.tests.factories import funded_freelancer, rated_contract
+from openlance.reviews.tests.factories import ended_contract
 
 pytestmark = pytest.mark.django_db
 
@@ -374,3 +382,60 @@ def test_the_console_places_a_hold_by_email_and_lifts_it_with_a_reason(client):
     client.force_login(support)
     assert client.get(changelist).status_code == 200
     assert client.get(add).status_code == 403
+
+
+def test_support_reads_scores_and_badges_but_cannot_recompute_them(client):
+    user = rising_talent()
+    badges_run_due(now=clock.now())
+    status = BadgeStatus.objects.get(freelancer=user)
+    computed_at = status.computed_at
+    support = UserFactory(is_staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    client.force_login(support)
+    changelist = reverse("admin:reputation_badgestatus_changelist")
+    page = client.get(changelist)
+    assert page.status_code == 200
+    assert 'value="recompute"' not in page.content.decode()
+    client.post(changelist, {"action": "recompute", "_selected_action": [status.pk]})
+    status.refresh_from_db()
+    assert status.computed_at == computed_at
+    assert not AuditLogEntry.objects.filter(action="badges.recomputed").exists()
+    # A mediator may.
+    client.force_login(mediator())
+    assert 'value="recompute"' in client.get(changelist).content.decode()
+    client.post(changelist, {"action": "recompute", "_selected_action": [status.pk]})
+    assert AuditLogEntry.objects.filter(action="badges.recomputed").count() == 1
+
+
+def test_a_dispute_lost_without_feedback_takes_rising_talent_away():
+    user = rising_talent()
+    badges_run_due(now=clock.now())
+    contract = ended_contract(freelancer=user, paid_cents=20_000)
+    Contract.objects.filter(pk=contract.pk).update(
+        dispute_decision=DisputeDecision.AGAINST_FREELANCER
+    )
+    assert badges_run_due(now=clock.now()) == 1
+    assert held(user) == []
+    lost = BadgeChange.objects.get(freelancer=user, earned=False)
+    assert lost.unmet == [CriterionKey.NO_NEGATIVE_OUTCOME]
+
+
+def test_an_older_computation_does_not_overwrite_a_newer_one():
+    user = top_rated_history(weeks=range(16))
+    signed_in(user, NOW)
+    _, params = badge_params_at(NOW)
+    _, jss_params = jss_params_at(NOW)
+    with clock.frozen_at(NOW):
+        badges_run_due(now=NOW)
+        # The daily run reads its thousand's facts ...
+        facts = badge_facts(user_ids=[user.pk], now=NOW, params=params, jss_params=jss_params)
+        stale = badges_compute(facts[user.pk], now=NOW, params=params)
+    assert Badge.TOP_RATED in stale.held
+    # ... a mediator places a hold meanwhile ...
+    later = NOW + timedelta(minutes=5)
+    with clock.frozen_at(later):
+        account_hold_place(staff=mediator(), user=user, reason="Chargebacks under review.")
+    # ... and the run's store of what it read finds the newer result and keeps it.
+    _badges_store(freelancer_id=user.pk, result=stale, reason=BadgeReason.DAILY, now=NOW)
+    assert held(user) == []
+    assert BadgeStatus.objects.get(freelancer=user).computed_at == later
