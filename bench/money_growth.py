@@ -18,8 +18,9 @@ with a fixed-price contract of four milestones, two of them released, one funded
 At each size the ledger is grown until it holds that many unrelated past payments, then,
 each after two warm-up runs, timed as median and p95, with the queries of one more run:
 - fee base: `billing.selectors.lifetime_billings` of the subject pair (30 runs);
-- release: `contracts.services.milestone_approve` of a funded, submitted milestone of a new
-  contract of the pair (15 runs; funding and submitting each milestone are not timed);
+- release: `contracts.milestones.release.milestone_approve` of a funded, submitted milestone
+  of a new contract of the pair (15 runs; funding and submitting each milestone are not
+  timed);
 - wallet page: GET /wallet/ as the freelancer, and as the client (30 runs each);
 - contract room: GET /contracts/<id>/ as the client (30 runs).
 Pages go through Django's test client, signed in with force_login, DEBUG off. The events a
@@ -578,12 +579,9 @@ class Subject:
 
 def _approve_ready(subject: Subject, milestone: Any) -> Callable[[], object]:
     """Fund and submit `milestone`; return its approval, the release to time."""
-    from openlance.contracts.services import (
-        BALANCE,
-        milestone_approve,
-        milestone_fund,
-        milestone_submit,
-    )
+    from openlance.contracts.milestones.funding import BALANCE, milestone_fund
+    from openlance.contracts.milestones.release import milestone_approve
+    from openlance.contracts.milestones.submissions import milestone_submit
 
     funded = milestone_fund(client=subject.client, milestone=milestone, payment_method=BALANCE)
     milestone_submit(freelancer=subject.freelancer, milestone=funded, message="Done.")
@@ -604,7 +602,7 @@ def _deposit(subject: Subject, key: str) -> None:
 
 def subject_build() -> Subject:
     """The pair the timings are about, made through the services as the tests make them."""
-    from openlance.contracts.services import BALANCE, milestone_fund
+    from openlance.contracts.milestones.funding import BALANCE, milestone_fund
     from openlance.contracts.tests.factories import contract_fixed
 
     room = contract_fixed((SUBJECT_CENTS,) * 4)

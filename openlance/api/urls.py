@@ -8,7 +8,7 @@ from openlance.api.schema import OpenlanceAPI
 from openlance.billing.api import fees_router, payouts_router, wallet_router
 from openlance.billing.connects_api import router as connects_router
 from openlance.contracts.api import contracts_router, milestones_router
-from openlance.contracts.offers_api import router as offers_router
+from openlance.contracts.offers.api import router as offers_router
 from openlance.core.api import router as policies_router
 from openlance.insights.api import gigmath_router
 from openlance.insights.api import router as clients_router

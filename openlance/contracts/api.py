@@ -12,7 +12,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
-from openlance.contracts import selectors, services
+from openlance.contracts import amendments, endings, selectors
+from openlance.contracts.milestones import funding, release, submissions
 from openlance.contracts.models import (
     MAX_CRITERIA,
     Amendment,
@@ -167,7 +168,7 @@ class ApproveIn(StrictSchema):
 
 
 class ChangesRequestIn(StrictSchema):
-    message: str = Field(min_length=1, max_length=services.MAX_MESSAGE)
+    message: str = Field(min_length=1, max_length=submissions.MAX_MESSAGE)
 
 
 class AmendmentIn(StrictSchema):
@@ -326,7 +327,7 @@ def contract_end(request: HttpRequest, contract_id: int) -> ContractOut:
     released."""
     user = request_user(request)
     contract = selectors.contract_for(user=user, contract_id=contract_id)
-    services.contract_end(user=user, contract=contract)
+    endings.contract_end(user=user, contract=contract)
     return _contract(contract_id, user)
 
 
@@ -346,7 +347,7 @@ def amendment_create(
     """It joins the contract only when the other side accepts it."""
     user = request_user(request)
     contract = selectors.contract_for(user=user, contract_id=contract_id)
-    amendment = services.amendment_propose(
+    amendment = amendments.amendment_propose(
         user=user,
         contract=contract,
         description=payload.description,
@@ -368,21 +369,21 @@ def _amendment_action(request: HttpRequest, amendment_id: int, action: Any) -> A
     "/amendments/{amendment_id}/accept", response=AmendmentOut, summary="Accept (other side)"
 )
 def amendment_accept(request: HttpRequest, amendment_id: int) -> AmendmentOut:
-    return _amendment_action(request, amendment_id, services.amendment_accept)
+    return _amendment_action(request, amendment_id, amendments.amendment_accept)
 
 
 @contracts_router.post(
     "/amendments/{amendment_id}/decline", response=AmendmentOut, summary="Decline (other side)"
 )
 def amendment_decline(request: HttpRequest, amendment_id: int) -> AmendmentOut:
-    return _amendment_action(request, amendment_id, services.amendment_decline)
+    return _amendment_action(request, amendment_id, amendments.amendment_decline)
 
 
 @contracts_router.post(
     "/amendments/{amendment_id}/withdraw", response=AmendmentOut, summary="Withdraw (proposer)"
 )
 def amendment_withdraw(request: HttpRequest, amendment_id: int) -> AmendmentOut:
-    return _amendment_action(request, amendment_id, services.amendment_withdraw)
+    return _amendment_action(request, amendment_id, amendments.amendment_withdraw)
 
 
 # --- milestones --------------------------------------------------------------------------
@@ -407,7 +408,7 @@ def milestone_fund(
     `Idempotency-Key`; funding a funded milestone again changes nothing."""
     user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
-    services.milestone_fund(client=user, milestone=milestone, payment_method=payload.payment_method)
+    funding.milestone_fund(client=user, milestone=milestone, payment_method=payload.payment_method)
     return _milestone_out(milestone_id, user)
 
 
@@ -419,7 +420,7 @@ _SUBMIT_BODY = {
                 "type": "object",
                 "required": ["message"],
                 "properties": {
-                    "message": {"type": "string", "maxLength": services.MAX_MESSAGE},
+                    "message": {"type": "string", "maxLength": submissions.MAX_MESSAGE},
                     "criteria_met": {
                         "type": "array",
                         "items": {"type": "integer"},
@@ -431,7 +432,7 @@ _SUBMIT_BODY = {
                     },
                     "files": {
                         "type": "array",
-                        "maxItems": services.MAX_SUBMISSION_FILES,
+                        "maxItems": submissions.MAX_SUBMISSION_FILES,
                         "items": {"type": "string", "format": "binary"},
                         "description": "PDF, JPEG, PNG, WebP or GIF; at most 25 MB each.",
                     },
@@ -465,7 +466,7 @@ def milestone_submit(request: HttpRequest, milestone_id: int) -> ContractMilesto
         raise InvalidInput(
             "Criteria are given by their ids.", field_errors={"criteria_met": ["Whole numbers."]}
         ) from None
-    services.milestone_submit(
+    submissions.milestone_submit(
         freelancer=user,
         milestone=milestone,
         message=request.POST.get("message", ""),
@@ -490,7 +491,7 @@ def milestone_approve(
     freelancer's pending balance."""
     user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
-    services.milestone_approve(
+    release.milestone_approve(
         client=user,
         milestone=milestone,
         amount=payload.amount.to_money() if payload.amount else None,
@@ -510,7 +511,7 @@ def milestone_request_changes(
 ) -> ContractMilestoneOut:
     user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
-    services.milestone_request_changes(client=user, milestone=milestone, message=payload.message)
+    submissions.milestone_request_changes(client=user, milestone=milestone, message=payload.message)
     return _milestone_out(milestone_id, user)
 
 
@@ -522,5 +523,5 @@ def milestone_cancel(request: HttpRequest, milestone_id: int) -> ContractMilesto
     refunds its escrow to the client."""
     user = request_user(request)
     milestone = selectors.milestone_for(user=user, milestone_id=milestone_id)
-    services.milestone_cancel(user=user, milestone=milestone)
+    release.milestone_cancel(user=user, milestone=milestone)
     return _milestone_out(milestone_id, user)

@@ -7,7 +7,6 @@ class ContractsConfig(AppConfig):
     verbose_name = "Offers and contracts"
 
     def ready(self) -> None:
-        from openlance.contracts import (  # noqa: F401  (registers outbox handlers)
-            handlers,
-            offer_handlers,
-        )
+        # Importing the handler modules registers their outbox handlers.
+        from openlance.contracts import handlers  # noqa: F401
+        from openlance.contracts.offers import handlers as offer_handlers  # noqa: F401

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from openlance.contracts.milestones.submissions import MAX_MESSAGE
 from openlance.contracts.models import Milestone
-from openlance.contracts.services import MAX_MESSAGE
 from openlance.core.forms import DollarsField, MultipleFileField
 
 

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, path
 
-from openlance.contracts import offer_views, views
+from openlance.contracts import views
+from openlance.contracts.offers import views as offer_views
 
 urlpatterns: list[URLPattern] = [
     path("", offer_views.contract_list, name="contracts"),

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing.selectors import next_fee_rate_bp, relationship_between
-from openlance.contracts import selectors, services
+from openlance.contracts import amendments, endings, selectors
 from openlance.contracts.forms import AmendmentForm, ApproveForm, ChangesForm, FundForm, SubmitForm
+from openlance.contracts.milestones import funding, release, submissions
+from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
 from openlance.contracts.models import (
     MILESTONE_TRANSITIONS,
     AmendmentState,
@@ -28,6 +30,7 @@ from openlance.contracts.models import (
     Milestone,
     MilestoneState,
 )
+from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import run_form
 from openlance.core.money import Money
@@ -70,7 +73,7 @@ def _client_balance(contract: Contract) -> Money:
     return Money(cents or 0)
 
 
-def _billed_together(contract: Contract, pricing: services.ContractPricing) -> dict[str, Any]:
+def _billed_together(contract: Contract, pricing: ContractPricing) -> dict[str, Any]:
     """What the freelancer has billed this client across all their contracts (SPEC §8.2),
     and the service fee rate the next payment starts at."""
     relationship = relationship_between(freelancer=contract.freelancer, client=contract.client)
@@ -86,7 +89,7 @@ def _decorate(
     contract: Contract,
     user: User,
     bound: dict[tuple[int, str], forms.Form],
-    pricing: services.ContractPricing,
+    pricing: ContractPricing,
 ) -> None:
     """Attach what the room shows for each milestone: the viewer's actions, their forms
     (bound with errors when an action was refused), the funding quote and the releases."""
@@ -100,7 +103,7 @@ def _decorate(
         m.is_funded = funded
         m.releases = releases.get(milestone.pk, [])
         m.can_fund = (
-            active and is_client and milestone.state in services.FUNDABLE_STATES and not funded
+            active and is_client and milestone.state in funding.FUNDABLE_STATES and not funded
         )
         m.can_submit = active and not is_client and MilestoneState.SUBMITTED in moves
         m.can_review = active and is_client and MilestoneState.APPROVED in moves
@@ -111,7 +114,7 @@ def _decorate(
         )
         m.quote = None
         if m.can_fund:
-            m.quote = services.milestone_funding_quote(milestone=milestone, pricing=pricing)
+            m.quote = funding.milestone_funding_quote(milestone=milestone, pricing=pricing)
         m.forms = {
             name: bound.get((milestone.pk, name)) or _form(name, milestone) for name in FORMS
         }
@@ -127,24 +130,24 @@ def _room(
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
     user = request_user(request)
-    pricing = services.contract_pricing(contract)
+    pricing = contract_pricing(contract)
     _decorate(contract, user, bound or {}, pricing)
     is_client = user.pk == contract.client_id
-    amendments = list(contract.amendments.all())
+    contract_amendments = list(contract.amendments.all())
     context = {
         "contract": contract,
         "is_client": is_client,
         "other": contract.freelancer if is_client else contract.client,
         "totals": selectors.contract_totals(contract=contract),
         "milestones": list(contract.milestones.all()),
-        "pending_amendments": [a for a in amendments if a.state == AmendmentState.PENDING],
-        "past_amendments": [a for a in amendments if a.state != AmendmentState.PENDING],
+        "pending_amendments": [a for a in contract_amendments if a.state == AmendmentState.PENDING],
+        "past_amendments": [a for a in contract_amendments if a.state != AmendmentState.PENDING],
         "amendment_form": amendment_form or AmendmentForm(),
         "client_balance": _client_balance(contract) if is_client else None,
         **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
         "can_end": contract.state == ContractState.ACTIVE
-        and not any(m.state in services.OPEN_MILESTONE_STATES for m in contract.milestones.all()),
+        and not any(m.state in OPEN_MILESTONE_STATES for m in contract.milestones.all()),
     }
     return render(request, template, context)
 
@@ -186,7 +189,7 @@ def _milestone_action(
 def milestone_fund(request: HttpRequest, milestone_id: int) -> HttpResponse:
     def act(user: User, milestone: Milestone, form: forms.Form) -> str:
         assert isinstance(form, FundForm)
-        services.milestone_fund(
+        funding.milestone_fund(
             client=user, milestone=milestone, payment_method=form.payment_method()
         )
         return f"“{milestone.description}” is funded: the money is in escrow."
@@ -199,7 +202,7 @@ def milestone_fund(request: HttpRequest, milestone_id: int) -> HttpResponse:
 def milestone_submit(request: HttpRequest, milestone_id: int) -> HttpResponse:
     def act(user: User, milestone: Milestone, form: forms.Form) -> str:
         data = form.cleaned_data
-        services.milestone_submit(
+        submissions.milestone_submit(
             freelancer=user,
             milestone=milestone,
             message=data["message"],
@@ -217,7 +220,7 @@ def milestone_submit(request: HttpRequest, milestone_id: int) -> HttpResponse:
 def milestone_approve(request: HttpRequest, milestone_id: int) -> HttpResponse:
     def act(user: User, milestone: Milestone, form: forms.Form) -> str:
         cents = form.cleaned_data["amount"]
-        services.milestone_approve(
+        release.milestone_approve(
             client=user,
             milestone=milestone,
             amount=None if cents is None else Money(cents),
@@ -232,7 +235,7 @@ def milestone_approve(request: HttpRequest, milestone_id: int) -> HttpResponse:
 @require_POST
 def milestone_request_changes(request: HttpRequest, milestone_id: int) -> HttpResponse:
     def act(user: User, milestone: Milestone, form: forms.Form) -> str:
-        services.milestone_request_changes(
+        submissions.milestone_request_changes(
             client=user, milestone=milestone, message=form.cleaned_data["message"]
         )
         return "Changes requested. The freelancer will resubmit."
@@ -255,7 +258,7 @@ def milestone_cancel(request: HttpRequest, milestone_id: int) -> HttpResponse:
     milestone = _milestone(user, milestone_id)
 
     def act() -> str:
-        services.milestone_cancel(user=user, milestone=milestone)
+        release.milestone_cancel(user=user, milestone=milestone)
         return f"“{milestone.description}” is cancelled."
 
     return _simple(request, milestone.contract, act)
@@ -269,7 +272,7 @@ def amendment_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
     form = AmendmentForm(request.POST)
 
     def act(data: dict[str, Any]) -> None:
-        services.amendment_propose(
+        amendments.amendment_propose(
             user=user,
             contract=contract,
             description=data["description"],
@@ -294,9 +297,9 @@ def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> Ht
     except NotFound as missing:
         raise Http404(missing.detail) from None
     actions = {
-        "accept": (services.amendment_accept, "Accepted: the milestone is on the contract."),
-        "decline": (services.amendment_decline, "Declined."),
-        "withdraw": (services.amendment_withdraw, "Withdrawn."),
+        "accept": (amendments.amendment_accept, "Accepted: the milestone is on the contract."),
+        "decline": (amendments.amendment_decline, "Declined."),
+        "withdraw": (amendments.amendment_withdraw, "Withdrawn."),
     }
     if answer not in actions:
         raise Http404("No such answer.")
@@ -316,7 +319,7 @@ def contract_end(request: HttpRequest, contract_id: int) -> HttpResponse:
     contract = _contract(user, contract_id)
 
     def act() -> str:
-        services.contract_end(user=user, contract=contract)
+        endings.contract_end(user=user, contract=contract)
         return "The contract has ended."
 
     return _simple(request, contract, act)

@@ -59,7 +59,8 @@ from openlance.accounts.services import (
 from openlance.accounts.tests.factories import freelancer_user
 from openlance.billing.payouts import withdrawal_create
 from openlance.billing.tests.payout_helpers import available, usable_method
-from openlance.contracts.services import amendment_propose, milestone_submit
+from openlance.contracts.amendments import amendment_propose
+from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.tests.factories import contract_fixed, offer
 from openlance.core.money import Money
 from openlance.core.tests.files import pdf_upload, png_upload

@@ -133,15 +133,15 @@ def install() -> None:
     from openlance.billing import gateway
 
     # By name: contracts is a layer above billing (see the import-linter contract).
-    contract_services: Any = importlib.import_module("openlance.contracts.services")
+    funding: Any = importlib.import_module("openlance.contracts.milestones.funding")
     gateway._ADAPTERS["sandbox"] = f"{__name__}.JournaledSandboxGateway"
-    fund_from_balance = contract_services._fund_from_balance
+    fund_from_balance = funding._fund_from_balance
 
     def fund_from_balance_after_a_pause(**kwargs: Any) -> Any:
         point("fund.before_escrow", milestone=kwargs["milestone"].pk)
         return fund_from_balance(**kwargs)
 
-    contract_services._fund_from_balance = fund_from_balance_after_a_pause
+    funding._fund_from_balance = fund_from_balance_after_a_pause
 
 
 def payout_run(spec: dict[str, Any]) -> None:

@@ -68,8 +68,10 @@ LAPSED = NOW + CLAIM_TIMEOUT + timedelta(minutes=1)
 # Milestone funding is `contracts`' business, a layer above billing: reached by name, so the
 # layer contract (import-linter) still holds for what billing imports.
 contract_fixed = import_string("openlance.contracts.tests.factories.contract_fixed")
-milestone_fund = import_string("openlance.contracts.services.milestone_fund")
-milestone_funding_quote = import_string("openlance.contracts.services.milestone_funding_quote")
+milestone_fund = import_string("openlance.contracts.milestones.funding.milestone_fund")
+milestone_funding_quote = import_string(
+    "openlance.contracts.milestones.funding.milestone_funding_quote"
+)
 
 
 class ProcessDied(Exception):

@@ -406,7 +406,9 @@ def test_a_worker_killed_in_the_payout_run_runs_the_payout_run_again_after_a_res
 # with the rest of the crash-safety gate, so they reach contracts by name rather than by
 # import and the layer contract (import-linter) still holds for what billing imports.
 contract_fixed = import_string("openlance.contracts.tests.factories.contract_fixed")
-milestone_funding_quote = import_string("openlance.contracts.services.milestone_funding_quote")
+milestone_funding_quote = import_string(
+    "openlance.contracts.milestones.funding.milestone_funding_quote"
+)
 FUNDED, NOT_FUNDED = "funded", "not_funded"
 
 

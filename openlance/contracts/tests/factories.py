@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from openlance.accounts.models import User
 from openlance.contracts.models import Contract, ContractKind, Offer
-from openlance.contracts.offers import MilestoneTerms, OfferTerms, offer_accept, offer_send
+from openlance.contracts.offers.services import MilestoneTerms, OfferTerms, offer_accept, offer_send
 from openlance.core import clock
 from openlance.jobs.models import JobPost
 from openlance.jobs.tests.factories import job_client, job_post

@@ -10,7 +10,10 @@ from django.test.utils import CaptureQueriesContext
 
 from openlance.billing.checks import payment_violations
 from openlance.billing.models import Payment, Relationship, SandboxOperation
-from openlance.contracts import services
+from openlance.contracts.common import escrow_account
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import milestone_approve
+from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import Milestone, MilestoneState, Submission
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
@@ -53,7 +56,7 @@ def submitted_milestones(contract, count: int, amount: int = AMOUNT) -> list[Mil
         description="Escrow for the race",
         legs=[
             (account_for(kind=AccountKind.GATEWAY_CLEARING), -amount * count),
-            (services.escrow_account(contract), amount * count),
+            (escrow_account(contract), amount * count),
         ],
     )
     return list(Milestone.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk"))
@@ -70,7 +73,7 @@ def test_two_approvals_of_one_milestone_release_it_once():
         try:
             barrier.wait()
             try:
-                services.milestone_approve(client=contract.client, milestone=milestone)
+                milestone_approve(client=contract.client, milestone=milestone)
                 result = "released"
             except InvalidTransition:
                 result = "refused"
@@ -109,7 +112,7 @@ def test_milestone_writes_lock_the_contract_then_the_milestone_and_never_the_fee
     contract = contract_fixed((10_000,))
     milestone = contract.milestones.get()
     with CaptureQueriesContext(connection) as queries:
-        services.milestone_submit(
+        milestone_submit(
             freelancer=contract.freelancer,
             milestone=milestone,
             message="Done",
@@ -134,7 +137,7 @@ def test_eight_tabs_funding_one_milestone_by_card_charge_once():
         try:
             barrier.wait()
             try:
-                services.milestone_fund(
+                milestone_fund(
                     client=milestone.contract.client, milestone=milestone, payment_method=card
                 )
                 result = "funded"
@@ -184,7 +187,7 @@ def test_two_releases_to_one_relationship_across_a_tier_pay_the_fee_of_one_run()
     def approve(milestone: Milestone, barrier: threading.Barrier) -> None:
         try:
             barrier.wait()
-            services.milestone_approve(client=milestone.contract.client, milestone=milestone)
+            milestone_approve(client=milestone.contract.client, milestone=milestone)
         except BaseException as error:
             with lock:
                 errors.append(error)

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from openlance.accounts.tests.factories import client_user
 from openlance.billing.tests.factories import paid_for_work
-from openlance.contracts import services
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.submissions import milestone_resubmit, milestone_submit
 from openlance.contracts.models import Amendment, Milestone, MilestoneState
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core.tests.files import pdf_bytes
@@ -74,9 +75,7 @@ def test_client_sees_the_funding_breakdown_and_funds_by_card_with_htmx(client):
 def test_freelancer_submits_with_files_and_the_client_downloads_them(client):
     contract = contract_fixed((50_000,))
     milestone = first(contract)
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
     client.force_login(contract.freelancer)
     prefix = f"m{milestone.pk}"
     criterion = milestone.criteria.first().pk
@@ -118,10 +117,8 @@ def test_unfunded_submission_needs_the_tick_shown_in_place(client):
 def test_client_requests_changes_then_approves_partially_and_sees_the_fee_breakdown(client):
     contract = contract_fixed((60_000,))
     milestone = first(contract)
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
-    services.milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
     client.force_login(contract.client)
     prefix = f"m{milestone.pk}"
     empty = client.post(
@@ -133,9 +130,7 @@ def test_client_requests_changes_then_approves_partially_and_sees_the_fee_breakd
     client.post(
         reverse("milestone_request_changes", args=[milestone.pk]), {f"{prefix}-message": "Fix it"}
     )
-    services.milestone_resubmit(
-        freelancer=contract.freelancer, milestone=milestone, message="Fixed"
-    )
+    milestone_resubmit(freelancer=contract.freelancer, milestone=milestone, message="Fixed")
     too_much = client.post(
         reverse("milestone_approve", args=[milestone.pk]),
         {f"{prefix}-amount": "700", f"{prefix}-remainder": "refund"},

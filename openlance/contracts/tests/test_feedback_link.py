@@ -9,7 +9,10 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from openlance.contracts import services
+from openlance.contracts.endings import contract_end
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import milestone_approve
+from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly
 from openlance.core import clock
 from openlance.core.services import outbox_drain
@@ -20,12 +23,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_soun
 def ended_fixed():
     contract = contract_fixed((50_000,))
     milestone = contract.milestones.get()
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
-    services.milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
-    services.milestone_approve(client=contract.client, milestone=milestone)
-    return services.contract_end(user=contract.freelancer, contract=contract)
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
+    milestone_approve(client=contract.client, milestone=milestone)
+    return contract_end(user=contract.freelancer, contract=contract)
 
 
 def test_ending_a_contract_invites_both_sides_to_leave_feedback():
@@ -45,7 +46,7 @@ def test_ending_a_contract_invites_both_sides_to_leave_feedback():
 
 def test_the_room_of_an_ended_contract_links_to_its_feedback(client):
     contract = contract_hourly()
-    services.contract_end(user=contract.client, contract=contract)
+    contract_end(user=contract.client, contract=contract)
     feedback = reverse("contract_feedback", args=[contract.pk])
     for party in (contract.client, contract.freelancer):
         client.force_login(party)

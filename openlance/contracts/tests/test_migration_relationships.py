@@ -41,14 +41,14 @@ from openlance.billing.models import Payment, PaymentKind, Relationship
 from openlance.billing.payments import payment_for_work, payment_refund
 from openlance.billing.services import funds_deposit
 from openlance.billing.tests.factories import paid_for_work
-from openlance.contracts.models import Contract, Milestone, MilestoneRelease
-from openlance.contracts.services import (
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import (
     Remainder,
     milestone_approve,
     milestone_auto_approve_run_due,
-    milestone_fund,
-    milestone_submit,
 )
+from openlance.contracts.milestones.submissions import milestone_submit
+from openlance.contracts.models import Contract, Milestone, MilestoneRelease
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.money import Money, round_half_up_div

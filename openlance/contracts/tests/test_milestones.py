@@ -10,7 +10,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openlance.accounts.tests.factories import client_user
 from openlance.billing.models import PendingEarning
 from openlance.billing.services import funds_deposit
-from openlance.contracts import services
+from openlance.contracts.endings import contract_end
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import (
+    milestone_approve,
+    milestone_auto_approve_run_due,
+    milestone_cancel,
+)
+from openlance.contracts.milestones.submissions import (
+    milestone_request_changes,
+    milestone_resubmit,
+    milestone_submit,
+)
 from openlance.contracts.models import Contract, Milestone, MilestoneState, Submission
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
@@ -60,14 +71,12 @@ def fresh(milestone: Milestone) -> Milestone:
 
 def funded(contract: Contract, position: int = 0) -> Milestone:
     milestone = contract.milestones.order_by("position")[position]
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
     return fresh(milestone)
 
 
 def submitted(milestone: Milestone, **extra) -> Milestone:
-    services.milestone_submit(
+    milestone_submit(
         freelancer=milestone.contract.freelancer,
         milestone=milestone,
         message="Here is the work.",
@@ -95,7 +104,7 @@ def snapshot() -> tuple:
 def test_funding_from_balance_books_amount_and_client_fees_with_the_initiation_fee():
     contract = topped_up(contract_fixed((50_000, 30_000)))
     milestone = first(contract)
-    services.milestone_fund(client=contract.client, milestone=milestone, payment_method="balance")
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="balance")
     milestone = fresh(milestone)
     assert milestone.state == MilestoneState.FUNDED
     assert milestone.funded_cents == 50_000
@@ -109,7 +118,7 @@ def test_funding_from_balance_books_amount_and_client_fees_with_the_initiation_f
     assert OutboxEvent.objects.filter(kind="milestone.funded").count() == 1
 
     second = contract.milestones.order_by("position")[1]
-    services.milestone_fund(client=contract.client, milestone=second, payment_method="balance")
+    milestone_fund(client=contract.client, milestone=second, payment_method="balance")
     later = Transfer.objects.get(kind="milestone_fund", metadata__milestone_id=second.pk)
     assert later.metadata["initiation_fee_cents"] == 0
     assert later.metadata["marketplace_fee_cents"] == 900
@@ -130,7 +139,7 @@ def test_a_declined_card_leaves_nothing_behind():
     contract = contract_fixed((50_000,))
     before = snapshot()
     with pytest.raises(PaymentDeclined):
-        services.milestone_fund(
+        milestone_fund(
             client=contract.client, milestone=first(contract), payment_method="pm_card_declined"
         )
     assert snapshot() == before
@@ -142,9 +151,7 @@ def test_funding_without_enough_balance_changes_nothing():
     contract = contract_fixed((50_000,))
     before = snapshot()
     with pytest.raises(InsufficientFunds):
-        services.milestone_fund(
-            client=contract.client, milestone=first(contract), payment_method="balance"
-        )
+        milestone_fund(client=contract.client, milestone=first(contract), payment_method="balance")
     assert snapshot() == before
 
 
@@ -152,9 +159,7 @@ def test_funding_without_enough_balance_changes_nothing():
 def test_funding_twice_moves_money_once():
     contract = topped_up(contract_fixed((50_000,)))
     for _ in range(2):
-        services.milestone_fund(
-            client=contract.client, milestone=first(contract), payment_method="balance"
-        )
+        milestone_fund(client=contract.client, milestone=first(contract), payment_method="balance")
     assert Transfer.objects.filter(kind="milestone_fund").count() == 1
     assert fresh(first(contract)).funded_cents == 50_000
 
@@ -163,12 +168,8 @@ def test_funding_twice_moves_money_once():
 def test_card_funding_replayed_charges_and_books_once():
     contract = contract_fixed((50_000,))
     milestone = first(contract)
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
     assert Transfer.objects.filter(kind="deposit").count() == 1
     assert Transfer.objects.filter(kind="milestone_fund").count() == 1
 
@@ -178,17 +179,13 @@ def test_only_the_client_funds_and_outsiders_do_not_see_the_milestone():
     contract = topped_up(contract_fixed((50_000,)))
     before = snapshot()
     with pytest.raises(Conflict):
-        services.milestone_fund(
+        milestone_fund(
             client=contract.freelancer, milestone=first(contract), payment_method="balance"
         )
     with pytest.raises(NotFound):
-        services.milestone_fund(
-            client=client_user(), milestone=first(contract), payment_method="balance"
-        )
+        milestone_fund(client=client_user(), milestone=first(contract), payment_method="balance")
     with pytest.raises(InvalidInput):
-        services.milestone_fund(
-            client=contract.client, milestone=first(contract), payment_method=" "
-        )
+        milestone_fund(client=contract.client, milestone=first(contract), payment_method=" ")
     assert snapshot() == before
 
 
@@ -209,14 +206,12 @@ def test_submitting_unfunded_work_needs_the_acknowledgement_and_records_it():
     assert milestone.submissions.get().was_funded is False
     # Nothing is in escrow, so the client must fund before approving.
     with pytest.raises(Conflict):
-        services.milestone_approve(client=contract.client, milestone=milestone)
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
+        milestone_approve(client=contract.client, milestone=milestone)
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
     milestone = fresh(milestone)
     assert milestone.state == MilestoneState.SUBMITTED
     assert milestone.in_escrow_cents == 50_000
-    services.milestone_approve(client=contract.client, milestone=milestone)
+    milestone_approve(client=contract.client, milestone=milestone)
     assert fresh(milestone).state == MilestoneState.APPROVED
 
 
@@ -252,9 +247,9 @@ def test_bad_submissions_change_nothing():
             files=[SimpleUploadedFile("x.exe", b"MZ\x90\x00", content_type="application/pdf")],
         )
     with pytest.raises(InvalidInput):
-        services.milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="  ")
+        milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="  ")
     with pytest.raises(Conflict):
-        services.milestone_submit(freelancer=contract.client, milestone=milestone, message="Mine")
+        milestone_submit(freelancer=contract.client, milestone=milestone, message="Mine")
     assert snapshot() == before
 
 
@@ -262,7 +257,7 @@ def test_bad_submissions_change_nothing():
 def test_request_changes_then_resubmit_then_approve():
     contract = contract_fixed((50_000,))
     milestone = submitted(funded(contract))
-    services.milestone_request_changes(
+    milestone_request_changes(
         client=contract.client, milestone=milestone, message="Fix the footer."
     )
     milestone = fresh(milestone)
@@ -270,14 +265,12 @@ def test_request_changes_then_resubmit_then_approve():
     assert milestone.auto_approve_at is None
     assert milestone.submissions.get().changes_message == "Fix the footer."
     with pytest.raises(InvalidTransition):
-        services.milestone_approve(client=contract.client, milestone=milestone)
-    services.milestone_resubmit(
-        freelancer=contract.freelancer, milestone=milestone, message="Fixed."
-    )
+        milestone_approve(client=contract.client, milestone=milestone)
+    milestone_resubmit(freelancer=contract.freelancer, milestone=milestone, message="Fixed.")
     milestone = fresh(milestone)
     assert milestone.state == MilestoneState.SUBMITTED
     assert milestone.auto_approve_at is not None
-    services.milestone_approve(client=contract.client, milestone=milestone)
+    milestone_approve(client=contract.client, milestone=milestone)
     release = Transfer.objects.get(kind="milestone_release")
     assert release.idempotency_key == f"milestone:{milestone.pk}:release:2"
 
@@ -288,17 +281,13 @@ def test_request_changes_needs_submitted_work_and_a_message():
     milestone = funded(contract)
     before = snapshot()
     with pytest.raises(InvalidTransition):
-        services.milestone_request_changes(
-            client=contract.client, milestone=milestone, message="No"
-        )
+        milestone_request_changes(client=contract.client, milestone=milestone, message="No")
     milestone = submitted(milestone)
     before = snapshot()
     with pytest.raises(InvalidInput):
-        services.milestone_request_changes(client=contract.client, milestone=milestone, message="")
+        milestone_request_changes(client=contract.client, milestone=milestone, message="")
     with pytest.raises(Conflict):
-        services.milestone_request_changes(
-            client=contract.freelancer, milestone=milestone, message="x"
-        )
+        milestone_request_changes(client=contract.freelancer, milestone=milestone, message="x")
     assert snapshot() == before
 
 
@@ -309,7 +298,7 @@ def test_request_changes_needs_submitted_work_and_a_message():
 def test_the_spec_worked_example_first_600_with_a_new_client_pays_110_and_nets_490():
     contract = contract_fixed((60_000,))
     milestone = submitted(funded(contract))
-    services.milestone_approve(client=contract.client, milestone=milestone)
+    milestone_approve(client=contract.client, milestone=milestone)
     release = Transfer.objects.get(kind="milestone_release")
     assert release.metadata["gross_cents"] == 60_000
     assert release.metadata["fee_cents"] == 11_000
@@ -329,15 +318,15 @@ def test_the_spec_worked_example_first_600_with_a_new_client_pays_110_and_nets_4
 @pytest.mark.django_db
 def test_a_second_contract_with_the_same_client_continues_the_tiers():
     one = contract_fixed((60_000,))
-    services.milestone_approve(client=one.client, milestone=submitted(funded(one)))
+    milestone_approve(client=one.client, milestone=submitted(funded(one)))
     two = contract_fixed((60_000,), client=one.client, freelancer=one.freelancer)
-    services.milestone_approve(client=two.client, milestone=submitted(funded(two)))
+    milestone_approve(client=two.client, milestone=submitted(funded(two)))
     second = Transfer.objects.get(kind="milestone_release", metadata__contract_id=two.pk)
     assert second.metadata["billed_before_cents"] == 60_000
     assert second.metadata["fee_cents"] == 6_000
     # Another client starts from zero again.
     three = contract_fixed((60_000,), freelancer=one.freelancer)
-    services.milestone_approve(client=three.client, milestone=submitted(funded(three)))
+    milestone_approve(client=three.client, milestone=submitted(funded(three)))
     third = Transfer.objects.get(kind="milestone_release", metadata__contract_id=three.pk)
     assert third.metadata["fee_cents"] == 11_000
 
@@ -346,7 +335,7 @@ def test_a_second_contract_with_the_same_client_continues_the_tiers():
 def test_partial_release_refunds_the_rest_to_the_client_balance():
     contract = contract_fixed((50_000, 20_000))
     milestone = submitted(funded(contract))
-    services.milestone_approve(
+    milestone_approve(
         client=contract.client, milestone=milestone, amount=Money(30_000), remainder="refund"
     )
     milestone = fresh(milestone)
@@ -364,7 +353,7 @@ def test_partial_release_refunds_the_rest_to_the_client_balance():
 def test_partial_release_keeps_the_rest_for_the_next_milestone():
     contract = contract_fixed((50_000, 20_000))
     milestone = submitted(funded(contract))
-    services.milestone_approve(
+    milestone_approve(
         client=contract.client, milestone=milestone, amount=Money(25_000), remainder="keep"
     )
     milestone, following = fresh(milestone), fresh(contract.milestones.order_by("position")[1])
@@ -377,7 +366,7 @@ def test_partial_release_keeps_the_rest_for_the_next_milestone():
     assert milestone.in_escrow_cents == 0
     assert balance(AccountKind.CONTRACT_ESCROW, reference=contract.escrow_reference) == 20_000
     # Funding the carried milestone again is a no-op: it is already whole.
-    services.milestone_fund(client=contract.client, milestone=following, payment_method="balance")
+    milestone_fund(client=contract.client, milestone=following, payment_method="balance")
     assert Transfer.objects.filter(kind="milestone_fund").count() == 1
 
 
@@ -385,15 +374,13 @@ def test_partial_release_keeps_the_rest_for_the_next_milestone():
 def test_keeping_a_small_remainder_part_funds_the_next_milestone():
     contract = contract_fixed((50_000, 20_000))
     milestone = submitted(funded(contract))
-    services.milestone_approve(
+    milestone_approve(
         client=contract.client, milestone=milestone, amount=Money(45_000), remainder="keep"
     )
     following = fresh(contract.milestones.order_by("position")[1])
     assert following.state == MilestoneState.NOT_FUNDED
     assert following.in_escrow_cents == 5_000
-    services.milestone_fund(
-        client=contract.client, milestone=following, payment_method="pm_card_visa"
-    )
+    milestone_fund(client=contract.client, milestone=following, payment_method="pm_card_visa")
     following = fresh(following)
     assert following.state == MilestoneState.FUNDED
     assert following.in_escrow_cents == 20_000
@@ -408,21 +395,19 @@ def test_bad_approvals_change_nothing():
     milestone = submitted(funded(contract))
     before = snapshot()
     with pytest.raises(InvalidInput):
-        services.milestone_approve(
-            client=contract.client, milestone=milestone, amount=Money(50_001)
-        )
+        milestone_approve(client=contract.client, milestone=milestone, amount=Money(50_001))
     with pytest.raises(InvalidInput):
-        services.milestone_approve(client=contract.client, milestone=milestone, amount=Money(0))
+        milestone_approve(client=contract.client, milestone=milestone, amount=Money(0))
     with pytest.raises(InvalidInput):
-        services.milestone_approve(
+        milestone_approve(
             client=contract.client, milestone=milestone, amount=Money(100), remainder="keep"
         )
     with pytest.raises(InvalidInput):
-        services.milestone_approve(client=contract.client, milestone=milestone, remainder="burn")
+        milestone_approve(client=contract.client, milestone=milestone, remainder="burn")
     with pytest.raises(Conflict):
-        services.milestone_approve(client=contract.freelancer, milestone=milestone)
+        milestone_approve(client=contract.freelancer, milestone=milestone)
     with pytest.raises(NotFound):
-        services.milestone_approve(client=client_user(), milestone=milestone)
+        milestone_approve(client=client_user(), milestone=milestone)
     assert snapshot() == before
 
 
@@ -430,9 +415,9 @@ def test_bad_approvals_change_nothing():
 def test_approving_twice_releases_once():
     contract = contract_fixed((50_000,))
     milestone = submitted(funded(contract))
-    services.milestone_approve(client=contract.client, milestone=milestone)
+    milestone_approve(client=contract.client, milestone=milestone)
     with pytest.raises(InvalidTransition):
-        services.milestone_approve(client=contract.client, milestone=milestone)
+        milestone_approve(client=contract.client, milestone=milestone)
     assert Transfer.objects.filter(kind="milestone_release").count() == 1
     assert PendingEarning.objects.count() == 1
 
@@ -447,16 +432,16 @@ def test_auto_approval_comes_at_day_14_not_before_and_runs_twice_safely():
     with clock.frozen_at(start):
         milestone = submitted(funded(contract))
     day_12 = start + timedelta(days=12, minutes=1)
-    assert services.milestone_auto_approve_run_due(now=day_12) == {"warned": 1, "approved": 0}
-    assert services.milestone_auto_approve_run_due(now=day_12) == {"warned": 0, "approved": 0}
+    assert milestone_auto_approve_run_due(now=day_12) == {"warned": 1, "approved": 0}
+    assert milestone_auto_approve_run_due(now=day_12) == {"warned": 0, "approved": 0}
     assert OutboxEvent.objects.filter(kind="milestone.auto_approve_soon").count() == 1
     almost = start + timedelta(days=14) - timedelta(seconds=1)
-    assert services.milestone_auto_approve_run_due(now=almost)["approved"] == 0
+    assert milestone_auto_approve_run_due(now=almost)["approved"] == 0
     assert fresh(milestone).state == MilestoneState.SUBMITTED
     due = start + timedelta(days=14)
     with clock.frozen_at(due):
-        assert services.milestone_auto_approve_run_due(now=due)["approved"] == 1
-        assert services.milestone_auto_approve_run_due(now=due)["approved"] == 0
+        assert milestone_auto_approve_run_due(now=due)["approved"] == 1
+        assert milestone_auto_approve_run_due(now=due)["approved"] == 0
     milestone = fresh(milestone)
     assert milestone.state == MilestoneState.APPROVED
     assert milestone.released_cents == 50_000
@@ -471,9 +456,9 @@ def test_auto_approval_skips_unfunded_work_and_changes_requested():
     with clock.frozen_at(start):
         unfunded = submitted(first(contract), acknowledge_unfunded=True)
         other = submitted(funded(contract, 1))
-    services.milestone_request_changes(client=contract.client, milestone=other, message="Again")
+    milestone_request_changes(client=contract.client, milestone=other, message="Again")
     later = start + timedelta(days=15)
-    assert services.milestone_auto_approve_run_due(now=later)["approved"] == 0
+    assert milestone_auto_approve_run_due(now=later)["approved"] == 0
     assert fresh(unfunded).state == MilestoneState.SUBMITTED
     assert fresh(other).state == MilestoneState.CHANGES_REQUESTED
 
@@ -486,11 +471,11 @@ def test_ending_without_any_release_refunds_escrow_and_the_initiation_fee():
     contract = contract_fixed((50_000,))
     milestone = funded(contract)
     with pytest.raises(Conflict):
-        services.contract_end(user=contract.client, contract=contract)
+        contract_end(user=contract.client, contract=contract)
     with pytest.raises(Conflict):
-        services.milestone_cancel(user=contract.client, milestone=milestone)
-    services.milestone_cancel(user=contract.freelancer, milestone=milestone)
-    services.contract_end(user=contract.client, contract=contract)
+        milestone_cancel(user=contract.client, milestone=milestone)
+    milestone_cancel(user=contract.freelancer, milestone=milestone)
+    contract_end(user=contract.client, contract=contract)
     contract.refresh_from_db()
     assert contract.state == "ended"
     # Amount and initiation fee are back; the marketplace fee on the payment stays.
@@ -501,13 +486,9 @@ def test_ending_without_any_release_refunds_escrow_and_the_initiation_fee():
 @pytest.mark.django_db
 def test_ending_after_a_release_keeps_the_initiation_fee():
     contract = contract_fixed((50_000, 20_000))
-    services.milestone_approve(client=contract.client, milestone=submitted(funded(contract)))
-    services.milestone_cancel(
-        user=contract.client, milestone=contract.milestones.order_by("position")[1]
-    )
-    services.contract_end(user=contract.freelancer, contract=contract)
+    milestone_approve(client=contract.client, milestone=submitted(funded(contract)))
+    milestone_cancel(user=contract.client, milestone=contract.milestones.order_by("position")[1])
+    contract_end(user=contract.freelancer, contract=contract)
     assert not Transfer.objects.filter(kind="initiation_fee_refund").exists()
     with pytest.raises(Conflict):
-        services.milestone_fund(
-            client=contract.client, milestone=first(contract), payment_method="balance"
-        )
+        milestone_fund(client=contract.client, milestone=first(contract), payment_method="balance")

@@ -8,7 +8,14 @@ from datetime import timedelta
 import pytest
 
 from openlance.accounts.tests.factories import client_user
-from openlance.contracts import services
+from openlance.contracts.amendments import (
+    amendment_accept,
+    amendment_decline,
+    amendment_propose,
+    amendment_withdraw,
+)
+from openlance.contracts.endings import contract_end
+from openlance.contracts.milestones.release import milestone_cancel
 from openlance.contracts.models import Amendment, AmendmentState, MilestoneState
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
@@ -29,7 +36,7 @@ def state(contract) -> tuple:
 def test_a_proposed_milestone_joins_the_contract_when_the_other_side_accepts():
     contract = contract_fixed((50_000,))
     due = clock.now().date() + timedelta(days=10)
-    amendment = services.amendment_propose(
+    amendment = amendment_propose(
         user=contract.client,
         contract=contract,
         description="  Extra   page ",
@@ -41,7 +48,7 @@ def test_a_proposed_milestone_joins_the_contract_when_the_other_side_accepts():
     assert amendment.description == "Extra page"
     assert amendment.criteria == ["Responsive", "Fast"]
     assert OutboxEvent.objects.filter(kind="amendment.proposed").count() == 1
-    services.amendment_accept(user=contract.freelancer, amendment=amendment)
+    amendment_accept(user=contract.freelancer, amendment=amendment)
     amendment.refresh_from_db()
     assert amendment.state == AmendmentState.ACCEPTED
     milestone = amendment.milestone
@@ -54,27 +61,27 @@ def test_a_proposed_milestone_joins_the_contract_when_the_other_side_accepts():
 
 def test_decline_and_withdraw_are_final_and_by_the_right_side():
     contract = contract_fixed((50_000,))
-    declined = services.amendment_propose(
+    declined = amendment_propose(
         user=contract.freelancer, contract=contract, description="A", amount=Money(1_000)
     )
-    withdrawn = services.amendment_propose(
+    withdrawn = amendment_propose(
         user=contract.freelancer, contract=contract, description="B", amount=Money(1_000)
     )
     before = state(contract)
     with pytest.raises(Conflict):
-        services.amendment_decline(user=contract.freelancer, amendment=declined)
+        amendment_decline(user=contract.freelancer, amendment=declined)
     with pytest.raises(Conflict):
-        services.amendment_withdraw(user=contract.client, amendment=withdrawn)
+        amendment_withdraw(user=contract.client, amendment=withdrawn)
     with pytest.raises(NotFound):
-        services.amendment_accept(user=client_user(), amendment=declined)
+        amendment_accept(user=client_user(), amendment=declined)
     assert state(contract) == before
-    services.amendment_decline(user=contract.client, amendment=declined)
-    services.amendment_withdraw(user=contract.freelancer, amendment=withdrawn)
+    amendment_decline(user=contract.client, amendment=declined)
+    amendment_withdraw(user=contract.freelancer, amendment=withdrawn)
     before = state(contract)
     with pytest.raises(InvalidTransition):
-        services.amendment_accept(user=contract.client, amendment=declined)
+        amendment_accept(user=contract.client, amendment=declined)
     with pytest.raises(InvalidTransition):
-        services.amendment_accept(user=contract.client, amendment=withdrawn)
+        amendment_accept(user=contract.client, amendment=withdrawn)
     assert state(contract) == before
     assert contract.milestones.count() == 1
 
@@ -96,9 +103,9 @@ def test_bad_proposals_change_nothing():
     ]
     for case in cases:
         with pytest.raises(InvalidInput):
-            services.amendment_propose(user=contract.client, contract=contract, **case)
+            amendment_propose(user=contract.client, contract=contract, **case)
     with pytest.raises(NotFound):
-        services.amendment_propose(
+        amendment_propose(
             user=client_user(), contract=contract, description="x", amount=Money(1_000)
         )
     assert state(contract) == before
@@ -106,16 +113,16 @@ def test_bad_proposals_change_nothing():
 
 def test_an_ended_contract_takes_no_amendments():
     contract = contract_fixed((50_000,))
-    pending = services.amendment_propose(
+    pending = amendment_propose(
         user=contract.client, contract=contract, description="Later", amount=Money(1_000)
     )
-    services.milestone_cancel(user=contract.client, milestone=contract.milestones.get())
-    services.contract_end(user=contract.client, contract=contract)
+    milestone_cancel(user=contract.client, milestone=contract.milestones.get())
+    contract_end(user=contract.client, contract=contract)
     before = state(contract)
     with pytest.raises(Conflict):
-        services.amendment_accept(user=contract.freelancer, amendment=pending)
+        amendment_accept(user=contract.freelancer, amendment=pending)
     with pytest.raises(Conflict):
-        services.amendment_propose(
+        amendment_propose(
             user=contract.client, contract=contract, description="x", amount=Money(1_000)
         )
     assert state(contract) == before

@@ -7,7 +7,14 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from openlance.contracts import services
+from openlance.contracts.amendments import amendment_propose
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import milestone_approve, milestone_auto_approve_run_due
+from openlance.contracts.milestones.submissions import (
+    milestone_request_changes,
+    milestone_resubmit,
+    milestone_submit,
+)
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.money import Money
@@ -30,37 +37,29 @@ def test_each_step_mails_the_other_side():
     milestone = contract.milestones.get()
     start = clock.now()
     with clock.frozen_at(start):
-        services.milestone_fund(
-            client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-        )
+        milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
         assert [(to, "funded" in subject.lower()) for to, subject in delivered()] == [
             (freelancer, True)
         ]
-        services.milestone_submit(
-            freelancer=contract.freelancer, milestone=milestone, message="Done"
-        )
+        milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
         assert [to for to, _ in delivered()] == [client]
-        services.milestone_request_changes(
-            client=contract.client, milestone=milestone, message="Again"
-        )
+        milestone_request_changes(client=contract.client, milestone=milestone, message="Again")
         assert [to for to, _ in delivered()] == [freelancer]
-        services.milestone_resubmit(
-            freelancer=contract.freelancer, milestone=milestone, message="Fixed"
-        )
+        milestone_resubmit(freelancer=contract.freelancer, milestone=milestone, message="Fixed")
         assert "resubmitted" in delivered()[0][1]
     soon = start + timedelta(days=12, hours=1)
     with clock.frozen_at(soon):
-        services.milestone_auto_approve_run_due(now=soon)
+        milestone_auto_approve_run_due(now=soon)
         warning = delivered()
     assert warning[0][0] == client
     assert "2 days" in warning[0][1]
     due = start + timedelta(days=14)
     with clock.frozen_at(due):
-        services.milestone_auto_approve_run_due(now=due)
+        milestone_auto_approve_run_due(now=due)
         approved = delivered()
     assert approved[0][0] == freelancer
     assert "approved" in approved[0][1].lower()
-    services.amendment_propose(
+    amendment_propose(
         user=contract.freelancer, contract=contract, description="More", amount=Money(10_000)
     )
     assert [to for to, _ in delivered()] == [client]
@@ -69,10 +68,10 @@ def test_each_step_mails_the_other_side():
 def test_a_remainder_that_funds_the_next_milestone_tells_the_freelancer():
     contract = contract_fixed((50_000, 20_000))
     first = contract.milestones.order_by("position")[0]
-    services.milestone_fund(client=contract.client, milestone=first, payment_method="pm_card_visa")
-    services.milestone_submit(freelancer=contract.freelancer, milestone=first, message="Done")
+    milestone_fund(client=contract.client, milestone=first, payment_method="pm_card_visa")
+    milestone_submit(freelancer=contract.freelancer, milestone=first, message="Done")
     delivered()
-    services.milestone_approve(
+    milestone_approve(
         client=contract.client, milestone=first, amount=Money(30_000), remainder="keep"
     )
     subjects = [subject for to, subject in delivered() if to == contract.freelancer.email]

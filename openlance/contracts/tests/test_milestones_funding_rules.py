@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from openlance.billing.gateway import ChargeResult, ChargeStatus
 from openlance.billing.services import funds_deposit
-from openlance.contracts import services
+from openlance.contracts import common, endings
+from openlance.contracts.milestones import funding, release, submissions
 from openlance.contracts.models import ContractState, Milestone, MilestoneState
-from openlance.contracts.offers import offer_accept
+from openlance.contracts.offers.services import offer_accept
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly, fixed_terms, offer
 from openlance.core import clock
 from openlance.core.errors import Conflict, PaymentDeclined
@@ -41,13 +42,15 @@ def part_funded_submission(start):
         user=contract.client, amount=Money(500_000), payment_method="pm_card_visa", key="top"
     )
     first, second = milestones(contract)
-    services.milestone_fund(client=contract.client, milestone=first, payment_method="balance")
-    services.milestone_submit(freelancer=contract.freelancer, milestone=fresh(first), message="x")
-    services.milestone_approve(
+    funding.milestone_fund(client=contract.client, milestone=first, payment_method="balance")
+    submissions.milestone_submit(
+        freelancer=contract.freelancer, milestone=fresh(first), message="x"
+    )
+    release.milestone_approve(
         client=contract.client, milestone=fresh(first), amount=Money(5_000), remainder="keep"
     )
     with clock.frozen_at(start):
-        services.milestone_submit(
+        submissions.milestone_submit(
             freelancer=contract.freelancer,
             milestone=fresh(second),
             message="Done",
@@ -65,9 +68,9 @@ def test_part_funded_work_is_neither_warned_about_nor_approved_short():
     start = clock.now()
     _, milestone = part_funded_submission(start)
     day_13 = start + timedelta(days=13)
-    assert services.milestone_auto_approve_run_due(now=day_13) == {"warned": 0, "approved": 0}
+    assert release.milestone_auto_approve_run_due(now=day_13) == {"warned": 0, "approved": 0}
     day_15 = start + timedelta(days=15)
-    assert services.milestone_auto_approve_run_due(now=day_15) == {"warned": 0, "approved": 0}
+    assert release.milestone_auto_approve_run_due(now=day_15) == {"warned": 0, "approved": 0}
     milestone = fresh(milestone)
     assert milestone.state == MilestoneState.SUBMITTED
     assert milestone.released_cents == 0
@@ -79,17 +82,17 @@ def test_funding_submitted_work_restarts_the_14_days_from_the_funding():
     contract, milestone = part_funded_submission(start)
     funded_on = start + timedelta(days=20)
     with clock.frozen_at(funded_on):
-        services.milestone_fund(
+        funding.milestone_fund(
             client=contract.client, milestone=milestone, payment_method="balance"
         )
     milestone = fresh(milestone)
     assert milestone.state == MilestoneState.SUBMITTED
     assert milestone.auto_approve_at == funded_on + timedelta(days=14)
     almost = funded_on + timedelta(days=14) - timedelta(seconds=1)
-    assert services.milestone_auto_approve_run_due(now=almost) == {"warned": 1, "approved": 0}
+    assert release.milestone_auto_approve_run_due(now=almost) == {"warned": 1, "approved": 0}
     due = funded_on + timedelta(days=14)
     with clock.frozen_at(due):
-        assert services.milestone_auto_approve_run_due(now=due)["approved"] == 1
+        assert release.milestone_auto_approve_run_due(now=due)["approved"] == 1
     milestone = fresh(milestone)
     assert milestone.state == MilestoneState.APPROVED
     assert milestone.released_cents == 100_000
@@ -103,17 +106,19 @@ def test_work_funded_by_a_kept_remainder_gets_a_fresh_review_period():
     first, second = milestones(contract)
     start = clock.now()
     with clock.frozen_at(start):
-        services.milestone_submit(
+        submissions.milestone_submit(
             freelancer=contract.freelancer,
             milestone=second,
             message="Early",
             acknowledge_unfunded=True,
         )
-    services.milestone_fund(client=contract.client, milestone=first, payment_method="balance")
-    services.milestone_submit(freelancer=contract.freelancer, milestone=fresh(first), message="x")
+    funding.milestone_fund(client=contract.client, milestone=first, payment_method="balance")
+    submissions.milestone_submit(
+        freelancer=contract.freelancer, milestone=fresh(first), message="x"
+    )
     carried_on = start + timedelta(days=10)
     with clock.frozen_at(carried_on):
-        services.milestone_approve(
+        release.milestone_approve(
             client=contract.client, milestone=fresh(first), amount=Money(5_000), remainder="keep"
         )
     second = fresh(second)
@@ -127,7 +132,7 @@ def test_the_room_promises_auto_approval_only_for_funded_work(client):
     client.force_login(contract.client)
     room = reverse("contract_detail", args=[contract.pk])
     assert "Approved automatically" not in client.get(room).content.decode()
-    services.milestone_fund(client=contract.client, milestone=milestone, payment_method="balance")
+    funding.milestone_fund(client=contract.client, milestone=milestone, payment_method="balance")
     assert "Approved automatically" in client.get(room).content.decode()
 
 
@@ -148,7 +153,7 @@ def test_the_room_never_looks_the_first_funding_up_per_milestone(client):
 
 def test_milestone_locks_leave_the_shared_fee_policy_row_alone():
     contract = contract_fixed((10_000,))
-    query = services._locked_milestones().filter(pk=milestones(contract)[0].pk).query
+    query = common.locked_milestones().filter(pk=milestones(contract)[0].pk).query
     assert query.select_for_update
     assert query.select_for_update_of == ("self",)
 
@@ -165,11 +170,11 @@ def released_fee(contract) -> int:
     funds_deposit(
         user=contract.client, amount=Money(500_000), payment_method="pm_card_visa", key="top"
     )
-    services.milestone_fund(client=contract.client, milestone=milestone, payment_method="balance")
-    services.milestone_submit(
+    funding.milestone_fund(client=contract.client, milestone=milestone, payment_method="balance")
+    submissions.milestone_submit(
         freelancer=contract.freelancer, milestone=fresh(milestone), message="x"
     )
-    services.milestone_approve(client=contract.client, milestone=fresh(milestone))
+    release.milestone_approve(client=contract.client, milestone=fresh(milestone))
     return Transfer.objects.get(kind="milestone_release").metadata["fee_cents"]
 
 
@@ -242,14 +247,14 @@ class DeclinesFirst:
 
 def test_a_declined_card_can_be_tried_again_once_it_has_the_money(monkeypatch):
     gateway = DeclinesFirst()
-    monkeypatch.setattr(services, "payment_gateway", lambda: gateway)
+    monkeypatch.setattr(funding, "payment_gateway", lambda: gateway)
     contract = contract_fixed((10_000,))
     milestone = milestones(contract)[0]
     with pytest.raises(PaymentDeclined):
-        services.milestone_fund(
+        funding.milestone_fund(
             client=contract.client, milestone=milestone, payment_method="pm_card_visa"
         )
-    services.milestone_fund(
+    funding.milestone_fund(
         client=contract.client, milestone=fresh(milestone), payment_method="pm_card_visa"
     )
     assert fresh(milestone).state == MilestoneState.FUNDED
@@ -259,13 +264,13 @@ def test_a_declined_card_can_be_tried_again_once_it_has_the_money(monkeypatch):
 def test_a_retry_of_a_booked_card_charge_books_and_charges_nothing_again(monkeypatch):
     gateway = DeclinesFirst()
     gateway.answers["seen"] = ChargeResult("ch_0", ChargeStatus.SUCCEEDED, Money(1))
-    monkeypatch.setattr(services, "payment_gateway", lambda: gateway)
+    monkeypatch.setattr(funding, "payment_gateway", lambda: gateway)
     contract = contract_fixed((10_000,))
     milestone = milestones(contract)[0]
     for _ in range(2):
         # As after a crash between the charge and the funding: nothing was funded yet. The
         # second call finds the charge recorded as booked and does not ask the gateway.
-        services._charge_card(
+        funding._charge_card(
             client=contract.client, milestone=milestone, payment_method="pm_card_visa"
         )
     assert len(gateway.answers) == 2
@@ -284,4 +289,4 @@ def test_an_hourly_contract_is_ended_by_either_side(client):
     contract.refresh_from_db()
     assert contract.state == ContractState.ENDED
     with pytest.raises(Conflict):
-        services.contract_end(user=contract.client, contract=contract)
+        endings.contract_end(user=contract.client, contract=contract)

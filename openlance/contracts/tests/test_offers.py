@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from openlance.contracts import offers as services
 from openlance.contracts.models import (
     AcceptanceCriterion,
     Contract,
@@ -17,7 +16,8 @@ from openlance.contracts.models import (
     OfferMilestone,
     OfferState,
 )
-from openlance.contracts.offers import MilestoneTerms
+from openlance.contracts.offers import services
+from openlance.contracts.offers.services import MilestoneTerms
 from openlance.contracts.tests.factories import (
     contract_fixed,
     contract_hourly,

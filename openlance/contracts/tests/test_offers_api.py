@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from openlance.accounts.services import token_create
 from openlance.contracts.models import Contract, Offer, OfferState
-from openlance.contracts.offers import offer_accept
+from openlance.contracts.offers.services import offer_accept
 from openlance.contracts.tests.factories import fixed_terms, offer
 from openlance.core import clock
 from openlance.jobs.models import JobState
@@ -230,7 +230,7 @@ def test_expired_offers_show_as_expired():
     start = clock.now()
     with clock.frozen_at(start):
         pending = offer()
-    from openlance.contracts.offers import offer_expiry_run_due
+    from openlance.contracts.offers.services import offer_expiry_run_due
 
     offer_expiry_run_due(now=start + timedelta(days=30))
     assert ApiClient(pending.freelancer).get(f"/api/v1/offers/{pending.pk}").json()["state"] == (

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from openlance.contracts.models import Contract, ContractKind, Offer, OfferState
-from openlance.contracts.offers import offer_change
+from openlance.contracts.offers.services import offer_change
 from openlance.contracts.tests.factories import contract_fixed, fixed_terms, offer
 from openlance.core import clock
 from openlance.jobs.models import JobState

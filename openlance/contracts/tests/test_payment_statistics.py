@@ -11,7 +11,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
-from openlance.contracts import services
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import milestone_approve
+from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
@@ -26,11 +28,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_soun
 
 def _release(contract, position=0, amount=None):
     milestone = contract.milestones.order_by("position")[position]
-    services.milestone_fund(
-        client=contract.client, milestone=milestone, payment_method="pm_card_visa"
-    )
-    services.milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
-    services.milestone_approve(client=contract.client, milestone=milestone, amount=amount)
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
+    milestone_approve(client=contract.client, milestone=milestone, amount=amount)
     outbox_drain(now=clock.now())
 
 
@@ -99,7 +99,7 @@ def test_funding_a_milestone_by_card_verifies_the_clients_payment_method():
     contract = contract_fixed((50_000,))
     outbox_drain(now=clock.now())
     assert not ClientProfile.objects.filter(user=contract.client, payment_method_verified=True)
-    services.milestone_fund(
+    milestone_fund(
         client=contract.client, milestone=contract.milestones.get(), payment_method="pm_card_visa"
     )
     outbox_drain(now=clock.now())

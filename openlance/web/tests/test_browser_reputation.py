@@ -21,7 +21,7 @@ import pytest
 from openlance.accounts.models import User
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.contracts.models import Contract
-from openlance.contracts.offers import offer_accept
+from openlance.contracts.offers.services import offer_accept
 from openlance.contracts.tests.factories import fixed_terms, offer
 from openlance.jobs.tests.factories import job_post
 from openlance.profiles.tests.factories import client_with_profile, freelancer_with_profile

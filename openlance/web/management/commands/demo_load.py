@@ -75,8 +75,17 @@ from openlance.catalog.models import Skill
 from openlance.connects.pricing import proposal_cost
 from openlance.connects.selectors import connects_account, connects_balance
 from openlance.connects.services import connects_expiry_run_due, connects_welcome_grant
+from openlance.contracts.amendments import amendment_accept, amendment_propose
+from openlance.contracts.endings import contract_end
+from openlance.contracts.milestones.funding import BALANCE, milestone_fund, milestone_funding_quote
+from openlance.contracts.milestones.release import Remainder, milestone_approve
+from openlance.contracts.milestones.submissions import (
+    milestone_request_changes,
+    milestone_resubmit,
+    milestone_submit,
+)
 from openlance.contracts.models import AmendmentState, Contract, ContractKind, Milestone, Offer
-from openlance.contracts.offers import (
+from openlance.contracts.offers.services import (
     OFFERABLE_PROPOSAL_STATES,
     MilestoneTerms,
     OfferTerms,
@@ -85,19 +94,6 @@ from openlance.contracts.offers import (
     offer_expiry_run_due,
     offer_send,
     offer_withdraw,
-)
-from openlance.contracts.services import (
-    BALANCE,
-    Remainder,
-    amendment_accept,
-    amendment_propose,
-    contract_end,
-    milestone_approve,
-    milestone_fund,
-    milestone_funding_quote,
-    milestone_request_changes,
-    milestone_resubmit,
-    milestone_submit,
 )
 from openlance.core import clock
 from openlance.core.money import Money

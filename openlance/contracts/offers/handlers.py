@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from openlance.contracts.models import Contract, Offer, OfferState
-from openlance.contracts.offers import offers_job_closed
+from openlance.contracts.offers.services import offers_job_closed
 from openlance.core.models import OutboxEvent
 from openlance.core.services import event_handler
 from openlance.jobs.models import JobPost

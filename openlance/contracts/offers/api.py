@@ -13,7 +13,6 @@ from pydantic import ValidationError
 
 from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.models import User
-from openlance.contracts import offers as services
 from openlance.contracts.models import (
     MAX_CRITERIA,
     MAX_MILESTONES,
@@ -21,7 +20,8 @@ from openlance.contracts.models import (
     Offer,
     OfferState,
 )
-from openlance.contracts.offer_selectors import offer_of, offers_of
+from openlance.contracts.offers import services
+from openlance.contracts.offers.selectors import offer_of, offers_of
 from openlance.core.apitools import (
     MoneyIn,
     MoneyOut,

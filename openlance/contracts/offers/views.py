@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
-from openlance.contracts import offers as services
 from openlance.contracts.models import (
     MAX_MILESTONES,
     ContractKind,
@@ -24,7 +23,8 @@ from openlance.contracts.models import (
     Offer,
     OfferState,
 )
-from openlance.contracts.offer_forms import (
+from openlance.contracts.offers import services
+from openlance.contracts.offers.forms import (
     AcceptForm,
     DeclineForm,
     DirectOfferForm,
@@ -32,7 +32,7 @@ from openlance.contracts.offer_forms import (
     offer_initial,
     rows_posted,
 )
-from openlance.contracts.offer_selectors import offer_of, offers_of
+from openlance.contracts.offers.selectors import offer_of, offers_of
 from openlance.contracts.selectors import contracts_for
 from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound, require_id

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from openlance.contracts.models import MAX_MILESTONES, ContractKind, Offer
-from openlance.contracts.offers import MilestoneTerms, OfferTerms
+from openlance.contracts.offers.services import MilestoneTerms, OfferTerms
 from openlance.core.forms import DollarsField
 from openlance.core.money import Money
 from openlance.jobs.models import JobPost

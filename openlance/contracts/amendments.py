@@ -1,0 +1,191 @@
+"""Amendments (SPEC §7.3): either side of a running fixed-price contract proposes a new
+milestone, which joins the contract, last in line, when the other side accepts it. The other
+side may decline it instead, and whoever proposed it may withdraw it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.db import transaction
+
+from openlance.accounts.models import User
+from openlance.contracts.common import lock_contract, require_running_fixed
+from openlance.contracts.models import (
+    MAX_MILESTONES,
+    MAXIMUM_MILESTONE_CENTS,
+    MINIMUM_FIXED_CENTS,
+    AcceptanceCriterion,
+    Amendment,
+    AmendmentState,
+    Contract,
+    Milestone,
+    criteria_error,
+    tidy_criteria,
+)
+from openlance.core import clock
+from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from openlance.core.money import Money
+from openlance.core.services import event_emit
+
+AMENDMENT_TRANSITIONS: dict[str, set[str]] = {
+    AmendmentState.PENDING: {
+        AmendmentState.ACCEPTED,
+        AmendmentState.DECLINED,
+        AmendmentState.WITHDRAWN,
+    },
+    AmendmentState.ACCEPTED: set(),
+    AmendmentState.DECLINED: set(),
+    AmendmentState.WITHDRAWN: set(),
+}
+
+
+def _criteria(criteria: Sequence[str]) -> list[str]:
+    cleaned = tidy_criteria(criteria)
+    problem = criteria_error(cleaned)
+    if problem:
+        raise InvalidInput(problem, field_errors={"criteria": [problem]})
+    return cleaned
+
+
+def amendment_propose(
+    *,
+    user: User,
+    contract: Contract,
+    description: str,
+    amount: Money,
+    due_date: date | None = None,
+    criteria: Sequence[str] = (),
+    note: str = "",
+) -> Amendment:
+    """Either side proposes a new milestone; it joins the contract when the other accepts."""
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such contract.")
+    require_running_fixed(contract)
+    errors: dict[str, list[str]] = {}
+    description = " ".join((description or "").split())
+    if not description:
+        errors["description"] = ["Required."]
+    elif len(description) > 500:
+        errors["description"] = ["At most 500 characters."]
+    if amount.currency != "USD":
+        errors["amount"] = ["Use USD."]
+    elif not MINIMUM_FIXED_CENTS <= amount.cents <= MAXIMUM_MILESTONE_CENTS:
+        errors["amount"] = [
+            f"Between {Money(MINIMUM_FIXED_CENTS)} and {Money(MAXIMUM_MILESTONE_CENTS)}."
+        ]
+    if due_date is not None and due_date < clock.now().date():
+        errors["due_date"] = ["The due date is in the past."]
+    note = (note or "").strip()
+    if len(note) > 2000:
+        errors["note"] = ["At most 2000 characters."]
+    if errors:
+        raise InvalidInput("Check the new milestone.", field_errors=errors)
+    texts = _criteria(criteria)
+    with transaction.atomic():
+        locked = lock_contract(contract)
+        require_running_fixed(locked)
+        if (
+            locked.milestones.count()
+            + locked.amendments.filter(state=AmendmentState.PENDING).count()
+            >= MAX_MILESTONES
+        ):
+            raise Conflict(f"A contract has at most {MAX_MILESTONES} milestones.")
+        amendment = Amendment.objects.create(
+            contract=locked,
+            proposed_by=user,
+            description=description,
+            amount_cents=amount.cents,
+            due_date=due_date,
+            criteria=texts,
+            note=note,
+            created_at=clock.now(),
+        )
+        event_emit(
+            kind="amendment.proposed",
+            payload={
+                "amendment_id": amendment.pk,
+                "contract_id": locked.pk,
+                "proposed_by": user.pk,
+            },
+        )
+    return amendment
+
+
+def _answer(amendment: Amendment, target: str) -> Amendment:
+    locked = Amendment.objects.select_for_update().get(pk=amendment.pk)
+    if target not in AMENDMENT_TRANSITIONS[locked.state]:
+        raise InvalidTransition(
+            f"An amendment that is {locked.get_state_display().lower()} cannot become "
+            f"{AmendmentState(target).label.lower()}."
+        )
+    locked.state = target
+    locked.responded_at = clock.now()
+    return locked
+
+
+def _require_other_side(amendment: Amendment, user: User) -> None:
+    contract = amendment.contract
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such amendment.")
+    if user.pk == amendment.proposed_by_id:
+        raise Conflict("The other side answers your amendment.")
+
+
+def amendment_accept(*, user: User, amendment: Amendment) -> Amendment:
+    """The other side agrees: the milestone joins the contract, last in line."""
+    _require_other_side(amendment, user)
+    require_running_fixed(amendment.contract)
+    with transaction.atomic():
+        contract = lock_contract(amendment.contract)
+        require_running_fixed(contract)
+        locked = _answer(amendment, AmendmentState.ACCEPTED)
+        if contract.milestones.count() >= MAX_MILESTONES:
+            raise Conflict(f"A contract has at most {MAX_MILESTONES} milestones.")
+        last = contract.milestones.order_by("-position").values_list("position", flat=True)
+        milestone = Milestone.objects.create(
+            contract=contract,
+            position=(last[0] if last else 0) + 1,
+            description=locked.description,
+            amount_cents=locked.amount_cents,
+            due_date=locked.due_date,
+        )
+        AcceptanceCriterion.objects.bulk_create(
+            AcceptanceCriterion(milestone=milestone, position=n, text=text)
+            for n, text in enumerate(locked.criteria, start=1)
+        )
+        locked.milestone = milestone
+        locked.save()
+        event_emit(
+            kind="amendment.accepted",
+            payload={
+                "amendment_id": locked.pk,
+                "contract_id": contract.pk,
+                "milestone_id": milestone.pk,
+            },
+        )
+    return locked
+
+
+def amendment_decline(*, user: User, amendment: Amendment) -> Amendment:
+    _require_other_side(amendment, user)
+    with transaction.atomic():
+        locked = _answer(amendment, AmendmentState.DECLINED)
+        locked.save()
+        event_emit(
+            kind="amendment.declined",
+            payload={"amendment_id": locked.pk, "contract_id": locked.contract_id},
+        )
+    return locked
+
+
+def amendment_withdraw(*, user: User, amendment: Amendment) -> Amendment:
+    contract = amendment.contract
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such amendment.")
+    if user.pk != amendment.proposed_by_id:
+        raise Conflict("Only who proposed an amendment withdraws it.")
+    with transaction.atomic():
+        locked = _answer(amendment, AmendmentState.WITHDRAWN)
+        locked.save()
+    return locked
