@@ -14,6 +14,7 @@ pricing for the pair, so two payments never price from the same base.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -74,9 +75,12 @@ def payment_for_work(
     schedule: FreelancerFeeSchedule,
     description: str,
     metadata: dict[str, Any] | None = None,
+    available_at: datetime | None = None,
 ) -> Payment:
     """Pay `gross` from `source` to the freelancer, less the service fee on the billings
-    with this client so far. At most once per `key`: a repeat returns the first payment."""
+    with this client so far. At most once per `key`: a repeat returns the first payment.
+    The net is pending until `available_at` (hourly: the Wednesday after the review), by
+    default until the security period is over."""
     _require_transaction("payment_for_work")
     kind = PaymentKind(kind)
     if gross.cents <= 0:
@@ -161,6 +165,7 @@ def payment_for_work(
             kind=PAYMENT_EARNING_KINDS[kind],
             amount=Money(fee.net_cents),
             transfer=transfer,
+            available_at=available_at,
         )
     event_emit(
         kind="payment.made",

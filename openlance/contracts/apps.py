@@ -9,4 +9,5 @@ class ContractsConfig(AppConfig):
     def ready(self) -> None:
         # Importing the handler modules registers their outbox handlers.
         from openlance.contracts import handlers  # noqa: F401
+        from openlance.contracts.hourly import handlers as hourly_handlers  # noqa: F401
         from openlance.contracts.offers import handlers as offer_handlers  # noqa: F401

@@ -1,4 +1,5 @@
-"""Offers and contracts (SPEC §6 offers, §7.1 fixed price and milestones).
+"""Offers and contracts (SPEC §6 offers, §7.1 fixed price and milestones, §7.2 hourly time
+and invoices).
 
 Offers live here rather than with proposals because accepting one starts a contract, and
 contracts sit a layer above proposals. An offer's terms are copied onto the contract when it
@@ -424,3 +425,166 @@ class MilestoneRelease(models.Model):
 
     def __str__(self) -> str:
         return f"Release of milestone {self.milestone_id} (payment {self.payment_id})"
+
+
+# --- hourly (SPEC §7.2) ----------------------------------------------------------------
+
+
+class TimeEntrySource(models.TextChoices):
+    """Tracked time comes through the API from a time-tracking client and is covered by
+    hourly protection; manual time is typed in, only where the contract allows it."""
+
+    TRACKED = "tracked", "Tracked"
+    MANUAL = "manual", "Manual"
+
+
+class TimeEntry(models.Model):
+    """One interval worked on an hourly contract, in UTC, inside one billing week (Monday
+    00:00 to Sunday 23:59:59). `key` is the tracker's idempotency key for the upload: a
+    retried upload finds the entry it made instead of doubling the time."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="time_entries")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    memo = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=8, choices=TimeEntrySource.choices)
+    key = models.CharField(max_length=200, blank=True)
+    # The week's invoice, once issued: the entry is billed and can no longer change.
+    invoice = models.ForeignKey(
+        "HourlyInvoice", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__gt=models.F("started_at")),
+                name="time_entry_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=TimeEntrySource.values),
+                name="time_entry_source_known",
+            ),
+            models.UniqueConstraint(
+                fields=["contract", "key"],
+                condition=~models.Q(key=""),
+                name="time_entry_key_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "started_at"], name="time_entry_week")]
+
+    def __str__(self) -> str:
+        return f"Time entry {self.pk} on contract {self.contract_id}"
+
+    @property
+    def seconds(self) -> int:
+        return int((self.ended_at - self.started_at).total_seconds())
+
+
+class InvoiceState(models.TextChoices):
+    """An hourly invoice is charged when issued (Monday 12:00 UTC) and then in review until
+    Friday 23:59 UTC, when the money is paid to the freelancer. A charge that fails leaves it
+    unpaid, and every later run tries again. An unpaid invoice whose review is over is
+    protected when it can be (SPEC §7.2: the platform pays the protected hours and the
+    client owes them) and paid once the client's charge goes through."""
+
+    UNPAID = "unpaid", "Payment failed"
+    IN_REVIEW = "in_review", "In review"
+    PROTECTED = "protected", "Paid by hourly protection"
+    PAID = "paid", "Paid"
+
+
+# Invoices the client has not paid yet: each invoice run charges them again.
+OWED_STATES = (InvoiceState.UNPAID, InvoiceState.PROTECTED)
+# Invoices whose hours the freelancer was paid for (by the client, or by hourly protection).
+PAID_STATES = (InvoiceState.PAID, InvoiceState.PROTECTED)
+
+
+class HourlyInvoice(models.Model):
+    """The bill for one contract-week: min(hours, weekly limit) x rate, with the client's
+    marketplace fee (and the initiation fee on the contract's first payment) on top. The
+    rate and limit are copied as they stood for the week. `charge` moved the client's money
+    into the contract's hourly-in-review account; `payment` paid it on to the freelancer."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="invoices")
+    week_start = models.DateField()
+    seconds_logged = models.PositiveIntegerField()
+    seconds_billed = models.PositiveIntegerField()
+    hourly_rate_cents = models.BigIntegerField()
+    weekly_limit_hours = models.PositiveSmallIntegerField()
+    amount_cents = models.BigIntegerField()
+    marketplace_fee_cents = models.BigIntegerField()
+    initiation_fee_cents = models.BigIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=InvoiceState.choices)
+    charge = models.OneToOneField(
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment = models.OneToOneField(
+        "billing.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hourly_invoice",
+    )
+    # Hourly protection: what the platform paid the freelancer (from its protection-losses
+    # account) for the protected hours while the client's charge had failed.
+    protected_cents = models.BigIntegerField(default=0)
+    protection_payment = models.OneToOneField(
+        "billing.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="protected_invoice",
+    )
+    issued_at = models.DateTimeField()
+    charged_at = models.DateTimeField(null=True, blank=True)
+    review_ends_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "week_start"], name="invoice_once_a_week"),
+            models.CheckConstraint(
+                condition=models.Q(state__in=InvoiceState.values), name="invoice_state_known"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(seconds_billed__lte=models.F("seconds_logged")),
+                name="invoice_bills_at_most_what_was_logged",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    protected_cents__gte=0, protected_cents__lte=models.F("amount_cents")
+                ),
+                name="invoice_protects_at_most_its_amount",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "review_ends_at"], name="invoice_review_due")]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.pk}: contract {self.contract_id}, week of {self.week_start}"
+
+    @property
+    def total_cents(self) -> int:
+        return self.amount_cents + self.marketplace_fee_cents + self.initiation_fee_cents
+
+
+class TimesheetReminder(models.Model):
+    """The reminder sent to a freelancer who may log manual time that a week locks the next
+    day (SPEC §7.2: edits until Monday 11:59 UTC): one per contract-week, so the rule is
+    safe to run again."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
+    week_start = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "week_start"], name="reminder_once_a_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminder for contract {self.contract_id}, week of {self.week_start}"

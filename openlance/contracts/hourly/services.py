@@ -1,0 +1,596 @@
+"""Hourly work (SPEC §7.2): the freelancer's time entries, the Monday invoice and the
+payment after the client's review.
+
+Time entries change only in an editable week (`weeks.is_editable`), never overlap on one
+contract (checked under the contract's row lock) and never lie in the future. Tracked time
+comes from a time-tracking client through the API; manual time only where the contract
+allows it, and changing a tracked entry's times makes it manual.
+
+`hourly_invoice_run_due(now)` bills every week that is locked and not yet invoiced, for
+min(hours, weekly limit) x rate, charging the client's balance into the contract's
+hourly-in-review account; a charge the balance cannot cover leaves the invoice unpaid and
+each later run tries again. `hourly_review_close_run_due(now)` pays every invoice whose
+review is over to the freelancer, with the sliding service fee, into their pending balance
+until the Wednesday after. Both are idempotent per contract-week: a second run, a late run
+or two runs at once bill and pay once (the invoice row is unique per contract-week, the
+ledger transfers carry the invoice's keys).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+
+from openlance.accounts.models import User
+from openlance.billing.fees import client_fees
+from openlance.billing.models import PaymentKind
+from openlance.billing.payments import payment_for_work
+from openlance.contracts.hourly import weeks
+from openlance.contracts.models import (
+    OWED_STATES,
+    Contract,
+    ContractKind,
+    ContractState,
+    HourlyInvoice,
+    InvoiceState,
+    TimeEntry,
+    TimeEntrySource,
+    TimesheetReminder,
+)
+from openlance.contracts.pricing import contract_fee_policy
+from openlance.core import clock
+from openlance.core.errors import (
+    Conflict,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidInput,
+    NotFound,
+)
+from openlance.core.money import Money
+from openlance.core.services import event_emit
+from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.ledger.services import account_for, platform_account, transfer_post
+from openlance.profiles.models import ClientProfile
+
+MAX_MEMO = 500
+HOURLY_CHARGE = "hourly_charge"
+HOURLY_RECOVERY = "hourly_protection_recovery"
+
+
+def in_review_account(contract: Contract) -> LedgerAccount:
+    """Where an invoice's money waits while the client reviews it."""
+    return account_for(kind=AccountKind.HOURLY_IN_REVIEW, reference=contract.escrow_reference)
+
+
+def _locked_hourly(contract: Contract, user: User) -> Contract:
+    """The contract, locked, for its freelancer to log time on (outsiders: 404)."""
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such contract.")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if user.pk != contract.freelancer_id:
+        raise Conflict("Only the contract's freelancer logs time.")
+    if contract.kind != ContractKind.HOURLY:
+        raise Conflict("Time is logged on hourly contracts; this one is fixed price.")
+    if contract.state != ContractState.ACTIVE:
+        raise Conflict(
+            f"The contract is {contract.get_state_display().lower()}: no time is logged."
+        )
+    return contract
+
+
+def _utc(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            "Give times with their offset (UTC, e.g. 2026-12-01T09:00:00Z).",
+            field_errors={field: ["A time with an offset is required."]},
+        )
+    return moment.astimezone(UTC)
+
+
+def _checked_interval(
+    contract: Contract, started_at: datetime, ended_at: datetime, now: datetime
+) -> tuple[datetime, datetime]:
+    started_at = _utc(started_at, "started_at").replace(microsecond=0)
+    ended_at = _utc(ended_at, "ended_at").replace(microsecond=0)
+    if ended_at <= started_at:
+        raise InvalidInput(
+            "An entry ends after it starts.", field_errors={"ended_at": ["After the start."]}
+        )
+    if ended_at > now:
+        raise InvalidInput(
+            "Time in the future cannot be logged.",
+            field_errors={"ended_at": ["Not after now."]},
+        )
+    if started_at < contract.started_at.replace(microsecond=0):
+        raise InvalidInput(
+            "The contract had not started yet at that time.",
+            field_errors={"started_at": ["Not before the contract started."]},
+        )
+    week = weeks.week_of(started_at)
+    if ended_at > weeks.week_ends_at(week):
+        raise InvalidInput(
+            "An entry lies within one billing week (Monday 00:00 to Sunday 23:59 UTC): "
+            "split it at midnight between Sunday and Monday.",
+            field_errors={"ended_at": ["Not past the end of the entry's week."]},
+        )
+    if not weeks.is_editable(week, now):
+        raise Conflict(_locked_message(week))
+    return started_at, ended_at
+
+
+def _locked_message(week: date) -> str:
+    return (
+        f"The week of {week:%b} {week.day} is locked: entries change only until "
+        f"{weeks.week_locks_at(week):%A %b %-d}, 11:59 UTC."
+    )
+
+
+def _refuse_overlap(
+    contract: Contract, started_at: datetime, ended_at: datetime, *, exclude: int | None = None
+) -> None:
+    """Two entries of one contract never cover the same moment (called under its lock)."""
+    clashes = TimeEntry.objects.filter(
+        contract=contract, started_at__lt=ended_at, ended_at__gt=started_at
+    )
+    if exclude is not None:
+        clashes = clashes.exclude(pk=exclude)
+    clash = clashes.order_by("started_at").first()
+    if clash is not None:
+        raise Conflict(
+            f"This overlaps the entry from {clash.started_at:%a %H:%M} to "
+            f"{clash.ended_at:%a %H:%M} UTC."
+        )
+
+
+def _memo(memo: str) -> str:
+    memo = (memo or "").strip()
+    if len(memo) > MAX_MEMO or "\x00" in memo:
+        raise InvalidInput(
+            f"A memo has at most {MAX_MEMO} characters.",
+            field_errors={"memo": [f"At most {MAX_MEMO} characters."]},
+        )
+    return memo
+
+
+def time_entry_add(
+    *,
+    user: User,
+    contract: Contract,
+    started_at: datetime,
+    ended_at: datetime,
+    memo: str,
+    source: str,
+    key: str = "",
+) -> TimeEntry:
+    """Log an interval on an active hourly contract. `key` (from a tracker's upload) makes
+    the call safe to repeat: the same key finds the entry it made, with the same times."""
+    source = TimeEntrySource(source)
+    memo = _memo(memo)
+    key = (key or "").strip()
+    if len(key) > 200:
+        raise InvalidInput("An idempotency key has at most 200 characters.")
+    now = clock.now()
+    with transaction.atomic():
+        contract = _locked_hourly(contract, user)
+        if key:
+            existing = TimeEntry.objects.filter(contract=contract, key=key).first()
+            if existing is not None:
+                same = (existing.started_at, existing.ended_at) == (
+                    _utc(started_at, "started_at").replace(microsecond=0),
+                    _utc(ended_at, "ended_at").replace(microsecond=0),
+                )
+                if not same:
+                    raise IdempotencyConflict(
+                        "This key was used for another interval on this contract."
+                    )
+                return existing
+        if source == TimeEntrySource.MANUAL and not contract.manual_time_allowed:
+            raise Conflict("This contract does not allow manual time; use the time tracker.")
+        started_at, ended_at = _checked_interval(contract, started_at, ended_at, now)
+        _refuse_overlap(contract, started_at, ended_at)
+        return TimeEntry.objects.create(
+            contract=contract,
+            started_at=started_at,
+            ended_at=ended_at,
+            memo=memo,
+            source=source,
+            key=key,
+            created_at=now,
+            updated_at=now,
+        )
+
+
+def _locked_entry(entry: TimeEntry, user: User) -> tuple[Contract, TimeEntry]:
+    contract = _locked_hourly(entry.contract, user)
+    locked = TimeEntry.objects.select_for_update().filter(pk=entry.pk).first()
+    if locked is None:
+        raise NotFound("There is no such time entry.")
+    now = clock.now()
+    if locked.invoice_id is not None or not weeks.is_editable(
+        weeks.week_of(locked.started_at), now
+    ):
+        raise Conflict(_locked_message(weeks.week_of(locked.started_at)))
+    return contract, locked
+
+
+def time_entry_update(
+    *, user: User, entry: TimeEntry, started_at: datetime, ended_at: datetime, memo: str
+) -> TimeEntry:
+    """Change an entry of an editable week. New times on a tracked entry make it manual,
+    so only where the contract allows manual time; its memo may always change."""
+    memo = _memo(memo)
+    with transaction.atomic():
+        contract, locked = _locked_entry(entry, user)
+        now = clock.now()
+        started_at, ended_at = _checked_interval(contract, started_at, ended_at, now)
+        moved = (started_at, ended_at) != (locked.started_at, locked.ended_at)
+        if moved and not contract.manual_time_allowed:
+            raise Conflict(
+                "This contract does not allow manual time: tracked times stay as tracked, "
+                "only their memo changes."
+            )
+        if moved:
+            _refuse_overlap(contract, started_at, ended_at, exclude=locked.pk)
+            locked.source = TimeEntrySource.MANUAL
+        locked.started_at, locked.ended_at, locked.memo = started_at, ended_at, memo
+        locked.updated_at = now
+        locked.save()
+        return locked
+
+
+def time_entry_delete(*, user: User, entry: TimeEntry) -> None:
+    """Remove an entry of an editable week."""
+    with transaction.atomic():
+        _, locked = _locked_entry(entry, user)
+        locked.delete()
+
+
+# --- pause and resume -----------------------------------------------------------------
+
+
+def _locked_for_client(contract: Contract, user: User) -> Contract:
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such contract.")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if user.pk != contract.client_id:
+        raise Conflict("Only the contract's client pauses and resumes it.")
+    if contract.kind != ContractKind.HOURLY:
+        raise Conflict("Only hourly contracts are paused here.")
+    return contract
+
+
+def contract_pause(*, user: User, contract: Contract) -> Contract:
+    """The client pauses an hourly contract: no time is logged until it resumes; the time
+    logged before is still invoiced on Monday (SPEC §7.3). Pausing a paused one is a no-op."""
+    with transaction.atomic():
+        contract = _locked_for_client(contract, user)
+        if contract.state == ContractState.PAUSED:
+            return contract
+        if contract.state != ContractState.ACTIVE:
+            raise Conflict("Only an active contract can be paused.")
+        contract.state = ContractState.PAUSED
+        contract.save(update_fields=["state"])
+        event_emit(kind="contract.paused", payload={"contract_id": contract.pk})
+        return contract
+
+
+def contract_resume(*, user: User, contract: Contract) -> Contract:
+    """The client resumes a paused hourly contract; resuming an active one is a no-op."""
+    with transaction.atomic():
+        contract = _locked_for_client(contract, user)
+        if contract.state == ContractState.ACTIVE:
+            return contract
+        if contract.state != ContractState.PAUSED:
+            raise Conflict("Only a paused contract can be resumed.")
+        contract.state = ContractState.ACTIVE
+        contract.save(update_fields=["state"])
+        event_emit(kind="contract.resumed", payload={"contract_id": contract.pk})
+        return contract
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+def _uninvoiced_weeks(now: datetime) -> dict[int, set[date]]:
+    """The locked weeks with time not yet invoiced, by contract."""
+    cutoff = weeks.week_ends_at(weeks.last_locked_week(now))
+    found: dict[int, set[date]] = defaultdict(set)
+    for contract_id, started_at in TimeEntry.objects.filter(
+        invoice__isnull=True, started_at__lt=cutoff
+    ).values_list("contract_id", "started_at"):
+        found[contract_id].add(weeks.week_of(started_at))
+    return found
+
+
+def invoice_issue(*, contract: Contract, week: date, now: datetime) -> HourlyInvoice | None:
+    """Invoice one locked week of `contract` and charge it; None when it was invoiced
+    already (by an earlier or a concurrent run: the contract's lock orders them). Entries of
+    the week are attached to the invoice and can no longer change."""
+    if now < weeks.week_locks_at(week):
+        raise Conflict(f"The week of {week} is not locked yet: it is invoiced on Monday noon.")
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        if HourlyInvoice.objects.filter(contract=contract, week_start=week).exists():
+            return None
+        entries = TimeEntry.objects.filter(
+            contract=contract,
+            invoice__isnull=True,
+            started_at__gte=weeks.week_starts_at(week),
+            started_at__lt=weeks.week_ends_at(week),
+        )
+        logged = sum(entry.seconds for entry in entries)
+        billed = weeks.billable_seconds(logged, contract.weekly_limit_hours)
+        amount = weeks.amount_cents(billed, contract.hourly_rate_cents or 0)
+        fees = client_fees(
+            contract_fee_policy(contract),
+            amount_cents=amount,
+            first_payment_of_contract=amount > 0 and contract.first_funding_id is None,
+        )
+        invoice = HourlyInvoice.objects.create(
+            contract=contract,
+            week_start=week,
+            seconds_logged=logged,
+            seconds_billed=billed,
+            hourly_rate_cents=contract.hourly_rate_cents or 0,
+            weekly_limit_hours=contract.weekly_limit_hours or 0,
+            amount_cents=amount,
+            marketplace_fee_cents=fees.marketplace_fee_cents,
+            initiation_fee_cents=fees.initiation_fee_cents,
+            state=InvoiceState.UNPAID,
+            issued_at=now,
+            review_ends_at=weeks.review_ends_at(week),
+        )
+        entries.update(invoice=invoice)
+        event_emit(
+            kind="hourly.invoice_issued",
+            payload={"invoice_id": invoice.pk, "contract_id": contract.pk},
+        )
+        _charge(contract, invoice, now)
+        return invoice
+
+
+def _charge(contract: Contract, invoice: HourlyInvoice, now: datetime) -> None:
+    """Move the invoice's total from the client's balance into review (contract and invoice
+    locked by the caller). A balance that cannot cover it leaves the invoice unpaid."""
+    if invoice.amount_cents == 0:
+        invoice.state, invoice.charged_at = InvoiceState.IN_REVIEW, now
+        invoice.save(update_fields=["state", "charged_at"])
+        return
+    client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+    legs = [
+        (client_funding, -invoice.total_cents),
+        (in_review_account(contract), invoice.amount_cents),
+    ]
+    client_fee = invoice.marketplace_fee_cents + invoice.initiation_fee_cents
+    if client_fee:
+        legs.append(
+            (
+                platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=contract.client_id),
+                client_fee,
+            )
+        )
+    try:
+        with transaction.atomic():
+            charge = transfer_post(
+                key=f"hourly_invoice:{invoice.pk}:charge",
+                kind=HOURLY_CHARGE,
+                description=f"Hourly invoice for the week of {invoice.week_start} "
+                f"on contract {contract.pk}",
+                legs=legs,
+                metadata={
+                    "contract_id": contract.pk,
+                    "invoice_id": invoice.pk,
+                    "amount_cents": invoice.amount_cents,
+                    "marketplace_fee_cents": invoice.marketplace_fee_cents,
+                    "initiation_fee_cents": invoice.initiation_fee_cents,
+                },
+                client=contract.client,
+                freelancer=contract.freelancer,
+            )
+    except InsufficientFunds:
+        reason = (
+            f"Your balance does not cover the invoice's {Money(invoice.total_cents)}; add funds "
+            "and it is charged again within the hour."
+        )
+        if invoice.failure_reason != reason:
+            invoice.failure_reason = reason
+            invoice.save(update_fields=["failure_reason"])
+            event_emit(
+                kind="hourly.invoice_charge_failed",
+                payload={"invoice_id": invoice.pk, "contract_id": contract.pk},
+            )
+        return
+    protected = invoice.state == InvoiceState.PROTECTED
+    invoice.state, invoice.charge, invoice.charged_at = InvoiceState.IN_REVIEW, charge, now
+    invoice.failure_reason = ""
+    invoice.save(update_fields=["state", "charge", "charged_at", "failure_reason"])
+    if contract.first_funding_id is None and invoice.initiation_fee_cents:
+        contract.first_funding = charge
+        contract.initiation_fee_cents = invoice.initiation_fee_cents
+        contract.save(update_fields=["first_funding", "initiation_fee_cents"])
+    if protected:
+        _recover(contract, invoice, now)
+
+
+def _recover(contract: Contract, invoice: HourlyInvoice, now: datetime) -> None:
+    """The client paid an invoice hourly protection had paid: the platform takes back what
+    it paid, and the freelancer is paid the rest of the invoice (its review is over)."""
+    transfer_post(
+        key=f"hourly_invoice:{invoice.pk}:recover",
+        kind=HOURLY_RECOVERY,
+        description=f"Hourly protection repaid by the client's charge of invoice {invoice.pk}",
+        legs=[
+            (in_review_account(contract), -invoice.protected_cents),
+            (
+                platform_account(AccountKind.PLATFORM_PROTECTION_LOSSES, spread=contract.client_id),
+                invoice.protected_cents,
+            ),
+        ],
+        metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
+        client=contract.client,
+        freelancer=contract.freelancer,
+    )
+    _pay_to_freelancer(
+        contract, invoice, now, amount_cents=invoice.amount_cents - invoice.protected_cents
+    )
+
+
+def _retry_charge(invoice_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
+        contract = Contract.objects.select_for_update().get(pk=invoice.contract_id)
+        invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.state not in OWED_STATES or invoice.charge_id is not None:
+            return False
+        _charge(contract, invoice, now)
+        return invoice.charge_id is not None
+
+
+def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
+    """Invoice every locked week with time not yet invoiced, and charge again the invoices
+    left unpaid. Safe to run twice, late, or twice at once."""
+    issued = 0
+    for contract_id, due in sorted(_uninvoiced_weeks(now).items()):
+        contract = Contract.objects.get(pk=contract_id)
+        for week in sorted(due):
+            issued += invoice_issue(contract=contract, week=week, now=now) is not None
+    charged = 0
+    owed = HourlyInvoice.objects.filter(state__in=OWED_STATES, charge__isnull=True)
+    for invoice_id in list(owed.values_list("pk", flat=True)):
+        charged += _retry_charge(invoice_id, now)
+    return {"issued": issued, "charged_again": charged, "unpaid": owed.count()}
+
+
+def _pay(invoice_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        invoice = HourlyInvoice.objects.get(pk=invoice_id)
+        contract = Contract.objects.select_for_update().get(pk=invoice.contract_id)
+        invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.state != InvoiceState.IN_REVIEW or now < invoice.review_ends_at:
+            return False
+        _pay_to_freelancer(contract, invoice, now, amount_cents=invoice.amount_cents)
+        return True
+
+
+def _pay_to_freelancer(
+    contract: Contract, invoice: HourlyInvoice, now: datetime, *, amount_cents: int
+) -> None:
+    """Pay `amount_cents` of the invoice from review to the freelancer, with the service fee,
+    pending until the Wednesday after the review week; the invoice is paid."""
+    if amount_cents:
+        invoice.payment = payment_for_work(
+            kind=PaymentKind.HOURLY_INVOICE,
+            key=f"hourly_invoice:{invoice.pk}:pay",
+            freelancer=contract.freelancer,
+            client=contract.client,
+            gross=Money(amount_cents),
+            source=in_review_account(contract),
+            schedule=contract_fee_policy(contract).freelancer_fee,
+            description=f"Hourly invoice for the week of {invoice.week_start} "
+            f"on contract {contract.pk}",
+            metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
+            available_at=weeks.available_at(invoice.week_start),
+        )
+    invoice.state, invoice.paid_at = InvoiceState.PAID, invoice.paid_at or now
+    invoice.save(update_fields=["state", "payment", "paid_at"])
+    event_emit(
+        kind="hourly.invoice_paid",
+        payload={"invoice_id": invoice.pk, "contract_id": contract.pk},
+    )
+
+
+def protected_seconds(invoice: HourlyInvoice) -> int:
+    """The invoice's hours hourly protection covers: tracked (not manual), with a memo, and
+    within the weekly limit."""
+    tracked = invoice.entries.filter(source=TimeEntrySource.TRACKED).exclude(memo="")
+    return min(sum(entry.seconds for entry in tracked), invoice.seconds_billed)
+
+
+def _protect(invoice_id: int, now: datetime) -> bool:
+    """Pay the protected hours of an invoice whose charge failed and whose review is over,
+    from the platform's protection-losses account, if the client's payment method is
+    verified. The client still owes the invoice: each invoice run charges it again."""
+    with transaction.atomic():
+        invoice = HourlyInvoice.objects.get(pk=invoice_id)
+        contract = Contract.objects.select_for_update().get(pk=invoice.contract_id)
+        invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.state != InvoiceState.UNPAID or now < invoice.review_ends_at:
+            return False
+        verified = ClientProfile.objects.filter(
+            user_id=contract.client_id, payment_method_verified=True
+        ).exists()
+        protected = weeks.amount_cents(protected_seconds(invoice), invoice.hourly_rate_cents)
+        if not verified or protected <= 0:
+            return False
+        invoice.protection_payment = payment_for_work(
+            kind=PaymentKind.HOURLY_INVOICE,
+            key=f"hourly_invoice:{invoice.pk}:protect",
+            freelancer=contract.freelancer,
+            client=contract.client,
+            gross=Money(protected),
+            source=platform_account(
+                AccountKind.PLATFORM_PROTECTION_LOSSES, spread=contract.client_id
+            ),
+            schedule=contract_fee_policy(contract).freelancer_fee,
+            description=f"Hourly protection for the week of {invoice.week_start} "
+            f"on contract {contract.pk}",
+            metadata={"contract_id": contract.pk, "invoice_id": invoice.pk, "protected": True},
+            available_at=weeks.available_at(invoice.week_start),
+        )
+        invoice.state, invoice.protected_cents, invoice.paid_at = (
+            InvoiceState.PROTECTED,
+            protected,
+            now,
+        )
+        invoice.save(update_fields=["state", "protection_payment", "protected_cents", "paid_at"])
+        event_emit(
+            kind="hourly.invoice_protected",
+            payload={"invoice_id": invoice.pk, "contract_id": contract.pk},
+        )
+        return True
+
+
+def hourly_review_close_run_due(*, now: datetime) -> dict[str, int]:
+    """Pay the freelancer every charged invoice whose review window is over, and protect
+    the unpaid ones that qualify. Safe to run twice: an invoice is paid once (its state
+    under its lock, and the payments' keys)."""
+    over = HourlyInvoice.objects.filter(review_ends_at__lte=now)
+    charged = list(over.filter(state=InvoiceState.IN_REVIEW).values_list("pk", flat=True))
+    unpaid = list(over.filter(state=InvoiceState.UNPAID).values_list("pk", flat=True))
+    return {
+        "paid": sum(_pay(invoice_id, now) for invoice_id in charged),
+        "protected": sum(_protect(invoice_id, now) for invoice_id in unpaid),
+    }
+
+
+# The reminder goes out a day before the week locks: Sunday 12:00 UTC.
+REMIND_BEFORE_LOCK = timedelta(days=1)
+
+
+def timesheet_reminders_run_due(*, now: datetime) -> int:
+    """Remind each freelancer who may log manual time on an active hourly contract that
+    the week locks tomorrow (Monday 11:59 UTC), once per contract-week, from Sunday noon
+    until the week locks. Returns how many reminders were sent."""
+    week = weeks.week_of(now)
+    if not weeks.week_locks_at(week) - REMIND_BEFORE_LOCK <= now:
+        week -= weeks.WEEK  # Monday morning: last week locks at noon
+    if not weeks.week_locks_at(week) - REMIND_BEFORE_LOCK <= now < weeks.week_locks_at(week):
+        return 0
+    due = Contract.objects.filter(
+        kind=ContractKind.HOURLY, state=ContractState.ACTIVE, manual_time_allowed=True
+    ).exclude(pk__in=TimesheetReminder.objects.filter(week_start=week).values("contract_id"))
+    sent = 0
+    for contract_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            _, created = TimesheetReminder.objects.get_or_create(
+                contract_id=contract_id, week_start=week, defaults={"sent_at": now}
+            )
+            if created:
+                event_emit(
+                    kind="hourly.week_locks_soon",
+                    payload={"contract_id": contract_id, "week_start": week.isoformat()},
+                )
+                sent += 1
+    return sent

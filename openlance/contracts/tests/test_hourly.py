@@ -1,0 +1,406 @@
+"""Hourly work week by week (SPEC §7.2) with a frozen clock: time entries and their rules,
+the Monday noon invoice capped at the weekly limit, a charge the balance cannot cover, the
+review until Friday 23:59 and the money available on the Wednesday after."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openlance.accounts.tests.factories import UserFactory
+from openlance.billing.models import Payment, PaymentKind, PendingEarning
+from openlance.billing.services import funds_deposit
+from openlance.contracts.hourly import weeks
+from openlance.contracts.hourly.services import (
+    contract_pause,
+    contract_resume,
+    hourly_invoice_run_due,
+    hourly_review_close_run_due,
+    in_review_account,
+    time_entry_add,
+    time_entry_delete,
+    time_entry_update,
+)
+from openlance.contracts.models import (
+    Contract,
+    ContractState,
+    HourlyInvoice,
+    InvoiceState,
+    TimeEntry,
+    TimeEntrySource,
+)
+from openlance.contracts.tests.factories import contract_hourly
+from openlance.core import clock
+from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
+from openlance.core.money import Money
+from openlance.ledger.checks import ledger_violations
+from openlance.ledger.models import AccountKind
+from openlance.ledger.services import account_for, platform_account
+from openlance.profiles.models import ClientProfile
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
+WEEK = MONDAY.date()
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _books_balance():
+    yield
+    assert ledger_violations() == []
+
+
+def hired(*, manual: bool = True, limit: int = 20, rate_cents: int = 4_000) -> Contract:
+    with clock.frozen_at(MONDAY + timedelta(hours=8)):
+        contract = contract_hourly(rate_cents=rate_cents)
+    Contract.objects.filter(pk=contract.pk).update(
+        manual_time_allowed=manual, weekly_limit_hours=limit
+    )
+    contract.refresh_from_db()
+    return contract
+
+
+def log(contract: Contract, start: datetime, hours: float, **extra: object) -> TimeEntry:
+    extra.setdefault("source", TimeEntrySource.TRACKED)
+    extra.setdefault("memo", "Worked on the API")
+    with clock.frozen_at(start + timedelta(hours=hours)):
+        return time_entry_add(
+            user=contract.freelancer,
+            contract=contract,
+            started_at=start,
+            ended_at=start + timedelta(hours=hours),
+            **extra,  # type: ignore[arg-type]
+        )
+
+
+def top_up(contract: Contract, cents: int) -> None:
+    funds_deposit(
+        user=contract.client,
+        amount=Money(cents),
+        payment_method="pm_card_visa",
+        key=f"top-up:{contract.pk}:{cents}",
+    )
+
+
+def balance(kind: AccountKind, **owner: object) -> int:
+    account = account_for(kind=kind, **owner)  # type: ignore[arg-type]
+    account.refresh_from_db()
+    return account.balance_cents
+
+
+# --- the calendar -------------------------------------------------------------------------
+
+
+def test_the_billing_calendar_of_a_week():
+    assert weeks.week_of(MONDAY + timedelta(days=6, hours=23, minutes=59)) == WEEK
+    assert weeks.week_of(MONDAY + timedelta(days=7)) == date(2026, 11, 9)
+    assert weeks.week_locks_at(WEEK) == datetime(2026, 11, 9, 12, tzinfo=UTC)
+    assert weeks.review_ends_at(WEEK) == datetime(2026, 11, 14, tzinfo=UTC)  # after Fri 23:59
+    assert weeks.available_at(WEEK) == datetime(2026, 11, 18, tzinfo=UTC)  # a Wednesday
+    assert weeks.available_at(WEEK).weekday() == 2
+    assert weeks.last_locked_week(datetime(2026, 11, 9, 11, 59, tzinfo=UTC)) == date(2026, 10, 26)
+    assert weeks.last_locked_week(datetime(2026, 11, 9, 12, tzinfo=UTC)) == WEEK
+    assert weeks.amount_cents(20 * 3600 + 30, 4_000) == 80_033  # $0.333 rounds down
+    assert weeks.amount_cents(45, 4_000) == 50  # exactly half a cent rounds up
+    assert weeks.billable_seconds(25 * 3600, 20) == 20 * 3600
+    assert weeks.hours_text(7 * 3600 + 5 * 60 + 59) == "7:05"
+
+
+# --- time entries -------------------------------------------------------------------------
+
+
+def test_entries_never_overlap_lie_in_the_future_or_cross_a_week():
+    contract = hired()
+    log(contract, MONDAY + timedelta(hours=9), 2)
+    with pytest.raises(Conflict, match="overlaps"):
+        log(contract, MONDAY + timedelta(hours=10), 2)
+    log(contract, MONDAY + timedelta(hours=11), 1)  # touching is not overlapping
+    with clock.frozen_at(MONDAY + timedelta(hours=13)), pytest.raises(InvalidInput, match="future"):
+        time_entry_add(
+            user=contract.freelancer,
+            contract=contract,
+            started_at=MONDAY + timedelta(hours=12),
+            ended_at=MONDAY + timedelta(hours=14),
+            memo="",
+            source=TimeEntrySource.TRACKED,
+        )
+    sunday_night = MONDAY + timedelta(days=6, hours=23)
+    with pytest.raises(InvalidInput, match="one billing week"):
+        log(contract, sunday_night, 2)
+    with clock.frozen_at(MONDAY + timedelta(days=2)), pytest.raises(InvalidInput, match="offset"):
+        time_entry_add(
+            user=contract.freelancer,
+            contract=contract,
+            started_at=datetime(2026, 11, 3, 9),  # naive
+            ended_at=datetime(2026, 11, 3, 10),
+            memo="",
+            source=TimeEntrySource.TRACKED,
+        )
+    with pytest.raises(InvalidInput, match="had not started"):
+        log(contract, MONDAY + timedelta(hours=6), 1)
+    assert TimeEntry.objects.filter(contract=contract).count() == 2
+
+
+def test_only_the_freelancer_logs_and_manual_time_only_where_allowed():
+    contract = hired(manual=False)
+    start = MONDAY + timedelta(days=1, hours=9)
+    with clock.frozen_at(start + 2 * HOUR):
+        with pytest.raises(Conflict, match="freelancer"):
+            time_entry_add(
+                user=contract.client,
+                contract=contract,
+                started_at=start,
+                ended_at=start + HOUR,
+                memo="",
+                source=TimeEntrySource.TRACKED,
+            )
+        with pytest.raises(NotFound):
+            time_entry_add(
+                user=UserFactory(),
+                contract=contract,
+                started_at=start,
+                ended_at=start + HOUR,
+                memo="",
+                source=TimeEntrySource.TRACKED,
+            )
+    with pytest.raises(Conflict, match="manual time"):
+        log(contract, start, 1, source=TimeEntrySource.MANUAL)
+    entry = log(contract, start, 1)
+    later = start + timedelta(hours=3)
+    with clock.frozen_at(later), pytest.raises(Conflict, match="tracked times"):
+        time_entry_update(
+            user=contract.freelancer,
+            entry=entry,
+            started_at=start,
+            ended_at=start + 2 * HOUR,
+            memo="More",
+        )
+    with clock.frozen_at(later):
+        entry = time_entry_update(
+            user=contract.freelancer,
+            entry=entry,
+            started_at=start,
+            ended_at=start + HOUR,
+            memo="Only the memo",
+        )
+    assert (entry.memo, entry.source) == ("Only the memo", TimeEntrySource.TRACKED)
+
+
+def test_new_times_make_a_tracked_entry_manual():
+    contract = hired(manual=True)
+    start = MONDAY + timedelta(days=1, hours=9)
+    entry = log(contract, start, 1)
+    with clock.frozen_at(start + 4 * HOUR):
+        entry = time_entry_update(
+            user=contract.freelancer,
+            entry=entry,
+            started_at=start,
+            ended_at=start + 3 * HOUR,
+            memo="Longer",
+        )
+    assert (entry.seconds, entry.source) == (3 * 3600, TimeEntrySource.MANUAL)
+
+
+def test_a_tracker_upload_retried_with_its_key_never_doubles_time():
+    contract = hired()
+    start = MONDAY + timedelta(days=2, hours=9)
+    first = log(contract, start, 2, key="tracker-1")
+    again = log(contract, start, 2, key="tracker-1")
+    assert again.pk == first.pk
+    with pytest.raises(IdempotencyConflict):
+        log(contract, start, 3, key="tracker-1")
+    assert TimeEntry.objects.filter(contract=contract).count() == 1
+
+
+def test_last_week_changes_until_monday_1159_and_then_is_locked():
+    contract = hired()
+    entry = log(contract, MONDAY + timedelta(days=4, hours=9), 2)
+    before_lock = datetime(2026, 11, 9, 11, 59, 59, tzinfo=UTC)
+    with clock.frozen_at(before_lock):
+        time_entry_update(
+            user=contract.freelancer,
+            entry=entry,
+            started_at=entry.started_at,
+            ended_at=entry.ended_at,
+            memo="Final memo",
+        )
+        late = time_entry_add(
+            user=contract.freelancer,
+            contract=contract,
+            started_at=MONDAY + timedelta(days=5, hours=9),
+            ended_at=MONDAY + timedelta(days=5, hours=10),
+            memo="Saturday",
+            source=TimeEntrySource.MANUAL,
+        )
+    with clock.frozen_at(before_lock + timedelta(seconds=1)):
+        with pytest.raises(Conflict, match="locked"):
+            time_entry_delete(user=contract.freelancer, entry=late)
+        with pytest.raises(Conflict, match="locked"):
+            time_entry_add(
+                user=contract.freelancer,
+                contract=contract,
+                started_at=MONDAY + timedelta(days=6, hours=9),
+                ended_at=MONDAY + timedelta(days=6, hours=10),
+                memo="",
+                source=TimeEntrySource.MANUAL,
+            )
+    assert TimeEntry.objects.filter(contract=contract).count() == 2
+
+
+# --- invoices and money -------------------------------------------------------------------
+
+
+def test_a_week_is_invoiced_monday_noon_capped_at_the_limit_and_paid_after_review():
+    contract = hired(limit=20, rate_cents=4_000)
+    top_up(contract, 100_000)
+    for day in range(5):
+        log(contract, MONDAY + timedelta(days=day, hours=9), 5)  # 25 h, limit 20
+    noon = datetime(2026, 11, 9, 12, tzinfo=UTC)
+    assert hourly_invoice_run_due(now=noon - timedelta(seconds=1))["issued"] == 0
+    result = hourly_invoice_run_due(now=noon)
+    assert result == {"issued": 1, "charged_again": 0, "unpaid": 0}
+    assert hourly_invoice_run_due(now=noon)["issued"] == 0  # safe to repeat
+    invoice = HourlyInvoice.objects.get(contract=contract)
+    assert (invoice.seconds_logged, invoice.seconds_billed) == (25 * 3600, 20 * 3600)
+    assert invoice.amount_cents == 80_000  # 20 h x $40, the 5 h over the limit unbilled
+    assert invoice.marketplace_fee_cents == 2_400  # 3%
+    assert invoice.initiation_fee_cents == 295  # the contract's first payment
+    assert invoice.state == InvoiceState.IN_REVIEW
+    assert balance(AccountKind.CLIENT_FUNDING, owner=contract.client) == 100_000 - 82_695
+    assert in_review_account(contract).balance_cents == 80_000
+    assert set(TimeEntry.objects.values_list("invoice_id", flat=True)) == {invoice.pk}
+    # The client reviews until Friday 23:59; the money moves at Saturday 00:00.
+    saturday = weeks.review_ends_at(WEEK)
+    nothing = {"paid": 0, "protected": 0}
+    assert hourly_review_close_run_due(now=saturday - timedelta(seconds=1)) == nothing
+    with clock.frozen_at(saturday):
+        assert hourly_review_close_run_due(now=saturday) == {"paid": 1, "protected": 0}
+        assert hourly_review_close_run_due(now=saturday) == nothing
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.PAID
+    payment = Payment.objects.get()
+    assert payment.kind == PaymentKind.HOURLY_INVOICE
+    # Sliding fee: 20% of the first $500, 10% of the next $300.
+    assert (payment.gross_cents, payment.fee_cents, payment.net_cents) == (80_000, 13_000, 67_000)
+    earning = PendingEarning.objects.get(freelancer=contract.freelancer)
+    assert earning.available_at == datetime(2026, 11, 18, tzinfo=UTC)
+    assert in_review_account(contract).balance_cents == 0
+
+
+def test_a_charge_the_balance_cannot_cover_leaves_the_invoice_unpaid_until_funds_arrive():
+    contract = hired(limit=40)
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    noon = datetime(2026, 11, 9, 12, tzinfo=UTC)
+    assert hourly_invoice_run_due(now=noon) == {"issued": 1, "charged_again": 0, "unpaid": 1}
+    invoice = HourlyInvoice.objects.get()
+    assert invoice.state == InvoiceState.UNPAID
+    assert "balance does not cover" in invoice.failure_reason
+    # Not protected: the client's payment method was never verified.
+    saturday = weeks.review_ends_at(WEEK)
+    assert hourly_review_close_run_due(now=saturday) == {"paid": 0, "protected": 0}
+    top_up(contract, 50_000)
+    later = saturday + HOUR
+    assert hourly_invoice_run_due(now=later) == {"issued": 0, "charged_again": 1, "unpaid": 0}
+    invoice.refresh_from_db()
+    assert (invoice.state, invoice.charged_at, invoice.failure_reason) == (
+        InvoiceState.IN_REVIEW,
+        later,
+        "",
+    )
+
+
+def test_two_weeks_are_two_invoices_and_an_idle_week_none():
+    contract = hired()
+    top_up(contract, 100_000)
+    log(contract, MONDAY + timedelta(hours=9), 1)
+    third_week = MONDAY + timedelta(days=14, hours=9)
+    log(contract, third_week, 2)
+    late = weeks.week_locks_at(third_week.date())
+    assert hourly_invoice_run_due(now=late)["issued"] == 2  # a late run catches up
+    assert sorted(HourlyInvoice.objects.values_list("week_start", "amount_cents")) == [
+        (WEEK, 4_000),
+        (third_week.date(), 8_000),
+    ]
+    # Only the contract's first payment carries the initiation fee.
+    assert sorted(HourlyInvoice.objects.values_list("initiation_fee_cents", flat=True)) == [0, 295]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    lengths=st.lists(st.integers(min_value=60, max_value=6 * 3600), min_size=1, max_size=12),
+    limit=st.integers(min_value=1, max_value=40),
+    rate=st.integers(min_value=300, max_value=20_000),
+)
+def test_the_bill_is_min_of_hours_and_limit_times_rate_and_the_books_balance(lengths, limit, rate):
+    contract = hired(limit=limit, rate_cents=rate)
+    top_up(contract, 5_000_000)
+    start = MONDAY + timedelta(hours=9)
+    for seconds in lengths:
+        log(contract, start, seconds / 3600)
+        start += timedelta(seconds=seconds + 60)
+        if weeks.week_of(start + timedelta(hours=7)) != WEEK:
+            break
+    logged = sum(entry.seconds for entry in TimeEntry.objects.filter(contract=contract))
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    invoice = HourlyInvoice.objects.get(contract=contract)
+    billed = min(logged, limit * 3600)
+    assert invoice.seconds_billed == billed
+    assert invoice.amount_cents == (2 * billed * rate + 3600) // 7200
+    assert ledger_violations() == []
+
+
+def test_hourly_protection_pays_tracked_hours_with_memos_when_the_charge_fails():
+    contract = hired(limit=40, rate_cents=5_000)
+    ClientProfile.objects.filter(user=contract.client).update(payment_method_verified=True)
+    log(contract, MONDAY + timedelta(hours=9), 2)  # tracked, with a memo: protected
+    log(contract, MONDAY + timedelta(hours=12), 1, memo="")  # no memo
+    log(contract, MONDAY + timedelta(hours=14), 1, source=TimeEntrySource.MANUAL)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    invoice = HourlyInvoice.objects.get()
+    assert (invoice.state, invoice.amount_cents) == (InvoiceState.UNPAID, 20_000)
+    saturday = weeks.review_ends_at(WEEK)
+    with clock.frozen_at(saturday):
+        assert hourly_review_close_run_due(now=saturday) == {"paid": 0, "protected": 1}
+        assert hourly_review_close_run_due(now=saturday) == {"paid": 0, "protected": 0}
+    invoice.refresh_from_db()
+    assert (invoice.state, invoice.protected_cents) == (InvoiceState.PROTECTED, 10_000)
+    assert invoice.protection_payment.gross_cents == 10_000  # 2 h x $50
+    losses = platform_account(AccountKind.PLATFORM_PROTECTION_LOSSES, spread=contract.client_id)
+    losses.refresh_from_db()
+    assert losses.balance_cents == -10_000  # the platform bears it
+    assert balance(AccountKind.FREELANCER_PENDING, owner=contract.freelancer) == 8_000
+    # The client owes the invoice: once their balance allows, it is charged, the platform
+    # is repaid, and the freelancer gets the rest.
+    top_up(contract, 50_000)
+    later = saturday + timedelta(days=2)
+    with clock.frozen_at(later):
+        assert hourly_invoice_run_due(now=later)["charged_again"] == 1
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.PAID
+    assert invoice.payment.gross_cents == 10_000
+    losses.refresh_from_db()
+    assert losses.balance_cents == 0
+    assert in_review_account(contract).balance_cents == 0
+    assert balance(AccountKind.CLIENT_FUNDING, owner=contract.client) == 50_000 - 20_000 - 600 - 295
+    assert sum(Payment.objects.values_list("gross_cents", flat=True)) == 20_000
+
+
+def test_a_paused_contract_takes_no_time_but_its_logged_time_is_invoiced():
+    contract = hired()
+    top_up(contract, 50_000)
+    log(contract, MONDAY + timedelta(hours=9), 2)
+    with pytest.raises(Conflict, match="client"):
+        contract_pause(user=contract.freelancer, contract=contract)
+    contract = contract_pause(user=contract.client, contract=contract)
+    assert contract_pause(user=contract.client, contract=contract).state == ContractState.PAUSED
+    with pytest.raises(Conflict, match="paused"):
+        log(contract, MONDAY + timedelta(hours=12), 1)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    assert HourlyInvoice.objects.get().seconds_billed == 2 * 3600
+    contract = contract_resume(user=contract.client, contract=contract)
+    assert contract.state == ContractState.ACTIVE
+    log(contract, MONDAY + timedelta(days=7, hours=9), 1)
