@@ -105,6 +105,7 @@ urlpatterns = [
     path("insights/", include("openlance.insights.urls")),
     path("contracts/", include("openlance.contracts.urls")),
     path("contracts/", include("openlance.reviews.urls")),
+    path("contracts/", include("openlance.contracts.hourly.urls")),
     path("", include("openlance.reputation.urls")),
     # Uploads go through a view with per-folder rules, in production as in development.
     path("media/<path:name>", media, name="media"),

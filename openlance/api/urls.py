@@ -8,6 +8,7 @@ from openlance.api.schema import OpenlanceAPI
 from openlance.billing.api import fees_router, payouts_router, wallet_router
 from openlance.billing.connects_api import router as connects_router
 from openlance.contracts.api import contracts_router, milestones_router
+from openlance.contracts.hourly.api import router as hourly_router
 from openlance.contracts.offers.api import router as offers_router
 from openlance.core.api import router as policies_router
 from openlance.insights.api import gigmath_router
@@ -64,5 +65,6 @@ api.add_router("/v1/", invitations_router)
 api.add_router("/v1/", offers_router)
 api.add_router("/v1/", contracts_router)
 api.add_router("/v1/", milestones_router)
+api.add_router("/v1/", hourly_router)
 api.add_router("/v1/", reviews_router)
 api.add_router("/v1/", reputation_router)

@@ -36,7 +36,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -60,8 +60,12 @@ from openlance.accounts.tests.factories import freelancer_user
 from openlance.billing.payouts import withdrawal_create
 from openlance.billing.tests.payout_helpers import available, usable_method
 from openlance.contracts.amendments import amendment_propose
+from openlance.contracts.hourly import weeks
+from openlance.contracts.hourly.services import time_entry_add
 from openlance.contracts.milestones.submissions import milestone_submit
-from openlance.contracts.tests.factories import contract_fixed, offer
+from openlance.contracts.models import TimeEntrySource
+from openlance.contracts.tests.factories import contract_fixed, contract_hourly, offer
+from openlance.core import clock
 from openlance.core.money import Money
 from openlance.core.tests.files import pdf_upload, png_upload
 from openlance.jobs.models import JobState, JobVisibility
@@ -319,6 +323,24 @@ class World:
             amount=Money(10_000),
         )
 
+        # an hourly contract with an hour logged
+        # (within one billing week: early on a Monday, late last Sunday, still editable)
+        now = clock.now()
+        week_start = weeks.week_starts_at(weeks.week_of(now))
+        ended = now - timedelta(minutes=30)
+        if ended - timedelta(hours=1) < week_start:
+            ended = week_start - timedelta(minutes=10)
+        with clock.frozen_at(ended - timedelta(hours=2)):
+            self.hourly = contract_hourly(client=self.client, freelancer=self.freelancer)
+        self.time_entry = time_entry_add(
+            user=self.freelancer,
+            contract=self.hourly,
+            started_at=ended - timedelta(hours=1),
+            ended_at=ended,
+            memo="Set up the project",
+            source=TimeEntrySource.MANUAL,
+        )
+
         # a conversation with an attachment
         self.conversation = conversation(self.client, self.freelancer)
         message = message_send(
@@ -469,6 +491,7 @@ INVITATION = _mine("an invitation", invitation_id="invitation.pk")
 OFFER_SENT = _theirs("a pending offer", offer_id="offer.pk")
 OFFER_RECEIVED = _mine("a pending offer", offer_id="offer.pk")
 CONTRACT = _theirs("a contract", contract_id="contract.pk")
+HOURLY_CONTRACT = _mine("an hourly contract", contract_id="hourly.pk")
 CONVERSATION = _mine("a conversation", conversation_id="conversation.pk")
 MESSAGE_ATTACHMENT = _mine(
     "a message attachment",
@@ -526,6 +549,13 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/amendments/{amendment_id}/withdraw": _theirs(
         "an amendment", amendment_id="amendment.pk"
     ),
+    # hourly work
+    "/api/v1/contracts/{contract_id}/timesheet": HOURLY_CONTRACT,
+    "/api/v1/contracts/{contract_id}/time-entries": HOURLY_CONTRACT,
+    "/api/v1/contracts/{contract_id}/invoices": HOURLY_CONTRACT,
+    "/api/v1/contracts/{contract_id}/pause": HOURLY_CONTRACT,
+    "/api/v1/contracts/{contract_id}/resume": HOURLY_CONTRACT,
+    "/api/v1/time-entries/{entry_id}": _mine("a time entry", entry_id="time_entry.pk"),
     # reviews
     "/api/v1/contracts/{contract_id}/feedback": CONTRACT,
     "/api/v1/freelancers/{user_id}/reviews": _private_freelancer,
@@ -632,6 +662,16 @@ API_BODIES: dict[tuple[str, str], Body] = {
         "amount": {"amount": "100.00"},
     },
     ("POST", "/api/v1/milestones/{milestone_id}/fund"): {"payment_method": "pm_card_visa"},
+    ("POST", "/api/v1/contracts/{contract_id}/time-entries"): lambda w: {
+        "started_at": w.hourly.started_at.isoformat(),
+        "ended_at": w.hourly.started_at.isoformat(),
+        "manual": True,
+    },
+    ("PUT", "/api/v1/time-entries/{entry_id}"): lambda w: {
+        "started_at": w.time_entry.started_at.isoformat(),
+        "ended_at": w.time_entry.ended_at.isoformat(),
+        "memo": "Changed",
+    },
     ("PUT", "/api/v1/contracts/{contract_id}/feedback"): {
         **dict.fromkeys(STARS, 5),
         "text": "Clear brief, paid on time.",
@@ -744,6 +784,11 @@ PAGE_MATRIX: dict[str, Builder] = {
     "contract_conversation": CONTRACT,
     "amendment_propose": CONTRACT,
     "amendment_answer": _amendment_answers,
+    "timesheet": HOURLY_CONTRACT,
+    "time_entry_add": HOURLY_CONTRACT,
+    "contract_hourly_card": HOURLY_CONTRACT,
+    "contract_pause": _mine("an hourly contract", contract_id="hourly.pk", action="pause"),
+    "time_entry_change": _mine("a time entry", entry_id="time_entry.pk"),
     "contract_feedback": CONTRACT,
     "contract_feedback_card": CONTRACT,
     "freelancer_reviews": _private_freelancer,

@@ -1,0 +1,41 @@
+"""The timesheet's entry form: a day and two clock times in UTC (how the billing week is
+kept), turned into the interval the services judge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django import forms
+
+from openlance.contracts.hourly.services import MAX_MEMO
+
+
+class TimeEntryForm(forms.Form):
+    day = forms.DateField(label="Day (UTC)", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
+    end = forms.TimeField(
+        label="To",
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="00:00 is midnight at the end of the day.",
+    )
+    memo = forms.CharField(
+        label="Memo",
+        required=False,
+        max_length=MAX_MEMO,
+        help_text="What you worked on: the client reads it, and protected hours need one.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, start, end = data.get("day"), data.get("start"), data.get("end")
+        if day is None or start is None or end is None:
+            return data
+        started_at = datetime.combine(day, start, tzinfo=UTC)
+        ended_at = datetime.combine(day, end, tzinfo=UTC)
+        if ended_at <= started_at and end.hour == end.minute == 0:
+            ended_at += timedelta(days=1)
+        if ended_at <= started_at:
+            self.add_error("end", "The end comes after the start.")
+        data["started_at"], data["ended_at"] = started_at, ended_at
+        return data
