@@ -8,11 +8,15 @@ from django.db.models import Max, Sum
 
 from openlance.accounts.models import User
 from openlance.billing.models import Relationship
+from openlance.contracts.hourly.weeks import SECONDS_PER_HOUR
 from openlance.contracts.models import (
+    PAID_STATES,
     Amendment,
     AmendmentState,
-    Contract,
+    HourlyInvoice,
+    InvoiceState,
     Milestone,
+    MilestoneRelease,
     MilestoneState,
 )
 from openlance.core.mail import email_user
@@ -164,12 +168,26 @@ def earnings_of(freelancer: User) -> Earnings:
     totals = Relationship.objects.filter(freelancer=freelancer).aggregate(
         earned=Sum("gross_cents"), last=Max("last_paid_at")
     )
+    paid_hourly = HourlyInvoice.objects.filter(
+        contract__freelancer=freelancer, state__in=PAID_STATES
+    )
+    # Hours count once the client paid them; protection alone pays only part of a week.
+    seconds = (
+        paid_hourly.filter(state=InvoiceState.PAID).aggregate(seconds=Sum("seconds_billed"))[
+            "seconds"
+        ]
+        or 0
+    )
+    jobs = set(
+        MilestoneRelease.objects.filter(contract__freelancer=freelancer).values_list(
+            "contract_id", flat=True
+        )
+    ) | set(paid_hourly.values_list("contract_id", flat=True))
     return Earnings(
         total_earned_cents=totals["earned"] or 0,
-        total_jobs=Contract.objects.filter(freelancer=freelancer, milestone_releases__isnull=False)
-        .distinct()
-        .count(),
+        total_jobs=len(jobs),
         last_earned_at=totals["last"],
+        total_hours=int(seconds) // SECONDS_PER_HOUR,
     )
 
 

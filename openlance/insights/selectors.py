@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from openlance.accounts.models import User
-from openlance.contracts.models import Contract
-from openlance.core.money import Money
+from openlance.contracts.models import Contract, HourlyInvoice
+from openlance.core.money import Money, round_half_up_div
 from openlance.jobs.models import JobPost, JobState
 from openlance.profiles.models import ClientProfile
 from openlance.reviews.selectors import (
@@ -62,6 +62,11 @@ def client_signals(*, client: User) -> ClientSignals:
         )
     )
     hires = Contract.objects.filter(client=client).count()
+    # Hourly work the client has paid for (their invoices charged), SPEC §2.3.
+    hourly = HourlyInvoice.objects.filter(contract__client=client, charge__isnull=False).aggregate(
+        seconds=Sum("seconds_billed"), cents=Sum("amount_cents")
+    )
+    seconds = int(hourly["seconds"] or 0)
     closed_posts = counts["closed"]
     rating = client_rating(client=client)
     return ClientSignals(
@@ -77,6 +82,10 @@ def client_signals(*, client: User) -> ClientSignals:
         ),
         open_jobs=counts["open"],
         jobs_posted=counts["posted"],
+        average_hourly_rate_paid=(
+            Money(round_half_up_div(int(hourly["cents"] or 0) * 3600, seconds)) if seconds else None
+        ),
+        total_hours_paid=seconds // 3600 if seconds else None,
         rating=rating.rating,
         rated_contracts=rating.rated_contracts,
         reviews=recent_reviews(client_reviews(client=client)),

@@ -144,37 +144,37 @@ def profile_search_ranks_run_due(*, now: datetime) -> int:
 @dataclass(frozen=True)
 class Earnings:
     """What a freelancer has been paid for work: gross in cents, the number of contracts
-    that paid, and when money last reached them (None: never)."""
+    that paid, the whole hours of hourly work paid, and when money last reached them (None:
+    never)."""
 
     total_earned_cents: int
     total_jobs: int
     last_earned_at: datetime | None
+    total_hours: int = 0
 
 
 def freelancer_earnings_record(*, user: User, count: Callable[[], Earnings]) -> Freelancer | None:
     """Store the earnings statistics (SPEC §2.1) that the contracts feature counts from the
-    ledger; `last_earned_at` keeps an earning freelancer out of the auto-private rule.
+    ledger, with the hours of hourly work paid; `last_earned_at` keeps an earning freelancer
+    out of the auto-private rule.
     `count` runs while the freelancer's row is locked, so when two payments are recorded at
     once the count that saw both is stored last. A count of the whole history makes a
-    repeated call change nothing. The Job Success Score, hours and badges belong to other
-    features and are left alone. None when the user has no freelancer profile."""
+    repeated call change nothing. The Job Success Score and badges belong to other features
+    and are left alone. None when the user has no freelancer profile."""
     with transaction.atomic():
         freelancer = Freelancer.objects.select_for_update().filter(user=user).first()
         if freelancer is None:
             return None
         earnings = count()
-        if min(earnings.total_earned_cents, earnings.total_jobs) < 0:
+        if min(earnings.total_earned_cents, earnings.total_jobs, earnings.total_hours) < 0:
             raise InvalidInput("Statistics are never negative.")
-        recorded = (freelancer.total_earned_cents, freelancer.total_jobs, freelancer.last_earned_at)
-        if recorded == (earnings.total_earned_cents, earnings.total_jobs, earnings.last_earned_at):
+        fields = ["total_earned_cents", "total_jobs", "total_hours", "last_earned_at"]
+        if all(getattr(freelancer, name) == getattr(earnings, name) for name in fields):
             return freelancer
-        freelancer.total_earned_cents = earnings.total_earned_cents
-        freelancer.total_jobs = earnings.total_jobs
-        freelancer.last_earned_at = earnings.last_earned_at
+        for name in fields:
+            setattr(freelancer, name, getattr(earnings, name))
         freelancer.updated_at = clock.now()
-        freelancer.save(
-            update_fields=["total_earned_cents", "total_jobs", "last_earned_at", "updated_at"]
-        )
+        freelancer.save(update_fields=[*fields, "updated_at"])
         profile_search_fields_sync(freelancer=freelancer)
     return freelancer
 

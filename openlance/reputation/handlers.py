@@ -7,7 +7,9 @@ changes nothing."""
 
 from __future__ import annotations
 
-from openlance.contracts.models import Contract, MilestoneRelease
+from django.db.models import Q
+
+from openlance.contracts.models import Contract, HourlyInvoice, MilestoneRelease
 from openlance.core.models import OutboxEvent
 from openlance.core.services import event_handler
 from openlance.reputation.models import JssReason
@@ -59,13 +61,19 @@ def _recompute_for_payment(event: OutboxEvent, reason: str) -> None:
     payment_id = _int(event, "payment_id")
     if freelancer_id is None:
         return
-    contract_id = (
-        MilestoneRelease.objects.filter(payment_id=payment_id)
-        .values_list("contract_id", flat=True)
-        .first()
-        if payment_id is not None
-        else None
-    )
+    contract_id = None
+    if payment_id is not None:
+        contract_id = (
+            MilestoneRelease.objects.filter(payment_id=payment_id)
+            .values_list("contract_id", flat=True)
+            .first()
+        ) or (
+            HourlyInvoice.objects.filter(
+                Q(payment_id=payment_id) | Q(protection_payment_id=payment_id)
+            )
+            .values_list("contract_id", flat=True)
+            .first()
+        )
     jss_recompute(
         freelancer_id=freelancer_id,
         reason=reason,

@@ -320,22 +320,31 @@ def recent_reviews(
     return [shown(feedback, viewer=None) for feedback in reviews[:limit]]
 
 
+# The relations by which a contract records the payments it made (billing's Payment rows):
+# milestone releases, hourly invoices, and the hourly protection the platform paid. Reached
+# by name, so reviews imports only billing.
+PAYMENT_LINKS = ("milestone_release", "hourly_invoice", "protected_invoice")
+
+
 def contract_values(*, contract_ids: Iterable[int]) -> dict[int, int]:
     """What each contract paid the freelancer for work, in cents: the gross of its payments
-    (billing's records of each release) less what was refunded of them. Contracts are
-    reached through the release rows' relation names, so reviews imports only billing.
-    Milestone releases are the payments contracts record today; hourly invoices and bonuses
-    join here when they link their payments to a contract."""
+    (billing's records of each release, invoice and protection payment) less what was
+    refunded of them. One indexed query per kind of payment."""
     ids = list(contract_ids)
     if not ids:
         return {}
-    rows = (
-        Payment.objects.filter(milestone_release__contract_id__in=ids)
-        .order_by()
-        .values("milestone_release__contract_id")
-        .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
-    )
-    return {int(row["milestone_release__contract_id"]): int(row["value"] or 0) for row in rows}
+    found: dict[int, int] = {}
+    for link in PAYMENT_LINKS:
+        rows = (
+            Payment.objects.filter(**{f"{link}__contract_id__in": ids})
+            .order_by()
+            .values(f"{link}__contract_id")
+            .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
+        )
+        for row in rows:
+            contract_id = int(row[f"{link}__contract_id"])
+            found[contract_id] = found.get(contract_id, 0) + int(row["value"] or 0)
+    return found
 
 
 def contract_values_since(
@@ -344,25 +353,26 @@ def contract_values_since(
     """What each contract of these freelancers paid them for work through the payments made
     from `since` to `until` (gross less what was refunded of those payments), by freelancer and
     contract: the same records as `contract_values`, for the badges' 12-month earnings. One
-    query, however many freelancers."""
+    query per kind of payment, however many freelancers."""
     ids = list(freelancer_ids)
     if not ids:
         return {}
-    rows = (
-        Payment.objects.filter(
-            milestone_release__contract__freelancer_id__in=ids,
-            created_at__gte=since,
-            created_at__lte=until,
-        )
-        .order_by()
-        .values("milestone_release__contract__freelancer_id", "milestone_release__contract_id")
-        .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
-    )
     found: dict[int, dict[int, int]] = {}
-    for row in rows:
-        freelancer_id = int(row["milestone_release__contract__freelancer_id"])
-        contract_id = int(row["milestone_release__contract_id"])
-        found.setdefault(freelancer_id, {})[contract_id] = int(row["value"] or 0)
+    for link in PAYMENT_LINKS:
+        rows = (
+            Payment.objects.filter(
+                **{f"{link}__contract__freelancer_id__in": ids},
+                created_at__gte=since,
+                created_at__lte=until,
+            )
+            .order_by()
+            .values(f"{link}__contract__freelancer_id", f"{link}__contract_id")
+            .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
+        )
+        for row in rows:
+            contracts = found.setdefault(int(row[f"{link}__contract__freelancer_id"]), {})
+            contract_id = int(row[f"{link}__contract_id"])
+            contracts[contract_id] = contracts.get(contract_id, 0) + int(row["value"] or 0)
     return found
 
 
