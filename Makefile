@@ -75,7 +75,7 @@ run: demo static
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --extend-exclude "**/migrations/*" .
-	$(BIN)/mypy openlance gates
+	$(BIN)/mypy openlance openlance_tracker gates
 	$(BIN)/lint-imports --no-cache
 
 migrations-check: $(STAMP)

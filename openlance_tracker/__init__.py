@@ -1,0 +1,1 @@
+"""The Openlance command-line time tracker (see cli.py); it uses the API only."""
