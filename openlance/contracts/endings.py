@@ -1,15 +1,19 @@
-"""Ending a contract (SPEC §7.3, §8.3). Escrow left over goes back to the client's
-balance ("escrow_refund"), and the initiation fee too ("initiation_fee_refund") when nothing
-was ever released."""
+"""Ending a contract (SPEC §7.3, §8.3). A fixed-price contract's escrow left over goes back
+to the client's balance ("escrow_refund"), and the initiation fee too
+("initiation_fee_refund") when nothing was ever released; an hourly contract's time not yet
+invoiced is invoiced at once."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.db import transaction
 
 from openlance.accounts.models import User
 from openlance.contracts.common import ESCROW_REFUND, escrow_account, lock_contract, require_running
+from openlance.contracts.hourly.services import hourly_invoices_on_end
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
-from openlance.contracts.models import Contract, ContractState
+from openlance.contracts.models import Contract, ContractKind, ContractState
 from openlance.core import clock
 from openlance.core.errors import Conflict, NotFound
 from openlance.core.services import event_emit
@@ -21,62 +25,24 @@ INITIATION_FEE_REFUND = "initiation_fee_refund"
 
 def contract_end(*, user: User, contract: Contract) -> Contract:
     """Either side ends a contract: a fixed-price one once every milestone is approved or
-    cancelled, an hourly one at any time (it holds no escrow). Escrow left over goes back
-    to the client, and the initiation fee too when nothing was ever released (SPEC §8.3)."""
+    cancelled, an hourly one at any time, active or paused. A fixed-price contract's escrow
+    left over goes back to the client, and the initiation fee too when nothing was ever
+    released (SPEC §8.3). An hourly contract holds no escrow: its time not yet invoiced is
+    invoiced at once (the last, partial week), and its initiation fee, charged with its
+    first invoice, stays with the work it paid for."""
     if user.pk not in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such contract.")
-    require_running(contract)
+    _require_endable(contract)
     with transaction.atomic():
         locked = lock_contract(contract)
-        require_running(locked)
-        open_count = locked.milestones.filter(state__in=OPEN_MILESTONE_STATES).count()
-        if open_count:
-            raise Conflict(
-                f"{open_count} milestone(s) are still open: approve or cancel them first."
-            )
-        client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
-        escrow = escrow_account(locked)
-        initiation = locked.initiation_fee_cents
-        refund_initiation = bool(initiation) and not locked.milestone_releases.exists()
-        revenue = None
-        if refund_initiation:
-            assert locked.first_funding is not None  # recorded with the initiation fee
-            revenue = credited_account(locked.first_funding, AccountKind.PLATFORM_FEE_REVENUE)
-        # Two transfers touch the client's balance: lock every account first, in one order.
-        accounts_lock([client_funding, escrow, *([revenue] if revenue else [])])
-        escrow.refresh_from_db()
-        if escrow.balance_cents > 0:
-            transfer_post(
-                key=f"contract:{locked.pk}:end:refund",
-                kind=ESCROW_REFUND,
-                description=f"Escrow left on contract {locked.pk} refunded at its end",
-                legs=[(escrow, -escrow.balance_cents), (client_funding, escrow.balance_cents)],
-                client=locked.client,
-                freelancer=locked.freelancer,
-                metadata={
-                    "contract_id": locked.pk,
-                    "client_id": locked.client_id,
-                    "freelancer_id": locked.freelancer_id,
-                    "amount_cents": escrow.balance_cents,
-                },
-            )
-        if revenue is not None:
-            transfer_post(
-                key=f"contract:{locked.pk}:initiation_fee:refund",
-                kind=INITIATION_FEE_REFUND,
-                description=f"Initiation fee of contract {locked.pk} refunded (nothing released)",
-                legs=[(revenue, -initiation), (client_funding, initiation)],
-                client=locked.client,
-                freelancer=locked.freelancer,
-                metadata={
-                    "contract_id": locked.pk,
-                    "client_id": locked.client_id,
-                    "amount_cents": initiation,
-                },
-            )
-        locked.state = ContractState.ENDED
-        locked.ended_at = clock.now()
-        locked.save(update_fields=["state", "ended_at"])
+        _require_endable(locked)
+        now = clock.now()
+        if locked.kind == ContractKind.HOURLY:
+            _end(locked, now)
+            hourly_invoices_on_end(contract=locked, now=now)
+        else:
+            _settle_fixed(locked)
+            _end(locked, now)
         event_emit(
             kind="contract.ended",
             payload={"contract_id": locked.pk, "ended_by": user.pk},
@@ -84,3 +50,63 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
     contract.state = locked.state
     contract.ended_at = locked.ended_at
     return contract
+
+
+def _require_endable(contract: Contract) -> None:
+    if contract.kind == ContractKind.HOURLY and contract.state == ContractState.PAUSED:
+        return
+    require_running(contract)
+
+
+def _end(contract: Contract, now: datetime) -> None:
+    contract.state = ContractState.ENDED
+    contract.ended_at = now
+    contract.save(update_fields=["state", "ended_at"])
+
+
+def _settle_fixed(locked: Contract) -> None:
+    """Refund what is left in a fixed-price contract's escrow, and the initiation fee when
+    nothing was released (the contract locked; its milestones must all be closed)."""
+    open_count = locked.milestones.filter(state__in=OPEN_MILESTONE_STATES).count()
+    if open_count:
+        raise Conflict(f"{open_count} milestone(s) are still open: approve or cancel them first.")
+    client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
+    escrow = escrow_account(locked)
+    initiation = locked.initiation_fee_cents
+    refund_initiation = bool(initiation) and not locked.milestone_releases.exists()
+    revenue = None
+    if refund_initiation:
+        assert locked.first_funding is not None  # recorded with the initiation fee
+        revenue = credited_account(locked.first_funding, AccountKind.PLATFORM_FEE_REVENUE)
+    # Two transfers touch the client's balance: lock every account first, in one order.
+    accounts_lock([client_funding, escrow, *([revenue] if revenue else [])])
+    escrow.refresh_from_db()
+    if escrow.balance_cents > 0:
+        transfer_post(
+            key=f"contract:{locked.pk}:end:refund",
+            kind=ESCROW_REFUND,
+            description=f"Escrow left on contract {locked.pk} refunded at its end",
+            legs=[(escrow, -escrow.balance_cents), (client_funding, escrow.balance_cents)],
+            client=locked.client,
+            freelancer=locked.freelancer,
+            metadata={
+                "contract_id": locked.pk,
+                "client_id": locked.client_id,
+                "freelancer_id": locked.freelancer_id,
+                "amount_cents": escrow.balance_cents,
+            },
+        )
+    if revenue is not None:
+        transfer_post(
+            key=f"contract:{locked.pk}:initiation_fee:refund",
+            kind=INITIATION_FEE_REFUND,
+            description=f"Initiation fee of contract {locked.pk} refunded (nothing released)",
+            legs=[(revenue, -initiation), (client_funding, initiation)],
+            client=locked.client,
+            freelancer=locked.freelancer,
+            metadata={
+                "contract_id": locked.pk,
+                "client_id": locked.client_id,
+                "amount_cents": initiation,
+            },
+        )

@@ -305,13 +305,14 @@ def _uninvoiced_weeks(now: datetime) -> dict[int, set[date]]:
 
 
 def invoice_issue(*, contract: Contract, week: date, now: datetime) -> HourlyInvoice | None:
-    """Invoice one locked week of `contract` and charge it; None when it was invoiced
-    already (by an earlier or a concurrent run: the contract's lock orders them). Entries of
-    the week are attached to the invoice and can no longer change."""
-    if now < weeks.week_locks_at(week):
-        raise Conflict(f"The week of {week} is not locked yet: it is invoiced on Monday noon.")
+    """Invoice one locked week of `contract` (or any week of an ended contract, whose time
+    can no longer change) and charge it; None when it was invoiced already (by an earlier or
+    a concurrent run: the contract's lock orders them). Entries of the week are attached to
+    the invoice and can no longer change."""
     with transaction.atomic():
         contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        if now < weeks.week_locks_at(week) and contract.state != ContractState.ENDED:
+            raise Conflict(f"The week of {week} is not locked yet: it is invoiced on Monday noon.")
         if HourlyInvoice.objects.filter(contract=contract, week_start=week).exists():
             return None
         entries = TimeEntry.objects.filter(
@@ -349,6 +350,22 @@ def invoice_issue(*, contract: Contract, week: date, now: datetime) -> HourlyInv
         )
         _charge(contract, invoice, now)
         return invoice
+
+
+def hourly_invoices_on_end(*, contract: Contract, now: datetime) -> list[HourlyInvoice]:
+    """Invoice the time of an hourly contract that has just ended, without waiting for
+    Monday: its last, partial week (and last week, before Monday noon). Called by the end of
+    the contract, in its transaction, with the contract locked and ended."""
+    due = sorted(
+        {
+            weeks.week_of(started_at)
+            for started_at in TimeEntry.objects.filter(
+                contract=contract, invoice__isnull=True
+            ).values_list("started_at", flat=True)
+        }
+    )
+    issued = (invoice_issue(contract=contract, week=week, now=now) for week in due)
+    return [invoice for invoice in issued if invoice is not None]
 
 
 def _charge(contract: Contract, invoice: HourlyInvoice, now: datetime) -> None:

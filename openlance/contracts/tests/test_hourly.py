@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from openlance.accounts.tests.factories import UserFactory
 from openlance.billing.models import Payment, PaymentKind, PendingEarning
 from openlance.billing.services import funds_deposit
+from openlance.contracts.endings import contract_end
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import (
     contract_pause,
@@ -37,7 +38,7 @@ from openlance.core import clock
 from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
 from openlance.core.money import Money
 from openlance.ledger.checks import ledger_violations
-from openlance.ledger.models import AccountKind
+from openlance.ledger.models import AccountKind, Transfer
 from openlance.ledger.services import account_for, platform_account
 from openlance.profiles.models import ClientProfile
 
@@ -404,3 +405,28 @@ def test_a_paused_contract_takes_no_time_but_its_logged_time_is_invoiced():
     contract = contract_resume(user=contract.client, contract=contract)
     assert contract.state == ContractState.ACTIVE
     log(contract, MONDAY + timedelta(days=7, hours=9), 1)
+
+
+def test_ending_invoices_the_last_partial_week_at_once_even_when_paused():
+    contract = hired()
+    top_up(contract, 50_000)
+    log(contract, MONDAY + timedelta(hours=9), 2)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))  # the first week, with the fee
+    log(contract, MONDAY + timedelta(days=8, hours=9), 3)  # Tuesday of the next week
+    contract = contract_pause(user=contract.client, contract=contract)
+    wednesday = MONDAY + timedelta(days=9)
+    with clock.frozen_at(wednesday):
+        contract = contract_end(user=contract.freelancer, contract=contract)
+    assert contract.state == ContractState.ENDED
+    last = HourlyInvoice.objects.get(contract=contract, week_start=WEEK + timedelta(days=7))
+    assert (last.seconds_billed, last.amount_cents, last.issued_at) == (3 * 3600, 12_000, wednesday)
+    assert last.state == InvoiceState.IN_REVIEW
+    assert last.initiation_fee_cents == 0
+    # The initiation fee paid with the first invoice stays: work was billed.
+    first = HourlyInvoice.objects.get(contract=contract, week_start=WEEK)
+    assert first.initiation_fee_cents == 295
+    assert not Transfer.objects.filter(kind="initiation_fee_refund").exists()
+    # The review still runs its course, and the freelancer is paid.
+    saturday = weeks.review_ends_at(WEEK + timedelta(days=7))
+    with clock.frozen_at(saturday):
+        assert hourly_review_close_run_due(now=saturday)["paid"] == 2
