@@ -17,10 +17,13 @@ week, as the marketplace bills by the week. The state file lives in OPENLANCE_TR
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +32,9 @@ from urllib import error, request
 
 TIMEOUT_SECONDS = 10
 API = "/api/v1"
+# Answers that say "not now" rather than "never": the interval stays queued. A 401 is a
+# token to fix, not time to lose.
+RETRYABLE = frozenset({401, 408, 425, 429})
 
 
 class Offline(Exception):
@@ -51,10 +57,17 @@ class State:
     refused: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: Path) -> State:
+    def load(cls, path: Path, out: Any = sys.stderr) -> State:
         if not path.exists():
             return cls()
-        data = json.loads(path.read_text())
+        try:
+            data = json.loads(path.read_text())
+        except ValueError:
+            # A damaged file must not stop the tracker: keep it for a person to look at.
+            aside = path.with_name(f"{path.name}.damaged-{_now():%Y%m%dT%H%M%S}")
+            path.replace(aside)
+            print(f"The state file was damaged; it is kept as {aside}.", file=out)
+            return cls()
         return cls(
             running=data.get("running"),
             queue=[Interval(**item) for item in data.get("queue", [])],
@@ -136,11 +149,25 @@ class Api:
 
 
 class Tracker:
+    """One command's work on the state file; hold `locked()` around it so two commands at
+    once (a stop while a sync runs) never overwrite each other's state."""
+
     def __init__(self, api: Api, home: Path, out: Any = sys.stdout) -> None:
         self.api = api
         self.path = home / "state.json"
-        self.state = State.load(self.path)
         self.out = out
+        home.mkdir(parents=True, exist_ok=True)
+        self.state = State()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        with (self.path.parent / "state.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self.state = State.load(self.path, self.out)
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def say(self, text: str) -> None:
         print(text, file=self.out)
@@ -185,6 +212,12 @@ class Tracker:
                 )
             except Offline as offline:
                 self.say(f"Offline ({offline}): {len(self.state.queue)} interval(s) kept.")
+                return 0
+            if status in RETRYABLE or status >= 500:
+                self.say(
+                    f"The API answered {status}: {len(self.state.queue)} interval(s) kept, "
+                    "to send again later."
+                )
                 return 0
             self.state.queue.pop(0)
             if status == 201:
@@ -275,15 +308,16 @@ def main(argv: list[str] | None = None, out: Any = sys.stdout) -> int:
         or Path.home() / ".local" / "share" / "openlance-tracker"
     )
     tracker = Tracker(Api(url, token), home, out)
-    if args.command == "start":
-        return tracker.start(args.contract, args.memo)
-    if args.command == "stop":
-        return tracker.stop()
-    if args.command == "status":
-        return tracker.status()
-    if args.command == "log":
-        return tracker.log(args.contract)
-    return tracker.sync()
+    with tracker.locked():
+        if args.command == "start":
+            return tracker.start(args.contract, args.memo)
+        if args.command == "stop":
+            return tracker.stop()
+        if args.command == "status":
+            return tracker.status()
+        if args.command == "log":
+            return tracker.log(args.contract)
+        return tracker.sync()
 
 
 if __name__ == "__main__":

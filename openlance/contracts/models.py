@@ -488,10 +488,13 @@ class InvoiceState(models.TextChoices):
     Friday 23:59 UTC, when the money is paid to the freelancer. A charge that fails leaves it
     unpaid, and every later run tries again. An unpaid invoice whose review is over is
     protected when it can be (SPEC §7.2: the platform pays the protected hours and the
-    client owes them) and paid once the client's charge goes through."""
+    client owes them) and paid once the client's charge goes through. The client may dispute
+    it until its review ends: then nothing is paid, charged or protected until the dispute is
+    decided (SPEC §9)."""
 
     UNPAID = "unpaid", "Payment failed"
     IN_REVIEW = "in_review", "In review"
+    DISPUTED = "disputed", "Disputed"
     PROTECTED = "protected", "Paid by hourly protection"
     PAID = "paid", "Paid"
 
@@ -543,6 +546,10 @@ class HourlyInvoice(models.Model):
     review_ends_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
+    # The client's dispute in the review window (SPEC §9): the money stays in review and the
+    # contract is paused until the disputes work decides which hours are billed.
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["-week_start", "-id"]

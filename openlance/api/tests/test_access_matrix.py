@@ -61,7 +61,7 @@ from openlance.billing.payouts import withdrawal_create
 from openlance.billing.tests.payout_helpers import available, usable_method
 from openlance.contracts.amendments import amendment_propose
 from openlance.contracts.hourly import weeks
-from openlance.contracts.hourly.services import time_entry_add
+from openlance.contracts.hourly.services import invoice_issue, time_entry_add
 from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import TimeEntrySource
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly, offer
@@ -340,6 +340,9 @@ class World:
             memo="Set up the project",
             source=TimeEntrySource.MANUAL,
         )
+        # an invoice for it, issued as the Monday run would (nothing to pay it with)
+        week = weeks.week_of(self.time_entry.started_at)
+        self.invoice = invoice_issue(contract=self.hourly, week=week, now=weeks.week_locks_at(week))
 
         # a conversation with an attachment
         self.conversation = conversation(self.client, self.freelancer)
@@ -555,6 +558,7 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/contracts/{contract_id}/invoices": HOURLY_CONTRACT,
     "/api/v1/contracts/{contract_id}/pause": HOURLY_CONTRACT,
     "/api/v1/contracts/{contract_id}/resume": HOURLY_CONTRACT,
+    "/api/v1/invoices/{invoice_id}/dispute": _theirs("an invoice", invoice_id="invoice.pk"),
     "/api/v1/time-entries/{entry_id}": _mine("a time entry", entry_id="time_entry.pk"),
     # reviews
     "/api/v1/contracts/{contract_id}/feedback": CONTRACT,
@@ -667,6 +671,7 @@ API_BODIES: dict[tuple[str, str], Body] = {
         "ended_at": w.hourly.started_at.isoformat(),
         "manual": True,
     },
+    ("POST", "/api/v1/invoices/{invoice_id}/dispute"): {"reason": "Too many hours."},
     ("PUT", "/api/v1/time-entries/{entry_id}"): lambda w: {
         "started_at": w.time_entry.started_at.isoformat(),
         "ended_at": w.time_entry.ended_at.isoformat(),
@@ -787,6 +792,7 @@ PAGE_MATRIX: dict[str, Builder] = {
     "timesheet": HOURLY_CONTRACT,
     "time_entry_add": HOURLY_CONTRACT,
     "contract_hourly_card": HOURLY_CONTRACT,
+    "invoice_dispute": _theirs("an invoice", invoice_id="invoice.pk"),
     "contract_pause": _mine("an hourly contract", contract_id="hourly.pk", action="pause"),
     "time_entry_change": _mine("a time entry", entry_id="time_entry.pk"),
     "contract_feedback": CONTRACT,

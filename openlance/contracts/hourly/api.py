@@ -76,6 +76,8 @@ class InvoiceOut(Schema):
     available_at: datetime = Field(description="When the freelancer may withdraw the money.")
     paid_at: datetime | None
     failure_reason: str
+    disputed_at: datetime | None
+    dispute_reason: str
 
 
 class DayOut(Schema):
@@ -102,7 +104,10 @@ class TimesheetOut(Schema):
 
 class WeekQuery(Schema):
     week: date | None = Field(
-        default=None, description="Any day of the week; the current week by default."
+        default=None,
+        ge=weeks.FIRST_DAY,
+        le=weeks.LAST_DAY,
+        description="Any day of the week; the current week by default.",
     )
 
 
@@ -141,6 +146,8 @@ def _invoice(invoice: HourlyInvoice) -> InvoiceOut:
         available_at=weeks.available_at(invoice.week_start),
         paid_at=invoice.paid_at,
         failure_reason=invoice.failure_reason,
+        disputed_at=invoice.disputed_at,
+        dispute_reason=invoice.dispute_reason,
     )
 
 
@@ -264,3 +271,24 @@ def contract_pause(request: HttpRequest, contract_id: int) -> ContractStateOut:
 def contract_resume(request: HttpRequest, contract_id: int) -> ContractStateOut:
     """Time may be logged again. Resuming an active contract changes nothing."""
     return _pause_action(request, contract_id, services.contract_resume)
+
+
+class DisputeIn(StrictSchema):
+    reason: str = Field(min_length=1, max_length=services.MAX_DISPUTE_REASON)
+
+
+def _invoice_of(request: HttpRequest, invoice_id: int) -> HourlyInvoice:
+    return selectors.invoice_for(user=request_user(request), invoice_id=invoice_id)
+
+
+@router.post(
+    "/invoices/{invoice_id}/dispute", response=InvoiceOut, summary="Dispute an invoice (client)"
+)
+@scope_first(_invoice_of)
+def invoice_dispute(request: HttpRequest, invoice_id: int, payload: DisputeIn) -> InvoiceOut:
+    """Until the review ends (Friday 23:59 UTC): the invoice is not paid, charged again or
+    protected, and the contract is paused, until the dispute is decided."""
+    invoice = services.invoice_dispute(
+        user=request_user(request), invoice=_invoice_of(request, invoice_id), reason=payload.reason
+    )
+    return _invoice(invoice)

@@ -8,7 +8,8 @@ from typing import Any
 
 from django import forms
 
-from openlance.contracts.hourly.services import MAX_MEMO
+from openlance.contracts.hourly import weeks
+from openlance.contracts.hourly.services import MAX_DISPUTE_REASON, MAX_MEMO
 
 
 class TimeEntryForm(forms.Form):
@@ -31,6 +32,9 @@ class TimeEntryForm(forms.Form):
         day, start, end = data.get("day"), data.get("start"), data.get("end")
         if day is None or start is None or end is None:
             return data
+        if not weeks.week_in_range(day):
+            self.add_error("day", "That day is out of range.")
+            return data
         started_at = datetime.combine(day, start, tzinfo=UTC)
         ended_at = datetime.combine(day, end, tzinfo=UTC)
         if ended_at <= started_at and end.hour == end.minute == 0:
@@ -39,3 +43,12 @@ class TimeEntryForm(forms.Form):
             self.add_error("end", "The end comes after the start.")
         data["started_at"], data["ended_at"] = started_at, ended_at
         return data
+
+
+class DisputeForm(forms.Form):
+    reason = forms.CharField(
+        label="What is wrong with this invoice?",
+        max_length=MAX_DISPUTE_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Which hours, and why. The freelancer and a mediator read it.",
+    )

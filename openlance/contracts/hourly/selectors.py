@@ -143,3 +143,15 @@ def invoices_owed_by(*, client: User) -> QuerySet[HourlyInvoice]:
         .select_related("contract", "contract__freelancer")
         .order_by("week_start", "id")
     )
+
+
+def invoice_for(*, user: User, invoice_id: int) -> HourlyInvoice:
+    require_id(invoice_id, "invoice")
+    invoice = (
+        HourlyInvoice.objects.select_related("contract")
+        .filter(Q(contract__client=user) | Q(contract__freelancer=user), pk=invoice_id)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound("There is no such invoice.")
+    return invoice

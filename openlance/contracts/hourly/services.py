@@ -18,15 +18,19 @@ ledger transfers carry the invoice's keys).
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Case, When
 
 from openlance.accounts.models import User
 from openlance.billing.fees import client_fees
 from openlance.billing.models import PaymentKind
-from openlance.billing.payments import payment_for_work
+from openlance.billing.payments import payment_for_work, relationship_locked
 from openlance.contracts.hourly import weeks
 from openlance.contracts.models import (
     OWED_STATES,
@@ -43,6 +47,7 @@ from openlance.contracts.pricing import contract_fee_policy
 from openlance.core import clock
 from openlance.core.errors import (
     Conflict,
+    DomainError,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidInput,
@@ -55,6 +60,10 @@ from openlance.ledger.services import account_for, platform_account, transfer_po
 from openlance.profiles.models import ClientProfile
 
 MAX_MEMO = 500
+# A tracker uploads an interval when it stops, or when the network is back: time uploaded
+# later than this after it ended is not covered by hourly protection.
+PROTECTED_UPLOAD_WITHIN = timedelta(hours=24)
+logger = logging.getLogger(__name__)
 HOURLY_CHARGE = "hourly_charge"
 HOURLY_RECOVERY = "hourly_protection_recovery"
 
@@ -64,8 +73,8 @@ def in_review_account(contract: Contract) -> LedgerAccount:
     return account_for(kind=AccountKind.HOURLY_IN_REVIEW, reference=contract.escrow_reference)
 
 
-def _locked_hourly(contract: Contract, user: User) -> Contract:
-    """The contract, locked, for its freelancer to log time on (outsiders: 404)."""
+def _locked_for_freelancer(contract: Contract, user: User) -> Contract:
+    """The hourly contract, locked, for its freelancer (outsiders: 404)."""
     if user.pk not in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such contract.")
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
@@ -73,11 +82,28 @@ def _locked_hourly(contract: Contract, user: User) -> Contract:
         raise Conflict("Only the contract's freelancer logs time.")
     if contract.kind != ContractKind.HOURLY:
         raise Conflict("Time is logged on hourly contracts; this one is fixed price.")
+    return contract
+
+
+def _require_loggable(contract: Contract) -> None:
     if contract.state != ContractState.ACTIVE:
         raise Conflict(
             f"The contract is {contract.get_state_display().lower()}: no time is logged."
         )
+
+
+def _locked_hourly(contract: Contract, user: User) -> Contract:
+    """The contract, locked, for its freelancer to log time on (outsiders: 404)."""
+    contract = _locked_for_freelancer(contract, user)
+    _require_loggable(contract)
     return contract
+
+
+def _refuse_invoiced_week(contract: Contract, week: date) -> None:
+    """A week is final once invoiced: time reaching it after the invoice (a request that
+    waited for the lock while the Monday run held it) would never be billed."""
+    if HourlyInvoice.objects.filter(contract=contract, week_start=week).exists():
+        raise Conflict(_locked_message(week))
 
 
 def _utc(moment: datetime, field: str) -> datetime:
@@ -85,6 +111,11 @@ def _utc(moment: datetime, field: str) -> datetime:
         raise InvalidInput(
             "Give times with their offset (UTC, e.g. 2026-12-01T09:00:00Z).",
             field_errors={field: ["A time with an offset is required."]},
+        )
+    if not weeks.FIRST_DAY.year <= moment.year <= weeks.LAST_DAY.year:
+        raise InvalidInput(
+            "That time is out of range.",
+            field_errors={field: [f"Between {weeks.FIRST_DAY.year} and {weeks.LAST_DAY.year}."]},
         )
     return moment.astimezone(UTC)
 
@@ -171,9 +202,10 @@ def time_entry_add(
     key = (key or "").strip()
     if len(key) > 200:
         raise InvalidInput("An idempotency key has at most 200 characters.")
-    now = clock.now()
     with transaction.atomic():
-        contract = _locked_hourly(contract, user)
+        contract = _locked_for_freelancer(contract, user)
+        # After the lock: the Monday run may have held it across the deadline.
+        now = clock.now()
         if key:
             existing = TimeEntry.objects.filter(contract=contract, key=key).first()
             if existing is not None:
@@ -186,9 +218,11 @@ def time_entry_add(
                         "This key was used for another interval on this contract."
                     )
                 return existing
+        _require_loggable(contract)
         if source == TimeEntrySource.MANUAL and not contract.manual_time_allowed:
             raise Conflict("This contract does not allow manual time; use the time tracker.")
         started_at, ended_at = _checked_interval(contract, started_at, ended_at, now)
+        _refuse_invoiced_week(contract, weeks.week_of(started_at))
         _refuse_overlap(contract, started_at, ended_at)
         return TimeEntry.objects.create(
             contract=contract,
@@ -208,10 +242,10 @@ def _locked_entry(entry: TimeEntry, user: User) -> tuple[Contract, TimeEntry]:
     if locked is None:
         raise NotFound("There is no such time entry.")
     now = clock.now()
-    if locked.invoice_id is not None or not weeks.is_editable(
-        weeks.week_of(locked.started_at), now
-    ):
-        raise Conflict(_locked_message(weeks.week_of(locked.started_at)))
+    week = weeks.week_of(locked.started_at)
+    if locked.invoice_id is not None or not weeks.is_editable(week, now):
+        raise Conflict(_locked_message(week))
+    _refuse_invoiced_week(contract, week)
     return contract, locked
 
 
@@ -232,6 +266,7 @@ def time_entry_update(
                 "only their memo changes."
             )
         if moved:
+            _refuse_invoiced_week(contract, weeks.week_of(started_at))
             _refuse_overlap(contract, started_at, ended_at, exclude=locked.pk)
             locked.source = TimeEntrySource.MANUAL
         locked.started_at, locked.ended_at, locked.memo = started_at, ended_at, memo
@@ -245,6 +280,55 @@ def time_entry_delete(*, user: User, entry: TimeEntry) -> None:
     with transaction.atomic():
         _, locked = _locked_entry(entry, user)
         locked.delete()
+
+
+# --- disputes ---------------------------------------------------------------------------
+
+MAX_DISPUTE_REASON = 2000
+DISPUTABLE = (InvoiceState.IN_REVIEW, InvoiceState.UNPAID)
+
+
+def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> HourlyInvoice:
+    """The client disputes an invoice before its review ends (Friday 23:59 UTC): it is not
+    paid to the freelancer (the money stays in review), not charged again and not protected,
+    and the contract is paused, until the dispute is decided (SPEC §9, the disputes work).
+    With a reason the freelancer and a mediator read."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_DISPUTE_REASON or "\x00" in reason:
+        raise InvalidInput(
+            "Say what is wrong with the invoice: which hours, and why.",
+            field_errors={"reason": [f"Required, at most {MAX_DISPUTE_REASON:,} characters."]},
+        )
+    contract = invoice.contract
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such invoice.")
+    with transaction.atomic():
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        locked = HourlyInvoice.objects.select_for_update().get(pk=invoice.pk)
+        if user.pk != contract.client_id:
+            raise Conflict("Only the client disputes an invoice.")
+        now = clock.now()
+        if locked.state == InvoiceState.DISPUTED:
+            return locked
+        if locked.state not in DISPUTABLE or now >= locked.review_ends_at:
+            raise Conflict(
+                "This invoice can no longer be disputed: its review ended "
+                f"{locked.review_ends_at - timedelta(minutes=1):%A %B %-d, %H:%M} UTC."
+            )
+        locked.state, locked.disputed_at, locked.dispute_reason = (
+            InvoiceState.DISPUTED,
+            now,
+            reason,
+        )
+        locked.save(update_fields=["state", "disputed_at", "dispute_reason"])
+        if contract.state == ContractState.ACTIVE:
+            contract.state = ContractState.PAUSED
+            contract.save(update_fields=["state"])
+        event_emit(
+            kind="hourly.invoice_disputed",
+            payload={"invoice_id": locked.pk, "contract_id": contract.pk},
+        )
+        return locked
 
 
 # --- pause and resume -----------------------------------------------------------------
@@ -324,10 +408,17 @@ def invoice_issue(*, contract: Contract, week: date, now: datetime) -> HourlyInv
         logged = sum(entry.seconds for entry in entries)
         billed = weeks.billable_seconds(logged, contract.weekly_limit_hours)
         amount = weeks.amount_cents(billed, contract.hourly_rate_cents or 0)
+        # The initiation fee goes with the contract's first invoice that bills anything, once:
+        # not again on later invoices while that one is still unpaid.
+        first = (
+            amount > 0
+            and contract.first_funding_id is None
+            and not HourlyInvoice.objects.filter(
+                contract=contract, initiation_fee_cents__gt=0
+            ).exists()
+        )
         fees = client_fees(
-            contract_fee_policy(contract),
-            amount_cents=amount,
-            first_payment_of_contract=amount > 0 and contract.first_funding_id is None,
+            contract_fee_policy(contract), amount_cents=amount, first_payment_of_contract=first
         )
         invoice = HourlyInvoice.objects.create(
             contract=contract,
@@ -461,6 +552,10 @@ def _retry_charge(invoice_id: int, now: datetime) -> bool:
         invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.state not in OWED_STATES or invoice.charge_id is not None:
             return False
+        if invoice.state == InvoiceState.PROTECTED:
+            # The repayment pays the freelancer the rest: take the pair's relationship row
+            # before any account, in the order every payment takes them.
+            relationship_locked(freelancer=contract.freelancer, client=contract.client)
         _charge(contract, invoice, now)
         return invoice.charge_id is not None
 
@@ -472,12 +567,26 @@ def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
     for contract_id, due in sorted(_uninvoiced_weeks(now).items()):
         contract = Contract.objects.get(pk=contract_id)
         for week in sorted(due):
-            issued += invoice_issue(contract=contract, week=week, now=now) is not None
+            issued += bool(_isolated(invoice_issue, contract=contract, week=week, now=now))
     charged = 0
+    # The oldest debts first, those hourly protection paid first of all.
     owed = HourlyInvoice.objects.filter(state__in=OWED_STATES, charge__isnull=True)
-    for invoice_id in list(owed.values_list("pk", flat=True)):
-        charged += _retry_charge(invoice_id, now)
+    order = owed.order_by(
+        Case(When(state=InvoiceState.PROTECTED, then=0), default=1), "week_start", "id"
+    )
+    for invoice_id in list(order.values_list("pk", flat=True)):
+        charged += bool(_isolated(_retry_charge, invoice_id, now))
     return {"issued": issued, "charged_again": charged, "unpaid": owed.count()}
+
+
+def _isolated(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run one contract-week's step of a billing run; a failure is logged and the run goes
+    on with the others (the step's own transaction rolled back; the next run retries it)."""
+    try:
+        return step(*args, **kwargs)
+    except (DomainError, DatabaseError):
+        logger.exception("hourly billing step %s failed for %s %s", step.__name__, args, kwargs)
+        return None
 
 
 def _pay(invoice_id: int, now: datetime) -> bool:
@@ -520,8 +629,14 @@ def _pay_to_freelancer(
 
 def protected_seconds(invoice: HourlyInvoice) -> int:
     """The invoice's hours hourly protection covers: tracked (not manual), with a memo, and
-    within the weekly limit."""
-    tracked = invoice.entries.filter(source=TimeEntrySource.TRACKED).exclude(memo="")
+    within the weekly limit. Tracked means a tracker uploaded it as it ran: an interval sent
+    more than `PROTECTED_UPLOAD_WITHIN` after it ended could be typed in through the API,
+    and is billed like any other but not protected."""
+    tracked = [
+        entry
+        for entry in invoice.entries.filter(source=TimeEntrySource.TRACKED).exclude(memo="")
+        if entry.created_at <= entry.ended_at + PROTECTED_UPLOAD_WITHIN
+    ]
     return min(sum(entry.seconds for entry in tracked), invoice.seconds_billed)
 
 
@@ -573,12 +688,12 @@ def hourly_review_close_run_due(*, now: datetime) -> dict[str, int]:
     """Pay the freelancer every charged invoice whose review window is over, and protect
     the unpaid ones that qualify. Safe to run twice: an invoice is paid once (its state
     under its lock, and the payments' keys)."""
-    over = HourlyInvoice.objects.filter(review_ends_at__lte=now)
+    over = HourlyInvoice.objects.filter(review_ends_at__lte=now).order_by("week_start", "id")
     charged = list(over.filter(state=InvoiceState.IN_REVIEW).values_list("pk", flat=True))
     unpaid = list(over.filter(state=InvoiceState.UNPAID).values_list("pk", flat=True))
     return {
-        "paid": sum(_pay(invoice_id, now) for invoice_id in charged),
-        "protected": sum(_protect(invoice_id, now) for invoice_id in unpaid),
+        "paid": sum(bool(_isolated(_pay, invoice_id, now)) for invoice_id in charged),
+        "protected": sum(bool(_isolated(_protect, invoice_id, now)) for invoice_id in unpaid),
     }
 
 

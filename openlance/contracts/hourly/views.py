@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.contracts.hourly import selectors, services, weeks
-from openlance.contracts.hourly.forms import TimeEntryForm
+from openlance.contracts.hourly.forms import DisputeForm, TimeEntryForm
 from openlance.contracts.models import Contract, ContractKind, TimeEntry, TimeEntrySource
 from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound
@@ -46,9 +46,10 @@ def _entry(user: User, entry_id: int) -> TimeEntry:
 def _week(request: HttpRequest) -> date:
     raw = request.GET.get("week") or request.POST.get("week") or ""
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
-        return weeks.week_of(clock.now())
+        day = None
+    return day if day is not None and weeks.week_in_range(day) else weeks.week_of(clock.now())
 
 
 def _page(
@@ -58,6 +59,7 @@ def _page(
     *,
     add_form: TimeEntryForm | None = None,
     edit_forms: dict[int, TimeEntryForm] | None = None,
+    dispute_form: DisputeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request_user(request)
@@ -76,6 +78,13 @@ def _page(
         "can_change": can_log,
         "add_form": add_form or TimeEntryForm(initial={"day": min(now.date(), sheet.week)}),
         "invoices": list(selectors.invoices_of(contract=contract)[:12]),
+        "can_dispute": (
+            not is_freelancer
+            and sheet.invoice is not None
+            and sheet.invoice.state in services.DISPUTABLE
+            and now < sheet.invoice.review_ends_at
+        ),
+        "dispute_form": dispute_form or DisputeForm(),
         "other": contract.client if is_freelancer else contract.freelancer,
         "current_week": weeks.week_of(now),
         # The review runs up to Friday 23:59:59; its end is the moment after.
@@ -210,3 +219,29 @@ def contract_pause(request: HttpRequest, contract_id: int, action: str) -> HttpR
         done = "paused: no time is logged" if action == "pause" else "resumed"
         messages.success(request, f"The contract is {done}.")
     return redirect("timesheet", contract.pk)
+
+
+@login_required
+@require_POST
+def invoice_dispute(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The client disputes an invoice from its week's timesheet; a refusal shows in place."""
+    user = request_user(request)
+    try:
+        invoice = selectors.invoice_for(user=user, invoice_id=invoice_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    contract = _hourly(user, invoice.contract_id)
+    form = DisputeForm(request.POST)
+    ok = run_form(
+        form,
+        lambda data: services.invoice_dispute(user=user, invoice=invoice, reason=data["reason"]),
+    )
+    if ok:
+        return _done(
+            request,
+            contract,
+            invoice.week_start,
+            "The invoice is disputed: it is not paid and the contract is paused until the "
+            "dispute is decided.",
+        )
+    return _page(request, contract, invoice.week_start, dispute_form=form, status=422)

@@ -21,6 +21,10 @@ REVIEW_ENDS_AFTER_WEEK = timedelta(days=5)
 # The money becomes available on the Wednesday after the review week.
 AVAILABLE_AFTER_WEEK = timedelta(days=9)
 SECONDS_PER_HOUR = 3600
+# The calendar's range: times and weeks outside it are refused as input, long before any
+# date arithmetic here could overflow.
+FIRST_DAY = date(2000, 1, 3)  # a Monday
+LAST_DAY = date(2099, 12, 28)  # a Monday
 
 
 def week_of(moment: datetime) -> date:
@@ -79,3 +83,7 @@ def hours_text(seconds: int) -> str:
     """Hours and minutes as people read them on a timesheet: "7:05" (minutes rounded down)."""
     hours, rest = divmod(seconds, SECONDS_PER_HOUR)
     return f"{hours}:{rest // 60:02d}"
+
+
+def week_in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY

@@ -21,6 +21,8 @@ from openlance.contracts.hourly.services import (
     hourly_invoice_run_due,
     hourly_review_close_run_due,
     in_review_account,
+    invoice_dispute,
+    invoice_issue,
     time_entry_add,
     time_entry_delete,
     time_entry_update,
@@ -430,3 +432,81 @@ def test_ending_invoices_the_last_partial_week_at_once_even_when_paused():
     saturday = weeks.review_ends_at(WEEK + timedelta(days=7))
     with clock.frozen_at(saturday):
         assert hourly_review_close_run_due(now=saturday)["paid"] == 2
+
+
+def test_the_initiation_fee_goes_with_one_invoice_even_when_the_first_is_unpaid():
+    contract = hired()
+    log(contract, MONDAY + timedelta(hours=9), 1)
+    log(contract, MONDAY + timedelta(days=7, hours=9), 1)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK + timedelta(days=7)))  # both, unpaid
+    assert sorted(HourlyInvoice.objects.values_list("initiation_fee_cents", flat=True)) == [0, 295]
+    top_up(contract, 50_000)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK + timedelta(days=7)) + HOUR)
+    assert balance(AccountKind.CLIENT_FUNDING, owner=contract.client) == 50_000 - 2 * 4_120 - 295
+
+
+def test_time_reaching_an_invoiced_week_is_refused():
+    contract = hired()
+    entry = log(contract, MONDAY + timedelta(hours=9), 1)
+    # The Monday run got the lock first; a request that waited for it still reads 11:59.
+    invoice_issue(contract=contract, week=WEEK, now=weeks.week_locks_at(WEEK))
+    just_before = weeks.week_locks_at(WEEK) - timedelta(seconds=1)
+    with pytest.raises(Conflict, match="locked"):
+        log(contract, MONDAY + timedelta(days=6, hours=9), 1)
+    with clock.frozen_at(just_before), pytest.raises(Conflict, match="locked"):
+        time_entry_delete(user=contract.freelancer, entry=entry)
+    assert TimeEntry.objects.filter(invoice__isnull=True).count() == 0
+
+
+def test_protection_leaves_out_time_uploaded_long_after_it_ended():
+    contract = hired(limit=40, rate_cents=5_000)
+    ClientProfile.objects.filter(user=contract.client).update(payment_method_verified=True)
+    log(contract, MONDAY + timedelta(hours=9), 2)  # uploaded as it stopped
+    late = log(contract, MONDAY + timedelta(hours=12), 3)
+    TimeEntry.objects.filter(pk=late.pk).update(created_at=late.ended_at + timedelta(days=2))
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    saturday = weeks.review_ends_at(WEEK)
+    with clock.frozen_at(saturday):
+        hourly_review_close_run_due(now=saturday)
+    assert HourlyInvoice.objects.get().protected_cents == 10_000  # the 2 h only
+
+
+def test_extreme_times_are_refused_not_a_crash():
+    contract = hired()
+    with clock.frozen_at(MONDAY + timedelta(days=1)), pytest.raises(InvalidInput, match="range"):
+        time_entry_add(
+            user=contract.freelancer,
+            contract=contract,
+            started_at=datetime(9999, 12, 31, 23, tzinfo=UTC),
+            ended_at=datetime(9999, 12, 31, 23, 30, tzinfo=UTC),
+            memo="",
+            source=TimeEntrySource.TRACKED,
+        )
+
+
+def test_the_client_disputes_an_invoice_in_its_review_and_nothing_is_paid():
+    contract = hired()
+    top_up(contract, 50_000)
+    log(contract, MONDAY + timedelta(hours=9), 2)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    invoice = HourlyInvoice.objects.get()
+    thursday = MONDAY + timedelta(days=10)
+    with clock.frozen_at(thursday):
+        with pytest.raises(Conflict, match="client"):
+            invoice_dispute(user=contract.freelancer, invoice=invoice, reason="No.")
+        with pytest.raises(InvalidInput):
+            invoice_dispute(user=contract.client, invoice=invoice, reason="  ")
+        invoice = invoice_dispute(
+            user=contract.client, invoice=invoice, reason="Tuesday's hours were not agreed."
+        )
+    assert (invoice.state, invoice.disputed_at) == (InvoiceState.DISPUTED, thursday)
+    contract.refresh_from_db()
+    assert contract.state == ContractState.PAUSED
+    saturday = weeks.review_ends_at(WEEK)
+    with clock.frozen_at(saturday):
+        assert hourly_review_close_run_due(now=saturday) == {"paid": 0, "protected": 0}
+        # An invoice still in review when its review is over can no longer be disputed.
+        HourlyInvoice.objects.filter(pk=invoice.pk).update(state=InvoiceState.IN_REVIEW)
+        with pytest.raises(Conflict, match="no longer"):
+            invoice_dispute(user=contract.client, invoice=invoice, reason="Late.")
+    assert in_review_account(contract).balance_cents == 8_000  # kept for the decision

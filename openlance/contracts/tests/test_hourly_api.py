@@ -157,3 +157,30 @@ def test_the_client_pauses_and_resumes_through_the_api():
     assert client.send("post", f"/api/v1/contracts/{contract.pk}/resume").json()["state"] == (
         "active"
     )
+
+
+def test_the_client_disputes_an_invoice_and_extreme_weeks_are_refused():
+    contract = hired()
+    funds_deposit(
+        user=contract.client, amount=Money(100_000), payment_method="pm_card_visa", key="k"
+    )
+    with clock.frozen_at(TUESDAY_NOON):
+        ApiClient(contract.freelancer).send(
+            "post", f"/api/v1/contracts/{contract.pk}/time-entries", interval(9, 2)
+        )
+    hourly_invoice_run_due(now=MONDAY + timedelta(days=7, hours=12))
+    client = ApiClient(contract.client)
+    invoice_id = client.get(f"/api/v1/contracts/{contract.pk}/invoices").json()["items"][0]["id"]
+    with clock.frozen_at(MONDAY + timedelta(days=9)):
+        empty = client.send("post", f"/api/v1/invoices/{invoice_id}/dispute", {"reason": ""})
+        disputed = client.send(
+            "post", f"/api/v1/invoices/{invoice_id}/dispute", {"reason": "Not agreed."}
+        )
+    assert empty.status_code == 422
+    assert disputed.status_code == 200
+    assert (disputed.json()["state"], disputed.json()["dispute_reason"]) == (
+        "disputed",
+        "Not agreed.",
+    )
+    far = client.get(f"/api/v1/contracts/{contract.pk}/timesheet", week="9999-12-31")
+    assert far.status_code == 422

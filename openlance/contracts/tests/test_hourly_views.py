@@ -172,3 +172,28 @@ def test_the_client_pauses_from_the_timesheet_and_the_freelancer_sees_it(client)
     assert 'data-testid="log-time-form"' not in page
     client.force_login(contract.client)
     assert client.post(f"/contracts/{contract.pk}/pause/nonsense/").status_code == 404
+
+
+def test_the_client_disputes_from_the_timesheet_and_odd_weeks_show_this_week(client):
+    contract = hired()
+    funds_deposit(
+        user=contract.client, amount=Money(50_000), payment_method="pm_card_visa", key="k"
+    )
+    logged(contract, 0, 9, 2)
+    hourly_invoice_run_due(now=MONDAY + timedelta(days=7, hours=12))
+    invoice = contract.invoices.get()
+    client.force_login(contract.client)
+    thursday = MONDAY + timedelta(days=10)
+    with clock.frozen_at(thursday):
+        page = client.get(f"/contracts/{contract.pk}/timesheet/?week=2026-11-02")
+        assert 'data-testid="dispute-form"' in page.content.decode()
+        empty = client.post(f"/contracts/invoices/{invoice.pk}/dispute/", {"reason": ""})
+        assert empty.status_code == 422
+        done = client.post(
+            f"/contracts/invoices/{invoice.pk}/dispute/", {"reason": "Too many hours."}, follow=True
+        )
+        odd = client.get(f"/contracts/{contract.pk}/timesheet/?week=9999-12-31")
+    assert "The invoice is disputed" in done.content.decode()
+    assert "Invoice: Disputed" in done.content.decode()
+    assert odd.status_code == 200
+    assert "Week of Nov 9, 2026" in odd.content.decode()

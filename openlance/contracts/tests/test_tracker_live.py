@@ -120,3 +120,28 @@ def test_a_refused_interval_is_reported_and_does_not_block_the_queue(
     assert "Refused" in out
     assert "no such contract" in out.lower()
     assert cli.State.load(tmp_path / "state.json").queue == []
+
+
+class DownApi(cli.Api):
+    """An API that answers 503, as a server being deployed does."""
+
+    def call(self, method, path, body=None, key=""):
+        return 503, {"detail": "Service unavailable"}
+
+
+def test_a_server_error_keeps_the_interval_and_a_damaged_state_file_is_set_aside(tmp_path):
+    out = io.StringIO()
+    tracker = cli.Tracker(DownApi("http://127.0.0.1:9", "t"), tmp_path, out)
+    with tracker.locked():
+        tracker.state.queue.append(
+            cli.Interval(7, "2026-11-03T09:00:00Z", "2026-11-03T10:00:00Z", "", "k1")
+        )
+        tracker.state.save(tracker.path)
+        tracker.sync()
+    assert "answered 503" in out.getvalue()
+    assert len(cli.State.load(tmp_path / "state.json").queue) == 1
+    (tmp_path / "state.json").write_text("{not json")
+    with tracker.locked():
+        assert tracker.state.queue == []
+    assert "damaged" in out.getvalue()
+    assert list(tmp_path.glob("state.json.damaged-*"))
