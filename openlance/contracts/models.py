@@ -499,6 +499,16 @@ class InvoiceState(models.TextChoices):
     PAID = "paid", "Paid"
 
 
+# Where each invoice state may go (house rule: states move only along a table). A protected
+# invoice the client pays goes through review to paid in the same transaction; a disputed
+# one waits for the disputes work, which decides where it goes.
+INVOICE_TRANSITIONS: dict[str, set[str]] = {
+    InvoiceState.UNPAID: {InvoiceState.IN_REVIEW, InvoiceState.DISPUTED, InvoiceState.PROTECTED},
+    InvoiceState.IN_REVIEW: {InvoiceState.PAID, InvoiceState.DISPUTED},
+    InvoiceState.PROTECTED: {InvoiceState.IN_REVIEW},
+    InvoiceState.DISPUTED: set(),
+    InvoiceState.PAID: set(),
+}
 # Invoices the client has not paid yet: each invoice run charges them again.
 OWED_STATES = (InvoiceState.UNPAID, InvoiceState.PROTECTED)
 # Invoices whose hours the freelancer was paid for (by the client, or by hourly protection).

@@ -33,6 +33,7 @@ from openlance.billing.models import PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
 from openlance.contracts.hourly import weeks
 from openlance.contracts.models import (
+    INVOICE_TRANSITIONS,
     OWED_STATES,
     Contract,
     ContractKind,
@@ -51,6 +52,7 @@ from openlance.core.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     InvalidInput,
+    InvalidTransition,
     NotFound,
 )
 from openlance.core.money import Money
@@ -66,6 +68,20 @@ PROTECTED_UPLOAD_WITHIN = timedelta(hours=24)
 logger = logging.getLogger(__name__)
 HOURLY_CHARGE = "hourly_charge"
 HOURLY_RECOVERY = "hourly_protection_recovery"
+
+
+def _move(invoice: HourlyInvoice, target: str, **changes: Any) -> None:
+    """Change a locked invoice's state along INVOICE_TRANSITIONS, with the fields that go
+    with it, and save them."""
+    if target not in INVOICE_TRANSITIONS[invoice.state]:
+        raise InvalidTransition(
+            f"An invoice that is {invoice.get_state_display().lower()} cannot become "
+            f"{InvoiceState(target).label.lower()}."
+        )
+    invoice.state = target
+    for name, value in changes.items():
+        setattr(invoice, name, value)
+    invoice.save(update_fields=["state", *changes])
 
 
 def in_review_account(contract: Contract) -> LedgerAccount:
@@ -315,12 +331,7 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
                 "This invoice can no longer be disputed: its review ended "
                 f"{locked.review_ends_at - timedelta(minutes=1):%A %B %-d, %H:%M} UTC."
             )
-        locked.state, locked.disputed_at, locked.dispute_reason = (
-            InvoiceState.DISPUTED,
-            now,
-            reason,
-        )
-        locked.save(update_fields=["state", "disputed_at", "dispute_reason"])
+        _move(locked, InvoiceState.DISPUTED, disputed_at=now, dispute_reason=reason)
         if contract.state == ContractState.ACTIVE:
             contract.state = ContractState.PAUSED
             contract.save(update_fields=["state"])
@@ -463,8 +474,7 @@ def _charge(contract: Contract, invoice: HourlyInvoice, now: datetime) -> None:
     """Move the invoice's total from the client's balance into review (contract and invoice
     locked by the caller). A balance that cannot cover it leaves the invoice unpaid."""
     if invoice.amount_cents == 0:
-        invoice.state, invoice.charged_at = InvoiceState.IN_REVIEW, now
-        invoice.save(update_fields=["state", "charged_at"])
+        _move(invoice, InvoiceState.IN_REVIEW, charged_at=now)
         return
     client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
     legs = [
@@ -511,9 +521,7 @@ def _charge(contract: Contract, invoice: HourlyInvoice, now: datetime) -> None:
             )
         return
     protected = invoice.state == InvoiceState.PROTECTED
-    invoice.state, invoice.charge, invoice.charged_at = InvoiceState.IN_REVIEW, charge, now
-    invoice.failure_reason = ""
-    invoice.save(update_fields=["state", "charge", "charged_at", "failure_reason"])
+    _move(invoice, InvoiceState.IN_REVIEW, charge=charge, charged_at=now, failure_reason="")
     if contract.first_funding_id is None and invoice.initiation_fee_cents:
         contract.first_funding = charge
         contract.initiation_fee_cents = invoice.initiation_fee_cents
@@ -619,8 +627,7 @@ def _pay_to_freelancer(
             metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
             available_at=weeks.available_at(invoice.week_start),
         )
-    invoice.state, invoice.paid_at = InvoiceState.PAID, invoice.paid_at or now
-    invoice.save(update_fields=["state", "payment", "paid_at"])
+    _move(invoice, InvoiceState.PAID, payment=invoice.payment, paid_at=invoice.paid_at or now)
     event_emit(
         kind="hourly.invoice_paid",
         payload={"invoice_id": invoice.pk, "contract_id": contract.pk},
@@ -671,12 +678,13 @@ def _protect(invoice_id: int, now: datetime) -> bool:
             metadata={"contract_id": contract.pk, "invoice_id": invoice.pk, "protected": True},
             available_at=weeks.available_at(invoice.week_start),
         )
-        invoice.state, invoice.protected_cents, invoice.paid_at = (
+        _move(
+            invoice,
             InvoiceState.PROTECTED,
-            protected,
-            now,
+            protection_payment=invoice.protection_payment,
+            protected_cents=protected,
+            paid_at=now,
         )
-        invoice.save(update_fields=["state", "protection_payment", "protected_cents", "paid_at"])
         event_emit(
             kind="hourly.invoice_protected",
             payload={"invoice_id": invoice.pk, "contract_id": contract.pk},

@@ -16,6 +16,7 @@ from openlance.billing.services import funds_deposit
 from openlance.contracts.endings import contract_end
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import (
+    _move,
     contract_pause,
     contract_resume,
     hourly_invoice_run_due,
@@ -28,6 +29,7 @@ from openlance.contracts.hourly.services import (
     time_entry_update,
 )
 from openlance.contracts.models import (
+    INVOICE_TRANSITIONS,
     Contract,
     ContractState,
     HourlyInvoice,
@@ -37,7 +39,13 @@ from openlance.contracts.models import (
 )
 from openlance.contracts.tests.factories import contract_hourly
 from openlance.core import clock
-from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput, NotFound
+from openlance.core.errors import (
+    Conflict,
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from openlance.core.money import Money
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import AccountKind, Transfer
@@ -510,3 +518,24 @@ def test_the_client_disputes_an_invoice_in_its_review_and_nothing_is_paid():
         with pytest.raises(Conflict, match="no longer"):
             invoice_dispute(user=contract.client, invoice=invoice, reason="Late.")
     assert in_review_account(contract).balance_cents == 8_000  # kept for the decision
+
+
+def test_invoice_states_move_only_along_their_table():
+    assert all(set(targets) <= set(InvoiceState.values) for targets in INVOICE_TRANSITIONS.values())
+    assert set(INVOICE_TRANSITIONS) == set(InvoiceState.values)
+    contract = hired()
+    top_up(contract, 50_000)
+    log(contract, MONDAY + timedelta(hours=9), 1)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    saturday = weeks.review_ends_at(WEEK)
+    with clock.frozen_at(saturday):
+        hourly_review_close_run_due(now=saturday)
+        invoice = HourlyInvoice.objects.get()
+        assert invoice.state == InvoiceState.PAID
+        # A paid invoice goes nowhere: not disputed, not charged, not protected again.
+        HourlyInvoice.objects.filter(pk=invoice.pk).update(review_ends_at=saturday + HOUR)
+        invoice.refresh_from_db()
+        with pytest.raises(Conflict, match="no longer"):
+            invoice_dispute(user=contract.client, invoice=invoice, reason="Late")
+        with pytest.raises(InvalidTransition, match="paid cannot become in review"):
+            _move(invoice, InvoiceState.IN_REVIEW)
