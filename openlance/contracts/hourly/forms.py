@@ -15,17 +15,9 @@ from openlance.contracts.hourly.services import MAX_DISPUTE_REASON, MAX_MEMO
 class TimeEntryForm(forms.Form):
     day = forms.DateField(label="Day (UTC)", widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.TimeField(label="From", widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(
-        label="To",
-        widget=forms.TimeInput(attrs={"type": "time"}),
-        help_text="00:00 is midnight at the end of the day.",
-    )
-    memo = forms.CharField(
-        label="Memo",
-        required=False,
-        max_length=MAX_MEMO,
-        help_text="What you worked on: the client reads it, and protected hours need one.",
-    )
+    # The forms sit in a row: their hints are in the page's text, not under a field.
+    end = forms.TimeField(label="To", widget=forms.TimeInput(attrs={"type": "time"}))
+    memo = forms.CharField(label="Memo", required=False, max_length=MAX_MEMO)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -76,7 +76,13 @@ def _page(
         "is_freelancer": is_freelancer,
         "can_log": can_log and contract.manual_time_allowed,
         "can_change": can_log,
-        "add_form": add_form or TimeEntryForm(initial={"day": min(now.date(), sheet.week)}),
+        # Today when it is in the week shown, else the week's Monday.
+        "add_form": add_form
+        or TimeEntryForm(
+            initial={
+                "day": now.date() if sheet.week <= now.date() < sheet.next_week else sheet.week
+            }
+        ),
         "invoices": list(selectors.invoices_of(contract=contract)[:12]),
         "can_dispute": (
             not is_freelancer
