@@ -52,17 +52,11 @@ from openlance.ledger.models import AccountKind, Transfer
 from openlance.ledger.services import account_for, platform_account
 from openlance.profiles.models import ClientProfile
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
 
 MONDAY = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 WEEK = MONDAY.date()
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture(autouse=True)
-def _books_balance():
-    yield
-    assert ledger_violations() == []
 
 
 def hired(*, manual: bool = True, limit: int = 20, rate_cents: int = 4_000) -> Contract:
