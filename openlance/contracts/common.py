@@ -53,9 +53,10 @@ def require_running_fixed(contract: Contract) -> None:
 
 
 def require_party(contract: Contract, user: User, role: str) -> None:
-    """Outsiders get a 404 (the contract is invisible to them); the wrong party a 409."""
+    """Outsiders get a 404 (the contract and all in it are invisible to them); the wrong
+    party a 409."""
     if user.pk not in (contract.client_id, contract.freelancer_id):
-        raise NotFound("There is no such milestone.")
+        raise NotFound("There is no such contract.")
     expected = contract.client_id if role == "client" else contract.freelancer_id
     if user.pk != expected:
         raise Conflict(f"Only the contract's {role} can do this.")

@@ -18,16 +18,19 @@ from openlance.contracts.models import (
     TimeEntry,
     TimeEntrySource,
 )
+from openlance.contracts.selectors import contracts_for
 from openlance.core.errors import NotFound, require_id
 
 
+def _of_parties(user: User) -> Q:
+    """Rows of the user's contracts, as client or freelancer."""
+    return Q(contract__client=user) | Q(contract__freelancer=user)
+
+
 def hourly_contract_for(*, user: User, contract_id: int) -> Contract:
+    """The user's contract, without the milestones and amendments the room reads."""
     require_id(contract_id, "contract")
-    contract = (
-        Contract.objects.filter(Q(client=user) | Q(freelancer=user), pk=contract_id)
-        .select_related("client", "freelancer", "fee_policy")
-        .first()
-    )
+    contract = contracts_for(user=user).select_related("fee_policy").filter(pk=contract_id).first()
     if contract is None:
         raise NotFound("There is no such contract.")
     return contract
@@ -36,9 +39,7 @@ def hourly_contract_for(*, user: User, contract_id: int) -> Contract:
 def time_entry_for(*, user: User, entry_id: int) -> TimeEntry:
     require_id(entry_id, "time entry")
     entry = (
-        TimeEntry.objects.select_related("contract")
-        .filter(Q(contract__client=user) | Q(contract__freelancer=user), pk=entry_id)
-        .first()
+        TimeEntry.objects.select_related("contract").filter(_of_parties(user), pk=entry_id).first()
     )
     if entry is None:
         raise NotFound("There is no such time entry.")
@@ -71,12 +72,15 @@ class Timesheet:
     days: list[Day]
     seconds_logged: int
     seconds_tracked: int
-    seconds_manual: int
     seconds_billed: int
     amount_cents: int
     invoice: HourlyInvoice | None
     editable: bool
     locks_at: datetime
+
+    @property
+    def seconds_manual(self) -> int:
+        return self.seconds_logged - self.seconds_tracked
 
     @property
     def seconds_over_limit(self) -> int:
@@ -124,7 +128,6 @@ def timesheet(*, contract: Contract, week: date, now: datetime) -> Timesheet:
         days=days,
         seconds_logged=logged,
         seconds_tracked=tracked,
-        seconds_manual=logged - tracked,
         seconds_billed=billed,
         amount_cents=amount,
         invoice=invoice,
@@ -149,7 +152,7 @@ def invoice_for(*, user: User, invoice_id: int) -> HourlyInvoice:
     require_id(invoice_id, "invoice")
     invoice = (
         HourlyInvoice.objects.select_related("contract")
-        .filter(Q(contract__client=user) | Q(contract__freelancer=user), pk=invoice_id)
+        .filter(_of_parties(user), pk=invoice_id)
         .first()
     )
     if invoice is None:

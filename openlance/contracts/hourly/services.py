@@ -31,6 +31,7 @@ from openlance.accounts.models import User
 from openlance.billing.fees import client_fees
 from openlance.billing.models import PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
+from openlance.contracts.common import lock_contract, require_party
 from openlance.contracts.hourly import weeks
 from openlance.contracts.models import (
     INVOICE_TRANSITIONS,
@@ -89,15 +90,13 @@ def in_review_account(contract: Contract) -> LedgerAccount:
     return account_for(kind=AccountKind.HOURLY_IN_REVIEW, reference=contract.escrow_reference)
 
 
-def _locked_for_freelancer(contract: Contract, user: User) -> Contract:
-    """The hourly contract, locked, for its freelancer (outsiders: 404)."""
-    if user.pk not in (contract.client_id, contract.freelancer_id):
-        raise NotFound("There is no such contract.")
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    if user.pk != contract.freelancer_id:
-        raise Conflict("Only the contract's freelancer logs time.")
+def _locked_hourly_for(contract: Contract, user: User, role: str) -> Contract:
+    """The hourly contract, locked, for the party `role` (outsiders: 404; the other
+    party: 409)."""
+    require_party(contract, user, role)
+    contract = lock_contract(contract)
     if contract.kind != ContractKind.HOURLY:
-        raise Conflict("Time is logged on hourly contracts; this one is fixed price.")
+        raise Conflict("This is a fixed-price contract: it has no hourly work.")
     return contract
 
 
@@ -109,8 +108,8 @@ def _require_loggable(contract: Contract) -> None:
 
 
 def _locked_hourly(contract: Contract, user: User) -> Contract:
-    """The contract, locked, for its freelancer to log time on (outsiders: 404)."""
-    contract = _locked_for_freelancer(contract, user)
+    """The contract, locked, for its freelancer to log time on."""
+    contract = _locked_hourly_for(contract, user, "freelancer")
     _require_loggable(contract)
     return contract
 
@@ -136,11 +135,18 @@ def _utc(moment: datetime, field: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _interval(started_at: datetime, ended_at: datetime) -> tuple[datetime, datetime]:
+    """The interval in UTC, to the second (as entries are kept)."""
+    return (
+        _utc(started_at, "started_at").replace(microsecond=0),
+        _utc(ended_at, "ended_at").replace(microsecond=0),
+    )
+
+
 def _checked_interval(
     contract: Contract, started_at: datetime, ended_at: datetime, now: datetime
 ) -> tuple[datetime, datetime]:
-    started_at = _utc(started_at, "started_at").replace(microsecond=0)
-    ended_at = _utc(ended_at, "ended_at").replace(microsecond=0)
+    started_at, ended_at = _interval(started_at, ended_at)
     if ended_at <= started_at:
         raise InvalidInput(
             "An entry ends after it starts.", field_errors={"ended_at": ["After the start."]}
@@ -219,17 +225,13 @@ def time_entry_add(
     if len(key) > 200:
         raise InvalidInput("An idempotency key has at most 200 characters.")
     with transaction.atomic():
-        contract = _locked_for_freelancer(contract, user)
+        contract = _locked_hourly_for(contract, user, "freelancer")
         # After the lock: the Monday run may have held it across the deadline.
         now = clock.now()
         if key:
             existing = TimeEntry.objects.filter(contract=contract, key=key).first()
             if existing is not None:
-                same = (existing.started_at, existing.ended_at) == (
-                    _utc(started_at, "started_at").replace(microsecond=0),
-                    _utc(ended_at, "ended_at").replace(microsecond=0),
-                )
-                if not same:
+                if (existing.started_at, existing.ended_at) != _interval(started_at, ended_at):
                     raise IdempotencyConflict(
                         "This key was used for another interval on this contract."
                     )
@@ -315,14 +317,9 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
             "Say what is wrong with the invoice: which hours, and why.",
             field_errors={"reason": [f"Required, at most {MAX_DISPUTE_REASON:,} characters."]},
         )
-    contract = invoice.contract
-    if user.pk not in (contract.client_id, contract.freelancer_id):
-        raise NotFound("There is no such invoice.")
     with transaction.atomic():
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        contract = _locked_hourly_for(invoice.contract, user, "client")
         locked = HourlyInvoice.objects.select_for_update().get(pk=invoice.pk)
-        if user.pk != contract.client_id:
-            raise Conflict("Only the client disputes an invoice.")
         now = clock.now()
         if locked.state == InvoiceState.DISPUTED:
             return locked
@@ -345,44 +342,34 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
 # --- pause and resume -----------------------------------------------------------------
 
 
-def _locked_for_client(contract: Contract, user: User) -> Contract:
-    if user.pk not in (contract.client_id, contract.freelancer_id):
-        raise NotFound("There is no such contract.")
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    if user.pk != contract.client_id:
-        raise Conflict("Only the contract's client pauses and resumes it.")
-    if contract.kind != ContractKind.HOURLY:
-        raise Conflict("Only hourly contracts are paused here.")
-    return contract
+def _set_paused(user: User, contract: Contract, *, paused: bool) -> Contract:
+    """The client pauses or resumes an hourly contract; asking for the state it is in
+    already changes nothing."""
+    source, target, verb = (
+        (ContractState.ACTIVE, ContractState.PAUSED, "paused")
+        if paused
+        else (ContractState.PAUSED, ContractState.ACTIVE, "resumed")
+    )
+    with transaction.atomic():
+        contract = _locked_hourly_for(contract, user, "client")
+        if contract.state == target:
+            return contract
+        if contract.state != source:
+            raise Conflict(f"Only a {source.label.lower()} contract can be {verb}.")
+        contract.state = target
+        contract.save(update_fields=["state"])
+        event_emit(kind=f"contract.{verb}", payload={"contract_id": contract.pk})
+        return contract
 
 
 def contract_pause(*, user: User, contract: Contract) -> Contract:
-    """The client pauses an hourly contract: no time is logged until it resumes; the time
-    logged before is still invoiced on Monday (SPEC §7.3). Pausing a paused one is a no-op."""
-    with transaction.atomic():
-        contract = _locked_for_client(contract, user)
-        if contract.state == ContractState.PAUSED:
-            return contract
-        if contract.state != ContractState.ACTIVE:
-            raise Conflict("Only an active contract can be paused.")
-        contract.state = ContractState.PAUSED
-        contract.save(update_fields=["state"])
-        event_emit(kind="contract.paused", payload={"contract_id": contract.pk})
-        return contract
+    """No time is logged until the contract resumes; the time logged before is still
+    invoiced on Monday (SPEC §7.3)."""
+    return _set_paused(user, contract, paused=True)
 
 
 def contract_resume(*, user: User, contract: Contract) -> Contract:
-    """The client resumes a paused hourly contract; resuming an active one is a no-op."""
-    with transaction.atomic():
-        contract = _locked_for_client(contract, user)
-        if contract.state == ContractState.ACTIVE:
-            return contract
-        if contract.state != ContractState.PAUSED:
-            raise Conflict("Only a paused contract can be resumed.")
-        contract.state = ContractState.ACTIVE
-        contract.save(update_fields=["state"])
-        event_emit(kind="contract.resumed", payload={"contract_id": contract.pk})
-        return contract
+    return _set_paused(user, contract, paused=False)
 
 
 # --- invoices ---------------------------------------------------------------------------
@@ -405,7 +392,7 @@ def invoice_issue(*, contract: Contract, week: date, now: datetime) -> HourlyInv
     a concurrent run: the contract's lock orders them). Entries of the week are attached to
     the invoice and can no longer change."""
     with transaction.atomic():
-        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        contract = lock_contract(contract)
         if now < weeks.week_locks_at(week) and contract.state != ContractState.ENDED:
             raise Conflict(f"The week of {week} is not locked yet: it is invoiced on Monday noon.")
         if HourlyInvoice.objects.filter(contract=contract, week_start=week).exists():
@@ -556,7 +543,7 @@ def _recover(contract: Contract, invoice: HourlyInvoice, now: datetime) -> None:
 def _retry_charge(invoice_id: int, now: datetime) -> bool:
     with transaction.atomic():
         invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
-        contract = Contract.objects.select_for_update().get(pk=invoice.contract_id)
+        contract = lock_contract(invoice.contract)
         invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.state not in OWED_STATES or invoice.charge_id is not None:
             return False
@@ -599,8 +586,8 @@ def _isolated(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _pay(invoice_id: int, now: datetime) -> bool:
     with transaction.atomic():
-        invoice = HourlyInvoice.objects.get(pk=invoice_id)
-        contract = Contract.objects.select_for_update().get(pk=invoice.contract_id)
+        invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
+        contract = lock_contract(invoice.contract)
         invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.state != InvoiceState.IN_REVIEW or now < invoice.review_ends_at:
             return False
@@ -652,8 +639,8 @@ def _protect(invoice_id: int, now: datetime) -> bool:
     from the platform's protection-losses account, if the client's payment method is
     verified. The client still owes the invoice: each invoice run charges it again."""
     with transaction.atomic():
-        invoice = HourlyInvoice.objects.get(pk=invoice_id)
-        contract = Contract.objects.select_for_update().get(pk=invoice.contract_id)
+        invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
+        contract = lock_contract(invoice.contract)
         invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.state != InvoiceState.UNPAID or now < invoice.review_ends_at:
             return False
