@@ -1,6 +1,8 @@
-"""Amendments (SPEC §7.3): either side of a running fixed-price contract proposes a new
-milestone, which joins the contract, last in line, when the other side accepts it. The other
-side may decline it instead, and whoever proposed it may withdraw it."""
+"""Amendments (SPEC §7.3): either side of a running contract proposes a change, which takes
+effect when the other side accepts it. On a fixed-price contract the change is a new milestone,
+which joins the contract last in line; on an hourly contract it is a new rate and weekly limit,
+which bill from the next week on. The other side may decline instead, and whoever proposed a
+change may withdraw it."""
 
 from __future__ import annotations
 
@@ -10,19 +12,23 @@ from datetime import date
 from django.db import transaction
 
 from openlance.accounts.models import User
-from openlance.contracts.common import lock_contract, require_running_fixed
+from openlance.contracts.common import lock_contract, require_open_hourly, require_running_fixed
+from openlance.contracts.hourly import weeks
 from openlance.contracts.models import (
     MAX_MILESTONES,
     MAXIMUM_MILESTONE_CENTS,
     MINIMUM_FIXED_CENTS,
     AcceptanceCriterion,
     Amendment,
+    AmendmentKind,
     AmendmentState,
     Contract,
     Milestone,
     criteria_error,
+    hourly_terms_errors,
     tidy_criteria,
 )
+from openlance.contracts.terms import terms_changes, terms_in
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.money import Money
@@ -87,7 +93,9 @@ def amendment_propose(
         require_running_fixed(locked)
         if (
             locked.milestones.count()
-            + locked.amendments.filter(state=AmendmentState.PENDING).count()
+            + locked.amendments.filter(
+                kind=AmendmentKind.MILESTONE, state=AmendmentState.PENDING
+            ).count()
             >= MAX_MILESTONES
         ):
             raise Conflict(f"A contract has at most {MAX_MILESTONES} milestones.")
@@ -98,6 +106,71 @@ def amendment_propose(
             amount_cents=amount.cents,
             due_date=due_date,
             criteria=texts,
+            note=note,
+            created_at=clock.now(),
+        )
+        event_emit(
+            kind="amendment.proposed",
+            payload={
+                "amendment_id": amendment.pk,
+                "contract_id": locked.pk,
+                "proposed_by": user.pk,
+            },
+        )
+    return amendment
+
+
+def amendment_propose_hourly_terms(
+    *,
+    user: User,
+    contract: Contract,
+    hourly_rate: Money,
+    weekly_limit_hours: int,
+    note: str = "",
+) -> Amendment:
+    """Either side of an hourly contract proposes a new rate and weekly limit; accepted, they
+    bill from the Monday after. One such proposal waits for an answer at a time."""
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such contract.")
+    require_open_hourly(contract)
+    errors: dict[str, list[str]] = {}
+    if hourly_rate.currency != "USD":
+        errors["hourly_rate"] = ["Use USD."]
+    else:
+        errors.update(hourly_terms_errors(hourly_rate.cents, weekly_limit_hours))
+    note = (note or "").strip()
+    if len(note) > 2000:
+        errors["note"] = ["At most 2000 characters."]
+    if errors:
+        raise InvalidInput("Check the new terms.", field_errors=errors)
+    description = f"Rate {hourly_rate}/hr, weekly limit {weekly_limit_hours} h"
+    with transaction.atomic():
+        locked = lock_contract(contract)
+        require_open_hourly(locked)
+        if locked.amendments.filter(
+            kind=AmendmentKind.HOURLY_TERMS, state=AmendmentState.PENDING
+        ).exists():
+            raise Conflict(
+                "A change of terms is already waiting for an answer: withdraw it or wait for "
+                "the answer first."
+            )
+        next_week = weeks.week_of(clock.now()) + weeks.WEEK
+        upcoming = terms_in(terms_changes(locked), locked, next_week)
+        if (upcoming.hourly_rate_cents, upcoming.weekly_limit_hours) == (
+            hourly_rate.cents,
+            weekly_limit_hours,
+        ):
+            raise InvalidInput(
+                "Those are the terms already.",
+                field_errors={"hourly_rate": ["Change the rate or the weekly limit."]},
+            )
+        amendment = Amendment.objects.create(
+            contract=locked,
+            kind=AmendmentKind.HOURLY_TERMS,
+            proposed_by=user,
+            description=description,
+            hourly_rate_cents=hourly_rate.cents,
+            weekly_limit_hours=weekly_limit_hours,
             note=note,
             created_at=clock.now(),
         )
@@ -132,17 +205,34 @@ def _require_other_side(amendment: Amendment, user: User) -> None:
         raise Conflict("The other side answers your amendment.")
 
 
+def _accept_hourly_terms(contract: Contract, amendment: Amendment) -> Amendment:
+    """The new terms bill from the next Monday: the week being worked keeps its terms."""
+    require_open_hourly(contract)
+    locked = _answer(amendment, AmendmentState.ACCEPTED)
+    locked.effective_week = weeks.week_of(clock.now()) + weeks.WEEK
+    locked.save()
+    event_emit(
+        kind="amendment.accepted",
+        payload={"amendment_id": locked.pk, "contract_id": contract.pk},
+    )
+    return locked
+
+
 def amendment_accept(*, user: User, amendment: Amendment) -> Amendment:
-    """The other side agrees: the milestone joins the contract, last in line."""
+    """The other side agrees: a milestone joins the contract, last in line; new hourly terms
+    bill from the next week."""
     _require_other_side(amendment, user)
-    require_running_fixed(amendment.contract)
     with transaction.atomic():
         contract = lock_contract(amendment.contract)
+        if amendment.kind == AmendmentKind.HOURLY_TERMS:
+            return _accept_hourly_terms(contract, amendment)
         require_running_fixed(contract)
         locked = _answer(amendment, AmendmentState.ACCEPTED)
         if contract.milestones.count() >= MAX_MILESTONES:
             raise Conflict(f"A contract has at most {MAX_MILESTONES} milestones.")
         last = contract.milestones.order_by("-position").values_list("position", flat=True)
+        # A milestone amendment always has its amount (the table's check constraint).
+        assert locked.amount_cents is not None
         milestone = Milestone.objects.create(
             contract=contract,
             position=(last[0] if last else 0) + 1,

@@ -16,7 +16,9 @@ from openlance.contracts import amendments, endings, selectors
 from openlance.contracts.milestones import funding, release, submissions
 from openlance.contracts.models import (
     MAX_CRITERIA,
+    MAX_WEEKLY_HOURS,
     Amendment,
+    AmendmentKind,
     AmendmentState,
     Contract,
     ContractKind,
@@ -107,10 +109,19 @@ class ContractMilestoneOut(Schema):
 class AmendmentOut(Schema):
     id: int
     contract_id: int
+    kind: Annotated[str, OneOf(AmendmentKind)] = Field(
+        description="milestone: a new milestone (fixed price); hourly_terms: a new rate and "
+        "weekly limit (hourly)."
+    )
     proposed_by_id: int
     description: str
-    amount: MoneyOut
+    amount: MoneyOut | None = Field(description="The new milestone's amount.")
     due_date: date | None
+    hourly_rate: MoneyOut | None = Field(description="The new hourly rate.")
+    weekly_limit_hours: int | None = Field(description="The new weekly limit.")
+    effective_week: date | None = Field(
+        description="Once accepted: the Monday of the first week billed at the new terms."
+    )
     criteria: list[str]
     note: str
     state: Annotated[str, OneOf(AmendmentState)]
@@ -169,6 +180,12 @@ class ApproveIn(StrictSchema):
 
 class ChangesRequestIn(StrictSchema):
     message: str = Field(min_length=1, max_length=submissions.MAX_MESSAGE)
+
+
+class HourlyTermsIn(StrictSchema):
+    hourly_rate: MoneyIn
+    weekly_limit_hours: int = Field(ge=1, le=MAX_WEEKLY_HOURS)
+    note: str = Field(default="", max_length=2000)
 
 
 class AmendmentIn(StrictSchema):
@@ -246,10 +263,14 @@ def _amendment(amendment: Amendment) -> AmendmentOut:
     return AmendmentOut(
         id=amendment.pk,
         contract_id=amendment.contract_id,
+        kind=amendment.kind,
         proposed_by_id=amendment.proposed_by_id,
         description=amendment.description,
-        amount=MoneyOut.of_cents(amendment.amount_cents),
+        amount=MoneyOut.of_cents_or_none(amendment.amount_cents),
         due_date=amendment.due_date,
+        hourly_rate=MoneyOut.of_cents_or_none(amendment.hourly_rate_cents),
+        weekly_limit_hours=amendment.weekly_limit_hours,
+        effective_week=amendment.effective_week,
         criteria=[str(text) for text in amendment.criteria],
         note=amendment.note,
         state=amendment.state,
@@ -354,6 +375,33 @@ def amendment_create(
         amount=payload.amount.to_money(),
         due_date=payload.due_date,
         criteria=payload.criteria,
+        note=payload.note,
+    )
+    return Status(201, _amendment(amendment))
+
+
+@contracts_router.post(
+    "/contracts/{contract_id}/hourly-terms",
+    response={201: AmendmentOut},
+    summary="Propose a new rate and weekly limit",
+)
+@scope_first(
+    lambda request, contract_id: selectors.contract_for(
+        user=request_user(request), contract_id=contract_id
+    )
+)
+def hourly_terms_create(
+    request: HttpRequest, contract_id: int, payload: HourlyTermsIn
+) -> Status[AmendmentOut]:
+    """Either side of an hourly contract, running or paused. Accepted, the new terms bill from
+    the Monday after; the week being worked keeps its terms. One change waits at a time."""
+    user = request_user(request)
+    contract = selectors.contract_for(user=user, contract_id=contract_id)
+    amendment = amendments.amendment_propose_hourly_terms(
+        user=user,
+        contract=contract,
+        hourly_rate=payload.hourly_rate.to_money(),
+        weekly_limit_hours=payload.weekly_limit_hours,
         note=payload.note,
     )
     return Status(201, _amendment(amendment))

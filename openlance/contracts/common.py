@@ -52,6 +52,14 @@ def require_running_fixed(contract: Contract) -> None:
     require_running(contract)
 
 
+def require_open_hourly(contract: Contract) -> None:
+    """Hourly terms may change while the contract runs or is paused, not once it ended."""
+    if contract.kind != ContractKind.HOURLY:
+        raise Conflict("Rates and weekly limits belong to hourly contracts.")
+    if contract.state == ContractState.ENDED:
+        raise Conflict("The contract has ended.")
+
+
 def require_party(contract: Contract, user: User, role: str) -> None:
     """Outsiders get a 404 (the contract and all in it are invisible to them); the wrong
     party a 409."""

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from openlance.contracts.milestones.submissions import MAX_MESSAGE
-from openlance.contracts.models import Milestone
+from openlance.contracts.models import MAX_WEEKLY_HOURS, Milestone
 from openlance.core.forms import DollarsField, MultipleFileField
 
 
@@ -116,3 +116,19 @@ class AmendmentForm(forms.Form):
 
     def criteria_list(self) -> list[str]:
         return [line for line in self.cleaned_data.get("criteria", "").splitlines() if line.strip()]
+
+
+class HourlyTermsForm(forms.Form):
+    hourly_rate = DollarsField(label="New hourly rate")
+    weekly_limit_hours = forms.IntegerField(
+        label="New weekly limit (hours)", min_value=1, max_value=MAX_WEEKLY_HOURS
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_hourly_rate(self) -> int:
+        rate = self.cleaned_data.get("hourly_rate")
+        if rate is None:
+            raise forms.ValidationError("Enter the new rate.")
+        return int(rate)

@@ -12,6 +12,7 @@ from openlance.contracts.hourly.weeks import SECONDS_PER_HOUR
 from openlance.contracts.models import (
     PAID_STATES,
     Amendment,
+    AmendmentKind,
     AmendmentState,
     HourlyInvoice,
     InvoiceState,
@@ -152,12 +153,23 @@ def email_amendment_to_other_side(event: OutboxEvent) -> None:
         if amendment.proposed_by_id == contract.freelancer_id
         else contract.freelancer
     )
+    if amendment.kind == AmendmentKind.HOURLY_TERMS:
+        _mail(
+            other,
+            f"New terms proposed on “{contract.title}”",
+            f"{amendment.proposed_by.display_name} proposed a new rate of "
+            f"{Money(amendment.hourly_rate_cents or 0)}/hr and a weekly limit of "
+            f"{amendment.weekly_limit_hours} hours. If you accept, they bill from the Monday "
+            "after; until then the current terms apply.",
+            contract.pk,
+        )
+        return
     _mail(
         other,
         f"New milestone proposed on “{contract.title}”",
         f"{amendment.proposed_by.display_name} proposed a new milestone: "
-        f"“{amendment.description}” for {Money(amendment.amount_cents)}. It joins the contract "
-        "only when you accept it.",
+        f"“{amendment.description}” for {Money(amendment.amount_cents or 0)}. It joins the "
+        "contract only when you accept it.",
         contract.pk,
     )
 

@@ -22,6 +22,8 @@ from openlance.proposals.models import Proposal
 MINIMUM_FIXED_CENTS = 500
 MAXIMUM_MILESTONE_CENTS = 100_000_000
 MINIMUM_HOURLY_CENTS = 300
+MAXIMUM_HOURLY_CENTS = 100_000
+MAX_WEEKLY_HOURS = 168
 MAX_MILESTONES = 20
 MAX_CRITERIA = 10
 MAX_CRITERION = 300
@@ -41,6 +43,21 @@ def criteria_error(criteria: Sequence[str]) -> str | None:
     if any(len(text) > MAX_CRITERION for text in criteria):
         return f"Each criterion is at most {MAX_CRITERION} characters."
     return None
+
+
+def hourly_terms_errors(
+    hourly_rate_cents: int | None, weekly_limit_hours: int | None
+) -> dict[str, list[str]]:
+    """What is wrong with an hourly rate and weekly limit, by field (offers and amendments
+    share the rule)."""
+    errors: dict[str, list[str]] = {}
+    if hourly_rate_cents is None or not (
+        MINIMUM_HOURLY_CENTS <= hourly_rate_cents <= MAXIMUM_HOURLY_CENTS
+    ):
+        errors["hourly_rate"] = ["The rate is at least $3.00 and at most $1,000.00 an hour."]
+    if weekly_limit_hours is None or not 1 <= weekly_limit_hours <= MAX_WEEKLY_HOURS:
+        errors["weekly_limit_hours"] = [f"A weekly limit from 1 to {MAX_WEEKLY_HOURS} hours."]
+    return errors
 
 
 class ContractKind(models.TextChoices):
@@ -370,17 +387,31 @@ class AmendmentState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class AmendmentKind(models.TextChoices):
+    MILESTONE = "milestone", "New milestone"
+    HOURLY_TERMS = "hourly_terms", "New rate and weekly limit"
+
+
 class Amendment(models.Model):
-    """A new milestone proposed by one side; it joins the contract when the other accepts."""
+    """A change to a running contract proposed by one side; it takes effect when the other
+    accepts. On a fixed-price contract it adds a milestone; on an hourly one it sets a new
+    rate and weekly limit, which bill from `effective_week` (the Monday after acceptance) on:
+    the week being worked keeps the terms it started with."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="amendments")
+    kind = models.CharField(
+        max_length=12, choices=AmendmentKind.choices, default=AmendmentKind.MILESTONE
+    )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     description = models.CharField(max_length=500)
-    amount_cents = models.BigIntegerField()
+    amount_cents = models.BigIntegerField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     criteria = models.JSONField(default=list, blank=True)
+    hourly_rate_cents = models.BigIntegerField(null=True, blank=True)
+    weekly_limit_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    effective_week = models.DateField(null=True, blank=True)
     note = models.TextField(max_length=2000, blank=True)
     state = models.CharField(
         max_length=10, choices=AmendmentState.choices, default=AmendmentState.PENDING
@@ -395,8 +426,30 @@ class Amendment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(amount_cents__gte=MINIMUM_FIXED_CENTS),
-                name="amendment_minimum",
+                condition=(
+                    models.Q(
+                        kind="milestone",
+                        amount_cents__gte=MINIMUM_FIXED_CENTS,
+                        hourly_rate_cents__isnull=True,
+                        weekly_limit_hours__isnull=True,
+                        effective_week__isnull=True,
+                    )
+                    | models.Q(
+                        kind="hourly_terms",
+                        amount_cents__isnull=True,
+                        hourly_rate_cents__gte=MINIMUM_HOURLY_CENTS,
+                        weekly_limit_hours__gte=1,
+                        weekly_limit_hours__lte=MAX_WEEKLY_HOURS,
+                    )
+                ),
+                name="amendment_terms_match_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["contract", "effective_week"],
+                condition=models.Q(kind="hourly_terms", state="accepted"),
+                name="amendment_terms_in_force",
             )
         ]
 

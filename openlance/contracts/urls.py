@@ -4,7 +4,7 @@ from openlance.contracts import views
 from openlance.contracts.offers import views as offer_views
 
 urlpatterns: list[URLPattern] = [
-    path("", offer_views.contract_list, name="contracts"),
+    path("", views.contract_list, name="contracts"),
     path("offers/new/<int:proposal_id>/", offer_views.offer_new, name="offer_new"),
     path("offers/new/to/<int:user_id>/", offer_views.offer_new_direct, name="offer_new_direct"),
     path("offers/milestone-row/", offer_views.offer_milestone_row, name="offer_milestone_row"),
@@ -17,6 +17,9 @@ urlpatterns: list[URLPattern] = [
     path("<int:contract_id>/end/", views.contract_end, name="contract_end"),
     path("<int:contract_id>/messages/", views.contract_conversation, name="contract_conversation"),
     path("<int:contract_id>/amendments/", views.amendment_propose, name="amendment_propose"),
+    path(
+        "<int:contract_id>/hourly-terms/", views.hourly_terms_propose, name="hourly_terms_propose"
+    ),
     path(
         "amendments/<int:amendment_id>/<str:answer>/",
         views.amendment_answer,

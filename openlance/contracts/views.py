@@ -11,26 +11,42 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing.selectors import next_fee_rate_bp, relationship_between
 from openlance.contracts import amendments, endings, selectors
-from openlance.contracts.forms import AmendmentForm, ApproveForm, ChangesForm, FundForm, SubmitForm
+from openlance.contracts.forms import (
+    AmendmentForm,
+    ApproveForm,
+    ChangesForm,
+    FundForm,
+    HourlyTermsForm,
+    SubmitForm,
+)
+from openlance.contracts.hourly.weeks import week_of
 from openlance.contracts.milestones import funding, release, submissions
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
 from openlance.contracts.models import (
     MILESTONE_TRANSITIONS,
+    AmendmentKind,
     AmendmentState,
     Contract,
+    ContractKind,
     ContractState,
     Milestone,
     MilestoneState,
+    OfferState,
 )
+from openlance.contracts.offers.selectors import offers_of
 from openlance.contracts.pricing import ContractPricing, contract_pricing
+from openlance.contracts.terms import with_rate_of_week
+from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import run_form
 from openlance.core.money import Money
@@ -127,6 +143,7 @@ def _room(
     *,
     bound: dict[tuple[int, str], forms.Form] | None = None,
     amendment_form: AmendmentForm | None = None,
+    terms_form: HourlyTermsForm | None = None,
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
     user = request_user(request)
@@ -143,6 +160,7 @@ def _room(
         "pending_amendments": [a for a in contract_amendments if a.state == AmendmentState.PENDING],
         "past_amendments": [a for a in contract_amendments if a.state != AmendmentState.PENDING],
         "amendment_form": amendment_form or AmendmentForm(),
+        "terms_form": terms_form or HourlyTermsForm(),
         "client_balance": _client_balance(contract) if is_client else None,
         **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
@@ -150,6 +168,58 @@ def _room(
         and not any(m.state in OPEN_MILESTONE_STATES for m in contract.milestones.all()),
     }
     return render(request, template, context)
+
+
+PAGE_SIZE = 20
+TABS = {"active": "Active", "offers": "Offers", "ended": "Ended"}
+
+
+@login_required
+@require_GET
+def contract_list(request: HttpRequest) -> HttpResponse:
+    """Contracts in the tabs people look for them by: running, offers waiting, ended."""
+    user = request_user(request)
+    tab = request.GET.get("tab", "active")
+    if tab not in TABS:
+        tab = "active"
+    contracts = with_rate_of_week(
+        selectors.contracts_for(user=user).prefetch_related("milestones"), week_of(clock.now())
+    )
+    pending = offers_of(user=user, state=OfferState.PENDING)
+    counts = {
+        "active": contracts.exclude(state=ContractState.ENDED).count(),
+        "offers": pending.count(),
+        "ended": contracts.filter(state=ContractState.ENDED).count(),
+    }
+    context: dict[str, Any] = {
+        "tab": tab,
+        "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
+        "fixed": ContractKind.FIXED,
+    }
+    if tab == "offers":
+        context["page"] = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["past_offers"] = list(
+            offers_of(user=user)
+            .exclude(state=OfferState.PENDING)
+            .filter(contract__isnull=True)[:PAGE_SIZE]
+        )
+    else:
+        chosen = (
+            contracts.filter(state=ContractState.ENDED)
+            if tab == "ended"
+            else contracts.exclude(state=ContractState.ENDED)
+        )
+        page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = page
+        context["rows"] = [
+            (
+                contract,
+                reverse("contract_detail", args=[contract.pk]),
+                sum(m.amount_cents for m in contract.milestones.all()),
+            )
+            for contract in page
+        ]
+    return render(request, "contracts/contract_list.html", context)
 
 
 @login_required
@@ -290,6 +360,28 @@ def amendment_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def hourly_terms_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = request_user(request)
+    contract = _contract(user, contract_id)
+    form = HourlyTermsForm(request.POST)
+
+    def act(data: dict[str, Any]) -> None:
+        amendments.amendment_propose_hourly_terms(
+            user=user,
+            contract=contract,
+            hourly_rate=Money(data["hourly_rate"]),
+            weekly_limit_hours=data["weekly_limit_hours"],
+            note=data["note"],
+        )
+
+    if run_form(form, act):
+        messages.success(request, "New terms proposed. Accepted, they bill from the Monday after.")
+        return redirect("contract_detail", contract.pk)
+    return _room(request, _contract(user, contract_id), terms_form=form)
+
+
+@login_required
+@require_POST
 def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> HttpResponse:
     user = request_user(request)
     try:
@@ -297,7 +389,12 @@ def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> Ht
     except NotFound as missing:
         raise Http404(missing.detail) from None
     actions = {
-        "accept": (amendments.amendment_accept, "Accepted: the milestone is on the contract."),
+        "accept": (
+            amendments.amendment_accept,
+            "Accepted: the new terms bill from next Monday."
+            if amendment.kind == AmendmentKind.HOURLY_TERMS
+            else "Accepted: the milestone is on the contract.",
+        ),
         "decline": (amendments.amendment_decline, "Declined."),
         "withdraw": (amendments.amendment_withdraw, "Withdrawn."),
     }

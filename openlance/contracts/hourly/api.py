@@ -95,7 +95,8 @@ class TimesheetOut(Schema):
     seconds_manual: int
     seconds_billed: int
     seconds_over_limit: int = Field(description="Recorded but never billed.")
-    weekly_limit_hours: int | None
+    hourly_rate: MoneyOut = Field(description="The week's rate (changes apply from a Monday).")
+    weekly_limit_hours: int | None = Field(description="The week's limit.")
     amount: MoneyOut = Field(description="What the week comes to (billed, once invoiced).")
     editable: bool = Field(description="Whether the freelancer may still change the week.")
     locks_at: datetime
@@ -179,7 +180,8 @@ def timesheet_get(request: HttpRequest, contract_id: int, query: Query[WeekQuery
         seconds_manual=sheet.seconds_manual,
         seconds_billed=sheet.seconds_billed,
         seconds_over_limit=sheet.seconds_over_limit,
-        weekly_limit_hours=contract.weekly_limit_hours,
+        hourly_rate=MoneyOut.of_cents(sheet.terms.hourly_rate_cents),
+        weekly_limit_hours=sheet.terms.weekly_limit_hours,
         amount=MoneyOut.of_cents(sheet.amount_cents),
         editable=sheet.editable,
         locks_at=sheet.locks_at,

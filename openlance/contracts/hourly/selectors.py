@@ -12,6 +12,7 @@ from openlance.accounts.models import User
 from openlance.contracts.hourly import weeks
 from openlance.contracts.models import (
     OWED_STATES,
+    Amendment,
     Contract,
     ContractKind,
     HourlyInvoice,
@@ -19,6 +20,7 @@ from openlance.contracts.models import (
     TimeEntrySource,
 )
 from openlance.contracts.selectors import contracts_for
+from openlance.contracts.terms import HourlyTerms, next_change, terms_changes, terms_in
 from openlance.core.errors import NotFound, require_id
 
 
@@ -63,12 +65,15 @@ class Day:
 
 @dataclass(frozen=True)
 class Timesheet:
-    """One billing week of a contract: the entries by day with totals, the weekly limit,
-    what will be (or was) billed and its amount, the invoice once issued, and whether the
-    freelancer may still change it."""
+    """One billing week of a contract: the entries by day with totals, the terms of the week
+    (rate and weekly limit), what will be (or was) billed and its amount, the invoice once
+    issued, whether the freelancer may still change it, and a change of terms scheduled after
+    it."""
 
     contract: Contract
     week: date
+    terms: HourlyTerms
+    next_change: Amendment | None
     days: list[Day]
     seconds_logged: int
     seconds_tracked: int
@@ -100,8 +105,8 @@ class Timesheet:
 
 
 def timesheet(*, contract: Contract, week: date, now: datetime) -> Timesheet:
-    """The week's timesheet. An issued invoice states what was billed (at the rate and limit
-    of then); before that, what the week's time comes to at today's terms."""
+    """The week's timesheet. An issued invoice states what was billed; before that, what the
+    week's time comes to at the week's terms."""
     week = week - timedelta(days=week.weekday())
     entries = list(
         TimeEntry.objects.filter(
@@ -117,14 +122,18 @@ def timesheet(*, contract: Contract, week: date, now: datetime) -> Timesheet:
     logged = sum(entry.seconds for entry in entries)
     tracked = sum(e.seconds for e in entries if e.source == TimeEntrySource.TRACKED)
     invoice = HourlyInvoice.objects.filter(contract=contract, week_start=week).first()
+    changes = terms_changes(contract)
+    terms = terms_in(changes, contract, week)
     if invoice is not None:
         billed, amount = invoice.seconds_billed, invoice.amount_cents
     else:
-        billed = weeks.billable_seconds(logged, contract.weekly_limit_hours)
-        amount = weeks.amount_cents(billed, contract.hourly_rate_cents or 0)
+        billed = weeks.billable_seconds(logged, terms.weekly_limit_hours)
+        amount = weeks.amount_cents(billed, terms.hourly_rate_cents)
     return Timesheet(
         contract=contract,
         week=week,
+        terms=terms,
+        next_change=next_change(changes, week),
         days=days,
         seconds_logged=logged,
         seconds_tracked=tracked,

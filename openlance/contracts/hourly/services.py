@@ -46,6 +46,7 @@ from openlance.contracts.models import (
     TimesheetReminder,
 )
 from openlance.contracts.pricing import contract_fee_policy
+from openlance.contracts.terms import terms_for_week
 from openlance.core import clock
 from openlance.core.errors import (
     Conflict,
@@ -404,8 +405,9 @@ def invoice_issue(*, contract: Contract, week: date, now: datetime) -> HourlyInv
             started_at__lt=weeks.week_ends_at(week),
         )
         logged = sum(entry.seconds for entry in entries)
-        billed = weeks.billable_seconds(logged, contract.weekly_limit_hours)
-        amount = weeks.amount_cents(billed, contract.hourly_rate_cents or 0)
+        terms = terms_for_week(contract, week)
+        billed = weeks.billable_seconds(logged, terms.weekly_limit_hours)
+        amount = weeks.amount_cents(billed, terms.hourly_rate_cents)
         # The initiation fee goes with the contract's first invoice that bills anything, once:
         # not again on later invoices while that one is still unpaid.
         first = (
@@ -423,8 +425,8 @@ def invoice_issue(*, contract: Contract, week: date, now: datetime) -> HourlyInv
             week_start=week,
             seconds_logged=logged,
             seconds_billed=billed,
-            hourly_rate_cents=contract.hourly_rate_cents or 0,
-            weekly_limit_hours=contract.weekly_limit_hours or 0,
+            hourly_rate_cents=terms.hourly_rate_cents,
+            weekly_limit_hours=terms.weekly_limit_hours or 0,
             amount_cents=amount,
             marketplace_fee_cents=fees.marketplace_fee_cents,
             initiation_fee_cents=fees.initiation_fee_cents,

@@ -20,7 +20,6 @@ from openlance.contracts.models import (
     MAX_MILESTONES,
     MAXIMUM_MILESTONE_CENTS,
     MINIMUM_FIXED_CENTS,
-    MINIMUM_HOURLY_CENTS,
     OFFER_TRANSITIONS,
     AcceptanceCriterion,
     Contract,
@@ -30,6 +29,7 @@ from openlance.contracts.models import (
     OfferMilestone,
     OfferState,
     criteria_error,
+    hourly_terms_errors,
     tidy_criteria,
 )
 from openlance.core import clock
@@ -47,11 +47,9 @@ from openlance.proposals.services import (
 )
 
 EXPIRES_AFTER = timedelta(days=30)
-MAXIMUM_HOURLY_CENTS = 100_000
 MAX_TITLE = 120
 MAX_TEXT = 5000
 MAX_MILESTONE_DESCRIPTION = 500
-MAX_WEEKLY_HOURS = 168
 # How far ahead a start or due date may be; further is almost always a typo.
 MAX_DAYS_AHEAD = 730
 OFFERABLE_PROPOSAL_STATES = (ProposalState.SUBMITTED, ProposalState.ACTIVE)
@@ -141,14 +139,7 @@ def _validated(terms: OfferTerms) -> OfferTerms:
     elif terms.kind == ContractKind.HOURLY:
         if terms.milestones:
             errors["milestones"] = ["An hourly offer has no milestones."]
-        if terms.hourly_rate_cents is None or not (
-            MINIMUM_HOURLY_CENTS <= terms.hourly_rate_cents <= MAXIMUM_HOURLY_CENTS
-        ):
-            errors["hourly_rate"] = ["The rate is at least $3.00 and at most $1,000.00 an hour."]
-        if terms.weekly_limit_hours is None or not (
-            1 <= terms.weekly_limit_hours <= MAX_WEEKLY_HOURS
-        ):
-            errors["weekly_limit_hours"] = ["A weekly limit from 1 to 168 hours."]
+        errors.update(hourly_terms_errors(terms.hourly_rate_cents, terms.weekly_limit_hours))
     else:
         errors["kind"] = ["Choose fixed price or hourly."]
     if errors:

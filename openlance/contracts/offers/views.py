@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -18,8 +17,6 @@ from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.contracts.models import (
     MAX_MILESTONES,
-    ContractKind,
-    ContractState,
     Offer,
     OfferState,
 )
@@ -32,8 +29,7 @@ from openlance.contracts.offers.forms import (
     offer_initial,
     rows_posted,
 )
-from openlance.contracts.offers.selectors import offer_of, offers_of
-from openlance.contracts.selectors import contracts_for
+from openlance.contracts.offers.selectors import offer_of
 from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound, require_id
 from openlance.core.forms import run_form
@@ -299,52 +295,3 @@ def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
     messages.success(request, "Offer accepted: your contract has started.")
     url = _contract_url(contract.pk)
     return redirect(url) if url else redirect("offer_detail", offer.pk)
-
-
-PAGE_SIZE = 20
-TABS = {"active": "Active", "offers": "Offers", "ended": "Ended"}
-
-
-@login_required
-@require_GET
-def contract_list(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    tab = request.GET.get("tab", "active")
-    if tab not in TABS:
-        tab = "active"
-    contracts = contracts_for(user=user).prefetch_related("milestones")
-    pending = offers_of(user=user, state=OfferState.PENDING)
-    counts = {
-        "active": contracts.exclude(state=ContractState.ENDED).count(),
-        "offers": pending.count(),
-        "ended": contracts.filter(state=ContractState.ENDED).count(),
-    }
-    context: dict[str, Any] = {
-        "tab": tab,
-        "tabs": [(key, label, counts[key]) for key, label in TABS.items()],
-        "fixed": ContractKind.FIXED,
-    }
-    if tab == "offers":
-        context["page"] = Paginator(pending, PAGE_SIZE).get_page(request.GET.get("page"))
-        context["past_offers"] = list(
-            offers_of(user=user)
-            .exclude(state=OfferState.PENDING)
-            .filter(contract__isnull=True)[:PAGE_SIZE]
-        )
-    else:
-        chosen = (
-            contracts.filter(state=ContractState.ENDED)
-            if tab == "ended"
-            else contracts.exclude(state=ContractState.ENDED)
-        )
-        page = Paginator(chosen, PAGE_SIZE).get_page(request.GET.get("page"))
-        context["page"] = page
-        context["rows"] = [
-            (
-                contract,
-                _contract_url(contract.pk),
-                sum(m.amount_cents for m in contract.milestones.all()),
-            )
-            for contract in page
-        ]
-    return render(request, "contracts/offer_contract_list.html", context)

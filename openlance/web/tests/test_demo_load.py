@@ -28,7 +28,18 @@ from openlance.billing.payments import PAYMENT_REFUND
 from openlance.catalog.data import CATEGORIES
 from openlance.connects.checks import connects_violations
 from openlance.connects.models import ConnectsAccount, ConnectsMove
-from openlance.contracts.models import Amendment, Contract, Milestone, Offer, Submission
+from openlance.contracts.hourly import weeks
+from openlance.contracts.hourly.selectors import invoices_owed_by
+from openlance.contracts.models import (
+    Amendment,
+    Contract,
+    HourlyInvoice,
+    InvoiceState,
+    Milestone,
+    Offer,
+    Submission,
+    TimeEntry,
+)
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
 from openlance.core.policies import jss_policy_at
@@ -60,6 +71,8 @@ CHROMIUM = "/usr/bin/chromium"
 SMALL = demo_load.SCALES["small"]
 FULL = demo_load.SCALES["full"]
 PAST_CONTRACTS_SMALL = sum(len(past) for past in demo_load.SHOWCASE.values())
+# The hourly stories post their own jobs (demo_hourly).
+HOURLY_STORIES = 2
 
 
 def _counts() -> dict[str, int]:
@@ -230,7 +243,7 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
     assert clients.count() == SMALL.clients
     assert Freelancer.objects.count() == SMALL.freelancers
     assert ClientProfile.objects.count() == SMALL.clients
-    assert JobPost.objects.count() == SMALL.jobs + PAST_CONTRACTS_SMALL
+    assert JobPost.objects.count() == SMALL.jobs + PAST_CONTRACTS_SMALL + HOURLY_STORIES
     assert all(c.active_role == "client" for c in clients)
     assert all(u.first_name and u.last_name for u in User.objects.all())
     assert User.objects.filter(email=demo_load.freelancer_email(20)).exists()
@@ -260,7 +273,9 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
     assert ledger_violations() == []
 
     # freelancer01 has a contract with a released payment; client01 has hired.
-    contract = Contract.objects.get(freelancer__email=demo_load.freelancer_email(1), state="active")
+    contract = Contract.objects.get(
+        freelancer__email=demo_load.freelancer_email(1), state="active", kind="fixed"
+    )
     assert contract.state == "active"
     assert contract.milestones.filter(state="approved", released_cents__gt=0).exists()
     assert Contract.objects.filter(client__email=demo_load.client_email(1)).exists()
@@ -402,7 +417,7 @@ def test_demo_reputation_is_computed_from_real_work() -> None:
     ).exists()
 
     # Earnings are what the ledger paid each freelancer (gross: their net and its fee),
-    # spending what it took from each client; nobody worked hours (hourly is not built).
+    # spending what it took from each client; hours are the paid hourly weeks' (demo_hourly).
     paid: Counter[int] = Counter()
     spent: Counter[int] = Counter()
     for row in (
@@ -418,7 +433,11 @@ def test_demo_reputation_is_computed_from_real_work() -> None:
     assert sum(1 for cents in earned.values() if cents) >= 10
     spending = dict(ClientProfile.objects.values_list("user_id", "total_spent_cents"))
     assert spending == {user_id: spent[user_id] for user_id in spending}
-    assert not Freelancer.objects.filter(total_hours__gt=0).exists()
+    hours = dict(Freelancer.objects.filter(total_hours__gt=0).values_list("user_id", "total_hours"))
+    paid_weeks = HourlyInvoice.objects.filter(state=InvoiceState.PAID)
+    billed = paid_weeks.values("contract__freelancer_id").annotate(seconds=Sum("seconds_billed"))
+    assert hours == {row["contract__freelancer_id"]: row["seconds"] // 3600 for row in billed}
+    assert hours
 
     # What a freelancer sees of a client is computed from the same facts.
     client = User.objects.get(email=demo_load.client_email(2))
@@ -440,6 +459,37 @@ def test_demo_reputation_is_computed_from_real_work() -> None:
     badges_run_due(now=clock.now())
     assert BadgeChange.objects.count() == changes
     assert dict(Freelancer.objects.values_list("user__email", "badges")) == badges
+
+
+@pytest.mark.django_db
+def test_demo_hourly_contracts_run_week_after_week() -> None:
+    """freelancer01 is paid weekly by client04 (a week over the limit, a rate raised by
+    amendment, the latest week in review from Monday noon to Friday night), and freelancer02's
+    tracked hours are paid by hourly protection for a client whose balance is empty."""
+    _load("--scale", "small")
+    now = clock.now()
+    paid = Contract.objects.get(kind="hourly", freelancer__email=demo_load.freelancer_email(1))
+    assert paid.client.email == demo_load.client_email(4)
+    invoices = list(HourlyInvoice.objects.filter(contract=paid).order_by("week_start"))
+    assert len(invoices) >= 4
+    latest_in_review = weeks.review_ends_at(invoices[-1].week_start) > now
+    assert [i.state for i in invoices] == ["paid"] * (len(invoices) - 1) + [
+        "in_review" if latest_in_review else "paid"
+    ]
+    assert any(i.seconds_logged > i.seconds_billed == 15 * 3600 for i in invoices)
+    assert {i.hourly_rate_cents for i in invoices} == {3_500, 4_000}
+    raised = Amendment.objects.get(contract=paid, kind="hourly_terms")
+    assert (raised.state, raised.hourly_rate_cents) == ("accepted", 4_000)
+    assert TimeEntry.objects.filter(contract=paid, source="manual").exists()
+    assert TimeEntry.objects.filter(contract=paid, invoice__isnull=True).exists()  # this week
+    protected = Contract.objects.get(kind="hourly", freelancer__email=demo_load.freelancer_email(2))
+    states = set(HourlyInvoice.objects.filter(contract=protected).values_list("state", flat=True))
+    assert "protected" in states
+    owed = invoices_owed_by(client=protected.client)
+    assert owed.filter(state="protected").exists()
+    losses = LedgerAccount.objects.filter(kind=AccountKind.PLATFORM_PROTECTION_LOSSES)
+    assert sum(losses.values_list("balance_cents", flat=True)) < 0
+    assert ledger_violations() == []
 
 
 @pytest.mark.django_db
@@ -607,7 +657,7 @@ def test_full_demo_meets_its_targets_and_a_second_run_adds_nothing() -> None:
     assert Transfer.objects.filter(kind="payout_returned").count() == 1
     assert WithdrawalMethod.objects.filter(usable_from__gt=clock.now()).count() == 1
     assert WithdrawalMethod.objects.count() >= 4
-    f1_contract = Contract.objects.get(freelancer=freelancer01, state="active")
+    f1_contract = Contract.objects.get(freelancer=freelancer01, state="active", kind="fixed")
     assert f1_contract.state == "active"
     assert f1_contract.milestones.filter(state="approved").exists()
     assert contracts.filter(client__email=demo_load.client_email(1)).count() >= 3

@@ -70,7 +70,7 @@ from openlance.billing.payouts import (
     withdrawal_create,
     withdrawal_method_add,
 )
-from openlance.billing.services import funds_deposit
+from openlance.billing.services import CARD_DEPOSIT, funds_deposit
 from openlance.catalog.models import Skill
 from openlance.connects.pricing import proposal_cost
 from openlance.connects.selectors import connects_account, connects_balance
@@ -108,6 +108,7 @@ from openlance.messaging.services import message_send
 from openlance.profiles.models import Availability, ClientProfile, Freelancer, Visibility
 from openlance.profiles.services import (
     assessment_add,
+    client_payment_method_verify,
     client_profile_start,
     client_profile_update,
     education_add,
@@ -156,7 +157,9 @@ from openlance.reviews.services import (
     feedback_reveal_run_due,
     feedback_submit,
 )
+from openlance.web.management import demo_hourly
 from openlance.web.management import demo_text as text
+from openlance.web.management.demo_hourly import story_exists
 from openlance.web.management.demo_text import PLACES, SPECIALTY_BY_KEY, Specialty
 
 DEMO_PASSWORD = "openlance-demo"
@@ -1816,6 +1819,44 @@ def _section_hiring(ctx: DemoContext) -> Iterator[None]:
     yield
 
 
+def _section_hourly(ctx: DemoContext) -> Iterator[None]:
+    """Two hourly contracts played week by week (`demo_hourly`): client04 pays
+    freelancer01 from their balance, and a client with a verified card but an empty balance
+    has freelancer02's tracked hours paid by hourly protection."""
+    users = {user.email: user for user in User.objects.filter(email__contains="@openlance.")}
+    cast = []
+    paid = users.get(client_email(4)), users.get(freelancer_email(1))
+    if paid[0] and paid[1] and not story_exists(demo_hourly.PAID):
+        cast.append((demo_hourly.PAID, paid[0], paid[1]))
+    owing = _verified_client_without_balance(ctx)
+    worker = users.get(freelancer_email(2))
+    if owing and worker and not story_exists(demo_hourly.PROTECTED):
+        cast.append((demo_hourly.PROTECTED, owing, worker))
+    ctx.created["hourly contracts"] = demo_hourly.play_hourly(cast, ctx.now)
+    yield
+
+
+def _verified_client_without_balance(ctx: DemoContext) -> User | None:
+    """The first client from client05 on who paid by card and has nothing on their balance,
+    with their card marked verified as the card charge's handler would have done then (the
+    load runs the handlers at its end)."""
+    for number in range(5, ctx.scale.clients + 1):
+        if number == FLAGGED_CLIENT:
+            continue
+        funding = LedgerAccount.objects.filter(
+            kind=AccountKind.CLIENT_FUNDING, owner__email=client_email(number)
+        ).first()
+        if funding is None or funding.balance_cents:
+            continue
+        if Entry.objects.filter(
+            account=funding, transfer__kind=CARD_DEPOSIT, amount_cents__gt=0
+        ).exists():
+            client = User.objects.get(email=client_email(number))
+            client_payment_method_verify(user=client)
+            return client
+    return None
+
+
 # --- past work: the track record that earnings, scores and reviews are computed from -------
 
 
@@ -2258,6 +2299,7 @@ SECTIONS: list[Section] = [
     Section("pitching", lambda scale: scale.jobs, _section_pitching),
     # Offers touch their posts too, and hires close them, before the expiry rule runs.
     Section("hiring", lambda scale: scale.jobs + 1, _section_hiring),
+    Section("hourly work", lambda scale: 1, _section_hourly),
     Section("job expiry", lambda scale: 1, _section_job_expiry),
     Section("statistics", lambda scale: 1, _section_statistics),
 ]
