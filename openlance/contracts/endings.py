@@ -13,7 +13,7 @@ from openlance.accounts.models import User
 from openlance.contracts.common import ESCROW_REFUND, escrow_account, lock_contract, require_running
 from openlance.contracts.hourly.services import hourly_invoices_on_end
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
-from openlance.contracts.models import Contract, ContractKind, ContractState
+from openlance.contracts.models import CONTRACT_TRANSITIONS, Contract, ContractKind, ContractState
 from openlance.core import clock
 from openlance.core.errors import Conflict, NotFound
 from openlance.core.services import event_emit
@@ -53,9 +53,9 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
 
 
 def _require_endable(contract: Contract) -> None:
-    if contract.kind == ContractKind.HOURLY and contract.state == ContractState.PAUSED:
-        return
-    require_running(contract)
+    """A running contract ends; a paused one too (only hourly contracts pause)."""
+    if ContractState.ENDED not in CONTRACT_TRANSITIONS[contract.state]:
+        require_running(contract)
 
 
 def _end(contract: Contract, now: datetime) -> None:

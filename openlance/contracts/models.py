@@ -177,6 +177,15 @@ class ContractState(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
+# Where a contract's state may go (house rule: states move only along a table). Only hourly
+# contracts pause; a paused one resumes or ends.
+CONTRACT_TRANSITIONS: dict[str, set[str]] = {
+    ContractState.ACTIVE: {ContractState.PAUSED, ContractState.ENDED},
+    ContractState.PAUSED: {ContractState.ACTIVE, ContractState.ENDED},
+    ContractState.ENDED: set(),
+}
+
+
 class DisputeDecision(models.TextChoices):
     """How a dispute on the contract was decided (SPEC §9: "outcomes are recorded and feed the
     Job Success Score"). Set by the disputes feature when a mediator or arbitration decides;
@@ -212,6 +221,12 @@ class Contract(models.Model):
     fee_policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # When an hourly contract was last paused: time worked before it may still be logged
+    # while its week is open.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    # The card (the gateway's token) the client's hourly invoices on this contract are
+    # charged to when their balance does not cover one; blank: the balance only.
+    hourly_card = models.CharField(max_length=100, blank=True)
     # The contract's first funding, and the initiation fee (SPEC §8.3) it carried: the fee
     # goes back, from the revenue account that funding paid it into, if the contract ends
     # with nothing released.

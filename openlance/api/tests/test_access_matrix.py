@@ -558,6 +558,7 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/contracts/{contract_id}/invoices": HOURLY_CONTRACT,
     "/api/v1/contracts/{contract_id}/pause": HOURLY_CONTRACT,
     "/api/v1/contracts/{contract_id}/hourly-terms": HOURLY_CONTRACT,
+    "/api/v1/contracts/{contract_id}/hourly-card": HOURLY_CONTRACT,
     "/api/v1/contracts/{contract_id}/resume": HOURLY_CONTRACT,
     "/api/v1/invoices/{invoice_id}/dispute": _theirs("an invoice", invoice_id="invoice.pk"),
     "/api/v1/time-entries/{entry_id}": _mine("a time entry", entry_id="time_entry.pk"),
@@ -662,6 +663,7 @@ API_BODIES: dict[tuple[str, str], Body] = {
     ("PATCH", "/api/v1/offers/{offer_id}"): {"title": "Build the whole site"},
     ("POST", "/api/v1/offers/{offer_id}/decline"): {"reason": "Too busy."},
     ("POST", "/api/v1/offers/{offer_id}/accept"): lambda w: {"revision": w.offer.revision},
+    ("PUT", "/api/v1/contracts/{contract_id}/hourly-card"): {"card": "pm_card_visa"},
     ("POST", "/api/v1/contracts/{contract_id}/hourly-terms"): {
         "hourly_rate": {"amount": "45.00"},
         "weekly_limit_hours": 20,
@@ -798,6 +800,7 @@ PAGE_MATRIX: dict[str, Builder] = {
     "time_entry_add": HOURLY_CONTRACT,
     "contract_hourly_card": HOURLY_CONTRACT,
     "hourly_terms_propose": HOURLY_CONTRACT,
+    "hourly_card_set": HOURLY_CONTRACT,
     "invoice_dispute": _theirs("an invoice", invoice_id="invoice.pk"),
     "contract_pause": _mine("an hourly contract", contract_id="hourly.pk", action="pause"),
     "time_entry_change": _mine("a time entry", entry_id="time_entry.pk"),
@@ -890,6 +893,7 @@ PAGE_FORMS: dict[str, Body] = {
     "offer_accept": lambda w: {"revision": w.offer.revision},
     "amendment_propose": {"description": "One more page", "amount": "100"},
     "hourly_terms_propose": {"hourly_rate": "45", "weekly_limit_hours": "20"},
+    "hourly_card_set": {"card": "pm_card_visa"},
     "milestone_fund": {"source": "balance"},
     "milestone_submit": Multipart(
         lambda: {

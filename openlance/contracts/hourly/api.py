@@ -275,6 +275,34 @@ def contract_resume(request: HttpRequest, contract_id: int) -> ContractStateOut:
     return _pause_action(request, contract_id, services.contract_resume)
 
 
+class HourlyCardIn(StrictSchema):
+    card: str = Field(
+        max_length=100,
+        description="The card token to charge when your balance does not cover an invoice "
+        '(sandbox: pm_card_visa; pm_card_declined is declined); "" for the balance only.',
+    )
+
+
+class HourlyCardOut(Schema):
+    id: int
+    card: str = Field(description='The card invoices fall back to; "" for the balance only.')
+
+
+@router.put(
+    "/contracts/{contract_id}/hourly-card",
+    response=HourlyCardOut,
+    summary="Choose the card for invoices (client)",
+)
+@scope_first(_contract_of)
+def hourly_card_set(request: HttpRequest, contract_id: int, payload: HourlyCardIn) -> HourlyCardOut:
+    """Each Monday the invoice is charged to your balance; what the balance cannot cover is
+    charged to this card through the payment gateway, from the next billing run on."""
+    contract = services.contract_hourly_card_set(
+        user=request_user(request), contract=_contract_of(request, contract_id), card=payload.card
+    )
+    return HourlyCardOut(id=contract.pk, card=contract.hourly_card)
+
+
 class DisputeIn(StrictSchema):
     reason: str = Field(min_length=1, max_length=services.MAX_DISPUTE_REASON)
 

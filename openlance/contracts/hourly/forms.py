@@ -44,3 +44,13 @@ class DisputeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Which hours, and why. The freelancer and a mediator read it.",
     )
+
+
+class HourlyCardForm(forms.Form):
+    card = forms.CharField(
+        label="Card for what your balance does not cover",
+        required=False,
+        max_length=100,
+        help_text="The payment provider's card token (sandbox: pm_card_visa; pm_card_declined "
+        "is declined). Leave empty to pay from your balance only.",
+    )

@@ -29,11 +29,14 @@ from django.db.models import Case, When
 
 from openlance.accounts.models import User
 from openlance.billing.fees import client_fees
-from openlance.billing.models import PaymentKind
+from openlance.billing.gateway import PaymentGatewayUnavailable, idempotency_key_digest
+from openlance.billing.models import CardChargePurpose, CardChargeState, PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
+from openlance.billing.services import CardChargeConflict, card_charge
 from openlance.contracts.common import lock_contract, require_party
 from openlance.contracts.hourly import weeks
 from openlance.contracts.models import (
+    CONTRACT_TRANSITIONS,
     INVOICE_TRANSITIONS,
     OWED_STATES,
     Contract,
@@ -101,15 +104,24 @@ def _locked_hourly_for(contract: Contract, user: User, role: str) -> Contract:
     return contract
 
 
-def _require_loggable(contract: Contract) -> None:
-    if contract.state != ContractState.ACTIVE:
+def _require_loggable(contract: Contract, ended_at: datetime | None = None) -> None:
+    """Time is logged on a running contract. A paused one takes only time worked before the
+    pause (`ended_at` by then; None: changing or removing what was logged), while its week
+    is still open: the freelancer may finish last week's timesheet on Monday morning."""
+    paused_before = (
+        contract.state == ContractState.PAUSED
+        and contract.paused_at is not None
+        and (ended_at is None or ended_at <= contract.paused_at)
+    )
+    if contract.state != ContractState.ACTIVE and not paused_before:
         raise Conflict(
-            f"The contract is {contract.get_state_display().lower()}: no time is logged."
+            f"The contract is {contract.get_state_display().lower()}: no time is logged"
+            + (" after the pause." if contract.state == ContractState.PAUSED else ".")
         )
 
 
 def _locked_hourly(contract: Contract, user: User) -> Contract:
-    """The contract, locked, for its freelancer to log time on."""
+    """The contract, locked, for its freelancer to change time on."""
     contract = _locked_hourly_for(contract, user, "freelancer")
     _require_loggable(contract)
     return contract
@@ -237,10 +249,10 @@ def time_entry_add(
                         "This key was used for another interval on this contract."
                     )
                 return existing
-        _require_loggable(contract)
         if source == TimeEntrySource.MANUAL and not contract.manual_time_allowed:
             raise Conflict("This contract does not allow manual time; use the time tracker.")
         started_at, ended_at = _checked_interval(contract, started_at, ended_at, now)
+        _require_loggable(contract, ended_at)
         _refuse_invoiced_week(contract, weeks.week_of(started_at))
         _refuse_overlap(contract, started_at, ended_at)
         return TimeEntry.objects.create(
@@ -279,6 +291,8 @@ def time_entry_update(
         now = clock.now()
         started_at, ended_at = _checked_interval(contract, started_at, ended_at, now)
         moved = (started_at, ended_at) != (locked.started_at, locked.ended_at)
+        if moved:
+            _require_loggable(contract, ended_at)
         if moved and not contract.manual_time_allowed:
             raise Conflict(
                 "This contract does not allow manual time: tracked times stay as tracked, "
@@ -346,19 +360,19 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
 def _set_paused(user: User, contract: Contract, *, paused: bool) -> Contract:
     """The client pauses or resumes an hourly contract; asking for the state it is in
     already changes nothing."""
-    source, target, verb = (
-        (ContractState.ACTIVE, ContractState.PAUSED, "paused")
-        if paused
-        else (ContractState.PAUSED, ContractState.ACTIVE, "resumed")
-    )
+    target, verb = (ContractState.PAUSED, "paused") if paused else (ContractState.ACTIVE, "resumed")
     with transaction.atomic():
         contract = _locked_hourly_for(contract, user, "client")
         if contract.state == target:
             return contract
-        if contract.state != source:
-            raise Conflict(f"Only a {source.label.lower()} contract can be {verb}.")
+        if target not in CONTRACT_TRANSITIONS[contract.state]:
+            raise InvalidTransition(
+                f"A contract that is {contract.get_state_display().lower()} cannot be {verb}."
+            )
         contract.state = target
-        contract.save(update_fields=["state"])
+        if paused:
+            contract.paused_at = clock.now()
+        contract.save(update_fields=["state", "paused_at"])
         event_emit(kind=f"contract.{verb}", payload={"contract_id": contract.pk})
         return contract
 
@@ -573,7 +587,78 @@ def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
     )
     for invoice_id in list(order.values_list("pk", flat=True)):
         charged += bool(_isolated(_retry_charge, invoice_id, now))
+    # What the balance could not cover goes to the card the client chose for the contract.
+    for invoice_id in list(order.exclude(contract__hourly_card="").values_list("pk", flat=True)):
+        charged += bool(_isolated(_charge_by_card, invoice_id, now))
     return {"issued": issued, "charged_again": charged, "unpaid": owed.count()}
+
+
+def _charge_by_card(invoice_id: int, now: datetime) -> bool:
+    """Charge the invoice's total to the contract's card through the gateway into the
+    client's balance, then take it from there into review. Runs outside any transaction
+    (the gateway is called between two): the charge is recorded under a key of the invoice,
+    the card and the total first, so a run that dies after the gateway answered is booked
+    by the next run's same call, and a declined card is not tried again until it changes."""
+    invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
+    contract = invoice.contract
+    card = contract.hourly_card
+    if not card or invoice.state not in OWED_STATES or invoice.charge_id is not None:
+        return False
+    try:
+        charge = card_charge(
+            user=contract.client,
+            amount=Money(invoice.total_cents),
+            payment_method=card,
+            key=f"hourly_invoice:{invoice.pk}:card:{idempotency_key_digest(card)}:"
+            f"{invoice.total_cents}",
+            subject=f"hourly_invoice:{invoice.pk}",
+            purpose=CardChargePurpose.DEPOSIT,
+            description=f"Openlance hourly invoice {invoice.pk} for the week of "
+            f"{invoice.week_start}",
+            ledger_description=f"Card payment of hourly invoice {invoice.pk}",
+            ledger_metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
+        )
+    except (PaymentGatewayUnavailable, CardChargeConflict):
+        logger.warning("hourly invoice %s: card charge not settled; next run", invoice.pk)
+        return False
+    if charge.state == CardChargeState.DECLINED:
+        _card_declined(invoice.pk, charge.decline_reason)
+        return False
+    return bool(_retry_charge(invoice.pk, now))
+
+
+def _card_declined(invoice_id: int, reason: str) -> None:
+    with transaction.atomic():
+        invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
+        text = (
+            f"Your card was declined ({reason or 'no reason given'}) and your balance does not "
+            f"cover the invoice's {Money(invoice.total_cents)}: add funds or choose another "
+            "card on the timesheet, and it is charged again within the hour."
+        )
+        if invoice.failure_reason != text:
+            invoice.failure_reason = text
+            invoice.save(update_fields=["failure_reason"])
+            event_emit(
+                kind="hourly.invoice_charge_failed",
+                payload={"invoice_id": invoice.pk, "contract_id": invoice.contract_id},
+            )
+
+
+def contract_hourly_card_set(*, user: User, contract: Contract, card: str) -> Contract:
+    """The client chooses the card their invoices on this contract are charged to when
+    their balance does not cover one (blank: the balance only). Charged from the next run."""
+    card = (card or "").strip()
+    if len(card) > 100:
+        raise InvalidInput(
+            "A card is at most 100 characters.", field_errors={"card": ["Too long."]}
+        )
+    with transaction.atomic():
+        contract = _locked_hourly_for(contract, user, "client")
+        if contract.state == ContractState.ENDED and card:
+            raise Conflict("The contract has ended: its last invoices are charged as they stand.")
+        contract.hourly_card = card
+        contract.save(update_fields=["hourly_card"])
+    return contract
 
 
 def _isolated(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -601,7 +686,8 @@ def _pay_to_freelancer(
     contract: Contract, invoice: HourlyInvoice, now: datetime, *, amount_cents: int
 ) -> None:
     """Pay `amount_cents` of the invoice from review to the freelancer, with the service fee,
-    pending until the Wednesday after the review week; the invoice is paid."""
+    pending until the Wednesday after the review week (later for a late charge); the invoice
+    is paid."""
     if amount_cents:
         invoice.payment = payment_for_work(
             kind=PaymentKind.HOURLY_INVOICE,
@@ -614,7 +700,7 @@ def _pay_to_freelancer(
             description=f"Hourly invoice for the week of {invoice.week_start} "
             f"on contract {contract.pk}",
             metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
-            available_at=weeks.available_at(invoice.week_start),
+            available_at=weeks.available_from(invoice.week_start, invoice.charged_at),
         )
     _move(invoice, InvoiceState.PAID, payment=invoice.payment, paid_at=invoice.paid_at or now)
     event_emit(

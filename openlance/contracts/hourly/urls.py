@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern] = [
     path("hourly/owed/", views.hourly_owed, name="hourly_owed"),
     path("invoices/<int:invoice_id>/dispute/", views.invoice_dispute, name="invoice_dispute"),
     path("<int:contract_id>/pause/<str:action>/", views.contract_pause, name="contract_pause"),
+    path("<int:contract_id>/invoice-card/", views.hourly_card_set, name="hourly_card_set"),
 ]

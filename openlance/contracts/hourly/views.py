@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.contracts.hourly import selectors, services, weeks
-from openlance.contracts.hourly.forms import DisputeForm, TimeEntryForm
+from openlance.contracts.hourly.forms import DisputeForm, HourlyCardForm, TimeEntryForm
 from openlance.contracts.models import Contract, ContractKind, TimeEntry, TimeEntrySource
 from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound
@@ -60,13 +60,15 @@ def _page(
     add_form: TimeEntryForm | None = None,
     edit_forms: dict[int, TimeEntryForm] | None = None,
     dispute_form: DisputeForm | None = None,
+    card_form: HourlyCardForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request_user(request)
     now = clock.now()
     sheet = selectors.timesheet(contract=contract, week=week, now=now)
     is_freelancer = user.pk == contract.freelancer_id
-    can_log = is_freelancer and sheet.editable and contract.state == "active"
+    # A paused contract still takes time worked before the pause (the service judges).
+    can_log = is_freelancer and sheet.editable and contract.state != "ended"
     edit_forms = edit_forms or {}
     rows = [(entry, edit_forms.get(entry.pk) or _entry_form(entry)) for entry in sheet.entries]
     context = {
@@ -91,11 +93,14 @@ def _page(
             and now < sheet.invoice.review_ends_at
         ),
         "dispute_form": dispute_form or DisputeForm(),
+        "card_form": card_form or HourlyCardForm(initial={"card": contract.hourly_card}),
         "other": contract.client if is_freelancer else contract.freelancer,
         "current_week": weeks.week_of(now),
         # The review runs up to Friday 23:59:59; its end is the moment after.
         "review_until": weeks.review_ends_at(sheet.week) - timedelta(seconds=1),
-        "available_at": weeks.available_at(sheet.week),
+        "available_at": weeks.available_from(
+            sheet.week, sheet.invoice.charged_at if sheet.invoice else None
+        ),
     }
     htmx = bool(getattr(request, "htmx", False))
     template = "contracts/_timesheet_week.html" if htmx else "contracts/timesheet.html"
@@ -225,6 +230,36 @@ def contract_pause(request: HttpRequest, contract_id: int, action: str) -> HttpR
         done = "paused: no time is logged" if action == "pause" else "resumed"
         messages.success(request, f"The contract is {done}.")
     return redirect("timesheet", contract.pk)
+
+
+@login_required
+@require_POST
+def hourly_card_set(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The client chooses the card for invoices their balance does not cover."""
+    user = request_user(request)
+    contract = _hourly(user, contract_id)
+    if user.pk != contract.client_id:
+        # The freelancer's timesheet has no card form to show the refusal on.
+        messages.error(request, "Only the contract's client chooses the card for its invoices.")
+        return redirect("timesheet", contract.pk)
+    form = HourlyCardForm(request.POST)
+    ok = run_form(
+        form,
+        lambda data: services.contract_hourly_card_set(
+            user=user, contract=contract, card=data["card"]
+        ),
+    )
+    if ok:
+        card = form.cleaned_data["card"].strip()
+        return _done(
+            request,
+            contract,
+            weeks.week_of(clock.now()),
+            f"Invoices your balance does not cover are charged to {card}."
+            if card
+            else "Invoices are charged to your balance only.",
+        )
+    return _page(request, contract, weeks.week_of(clock.now()), card_form=form, status=422)
 
 
 @login_required

@@ -57,6 +57,17 @@ def available_at(week: date) -> datetime:
     return week_ends_at(week) + AVAILABLE_AFTER_WEEK
 
 
+def available_from(week: date, charged_at: datetime | None) -> datetime:
+    """When an invoice's pay becomes available: the Wednesday after the review week, or, for
+    money charged so late that the review was over (a balance topped up weeks later), as
+    long after the charge as the review's end is before that Wednesday, so paid money is
+    always held the same while a card payment could still be reversed."""
+    usual = available_at(week)
+    if charged_at is None:
+        return usual
+    return max(usual, charged_at + (AVAILABLE_AFTER_WEEK - REVIEW_ENDS_AFTER_WEEK))
+
+
 def last_locked_week(now: datetime) -> date:
     """The newest week whose entries are final at `now`."""
     return week_of(now - LOCK_AFTER_WEEK) - WEEK

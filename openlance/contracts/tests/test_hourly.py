@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openlance.accounts.tests.factories import UserFactory
-from openlance.billing.models import Payment, PaymentKind, PendingEarning
+from openlance.billing.models import CardCharge, Payment, PaymentKind, PendingEarning
 from openlance.billing.services import funds_deposit
 from openlance.contracts.endings import contract_end
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import (
     _move,
+    contract_hourly_card_set,
     contract_pause,
     contract_resume,
     hourly_invoice_run_due,
@@ -29,6 +30,7 @@ from openlance.contracts.hourly.services import (
     time_entry_update,
 )
 from openlance.contracts.models import (
+    CONTRACT_TRANSITIONS,
     INVOICE_TRANSITIONS,
     Contract,
     ContractState,
@@ -318,6 +320,63 @@ def test_a_charge_the_balance_cannot_cover_leaves_the_invoice_unpaid_until_funds
     )
 
 
+def test_what_the_balance_cannot_cover_is_charged_to_the_contracts_card():
+    contract = hired(limit=40)
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    noon = weeks.week_locks_at(WEEK)
+    assert hourly_invoice_run_due(now=noon) == {"issued": 1, "charged_again": 1, "unpaid": 0}
+    invoice = HourlyInvoice.objects.get()
+    assert (invoice.state, invoice.failure_reason) == (InvoiceState.IN_REVIEW, "")
+    deposit = CardCharge.objects.get(subject=f"hourly_invoice:{invoice.pk}")
+    assert deposit.amount_cents == invoice.total_cents
+    # The card paid the invoice into the balance, and the charge took it into review.
+    assert balance(AccountKind.CLIENT_FUNDING, owner=contract.client) == 0
+    assert in_review_account(contract).balance_cents == invoice.amount_cents
+    assert hourly_invoice_run_due(now=noon + HOUR)["charged_again"] == 0
+    assert CardCharge.objects.count() == 1
+
+
+def test_a_declined_card_is_not_tried_again_and_protection_pays_until_a_card_works():
+    contract = hired(limit=40)
+    ClientProfile.objects.filter(user=contract.client).update(payment_method_verified=True)
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_declined")
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    noon = weeks.week_locks_at(WEEK)
+    assert hourly_invoice_run_due(now=noon)["unpaid"] == 1
+    assert hourly_invoice_run_due(now=noon + HOUR)["unpaid"] == 1
+    invoice = HourlyInvoice.objects.get()
+    assert "card was declined (card_declined)" in invoice.failure_reason
+    assert CardCharge.objects.filter(state="declined").count() == 1  # not charged again
+    saturday = weeks.review_ends_at(WEEK)
+    assert hourly_review_close_run_due(now=saturday) == {"paid": 0, "protected": 1}
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
+    with clock.frozen_at(saturday + HOUR):
+        assert hourly_invoice_run_due(now=saturday + HOUR)["charged_again"] == 1
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.PAID  # protection repaid, the rest paid
+    losses = platform_account(AccountKind.PLATFORM_PROTECTION_LOSSES, spread=contract.client_id)
+    losses.refresh_from_db()
+    assert losses.balance_cents == 0
+
+
+def test_only_the_client_chooses_the_card_and_not_once_the_contract_ended():
+    contract = hired()
+    with pytest.raises(Conflict, match="client"):
+        contract_hourly_card_set(user=contract.freelancer, contract=contract, card="pm_card_visa")
+    with pytest.raises(NotFound):
+        contract_hourly_card_set(user=UserFactory(), contract=contract, card="pm_card_visa")
+    with pytest.raises(InvalidInput):
+        contract_hourly_card_set(user=contract.client, contract=contract, card="x" * 101)
+    with clock.frozen_at(MONDAY + timedelta(hours=9)):
+        contract_end(user=contract.client, contract=contract)
+    with pytest.raises(Conflict, match="ended"):
+        contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
+    assert (
+        contract_hourly_card_set(user=contract.client, contract=contract, card="").hourly_card == ""
+    )
+
+
 def test_two_weeks_are_two_invoices_and_an_idle_week_none():
     contract = hired()
     top_up(contract, 100_000)
@@ -400,15 +459,103 @@ def test_a_paused_contract_takes_no_time_but_its_logged_time_is_invoiced():
     log(contract, MONDAY + timedelta(hours=9), 2)
     with pytest.raises(Conflict, match="client"):
         contract_pause(user=contract.freelancer, contract=contract)
-    contract = contract_pause(user=contract.client, contract=contract)
-    assert contract_pause(user=contract.client, contract=contract).state == ContractState.PAUSED
-    with pytest.raises(Conflict, match="paused"):
+    with clock.frozen_at(MONDAY + timedelta(hours=11, minutes=30)):
+        contract = contract_pause(user=contract.client, contract=contract)
+        assert contract_pause(user=contract.client, contract=contract).state == ContractState.PAUSED
+    with pytest.raises(Conflict, match="after the pause"):
         log(contract, MONDAY + timedelta(hours=12), 1)
     hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
     assert HourlyInvoice.objects.get().seconds_billed == 2 * 3600
     contract = contract_resume(user=contract.client, contract=contract)
     assert contract.state == ContractState.ACTIVE
     log(contract, MONDAY + timedelta(days=7, hours=9), 1)
+
+
+def test_pause_and_resume_move_along_the_contract_table():
+    contract = hired()
+    paused_at = MONDAY + timedelta(hours=10)
+    with clock.frozen_at(paused_at):
+        contract = contract_pause(user=contract.client, contract=contract)
+    assert (contract.state, contract.paused_at) == (ContractState.PAUSED, paused_at)
+    assert ContractState.ACTIVE in CONTRACT_TRANSITIONS[ContractState.PAUSED]
+    with clock.frozen_at(paused_at + HOUR):
+        contract = contract_resume(user=contract.client, contract=contract)
+        contract_end(user=contract.client, contract=contract)
+        for move in (contract_pause, contract_resume):
+            with pytest.raises(InvalidTransition, match="ended"):
+                move(user=contract.client, contract=contract)
+    assert CONTRACT_TRANSITIONS[ContractState.ENDED] == set()
+
+
+def test_a_paused_contract_takes_time_worked_before_the_pause_until_its_week_locks():
+    contract = hired()
+    top_up(contract, 50_000)
+    friday = MONDAY + timedelta(days=4, hours=9)
+    entry = log(contract, friday, 2)
+    # The client pauses on Monday morning; the freelancer still has until 11:59 to finish
+    # last week's timesheet, and may not log anything after the pause.
+    next_monday = MONDAY + timedelta(days=7)
+    with clock.frozen_at(next_monday + timedelta(hours=9)):
+        contract = contract_pause(user=contract.client, contract=contract)
+    with clock.frozen_at(next_monday + timedelta(hours=10)):
+        before = time_entry_add(
+            user=contract.freelancer,
+            contract=contract,
+            started_at=friday + timedelta(hours=4),
+            ended_at=friday + timedelta(hours=6),
+            memo="Forgot to log the review call",
+            source=TimeEntrySource.MANUAL,
+        )
+        time_entry_update(
+            user=contract.freelancer,
+            entry=entry,
+            started_at=entry.started_at,
+            ended_at=entry.ended_at,
+            memo="Checkout page, tests",
+        )
+        time_entry_delete(user=contract.freelancer, entry=before)
+        with pytest.raises(Conflict, match="after the pause"):
+            time_entry_add(
+                user=contract.freelancer,
+                contract=contract,
+                started_at=next_monday + timedelta(hours=9, minutes=30),
+                ended_at=next_monday + timedelta(hours=9, minutes=50),
+                memo="After the pause",
+                source=TimeEntrySource.MANUAL,
+            )
+    with clock.frozen_at(next_monday + timedelta(hours=11, minutes=59, seconds=59)):
+        assert (
+            time_entry_update(
+                user=contract.freelancer,
+                entry=entry,
+                started_at=entry.started_at,
+                ended_at=entry.ended_at + HOUR,
+                memo="Checkout page, tests",
+            ).source
+            == TimeEntrySource.MANUAL
+        )
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    assert HourlyInvoice.objects.get().seconds_billed == 3 * 3600
+
+
+def test_money_charged_after_its_review_ended_is_still_held_after_the_charge():
+    contract = hired(limit=40)
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    # Unpaid (and unprotected: the card was never verified) for three weeks.
+    charged_at = weeks.review_ends_at(WEEK) + timedelta(weeks=3)
+    top_up(contract, 50_000)
+    with clock.frozen_at(charged_at):
+        hourly_invoice_run_due(now=charged_at)
+        hourly_review_close_run_due(now=charged_at + HOUR)
+    invoice = HourlyInvoice.objects.get()
+    assert invoice.state == InvoiceState.PAID
+    earning = PendingEarning.objects.get(freelancer=contract.freelancer)
+    # Not the Wednesday long past: as long after the charge as a review's end is before
+    # its Wednesday (four days).
+    assert weeks.available_at(WEEK) < charged_at
+    assert earning.available_at == charged_at + timedelta(days=4)
+    assert weeks.available_from(WEEK, weeks.week_locks_at(WEEK)) == weeks.available_at(WEEK)
 
 
 def test_ending_invoices_the_last_partial_week_at_once_even_when_paused():

@@ -184,3 +184,15 @@ def test_the_client_disputes_an_invoice_and_extreme_weeks_are_refused():
     )
     far = client.get(f"/api/v1/contracts/{contract.pk}/timesheet", week="9999-12-31")
     assert far.status_code == 422
+
+
+def test_the_client_chooses_the_card_for_invoices_through_the_api():
+    contract = hired()
+    api = ApiClient(contract.client)
+    path = f"/api/v1/contracts/{contract.pk}/hourly-card"
+    done = api.send("put", path, {"card": "pm_card_visa"})
+    assert done.status_code == 200, done.content
+    assert done.json() == {"id": contract.pk, "card": "pm_card_visa"}
+    assert api.send("put", path, {"card": "x" * 101}).status_code == 422
+    assert ApiClient(contract.freelancer).send("put", path, {"card": ""}).status_code == 409
+    assert ApiClient(UserFactory()).send("put", path, {"card": ""}).status_code == 404

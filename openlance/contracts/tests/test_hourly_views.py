@@ -169,7 +169,14 @@ def test_the_client_pauses_from_the_timesheet_and_the_freelancer_sees_it(client)
     with clock.frozen_at(WEDNESDAY):
         page = client.get(f"/contracts/{contract.pk}/timesheet/").content.decode()
     assert 'data-testid="paused"' in page
-    assert 'data-testid="log-time-form"' not in page
+    # Time worked before the pause may still be logged; after it, the form says why not.
+    url = f"/contracts/{contract.pk}/timesheet/entries/"
+    with clock.frozen_at(WEDNESDAY + timedelta(hours=2)):
+        before = client.post(url, entry_form("2026-11-03", "09:00", "10:00", "Before"))
+        after = client.post(url, entry_form("2026-11-04", "15:30", "15:45", "After"))
+    assert before.status_code == 302
+    assert "no time is logged after the pause" in after.content.decode()
+    assert TimeEntry.objects.filter(contract=contract).count() == 1
     client.force_login(contract.client)
     assert client.post(f"/contracts/{contract.pk}/pause/nonsense/").status_code == 404
 
@@ -197,3 +204,27 @@ def test_the_client_disputes_from_the_timesheet_and_odd_weeks_show_this_week(cli
     assert "Invoice: Disputed" in done.content.decode()
     assert odd.status_code == 200
     assert "Week of Nov 9, 2026" in odd.content.decode()
+
+
+def test_the_client_chooses_a_card_for_invoices_on_the_timesheet(client):
+    contract = hired()
+    client.force_login(contract.client)
+    with clock.frozen_at(WEDNESDAY):
+        page = client.get(f"/contracts/{contract.pk}/timesheet/").content.decode()
+        assert 'data-testid="invoice-card"' in page
+        url = f"/contracts/{contract.pk}/invoice-card/"
+        refused = client.post(url, {"card": "x" * 101})
+        assert refused.status_code == 422
+        assert "at most 100 characters" in refused.content.decode()
+        done = client.post(url, {"card": "pm_card_visa"}, follow=True)
+    assert "charged to pm_card_visa" in done.content.decode()
+    contract.refresh_from_db()
+    assert contract.hourly_card == "pm_card_visa"
+    client.force_login(contract.freelancer)
+    with clock.frozen_at(WEDNESDAY):
+        page = client.get(f"/contracts/{contract.pk}/timesheet/").content.decode()
+        assert 'data-testid="invoice-card"' not in page
+        refused = client.post(url, {"card": "pm_card_declined"}, follow=True)
+        assert "client chooses the card" in refused.content.decode()
+    contract.refresh_from_db()
+    assert contract.hourly_card == "pm_card_visa"  # only the client chooses

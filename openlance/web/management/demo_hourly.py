@@ -7,8 +7,9 @@ Two stories:
 - a client with money on their balance: every week is charged and paid after its review;
   a week over the limit shows the hours that are never billed; the rate goes up by an accepted
   amendment from a Monday on; the latest week is in review from Monday noon to Friday night.
-- a client with a verified card and an empty balance: no week can be charged, and hourly
-  protection pays the freelancer's tracked hours once each review ends; the client owes them.
+- a client with a verified payment method, an empty balance and a card that is declined: no
+  week can be charged, and hourly protection pays the freelancer's tracked hours once each
+  review ends; the client owes them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
-from django.db import transaction
 from django.utils.text import slugify
 
 from openlance.accounts.models import User
@@ -27,6 +27,7 @@ from openlance.billing.payouts import earnings_release_run_due
 from openlance.contracts.amendments import amendment_accept, amendment_propose_hourly_terms
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import (
+    contract_hourly_card_set,
     hourly_invoice_run_due,
     hourly_review_close_run_due,
     time_entry_add,
@@ -57,6 +58,8 @@ class HourlyStory:
     # A new rate the freelancer proposes and the client accepts, this many weeks ago.
     raise_to_cents: int | None = None
     raise_weeks_ago: int = 2
+    # The card the client's invoices fall back to when their balance runs short.
+    card: str = ""
 
 
 PAID = HourlyStory(
@@ -110,6 +113,7 @@ PROTECTED = HourlyStory(
         "Chased three open invoices",
         "Prepared the monthly report",
     ),
+    card="pm_card_declined",
 )
 
 
@@ -162,7 +166,10 @@ def _hire(client: User, freelancer: User, story: HourlyStory, now: datetime) -> 
             ),
         )
     with clock.frozen_at(start - timedelta(days=1)):
-        return offer_accept(freelancer=freelancer, offer=offer, revision=offer.revision)
+        contract = offer_accept(freelancer=freelancer, offer=offer, revision=offer.revision)
+        if story.card:
+            contract = contract_hourly_card_set(user=client, contract=contract, card=story.card)
+    return contract
 
 
 def _entries(contract: Contract, story: HourlyStory, now: datetime, order: int) -> list[Step]:
@@ -259,22 +266,21 @@ def story_exists(story: HourlyStory) -> bool:
 
 
 def play_hourly(cast: list[tuple[HourlyStory, User, User]], now: datetime) -> int:
-    """Play each (story, client, freelancer) up to `now`, all of them along one timeline;
-    all or nothing, so a second run finds either every story or none. Returns how many
-    contracts it started."""
-    if not cast:
-        return 0
-    with transaction.atomic():
-        steps: list[Step] = []
-        for order, (story, client, freelancer) in enumerate(cast):
-            contract = _hire(client, freelancer, story, now)
-            steps += _entries(contract, story, now, order)
-            steps += _raise(contract, story, now, order)
+    """Play each (story, client, freelancer) up to `now`, all of them along one timeline,
+    and return how many contracts it started. Not in one transaction: a card charge runs
+    outside any (the gateway is called between its two), so, like past work, a load
+    interrupted here leaves its stories as far as they got."""
+    steps: list[Step] = []
+    for order, (story, client, freelancer) in enumerate(cast):
+        contract = _hire(client, freelancer, story, now)
+        steps += _entries(contract, story, now, order)
+        steps += _raise(contract, story, now, order)
+    if cast:
         oldest = min(weeks.week_of(_start(now, story)) for story, _, _ in cast)
         steps += _scheduler(oldest, now)
-        for step in sorted(steps, key=lambda s: (s.when, s.order)):
-            with clock.frozen_at(step.when):
-                step.run()
-        with clock.frozen_at(now):
-            earnings_release_run_due(now=now)
+    for step in sorted(steps, key=lambda s: (s.when, s.order)):
+        with clock.frozen_at(step.when):
+            step.run()
+    with clock.frozen_at(now):
+        earnings_release_run_due(now=now)
     return len(cast)

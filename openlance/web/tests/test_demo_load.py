@@ -487,6 +487,7 @@ def test_demo_hourly_contracts_run_week_after_week() -> None:
     assert "protected" in states
     owed = invoices_owed_by(client=protected.client)
     assert owed.filter(state="protected").exists()
+    assert all("card was declined" in invoice.failure_reason for invoice in owed)
     losses = LedgerAccount.objects.filter(kind=AccountKind.PLATFORM_PROTECTION_LOSSES)
     assert sum(losses.values_list("balance_cents", flat=True)) < 0
     assert ledger_violations() == []
