@@ -10,6 +10,7 @@ from openlance.billing.connects_api import router as connects_router
 from openlance.contracts.api import contracts_router, milestones_router
 from openlance.contracts.hourly.api import router as hourly_router
 from openlance.contracts.offers.api import router as offers_router
+from openlance.contracts.payments.api import router as bonuses_router
 from openlance.core.api import router as policies_router
 from openlance.insights.api import gigmath_router
 from openlance.insights.api import router as clients_router
@@ -66,5 +67,6 @@ api.add_router("/v1/", offers_router)
 api.add_router("/v1/", contracts_router)
 api.add_router("/v1/", milestones_router)
 api.add_router("/v1/", hourly_router)
+api.add_router("/v1/", bonuses_router)
 api.add_router("/v1/", reviews_router)
 api.add_router("/v1/", reputation_router)

@@ -11,3 +11,4 @@ class ContractsConfig(AppConfig):
         from openlance.contracts import handlers  # noqa: F401
         from openlance.contracts.hourly import handlers as hourly_handlers  # noqa: F401
         from openlance.contracts.offers import handlers as offer_handlers  # noqa: F401
+        from openlance.contracts.payments import handlers as payment_handlers  # noqa: F401

@@ -673,3 +673,46 @@ class TimesheetReminder(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder for contract {self.contract_id}, week of {self.week_start}"
+
+
+MINIMUM_BONUS_CENTS = 100
+
+
+class Bonus(models.Model):
+    """A payment the client makes to the freelancer beyond the contract's terms (SPEC §7.3):
+    any amount, while the contract runs or up to 365 days after it ended; the service fee
+    applies on the relationship's billings and the client pays the marketplace fee on top.
+    Not disputable. `key` makes a retried request (a double click, an API retry) pay once."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="bonuses")
+    amount_cents = models.BigIntegerField()
+    marketplace_fee_cents = models.BigIntegerField()
+    note = models.CharField(max_length=1000, blank=True)
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    # The client's marketplace fee (none under a policy without one), and billing's record
+    # of the payment to the freelancer from the client's balance (gross, fee by tier, net).
+    fee_transfer = models.OneToOneField(
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    payment = models.OneToOneField(
+        "billing.Payment", on_delete=models.PROTECT, related_name="bonus"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "key"], name="bonus_once_per_key"),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gte=MINIMUM_BONUS_CENTS)
+                & models.Q(marketplace_fee_cents__gte=0),
+                name="bonus_amounts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Bonus {self.pk} on contract {self.contract_id}"
+
+    @property
+    def total_cents(self) -> int:
+        return self.amount_cents + self.marketplace_fee_cents

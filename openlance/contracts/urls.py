@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:contract_id>/end/", views.contract_end, name="contract_end"),
     path("<int:contract_id>/messages/", views.contract_conversation, name="contract_conversation"),
     path("<int:contract_id>/amendments/", views.amendment_propose, name="amendment_propose"),
+    path("<int:contract_id>/bonuses/", views.bonus_pay, name="bonus_pay"),
     path(
         "<int:contract_id>/hourly-terms/", views.hourly_terms_propose, name="hourly_terms_propose"
     ),

@@ -44,6 +44,10 @@ from openlance.contracts.models import (
     OfferState,
 )
 from openlance.contracts.offers.selectors import offers_of
+from openlance.contracts.payments import bonuses
+from openlance.contracts.payments.bonuses import bonus_allowed
+from openlance.contracts.payments.forms import BonusForm
+from openlance.contracts.payments.selectors import bonuses_of
 from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.contracts.terms import with_rate_of_week
 from openlance.core import clock
@@ -98,6 +102,7 @@ def _billed_together(contract: Contract, pricing: ContractPricing) -> dict[str, 
     return {
         "relationship": relationship,
         "next_fee_percent": format(next_fee_rate_bp(schedule, billed_cents=billed) / 100, "g"),
+        "marketplace_fee_percent": format(pricing.policy.client_marketplace_fee_bp / 100, "g"),
     }
 
 
@@ -144,6 +149,7 @@ def _room(
     bound: dict[tuple[int, str], forms.Form] | None = None,
     amendment_form: AmendmentForm | None = None,
     terms_form: HourlyTermsForm | None = None,
+    bonus_form: BonusForm | None = None,
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
     user = request_user(request)
@@ -161,6 +167,9 @@ def _room(
         "past_amendments": [a for a in contract_amendments if a.state != AmendmentState.PENDING],
         "amendment_form": amendment_form or AmendmentForm(),
         "terms_form": terms_form or HourlyTermsForm(),
+        "bonuses": list(bonuses_of(contract=contract)),
+        "bonus_form": bonus_form or BonusForm(),
+        "bonus_open": is_client and bonus_allowed(contract),
         "client_balance": _client_balance(contract) if is_client else None,
         **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
@@ -356,6 +365,29 @@ def amendment_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
         messages.success(request, "Milestone proposed. It joins the contract when accepted.")
         return redirect("contract_detail", contract.pk)
     return _room(request, _contract(user, contract_id), amendment_form=form)
+
+
+@login_required
+@require_POST
+def bonus_pay(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = request_user(request)
+    contract = _contract(user, contract_id)
+    form = BonusForm(request.POST)
+
+    def act(data: dict[str, Any]) -> None:
+        bonuses.bonus_pay(
+            client=user,
+            contract=contract,
+            amount=Money(data["amount"]),
+            note=data["note"],
+            payment_method=form.payment_method(),
+            key=data["key"],
+        )
+
+    if run_form(form, act):
+        messages.success(request, f"Bonus of {Money(form.cleaned_data['amount'])} paid.")
+        return redirect("contract_detail", contract.pk)
+    return _room(request, _contract(user, contract_id), bonus_form=form)
 
 
 @login_required

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from openlance.contracts.models import Contract, HourlyInvoice, MilestoneRelease
+from openlance.contracts.models import Bonus, Contract, HourlyInvoice, MilestoneRelease
 from openlance.core.models import OutboxEvent
 from openlance.core.services import event_handler
 from openlance.reputation.models import JssReason
@@ -64,15 +64,23 @@ def _recompute_for_payment(event: OutboxEvent, reason: str) -> None:
     contract_id = None
     if payment_id is not None:
         contract_id = (
-            MilestoneRelease.objects.filter(payment_id=payment_id)
-            .values_list("contract_id", flat=True)
-            .first()
-        ) or (
-            HourlyInvoice.objects.filter(
-                Q(payment_id=payment_id) | Q(protection_payment_id=payment_id)
+            (
+                MilestoneRelease.objects.filter(payment_id=payment_id)
+                .values_list("contract_id", flat=True)
+                .first()
             )
-            .values_list("contract_id", flat=True)
-            .first()
+            or (
+                HourlyInvoice.objects.filter(
+                    Q(payment_id=payment_id) | Q(protection_payment_id=payment_id)
+                )
+                .values_list("contract_id", flat=True)
+                .first()
+            )
+            or (
+                Bonus.objects.filter(payment_id=payment_id)
+                .values_list("contract_id", flat=True)
+                .first()
+            )
         )
     jss_recompute(
         freelancer_id=freelancer_id,

@@ -321,9 +321,9 @@ def recent_reviews(
 
 
 # The relations by which a contract records the payments it made (billing's Payment rows):
-# milestone releases, hourly invoices, and the hourly protection the platform paid. Reached
-# by name, so reviews imports only billing.
-PAYMENT_LINKS = ("milestone_release", "hourly_invoice", "protected_invoice")
+# milestone releases, hourly invoices, the hourly protection the platform paid, and bonuses.
+# Reached by name, so reviews imports only billing.
+PAYMENT_LINKS = ("milestone_release", "hourly_invoice", "protected_invoice", "bonus")
 
 
 def contract_values(*, contract_ids: Iterable[int]) -> dict[int, int]:

@@ -547,6 +547,7 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/contracts/{contract_id}": CONTRACT,
     "/api/v1/contracts/{contract_id}/end": CONTRACT,
     "/api/v1/contracts/{contract_id}/amendments": CONTRACT,
+    "/api/v1/contracts/{contract_id}/bonuses": CONTRACT,
     "/api/v1/amendments/{amendment_id}/accept": _mine("an amendment", amendment_id="amendment.pk"),
     "/api/v1/amendments/{amendment_id}/decline": _mine("an amendment", amendment_id="amendment.pk"),
     "/api/v1/amendments/{amendment_id}/withdraw": _theirs(
@@ -664,6 +665,7 @@ API_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/offers/{offer_id}/decline"): {"reason": "Too busy."},
     ("POST", "/api/v1/offers/{offer_id}/accept"): lambda w: {"revision": w.offer.revision},
     ("PUT", "/api/v1/contracts/{contract_id}/hourly-card"): {"card": "pm_card_visa"},
+    ("POST", "/api/v1/contracts/{contract_id}/bonuses"): {"amount": {"amount": "10.00"}},
     ("POST", "/api/v1/contracts/{contract_id}/hourly-terms"): {
         "hourly_rate": {"amount": "45.00"},
         "weekly_limit_hours": 20,
@@ -795,6 +797,7 @@ PAGE_MATRIX: dict[str, Builder] = {
     "contract_end": CONTRACT,
     "contract_conversation": CONTRACT,
     "amendment_propose": CONTRACT,
+    "bonus_pay": CONTRACT,
     "amendment_answer": _amendment_answers,
     "timesheet": HOURLY_CONTRACT,
     "time_entry_add": HOURLY_CONTRACT,
@@ -894,6 +897,7 @@ PAGE_FORMS: dict[str, Body] = {
     "amendment_propose": {"description": "One more page", "amount": "100"},
     "hourly_terms_propose": {"hourly_rate": "45", "weekly_limit_hours": "20"},
     "hourly_card_set": {"card": "pm_card_visa"},
+    "bonus_pay": {"amount": "10", "source": "balance", "key": "matrix"},
     "milestone_fund": {"source": "balance"},
     "milestone_submit": Multipart(
         lambda: {

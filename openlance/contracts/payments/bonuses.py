@@ -1,0 +1,198 @@
+"""Bonuses (SPEC §7.3, §8.2, §8.3): the client pays the freelancer any amount beyond the
+contract's terms while it runs, is paused, or up to 365 days after it ended.
+
+The client pays the bonus and the marketplace fee on top, from their balance or by card (a
+card is charged through the gateway into the balance first, outside any transaction, then
+the bonus is paid from the balance). The freelancer is paid through `payment_for_work`, the
+sliding service fee on the relationship's billings, pending for the security period. A
+bonus is not disputable, carries no initiation fee (that goes with the contract's first
+funding or invoice), and is paid once per request key.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from openlance.accounts.models import User
+from openlance.billing.fees import client_fees
+from openlance.billing.gateway import idempotency_key_digest
+from openlance.billing.models import CardChargePurpose, CardChargeState, PaymentKind
+from openlance.billing.payments import payment_for_work, relationship_locked
+from openlance.billing.services import CardChargeConflict, card_charge, card_declined
+from openlance.contracts.common import lock_contract, require_party
+from openlance.contracts.models import (
+    MAXIMUM_MILESTONE_CENTS,
+    MINIMUM_BONUS_CENTS,
+    Bonus,
+    Contract,
+    ContractState,
+)
+from openlance.contracts.pricing import contract_fee_policy
+from openlance.core import clock
+from openlance.core.errors import Conflict, IdempotencyConflict, InsufficientFunds, InvalidInput
+from openlance.core.money import Money
+from openlance.core.services import event_emit
+from openlance.ledger.models import AccountKind
+from openlance.ledger.services import account_for, platform_account, transfer_post
+
+BALANCE = "balance"
+BONUS_FEE = "bonus_fee"
+# How long after a contract ended the client may still pay a bonus on it.
+BONUS_AFTER_END = timedelta(days=365)
+MAX_NOTE = 1000
+
+
+def bonus_allowed(contract: Contract) -> bool:
+    """While the contract runs or is paused, and up to 365 days after it ended."""
+    if contract.state != ContractState.ENDED:
+        return True
+    return contract.ended_at is not None and clock.now() <= contract.ended_at + BONUS_AFTER_END
+
+
+def _require_bonus_allowed(contract: Contract) -> None:
+    if not bonus_allowed(contract):
+        raise Conflict("A bonus is paid up to 365 days after the contract ended.")
+
+
+def _checked(amount: Money, note: str, payment_method: str, key: str) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    if amount.currency != "USD":
+        errors["amount"] = ["Use USD."]
+    elif not MINIMUM_BONUS_CENTS <= amount.cents <= MAXIMUM_MILESTONE_CENTS:
+        errors["amount"] = [
+            f"Between {Money(MINIMUM_BONUS_CENTS)} and {Money(MAXIMUM_MILESTONE_CENTS)}."
+        ]
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        errors["note"] = [f"At most {MAX_NOTE} characters."]
+    payment_method = (payment_method or "").strip()
+    if not payment_method or len(payment_method) > 100:
+        errors["payment_method"] = ['"balance" or a card token of at most 100 characters.']
+    key = (key or "").strip()
+    if not key or len(key) > 200:
+        raise InvalidInput("A bonus request needs a key of 1 to 200 characters.")
+    if errors:
+        raise InvalidInput("Check the bonus.", field_errors=errors)
+    return note, payment_method, idempotency_key_digest(key)
+
+
+def bonus_quote(*, contract: Contract, amount: Money) -> tuple[int, int]:
+    """(marketplace fee, total) the client pays for a bonus of `amount`."""
+    fees = client_fees(
+        contract_fee_policy(contract), amount_cents=amount.cents, first_payment_of_contract=False
+    )
+    return fees.marketplace_fee_cents, amount.cents + fees.marketplace_fee_cents
+
+
+def bonus_pay(
+    *,
+    client: User,
+    contract: Contract,
+    amount: Money,
+    note: str = "",
+    payment_method: str = BALANCE,
+    key: str,
+) -> Bonus:
+    """The client pays the freelancer a bonus. The same `key` again returns the bonus it
+    paid (another amount with it: an IdempotencyConflict); a balance that does not cover the
+    total, or a declined card, pays nothing."""
+    require_party(contract, client, "client")
+    _require_bonus_allowed(contract)
+    note, payment_method, digest = _checked(amount, note, payment_method, key)
+    existing = Bonus.objects.filter(contract=contract, key=digest).first()
+    if existing is not None:
+        return _replayed(existing, amount)
+    fee, total = bonus_quote(contract=contract, amount=amount)
+    if payment_method != BALANCE:
+        _charge_card(client, contract, digest, payment_method, total)
+    with transaction.atomic():
+        locked = lock_contract(contract)
+        _require_bonus_allowed(locked)
+        existing = Bonus.objects.filter(contract=locked, key=digest).first()
+        if existing is not None:
+            return _replayed(existing, amount)
+        # The pair's relationship row before any account, in the order every payment takes.
+        relationship_locked(freelancer=locked.freelancer, client=locked.client)
+        funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
+        funding.refresh_from_db(fields=["balance_cents"])
+        if funding.balance_cents < total:
+            short = (
+                f"Your balance of {Money(funding.balance_cents)} does not cover the bonus and "
+                f"its fee, {Money(total)}: add funds or pay by card."
+            )
+            raise InsufficientFunds(short, field_errors={"payment_method": [short]})
+        charge = None
+        if fee:
+            charge = transfer_post(
+                key=f"bonus:{locked.pk}:{digest}:fee",
+                kind=BONUS_FEE,
+                description=f"Marketplace fee on a bonus on contract {locked.pk}",
+                legs=[
+                    (funding, -fee),
+                    (platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), fee),
+                ],
+                metadata={
+                    "contract_id": locked.pk,
+                    "amount_cents": amount.cents,
+                    "marketplace_fee_cents": fee,
+                },
+                client=locked.client,
+                freelancer=locked.freelancer,
+            )
+        payment = payment_for_work(
+            kind=PaymentKind.BONUS,
+            key=f"bonus:{locked.pk}:{digest}:pay",
+            freelancer=locked.freelancer,
+            client=locked.client,
+            gross=amount,
+            source=funding,
+            schedule=contract_fee_policy(locked).freelancer_fee,
+            description=f"Bonus on contract {locked.pk}",
+            metadata={"contract_id": locked.pk},
+        )
+        bonus = Bonus.objects.create(
+            contract=locked,
+            amount_cents=amount.cents,
+            marketplace_fee_cents=fee,
+            note=note,
+            key=digest,
+            created_at=payment.created_at,
+            fee_transfer=charge,
+            payment=payment,
+        )
+        event_emit(
+            kind="bonus.paid",
+            payload={"bonus_id": bonus.pk, "contract_id": locked.pk},
+        )
+    return bonus
+
+
+def _replayed(existing: Bonus, amount: Money) -> Bonus:
+    if existing.amount_cents != amount.cents:
+        raise IdempotencyConflict("This request key already paid a bonus of another amount.")
+    return existing
+
+
+def _charge_card(client: User, contract: Contract, digest: str, card: str, total: int) -> None:
+    """Put the bonus's total on the client's balance from their card (a retry with the same
+    request key and card finds the charge it made)."""
+    try:
+        charge = card_charge(
+            user=client,
+            amount=Money(total),
+            payment_method=card,
+            key=f"bonus:{contract.pk}:{digest}:card:{idempotency_key_digest(card)}:{total}",
+            subject=f"bonus:{contract.pk}:{digest}",
+            purpose=CardChargePurpose.DEPOSIT,
+            description=f"Openlance bonus on contract {contract.pk}",
+            ledger_description=f"Card payment of a bonus on contract {contract.pk}",
+            ledger_metadata={"contract_id": contract.pk, "bonus_key": digest},
+        )
+    except CardChargeConflict as conflict:
+        raise IdempotencyConflict(
+            "This request key was already used with another card or amount."
+        ) from conflict
+    if charge.state == CardChargeState.DECLINED:
+        raise card_declined(charge, field_errors={"payment_method": ["Declined."]})

@@ -1,0 +1,199 @@
+"""Bonuses (SPEC §7.3, §8.2, §8.3): the client pays any amount while the contract runs or up
+to 365 days after it ended, with the marketplace fee on top; the freelancer pays the sliding
+service fee on the relationship's billings; a retried request pays once."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from openlance.accounts.services import token_create
+from openlance.accounts.tests.factories import UserFactory
+from openlance.billing.models import CardCharge, PaymentKind, PendingEarning, Relationship
+from openlance.billing.services import funds_deposit
+from openlance.contracts.endings import contract_end
+from openlance.contracts.models import Bonus, Contract
+from openlance.contracts.payments.bonuses import bonus_pay
+from openlance.contracts.tests.factories import contract_fixed, contract_hourly
+from openlance.core import clock
+from openlance.core.errors import (
+    Conflict,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidInput,
+    NotFound,
+    PaymentDeclined,
+)
+from openlance.core.money import Money
+from openlance.core.services import outbox_drain
+from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.reviews.selectors import contract_values
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
+
+
+def funded(cents: int = 100_000) -> Contract:
+    contract = contract_fixed()
+    funds_deposit(
+        user=contract.client, amount=Money(cents), payment_method="pm_card_visa", key="top-up"
+    )
+    return contract
+
+
+def client_balance(contract: Contract) -> int:
+    return (
+        LedgerAccount.objects.filter(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+        .values_list("balance_cents", flat=True)
+        .first()
+    ) or 0
+
+
+def test_a_bonus_pays_the_freelancer_less_the_sliding_fee_and_the_client_the_fee_on_top():
+    contract = funded()
+    now = clock.now()
+    with clock.frozen_at(now):
+        bonus = bonus_pay(
+            client=contract.client,
+            contract=contract,
+            amount=Money(60_000),
+            note="Thank you for the extra care.",
+            key="k1",
+        )
+    assert (bonus.amount_cents, bonus.marketplace_fee_cents, bonus.total_cents) == (
+        60_000,
+        1_800,
+        61_800,
+    )
+    payment = bonus.payment
+    assert payment.kind == PaymentKind.BONUS
+    # SPEC §8.2 worked example: a first $600 payment pays $100 + $10 and nets $490.
+    assert (payment.gross_cents, payment.fee_cents, payment.net_cents) == (60_000, 11_000, 49_000)
+    assert client_balance(contract) == 100_000 - 61_800
+    relationship = Relationship.objects.get(freelancer=contract.freelancer, client=contract.client)
+    assert (relationship.gross_cents, relationship.payments) == (60_000, 1)
+    earning = PendingEarning.objects.get(freelancer=contract.freelancer)
+    assert earning.amount_cents == 49_000
+    assert earning.available_at == bonus.created_at + timedelta(days=5) == now + timedelta(days=5)
+    assert contract_values(contract_ids=[contract.pk]) == {contract.pk: 60_000}
+    # The same request again pays nothing more; the same key for another amount is refused.
+    assert bonus_pay(client=contract.client, contract=contract, amount=Money(60_000), key="k1") == (
+        bonus
+    )
+    with pytest.raises(IdempotencyConflict):
+        bonus_pay(client=contract.client, contract=contract, amount=Money(5_000), key="k1")
+    assert Bonus.objects.count() == 1
+    outbox_drain(now=clock.now())
+    sent = [m for m in mail.outbox if "A bonus of $600.00" in m.subject]
+    assert [m.to[0] for m in sent] == [contract.freelancer.email]
+    assert "$490.00" in sent[0].body
+    assert "extra care" in sent[0].body
+
+
+def test_a_balance_short_of_the_total_pays_nothing_and_a_card_pays_instead():
+    contract = funded(10_000)
+    with pytest.raises(InsufficientFunds, match="does not cover"):
+        bonus_pay(client=contract.client, contract=contract, amount=Money(10_000), key="k")
+    assert client_balance(contract) == 10_000
+    with pytest.raises(PaymentDeclined):
+        bonus_pay(
+            client=contract.client,
+            contract=contract,
+            amount=Money(10_000),
+            payment_method="pm_card_declined",
+            key="k2",
+        )
+    assert not Bonus.objects.exists()
+    bonus = bonus_pay(
+        client=contract.client,
+        contract=contract,
+        amount=Money(10_000),
+        payment_method="pm_card_visa",
+        key="k3",
+    )
+    charge = CardCharge.objects.get(subject__startswith=f"bonus:{contract.pk}:", state="booked")
+    assert charge.amount_cents == bonus.total_cents == 10_300
+    assert client_balance(contract) == 10_000  # the card paid the bonus, the balance stayed
+
+
+def test_who_may_pay_a_bonus_and_until_when():
+    contract = funded()
+    with pytest.raises(Conflict, match="client"):
+        bonus_pay(client=contract.freelancer, contract=contract, amount=Money(1_000), key="a")
+    with pytest.raises(NotFound):
+        bonus_pay(client=UserFactory(), contract=contract, amount=Money(1_000), key="b")
+    with pytest.raises(InvalidInput) as bad:
+        bonus_pay(client=contract.client, contract=contract, amount=Money(50), key="c")
+    assert "amount" in bad.value.field_errors
+    hourly = contract_hourly(client=contract.client)
+    funds_deposit(user=hourly.client, amount=Money(5_000), payment_method="pm_card_visa", key="h")
+    ended = contract_end(user=hourly.client, contract=hourly)
+    assert ended.ended_at is not None
+    with clock.frozen_at(ended.ended_at + timedelta(days=365)):
+        bonus_pay(client=hourly.client, contract=hourly, amount=Money(1_000), key="d")
+    with (
+        clock.frozen_at(ended.ended_at + timedelta(days=366)),
+        pytest.raises(Conflict, match="365 days"),
+    ):
+        bonus_pay(client=hourly.client, contract=hourly, amount=Money(1_000), key="e")
+
+
+def test_the_api_pays_once_per_idempotency_key_and_both_sides_list_bonuses():
+    contract = funded()
+    auth = {"Authorization": f"Bearer {token_create(user=contract.client, name='t')[1]}"}
+    path = f"/api/v1/contracts/{contract.pk}/bonuses"
+    body = json.dumps({"amount": {"amount": "25.00"}, "note": "Great work"})
+    first = Client().post(
+        path, body, content_type="application/json", headers={**auth, "Idempotency-Key": "x1"}
+    )
+    assert first.status_code == 201, first.content
+    again = Client().post(
+        path, body, content_type="application/json", headers={**auth, "Idempotency-Key": "x1"}
+    )
+    assert again.json()["id"] == first.json()["id"]
+    assert Bonus.objects.count() == 1
+    out = first.json()
+    assert (out["amount"]["amount"], out["marketplace_fee"]["amount"], out["total"]["amount"]) == (
+        "25.00",
+        "0.75",
+        "25.75",
+    )
+    freelancer = {"Authorization": f"Bearer {token_create(user=contract.freelancer, name='t')[1]}"}
+    listed = Client().get(path, headers=freelancer).json()
+    assert [item["id"] for item in listed["items"]] == [out["id"]]
+    bad = Client().post(
+        path,
+        json.dumps({"amount": {"amount": "0.10"}}),
+        content_type="application/json",
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    stranger = {"Authorization": f"Bearer {token_create(user=UserFactory(), name='t')[1]}"}
+    assert (
+        Client().post(path, body, content_type="application/json", headers=stranger).status_code
+        == 404
+    )
+
+
+def test_the_room_shows_bonuses_and_the_client_pays_one_from_its_form(client):
+    contract = funded(20_000)
+    client.force_login(contract.client)
+    room = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert "Pay a bonus" in room
+    assert "No bonus paid on this contract." in room
+    url = f"/contracts/{contract.pk}/bonuses/"
+    short = client.post(url, {"amount": "500", "source": "balance", "key": "f1"})
+    assert short.status_code == 200
+    assert "does not cover" in short.content.decode()
+    done = client.post(url, {"amount": "50", "source": "balance", "key": "f2", "note": "Thanks!"})
+    assert done.status_code == 302
+    client.post(url, {"amount": "50", "source": "balance", "key": "f2"})  # a double submit
+    assert Bonus.objects.count() == 1
+    client.force_login(contract.freelancer)
+    room = client.get(f"/contracts/{contract.pk}/").content.decode()
+    assert "$50.00" in room
+    assert "Thanks!" in room
+    assert "Pay a bonus" not in room
