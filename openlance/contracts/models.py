@@ -716,3 +716,86 @@ class Bonus(models.Model):
     @property
     def total_cents(self) -> int:
         return self.amount_cents + self.marketplace_fee_cents
+
+
+class Refund(models.Model):
+    """Part or all of a payment on the contract given back to the client by the freelancer
+    (SPEC §7.3), on their own or by accepting the client's request. The fee on the refunded
+    part goes back in proportion (`billing.payments.payment_refund`), so the relationship's
+    billings and the freelancer's net stay exact."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey("billing.Payment", on_delete=models.PROTECT, related_name="+")
+    amount_cents = models.BigIntegerField()
+    reason = models.CharField(max_length=1000)
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    transfer = models.OneToOneField("ledger.Transfer", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "key"], name="refund_once_per_key"),
+            models.CheckConstraint(condition=models.Q(amount_cents__gt=0), name="refund_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund {self.pk} on contract {self.contract_id}"
+
+
+class RefundRequestState(models.TextChoices):
+    PENDING = "pending", "Waiting for the freelancer"
+    ACCEPTED = "accepted", "Accepted and refunded"
+    REJECTED = "rejected", "Rejected"
+    LAPSED = "lapsed", "Not answered in time"
+
+
+# Where a refund request may go (house rule: states move only along a table). A rejected or
+# lapsed request lets the client open a dispute.
+REFUND_REQUEST_TRANSITIONS: dict[str, set[str]] = {
+    RefundRequestState.PENDING: {
+        RefundRequestState.ACCEPTED,
+        RefundRequestState.REJECTED,
+        RefundRequestState.LAPSED,
+    },
+    RefundRequestState.ACCEPTED: set(),
+    RefundRequestState.REJECTED: set(),
+    RefundRequestState.LAPSED: set(),
+}
+
+
+class RefundRequest(models.Model):
+    """The client asks for part or all of a payment back (up to 365 days after it was made);
+    the freelancer has 7 days to accept (a `Refund`) or reject it."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="refund_requests")
+    payment = models.ForeignKey("billing.Payment", on_delete=models.PROTECT, related_name="+")
+    amount_cents = models.BigIntegerField()
+    reason = models.CharField(max_length=1000)
+    state = models.CharField(
+        max_length=10, choices=RefundRequestState.choices, default=RefundRequestState.PENDING
+    )
+    created_at = models.DateTimeField()
+    answer_by = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer_note = models.CharField(max_length=1000, blank=True)
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=models.Q(state="pending"),
+                name="refund_request_one_pending_per_payment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="refund_request_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "answer_by"], name="refund_request_due")]
+
+    def __str__(self) -> str:
+        return f"Refund request {self.pk} on contract {self.contract_id}"

@@ -4,6 +4,7 @@ from huey.contrib.djhuey import db_periodic_task, lock_task
 from openlance.contracts.hourly import services as hourly
 from openlance.contracts.milestones.release import milestone_auto_approve_run_due
 from openlance.contracts.offers.services import offer_expiry_run_due
+from openlance.contracts.payments.refunds import refund_requests_lapse_run_due
 from openlance.core import clock
 
 
@@ -31,3 +32,9 @@ def hourly_billing_periodic() -> dict[str, object]:
         "invoices": hourly.hourly_invoice_run_due(now=now),
         "reviews": hourly.hourly_review_close_run_due(now=now),
     }
+
+
+@db_periodic_task(crontab(minute="*/15"))
+@lock_task("refund-requests")
+def refund_requests_lapse_periodic() -> int:
+    return refund_requests_lapse_run_due(now=clock.now())

@@ -18,6 +18,17 @@ urlpatterns: list[URLPattern] = [
     path("<int:contract_id>/messages/", views.contract_conversation, name="contract_conversation"),
     path("<int:contract_id>/amendments/", views.amendment_propose, name="amendment_propose"),
     path("<int:contract_id>/bonuses/", views.bonus_pay, name="bonus_pay"),
+    path("<int:contract_id>/refunds/", views.refund_make, name="refund_make"),
+    path(
+        "<int:contract_id>/refund-requests/",
+        views.refund_request_open,
+        name="refund_request_open",
+    ),
+    path(
+        "refund-requests/<int:request_id>/<str:answer>/",
+        views.refund_request_answer,
+        name="refund_request_answer",
+    ),
     path(
         "<int:contract_id>/hourly-terms/", views.hourly_terms_propose, name="hourly_terms_propose"
     ),

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
+from openlance.billing.models import Payment
 from openlance.billing.selectors import next_fee_rate_bp, relationship_between
 from openlance.contracts import amendments, endings, selectors
 from openlance.contracts.forms import (
@@ -44,10 +45,15 @@ from openlance.contracts.models import (
     OfferState,
 )
 from openlance.contracts.offers.selectors import offers_of
-from openlance.contracts.payments import bonuses
+from openlance.contracts.payments import bonuses, refunds
 from openlance.contracts.payments.bonuses import bonus_allowed
-from openlance.contracts.payments.forms import BonusForm
-from openlance.contracts.payments.selectors import bonuses_of
+from openlance.contracts.payments.forms import BonusForm, RefundForm, RefundRejectForm
+from openlance.contracts.payments.selectors import (
+    bonuses_of,
+    refund_request_for,
+    refund_requests_of,
+    refunds_of,
+)
 from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.contracts.terms import with_rate_of_week
 from openlance.core import clock
@@ -150,6 +156,8 @@ def _room(
     amendment_form: AmendmentForm | None = None,
     terms_form: HourlyTermsForm | None = None,
     bonus_form: BonusForm | None = None,
+    refund_form: RefundForm | None = None,
+    reject_forms: dict[int, RefundRejectForm] | None = None,
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
     user = request_user(request)
@@ -170,6 +178,7 @@ def _room(
         "bonuses": list(bonuses_of(contract=contract)),
         "bonus_form": bonus_form or BonusForm(),
         "bonus_open": is_client and bonus_allowed(contract),
+        **_payments_context(contract, is_client, refund_form, reject_forms or {}),
         "client_balance": _client_balance(contract) if is_client else None,
         **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
@@ -229,6 +238,28 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             for contract in page
         ]
     return render(request, "contracts/contract_list.html", context)
+
+
+def _payments_context(
+    contract: Contract,
+    is_client: bool,
+    refund_form: RefundForm | None,
+    reject_forms: dict[int, RefundRejectForm],
+) -> dict[str, Any]:
+    """The room's payments card: the contract's payments with what was refunded, refunds,
+    refund requests (the freelancer answers the waiting ones), and the side's form."""
+    payments = list(refunds.contract_payments(contract))
+    requests = list(refund_requests_of(contract=contract))
+    refundable = [p for p in payments if p.refunded_cents < p.gross_cents]
+    return {
+        "payments": payments,
+        "refunds": list(refunds_of(contract=contract)),
+        "refund_requests": [
+            (request, reject_forms.get(request.pk) or RefundRejectForm()) for request in requests
+        ],
+        "refund_form": (refund_form or RefundForm(payments=refundable)) if refundable else None,
+        "refund_action": "refund_request_open" if is_client else "refund_make",
+    }
 
 
 @login_required
@@ -388,6 +419,87 @@ def bonus_pay(request: HttpRequest, contract_id: int) -> HttpResponse:
         messages.success(request, f"Bonus of {Money(form.cleaned_data['amount'])} paid.")
         return redirect("contract_detail", contract.pk)
     return _room(request, _contract(user, contract_id), bonus_form=form)
+
+
+def _refund_form_post(
+    request: HttpRequest, contract_id: int, act: Callable[[User, Contract, Payment, Any], object]
+) -> HttpResponse:
+    user = request_user(request)
+    contract = _contract(user, contract_id)
+    form = RefundForm(request.POST, payments=list(refunds.contract_payments(contract)))
+    done: list[str] = []
+
+    def run(data: dict[str, Any]) -> None:
+        payment = refunds.contract_payments(contract).get(pk=data["payment"])
+        done.append(str(act(user, contract, payment, data)))
+
+    if run_form(form, run):
+        messages.success(request, done[0])
+        return redirect(f"{reverse('contract_detail', args=[contract.pk])}#payments")
+    return _room(request, _contract(user, contract_id), refund_form=form)
+
+
+@login_required
+@require_POST
+def refund_make(request: HttpRequest, contract_id: int) -> HttpResponse:
+    def act(user: User, contract: Contract, payment: Payment, data: Any) -> str:
+        refunds.refund_make(
+            freelancer=user,
+            contract=contract,
+            payment=payment,
+            amount=Money(data["amount"]),
+            reason=data["reason"],
+            key=data["key"],
+        )
+        return f"{Money(data['amount'])} refunded to {contract.client.display_name}."
+
+    return _refund_form_post(request, contract_id, act)
+
+
+@login_required
+@require_POST
+def refund_request_open(request: HttpRequest, contract_id: int) -> HttpResponse:
+    def act(user: User, contract: Contract, payment: Payment, data: Any) -> str:
+        refunds.refund_request_open(
+            client=user,
+            contract=contract,
+            payment=payment,
+            amount=Money(data["amount"]),
+            reason=data["reason"],
+        )
+        return f"Refund requested. {contract.freelancer.display_name} has 7 days to answer."
+
+    return _refund_form_post(request, contract_id, act)
+
+
+@login_required
+@require_POST
+def refund_request_answer(request: HttpRequest, request_id: int, answer: str) -> HttpResponse:
+    user = request_user(request)
+    try:
+        pending = refund_request_for(user=user, request_id=request_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    if answer not in ("accept", "reject"):
+        raise Http404("No such answer.")
+    contract = _contract(user, pending.contract_id)
+    if answer == "accept":
+
+        def accept() -> str:
+            refunds.refund_request_accept(freelancer=user, request=pending)
+            return "Accepted: the refund is on the client's balance."
+
+        return _simple(request, contract, accept)
+    form = RefundRejectForm(request.POST)
+    if run_form(
+        form,
+        lambda data: refunds.refund_request_reject(
+            freelancer=user, request=pending, note=data["note"]
+        ),
+    ):
+        messages.success(request, "Rejected. The client may open a dispute.")
+        return redirect(f"{reverse('contract_detail', args=[contract.pk])}#payments")
+    return _room(request, contract, reject_forms={pending.pk: form})
 
 
 @login_required

@@ -58,12 +58,15 @@ from openlance.accounts.services import (
 )
 from openlance.accounts.tests.factories import freelancer_user
 from openlance.billing.payouts import withdrawal_create
+from openlance.billing.services import funds_deposit
 from openlance.billing.tests.payout_helpers import available, usable_method
 from openlance.contracts.amendments import amendment_propose
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import invoice_issue, time_entry_add
 from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import TimeEntrySource
+from openlance.contracts.payments.bonuses import bonus_pay
+from openlance.contracts.payments.refunds import refund_request_open
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly, offer
 from openlance.core import clock
 from openlance.core.money import Money
@@ -344,6 +347,21 @@ class World:
         week = weeks.week_of(self.time_entry.started_at)
         self.invoice = invoice_issue(contract=self.hourly, week=week, now=weeks.week_locks_at(week))
 
+        # a bonus on the contract (its payment) and a refund request on it
+        funds_deposit(
+            user=self.client, amount=Money(20_000), payment_method="pm_card_visa", key="matrix"
+        )
+        self.bonus = bonus_pay(
+            client=self.client, contract=self.contract, amount=Money(5_000), key="matrix"
+        )
+        self.refund_request = refund_request_open(
+            client=self.client,
+            contract=self.contract,
+            payment=self.bonus.payment,
+            amount=Money(1_000),
+            reason="Paid twice by mistake",
+        )
+
         # a conversation with an attachment
         self.conversation = conversation(self.client, self.freelancer)
         message = message_send(
@@ -494,6 +512,8 @@ INVITATION = _mine("an invitation", invitation_id="invitation.pk")
 OFFER_SENT = _theirs("a pending offer", offer_id="offer.pk")
 OFFER_RECEIVED = _mine("a pending offer", offer_id="offer.pk")
 CONTRACT = _theirs("a contract", contract_id="contract.pk")
+PAYMENT = _theirs("a payment on a contract", payment_id="bonus.payment.pk")
+REFUND_REQUEST = _theirs("a refund request", request_id="refund_request.pk")
 HOURLY_CONTRACT = _mine("an hourly contract", contract_id="hourly.pk")
 CONVERSATION = _mine("a conversation", conversation_id="conversation.pk")
 MESSAGE_ATTACHMENT = _mine(
@@ -548,6 +568,13 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/contracts/{contract_id}/end": CONTRACT,
     "/api/v1/contracts/{contract_id}/amendments": CONTRACT,
     "/api/v1/contracts/{contract_id}/bonuses": CONTRACT,
+    "/api/v1/contracts/{contract_id}/payments": CONTRACT,
+    "/api/v1/contracts/{contract_id}/refunds": CONTRACT,
+    "/api/v1/contracts/{contract_id}/refund-requests": CONTRACT,
+    "/api/v1/payments/{payment_id}/refunds": PAYMENT,
+    "/api/v1/payments/{payment_id}/refund-requests": PAYMENT,
+    "/api/v1/refund-requests/{request_id}/accept": REFUND_REQUEST,
+    "/api/v1/refund-requests/{request_id}/reject": REFUND_REQUEST,
     "/api/v1/amendments/{amendment_id}/accept": _mine("an amendment", amendment_id="amendment.pk"),
     "/api/v1/amendments/{amendment_id}/decline": _mine("an amendment", amendment_id="amendment.pk"),
     "/api/v1/amendments/{amendment_id}/withdraw": _theirs(
@@ -666,6 +693,15 @@ API_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/offers/{offer_id}/accept"): lambda w: {"revision": w.offer.revision},
     ("PUT", "/api/v1/contracts/{contract_id}/hourly-card"): {"card": "pm_card_visa"},
     ("POST", "/api/v1/contracts/{contract_id}/bonuses"): {"amount": {"amount": "10.00"}},
+    ("POST", "/api/v1/payments/{payment_id}/refunds"): {
+        "amount": {"amount": "1.00"},
+        "reason": "Goodwill",
+    },
+    ("POST", "/api/v1/payments/{payment_id}/refund-requests"): {
+        "amount": {"amount": "1.00"},
+        "reason": "Goodwill",
+    },
+    ("POST", "/api/v1/refund-requests/{request_id}/reject"): {"note": "No"},
     ("POST", "/api/v1/contracts/{contract_id}/hourly-terms"): {
         "hourly_rate": {"amount": "45.00"},
         "weekly_limit_hours": 20,
@@ -798,6 +834,11 @@ PAGE_MATRIX: dict[str, Builder] = {
     "contract_conversation": CONTRACT,
     "amendment_propose": CONTRACT,
     "bonus_pay": CONTRACT,
+    "refund_make": CONTRACT,
+    "refund_request_open": CONTRACT,
+    "refund_request_answer": _theirs(
+        "a refund request", request_id="refund_request.pk", answer="reject"
+    ),
     "amendment_answer": _amendment_answers,
     "timesheet": HOURLY_CONTRACT,
     "time_entry_add": HOURLY_CONTRACT,
@@ -898,6 +939,9 @@ PAGE_FORMS: dict[str, Body] = {
     "hourly_terms_propose": {"hourly_rate": "45", "weekly_limit_hours": "20"},
     "hourly_card_set": {"card": "pm_card_visa"},
     "bonus_pay": {"amount": "10", "source": "balance", "key": "matrix"},
+    "refund_make": {"payment": "1", "amount": "1", "reason": "x", "key": "m"},
+    "refund_request_open": {"payment": "1", "amount": "1", "reason": "x", "key": "m"},
+    "refund_request_answer": {"note": "No"},
     "milestone_fund": {"source": "balance"},
     "milestone_submit": Multipart(
         lambda: {

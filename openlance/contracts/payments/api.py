@@ -1,24 +1,40 @@
-"""Bonuses API (tag `bonuses`): the client pays one on a contract, both sides list them.
-Anyone but the contract's two parties gets a 404."""
+"""Payments after the hire (tag `payments`): bonuses the client pays, the contract's
+payments and refunds of them, and refund requests. Anyone but the contract's two parties gets
+a 404."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.auth import request_user, scope_first
-from openlance.contracts.models import Bonus, Contract
-from openlance.contracts.payments import bonuses
-from openlance.contracts.payments.selectors import bonuses_of
+from openlance.billing.models import Payment, PaymentKind
+from openlance.contracts.models import Bonus, Contract, Refund, RefundRequest, RefundRequestState
+from openlance.contracts.payments import bonuses, refunds
+from openlance.contracts.payments.selectors import (
+    bonuses_of,
+    payment_for,
+    refund_request_for,
+    refund_requests_of,
+    refunds_of,
+)
 from openlance.contracts.selectors import contract_for
-from openlance.core.apitools import MoneyIn, MoneyOut, Page, PageQuery, StrictSchema, paginate
+from openlance.core.apitools import (
+    MoneyIn,
+    MoneyOut,
+    OneOf,
+    Page,
+    PageQuery,
+    StrictSchema,
+    paginate,
+)
 from openlance.core.idempotency import HEADER
 
-router = Router(tags=["bonuses"])
+router = Router(tags=["payments"])
 
 
 class BonusIn(StrictSchema):
@@ -93,3 +109,212 @@ def bonus_list(request: HttpRequest, contract_id: int, query: Query[PageQuery]) 
     page = paginate(bonuses_of(contract=_contract_of(request, contract_id)), query)
     page["items"] = [_bonus(bonus) for bonus in page["items"]]
     return page
+
+
+# --- payments and refunds ------------------------------------------------------------------
+
+
+class ContractPaymentOut(Schema):
+    id: int
+    kind: Annotated[str, OneOf(PaymentKind)]
+    gross: MoneyOut
+    service_fee: MoneyOut
+    net: MoneyOut
+    refunded: MoneyOut = Field(description="Given back to the client so far.")
+    refundable: MoneyOut = Field(description="What is left to refund.")
+    created_at: datetime
+
+
+class RefundIn(StrictSchema):
+    amount: MoneyIn
+    reason: str = Field(min_length=1, max_length=refunds.MAX_REASON)
+
+
+class RefundOut(Schema):
+    id: int
+    contract_id: int
+    payment_id: int
+    amount: MoneyOut
+    reason: str
+    created_at: datetime
+
+
+class RefundRequestOut(Schema):
+    id: int
+    contract_id: int
+    payment_id: int
+    amount: MoneyOut
+    reason: str
+    state: Annotated[str, OneOf(RefundRequestState)]
+    created_at: datetime
+    answer_by: datetime = Field(description="The freelancer answers until then; then it lapses.")
+    answered_at: datetime | None
+    answer_note: str
+    refund_id: int | None
+
+
+class RefundAnswerIn(StrictSchema):
+    note: str = Field(default="", max_length=refunds.MAX_REASON)
+
+
+def _payment(payment: Payment) -> ContractPaymentOut:
+    return ContractPaymentOut(
+        id=payment.pk,
+        kind=payment.kind,
+        gross=MoneyOut.of_cents(payment.gross_cents),
+        service_fee=MoneyOut.of_cents(payment.fee_cents),
+        net=MoneyOut.of_cents(payment.net_cents),
+        refunded=MoneyOut.of_cents(payment.refunded_cents),
+        refundable=MoneyOut.of_cents(payment.gross_cents - payment.refunded_cents),
+        created_at=payment.created_at,
+    )
+
+
+def _refund(refund: Refund) -> RefundOut:
+    return RefundOut(
+        id=refund.pk,
+        contract_id=refund.contract_id,
+        payment_id=refund.payment_id,
+        amount=MoneyOut.of_cents(refund.amount_cents),
+        reason=refund.reason,
+        created_at=refund.created_at,
+    )
+
+
+def _request(request: RefundRequest) -> RefundRequestOut:
+    return RefundRequestOut(
+        id=request.pk,
+        contract_id=request.contract_id,
+        payment_id=request.payment_id,
+        amount=MoneyOut.of_cents(request.amount_cents),
+        reason=request.reason,
+        state=request.state,
+        created_at=request.created_at,
+        answer_by=request.answer_by,
+        answered_at=request.answered_at,
+        answer_note=request.answer_note,
+        refund_id=request.refund_id,
+    )
+
+
+@router.get(
+    "/contracts/{contract_id}/payments",
+    response=Page[ContractPaymentOut],
+    summary="A contract's payments",
+)
+@scope_first(_contract_of)
+def contract_payment_list(
+    request: HttpRequest, contract_id: int, query: Query[PageQuery]
+) -> dict[str, Any]:
+    """Milestone releases, hourly invoices and bonuses, the newest first, with what was
+    refunded of each."""
+    page = paginate(refunds.contract_payments(_contract_of(request, contract_id)), query)
+    page["items"] = [_payment(payment) for payment in page["items"]]
+    return page
+
+
+@router.get(
+    "/contracts/{contract_id}/refunds", response=Page[RefundOut], summary="A contract's refunds"
+)
+@scope_first(_contract_of)
+def refund_list(request: HttpRequest, contract_id: int, query: Query[PageQuery]) -> dict[str, Any]:
+    page = paginate(refunds_of(contract=_contract_of(request, contract_id)), query)
+    page["items"] = [_refund(refund) for refund in page["items"]]
+    return page
+
+
+def _payment_of(request: HttpRequest, payment_id: int) -> tuple[Contract, Payment]:
+    return payment_for(user=request_user(request), payment_id=payment_id)
+
+
+@router.post(
+    "/payments/{payment_id}/refunds",
+    response={201: RefundOut},
+    summary="Refund a payment (freelancer)",
+)
+@scope_first(_payment_of)
+def refund_create(request: HttpRequest, payment_id: int, payload: RefundIn) -> Status[RefundOut]:
+    """All or part of a payment up to 180 days old goes back to the client's balance, with
+    the service fee on it returned in proportion. Taken from your available money, then from
+    this payment's pending money. Send an `Idempotency-Key`: a retry refunds once."""
+    contract, payment = _payment_of(request, payment_id)
+    refund = refunds.refund_make(
+        freelancer=request_user(request),
+        contract=contract,
+        payment=payment,
+        amount=payload.amount.to_money(),
+        reason=payload.reason,
+        key=request.headers.get(HEADER, "") or uuid.uuid4().hex,
+    )
+    return Status(201, _refund(refund))
+
+
+@router.post(
+    "/payments/{payment_id}/refund-requests",
+    response={201: RefundRequestOut},
+    summary="Ask for a refund (client)",
+)
+@scope_first(_payment_of)
+def refund_request_create(
+    request: HttpRequest, payment_id: int, payload: RefundIn
+) -> Status[RefundRequestOut]:
+    """On a payment up to 365 days old. The freelancer has 7 days to accept or reject."""
+    contract, payment = _payment_of(request, payment_id)
+    opened = refunds.refund_request_open(
+        client=request_user(request),
+        contract=contract,
+        payment=payment,
+        amount=payload.amount.to_money(),
+        reason=payload.reason,
+    )
+    return Status(201, _request(opened))
+
+
+@router.get(
+    "/contracts/{contract_id}/refund-requests",
+    response=Page[RefundRequestOut],
+    summary="A contract's refund requests",
+)
+@scope_first(_contract_of)
+def refund_request_list(
+    request: HttpRequest, contract_id: int, query: Query[PageQuery]
+) -> dict[str, Any]:
+    page = paginate(refund_requests_of(contract=_contract_of(request, contract_id)), query)
+    page["items"] = [_request(item) for item in page["items"]]
+    return page
+
+
+def _request_of(request: HttpRequest, request_id: int) -> RefundRequest:
+    return refund_request_for(user=request_user(request), request_id=request_id)
+
+
+@router.post(
+    "/refund-requests/{request_id}/accept",
+    response=RefundRequestOut,
+    summary="Accept a refund request (freelancer)",
+)
+@scope_first(_request_of)
+def refund_request_accept(request: HttpRequest, request_id: int) -> RefundRequestOut:
+    """The requested amount is refunded as for a refund of your own."""
+    answered = refunds.refund_request_accept(
+        freelancer=request_user(request), request=_request_of(request, request_id)
+    )
+    return _request(answered)
+
+
+@router.post(
+    "/refund-requests/{request_id}/reject",
+    response=RefundRequestOut,
+    summary="Reject a refund request (freelancer)",
+)
+@scope_first(_request_of)
+def refund_request_reject(
+    request: HttpRequest, request_id: int, payload: RefundAnswerIn
+) -> RefundRequestOut:
+    """Say why in `note`; the client may then open a dispute."""
+    answered = refunds.refund_request_reject(
+        freelancer=request_user(request),
+        request=_request_of(request, request_id),
+        note=payload.note,
+    )
+    return _request(answered)

@@ -1,4 +1,5 @@
-"""The contract room's bonus form. It only parses; the service judges amounts and states."""
+"""The contract room's bonus and refund forms. They only parse; the services judge amounts
+and states."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from typing import Any
 
 from django import forms
 
+from openlance.billing.models import Payment
 from openlance.contracts.payments.bonuses import BALANCE, MAX_NOTE
+from openlance.contracts.payments.refunds import MAX_REASON
 from openlance.core.forms import DollarsField
+from openlance.core.money import Money
 
 
 class BonusForm(forms.Form):
@@ -56,3 +60,42 @@ class BonusForm(forms.Form):
         if self.cleaned_data["source"] == BALANCE:
             return BALANCE
         return str(self.cleaned_data["card_token"]).strip()
+
+
+class RefundForm(forms.Form):
+    """The freelancer's refund, or the client's request for one: which payment, how much,
+    and why."""
+
+    payment = forms.TypedChoiceField(label="Payment", coerce=int)
+    amount = DollarsField(label="Amount")
+    reason = forms.CharField(
+        label="Why", max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, payments: list[Payment], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        field = self.fields["payment"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [
+            (
+                p.pk,
+                f"{p.get_kind_display()} of {p.created_at:%b %-d, %Y}: {Money(p.gross_cents)}"
+                + (f", {Money(p.refunded_cents)} refunded" if p.refunded_cents else ""),
+            )
+            for p in payments
+        ]
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data.get("amount")
+        if amount is None:
+            raise forms.ValidationError("Enter the amount.")
+        return int(amount)
+
+
+class RefundRejectForm(forms.Form):
+    note = forms.CharField(
+        label="Why not", max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 2})
+    )

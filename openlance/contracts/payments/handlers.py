@@ -1,8 +1,8 @@
-"""Emails about bonuses, delivered by the outbox worker."""
+"""Emails about bonuses, refunds and refund requests, delivered by the outbox worker."""
 
 from __future__ import annotations
 
-from openlance.contracts.models import Bonus
+from openlance.contracts.models import Bonus, Refund, RefundRequest, RefundRequestState
 from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
@@ -28,4 +28,75 @@ def email_bonus_to_freelancer(event: OutboxEvent) -> None:
         f"{Money(bonus.payment.net_cents)}, pending for the security period.{note}",
         link_label="Open the contract",
         path=f"/contracts/{contract.pk}/",
+    )
+
+
+@event_handler("refund.made")
+def email_refund_to_client(event: OutboxEvent) -> None:
+    refund = (
+        Refund.objects.select_related("contract__client", "contract__freelancer")
+        .filter(pk=event.payload.get("refund_id"))
+        .first()
+    )
+    if refund is None:
+        return
+    contract = refund.contract
+    email_user(
+        contract.client,
+        subject=f"A refund of {Money(refund.amount_cents)} on “{contract.title}”",
+        body=f"{contract.freelancer.display_name} refunded {Money(refund.amount_cents)} to your "
+        f"Openlance balance.\n\nTheir reason:\n{refund.reason}",
+        link_label="Open the contract",
+        path=f"/contracts/{contract.pk}/",
+    )
+
+
+@event_handler("refund_request.opened")
+def email_refund_request_to_freelancer(event: OutboxEvent) -> None:
+    request = _request(event)
+    if request is None or request.state != RefundRequestState.PENDING:
+        return
+    contract = request.contract
+    email_user(
+        contract.freelancer,
+        subject=f"{contract.client.display_name} asks for a refund on “{contract.title}”",
+        body=f"{contract.client.display_name} asks for {Money(request.amount_cents)} back.\n\n"
+        f"Their reason:\n{request.reason}\n\nAccept or reject it by "
+        f"{request.answer_by:%B %-d, %Y at %H:%M} UTC; without an answer the client may open "
+        "a dispute.",
+        link_label="Answer the request",
+        path=f"/contracts/{contract.pk}/#payments",
+    )
+
+
+@event_handler("refund_request.answered")
+def email_refund_answer_to_client(event: OutboxEvent) -> None:
+    request = _request(event)
+    if request is None:
+        return
+    contract = request.contract
+    outcome = {
+        RefundRequestState.ACCEPTED: f"accepted your refund request: "
+        f"{Money(request.amount_cents)} is back on your balance.",
+        RefundRequestState.REJECTED: f"rejected your refund request.\n\nTheir answer:\n"
+        f"{request.answer_note}\n\nYou may open a dispute.",
+        RefundRequestState.LAPSED: "did not answer your refund request within 7 days. You may "
+        "open a dispute.",
+    }.get(RefundRequestState(request.state))
+    if outcome is None:
+        return
+    email_user(
+        contract.client,
+        subject=f"Your refund request on “{contract.title}”",
+        body=f"{contract.freelancer.display_name} {outcome}",
+        link_label="Open the contract",
+        path=f"/contracts/{contract.pk}/#payments",
+    )
+
+
+def _request(event: OutboxEvent) -> RefundRequest | None:
+    return (
+        RefundRequest.objects.select_related("contract__client", "contract__freelancer")
+        .filter(pk=event.payload.get("request_id"))
+        .first()
     )
