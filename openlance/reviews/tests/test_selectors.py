@@ -10,11 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from openlance.billing.services import funds_deposit
-from openlance.contracts.payments.bonuses import bonus_pay
-from openlance.contracts.payments.refunds import refund_make
 from openlance.core import clock
-from openlance.core.money import Money
 from openlance.jobs.tests.factories import job_client
 from openlance.proposals.tests.factories import funded_freelancer
 from openlance.reviews.models import FeedbackStage
@@ -120,24 +116,6 @@ def test_contract_value_is_what_it_paid_less_refunds():
         partly.pk: 30_000,
     }
     assert contract_values(contract_ids=[]) == {}
-
-
-def test_a_bonus_adds_to_the_contract_value_and_its_refund_takes_away():
-    contract = ended_contract(paid_cents=30_000)
-    funds_deposit(
-        user=contract.client, amount=Money(20_000), payment_method="pm_card_visa", key="b"
-    )
-    bonus = bonus_pay(client=contract.client, contract=contract, amount=Money(10_000), key="b")
-    assert contract_values(contract_ids=[contract.pk]) == {contract.pk: 40_000}
-    refund_make(
-        freelancer=contract.freelancer,
-        contract=contract,
-        payment=bonus.payment,
-        amount=Money(4_000),
-        reason="Too generous",
-        key="r",
-    )
-    assert contract_values(contract_ids=[contract.pk]) == {contract.pk: 36_000}
 
 
 def test_client_rating_is_weighted_by_contract_value():
