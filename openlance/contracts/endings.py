@@ -13,7 +13,13 @@ from openlance.accounts.models import User
 from openlance.contracts.common import ESCROW_REFUND, escrow_account, lock_contract, require_running
 from openlance.contracts.hourly.services import hourly_invoices_on_end
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
-from openlance.contracts.models import CONTRACT_TRANSITIONS, Contract, ContractKind, ContractState
+from openlance.contracts.models import (
+    CONTRACT_TRANSITIONS,
+    OPEN_EXPENSE_STATES,
+    Contract,
+    ContractKind,
+    ContractState,
+)
 from openlance.core import clock
 from openlance.core.errors import Conflict, NotFound
 from openlance.core.services import event_emit
@@ -36,6 +42,7 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
     with transaction.atomic():
         locked = lock_contract(contract)
         _require_endable(locked)
+        _require_expenses_settled(locked)
         now = clock.now()
         if locked.kind == ContractKind.HOURLY:
             _end(locked, now)
@@ -56,6 +63,16 @@ def _require_endable(contract: Contract) -> None:
     """A running contract ends; a paused one too (only hourly contracts pause)."""
     if ContractState.ENDED not in CONTRACT_TRANSITIONS[contract.state]:
         require_running(contract)
+
+
+def _require_expenses_settled(contract: Contract) -> None:
+    """An accepted expense is a term of the contract: it is funded and reimbursed (its money
+    leaves escrow) before the contract ends."""
+    waiting = contract.expenses.filter(state__in=OPEN_EXPENSE_STATES).count()
+    if waiting:
+        raise Conflict(
+            f"{waiting} accepted expense(s) are not reimbursed yet: fund and release them first."
+        )
 
 
 def _end(contract: Contract, now: datetime) -> None:

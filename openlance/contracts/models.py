@@ -799,3 +799,65 @@ class RefundRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Refund request {self.pk} on contract {self.contract_id}"
+
+
+class ExpenseState(models.TextChoices):
+    PROPOSED = "proposed", "Waiting for the client"
+    ACCEPTED = "accepted", "Accepted, not funded"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    FUNDED = "funded", "Funded, in escrow"
+    RELEASED = "released", "Reimbursed"
+
+
+# Where an expense may go (house rule: states move only along a table).
+EXPENSE_TRANSITIONS: dict[str, set[str]] = {
+    ExpenseState.PROPOSED: {ExpenseState.ACCEPTED, ExpenseState.DECLINED, ExpenseState.WITHDRAWN},
+    ExpenseState.ACCEPTED: {ExpenseState.FUNDED},
+    ExpenseState.FUNDED: {ExpenseState.RELEASED},
+    ExpenseState.DECLINED: set(),
+    ExpenseState.WITHDRAWN: set(),
+    ExpenseState.RELEASED: set(),
+}
+# An accepted expense is a term of the contract until it is reimbursed.
+OPEN_EXPENSE_STATES = (ExpenseState.ACCEPTED, ExpenseState.FUNDED)
+
+
+class Expense(models.Model):
+    """A cost the freelancer fronted for the work (SPEC §7.3), with its receipt. It becomes
+    part of the contract only when the client accepts it; the client then funds it into the
+    contract's escrow (with the marketplace fee, as a milestone) and releases it to the
+    freelancer without a service fee: an expense is a reimbursement, not a payment for work,
+    so it never counts in the relationship's billings."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="expenses")
+    description = models.CharField(max_length=500)
+    amount_cents = models.BigIntegerField()
+    receipt = models.FileField(upload_to="receipts/%Y/%m/")
+    receipt_name = models.CharField(max_length=200)
+    receipt_content_type = models.CharField(max_length=100)
+    receipt_size_bytes = models.PositiveIntegerField()
+    state = models.CharField(
+        max_length=10, choices=ExpenseState.choices, default=ExpenseState.PROPOSED
+    )
+    created_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    marketplace_fee_cents = models.BigIntegerField(default=0)
+    funding = models.OneToOneField(
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    release = models.OneToOneField(
+        "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gte=MINIMUM_BONUS_CENTS),
+                name="expense_minimum",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Expense {self.pk}: {self.description}"

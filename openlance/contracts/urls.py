@@ -19,6 +19,10 @@ urlpatterns: list[URLPattern] = [
     path("<int:contract_id>/amendments/", views.amendment_propose, name="amendment_propose"),
     path("<int:contract_id>/bonuses/", views.bonus_pay, name="bonus_pay"),
     path("<int:contract_id>/refunds/", views.refund_make, name="refund_make"),
+    path("<int:contract_id>/expenses/", views.expense_propose, name="expense_propose"),
+    path("expenses/<int:expense_id>/fund/", views.expense_fund, name="expense_fund"),
+    path("expenses/<int:expense_id>/receipt/", views.expense_receipt, name="expense_receipt"),
+    path("expenses/<int:expense_id>/<str:answer>/", views.expense_answer, name="expense_answer"),
     path(
         "<int:contract_id>/refund-requests/",
         views.refund_request_open,

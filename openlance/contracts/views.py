@@ -40,16 +40,19 @@ from openlance.contracts.models import (
     Contract,
     ContractKind,
     ContractState,
+    Expense,
     Milestone,
     MilestoneState,
     OfferState,
 )
 from openlance.contracts.offers.selectors import offers_of
-from openlance.contracts.payments import bonuses, refunds
+from openlance.contracts.payments import bonuses, expenses, refunds
 from openlance.contracts.payments.bonuses import bonus_allowed
-from openlance.contracts.payments.forms import BonusForm, RefundForm, RefundRejectForm
+from openlance.contracts.payments.forms import BonusForm, ExpenseForm, RefundForm, RefundRejectForm
 from openlance.contracts.payments.selectors import (
     bonuses_of,
+    expense_for,
+    expenses_of,
     refund_request_for,
     refund_requests_of,
     refunds_of,
@@ -158,6 +161,8 @@ def _room(
     bonus_form: BonusForm | None = None,
     refund_form: RefundForm | None = None,
     reject_forms: dict[int, RefundRejectForm] | None = None,
+    expense_form: ExpenseForm | None = None,
+    fund_forms: dict[int, FundForm] | None = None,
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
     user = request_user(request)
@@ -179,6 +184,11 @@ def _room(
         "bonus_form": bonus_form or BonusForm(),
         "bonus_open": is_client and bonus_allowed(contract),
         **_payments_context(contract, is_client, refund_form, reject_forms or {}),
+        "expenses": [
+            (expense, (fund_forms or {}).get(expense.pk) or FundForm())
+            for expense in expenses_of(contract=contract)
+        ],
+        "expense_form": expense_form or ExpenseForm(),
         "client_balance": _client_balance(contract) if is_client else None,
         **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
@@ -504,6 +514,99 @@ def refund_request_answer(request: HttpRequest, request_id: int, answer: str) ->
 
 @login_required
 @require_POST
+def expense_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = request_user(request)
+    contract = _contract(user, contract_id)
+    form = ExpenseForm(request.POST, request.FILES)
+
+    def act(data: dict[str, Any]) -> None:
+        expenses.expense_propose(
+            freelancer=user,
+            contract=contract,
+            description=data["description"],
+            amount=Money(data["amount"]),
+            receipt=data["receipt"],
+        )
+
+    if run_form(form, act):
+        messages.success(
+            request, "Expense proposed. It joins the contract when the client accepts it."
+        )
+        return redirect(f"{reverse('contract_detail', args=[contract.pk])}#expenses")
+    return _room(request, _contract(user, contract_id), expense_form=form)
+
+
+def _expense(user: User, expense_id: int) -> Expense:
+    try:
+        return expense_for(user=user, expense_id=expense_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+
+
+@login_required
+@require_POST
+def expense_answer(request: HttpRequest, expense_id: int, answer: str) -> HttpResponse:
+    """Accept, decline, release (the client) or withdraw (the freelancer) an expense."""
+    user = request_user(request)
+    expense = _expense(user, expense_id)
+    actions: dict[str, tuple[Callable[[], object], str]] = {
+        "accept": (
+            lambda: expenses.expense_accept(client=user, expense=expense),
+            "Accepted: the expense is part of the contract. Fund it, then release it.",
+        ),
+        "decline": (lambda: expenses.expense_decline(client=user, expense=expense), "Declined."),
+        "withdraw": (
+            lambda: expenses.expense_withdraw(freelancer=user, expense=expense),
+            "Withdrawn.",
+        ),
+        "release": (
+            lambda: expenses.expense_release(client=user, expense=expense),
+            "Reimbursed: the freelancer receives it in full, without a service fee.",
+        ),
+    }
+    if answer not in actions:
+        raise Http404("No such answer.")
+    action, done = actions[answer]
+
+    def act() -> str:
+        action()
+        return done
+
+    return _simple(request, expense.contract, act)
+
+
+@login_required
+@require_POST
+def expense_fund(request: HttpRequest, expense_id: int) -> HttpResponse:
+    user = request_user(request)
+    expense = _expense(user, expense_id)
+    form = FundForm(request.POST)
+    ok = run_form(
+        form,
+        lambda _data: expenses.expense_fund(
+            client=user, expense=expense, payment_method=form.payment_method()
+        ),
+    )
+    if ok:
+        messages.success(request, f"“{expense.description}” is funded: the money is in escrow.")
+        return redirect(f"{reverse('contract_detail', args=[expense.contract_id])}#expenses")
+    return _room(request, _contract(user, expense.contract_id), fund_forms={expense.pk: form})
+
+
+@login_required
+@require_GET
+def expense_receipt(request: HttpRequest, expense_id: int) -> FileResponse:
+    """An expense's receipt, for the contract's two parties only, always as a download."""
+    try:
+        expense = expense_for(user=request_user(request), expense_id=expense_id)
+        handle = expense.receipt.open("rb")
+    except (NotFound, FileNotFoundError, SuspiciousFileOperation):
+        raise Http404("No such file.") from None
+    return _download(handle, expense.receipt_name, expense.receipt_content_type)
+
+
+@login_required
+@require_POST
 def hourly_terms_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
     user = request_user(request)
     contract = _contract(user, contract_id)
@@ -593,9 +696,12 @@ def submission_file(request: HttpRequest, file_id: int) -> FileResponse:
         handle = row.file.open("rb")
     except (NotFound, FileNotFoundError, SuspiciousFileOperation):
         raise Http404("No such file.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=row.name, content_type=row.content_type
-    )
+    return _download(handle, row.name, row.content_type)
+
+
+def _download(handle: Any, name: str, content_type: str) -> FileResponse:
+    """A stored upload, always as a download that a browser never runs or sniffs."""
+    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -66,6 +66,7 @@ from openlance.contracts.hourly.services import invoice_issue, time_entry_add
 from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import TimeEntrySource
 from openlance.contracts.payments.bonuses import bonus_pay
+from openlance.contracts.payments.expenses import expense_propose
 from openlance.contracts.payments.refunds import refund_request_open
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly, offer
 from openlance.core import clock
@@ -362,6 +363,15 @@ class World:
             reason="Paid twice by mistake",
         )
 
+        # an expense the freelancer proposed on the contract
+        self.expense = expense_propose(
+            freelancer=self.freelancer,
+            contract=self.contract,
+            description="Stock photos",
+            amount=Money(2_000),
+            receipt=pdf_upload("receipt.pdf"),
+        )
+
         # a conversation with an attachment
         self.conversation = conversation(self.client, self.freelancer)
         message = message_send(
@@ -514,6 +524,7 @@ OFFER_RECEIVED = _mine("a pending offer", offer_id="offer.pk")
 CONTRACT = _theirs("a contract", contract_id="contract.pk")
 PAYMENT = _theirs("a payment on a contract", payment_id="bonus.payment.pk")
 REFUND_REQUEST = _theirs("a refund request", request_id="refund_request.pk")
+EXPENSE = _theirs("an expense", expense_id="expense.pk")
 HOURLY_CONTRACT = _mine("an hourly contract", contract_id="hourly.pk")
 CONVERSATION = _mine("a conversation", conversation_id="conversation.pk")
 MESSAGE_ATTACHMENT = _mine(
@@ -572,6 +583,12 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/contracts/{contract_id}/refunds": CONTRACT,
     "/api/v1/contracts/{contract_id}/refund-requests": CONTRACT,
     "/api/v1/payments/{payment_id}/refunds": PAYMENT,
+    "/api/v1/contracts/{contract_id}/expenses": CONTRACT,
+    "/api/v1/expenses/{expense_id}/accept": EXPENSE,
+    "/api/v1/expenses/{expense_id}/decline": EXPENSE,
+    "/api/v1/expenses/{expense_id}/withdraw": EXPENSE,
+    "/api/v1/expenses/{expense_id}/fund": EXPENSE,
+    "/api/v1/expenses/{expense_id}/release": EXPENSE,
     "/api/v1/payments/{payment_id}/refund-requests": PAYMENT,
     "/api/v1/refund-requests/{request_id}/accept": REFUND_REQUEST,
     "/api/v1/refund-requests/{request_id}/reject": REFUND_REQUEST,
@@ -702,6 +719,10 @@ API_BODIES: dict[tuple[str, str], Body] = {
         "reason": "Goodwill",
     },
     ("POST", "/api/v1/refund-requests/{request_id}/reject"): {"note": "No"},
+    ("POST", "/api/v1/contracts/{contract_id}/expenses"): Multipart(
+        lambda: {"description": "Fonts", "amount": "10.00", "receipt": pdf_upload("r.pdf")}
+    ),
+    ("POST", "/api/v1/expenses/{expense_id}/fund"): {"payment_method": "balance"},
     ("POST", "/api/v1/contracts/{contract_id}/hourly-terms"): {
         "hourly_rate": {"amount": "45.00"},
         "weekly_limit_hours": 20,
@@ -836,6 +857,10 @@ PAGE_MATRIX: dict[str, Builder] = {
     "bonus_pay": CONTRACT,
     "refund_make": CONTRACT,
     "refund_request_open": CONTRACT,
+    "expense_propose": CONTRACT,
+    "expense_fund": EXPENSE,
+    "expense_receipt": EXPENSE,
+    "expense_answer": _theirs("an expense", expense_id="expense.pk", answer="accept"),
     "refund_request_answer": _theirs(
         "a refund request", request_id="refund_request.pk", answer="reject"
     ),
@@ -942,6 +967,10 @@ PAGE_FORMS: dict[str, Body] = {
     "refund_make": {"payment": "1", "amount": "1", "reason": "x", "key": "m"},
     "refund_request_open": {"payment": "1", "amount": "1", "reason": "x", "key": "m"},
     "refund_request_answer": {"note": "No"},
+    "expense_propose": Multipart(
+        lambda: {"description": "Fonts", "amount": "10", "receipt": pdf_upload("r.pdf")}
+    ),
+    "expense_fund": {"source": "balance"},
     "milestone_fund": {"source": "balance"},
     "milestone_submit": Multipart(
         lambda: {

@@ -4,19 +4,32 @@ a 404."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.auth import request_user, scope_first
 from openlance.billing.models import Payment, PaymentKind
-from openlance.contracts.models import Bonus, Contract, Refund, RefundRequest, RefundRequestState
-from openlance.contracts.payments import bonuses, refunds
+from openlance.contracts.models import (
+    Bonus,
+    Contract,
+    Expense,
+    ExpenseState,
+    Refund,
+    RefundRequest,
+    RefundRequestState,
+)
+from openlance.contracts.payments import bonuses, expenses, refunds
+from openlance.contracts.payments.common import BALANCE
 from openlance.contracts.payments.selectors import (
     bonuses_of,
+    expense_for,
+    expenses_of,
     payment_for,
     refund_request_for,
     refund_requests_of,
@@ -24,6 +37,7 @@ from openlance.contracts.payments.selectors import (
 )
 from openlance.contracts.selectors import contract_for
 from openlance.core.apitools import (
+    AMOUNT_PATTERN,
     MoneyIn,
     MoneyOut,
     OneOf,
@@ -32,7 +46,9 @@ from openlance.core.apitools import (
     StrictSchema,
     paginate,
 )
+from openlance.core.errors import InvalidInput
 from openlance.core.idempotency import HEADER
+from openlance.core.money import Money
 
 router = Router(tags=["payments"])
 
@@ -41,7 +57,7 @@ class BonusIn(StrictSchema):
     amount: MoneyIn
     note: str = Field(default="", max_length=bonuses.MAX_NOTE)
     payment_method: str = Field(
-        default=bonuses.BALANCE,
+        default=BALANCE,
         min_length=1,
         max_length=100,
         description='"balance" to pay from your funding balance, or a card token '
@@ -318,3 +334,165 @@ def refund_request_reject(
         note=payload.note,
     )
     return _request(answered)
+
+
+# --- expenses -------------------------------------------------------------------------------
+
+
+class ExpenseOut(Schema):
+    id: int
+    contract_id: int
+    description: str
+    amount: MoneyOut
+    state: Annotated[str, OneOf(ExpenseState)]
+    receipt_name: str
+    receipt_url: str
+    marketplace_fee: MoneyOut = Field(description="What the client paid on top when funding.")
+    created_at: datetime
+    answered_at: datetime | None
+
+
+class ExpenseFundIn(StrictSchema):
+    payment_method: str = Field(
+        default=BALANCE,
+        min_length=1,
+        max_length=100,
+        description='"balance" or a card token (pm_card_visa in the sandbox).',
+    )
+
+
+def _expense(expense: Expense) -> ExpenseOut:
+    return ExpenseOut(
+        id=expense.pk,
+        contract_id=expense.contract_id,
+        description=expense.description,
+        amount=MoneyOut.of_cents(expense.amount_cents),
+        state=expense.state,
+        receipt_name=expense.receipt_name,
+        receipt_url=reverse("expense_receipt", args=[expense.pk]),
+        marketplace_fee=MoneyOut.of_cents(expense.marketplace_fee_cents),
+        created_at=expense.created_at,
+        answered_at=expense.answered_at,
+    )
+
+
+@router.get(
+    "/contracts/{contract_id}/expenses", response=Page[ExpenseOut], summary="A contract's expenses"
+)
+@scope_first(_contract_of)
+def expense_list(request: HttpRequest, contract_id: int, query: Query[PageQuery]) -> dict[str, Any]:
+    page = paginate(expenses_of(contract=_contract_of(request, contract_id)), query)
+    page["items"] = [_expense(expense) for expense in page["items"]]
+    return page
+
+
+_EXPENSE_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["description", "amount", "receipt"],
+                "properties": {
+                    "description": {"type": "string", "maxLength": expenses.MAX_DESCRIPTION},
+                    "amount": {
+                        "type": "string",
+                        "pattern": AMOUNT_PATTERN,
+                        "description": 'Dollars, "12.50".',
+                    },
+                    "receipt": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "PDF, JPEG, PNG, WebP or GIF; at most 10 MB.",
+                    },
+                },
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/contracts/{contract_id}/expenses",
+    response={201: ExpenseOut},
+    summary="Propose an expense (freelancer; multipart)",
+    openapi_extra={"requestBody": _EXPENSE_BODY},
+)
+@scope_first(_contract_of)
+def expense_create(request: HttpRequest, contract_id: int) -> Status[ExpenseOut]:
+    """With the receipt, checked by content. It becomes part of the contract when the
+    client accepts it; the client then funds it and releases it without a service fee."""
+    contract = _contract_of(request, contract_id)
+    if request.content_type != "multipart/form-data":
+        raise InvalidInput("Send multipart form data with a description, amount and receipt.")
+    text = request.POST.get("amount", "")
+    if not re.fullmatch(AMOUNT_PATTERN, text):
+        raise InvalidInput(
+            "Check the expense.", field_errors={"amount": ['An amount like "12.50".']}
+        )
+    proposed = expenses.expense_propose(
+        freelancer=request_user(request),
+        contract=contract,
+        description=request.POST.get("description", ""),
+        amount=Money.parse(text),
+        receipt=request.FILES.get("receipt"),
+    )
+    return Status(201, _expense(proposed))
+
+
+def _expense_of(request: HttpRequest, expense_id: int) -> Expense:
+    return expense_for(user=request_user(request), expense_id=expense_id)
+
+
+def _expense_action(request: HttpRequest, expense_id: int, action: Any, **extra: Any) -> ExpenseOut:
+    expense = _expense_of(request, expense_id)
+    user = request_user(request)
+    role = "freelancer" if action is expenses.expense_withdraw else "client"
+    return _expense(action(**{role: user}, expense=expense, **extra))
+
+
+@router.post(
+    "/expenses/{expense_id}/accept", response=ExpenseOut, summary="Accept an expense (client)"
+)
+@scope_first(_expense_of)
+def expense_accept(request: HttpRequest, expense_id: int) -> ExpenseOut:
+    """It becomes a term of the contract: fund it, then release it."""
+    return _expense_action(request, expense_id, expenses.expense_accept)
+
+
+@router.post(
+    "/expenses/{expense_id}/decline", response=ExpenseOut, summary="Decline an expense (client)"
+)
+@scope_first(_expense_of)
+def expense_decline(request: HttpRequest, expense_id: int) -> ExpenseOut:
+    return _expense_action(request, expense_id, expenses.expense_decline)
+
+
+@router.post(
+    "/expenses/{expense_id}/withdraw",
+    response=ExpenseOut,
+    summary="Withdraw an expense (freelancer)",
+)
+@scope_first(_expense_of)
+def expense_withdraw(request: HttpRequest, expense_id: int) -> ExpenseOut:
+    return _expense_action(request, expense_id, expenses.expense_withdraw)
+
+
+@router.post("/expenses/{expense_id}/fund", response=ExpenseOut, summary="Fund an expense (client)")
+@scope_first(_expense_of)
+def expense_fund(request: HttpRequest, expense_id: int, payload: ExpenseFundIn) -> ExpenseOut:
+    """Into the contract's escrow with the marketplace fee; funding it again changes nothing."""
+    return _expense_action(
+        request, expense_id, expenses.expense_fund, payment_method=payload.payment_method
+    )
+
+
+@router.post(
+    "/expenses/{expense_id}/release",
+    response=ExpenseOut,
+    summary="Reimburse an expense (client)",
+)
+@scope_first(_expense_of)
+def expense_release(request: HttpRequest, expense_id: int) -> ExpenseOut:
+    """The whole amount to the freelancer's pending balance, without a service fee."""
+    return _expense_action(request, expense_id, expenses.expense_release)

@@ -16,11 +16,9 @@ from datetime import timedelta
 from django.db import transaction
 
 from openlance.accounts.models import User
-from openlance.billing.fees import client_fees
 from openlance.billing.gateway import idempotency_key_digest
-from openlance.billing.models import CardChargePurpose, CardChargeState, PaymentKind
+from openlance.billing.models import PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
-from openlance.billing.services import CardChargeConflict, card_charge, card_declined
 from openlance.contracts.common import lock_contract, require_party
 from openlance.contracts.models import (
     MAXIMUM_MILESTONE_CENTS,
@@ -29,15 +27,20 @@ from openlance.contracts.models import (
     Contract,
     ContractState,
 )
+from openlance.contracts.payments.common import (
+    BALANCE,
+    charge_card_to_balance,
+    client_fee_quote,
+    require_balance,
+)
 from openlance.contracts.pricing import contract_fee_policy
 from openlance.core import clock
-from openlance.core.errors import Conflict, IdempotencyConflict, InsufficientFunds, InvalidInput
+from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind
 from openlance.ledger.services import account_for, platform_account, transfer_post
 
-BALANCE = "balance"
 BONUS_FEE = "bonus_fee"
 # How long after a contract ended the client may still pay a bonus on it.
 BONUS_AFTER_END = timedelta(days=365)
@@ -78,14 +81,6 @@ def _checked(amount: Money, note: str, payment_method: str, key: str) -> tuple[s
     return note, payment_method, idempotency_key_digest(key)
 
 
-def bonus_quote(*, contract: Contract, amount: Money) -> tuple[int, int]:
-    """(marketplace fee, total) the client pays for a bonus of `amount`."""
-    fees = client_fees(
-        contract_fee_policy(contract), amount_cents=amount.cents, first_payment_of_contract=False
-    )
-    return fees.marketplace_fee_cents, amount.cents + fees.marketplace_fee_cents
-
-
 def bonus_pay(
     *,
     client: User,
@@ -104,9 +99,16 @@ def bonus_pay(
     existing = Bonus.objects.filter(contract=contract, key=digest).first()
     if existing is not None:
         return _replayed(existing, amount)
-    fee, total = bonus_quote(contract=contract, amount=amount)
+    fee, total = client_fee_quote(contract=contract, amount=amount)
     if payment_method != BALANCE:
-        _charge_card(client, contract, digest, payment_method, total)
+        charge_card_to_balance(
+            client=client,
+            contract=contract,
+            subject=f"bonus:{contract.pk}:{digest}",
+            card=payment_method,
+            total=total,
+            what=f"a bonus on contract {contract.pk}",
+        )
     with transaction.atomic():
         locked = lock_contract(contract)
         _require_bonus_allowed(locked)
@@ -116,13 +118,7 @@ def bonus_pay(
         # The pair's relationship row before any account, in the order every payment takes.
         relationship_locked(freelancer=locked.freelancer, client=locked.client)
         funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
-        funding.refresh_from_db(fields=["balance_cents"])
-        if funding.balance_cents < total:
-            short = (
-                f"Your balance of {Money(funding.balance_cents)} does not cover the bonus and "
-                f"its fee, {Money(total)}: add funds or pay by card."
-            )
-            raise InsufficientFunds(short, field_errors={"payment_method": [short]})
+        require_balance(funding, total, "the bonus")
         charge = None
         if fee:
             charge = transfer_post(
@@ -173,26 +169,3 @@ def _replayed(existing: Bonus, amount: Money) -> Bonus:
     if existing.amount_cents != amount.cents:
         raise IdempotencyConflict("This request key already paid a bonus of another amount.")
     return existing
-
-
-def _charge_card(client: User, contract: Contract, digest: str, card: str, total: int) -> None:
-    """Put the bonus's total on the client's balance from their card (a retry with the same
-    request key and card finds the charge it made)."""
-    try:
-        charge = card_charge(
-            user=client,
-            amount=Money(total),
-            payment_method=card,
-            key=f"bonus:{contract.pk}:{digest}:card:{idempotency_key_digest(card)}:{total}",
-            subject=f"bonus:{contract.pk}:{digest}",
-            purpose=CardChargePurpose.DEPOSIT,
-            description=f"Openlance bonus on contract {contract.pk}",
-            ledger_description=f"Card payment of a bonus on contract {contract.pk}",
-            ledger_metadata={"contract_id": contract.pk, "bonus_key": digest},
-        )
-    except CardChargeConflict as conflict:
-        raise IdempotencyConflict(
-            "This request key was already used with another card or amount."
-        ) from conflict
-    if charge.state == CardChargeState.DECLINED:
-        raise card_declined(charge, field_errors={"payment_method": ["Declined."]})

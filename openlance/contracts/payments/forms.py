@@ -9,7 +9,9 @@ from typing import Any
 from django import forms
 
 from openlance.billing.models import Payment
-from openlance.contracts.payments.bonuses import BALANCE, MAX_NOTE
+from openlance.contracts.payments.bonuses import MAX_NOTE
+from openlance.contracts.payments.common import BALANCE
+from openlance.contracts.payments.expenses import MAX_DESCRIPTION
 from openlance.contracts.payments.refunds import MAX_REASON
 from openlance.core.forms import DollarsField
 from openlance.core.money import Money
@@ -99,3 +101,15 @@ class RefundRejectForm(forms.Form):
     note = forms.CharField(
         label="Why not", max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ExpenseForm(forms.Form):
+    description = forms.CharField(label="What it paid for", max_length=MAX_DESCRIPTION)
+    amount = DollarsField(label="Amount")
+    receipt = forms.FileField(label="Receipt", help_text="A PDF or an image, up to 10 MB.")
+
+    def clean_amount(self) -> int:
+        amount = self.cleaned_data.get("amount")
+        if amount is None:
+            raise forms.ValidationError("Enter the amount.")
+        return int(amount)

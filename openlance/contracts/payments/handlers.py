@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from openlance.contracts.models import Bonus, Refund, RefundRequest, RefundRequestState
+from openlance.contracts.models import (
+    Bonus,
+    Expense,
+    ExpenseState,
+    Refund,
+    RefundRequest,
+    RefundRequestState,
+)
 from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
@@ -99,4 +106,52 @@ def _request(event: OutboxEvent) -> RefundRequest | None:
         RefundRequest.objects.select_related("contract__client", "contract__freelancer")
         .filter(pk=event.payload.get("request_id"))
         .first()
+    )
+
+
+@event_handler("expense.proposed")
+@event_handler("expense.answered")
+@event_handler("expense.funded")
+@event_handler("expense.released")
+def email_expense_step(event: OutboxEvent) -> None:
+    """The client hears of a proposal; the freelancer of each answer, funding and payment."""
+    expense = (
+        Expense.objects.select_related("contract__client", "contract__freelancer")
+        .filter(pk=event.payload.get("expense_id"))
+        .first()
+    )
+    if expense is None:
+        return
+    contract = expense.contract
+    what = f"“{expense.description}” ({Money(expense.amount_cents)})"
+    if event.kind == "expense.proposed":
+        if expense.state != ExpenseState.PROPOSED:
+            return
+        to, subject, body = (
+            contract.client,
+            f"An expense proposed on “{contract.title}”",
+            f"{contract.freelancer.display_name} proposes the expense {what}, with its "
+            "receipt. It becomes part of the contract only when you accept it.",
+        )
+    else:
+        said = {
+            "expense.answered": f"{contract.client.display_name} "
+            f"{'accepted' if expense.state != ExpenseState.DECLINED else 'declined'} "
+            f"the expense {what}.",
+            "expense.funded": f"{contract.client.display_name} funded the expense {what}: "
+            "the money is in escrow.",
+            "expense.released": f"{contract.client.display_name} reimbursed the expense {what} "
+            "in full; it is pending for the security period.",
+        }
+        to, subject, body = (
+            contract.freelancer,
+            f"Your expense on “{contract.title}”",
+            said[event.kind],
+        )
+    email_user(
+        to,
+        subject=subject,
+        body=body,
+        link_label="Open the contract",
+        path=f"/contracts/{contract.pk}/#expenses",
     )

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from openlance.accounts.models import User
 from openlance.billing.models import Payment
-from openlance.contracts.models import Bonus, Contract, Refund, RefundRequest
+from openlance.contracts.models import Bonus, Contract, Expense, Refund, RefundRequest
 from openlance.core.errors import NotFound, require_id
 
 
@@ -57,3 +57,20 @@ def payment_for(*, user: User, payment_id: int) -> tuple[Contract, Payment]:
     if contract is None or payment is None:
         raise NotFound("There is no such payment.")
     return contract, payment
+
+
+def expenses_of(*, contract: Contract) -> QuerySet[Expense]:
+    return Expense.objects.filter(contract=contract).order_by("-created_at", "-id")
+
+
+def expense_for(*, user: User, expense_id: int) -> Expense:
+    """An expense on one of the user's contracts (anyone else: 404)."""
+    require_id(expense_id, "expense")
+    found = (
+        Expense.objects.select_related("contract")
+        .filter(Q(contract__client=user) | Q(contract__freelancer=user), pk=expense_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("There is no such expense.")
+    return found

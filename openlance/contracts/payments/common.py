@@ -1,0 +1,62 @@
+"""What bonuses and expenses share: the client's fee on top, and paying by card, which puts
+the total on the client's balance through the gateway first (outside any transaction) so
+the payment itself is always a move from the balance."""
+
+from __future__ import annotations
+
+from openlance.accounts.models import User
+from openlance.billing.fees import client_fees
+from openlance.billing.gateway import idempotency_key_digest
+from openlance.billing.models import CardChargePurpose, CardChargeState
+from openlance.billing.services import CardChargeConflict, card_charge, card_declined
+from openlance.contracts.models import Contract
+from openlance.contracts.pricing import contract_fee_policy
+from openlance.core.errors import IdempotencyConflict, InsufficientFunds
+from openlance.core.money import Money
+from openlance.ledger.models import LedgerAccount
+
+BALANCE = "balance"
+
+
+def client_fee_quote(*, contract: Contract, amount: Money) -> tuple[int, int]:
+    """(marketplace fee, total) the client pays for `amount` under the contract's policy."""
+    fees = client_fees(
+        contract_fee_policy(contract), amount_cents=amount.cents, first_payment_of_contract=False
+    )
+    return fees.marketplace_fee_cents, amount.cents + fees.marketplace_fee_cents
+
+
+def require_balance(funding: LedgerAccount, total: int, what: str) -> None:
+    """A clear refusal before the ledger's own (which stays the guard)."""
+    funding.refresh_from_db(fields=["balance_cents"])
+    if funding.balance_cents < total:
+        short = (
+            f"Your balance of {Money(funding.balance_cents)} does not cover {what} and its "
+            f"fee, {Money(total)}: add funds or pay by card."
+        )
+        raise InsufficientFunds(short, field_errors={"payment_method": [short]})
+
+
+def charge_card_to_balance(
+    *, client: User, contract: Contract, subject: str, card: str, total: int, what: str
+) -> None:
+    """Put `total` on the client's balance from their card for `subject` (a retry for the
+    same subject and card finds the charge it made). A declined card raises."""
+    try:
+        charge = card_charge(
+            user=client,
+            amount=Money(total),
+            payment_method=card,
+            key=f"{subject}:card:{idempotency_key_digest(card)}:{total}",
+            subject=subject,
+            purpose=CardChargePurpose.DEPOSIT,
+            description=f"Openlance: {what}",
+            ledger_description=f"Card payment of {what}",
+            ledger_metadata={"contract_id": contract.pk, "subject": subject},
+        )
+    except CardChargeConflict as conflict:
+        raise IdempotencyConflict(
+            "This request was already paid with another card or amount."
+        ) from conflict
+    if charge.state == CardChargeState.DECLINED:
+        raise card_declined(charge, field_errors={"payment_method": ["Declined."]})

@@ -1,0 +1,246 @@
+"""Expenses (SPEC §7.3): the freelancer proposes a cost they fronted, with its receipt
+(checked by content); it becomes a term of the contract only when the client accepts it. The
+client funds it into the contract's escrow with the marketplace fee on top, as a milestone,
+and releases it to the freelancer's pending balance without a service fee (a reimbursement
+is not a payment for work: it never counts in the relationship's billings).
+"""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from openlance.accounts.models import User
+from openlance.billing.earnings import earning_hold
+from openlance.billing.models import EarningKind
+from openlance.contracts.common import escrow_account, lock_contract, require_party
+from openlance.contracts.models import (
+    EXPENSE_TRANSITIONS,
+    MAXIMUM_MILESTONE_CENTS,
+    MINIMUM_BONUS_CENTS,
+    Contract,
+    ContractState,
+    Expense,
+    ExpenseState,
+)
+from openlance.contracts.payments.common import (
+    BALANCE,
+    charge_card_to_balance,
+    client_fee_quote,
+    require_balance,
+)
+from openlance.core import clock
+from openlance.core.errors import Conflict, InvalidInput, InvalidTransition
+from openlance.core.money import Money
+from openlance.core.services import event_emit
+from openlance.core.uploads import MEGABYTE, checked_attachment
+from openlance.ledger.models import AccountKind
+from openlance.ledger.services import account_for, platform_account, transfer_post
+
+EXPENSE_FUNDING = "expense_funding"
+EXPENSE_RELEASE = "expense_release"
+MAX_RECEIPT_BYTES = 10 * MEGABYTE
+MAX_DESCRIPTION = 500
+
+
+def _require_running(contract: Contract) -> None:
+    if contract.state == ContractState.ENDED:
+        raise Conflict("The contract has ended: settle its expenses before it ends.")
+
+
+def _require_move(expense: Expense, target: str) -> None:
+    if target not in EXPENSE_TRANSITIONS[expense.state]:
+        raise InvalidTransition(
+            f"An expense that is {expense.get_state_display().lower()} cannot become "
+            f"{ExpenseState(target).label.lower()}."
+        )
+
+
+def _move(expense: Expense, target: str, **changes: object) -> Expense:
+    _require_move(expense, target)
+    expense.state = target
+    for name, value in changes.items():
+        setattr(expense, name, value)
+    expense.save()
+    return expense
+
+
+def _locked(expense: Expense) -> tuple[Contract, Expense]:
+    contract = lock_contract(expense.contract)
+    return contract, Expense.objects.select_for_update().get(pk=expense.pk)
+
+
+def expense_propose(
+    *,
+    freelancer: User,
+    contract: Contract,
+    description: str,
+    amount: Money,
+    receipt: UploadedFile | None,
+) -> Expense:
+    """The freelancer proposes an expense with its receipt (a PDF or an image)."""
+    require_party(contract, freelancer, "freelancer")
+    _require_running(contract)
+    errors: dict[str, list[str]] = {}
+    description = " ".join((description or "").split())
+    if not description:
+        errors["description"] = ["Say what it paid for."]
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = [f"At most {MAX_DESCRIPTION} characters."]
+    if amount.currency != "USD":
+        errors["amount"] = ["Use USD."]
+    elif not MINIMUM_BONUS_CENTS <= amount.cents <= MAXIMUM_MILESTONE_CENTS:
+        errors["amount"] = [
+            f"Between {Money(MINIMUM_BONUS_CENTS)} and {Money(MAXIMUM_MILESTONE_CENTS)}."
+        ]
+    if receipt is None:
+        errors["receipt"] = ["Attach the receipt."]
+    if errors:
+        raise InvalidInput("Check the expense.", field_errors=errors)
+    assert receipt is not None
+    document = checked_attachment(receipt, field="receipt", max_bytes=MAX_RECEIPT_BYTES)
+    with transaction.atomic():
+        locked = lock_contract(contract)
+        _require_running(locked)
+        expense = Expense(
+            contract=locked,
+            description=description,
+            amount_cents=amount.cents,
+            receipt_name=document.name,
+            receipt_content_type=document.content_type,
+            receipt_size_bytes=document.size,
+            created_at=clock.now(),
+        )
+        expense.receipt.save(document.name, document.content, save=False)
+        expense.save()
+        event_emit(
+            kind="expense.proposed",
+            payload={"expense_id": expense.pk, "contract_id": locked.pk},
+        )
+    return expense
+
+
+def _answer(client: User, expense: Expense, target: str) -> Expense:
+    require_party(expense.contract, client, "client")
+    with transaction.atomic():
+        contract, locked = _locked(expense)
+        _require_running(contract)
+        answered = _move(locked, target, answered_at=clock.now())
+        event_emit(
+            kind="expense.answered",
+            payload={"expense_id": answered.pk, "contract_id": contract.pk},
+        )
+    return answered
+
+
+def expense_accept(*, client: User, expense: Expense) -> Expense:
+    """The expense becomes a term of the contract, to be funded and released."""
+    return _answer(client, expense, ExpenseState.ACCEPTED)
+
+
+def expense_decline(*, client: User, expense: Expense) -> Expense:
+    return _answer(client, expense, ExpenseState.DECLINED)
+
+
+def expense_withdraw(*, freelancer: User, expense: Expense) -> Expense:
+    require_party(expense.contract, freelancer, "freelancer")
+    with transaction.atomic():
+        _, locked = _locked(expense)
+        return _move(locked, ExpenseState.WITHDRAWN, answered_at=clock.now())
+
+
+def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANCE) -> Expense:
+    """The client funds an accepted expense into escrow, with the marketplace fee, from
+    their balance or by card (charged into the balance first). Funding a funded expense
+    changes nothing."""
+    contract = expense.contract
+    require_party(contract, client, "client")
+    expense = Expense.objects.get(pk=expense.pk)  # the state as it stands, not as passed in
+    if expense.state == ExpenseState.FUNDED:
+        return expense
+    fee, total = client_fee_quote(contract=contract, amount=Money(expense.amount_cents))
+    payment_method = (payment_method or "").strip()
+    if not payment_method or len(payment_method) > 100:
+        raise InvalidInput(
+            "Choose how to pay.",
+            field_errors={"payment_method": ['"balance" or a card token.']},
+        )
+    if payment_method != BALANCE and expense.state == ExpenseState.ACCEPTED:
+        charge_card_to_balance(
+            client=client,
+            contract=contract,
+            subject=f"expense:{expense.pk}",
+            card=payment_method,
+            total=total,
+            what=f"expense {expense.pk}",
+        )
+    with transaction.atomic():
+        locked_contract, locked = _locked(expense)
+        _require_running(locked_contract)
+        if locked.state == ExpenseState.FUNDED:
+            return locked
+        _require_move(locked, ExpenseState.FUNDED)
+        funding_account = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client)
+        require_balance(funding_account, total, "the expense")
+        legs = [(funding_account, -total), (escrow_account(locked_contract), locked.amount_cents)]
+        if fee:
+            legs.append((platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), fee))
+        transfer = transfer_post(
+            key=f"expense:{locked.pk}:fund",
+            kind=EXPENSE_FUNDING,
+            description=f"Expense “{locked.description}” funded on contract {locked_contract.pk}",
+            legs=legs,
+            metadata={
+                "contract_id": locked_contract.pk,
+                "expense_id": locked.pk,
+                "amount_cents": locked.amount_cents,
+                "marketplace_fee_cents": fee,
+            },
+            client=locked_contract.client,
+            freelancer=locked_contract.freelancer,
+        )
+        funded = _move(locked, ExpenseState.FUNDED, funding=transfer, marketplace_fee_cents=fee)
+        event_emit(
+            kind="expense.funded",
+            payload={"expense_id": funded.pk, "contract_id": locked_contract.pk},
+        )
+    return funded
+
+
+def expense_release(*, client: User, expense: Expense) -> Expense:
+    """The client reimburses a funded expense: the whole amount goes from escrow to the
+    freelancer's pending balance, without a service fee, for the security period."""
+    contract = expense.contract
+    require_party(contract, client, "client")
+    with transaction.atomic():
+        locked_contract, locked = _locked(expense)
+        _require_move(locked, ExpenseState.RELEASED)
+        freelancer = locked_contract.freelancer
+        transfer = transfer_post(
+            key=f"expense:{locked.pk}:release",
+            kind=EXPENSE_RELEASE,
+            description=f"Expense “{locked.description}” reimbursed on contract "
+            f"{locked_contract.pk}",
+            legs=[
+                (escrow_account(locked_contract), -locked.amount_cents),
+                (
+                    account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer),
+                    locked.amount_cents,
+                ),
+            ],
+            metadata={"contract_id": locked_contract.pk, "expense_id": locked.pk},
+            client=locked_contract.client,
+            freelancer=freelancer,
+        )
+        earning_hold(
+            freelancer=freelancer,
+            kind=EarningKind.EXPENSE,
+            amount=Money(locked.amount_cents),
+            transfer=transfer,
+        )
+        released = _move(locked, ExpenseState.RELEASED, release=transfer)
+        event_emit(
+            kind="expense.released",
+            payload={"expense_id": released.pk, "contract_id": locked_contract.pk},
+        )
+    return released
