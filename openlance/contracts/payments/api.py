@@ -49,6 +49,7 @@ from openlance.core.apitools import (
 from openlance.core.errors import InvalidInput
 from openlance.core.idempotency import HEADER
 from openlance.core.money import Money
+from openlance.core.problems import problems
 
 router = Router(tags=["payments"])
 
@@ -99,12 +100,13 @@ def _contract_of(request: HttpRequest, contract_id: int) -> Contract:
     "/contracts/{contract_id}/bonuses",
     response={201: BonusOut},
     summary="Pay a bonus (client)",
+    openapi_extra=problems(402, 502),
 )
 @scope_first(_contract_of)
 def bonus_create(request: HttpRequest, contract_id: int, payload: BonusIn) -> Status[BonusOut]:
     """Any amount, while the contract runs or up to 365 days after it ended, plus the
-    marketplace fee; the freelancer's service fee applies. Not disputable. Send an
-    `Idempotency-Key`: a retried request pays once."""
+    marketplace fee; the freelancer's service fee applies. Not disputable. A declined card is
+    a 402 with nothing charged. Send an `Idempotency-Key`: a retried request pays once."""
     bonus = bonuses.bonus_pay(
         client=request_user(request),
         contract=_contract_of(request, contract_id),
@@ -478,7 +480,12 @@ def expense_withdraw(request: HttpRequest, expense_id: int) -> ExpenseOut:
     return _expense_action(request, expense_id, expenses.expense_withdraw)
 
 
-@router.post("/expenses/{expense_id}/fund", response=ExpenseOut, summary="Fund an expense (client)")
+@router.post(
+    "/expenses/{expense_id}/fund",
+    response=ExpenseOut,
+    summary="Fund an expense (client)",
+    openapi_extra=problems(402, 502),
+)
 @scope_first(_expense_of)
 def expense_fund(request: HttpRequest, expense_id: int, payload: ExpenseFundIn) -> ExpenseOut:
     """Into the contract's escrow with the marketplace fee; funding it again changes nothing."""

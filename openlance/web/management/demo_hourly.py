@@ -14,16 +14,18 @@ Two stories:
 
 from __future__ import annotations
 
+import io
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.text import slugify
+from pypdf import PdfWriter
 
 from openlance.accounts.models import User
-from openlance.billing.payouts import earnings_release_run_due
 from openlance.contracts.amendments import amendment_accept, amendment_propose_hourly_terms
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import (
@@ -32,8 +34,23 @@ from openlance.contracts.hourly.services import (
     hourly_review_close_run_due,
     time_entry_add,
 )
-from openlance.contracts.models import Amendment, Contract, ContractKind, TimeEntrySource
+from openlance.contracts.models import (
+    Amendment,
+    Contract,
+    ContractKind,
+    InvoiceState,
+    TimeEntrySource,
+)
 from openlance.contracts.offers.services import OfferTerms, offer_accept, offer_send
+from openlance.contracts.payments.bonuses import bonus_pay
+from openlance.contracts.payments.expenses import (
+    expense_accept,
+    expense_decline,
+    expense_fund,
+    expense_propose,
+    expense_release,
+)
+from openlance.contracts.payments.refunds import refund_make
 from openlance.core import clock
 from openlance.core.money import Money
 from openlance.jobs.models import BudgetType, JobPost
@@ -281,6 +298,77 @@ def play_hourly(cast: list[tuple[HourlyStory, User, User]], now: datetime) -> in
     for step in sorted(steps, key=lambda s: (s.when, s.order)):
         with clock.frozen_at(step.when):
             step.run()
-    with clock.frozen_at(now):
-        earnings_release_run_due(now=now)
     return len(cast)
+
+
+def play_after_hire(now: datetime) -> int:
+    """On the paid hourly contract, what happens after the hire (SPEC §7.3): the client
+    accepts and reimburses the freelancer's expense for a font licence and declines one for
+    a new keyboard, pays a bonus after the busy week, and the freelancer refunds part of an
+    invoice for an hour billed twice. Returns how many of these it made (none when an earlier
+    load did)."""
+    contract = (
+        Contract.objects.filter(kind=ContractKind.HOURLY, job__title=PAID.title)
+        .select_related("client", "freelancer")
+        .first()
+    )
+    if contract is None or contract.bonuses.exists():
+        return 0
+    client, freelancer = contract.client, contract.freelancer
+    start = _start(now, PAID)
+    made = 0
+    for description, cents, receipt, accepted in (
+        ("Font licence for the shop's new theme", 4_900, "font-licence.pdf", True),
+        ("A new keyboard", 12_900, "keyboard.pdf", False),
+    ):
+        with clock.frozen_at(start + timedelta(days=9, hours=10)):
+            expense = expense_propose(
+                freelancer=freelancer,
+                contract=contract,
+                description=description,
+                amount=Money(cents),
+                receipt=SimpleUploadedFile(receipt, _receipt_pdf(description, cents)),
+            )
+        with clock.frozen_at(start + timedelta(days=10, hours=9)):
+            if not accepted:
+                expense_decline(client=client, expense=expense)
+                made += 1
+                continue
+            expense_accept(client=client, expense=expense)
+            expense_fund(client=client, expense=expense)
+        with clock.frozen_at(start + timedelta(days=11, hours=9)):
+            expense_release(client=client, expense=expense)
+        made += 1
+    long_week = weeks.week_of(now) - timedelta(weeks=PAID.long_week or 0)
+    with clock.frozen_at(weeks.review_ends_at(long_week) + timedelta(hours=10)):
+        bonus_pay(
+            client=client,
+            contract=contract,
+            amount=Money(10_000),
+            note="For the weekend you put in on the checkout. Thank you!",
+            key="demo-bonus",
+        )
+        made += 1
+    invoice = contract.invoices.filter(state=InvoiceState.PAID).order_by("week_start").first()
+    if invoice is not None and invoice.payment is not None:
+        with clock.frozen_at(invoice.paid_at + timedelta(days=1) if invoice.paid_at else now):
+            refund_make(
+                freelancer=freelancer,
+                contract=contract,
+                payment=invoice.payment,
+                amount=Money(invoice.hourly_rate_cents),
+                reason="One hour on Tuesday was logged twice; refunding it.",
+                key="demo-refund",
+            )
+            made += 1
+    return made
+
+
+def _receipt_pdf(description: str, cents: int) -> bytes:
+    """A one-page PDF receipt, made in memory (the upload check reads its content)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=420, height=595)
+    writer.add_metadata({"/Title": f"Receipt: {description}, {Money(cents)}"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -488,6 +488,11 @@ def test_demo_hourly_contracts_run_week_after_week() -> None:
     owed = invoices_owed_by(client=protected.client)
     assert owed.filter(state="protected").exists()
     assert all("card was declined" in invoice.failure_reason for invoice in owed)
+    # After the hire: an expense reimbursed and one declined, a bonus, a refund.
+    assert set(paid.expenses.values_list("state", flat=True)) == {"released", "declined"}
+    bonus = paid.bonuses.get()
+    assert bonus.payment.kind == "bonus"
+    assert paid.refunds.get().amount_cents == 3_500
     losses = LedgerAccount.objects.filter(kind=AccountKind.PLATFORM_PROTECTION_LOSSES)
     assert sum(losses.values_list("balance_cents", flat=True)) < 0
     assert ledger_violations() == []

@@ -1833,6 +1833,10 @@ def _section_hourly(ctx: DemoContext) -> Iterator[None]:
     if owing and worker and not story_exists(demo_hourly.PROTECTED):
         cast.append((demo_hourly.PROTECTED, owing, worker))
     ctx.created["hourly contracts"] = demo_hourly.play_hourly(cast, ctx.now)
+    ctx.created["bonuses, refunds and expenses"] = demo_hourly.play_after_hire(ctx.now)
+    # The security period, as the scheduler runs it: what these paid is pending or available.
+    with clock.frozen_at(ctx.now):
+        earnings_release_run_due(now=ctx.now)
     yield
 
 
