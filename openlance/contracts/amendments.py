@@ -12,8 +12,14 @@ from datetime import date
 from django.db import transaction
 
 from openlance.accounts.models import User
-from openlance.contracts.common import lock_contract, require_open_hourly, require_running_fixed
+from openlance.contracts.common import (
+    lock_contract,
+    require_message_of,
+    require_open_hourly,
+    require_running_fixed,
+)
 from openlance.contracts.hourly import weeks
+from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
 from openlance.contracts.models import (
     MAX_MILESTONES,
     MAXIMUM_MILESTONE_CENTS,
@@ -33,6 +39,7 @@ from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.money import Money
 from openlance.core.services import event_emit
+from openlance.messaging.models import Message
 
 AMENDMENT_TRANSITIONS: dict[str, set[str]] = {
     AmendmentState.PENDING: {
@@ -63,10 +70,12 @@ def amendment_propose(
     due_date: date | None = None,
     criteria: Sequence[str] = (),
     note: str = "",
+    source_message: Message | None = None,
 ) -> Amendment:
     """Either side proposes a new milestone; it joins the contract when the other accepts."""
     if user.pk not in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such contract.")
+    require_message_of(contract, source_message)
     require_running_fixed(contract)
     errors: dict[str, list[str]] = {}
     description = " ".join((description or "").split())
@@ -108,6 +117,7 @@ def amendment_propose(
             criteria=texts,
             note=note,
             created_at=clock.now(),
+            source_message=source_message,
         )
         event_emit(
             kind="amendment.proposed",
@@ -127,12 +137,14 @@ def amendment_propose_hourly_terms(
     hourly_rate: Money,
     weekly_limit_hours: int,
     note: str = "",
+    source_message: Message | None = None,
 ) -> Amendment:
     """Either side of an hourly contract proposes a new rate and weekly limit; accepted, they
     bill from the Monday after. One such proposal waits for an answer at a time."""
     if user.pk not in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such contract.")
     require_open_hourly(contract)
+    require_message_of(contract, source_message)
     errors: dict[str, list[str]] = {}
     if hourly_rate.currency != "USD":
         errors["hourly_rate"] = ["Use USD."]
@@ -173,6 +185,7 @@ def amendment_propose_hourly_terms(
             weekly_limit_hours=weekly_limit_hours,
             note=note,
             created_at=clock.now(),
+            source_message=source_message,
         )
         event_emit(
             kind="amendment.proposed",
@@ -183,6 +196,98 @@ def amendment_propose_hourly_terms(
             },
         )
     return amendment
+
+
+def amendment_propose_milestone_change(
+    *,
+    user: User,
+    contract: Contract,
+    milestone: Milestone,
+    amount: Money | None = None,
+    due_date: date | None = None,
+    note: str = "",
+    source_message: Message | None = None,
+) -> Amendment:
+    """Either side proposes a new amount (while the milestone is not funded) or a new due
+    date (while it is open) for a milestone of the contract; it applies when the other
+    accepts."""
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such contract.")
+    require_running_fixed(contract)
+    require_message_of(contract, source_message)
+    if milestone.contract_id != contract.pk:
+        raise InvalidInput(
+            "That milestone is not on this contract.",
+            field_errors={"milestone": ["Not a milestone of this contract."]},
+        )
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = lock_contract(contract)
+        require_running_fixed(locked)
+        current = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        new_amount, new_due = _checked_change(current, amount, due_date, note)
+        amendment = Amendment.objects.create(
+            contract=locked,
+            kind=AmendmentKind.MILESTONE_CHANGE,
+            changes_milestone=current,
+            proposed_by=user,
+            description=_change_text(current, new_amount, new_due),
+            amount_cents=new_amount,
+            due_date=new_due,
+            note=note,
+            created_at=clock.now(),
+            source_message=source_message,
+        )
+        event_emit(
+            kind="amendment.proposed",
+            payload={
+                "amendment_id": amendment.pk,
+                "contract_id": locked.pk,
+                "proposed_by": user.pk,
+            },
+        )
+    return amendment
+
+
+def _checked_change(
+    milestone: Milestone, amount: Money | None, due_date: date | None, note: str
+) -> tuple[int, date | None]:
+    """The milestone's amount and due date as changed, or why they cannot change."""
+    errors: dict[str, list[str]] = {}
+    if milestone.state not in OPEN_MILESTONE_STATES:
+        raise Conflict(f"“{milestone.description}” is {milestone.get_state_display().lower()}.")
+    new_amount = milestone.amount_cents
+    if amount is not None and amount.cents != milestone.amount_cents:
+        if amount.currency != "USD":
+            errors["amount"] = ["Use USD."]
+        elif not MINIMUM_FIXED_CENTS <= amount.cents <= MAXIMUM_MILESTONE_CENTS:
+            errors["amount"] = [
+                f"Between {Money(MINIMUM_FIXED_CENTS)} and {Money(MAXIMUM_MILESTONE_CENTS)}."
+            ]
+        elif milestone.in_escrow_cents or milestone.released_cents:
+            errors["amount"] = ["The amount of a funded milestone no longer changes."]
+        new_amount = amount.cents
+    new_due = milestone.due_date
+    if due_date is not None and due_date != milestone.due_date:
+        if due_date < clock.now().date():
+            errors["due_date"] = ["The due date is in the past."]
+        new_due = due_date
+    if len(note) > 2000:
+        errors["note"] = ["At most 2000 characters."]
+    if not errors and (new_amount, new_due) == (milestone.amount_cents, milestone.due_date):
+        errors["amount"] = ["Change the amount or the due date."]
+    if errors:
+        raise InvalidInput("Check the change.", field_errors=errors)
+    return new_amount, new_due
+
+
+def _change_text(milestone: Milestone, amount: int, due: date | None) -> str:
+    parts = []
+    if amount != milestone.amount_cents:
+        parts.append(f"{Money(milestone.amount_cents)} → {Money(amount)}")
+    if due != milestone.due_date:
+        parts.append(f"due {due:%b %-d, %Y}" if due else "no due date")
+    return f"“{milestone.description}”: {', '.join(parts)}"[:500]
 
 
 def _answer(amendment: Amendment, target: str) -> Amendment:
@@ -218,6 +323,34 @@ def _accept_hourly_terms(contract: Contract, amendment: Amendment) -> Amendment:
     return locked
 
 
+def _accept_milestone_change(contract: Contract, amendment: Amendment) -> Amendment:
+    """The milestone takes the new amount and due date, checked again as it stands now (it
+    may have been funded since the proposal)."""
+    locked = _answer(amendment, AmendmentState.ACCEPTED)
+    assert locked.changes_milestone_id is not None
+    assert locked.amount_cents is not None
+    milestone = Milestone.objects.select_for_update().get(pk=locked.changes_milestone_id)
+    if milestone.state not in OPEN_MILESTONE_STATES:
+        raise Conflict(f"“{milestone.description}” is {milestone.get_state_display().lower()}.")
+    if locked.amount_cents != milestone.amount_cents and (
+        milestone.in_escrow_cents or milestone.released_cents
+    ):
+        raise Conflict("The milestone was funded since: its amount no longer changes.")
+    milestone.amount_cents = locked.amount_cents
+    milestone.due_date = locked.due_date
+    milestone.save(update_fields=["amount_cents", "due_date"])
+    locked.save()
+    event_emit(
+        kind="amendment.accepted",
+        payload={
+            "amendment_id": locked.pk,
+            "contract_id": contract.pk,
+            "milestone_id": milestone.pk,
+        },
+    )
+    return locked
+
+
 def amendment_accept(*, user: User, amendment: Amendment) -> Amendment:
     """The other side agrees: a milestone joins the contract, last in line; new hourly terms
     bill from the next week."""
@@ -227,6 +360,8 @@ def amendment_accept(*, user: User, amendment: Amendment) -> Amendment:
         if amendment.kind == AmendmentKind.HOURLY_TERMS:
             return _accept_hourly_terms(contract, amendment)
         require_running_fixed(contract)
+        if amendment.kind == AmendmentKind.MILESTONE_CHANGE:
+            return _accept_milestone_change(contract, amendment)
         locked = _answer(amendment, AmendmentState.ACCEPTED)
         if contract.milestones.count() >= MAX_MILESTONES:
             raise Conflict(f"A contract has at most {MAX_MILESTONES} milestones.")

@@ -37,8 +37,10 @@ from openlance.core.apitools import (
     StrictSchema,
     paginate,
 )
-from openlance.core.errors import InvalidInput
+from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.problems import problems
+from openlance.messaging.models import Message
+from openlance.messaging.selectors import message_for
 
 contracts_router = Router(tags=["contracts"])
 milestones_router = Router(tags=["milestones"])
@@ -127,7 +129,13 @@ class AmendmentOut(Schema):
     state: Annotated[str, OneOf(AmendmentState)]
     created_at: datetime
     responded_at: datetime | None
-    milestone_id: int | None
+    milestone_id: int | None = Field(description="The milestone a new-milestone amendment added.")
+    changes_milestone_id: int | None = Field(
+        description="The milestone a milestone_change amendment changes."
+    )
+    source_message_id: int | None = Field(
+        description="The chat message it was proposed from, if it was."
+    )
 
 
 class ContractSummaryOut(Schema):
@@ -186,6 +194,10 @@ class HourlyTermsIn(StrictSchema):
     hourly_rate: MoneyIn
     weekly_limit_hours: int = Field(ge=1, le=MAX_WEEKLY_HOURS)
     note: str = Field(default="", max_length=2000)
+    source_message_id: int | None = Field(
+        default=None,
+        description="The message of the contract's conversation it is proposed from.",
+    )
 
 
 class AmendmentIn(StrictSchema):
@@ -194,6 +206,21 @@ class AmendmentIn(StrictSchema):
     due_date: date | None = None
     criteria: list[str] = Field(default_factory=list, max_length=MAX_CRITERIA)
     note: str = Field(default="", max_length=2000)
+    source_message_id: int | None = Field(
+        default=None,
+        description="The message of the contract's conversation it is proposed from.",
+    )
+
+
+class MilestoneChangeIn(StrictSchema):
+    milestone_id: int
+    amount: MoneyIn | None = Field(default=None, description="Only while it is not funded.")
+    due_date: date | None = None
+    note: str = Field(default="", max_length=2000)
+    source_message_id: int | None = Field(
+        default=None,
+        description="The message of the contract's conversation it is proposed from.",
+    )
 
 
 def _file(row: SubmissionFile) -> FileOut:
@@ -277,6 +304,8 @@ def _amendment(amendment: Amendment) -> AmendmentOut:
         created_at=amendment.created_at,
         responded_at=amendment.responded_at,
         milestone_id=amendment.milestone_id,
+        changes_milestone_id=amendment.changes_milestone_id,
+        source_message_id=amendment.source_message_id,
     )
 
 
@@ -376,6 +405,7 @@ def amendment_create(
         due_date=payload.due_date,
         criteria=payload.criteria,
         note=payload.note,
+        source_message=_message(request, payload.source_message_id),
     )
     return Status(201, _amendment(amendment))
 
@@ -403,8 +433,49 @@ def hourly_terms_create(
         hourly_rate=payload.hourly_rate.to_money(),
         weekly_limit_hours=payload.weekly_limit_hours,
         note=payload.note,
+        source_message=_message(request, payload.source_message_id),
     )
     return Status(201, _amendment(amendment))
+
+
+@contracts_router.post(
+    "/contracts/{contract_id}/milestone-changes",
+    response={201: AmendmentOut},
+    summary="Propose a new amount or due date for a milestone",
+)
+@scope_first(
+    lambda request, contract_id: selectors.contract_for(
+        user=request_user(request), contract_id=contract_id
+    )
+)
+def milestone_change_create(
+    request: HttpRequest, contract_id: int, payload: MilestoneChangeIn
+) -> Status[AmendmentOut]:
+    """Either side of a running fixed-price contract: a new amount while the milestone is not
+    funded, a new due date while it is open. It applies when the other side accepts it."""
+    user = request_user(request)
+    contract = selectors.contract_for(user=user, contract_id=contract_id)
+    milestone = contract.milestones.filter(pk=payload.milestone_id).first()
+    if milestone is None:
+        raise NotFound("There is no such milestone on this contract.")
+    amendment = amendments.amendment_propose_milestone_change(
+        user=user,
+        contract=contract,
+        milestone=milestone,
+        amount=payload.amount.to_money() if payload.amount else None,
+        due_date=payload.due_date,
+        note=payload.note,
+        source_message=_message(request, payload.source_message_id),
+    )
+    return Status(201, _amendment(amendment))
+
+
+def _message(request: HttpRequest, message_id: int | None) -> Message | None:
+    """The chat message a change is proposed from (a 404 for a message the user cannot see;
+    the service checks it is the contract's)."""
+    if message_id is None:
+        return None
+    return message_for(user=request_user(request), message_id=message_id)
 
 
 def _amendment_action(request: HttpRequest, amendment_id: int, action: Any) -> AmendmentOut:

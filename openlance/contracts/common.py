@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 
 from openlance.accounts.models import User
 from openlance.contracts.models import Contract, ContractKind, ContractState, Milestone
-from openlance.core.errors import Conflict, NotFound
+from openlance.core.errors import Conflict, InvalidInput, NotFound
 from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_for
+from openlance.messaging.models import Message
 
 ESCROW_REFUND = "escrow_refund"
 
@@ -58,6 +59,20 @@ def require_open_hourly(contract: Contract) -> None:
         raise Conflict("Rates and weekly limits belong to hourly contracts.")
     if contract.state == ContractState.ENDED:
         raise Conflict("The contract has ended.")
+
+
+def contract_topic(contract: Contract) -> str:
+    """The contract's conversation (messaging's topic)."""
+    return f"contract:{contract.pk}"
+
+
+def require_message_of(contract: Contract, message: Message | None) -> None:
+    """A change proposed from a chat message must come from the contract's conversation."""
+    if message is not None and message.conversation.topic != contract_topic(contract):
+        raise InvalidInput(
+            "That message is not in this contract's conversation.",
+            field_errors={"source_message": ["Not a message of this contract."]},
+        )
 
 
 def require_party(contract: Contract, user: User, role: str) -> None:

@@ -94,6 +94,8 @@ class ChangesForm(forms.Form):
 
 class AmendmentForm(forms.Form):
     description = forms.CharField(label="Milestone", max_length=500)
+    # The chat message it is proposed from, when it is ("propose as amendment").
+    source_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
     amount = DollarsField(label="Amount")
     due_date = forms.DateField(
         label="Due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -120,6 +122,7 @@ class AmendmentForm(forms.Form):
 
 class HourlyTermsForm(forms.Form):
     hourly_rate = DollarsField(label="New hourly rate")
+    source_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
     weekly_limit_hours = forms.IntegerField(
         label="New weekly limit (hours)", min_value=1, max_value=MAX_WEEKLY_HOURS
     )
@@ -132,3 +135,23 @@ class HourlyTermsForm(forms.Form):
         if rate is None:
             raise forms.ValidationError("Enter the new rate.")
         return int(rate)
+
+
+class MilestoneChangeForm(forms.Form):
+    milestone = forms.TypedChoiceField(label="Milestone", coerce=int)
+    amount = DollarsField(
+        label="New amount", required=False, help_text="Only while it is not funded."
+    )
+    due_date = forms.DateField(
+        label="New due date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label="Note", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    source_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, milestones: list[Milestone], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["milestone"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(m.pk, m.description) for m in milestones]

@@ -153,6 +153,15 @@ def email_amendment_to_other_side(event: OutboxEvent) -> None:
         if amendment.proposed_by_id == contract.freelancer_id
         else contract.freelancer
     )
+    if amendment.kind == AmendmentKind.MILESTONE_CHANGE:
+        _mail(
+            other,
+            f"A change proposed on “{contract.title}”",
+            f"{amendment.proposed_by.display_name} proposes a change to a milestone: "
+            f"{amendment.description}. It applies only when you accept it.",
+            contract.pk,
+        )
+        return
     if amendment.kind == AmendmentKind.HOURLY_TERMS:
         _mail(
             other,

@@ -404,6 +404,7 @@ class AmendmentState(models.TextChoices):
 
 class AmendmentKind(models.TextChoices):
     MILESTONE = "milestone", "New milestone"
+    MILESTONE_CHANGE = "milestone_change", "Changed amount or due date"
     HOURLY_TERMS = "hourly_terms", "New rate and weekly limit"
 
 
@@ -415,7 +416,7 @@ class Amendment(models.Model):
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="amendments")
     kind = models.CharField(
-        max_length=12, choices=AmendmentKind.choices, default=AmendmentKind.MILESTONE
+        max_length=20, choices=AmendmentKind.choices, default=AmendmentKind.MILESTONE
     )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -436,6 +437,14 @@ class Amendment(models.Model):
     milestone = models.OneToOneField(
         Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="amendment"
     )
+    # A change to a milestone of the contract: its new amount (while not funded) and due date.
+    changes_milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
+    )
+    # The chat message it was proposed from ("propose as amendment"), when it was.
+    source_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -443,6 +452,14 @@ class Amendment(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(
+                        kind="milestone_change",
+                        changes_milestone__isnull=False,
+                        amount_cents__gte=MINIMUM_FIXED_CENTS,
+                        hourly_rate_cents__isnull=True,
+                        weekly_limit_hours__isnull=True,
+                        effective_week__isnull=True,
+                    )
+                    | models.Q(
                         kind="milestone",
                         amount_cents__gte=MINIMUM_FIXED_CENTS,
                         hourly_rate_cents__isnull=True,
@@ -451,6 +468,7 @@ class Amendment(models.Model):
                     )
                     | models.Q(
                         kind="hourly_terms",
+                        changes_milestone__isnull=True,
                         amount_cents__isnull=True,
                         hourly_rate_cents__gte=MINIMUM_HOURLY_CENTS,
                         weekly_limit_hours__gte=1,
@@ -848,6 +866,10 @@ class Expense(models.Model):
     )
     release = models.OneToOneField(
         "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The chat message it was proposed from ("propose as amendment"), when it was.
+    source_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

@@ -18,6 +18,12 @@ urlpatterns: list[URLPattern] = [
     path("<int:contract_id>/messages/", views.contract_conversation, name="contract_conversation"),
     path("<int:contract_id>/amendments/", views.amendment_propose, name="amendment_propose"),
     path("<int:contract_id>/bonuses/", views.bonus_pay, name="bonus_pay"),
+    path("<int:contract_id>/chat-proposals/", views.chat_proposals, name="contract_chat_proposals"),
+    path(
+        "<int:contract_id>/milestone-changes/",
+        views.milestone_change_propose,
+        name="milestone_change_propose",
+    ),
     path("<int:contract_id>/refunds/", views.refund_make, name="refund_make"),
     path("<int:contract_id>/expenses/", views.expense_propose, name="expense_propose"),
     path("expenses/<int:expense_id>/fund/", views.expense_fund, name="expense_fund"),

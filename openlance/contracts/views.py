@@ -4,7 +4,9 @@ milestones section re-rendered (errors in place), and plain posts with a redirec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -15,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
@@ -22,12 +25,14 @@ from openlance.accounts.models import User
 from openlance.billing.models import Payment
 from openlance.billing.selectors import next_fee_rate_bp, relationship_between
 from openlance.contracts import amendments, endings, selectors
+from openlance.contracts.common import contract_topic
 from openlance.contracts.forms import (
     AmendmentForm,
     ApproveForm,
     ChangesForm,
     FundForm,
     HourlyTermsForm,
+    MilestoneChangeForm,
     SubmitForm,
 )
 from openlance.contracts.hourly.weeks import week_of
@@ -41,6 +46,7 @@ from openlance.contracts.models import (
     ContractKind,
     ContractState,
     Expense,
+    ExpenseState,
     Milestone,
     MilestoneState,
     OfferState,
@@ -60,12 +66,13 @@ from openlance.contracts.payments.selectors import (
 from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.contracts.terms import with_rate_of_week
 from openlance.core import clock
-from openlance.core.errors import DomainError, NotFound
+from openlance.core.errors import DomainError, InvalidInput, NotFound
 from openlance.core.forms import run_form
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_code
-from openlance.messaging.selectors import conversation_by_topic
+from openlance.messaging.models import Message
+from openlance.messaging.selectors import conversation_by_topic, message_for
 from openlance.messaging.services import conversation_open
 
 FORMS: dict[str, type[forms.Form]] = {
@@ -163,6 +170,8 @@ def _room(
     reject_forms: dict[int, RefundRejectForm] | None = None,
     expense_form: ExpenseForm | None = None,
     fund_forms: dict[int, FundForm] | None = None,
+    change_form: MilestoneChangeForm | None = None,
+    from_message: Message | None = None,
     template: str = "contracts/contract_detail.html",
 ) -> HttpResponse:
     user = request_user(request)
@@ -189,9 +198,14 @@ def _room(
             for expense in expenses_of(contract=contract)
         ],
         "expense_form": expense_form or ExpenseForm(),
+        "change_form": change_form
+        or MilestoneChangeForm(
+            milestones=[m for m in contract.milestones.all() if m.state in OPEN_MILESTONE_STATES]
+        ),
+        "from_message": from_message,
         "client_balance": _client_balance(contract) if is_client else None,
         **_billed_together(contract, pricing),
-        "conversation": conversation_by_topic(topic=f"contract:{contract.pk}"),
+        "conversation": conversation_by_topic(topic=contract_topic(contract)),
         "can_end": contract.state == ContractState.ACTIVE
         and not any(m.state in OPEN_MILESTONE_STATES for m in contract.milestones.all()),
     }
@@ -275,7 +289,63 @@ def _payments_context(
 @login_required
 @require_GET
 def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
-    return _room(request, _contract(request_user(request), contract_id))
+    """The contract room; `?from_message=<id>` opens the amendment forms prefilled from a
+    message of the contract's conversation ("propose as amendment")."""
+    user = request_user(request)
+    contract = _contract(user, contract_id)
+    return _room(request, contract, **_prefilled_from_message(request, user, contract))
+
+
+def _chat_message(user: User, message_id: int | None) -> Message | None:
+    """The chat message a change is proposed from; the service checks it is the contract's."""
+    if not message_id:
+        return None
+    try:
+        return message_for(user=user, message_id=message_id)
+    except NotFound:
+        raise InvalidInput(
+            "That message is not in this contract's conversation.",
+            field_errors={"source_message": ["Not a message of this contract."]},
+        ) from None
+
+
+AMOUNT_IN_TEXT = re.compile(r"\$\s?([0-9][0-9,]{0,11}(?:\.[0-9]{1,2})?)")
+
+
+def _amount_mentioned(text: str) -> Decimal | None:
+    """The first dollar amount a message names ("$120", "$1,250.50"), to prefill a form."""
+    found = AMOUNT_IN_TEXT.search(text)
+    return Decimal(found.group(1).replace(",", "")) if found else None
+
+
+def _prefilled_from_message(request: HttpRequest, user: User, contract: Contract) -> dict[str, Any]:
+    raw = request.GET.get("from_message", "")
+    if not raw.isdigit():
+        return {}
+    try:
+        message = message_for(user=user, message_id=int(raw))
+    except NotFound:
+        return {}
+    if message.conversation.topic != contract_topic(contract):
+        return {}
+    text = message.body.strip()
+    first_line = (text.splitlines() or [""])[0][:500]
+    amount = _amount_mentioned(text)
+    common = {"source_message": message.pk}
+    forms_of: dict[str, Any] = {"from_message": message}
+    if contract.kind == ContractKind.HOURLY:
+        forms_of["terms_form"] = HourlyTermsForm(
+            initial={**common, "hourly_rate": amount, "note": text[:2000]}
+        )
+    else:
+        forms_of["amendment_form"] = AmendmentForm(
+            initial={**common, "description": first_line, "amount": amount, "note": text[:2000]}
+        )
+    if user.pk == contract.freelancer_id:
+        forms_of["expense_form"] = ExpenseForm(
+            initial={**common, "description": first_line, "amount": amount}
+        )
+    return forms_of
 
 
 def _milestone_action(
@@ -364,10 +434,15 @@ def milestone_request_changes(request: HttpRequest, milestone_id: int) -> HttpRe
 
 
 def _simple(request: HttpRequest, contract: Contract, action: Callable[[], str]) -> HttpResponse:
+    """Run a one-click action; back to the room, or to where it was clicked (`next`, a path
+    of this site: the contract's conversation)."""
     try:
         messages.success(request, action())
     except DomainError as error:
         messages.error(request, error.detail)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("contract_detail", contract.pk)
 
 
@@ -400,12 +475,60 @@ def amendment_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
             due_date=data["due_date"],
             criteria=form.criteria_list(),
             note=data["note"],
+            source_message=_chat_message(user, data.get("source_message")),
         )
 
     if run_form(form, act):
         messages.success(request, "Milestone proposed. It joins the contract when accepted.")
         return redirect("contract_detail", contract.pk)
     return _room(request, _contract(user, contract_id), amendment_form=form)
+
+
+@login_required
+@require_GET
+def chat_proposals(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The card the contract's conversation shows (htmx): the changes waiting for an answer,
+    amendments and expenses, each answerable there; answering comes back to the chat."""
+    user = request_user(request)
+    contract = _contract(user, contract_id)
+    conversation = conversation_by_topic(topic=contract_topic(contract))
+    return render(
+        request,
+        "contracts/_chat_proposals.html",
+        {
+            "contract": contract,
+            "is_client": user.pk == contract.client_id,
+            "pending": [a for a in contract.amendments.all() if a.state == AmendmentState.PENDING],
+            "proposed_expenses": [
+                e for e in expenses_of(contract=contract) if e.state == ExpenseState.PROPOSED
+            ],
+            "back": reverse("conversation_detail", args=[conversation.pk]) if conversation else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def milestone_change_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = request_user(request)
+    contract = _contract(user, contract_id)
+    form = MilestoneChangeForm(request.POST, milestones=list(contract.milestones.all()))
+
+    def act(data: dict[str, Any]) -> None:
+        amendments.amendment_propose_milestone_change(
+            user=user,
+            contract=contract,
+            milestone=contract.milestones.get(pk=data["milestone"]),
+            amount=None if data["amount"] is None else Money(data["amount"]),
+            due_date=data["due_date"],
+            note=data["note"],
+            source_message=_chat_message(user, data.get("source_message")),
+        )
+
+    if run_form(form, act):
+        messages.success(request, "Change proposed. It applies when the other side accepts it.")
+        return redirect(f"{reverse('contract_detail', args=[contract.pk])}#amendments")
+    return _room(request, _contract(user, contract_id), change_form=form)
 
 
 @login_required
@@ -526,6 +649,7 @@ def expense_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
             description=data["description"],
             amount=Money(data["amount"]),
             receipt=data["receipt"],
+            source_message=_chat_message(user, data.get("source_message")),
         )
 
     if run_form(form, act):
@@ -619,6 +743,7 @@ def hourly_terms_propose(request: HttpRequest, contract_id: int) -> HttpResponse
             hourly_rate=Money(data["hourly_rate"]),
             weekly_limit_hours=data["weekly_limit_hours"],
             note=data["note"],
+            source_message=_chat_message(user, data.get("source_message")),
         )
 
     if run_form(form, act):
@@ -677,7 +802,7 @@ def contract_conversation(request: HttpRequest, contract_id: int) -> HttpRespons
     contract = _contract(user, contract_id)
     try:
         conversation = conversation_open(
-            topic=f"contract:{contract.pk}",
+            topic=contract_topic(contract),
             title=contract.title,
             members=[contract.client, contract.freelancer],
         )

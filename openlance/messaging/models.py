@@ -24,6 +24,17 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def topic_kind(self) -> str:
+        """What the conversation is about ("contract" for "contract:7")."""
+        return self.topic.partition(":")[0]
+
+    @property
+    def topic_object_id(self) -> int | None:
+        """The id of what it is about (7 for "contract:7"), when the topic names one."""
+        tail = self.topic.partition(":")[2]
+        return int(tail) if tail.isdigit() else None
+
 
 class ConversationMember(models.Model):
     conversation = models.ForeignKey(

@@ -98,3 +98,16 @@ def attachment_for(
     if attachment is None:
         raise NotFound("No such attachment.")
     return attachment
+
+
+def message_for(*, user: User, message_id: int) -> Message:
+    """A message of one of the user's conversations (anyone else: 404)."""
+    require_id(message_id, "message")
+    message = (
+        Message.objects.select_related("conversation", "sender")
+        .filter(pk=message_id, conversation__memberships__user=user)
+        .first()
+    )
+    if message is None:
+        raise NotFound("No such message.")
+    return message

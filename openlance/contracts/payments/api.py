@@ -50,6 +50,7 @@ from openlance.core.errors import InvalidInput
 from openlance.core.idempotency import HEADER
 from openlance.core.money import Money
 from openlance.core.problems import problems
+from openlance.messaging.selectors import message_for
 
 router = Router(tags=["payments"])
 
@@ -407,6 +408,11 @@ _EXPENSE_BODY = {
                         "format": "binary",
                         "description": "PDF, JPEG, PNG, WebP or GIF; at most 10 MB.",
                     },
+                    "source_message_id": {
+                        "type": "integer",
+                        "description": "The message of the contract's conversation it is "
+                        "proposed from.",
+                    },
                 },
             }
         }
@@ -432,12 +438,20 @@ def expense_create(request: HttpRequest, contract_id: int) -> Status[ExpenseOut]
         raise InvalidInput(
             "Check the expense.", field_errors={"amount": ['An amount like "12.50".']}
         )
+    source = request.POST.get("source_message_id", "")
+    if source and not source.isdigit():
+        raise InvalidInput(
+            "Check the expense.", field_errors={"source_message_id": ["A message id."]}
+        )
     proposed = expenses.expense_propose(
         freelancer=request_user(request),
         contract=contract,
         description=request.POST.get("description", ""),
         amount=Money.parse(text),
         receipt=request.FILES.get("receipt"),
+        source_message=message_for(user=request_user(request), message_id=int(source))
+        if source
+        else None,
     )
     return Status(201, _expense(proposed))
 

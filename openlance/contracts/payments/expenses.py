@@ -13,7 +13,12 @@ from django.db import transaction
 from openlance.accounts.models import User
 from openlance.billing.earnings import earning_hold
 from openlance.billing.models import EarningKind
-from openlance.contracts.common import escrow_account, lock_contract, require_party
+from openlance.contracts.common import (
+    escrow_account,
+    lock_contract,
+    require_message_of,
+    require_party,
+)
 from openlance.contracts.models import (
     EXPENSE_TRANSITIONS,
     MAXIMUM_MILESTONE_CENTS,
@@ -36,6 +41,7 @@ from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, checked_attachment
 from openlance.ledger.models import AccountKind
 from openlance.ledger.services import account_for, platform_account, transfer_post
+from openlance.messaging.models import Message
 
 EXPENSE_FUNDING = "expense_funding"
 EXPENSE_RELEASE = "expense_release"
@@ -77,10 +83,13 @@ def expense_propose(
     description: str,
     amount: Money,
     receipt: UploadedFile | None,
+    source_message: Message | None = None,
 ) -> Expense:
-    """The freelancer proposes an expense with its receipt (a PDF or an image)."""
+    """The freelancer proposes an expense with its receipt (a PDF or an image), perhaps from
+    a chat message where it was agreed."""
     require_party(contract, freelancer, "freelancer")
     _require_running(contract)
+    require_message_of(contract, source_message)
     errors: dict[str, list[str]] = {}
     description = " ".join((description or "").split())
     if not description:
@@ -110,6 +119,7 @@ def expense_propose(
             receipt_content_type=document.content_type,
             receipt_size_bytes=document.size,
             created_at=clock.now(),
+            source_message=source_message,
         )
         expense.receipt.save(document.name, document.content, save=False)
         expense.save()

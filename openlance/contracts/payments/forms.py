@@ -107,6 +107,8 @@ class ExpenseForm(forms.Form):
     description = forms.CharField(label="What it paid for", max_length=MAX_DESCRIPTION)
     amount = DollarsField(label="Amount")
     receipt = forms.FileField(label="Receipt", help_text="A PDF or an image, up to 10 MB.")
+    # The chat message it is proposed from, when it is ("propose as amendment").
+    source_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_amount(self) -> int:
         amount = self.cleaned_data.get("amount")
