@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "openlance.contracts",
     "openlance.reviews",
     "openlance.reputation",
+    "openlance.disputes",
     "openlance.insights",
     "openlance.api",
 ]

@@ -12,6 +12,7 @@ from openlance.contracts.hourly.api import router as hourly_router
 from openlance.contracts.offers.api import router as offers_router
 from openlance.contracts.payments.api import router as bonuses_router
 from openlance.core.api import router as policies_router
+from openlance.disputes.api import router as disputes_router
 from openlance.insights.api import gigmath_router
 from openlance.insights.api import router as clients_router
 from openlance.jobs.api import JobOut
@@ -70,3 +71,4 @@ api.add_router("/v1/", hourly_router)
 api.add_router("/v1/", bonuses_router)
 api.add_router("/v1/", reviews_router)
 api.add_router("/v1/", reputation_router)
+api.add_router("/v1/", disputes_router)

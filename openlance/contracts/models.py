@@ -268,6 +268,8 @@ class MilestoneState(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     APPROVED = "approved", "Approved and paid"
     CANCELLED = "cancelled", "Cancelled"
+    # A dispute froze its escrow (SPEC §9): nothing moves it but the dispute's outcome.
+    DISPUTED = "disputed", "In dispute"
 
 
 MILESTONE_TRANSITIONS: dict[str, set[str]] = {
@@ -277,13 +279,24 @@ MILESTONE_TRANSITIONS: dict[str, set[str]] = {
         MilestoneState.SUBMITTED,
         MilestoneState.CANCELLED,
     },
-    MilestoneState.FUNDED: {MilestoneState.SUBMITTED, MilestoneState.CANCELLED},
+    MilestoneState.FUNDED: {
+        MilestoneState.SUBMITTED,
+        MilestoneState.CANCELLED,
+        MilestoneState.DISPUTED,
+    },
     MilestoneState.SUBMITTED: {
         MilestoneState.APPROVED,
         MilestoneState.CHANGES_REQUESTED,
         MilestoneState.FUNDED,
+        MilestoneState.DISPUTED,
     },
-    MilestoneState.CHANGES_REQUESTED: {MilestoneState.SUBMITTED, MilestoneState.CANCELLED},
+    MilestoneState.CHANGES_REQUESTED: {
+        MilestoneState.SUBMITTED,
+        MilestoneState.CANCELLED,
+        MilestoneState.DISPUTED,
+    },
+    # Settled by the dispute: paid (in part or in full) or refunded in full.
+    MilestoneState.DISPUTED: {MilestoneState.APPROVED, MilestoneState.CANCELLED},
     MilestoneState.APPROVED: set(),
     MilestoneState.CANCELLED: set(),
 }
@@ -295,6 +308,8 @@ class Milestone(models.Model):
     description = models.CharField(max_length=500)
     amount_cents = models.BigIntegerField()
     due_date = models.DateField(null=True, blank=True)
+    # What the milestone was when a dispute froze it (its disputes feature needs nothing else).
+    state_before_dispute = models.CharField(max_length=20, blank=True)
     state = models.CharField(
         max_length=20, choices=MilestoneState.choices, default=MilestoneState.NOT_FUNDED
     )

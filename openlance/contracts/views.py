@@ -37,6 +37,7 @@ from openlance.contracts.forms import (
 )
 from openlance.contracts.hourly.weeks import week_of
 from openlance.contracts.milestones import funding, release, submissions
+from openlance.contracts.milestones.disputed import can_open_dispute
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
 from openlance.contracts.models import (
     MILESTONE_TRANSITIONS,
@@ -143,12 +144,14 @@ def _decorate(
             active and is_client and milestone.state in funding.FUNDABLE_STATES and not funded
         )
         m.can_submit = active and not is_client and MilestoneState.SUBMITTED in moves
-        m.can_review = active and is_client and MilestoneState.APPROVED in moves
+        m.can_review = active and is_client and milestone.state == MilestoneState.SUBMITTED
         m.can_cancel = (
             active
             and MilestoneState.CANCELLED in moves
+            and milestone.state != MilestoneState.DISPUTED
             and (milestone.in_escrow_cents == 0 or not is_client)
         )
+        m.can_dispute = active and can_open_dispute(milestone, as_client=is_client)
         m.quote = None
         if m.can_fund:
             m.quote = funding.milestone_funding_quote(milestone=milestone, pricing=pricing)

@@ -28,6 +28,7 @@ from openlance.contracts.milestones.release import milestone_auto_approve_run_du
 from openlance.contracts.offers.services import offer_expiry_run_due
 from openlance.contracts.payments.refunds import refund_requests_lapse_run_due
 from openlance.core.services import idempotency_purge_due
+from openlance.disputes.services import disputes_run_due
 from openlance.jobs.services import job_expiry_run_due
 from openlance.profiles.services import freelancer_auto_private_run_due
 from openlance.reputation.services import (
@@ -62,6 +63,11 @@ RULES: tuple[Rule, ...] = (
     Rule("hourly-invoices", "Monday 12:00 UTC", hourly_invoice_run_due),
     Rule("hourly-review-close", "Friday 23:59 UTC", hourly_review_close_run_due),
     Rule("refund-requests", "7 days to answer a refund request", refund_requests_lapse_run_due),
+    Rule(
+        "disputes",
+        "5 business days to respond, 30 days of mediation",
+        disputes_run_due,
+    ),
     Rule(
         "earnings-release",
         "5 days after payment; hourly: the Wednesday after review",

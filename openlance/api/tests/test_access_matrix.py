@@ -63,6 +63,7 @@ from openlance.billing.tests.payout_helpers import available, usable_method
 from openlance.contracts.amendments import amendment_propose
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import invoice_issue, time_entry_add
+from openlance.contracts.milestones.funding import milestone_fund
 from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import TimeEntrySource
 from openlance.contracts.payments.bonuses import bonus_pay
@@ -72,6 +73,7 @@ from openlance.contracts.tests.factories import contract_fixed, contract_hourly,
 from openlance.core import clock
 from openlance.core.money import Money
 from openlance.core.tests.files import pdf_upload, png_upload
+from openlance.disputes.services import dispute_open
 from openlance.jobs.models import JobState, JobVisibility
 from openlance.jobs.services import job_attachment_add
 from openlance.jobs.tests.factories import job_client, job_post
@@ -363,6 +365,16 @@ class World:
             reason="Paid twice by mistake",
         )
 
+        # a dispute the client opened on a funded milestone of another contract
+        disputed = contract_fixed((30_000,), client=self.client, freelancer=self.freelancer)
+        self.disputed_milestone = disputed.milestones.get()
+        milestone_fund(
+            client=self.client, milestone=self.disputed_milestone, payment_method="pm_card_visa"
+        )
+        self.dispute = dispute_open(
+            user=self.client, milestone=self.disputed_milestone, reason="Nothing delivered"
+        )
+
         # an expense the freelancer proposed on the contract
         self.expense = expense_propose(
             freelancer=self.freelancer,
@@ -525,6 +537,14 @@ CONTRACT = _theirs("a contract", contract_id="contract.pk")
 PAYMENT = _theirs("a payment on a contract", payment_id="bonus.payment.pk")
 REFUND_REQUEST = _theirs("a refund request", request_id="refund_request.pk")
 EXPENSE = _theirs("an expense", expense_id="expense.pk")
+# Mediators see every dispute (the staff member here is one): not strangers to it.
+MEDIATORS = frozenset({"staff member"})
+
+
+def DISPUTE(w: World) -> list[Case]:
+    return [Case("a dispute", {"dispute_id": w.dispute.pk}, w.client, insiders=MEDIATORS)]
+
+
 HOURLY_CONTRACT = _mine("an hourly contract", contract_id="hourly.pk")
 CONVERSATION = _mine("a conversation", conversation_id="conversation.pk")
 MESSAGE_ATTACHMENT = _mine(
@@ -580,6 +600,15 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/contracts/{contract_id}/amendments": CONTRACT,
     "/api/v1/contracts/{contract_id}/bonuses": CONTRACT,
     "/api/v1/contracts/{contract_id}/milestone-changes": CONTRACT,
+    "/api/v1/disputes/{dispute_id}": DISPUTE,
+    "/api/v1/disputes/{dispute_id}/respond": DISPUTE,
+    "/api/v1/disputes/{dispute_id}/proposal": DISPUTE,
+    "/api/v1/disputes/{dispute_id}/proposal/accept": DISPUTE,
+    "/api/v1/disputes/{dispute_id}/proposal/reject": DISPUTE,
+    "/api/v1/disputes/{dispute_id}/arbitration": DISPUTE,
+    "/api/v1/milestones/{milestone_id}/disputes": _theirs(
+        "a funded milestone", milestone_id="disputed_milestone.pk"
+    ),
     "/api/v1/contracts/{contract_id}/payments": CONTRACT,
     "/api/v1/contracts/{contract_id}/refunds": CONTRACT,
     "/api/v1/contracts/{contract_id}/refund-requests": CONTRACT,
@@ -728,6 +757,16 @@ API_BODIES: dict[tuple[str, str], Body] = {
         lambda: {"description": "Fonts", "amount": "10.00", "receipt": pdf_upload("r.pdf")}
     ),
     ("POST", "/api/v1/expenses/{expense_id}/fund"): {"payment_method": "balance"},
+    ("POST", "/api/v1/disputes/{dispute_id}/respond"): {"response": "No"},
+    ("POST", "/api/v1/disputes/{dispute_id}/proposal"): {
+        "to_freelancer": {"amount": "1.00"},
+        "note": "x",
+    },
+    ("POST", "/api/v1/disputes/{dispute_id}/arbitration"): {
+        "to_freelancer": {"amount": "1.00"},
+        "note": "x",
+    },
+    ("POST", "/api/v1/milestones/{milestone_id}/disputes"): {"reason": "Bad"},
     ("POST", "/api/v1/contracts/{contract_id}/hourly-terms"): {
         "hourly_rate": {"amount": "45.00"},
         "weekly_limit_hours": 20,
@@ -861,6 +900,27 @@ PAGE_MATRIX: dict[str, Builder] = {
     "amendment_propose": CONTRACT,
     "bonus_pay": CONTRACT,
     "milestone_change_propose": CONTRACT,
+    "dispute_detail": DISPUTE,
+    "dispute_respond": DISPUTE,
+    "dispute_propose": DISPUTE,
+    "dispute_arbitrate": DISPUTE,
+    "dispute_proposal_answer": lambda w: [
+        Case(
+            "a dispute",
+            {"dispute_id": w.dispute.pk, "answer": "accept"},
+            w.client,
+            insiders=MEDIATORS,
+        )
+    ],
+    "milestone_dispute": lambda w: [
+        Case(
+            "a disputed milestone",
+            {"milestone_id": w.disputed_milestone.pk},
+            w.client,
+            insiders=MEDIATORS,
+        )
+    ],
+    "dispute_open": _theirs("a funded milestone", milestone_id="disputed_milestone.pk"),
     "contract_chat_proposals": CONTRACT,
     "refund_make": CONTRACT,
     "refund_request_open": CONTRACT,
@@ -979,6 +1039,10 @@ PAGE_FORMS: dict[str, Body] = {
         lambda: {"description": "Fonts", "amount": "10", "receipt": pdf_upload("r.pdf")}
     ),
     "expense_fund": {"source": "balance"},
+    "dispute_respond": {"response": "No"},
+    "dispute_propose": {"freelancer_share": "1", "note": "x"},
+    "dispute_arbitrate": {"freelancer_share": "1", "note": "x"},
+    "dispute_open": {"reason": "Bad"},
     "milestone_fund": {"source": "balance"},
     "milestone_submit": Multipart(
         lambda: {

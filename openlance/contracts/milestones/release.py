@@ -70,9 +70,12 @@ def _next_open_milestone(milestone: Milestone) -> Milestone | None:
     )
 
 
-def _release(locked: Milestone, *, amount_cents: int, remainder: str, automatic: bool) -> Payment:
+def release_escrow(
+    locked: Milestone, *, amount_cents: int, remainder: str, automatic: bool
+) -> Payment:
     """Pay `amount_cents` of the locked milestone's escrow to the freelancer and settle the
-    rest. The caller holds the milestone's row lock and checked the state."""
+    rest. The caller holds the milestone's row lock and checked the state (an approval, or a
+    dispute's outcome)."""
     contract = locked.contract
     freelancer = contract.freelancer
     client = contract.client
@@ -229,7 +232,7 @@ def milestone_approve(
                 "There is no later open milestone to keep the rest for; refund it instead.",
                 field_errors={"remainder": ["No next milestone: choose refund."]},
             )
-        _release(locked, amount_cents=release, remainder=remainder, automatic=False)
+        release_escrow(locked, amount_cents=release, remainder=remainder, automatic=False)
     return locked
 
 
@@ -298,7 +301,7 @@ def milestone_auto_approve_run_due(*, now: datetime) -> dict[str, int]:
                 or not is_funded(locked)
             ):
                 continue
-            _release(
+            release_escrow(
                 locked,
                 amount_cents=locked.in_escrow_cents,
                 remainder=Remainder.REFUND,
@@ -319,6 +322,8 @@ def milestone_cancel(*, user: User, milestone: Milestone) -> Milestone:
     with transaction.atomic():
         lock_contract(contract)
         locked = lock_milestone(milestone)
+        if locked.state == MilestoneState.DISPUTED:
+            raise Conflict("This milestone is in dispute: its escrow moves only by the outcome.")
         if MilestoneState.CANCELLED not in MILESTONE_TRANSITIONS[locked.state]:
             raise InvalidTransition(
                 f"A milestone that is {locked.get_state_display().lower()} cannot be cancelled."

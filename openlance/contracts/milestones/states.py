@@ -19,6 +19,7 @@ OPEN_MILESTONE_STATES = (
     MilestoneState.FUNDED,
     MilestoneState.SUBMITTED,
     MilestoneState.CHANGES_REQUESTED,
+    MilestoneState.DISPUTED,
 )
 
 

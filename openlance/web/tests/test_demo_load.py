@@ -43,6 +43,7 @@ from openlance.contracts.models import (
 from openlance.core import clock
 from openlance.core.models import OutboxEvent
 from openlance.core.policies import jss_policy_at
+from openlance.disputes.models import Dispute
 from openlance.insights.selectors import client_signals
 from openlance.jobs.models import JobPost, ScreeningQuestion
 from openlance.ledger.checks import ledger_violations
@@ -64,15 +65,16 @@ from openlance.proposals.models import Invitation, Proposal
 from openlance.reputation.models import BadgeChange, JssChange, JssReason, JssScore, JssSnapshot
 from openlance.reputation.services import badges_run_due, jss_recompute
 from openlance.reviews.models import ClientFeedbackFlag, Feedback, FeedbackDirection
-from openlance.web.management import demo_text
+from openlance.web.management import demo_disputes, demo_text
 from openlance.web.management.commands import demo_load
 
 CHROMIUM = "/usr/bin/chromium"
 SMALL = demo_load.SCALES["small"]
 FULL = demo_load.SCALES["full"]
 PAST_CONTRACTS_SMALL = sum(len(past) for past in demo_load.SHOWCASE.values())
-# The hourly stories post their own jobs (demo_hourly).
-HOURLY_STORIES = 2
+# The hourly stories and the dispute stories post their own jobs (demo_hourly,
+# demo_disputes).
+HOURLY_STORIES = 2 + 2
 
 
 def _counts() -> dict[str, int]:
@@ -494,6 +496,17 @@ def test_demo_hourly_contracts_run_week_after_week() -> None:
     assert bonus.payment.kind == "bonus"
     assert paid.refunds.get().amount_cents == 3_500
     losses = LedgerAccount.objects.filter(kind=AccountKind.PLATFORM_PROTECTION_LOSSES)
+    # Disputes: one waiting for the freelancer's response, one settled by a split.
+    open_dispute, settled = (
+        Dispute.objects.get(contract__job__title=story.title)
+        for story in (demo_disputes.OPEN, demo_disputes.SETTLED)
+    )
+    assert (open_dispute.state, open_dispute.milestone.state) == ("awaiting_response", "disputed")
+    assert (settled.state, settled.decided_by, settled.contract.dispute_decision) == (
+        "decided",
+        "agreement",
+        "split",
+    )
     assert sum(losses.values_list("balance_cents", flat=True)) < 0
     assert ledger_violations() == []
 

@@ -157,7 +157,7 @@ from openlance.reviews.services import (
     feedback_reveal_run_due,
     feedback_submit,
 )
-from openlance.web.management import demo_hourly
+from openlance.web.management import demo_disputes, demo_hourly
 from openlance.web.management import demo_text as text
 from openlance.web.management.demo_hourly import story_exists
 from openlance.web.management.demo_text import PLACES, SPECIALTY_BY_KEY, Specialty
@@ -1828,13 +1828,35 @@ def _section_hourly(ctx: DemoContext) -> Iterator[None]:
     paid = users.get(client_email(4)), users.get(freelancer_email(1))
     if paid[0] and paid[1] and not story_exists(demo_hourly.PAID):
         cast.append((demo_hourly.PAID, paid[0], paid[1]))
-    owing = _verified_client_without_balance(ctx)
     worker = users.get(freelancer_email(2))
-    if owing and worker and not story_exists(demo_hourly.PROTECTED):
-        cast.append((demo_hourly.PROTECTED, owing, worker))
+    if worker and not story_exists(demo_hourly.PROTECTED):
+        owing = _verified_client_without_balance(ctx)
+        if owing:
+            cast.append((demo_hourly.PROTECTED, owing, worker))
     ctx.created["hourly contracts"] = demo_hourly.play_hourly(cast, ctx.now)
     ctx.created["bonuses, refunds and expenses"] = demo_hourly.play_after_hire(ctx.now)
-    # The security period, as the scheduler runs it: what these paid is pending or available.
+    yield
+
+
+def _section_disputes(ctx: DemoContext) -> Iterator[None]:
+    """Two disputes (`demo_disputes`): client06 disputes freelancer03's logo work and waits
+    for the answer (in the mediators' queue); client07 and freelancer04 accepted a
+    mediator's split on a retouching job. Clients without a demo top-up, so the refund lands
+    on a balance of its own."""
+    users = {user.email: user for user in User.objects.filter(email__contains="@openlance.")}
+    cast = []
+    for story, client, freelancer in (
+        (demo_disputes.OPEN, 6, 3),
+        (demo_disputes.SETTLED, 7, 4),
+    ):
+        pair = users.get(client_email(client)), users.get(freelancer_email(freelancer))
+        if pair[0] and pair[1] and not demo_disputes.story_exists(story):
+            cast.append((story, pair[0], pair[1]))
+    mediator = users.get(staff_email("Mediator"))
+    if mediator is not None:
+        ctx.created["disputes"] = demo_disputes.play_disputes(cast, mediator, ctx.now)
+    # The security period, as the scheduler runs it: what the hourly work, bonuses, expenses
+    # and the settled dispute paid is pending or available by now.
     with clock.frozen_at(ctx.now):
         earnings_release_run_due(now=ctx.now)
     yield
@@ -2304,6 +2326,7 @@ SECTIONS: list[Section] = [
     # Offers touch their posts too, and hires close them, before the expiry rule runs.
     Section("hiring", lambda scale: scale.jobs + 1, _section_hiring),
     Section("hourly work", lambda scale: 1, _section_hourly),
+    Section("disputes", lambda scale: 1, _section_disputes),
     Section("job expiry", lambda scale: 1, _section_job_expiry),
     Section("statistics", lambda scale: 1, _section_statistics),
 ]

@@ -1,0 +1,217 @@
+"""Disputes API (tag `disputes`): open one on a milestone's escrow, respond, answer the
+mediator's proposal; mediators propose splits and record arbitration. A dispute is seen by
+its contract's two parties and by mediators; anyone else gets a 404."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from openlance.accounts.auth import request_user, scope_first
+from openlance.accounts.selectors import is_mediator
+from openlance.contracts.selectors import milestone_for
+from openlance.core.apitools import (
+    MoneyIn,
+    MoneyOut,
+    OneOf,
+    Page,
+    PageQuery,
+    StrictSchema,
+    paginate,
+)
+from openlance.core.errors import NotFound
+from openlance.disputes import selectors, services
+from openlance.disputes.models import DecidedBy, Dispute, DisputeState, Side
+
+router = Router(tags=["disputes"])
+
+
+class DisputeOut(Schema):
+    id: int
+    contract_id: int
+    milestone_id: int
+    opened_by: Annotated[str, OneOf(Side)]
+    reason: str
+    amount: MoneyOut = Field(description="The escrow in dispute, frozen until the decision.")
+    state: Annotated[str, OneOf(DisputeState)]
+    opened_at: datetime
+    respond_by: datetime = Field(description="5 business days after opening.")
+    response: str
+    responded_at: datetime | None
+    mediate_by: datetime | None = Field(description="30 days after the response.")
+    proposal_to_freelancer: MoneyOut | None
+    proposal_note: str
+    proposed_at: datetime | None
+    client_accepted_at: datetime | None
+    freelancer_accepted_at: datetime | None
+    to_freelancer: MoneyOut | None = Field(description="Once decided.")
+    to_client: MoneyOut | None = Field(description="Once decided.")
+    decided_by: Annotated[str, OneOf(DecidedBy)] | None
+    decided_at: datetime | None
+
+
+def _out(dispute: Dispute) -> DisputeOut:
+    return DisputeOut(
+        id=dispute.pk,
+        contract_id=dispute.contract_id,
+        milestone_id=dispute.milestone_id,
+        opened_by=dispute.opened_by,
+        reason=dispute.reason,
+        amount=MoneyOut.of_cents(dispute.amount_cents),
+        state=dispute.state,
+        opened_at=dispute.opened_at,
+        respond_by=dispute.respond_by,
+        response=dispute.response,
+        responded_at=dispute.responded_at,
+        mediate_by=dispute.mediate_by,
+        proposal_to_freelancer=MoneyOut.of_cents_or_none(dispute.proposal_freelancer_cents),
+        proposal_note=dispute.proposal_note,
+        proposed_at=dispute.proposed_at,
+        client_accepted_at=dispute.client_accepted_at,
+        freelancer_accepted_at=dispute.freelancer_accepted_at,
+        to_freelancer=MoneyOut.of_cents_or_none(dispute.freelancer_cents),
+        to_client=MoneyOut.of_cents_or_none(dispute.client_cents),
+        decided_by=dispute.decided_by or None,
+        decided_at=dispute.decided_at,
+    )
+
+
+class DisputeOpenIn(StrictSchema):
+    reason: str = Field(min_length=1, max_length=services.MAX_TEXT)
+
+
+class DisputeResponseIn(StrictSchema):
+    response: str = Field(min_length=1, max_length=services.MAX_TEXT)
+
+
+class ShareIn(StrictSchema):
+    to_freelancer: MoneyIn = Field(description="The freelancer's share; the rest goes back.")
+    note: str = Field(min_length=1, max_length=services.MAX_TEXT)
+
+
+@router.get("/disputes", response=Page[DisputeOut], summary="Your disputes (all, for mediators)")
+def dispute_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    user = request_user(request)
+    disputes = (
+        selectors.mediation_queue()
+        if is_mediator(user=user)
+        else (selectors.disputes_of_party(user=user))
+    )
+    page = paginate(disputes, query)
+    page["items"] = [_out(dispute) for dispute in page["items"]]
+    return page
+
+
+def _dispute_of(request: HttpRequest, dispute_id: int) -> Dispute:
+    return selectors.dispute_for(user=request_user(request), dispute_id=dispute_id)
+
+
+@router.get("/disputes/{dispute_id}", response=DisputeOut, summary="A dispute")
+@scope_first(_dispute_of)
+def dispute_get(request: HttpRequest, dispute_id: int) -> DisputeOut:
+    return _out(_dispute_of(request, dispute_id))
+
+
+@router.post(
+    "/milestones/{milestone_id}/disputes",
+    response={201: DisputeOut},
+    summary="Open a dispute on a milestone's escrow",
+)
+@scope_first(
+    lambda request, milestone_id: milestone_for(
+        user=request_user(request), milestone_id=milestone_id
+    )
+)
+def dispute_open(
+    request: HttpRequest, milestone_id: int, payload: DisputeOpenIn
+) -> Status[DisputeOut]:
+    """The client asks for escrow back; the freelancer, for submitted work the client does not
+    release. The escrow is frozen; the other side has 5 business days to respond."""
+    user = request_user(request)
+    milestone = milestone_for(user=user, milestone_id=milestone_id)
+    return Status(
+        201, _out(services.dispute_open(user=user, milestone=milestone, reason=payload.reason))
+    )
+
+
+@router.post("/disputes/{dispute_id}/respond", response=DisputeOut, summary="Respond (other side)")
+@scope_first(_dispute_of)
+def dispute_respond(
+    request: HttpRequest, dispute_id: int, payload: DisputeResponseIn
+) -> DisputeOut:
+    return _out(
+        services.dispute_respond(
+            user=request_user(request),
+            dispute=_dispute_of(request, dispute_id),
+            response=payload.response,
+        )
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/proposal/accept", response=DisputeOut, summary="Accept the split"
+)
+@scope_first(_dispute_of)
+def dispute_proposal_accept(request: HttpRequest, dispute_id: int) -> DisputeOut:
+    """Once both sides accept, the split is executed."""
+    return _out(
+        services.dispute_proposal_answer(
+            user=request_user(request), dispute=_dispute_of(request, dispute_id), accept=True
+        )
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/proposal/reject",
+    response=DisputeOut,
+    summary="Reject the split (to arbitration)",
+)
+@scope_first(_dispute_of)
+def dispute_proposal_reject(request: HttpRequest, dispute_id: int) -> DisputeOut:
+    return _out(
+        services.dispute_proposal_answer(
+            user=request_user(request), dispute=_dispute_of(request, dispute_id), accept=False
+        )
+    )
+
+
+def _mediator_dispute(request: HttpRequest, dispute_id: int) -> Dispute:
+    if not is_mediator(user=request_user(request)):
+        raise NotFound("There is no such dispute.")
+    return _dispute_of(request, dispute_id)
+
+
+@router.post(
+    "/disputes/{dispute_id}/proposal", response=DisputeOut, summary="Propose a split (mediator)"
+)
+@scope_first(_mediator_dispute)
+def dispute_propose(request: HttpRequest, dispute_id: int, payload: ShareIn) -> DisputeOut:
+    return _out(
+        services.dispute_propose(
+            mediator=request_user(request),
+            dispute=_mediator_dispute(request, dispute_id),
+            freelancer_cents=payload.to_freelancer.to_money().cents,
+            note=payload.note,
+        )
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/arbitration",
+    response=DisputeOut,
+    summary="Record the arbitration (mediator)",
+)
+@scope_first(_mediator_dispute)
+def dispute_arbitrate(request: HttpRequest, dispute_id: int, payload: ShareIn) -> DisputeOut:
+    """Executed at once: the freelancer's share released, the rest refunded."""
+    return _out(
+        services.dispute_arbitrate(
+            mediator=request_user(request),
+            dispute=_mediator_dispute(request, dispute_id),
+            freelancer_cents=payload.to_freelancer.to_money().cents,
+            note=payload.note,
+        )
+    )

@@ -1,0 +1,111 @@
+"""Disputes (SPEC §9) on a fixed-price milestone's escrow: opened by the freelancer (the
+client does not release submitted work) or the client (they want the escrow back), answered
+by the other side within 5 business days or decided for the opener, then mediated (a split
+both accept) or arbitrated (a mediator records the outcome). The escrow is frozen meanwhile;
+the outcome is executed once through the ledger and recorded on the contract."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from openlance.contracts.models import Contract, Milestone
+
+
+class DisputeState(models.TextChoices):
+    AWAITING_RESPONSE = "awaiting_response", "Waiting for the other side"
+    IN_MEDIATION = "in_mediation", "In mediation"
+    PROPOSED = "proposed", "A split is proposed"
+    ARBITRATION = "arbitration", "In arbitration"
+    DECIDED = "decided", "Decided"
+
+
+# Where a dispute may go (house rule: states move only along a table).
+DISPUTE_TRANSITIONS: dict[str, set[str]] = {
+    DisputeState.AWAITING_RESPONSE: {DisputeState.IN_MEDIATION, DisputeState.DECIDED},
+    DisputeState.IN_MEDIATION: {DisputeState.PROPOSED, DisputeState.ARBITRATION},
+    DisputeState.PROPOSED: {
+        DisputeState.PROPOSED,
+        DisputeState.DECIDED,
+        DisputeState.ARBITRATION,
+    },
+    DisputeState.ARBITRATION: {DisputeState.DECIDED},
+    DisputeState.DECIDED: set(),
+}
+OPEN_DISPUTE_STATES = (
+    DisputeState.AWAITING_RESPONSE,
+    DisputeState.IN_MEDIATION,
+    DisputeState.PROPOSED,
+    DisputeState.ARBITRATION,
+)
+
+
+class Side(models.TextChoices):
+    CLIENT = "client", "Client"
+    FREELANCER = "freelancer", "Freelancer"
+
+
+class DecidedBy(models.TextChoices):
+    NO_RESPONSE = "no_response", "No response in time: for the side that opened it"
+    AGREEMENT = "agreement", "Both sides accepted the mediator's split"
+    ARBITRATION = "arbitration", "Arbitration"
+
+
+class Dispute(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
+    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="disputes")
+    opened_by = models.CharField(max_length=10, choices=Side.choices)
+    reason = models.TextField(max_length=5000)
+    amount_cents = models.BigIntegerField()
+    state = models.CharField(
+        max_length=20, choices=DisputeState.choices, default=DisputeState.AWAITING_RESPONSE
+    )
+    opened_at = models.DateTimeField()
+    respond_by = models.DateTimeField()
+    response = models.TextField(max_length=5000, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    # A mediator proposes a split within 30 days of the response; after that, arbitration.
+    mediate_by = models.DateTimeField(null=True, blank=True)
+    mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposal_freelancer_cents = models.BigIntegerField(null=True, blank=True)
+    proposal_note = models.TextField(max_length=5000, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    client_accepted_at = models.DateTimeField(null=True, blank=True)
+    freelancer_accepted_at = models.DateTimeField(null=True, blank=True)
+    rejected_by = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    freelancer_cents = models.BigIntegerField(null=True, blank=True)
+    decided_by = models.CharField(max_length=12, choices=DecidedBy.choices, blank=True)
+    decision_note = models.TextField(max_length=5000, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["milestone"],
+                condition=~models.Q(state="decided"),
+                name="dispute_one_open_per_milestone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_cents__gt=0), name="dispute_amount_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "respond_by"], name="dispute_response_due"),
+            models.Index(fields=["state", "mediate_by"], name="dispute_mediation_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.pk} on contract {self.contract_id}"
+
+    @property
+    def client_cents(self) -> int | None:
+        return None if self.freelancer_cents is None else self.amount_cents - self.freelancer_cents
+
+    @property
+    def proposal_client_cents(self) -> int | None:
+        if self.proposal_freelancer_cents is None:
+            return None
+        return self.amount_cents - self.proposal_freelancer_cents

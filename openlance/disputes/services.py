@@ -1,0 +1,286 @@
+"""Dispute writes (SPEC §9). Each locks the dispute row; the money moves once, through
+contracts' `milestone_dispute_settle` (the freelancer's share released with the service fee,
+the rest refunded to the client), in the transaction that records the decision. Mediators
+act as staff: every one of their actions is in the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from openlance.accounts.models import User
+from openlance.accounts.selectors import is_mediator
+from openlance.accounts.services import audit_record
+from openlance.contracts.milestones.disputed import (
+    can_open_dispute,
+    contract_dispute_decided,
+    milestone_dispute_freeze,
+    milestone_dispute_settle,
+)
+from openlance.contracts.models import DisputeDecision, Milestone
+from openlance.core import clock
+from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from openlance.core.money import Money
+from openlance.core.services import event_emit
+from openlance.disputes.calendar import add_business_days
+from openlance.disputes.models import (
+    DISPUTE_TRANSITIONS,
+    DecidedBy,
+    Dispute,
+    DisputeState,
+    Side,
+)
+
+RESPONSE_BUSINESS_DAYS = 5
+MEDIATION_WITHIN = timedelta(days=30)
+MAX_TEXT = 5000
+
+
+def _text(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput("Say what happened.", field_errors={field: ["Required."]})
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(f"At most {MAX_TEXT} characters.", field_errors={field: ["Too long."]})
+    return value
+
+
+def side_of(dispute: Dispute, user: User) -> str:
+    """The user's side of the dispute's contract (anyone else: 404)."""
+    contract = dispute.contract
+    if user.pk == contract.client_id:
+        return Side.CLIENT
+    if user.pk == contract.freelancer_id:
+        return Side.FREELANCER
+    raise NotFound("There is no such dispute.")
+
+
+def _move(dispute: Dispute, target: str, **changes: object) -> Dispute:
+    if target not in DISPUTE_TRANSITIONS[dispute.state]:
+        raise InvalidTransition(
+            f"A dispute that is {dispute.get_state_display().lower()} cannot become "
+            f"{DisputeState(target).label.lower()}."
+        )
+    dispute.state = target
+    for name, value in changes.items():
+        setattr(dispute, name, value)
+    dispute.save()
+    if target != DisputeState.DECIDED:  # `_decide` announces a decision, with its freelancer
+        event_emit(
+            kind=f"dispute.{target}",
+            payload={"dispute_id": dispute.pk, "contract_id": dispute.contract_id},
+        )
+    return dispute
+
+
+def _locked(dispute: Dispute) -> Dispute:
+    return Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
+
+
+def dispute_open(*, user: User, milestone: Milestone, reason: str) -> Dispute:
+    """Open a dispute on the milestone's escrow, which is frozen at once. The client asks
+    for the escrow back; the freelancer asks for submitted work to be paid."""
+    contract = milestone.contract
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such milestone.")
+    side = Side.CLIENT if user.pk == contract.client_id else Side.FREELANCER
+    reason = _text(reason, "reason")
+    with transaction.atomic():
+        frozen_before = Milestone.objects.select_for_update().get(pk=milestone.pk)
+        if not can_open_dispute(frozen_before, as_client=side == Side.CLIENT):
+            raise Conflict(
+                "The client disputes money in escrow; the freelancer, submitted work the "
+                "client does not release. This milestone has nothing to dispute."
+            )
+        frozen = milestone_dispute_freeze(frozen_before)
+        now = clock.now()
+        dispute = Dispute.objects.create(
+            contract=contract,
+            milestone=frozen,
+            opened_by=side,
+            reason=reason,
+            amount_cents=frozen.in_escrow_cents,
+            opened_at=now,
+            respond_by=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+        )
+        event_emit(
+            kind="dispute.opened",
+            payload={"dispute_id": dispute.pk, "contract_id": contract.pk},
+        )
+    return dispute
+
+
+def dispute_respond(*, user: User, dispute: Dispute, response: str) -> Dispute:
+    """The other side answers in time: the dispute goes to a mediator."""
+    side = side_of(dispute, user)
+    response = _text(response, "response")
+    with transaction.atomic():
+        locked = _locked(dispute)
+        if side == locked.opened_by:
+            raise Conflict("The other side responds to your dispute.")
+        now = clock.now()
+        if locked.state == DisputeState.AWAITING_RESPONSE and now >= locked.respond_by:
+            raise Conflict(
+                "The time to respond is over: the dispute is decided for the other side."
+            )
+        return _move(
+            locked,
+            DisputeState.IN_MEDIATION,
+            response=response,
+            responded_at=now,
+            mediate_by=now + MEDIATION_WITHIN,
+        )
+
+
+def _require_mediator(user: User) -> None:
+    if not is_mediator(user=user):
+        raise NotFound("There is no such dispute.")
+
+
+def _checked_share(dispute: Dispute, freelancer_cents: int) -> int:
+    if not 0 <= freelancer_cents <= dispute.amount_cents:
+        raise InvalidInput(
+            f"The freelancer's share is between $0.00 and {Money(dispute.amount_cents)}.",
+            field_errors={"freelancer_share": [f"At most {Money(dispute.amount_cents)}."]},
+        )
+    return freelancer_cents
+
+
+def dispute_propose(
+    *, mediator: User, dispute: Dispute, freelancer_cents: int, note: str
+) -> Dispute:
+    """A mediator proposes how the escrow is split; both sides accept it or it goes to
+    arbitration. A new proposal replaces the last and clears its acceptances."""
+    _require_mediator(mediator)
+    note = _text(note, "note")
+    with transaction.atomic():
+        locked = _locked(dispute)
+        share = _checked_share(locked, freelancer_cents)
+        proposed = _move(
+            locked,
+            DisputeState.PROPOSED,
+            mediator=mediator,
+            proposal_freelancer_cents=share,
+            proposal_note=note,
+            proposed_at=clock.now(),
+            client_accepted_at=None,
+            freelancer_accepted_at=None,
+        )
+        audit_record(
+            actor=mediator,
+            action="dispute.proposed",
+            target=proposed,
+            detail={"freelancer_cents": share, "note": note},
+        )
+    return proposed
+
+
+def dispute_proposal_answer(*, user: User, dispute: Dispute, accept: bool) -> Dispute:
+    """A side accepts the proposed split (both: it is executed) or rejects it (arbitration)."""
+    side = side_of(dispute, user)
+    with transaction.atomic():
+        locked = _locked(dispute)
+        if locked.state != DisputeState.PROPOSED:
+            raise InvalidTransition("There is no proposal waiting for an answer.")
+        if not accept:
+            return _move(locked, DisputeState.ARBITRATION, rejected_by=side)
+        now = clock.now()
+        if side == Side.CLIENT:
+            locked.client_accepted_at = locked.client_accepted_at or now
+        else:
+            locked.freelancer_accepted_at = locked.freelancer_accepted_at or now
+        locked.save(update_fields=["client_accepted_at", "freelancer_accepted_at"])
+        if locked.client_accepted_at and locked.freelancer_accepted_at:
+            assert locked.proposal_freelancer_cents is not None
+            return _decide(
+                locked, locked.proposal_freelancer_cents, DecidedBy.AGREEMENT, locked.proposal_note
+            )
+        return locked
+
+
+def dispute_arbitrate(
+    *, mediator: User, dispute: Dispute, freelancer_cents: int, note: str
+) -> Dispute:
+    """A mediator records arbitration's outcome; the platform executes it."""
+    _require_mediator(mediator)
+    note = _text(note, "note")
+    with transaction.atomic():
+        locked = _locked(dispute)
+        if locked.state != DisputeState.ARBITRATION:
+            raise InvalidTransition("Only a dispute in arbitration is decided by arbitration.")
+        share = _checked_share(locked, freelancer_cents)
+        decided = _decide(locked, share, DecidedBy.ARBITRATION, note, mediator=mediator)
+        audit_record(
+            actor=mediator,
+            action="dispute.arbitrated",
+            target=decided,
+            detail={"freelancer_cents": share, "note": note},
+        )
+    return decided
+
+
+def _decide(
+    dispute: Dispute,
+    freelancer_cents: int,
+    decided_by: str,
+    note: str,
+    *,
+    mediator: User | None = None,
+) -> Dispute:
+    """Execute the outcome (the dispute locked by the caller) and record it on the contract."""
+    milestone_dispute_settle(dispute.milestone, freelancer_cents=freelancer_cents)
+    if freelancer_cents == dispute.amount_cents:
+        decision = DisputeDecision.FOR_FREELANCER
+    elif freelancer_cents == 0:
+        decision = DisputeDecision.AGAINST_FREELANCER
+    else:
+        decision = DisputeDecision.SPLIT
+    contract_dispute_decided(dispute.contract, decision)
+    decided = _move(
+        dispute,
+        DisputeState.DECIDED,
+        freelancer_cents=freelancer_cents,
+        decided_by=decided_by,
+        decision_note=note,
+        decided_at=clock.now(),
+        **({"mediator": mediator} if mediator else {}),
+    )
+    event_emit(
+        kind="dispute.decided",
+        payload={
+            "dispute_id": decided.pk,
+            "contract_id": decided.contract_id,
+            "freelancer_id": decided.contract.freelancer_id,
+        },
+    )
+    return decided
+
+
+def disputes_run_due(*, now: datetime) -> dict[str, int]:
+    """SPEC §9's deadlines, safe to repeat: a dispute not answered within 5 business days is
+    decided for the side that opened it; one not mediated within 30 days of the response
+    goes to arbitration."""
+    decided = escalated = 0
+    unanswered = Dispute.objects.filter(
+        state=DisputeState.AWAITING_RESPONSE, respond_by__lte=now
+    ).order_by("respond_by", "id")
+    for dispute in list(unanswered):
+        with transaction.atomic():
+            locked = _locked(dispute)
+            if locked.state != DisputeState.AWAITING_RESPONSE:
+                continue
+            share = locked.amount_cents if locked.opened_by == Side.FREELANCER else 0
+            _decide(locked, share, DecidedBy.NO_RESPONSE, "No response within 5 business days.")
+            decided += 1
+    stalled = Dispute.objects.filter(state=DisputeState.IN_MEDIATION, mediate_by__lte=now).order_by(
+        "mediate_by", "id"
+    )
+    for dispute in list(stalled):
+        with transaction.atomic():
+            locked = _locked(dispute)
+            if locked.state != DisputeState.IN_MEDIATION:
+                continue
+            _move(locked, DisputeState.ARBITRATION)
+            escalated += 1
+    return {"decided": decided, "to_arbitration": escalated}

@@ -1,0 +1,19 @@
+from django.urls import URLPattern, path
+
+from openlance.disputes import views
+
+urlpatterns: list[URLPattern] = [
+    path("", views.my_disputes, name="disputes"),
+    path("queue/", views.mediation_queue, name="mediation_queue"),
+    path("<int:dispute_id>/", views.dispute_detail, name="dispute_detail"),
+    path("<int:dispute_id>/respond/", views.dispute_respond, name="dispute_respond"),
+    path(
+        "<int:dispute_id>/proposal/<str:answer>/",
+        views.dispute_proposal_answer,
+        name="dispute_proposal_answer",
+    ),
+    path("<int:dispute_id>/propose/", views.dispute_propose, name="dispute_propose"),
+    path("<int:dispute_id>/arbitrate/", views.dispute_arbitrate, name="dispute_arbitrate"),
+    path("milestones/<int:milestone_id>/", views.milestone_dispute, name="milestone_dispute"),
+    path("milestones/<int:milestone_id>/open/", views.dispute_open, name="dispute_open"),
+]

@@ -1,0 +1,199 @@
+"""Dispute pages: /disputes/<id>/ for both sides and mediators (the timeline, the response,
+the proposal to accept or reject; a mediator's split and arbitration forms), opening one from
+a milestone of the contract room, and the mediators' queue (/disputes/queue/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from openlance.accounts.auth import request_user
+from openlance.accounts.selectors import is_mediator
+from openlance.contracts.selectors import milestone_for
+from openlance.core.errors import DomainError, NotFound
+from openlance.core.forms import run_form
+from openlance.disputes import selectors, services
+from openlance.disputes.forms import ReasonForm, ResponseForm, ShareForm
+from openlance.disputes.models import Dispute, DisputeState, Side
+
+
+def _dispute(request: HttpRequest, dispute_id: int) -> Dispute:
+    try:
+        return selectors.dispute_for(user=request_user(request), dispute_id=dispute_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+
+
+def _page(
+    request: HttpRequest,
+    dispute: Dispute,
+    *,
+    response_form: ResponseForm | None = None,
+    share_form: ShareForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request_user(request)
+    contract = dispute.contract
+    side = (
+        Side.CLIENT
+        if user.pk == contract.client_id
+        else Side.FREELANCER
+        if user.pk == contract.freelancer_id
+        else ""
+    )
+    accepted: dict[str, Any] = {
+        Side.CLIENT: dispute.client_accepted_at,
+        Side.FREELANCER: dispute.freelancer_accepted_at,
+    }
+    context: dict[str, Any] = {
+        "dispute": dispute,
+        "contract": contract,
+        "side": side,
+        "can_respond": bool(side)
+        and side != dispute.opened_by
+        and dispute.state == DisputeState.AWAITING_RESPONSE,
+        "can_answer_proposal": bool(side)
+        and dispute.state == DisputeState.PROPOSED
+        and not accepted.get(side),
+        "mediator": is_mediator(user=user),
+        "response_form": response_form or ResponseForm(),
+        "share_form": share_form
+        or ShareForm(initial={"freelancer_share": dispute.amount_cents // 2 / 100}),
+    }
+    return render(request, "disputes/dispute_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    return _page(request, _dispute(request, dispute_id))
+
+
+@login_required
+@require_GET
+def milestone_dispute(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    """The contract room links a disputed milestone here."""
+    try:
+        dispute = selectors.dispute_of_milestone(
+            user=request_user(request), milestone_id=milestone_id
+        )
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    return redirect("dispute_detail", dispute.pk)
+
+
+@login_required
+@require_POST
+def dispute_open(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    user = request_user(request)
+    try:
+        milestone = milestone_for(user=user, milestone_id=milestone_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    form = ReasonForm(request.POST)
+    opened: list[Dispute] = []
+    if run_form(
+        form,
+        lambda data: opened.append(
+            services.dispute_open(user=user, milestone=milestone, reason=data["reason"])
+        ),
+    ):
+        messages.success(request, "Dispute opened: the escrow is frozen.")
+        return redirect("dispute_detail", opened[0].pk)
+    messages.error(request, " ".join(str(e) for e in form.errors.values()) or "Not opened.")
+    return redirect("contract_detail", milestone.contract_id)
+
+
+@login_required
+@require_POST
+def dispute_respond(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    user = request_user(request)
+    dispute = _dispute(request, dispute_id)
+    form = ResponseForm(request.POST)
+    if run_form(
+        form,
+        lambda data: services.dispute_respond(
+            user=user, dispute=dispute, response=data["response"]
+        ),
+    ):
+        messages.success(request, "Response sent: a mediator takes the dispute from here.")
+        return redirect("dispute_detail", dispute.pk)
+    return _page(request, _dispute(request, dispute_id), response_form=form, status=422)
+
+
+@login_required
+@require_POST
+def dispute_proposal_answer(request: HttpRequest, dispute_id: int, answer: str) -> HttpResponse:
+    user = request_user(request)
+    dispute = _dispute(request, dispute_id)
+    if answer not in ("accept", "reject"):
+        raise Http404("No such answer.")
+    try:
+        services.dispute_proposal_answer(user=user, dispute=dispute, accept=answer == "accept")
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            "Accepted." if answer == "accept" else "Rejected: the dispute goes to arbitration.",
+        )
+    return redirect("dispute_detail", dispute.pk)
+
+
+def _mediator_action(request: HttpRequest, dispute_id: int, action: Any, done: str) -> HttpResponse:
+    user = request_user(request)
+    if not is_mediator(user=user):
+        raise Http404("There is no such dispute.")
+    dispute = _dispute(request, dispute_id)
+    form = ShareForm(request.POST)
+    if run_form(
+        form,
+        lambda data: action(
+            mediator=user,
+            dispute=dispute,
+            freelancer_cents=data["freelancer_share"],
+            note=data["note"],
+        ),
+    ):
+        messages.success(request, done)
+        return redirect("dispute_detail", dispute.pk)
+    return _page(request, _dispute(request, dispute_id), share_form=form, status=422)
+
+
+@login_required
+@require_POST
+def dispute_propose(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    return _mediator_action(
+        request, dispute_id, services.dispute_propose, "Split proposed to both sides."
+    )
+
+
+@login_required
+@require_POST
+def dispute_arbitrate(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    return _mediator_action(
+        request, dispute_id, services.dispute_arbitrate, "Decided and executed."
+    )
+
+
+@login_required
+@require_GET
+def mediation_queue(request: HttpRequest) -> HttpResponse:
+    if not is_mediator(user=request_user(request)):
+        raise Http404("No such page.")
+    return render(
+        request, "disputes/queue.html", {"disputes": list(selectors.mediation_queue()[:200])}
+    )
+
+
+@login_required
+@require_GET
+def my_disputes(request: HttpRequest) -> HttpResponse:
+    """The disputes on the user's own contracts, as client or freelancer."""
+    disputes = selectors.disputes_of_party(user=request_user(request))
+    return render(request, "disputes/list.html", {"disputes": list(disputes[:200])})
