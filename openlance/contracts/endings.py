@@ -11,7 +11,7 @@ from django.db import transaction
 
 from openlance.accounts.models import User
 from openlance.contracts.common import ESCROW_REFUND, escrow_account, lock_contract, require_running
-from openlance.contracts.hourly.services import hourly_invoices_on_end
+from openlance.contracts.hourly.services import hourly_invoices_on_end, pauses_end
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
 from openlance.contracts.models import (
     CONTRACT_TRANSITIONS,
@@ -46,6 +46,7 @@ def contract_end(*, user: User, contract: Contract) -> Contract:
         now = clock.now()
         if locked.kind == ContractKind.HOURLY:
             _end(locked, now)
+            pauses_end(contract=locked, now=now)
             hourly_invoices_on_end(contract=locked, now=now)
         else:
             _settle_fixed(locked)

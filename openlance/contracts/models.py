@@ -221,9 +221,6 @@ class Contract(models.Model):
     fee_policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="+")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    # When an hourly contract was last paused: time worked before it may still be logged
-    # while its week is open.
-    paused_at = models.DateTimeField(null=True, blank=True)
     # The card (the gateway's token) the client's hourly invoices on this contract are
     # charged to when their balance does not cover one; blank: the balance only.
     hourly_card = models.CharField(max_length=100, blank=True)
@@ -898,3 +895,32 @@ class Expense(models.Model):
 
     def __str__(self) -> str:
         return f"Expense {self.pk}: {self.description}"
+
+
+class PauseCause(models.TextChoices):
+    CLIENT = "client", "Paused by the client"
+    INVOICE_DISPUTE = "invoice_dispute", "An invoice was disputed"
+
+
+class ContractPause(models.Model):
+    """A stretch of time an hourly contract was paused (SPEC §7.3): no time inside it is
+    logged, before or after the contract resumes; time worked before it still is, while its
+    week is open. `ended_at` is empty while the pause lasts."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    cause = models.CharField(max_length=20, choices=PauseCause.choices)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=models.Q(ended_at__isnull=True),
+                name="contract_pause_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pause of contract {self.contract_id} from {self.started_at:%Y-%m-%d %H:%M}"

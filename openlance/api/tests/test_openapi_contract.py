@@ -271,6 +271,15 @@ def marketplace(db):
     assert submitted.status_code == 200, submitted.content
     approved = as_client.post(f"/api/v1/milestones/{milestone.pk}/approve", {})
     assert approved.status_code == 200, approved.content
+    second = contract.milestones.order_by("position").last()
+    assert second is not None
+    as_client.post(
+        f"/api/v1/milestones/{second.pk}/fund",
+        {"payment_method": "pm_card_visa"},
+        **{"Idempotency-Key": "contract-fund-2"},
+    )
+    dispute = as_client.post(f"/api/v1/milestones/{second.pk}/disputes", {"reason": "Late"})
+    assert dispute.status_code == 201, dispute.content
     return {
         "client": as_client,
         "freelancer": as_freelancer,
@@ -282,6 +291,7 @@ def marketplace(db):
             "conversation_id": message.json()["conversation_id"],
             "profile_id": freelancer.freelancer.profiles.get(is_general=True).pk,
             "kind": "fees",
+            "dispute_id": dispute.json()["id"],
         },
         "users": {"/api/v1/clients/": client.pk, "/api/v1/freelancers/": freelancer.pk},
     }

@@ -295,7 +295,7 @@ class HourlyCardOut(Schema):
 )
 @scope_first(_contract_of)
 def hourly_card_set(request: HttpRequest, contract_id: int, payload: HourlyCardIn) -> HourlyCardOut:
-    """Each Monday the invoice is charged to your balance; what the balance cannot cover is
+    """Each Monday the invoice is charged to your balance; one the balance cannot cover is
     charged to this card through the payment gateway, from the next billing run on."""
     contract = services.contract_hourly_card_set(
         user=request_user(request), contract=_contract_of(request, contract_id), card=payload.card

@@ -25,14 +25,23 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db.models import Case, When
+from django.db.models import Case, Q, When
 
 from openlance.accounts.models import User
 from openlance.billing.fees import client_fees
-from openlance.billing.gateway import PaymentGatewayUnavailable, idempotency_key_digest
-from openlance.billing.models import CardChargePurpose, CardChargeState, PaymentKind
+from openlance.billing.gateway import (
+    PaymentGatewayUnavailable,
+    idempotency_key_digest,
+    payment_gateway,
+)
+from openlance.billing.models import CardCharge, CardChargePurpose, CardChargeState, PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
-from openlance.billing.services import CardChargeConflict, card_charge
+from openlance.billing.services import (
+    CardChargeConflict,
+    CardChargeUnsettled,
+    card_charge,
+    card_charges_settle,
+)
 from openlance.contracts.common import lock_contract, require_party
 from openlance.contracts.hourly import weeks
 from openlance.contracts.models import (
@@ -41,9 +50,11 @@ from openlance.contracts.models import (
     OWED_STATES,
     Contract,
     ContractKind,
+    ContractPause,
     ContractState,
     HourlyInvoice,
     InvoiceState,
+    PauseCause,
     TimeEntry,
     TimeEntrySource,
     TimesheetReminder,
@@ -104,20 +115,40 @@ def _locked_hourly_for(contract: Contract, user: User, role: str) -> Contract:
     return contract
 
 
-def _require_loggable(contract: Contract, ended_at: datetime | None = None) -> None:
-    """Time is logged on a running contract. A paused one takes only time worked before the
-    pause (`ended_at` by then; None: changing or removing what was logged), while its week
-    is still open: the freelancer may finish last week's timesheet on Monday morning."""
-    paused_before = (
-        contract.state == ContractState.PAUSED
-        and contract.paused_at is not None
-        and (ended_at is None or ended_at <= contract.paused_at)
+def _require_loggable(
+    contract: Contract, started_at: datetime | None = None, ended_at: datetime | None = None
+) -> None:
+    """Time is logged on a contract that has not ended, outside every pause (SPEC §7.3): a
+    paused contract still takes time worked before its pause while the week is open (the
+    freelancer finishes last week's timesheet on Monday morning), and a resumed one never
+    takes time from while it was paused. Without an interval (changing a memo, removing an
+    entry) only the contract's end counts."""
+    if contract.state == ContractState.ENDED:
+        raise Conflict("The contract has ended: no time is logged.")
+    if started_at is None or ended_at is None:
+        return
+    overlapping = contract.pauses.filter(started_at__lt=ended_at).filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=started_at)
     )
-    if contract.state != ContractState.ACTIVE and not paused_before:
+    pause = overlapping.order_by("started_at").first()
+    if pause is not None:
         raise Conflict(
-            f"The contract is {contract.get_state_display().lower()}: no time is logged"
-            + (" after the pause." if contract.state == ContractState.PAUSED else ".")
+            f"The contract was paused from {pause.started_at:%a %b %-d, %H:%M} UTC"
+            + (f" to {pause.ended_at:%a %b %-d, %H:%M}" if pause.ended_at else "")
+            + ": no time is logged after the pause began"
+            + (" and before it ended." if pause.ended_at else ".")
         )
+
+
+def _cut_at_pause(contract: Contract, started_at: datetime, ended_at: datetime) -> datetime:
+    """A tracked interval that ran into a pause ends where the pause began: the tracker kept
+    running, the contract did not (the time before it is still the freelancer's)."""
+    pause = (
+        contract.pauses.filter(started_at__gt=started_at, started_at__lt=ended_at)
+        .order_by("started_at")
+        .first()
+    )
+    return pause.started_at.replace(microsecond=0) if pause is not None else ended_at
 
 
 def _locked_hourly(contract: Contract, user: User) -> Contract:
@@ -241,10 +272,13 @@ def time_entry_add(
         contract = _locked_hourly_for(contract, user, "freelancer")
         # After the lock: the Monday run may have held it across the deadline.
         now = clock.now()
+        started_at, ended_at = _interval(started_at, ended_at)
+        if source == TimeEntrySource.TRACKED:
+            ended_at = _cut_at_pause(contract, started_at, ended_at)
         if key:
             existing = TimeEntry.objects.filter(contract=contract, key=key).first()
             if existing is not None:
-                if (existing.started_at, existing.ended_at) != _interval(started_at, ended_at):
+                if (existing.started_at, existing.ended_at) != (started_at, ended_at):
                     raise IdempotencyConflict(
                         "This key was used for another interval on this contract."
                     )
@@ -252,7 +286,7 @@ def time_entry_add(
         if source == TimeEntrySource.MANUAL and not contract.manual_time_allowed:
             raise Conflict("This contract does not allow manual time; use the time tracker.")
         started_at, ended_at = _checked_interval(contract, started_at, ended_at, now)
-        _require_loggable(contract, ended_at)
+        _require_loggable(contract, started_at, ended_at)
         _refuse_invoiced_week(contract, weeks.week_of(started_at))
         _refuse_overlap(contract, started_at, ended_at)
         return TimeEntry.objects.create(
@@ -292,7 +326,7 @@ def time_entry_update(
         started_at, ended_at = _checked_interval(contract, started_at, ended_at, now)
         moved = (started_at, ended_at) != (locked.started_at, locked.ended_at)
         if moved:
-            _require_loggable(contract, ended_at)
+            _require_loggable(contract, started_at, ended_at)
         if moved and not contract.manual_time_allowed:
             raise Conflict(
                 "This contract does not allow manual time: tracked times stay as tracked, "
@@ -345,8 +379,7 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
             )
         _move(locked, InvoiceState.DISPUTED, disputed_at=now, dispute_reason=reason)
         if contract.state == ContractState.ACTIVE:
-            contract.state = ContractState.PAUSED
-            contract.save(update_fields=["state"])
+            _pause_begin(contract, now, PauseCause.INVOICE_DISPUTE)
         event_emit(
             kind="hourly.invoice_disputed",
             payload={"invoice_id": locked.pk, "contract_id": contract.pk},
@@ -357,23 +390,48 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
 # --- pause and resume -----------------------------------------------------------------
 
 
+def _pause_begin(contract: Contract, now: datetime, cause: str) -> None:
+    """Pause the locked contract from `now` (along CONTRACT_TRANSITIONS)."""
+    _require_contract_move(contract, ContractState.PAUSED, "paused")
+    contract.state = ContractState.PAUSED
+    contract.save(update_fields=["state"])
+    ContractPause.objects.create(contract=contract, started_at=now, cause=cause)
+    event_emit(kind="contract.paused", payload={"contract_id": contract.pk})
+
+
+def _require_contract_move(contract: Contract, target: str, verb: str) -> None:
+    if target not in CONTRACT_TRANSITIONS[contract.state]:
+        raise InvalidTransition(
+            f"A contract that is {contract.get_state_display().lower()} cannot be {verb}."
+        )
+
+
+def open_pause_of(contract: Contract) -> ContractPause | None:
+    return contract.pauses.filter(ended_at__isnull=True).first()
+
+
+def pauses_end(*, contract: Contract, now: datetime) -> None:
+    """Close the open pause of the locked contract (it resumes or ends)."""
+    contract.pauses.filter(ended_at__isnull=True).update(ended_at=now)
+
+
 def _set_paused(user: User, contract: Contract, *, paused: bool) -> Contract:
     """The client pauses or resumes an hourly contract; asking for the state it is in
     already changes nothing."""
-    target, verb = (ContractState.PAUSED, "paused") if paused else (ContractState.ACTIVE, "resumed")
     with transaction.atomic():
         contract = _locked_hourly_for(contract, user, "client")
+        target = ContractState.PAUSED if paused else ContractState.ACTIVE
         if contract.state == target:
             return contract
-        if target not in CONTRACT_TRANSITIONS[contract.state]:
-            raise InvalidTransition(
-                f"A contract that is {contract.get_state_display().lower()} cannot be {verb}."
-            )
-        contract.state = target
+        now = clock.now()
         if paused:
-            contract.paused_at = clock.now()
-        contract.save(update_fields=["state", "paused_at"])
-        event_emit(kind=f"contract.{verb}", payload={"contract_id": contract.pk})
+            _pause_begin(contract, now, PauseCause.CLIENT)
+            return contract
+        _require_contract_move(contract, ContractState.ACTIVE, "resumed")
+        contract.state = ContractState.ACTIVE
+        contract.save(update_fields=["state"])
+        pauses_end(contract=contract, now=now)
+        event_emit(kind="contract.resumed", payload={"contract_id": contract.pk})
         return contract
 
 
@@ -595,30 +653,50 @@ def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
 
 def _charge_by_card(invoice_id: int, now: datetime) -> bool:
     """Charge the invoice's total to the contract's card through the gateway into the
-    client's balance, then take it from there into review. Runs outside any transaction
-    (the gateway is called between two): the charge is recorded under a key of the invoice,
-    the card and the total first, so a run that dies after the gateway answered is booked
-    by the next run's same call, and a declined card is not tried again until it changes."""
+    client's balance, then take it from there into review. Runs outside any transaction (the
+    gateway is called between two), like milestone funding by card:
+    - an earlier charge for this invoice whose answer was lost is settled first, and nothing
+      new is charged while one is unsettled, so a card changed meanwhile is never charged on
+      top of it;
+    - charges already booked for the invoice whose money is still in the balance are used
+      (the balance step takes it), not charged again;
+    - the key is the invoice's, the card's, the total's and the number of charges booked
+      before (their money spent since, on something else the client paid): a run that died
+      after the gateway answered is booked by the next run's same call, and a declined card
+      is not tried again until the client changes it."""
     invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
     contract = invoice.contract
     card = contract.hourly_card
     if not card or invoice.state not in OWED_STATES or invoice.charge_id is not None:
         return False
+    subject = f"hourly_invoice:{invoice.pk}"
+    gateway = payment_gateway()
     try:
+        if CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).exists():
+            card_charges_settle(subject=subject, gateway=gateway)
+            return bool(_retry_charge(invoice.pk, now))
+        booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED)
+        funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+        if (
+            sum(booked.values_list("amount_cents", flat=True)) >= invoice.total_cents
+            and funding.balance_cents >= invoice.total_cents
+        ):
+            return bool(_retry_charge(invoice.pk, now))
         charge = card_charge(
             user=contract.client,
             amount=Money(invoice.total_cents),
             payment_method=card,
-            key=f"hourly_invoice:{invoice.pk}:card:{idempotency_key_digest(card)}:"
-            f"{invoice.total_cents}",
-            subject=f"hourly_invoice:{invoice.pk}",
+            key=f"{subject}:card:{idempotency_key_digest(card)}:{invoice.total_cents}:"
+            f"{booked.count()}",
+            subject=subject,
             purpose=CardChargePurpose.DEPOSIT,
             description=f"Openlance hourly invoice {invoice.pk} for the week of "
             f"{invoice.week_start}",
             ledger_description=f"Card payment of hourly invoice {invoice.pk}",
             ledger_metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
+            gateway=gateway,
         )
-    except (PaymentGatewayUnavailable, CardChargeConflict):
+    except (PaymentGatewayUnavailable, CardChargeConflict, CardChargeUnsettled):
         logger.warning("hourly invoice %s: card charge not settled; next run", invoice.pk)
         return False
     if charge.state == CardChargeState.DECLINED:

@@ -95,6 +95,7 @@ def _page(
         "dispute_form": dispute_form or DisputeForm(),
         "card_form": card_form or HourlyCardForm(initial={"card": contract.hourly_card}),
         "other": contract.client if is_freelancer else contract.freelancer,
+        "pause": services.open_pause_of(contract),
         "current_week": weeks.week_of(now),
         # The review runs up to Friday 23:59:59; its end is the moment after.
         "review_until": weeks.review_ends_at(sheet.week) - timedelta(seconds=1),

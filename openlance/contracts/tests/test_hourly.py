@@ -5,14 +5,24 @@ review until Friday 23:59 and the money available on the Wednesday after."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openlance.accounts.tests.factories import UserFactory
-from openlance.billing.models import CardCharge, Payment, PaymentKind, PendingEarning
-from openlance.billing.services import funds_deposit
+from openlance.billing import gateway as gw
+from openlance.billing.gateway import idempotency_key_digest
+from openlance.billing.models import (
+    CardCharge,
+    CardChargePurpose,
+    Payment,
+    PaymentKind,
+    PendingEarning,
+    SandboxOperation,
+)
+from openlance.billing.services import card_charge, funds_deposit
 from openlance.contracts.endings import contract_end
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import (
@@ -39,6 +49,7 @@ from openlance.contracts.models import (
     TimeEntry,
     TimeEntrySource,
 )
+from openlance.contracts.payments.bonuses import bonus_pay
 from openlance.contracts.tests.factories import contract_hourly
 from openlance.core import clock
 from openlance.core.errors import (
@@ -360,6 +371,60 @@ def test_a_declined_card_is_not_tried_again_and_protection_pays_until_a_card_wor
     assert losses.balance_cents == 0
 
 
+def test_a_card_charge_whose_answer_was_lost_is_settled_before_another_card_is_charged(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    contract = hired(limit=40)
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    real_charge = gw.SandboxGateway.charge
+
+    def taken_but_unanswered(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        real_charge(self, **kwargs)
+        raise gw.PaymentGatewayUnavailable("the answer was lost")
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", taken_but_unanswered)
+    noon = weeks.week_locks_at(WEEK)
+    assert hourly_invoice_run_due(now=noon)["unpaid"] == 1
+    monkeypatch.undo()
+    # The client switches cards meanwhile: the lost charge is settled and used, not doubled.
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_mastercard")
+    with clock.frozen_at(noon + HOUR):
+        assert hourly_invoice_run_due(now=noon + HOUR)["unpaid"] == 0
+    invoice = HourlyInvoice.objects.get()
+    assert invoice.state == InvoiceState.IN_REVIEW
+    assert SandboxOperation.objects.filter(kind="charge").count() == 1
+    assert balance(AccountKind.CLIENT_FUNDING, owner=contract.client) == 0
+
+
+def test_card_money_spent_elsewhere_before_the_invoice_took_it_is_charged_again():
+    contract = hired(limit=40)
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    noon = weeks.week_locks_at(WEEK)
+    hourly_invoice_run_due(now=noon)
+    invoice = HourlyInvoice.objects.get()
+    # A card payment for the invoice landed on the balance, and the client spent it on
+    # something else before the invoice took it (as a crash between the two steps allows).
+    card_charge(
+        user=contract.client,
+        amount=Money(invoice.total_cents),
+        payment_method="pm_card_visa",
+        key=f"hourly_invoice:{invoice.pk}:card:{idempotency_key_digest('pm_card_visa')}:"
+        f"{invoice.total_cents}:0",
+        subject=f"hourly_invoice:{invoice.pk}",
+        purpose=CardChargePurpose.DEPOSIT,
+        description="x",
+        ledger_description="x",
+    )
+    bonus_pay(client=contract.client, contract=contract, amount=Money(12_000), key="spent")
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
+    with clock.frozen_at(noon + HOUR):
+        hourly_invoice_run_due(now=noon + HOUR)
+    invoice.refresh_from_db()
+    assert invoice.state == InvoiceState.IN_REVIEW
+    assert CardCharge.objects.filter(subject=f"hourly_invoice:{invoice.pk}").count() == 2
+
+
 def test_only_the_client_chooses_the_card_and_not_once_the_contract_ended():
     contract = hired()
     with pytest.raises(Conflict, match="client"):
@@ -466,9 +531,13 @@ def test_a_paused_contract_takes_no_time_but_its_logged_time_is_invoiced():
         log(contract, MONDAY + timedelta(hours=12), 1)
     hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
     assert HourlyInvoice.objects.get().seconds_billed == 2 * 3600
-    contract = contract_resume(user=contract.client, contract=contract)
+    with clock.frozen_at(MONDAY + timedelta(days=7, hours=8)):
+        contract = contract_resume(user=contract.client, contract=contract)
     assert contract.state == ContractState.ACTIVE
     log(contract, MONDAY + timedelta(days=7, hours=9), 1)
+    # Time from while it was paused stays out, after the resume too.
+    with pytest.raises(Conflict, match="paused from"):
+        log(contract, MONDAY + timedelta(days=3, hours=9), 1)
 
 
 def test_pause_and_resume_move_along_the_contract_table():
@@ -476,10 +545,14 @@ def test_pause_and_resume_move_along_the_contract_table():
     paused_at = MONDAY + timedelta(hours=10)
     with clock.frozen_at(paused_at):
         contract = contract_pause(user=contract.client, contract=contract)
-    assert (contract.state, contract.paused_at) == (ContractState.PAUSED, paused_at)
+    assert contract.state == ContractState.PAUSED
+    assert list(contract.pauses.values_list("started_at", "ended_at", "cause")) == [
+        (paused_at, None, "client")
+    ]
     assert ContractState.ACTIVE in CONTRACT_TRANSITIONS[ContractState.PAUSED]
     with clock.frozen_at(paused_at + HOUR):
         contract = contract_resume(user=contract.client, contract=contract)
+        assert contract.pauses.get().ended_at == paused_at + HOUR
         contract_end(user=contract.client, contract=contract)
         for move in (contract_pause, contract_resume):
             with pytest.raises(InvalidTransition, match="ended"):
@@ -536,6 +609,41 @@ def test_a_paused_contract_takes_time_worked_before_the_pause_until_its_week_loc
         )
     hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
     assert HourlyInvoice.objects.get().seconds_billed == 3 * 3600
+
+
+def test_a_tracked_interval_running_into_a_pause_ends_where_the_pause_began():
+    contract = hired(manual=False)
+    pause_at = MONDAY + timedelta(hours=11)
+    with clock.frozen_at(pause_at):
+        contract_pause(user=contract.client, contract=contract)
+    upload = {
+        "user": contract.freelancer,
+        "contract": contract,
+        "started_at": MONDAY + timedelta(hours=9),
+        "ended_at": MONDAY + timedelta(hours=12),
+        "memo": "API work",
+        "source": TimeEntrySource.TRACKED,
+        "key": "tracker-1",
+    }
+    with clock.frozen_at(MONDAY + timedelta(hours=12, minutes=5)):
+        entry = time_entry_add(**upload)  # type: ignore[arg-type]
+        assert (entry.started_at, entry.ended_at) == (MONDAY + timedelta(hours=9), pause_at)
+        assert time_entry_add(**upload) == entry  # the tracker's retry finds it  # type: ignore[arg-type]
+
+
+def test_an_invoice_dispute_pauses_the_contract_from_then():
+    contract = hired()
+    top_up(contract, 50_000)
+    log(contract, MONDAY + timedelta(hours=9), 2)
+    hourly_invoice_run_due(now=weeks.week_locks_at(WEEK))
+    invoice = HourlyInvoice.objects.get()
+    disputed_at = weeks.week_locks_at(WEEK) + timedelta(days=1)
+    with clock.frozen_at(disputed_at):
+        invoice_dispute(user=contract.client, invoice=invoice, reason="Two hours too many.")
+    pause = contract.pauses.get()
+    assert (pause.started_at, pause.ended_at, pause.cause) == (disputed_at, None, "invoice_dispute")
+    # Time worked before the dispute, in the open week, is still logged.
+    log(contract, MONDAY + timedelta(days=7, hours=9), 1)
 
 
 def test_money_charged_after_its_review_ended_is_still_held_after_the_charge():
