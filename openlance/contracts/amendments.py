@@ -230,6 +230,8 @@ def amendment_propose_milestone_change(
             contract=locked,
             kind=AmendmentKind.MILESTONE_CHANGE,
             changes_milestone=current,
+            base_amount_cents=current.amount_cents,
+            base_due_date=current.due_date,
             proposed_by=user,
             description=_change_text(current, new_amount, new_due),
             amount_cents=new_amount,
@@ -332,6 +334,11 @@ def _accept_milestone_change(contract: Contract, amendment: Amendment) -> Amendm
     milestone = Milestone.objects.select_for_update().get(pk=locked.changes_milestone_id)
     if milestone.state not in OPEN_MILESTONE_STATES:
         raise Conflict(f"“{milestone.description}” is {milestone.get_state_display().lower()}.")
+    if (milestone.amount_cents, milestone.due_date) != (
+        locked.base_amount_cents,
+        locked.base_due_date,
+    ):
+        raise Conflict("The milestone changed since this was proposed: propose the change again.")
     if locked.amount_cents != milestone.amount_cents and (
         milestone.in_escrow_cents or milestone.released_cents
     ):

@@ -453,6 +453,10 @@ class Amendment(models.Model):
     changes_milestone = models.ForeignKey(
         Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="changes"
     )
+    # The milestone's amount and due date the change was proposed against: accepted after
+    # another change moved them, it would quietly undo that one, so it is refused instead.
+    base_amount_cents = models.BigIntegerField(null=True, blank=True)
+    base_due_date = models.DateField(null=True, blank=True)
     # The chat message it was proposed from ("propose as amendment"), when it was.
     source_message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -843,8 +847,9 @@ class ExpenseState(models.TextChoices):
 # Where an expense may go (house rule: states move only along a table).
 EXPENSE_TRANSITIONS: dict[str, set[str]] = {
     ExpenseState.PROPOSED: {ExpenseState.ACCEPTED, ExpenseState.DECLINED, ExpenseState.WITHDRAWN},
-    ExpenseState.ACCEPTED: {ExpenseState.FUNDED},
-    ExpenseState.FUNDED: {ExpenseState.RELEASED},
+    # The freelancer may give up an accepted expense, funded or not (its escrow goes back).
+    ExpenseState.ACCEPTED: {ExpenseState.FUNDED, ExpenseState.WITHDRAWN},
+    ExpenseState.FUNDED: {ExpenseState.RELEASED, ExpenseState.WITHDRAWN},
     ExpenseState.DECLINED: set(),
     ExpenseState.WITHDRAWN: set(),
     ExpenseState.RELEASED: set(),

@@ -45,6 +45,7 @@ class DisputeOut(Schema):
     proposal_to_freelancer: MoneyOut | None
     proposal_note: str
     proposed_at: datetime | None
+    proposal_revision: int = Field(description="Counts the mediator's proposals.")
     client_accepted_at: datetime | None
     freelancer_accepted_at: datetime | None
     to_freelancer: MoneyOut | None = Field(description="Once decided.")
@@ -70,6 +71,7 @@ def _out(dispute: Dispute) -> DisputeOut:
         proposal_to_freelancer=MoneyOut.of_cents_or_none(dispute.proposal_freelancer_cents),
         proposal_note=dispute.proposal_note,
         proposed_at=dispute.proposed_at,
+        proposal_revision=dispute.proposal_revision,
         client_accepted_at=dispute.client_accepted_at,
         freelancer_accepted_at=dispute.freelancer_accepted_at,
         to_freelancer=MoneyOut.of_cents_or_none(dispute.freelancer_cents),
@@ -87,18 +89,28 @@ class DisputeResponseIn(StrictSchema):
     response: str = Field(min_length=1, max_length=services.MAX_TEXT)
 
 
+class ProposalAnswerIn(StrictSchema):
+    proposal_revision: int = Field(
+        ge=1,
+        description="The `proposal_revision` of the proposal you read: a proposal the "
+        "mediator replaced since is not answered (409).",
+    )
+
+
 class ShareIn(StrictSchema):
     to_freelancer: MoneyIn = Field(description="The freelancer's share; the rest goes back.")
     note: str = Field(min_length=1, max_length=services.MAX_TEXT)
 
 
-@router.get("/disputes", response=Page[DisputeOut], summary="Your disputes (all, for mediators)")
+@router.get(
+    "/disputes", response=Page[DisputeOut], summary="Your disputes (the open queue, for mediators)"
+)
 def dispute_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     user = request_user(request)
     disputes = (
-        selectors.mediation_queue()
+        selectors.mediation_queue(mediator=user)
         if is_mediator(user=user)
-        else (selectors.disputes_of_party(user=user))
+        else selectors.disputes_of_party(user=user)
     )
     page = paginate(disputes, query)
     page["items"] = [_out(dispute) for dispute in page["items"]]
@@ -155,11 +167,16 @@ def dispute_respond(
     "/disputes/{dispute_id}/proposal/accept", response=DisputeOut, summary="Accept the split"
 )
 @scope_first(_dispute_of)
-def dispute_proposal_accept(request: HttpRequest, dispute_id: int) -> DisputeOut:
+def dispute_proposal_accept(
+    request: HttpRequest, dispute_id: int, payload: ProposalAnswerIn
+) -> DisputeOut:
     """Once both sides accept, the split is executed."""
     return _out(
         services.dispute_proposal_answer(
-            user=request_user(request), dispute=_dispute_of(request, dispute_id), accept=True
+            user=request_user(request),
+            dispute=_dispute_of(request, dispute_id),
+            accept=True,
+            revision=payload.proposal_revision,
         )
     )
 
@@ -170,18 +187,29 @@ def dispute_proposal_accept(request: HttpRequest, dispute_id: int) -> DisputeOut
     summary="Reject the split (to arbitration)",
 )
 @scope_first(_dispute_of)
-def dispute_proposal_reject(request: HttpRequest, dispute_id: int) -> DisputeOut:
+def dispute_proposal_reject(
+    request: HttpRequest, dispute_id: int, payload: ProposalAnswerIn
+) -> DisputeOut:
     return _out(
         services.dispute_proposal_answer(
-            user=request_user(request), dispute=_dispute_of(request, dispute_id), accept=False
+            user=request_user(request),
+            dispute=_dispute_of(request, dispute_id),
+            accept=False,
+            revision=payload.proposal_revision,
         )
     )
 
 
 def _mediator_dispute(request: HttpRequest, dispute_id: int) -> Dispute:
-    if not is_mediator(user=request_user(request)):
+    """A dispute the caller mediates: a mediator, not a party to its contract."""
+    user = request_user(request)
+    dispute = _dispute_of(request, dispute_id)
+    if not is_mediator(user=user) or user.pk in (
+        dispute.contract.client_id,
+        dispute.contract.freelancer_id,
+    ):
         raise NotFound("There is no such dispute.")
-    return _dispute_of(request, dispute_id)
+    return dispute
 
 
 @router.post(

@@ -72,6 +72,8 @@ class Dispute(models.Model):
     proposal_freelancer_cents = models.BigIntegerField(null=True, blank=True)
     proposal_note = models.TextField(max_length=5000, blank=True)
     proposed_at = models.DateTimeField(null=True, blank=True)
+    # Counts the mediator's proposals: an answer names the one it read.
+    proposal_revision = models.PositiveIntegerField(default=0)
     client_accepted_at = models.DateTimeField(null=True, blank=True)
     freelancer_accepted_at = models.DateTimeField(null=True, blank=True)
     rejected_by = models.CharField(max_length=10, choices=Side.choices, blank=True)

@@ -44,10 +44,12 @@ def dispute_of_milestone(*, user: User, milestone_id: int) -> Dispute:
     return dispute
 
 
-def mediation_queue() -> QuerySet[Dispute]:
-    """Open disputes, the nearest deadline first (the response, then the mediation's)."""
+def mediation_queue(*, mediator: User) -> QuerySet[Dispute]:
+    """Open disputes the mediator may take (none of their own contracts), the nearest
+    deadline first."""
     return (
         Dispute.objects.filter(state__in=OPEN_DISPUTE_STATES)
+        .exclude(Q(contract__client=mediator) | Q(contract__freelancer=mediator))
         .select_related("contract__client", "contract__freelancer", "milestone", "mediator")
         .order_by("respond_by", "id")
     )

@@ -5,13 +5,16 @@ act as staff: every one of their actions is in the audit log."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from openlance.accounts.models import User
 from openlance.accounts.selectors import is_mediator
 from openlance.accounts.services import audit_record
+from openlance.contracts.common import lock_contract
 from openlance.contracts.milestones.disputed import (
     can_open_dispute,
     contract_dispute_decided,
@@ -20,7 +23,13 @@ from openlance.contracts.milestones.disputed import (
 )
 from openlance.contracts.models import DisputeDecision, Milestone
 from openlance.core import clock
-from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from openlance.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.disputes.calendar import add_business_days
@@ -31,6 +40,8 @@ from openlance.disputes.models import (
     DisputeState,
     Side,
 )
+
+logger = logging.getLogger(__name__)
 
 RESPONSE_BUSINESS_DAYS = 5
 MEDIATION_WITHIN = timedelta(days=30)
@@ -87,6 +98,8 @@ def dispute_open(*, user: User, milestone: Milestone, reason: str) -> Dispute:
     side = Side.CLIENT if user.pk == contract.client_id else Side.FREELANCER
     reason = _text(reason, "reason")
     with transaction.atomic():
+        # The contract row first, then the milestone: the lock order of every contract write.
+        lock_contract(contract)
         frozen_before = Milestone.objects.select_for_update().get(pk=milestone.pk)
         if not can_open_dispute(frozen_before, as_client=side == Side.CLIENT):
             raise Conflict(
@@ -133,8 +146,10 @@ def dispute_respond(*, user: User, dispute: Dispute, response: str) -> Dispute:
         )
 
 
-def _require_mediator(user: User) -> None:
-    if not is_mediator(user=user):
+def _require_mediator(user: User, dispute: Dispute) -> None:
+    """A mediator who is not a party to the dispute's contract (anyone else: 404)."""
+    contract = dispute.contract
+    if not is_mediator(user=user) or user.pk in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such dispute.")
 
 
@@ -152,7 +167,7 @@ def dispute_propose(
 ) -> Dispute:
     """A mediator proposes how the escrow is split; both sides accept it or it goes to
     arbitration. A new proposal replaces the last and clears its acceptances."""
-    _require_mediator(mediator)
+    _require_mediator(mediator, dispute)
     note = _text(note, "note")
     with transaction.atomic():
         locked = _locked(dispute)
@@ -164,6 +179,7 @@ def dispute_propose(
             proposal_freelancer_cents=share,
             proposal_note=note,
             proposed_at=clock.now(),
+            proposal_revision=locked.proposal_revision + 1,
             client_accepted_at=None,
             freelancer_accepted_at=None,
         )
@@ -176,13 +192,19 @@ def dispute_propose(
     return proposed
 
 
-def dispute_proposal_answer(*, user: User, dispute: Dispute, accept: bool) -> Dispute:
-    """A side accepts the proposed split (both: it is executed) or rejects it (arbitration)."""
+def dispute_proposal_answer(
+    *, user: User, dispute: Dispute, accept: bool, revision: int
+) -> Dispute:
+    """A side accepts the proposed split (both: it is executed) or rejects it (arbitration).
+    `revision` names the proposal the side read: one the mediator replaced since is not
+    answered for them."""
     side = side_of(dispute, user)
     with transaction.atomic():
         locked = _locked(dispute)
         if locked.state != DisputeState.PROPOSED:
             raise InvalidTransition("There is no proposal waiting for an answer.")
+        if locked.proposal_revision != revision:
+            raise Conflict("The mediator changed the proposal since you read it: read it again.")
         if not accept:
             return _move(locked, DisputeState.ARBITRATION, rejected_by=side)
         now = clock.now()
@@ -203,7 +225,7 @@ def dispute_arbitrate(
     *, mediator: User, dispute: Dispute, freelancer_cents: int, note: str
 ) -> Dispute:
     """A mediator records arbitration's outcome; the platform executes it."""
-    _require_mediator(mediator)
+    _require_mediator(mediator, dispute)
     note = _text(note, "note")
     with transaction.atomic():
         locked = _locked(dispute)
@@ -257,6 +279,35 @@ def _decide(
     return decided
 
 
+def _decide_unanswered(dispute: Dispute) -> bool:
+    with transaction.atomic():
+        locked = _locked(dispute)
+        if locked.state != DisputeState.AWAITING_RESPONSE:
+            return False
+        share = locked.amount_cents if locked.opened_by == Side.FREELANCER else 0
+        _decide(locked, share, DecidedBy.NO_RESPONSE, "No response within 5 business days.")
+        return True
+
+
+def _to_arbitration(dispute: Dispute) -> bool:
+    with transaction.atomic():
+        locked = _locked(dispute)
+        if locked.state not in (DisputeState.IN_MEDIATION, DisputeState.PROPOSED):
+            return False
+        _move(locked, DisputeState.ARBITRATION)
+        return True
+
+
+def _isolated(step: Callable[[Dispute], bool], dispute: Dispute) -> bool:
+    """One dispute's step of a run; a failure is logged and the run goes on with the others
+    (the next run retries it)."""
+    try:
+        return step(dispute)
+    except (DomainError, DatabaseError):
+        logger.exception("disputes run: %s failed for dispute %s", step.__name__, dispute.pk)
+        return False
+
+
 def disputes_run_due(*, now: datetime) -> dict[str, int]:
     """SPEC §9's deadlines, safe to repeat: a dispute not answered within 5 business days is
     decided for the side that opened it; one not mediated within 30 days of the response
@@ -266,21 +317,12 @@ def disputes_run_due(*, now: datetime) -> dict[str, int]:
         state=DisputeState.AWAITING_RESPONSE, respond_by__lte=now
     ).order_by("respond_by", "id")
     for dispute in list(unanswered):
-        with transaction.atomic():
-            locked = _locked(dispute)
-            if locked.state != DisputeState.AWAITING_RESPONSE:
-                continue
-            share = locked.amount_cents if locked.opened_by == Side.FREELANCER else 0
-            _decide(locked, share, DecidedBy.NO_RESPONSE, "No response within 5 business days.")
-            decided += 1
-    stalled = Dispute.objects.filter(state=DisputeState.IN_MEDIATION, mediate_by__lte=now).order_by(
-        "mediate_by", "id"
-    )
+        decided += bool(_isolated(_decide_unanswered, dispute))
+    # Mediation has 30 days from the response: a split not proposed, or not accepted by both
+    # sides, by then goes to arbitration.
+    stalled = Dispute.objects.filter(
+        state__in=(DisputeState.IN_MEDIATION, DisputeState.PROPOSED), mediate_by__lte=now
+    ).order_by("mediate_by", "id")
     for dispute in list(stalled):
-        with transaction.atomic():
-            locked = _locked(dispute)
-            if locked.state != DisputeState.IN_MEDIATION:
-                continue
-            _move(locked, DisputeState.ARBITRATION)
-            escalated += 1
+        escalated += bool(_isolated(_to_arbitration, dispute))
     return {"decided": decided, "to_arbitration": escalated}

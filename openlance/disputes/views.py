@@ -60,7 +60,7 @@ def _page(
         "can_answer_proposal": bool(side)
         and dispute.state == DisputeState.PROPOSED
         and not accepted.get(side),
-        "mediator": is_mediator(user=user),
+        "mediator": is_mediator(user=user) and not side,
         "response_form": response_form or ResponseForm(),
         "share_form": share_form
         or ShareForm(initial={"freelancer_share": dispute.amount_cents // 2 / 100}),
@@ -126,6 +126,11 @@ def dispute_respond(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _page(request, _dispute(request, dispute_id), response_form=form, status=422)
 
 
+def _revision(value: str) -> int:
+    """The proposal a side answers (0, which no proposal has, when the form lost it)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+
 @login_required
 @require_POST
 def dispute_proposal_answer(request: HttpRequest, dispute_id: int, answer: str) -> HttpResponse:
@@ -134,7 +139,12 @@ def dispute_proposal_answer(request: HttpRequest, dispute_id: int, answer: str) 
     if answer not in ("accept", "reject"):
         raise Http404("No such answer.")
     try:
-        services.dispute_proposal_answer(user=user, dispute=dispute, accept=answer == "accept")
+        services.dispute_proposal_answer(
+            user=user,
+            dispute=dispute,
+            accept=answer == "accept",
+            revision=_revision(request.POST.get("proposal_revision", "")),
+        )
     except DomainError as error:
         messages.error(request, error.detail)
     else:
@@ -147,9 +157,12 @@ def dispute_proposal_answer(request: HttpRequest, dispute_id: int, answer: str) 
 
 def _mediator_action(request: HttpRequest, dispute_id: int, action: Any, done: str) -> HttpResponse:
     user = request_user(request)
-    if not is_mediator(user=user):
-        raise Http404("There is no such dispute.")
     dispute = _dispute(request, dispute_id)
+    if not is_mediator(user=user) or user.pk in (
+        dispute.contract.client_id,
+        dispute.contract.freelancer_id,
+    ):
+        raise Http404("There is no such dispute.")
     form = ShareForm(request.POST)
     if run_form(
         form,
@@ -184,11 +197,11 @@ def dispute_arbitrate(request: HttpRequest, dispute_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def mediation_queue(request: HttpRequest) -> HttpResponse:
-    if not is_mediator(user=request_user(request)):
+    user = request_user(request)
+    if not is_mediator(user=user):
         raise Http404("No such page.")
-    return render(
-        request, "disputes/queue.html", {"disputes": list(selectors.mediation_queue()[:200])}
-    )
+    queue = selectors.mediation_queue(mediator=user)
+    return render(request, "disputes/queue.html", {"disputes": list(queue[:200])})
 
 
 @login_required

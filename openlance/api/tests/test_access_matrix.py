@@ -758,6 +758,8 @@ API_BODIES: dict[tuple[str, str], Body] = {
     ),
     ("POST", "/api/v1/expenses/{expense_id}/fund"): {"payment_method": "balance"},
     ("POST", "/api/v1/disputes/{dispute_id}/respond"): {"response": "No"},
+    ("POST", "/api/v1/disputes/{dispute_id}/proposal/accept"): {"proposal_revision": 1},
+    ("POST", "/api/v1/disputes/{dispute_id}/proposal/reject"): {"proposal_revision": 1},
     ("POST", "/api/v1/disputes/{dispute_id}/proposal"): {
         "to_freelancer": {"amount": "1.00"},
         "note": "x",

@@ -88,13 +88,25 @@ def milestone_dispute_settle(milestone: Milestone, *, freelancer_cents: int) -> 
         )
 
 
+# When a contract has had several disputes, the Job Success Score reads the one that weighs
+# most against the freelancer: a later dispute won never hides an earlier one lost.
+DECISION_WEIGHT = {
+    DisputeDecision.NONE: 0,
+    DisputeDecision.FOR_FREELANCER: 1,
+    DisputeDecision.SPLIT: 2,
+    DisputeDecision.AGAINST_FREELANCER: 3,
+}
+
+
 def contract_dispute_decided(contract: Contract, decision: str) -> Contract:
     """Record how a dispute on the contract was decided (read by the Job Success Score)."""
-    DisputeDecision(decision)
+    decision = DisputeDecision(decision)
     with transaction.atomic():
         locked = lock_contract(contract)
-        locked.dispute_decision = decision
-        locked.save(update_fields=["dispute_decision"])
+        current = DisputeDecision(locked.dispute_decision)
+        if DECISION_WEIGHT[decision] > DECISION_WEIGHT[current]:
+            locked.dispute_decision = decision
+            locked.save(update_fields=["dispute_decision"])
     return locked
 
 

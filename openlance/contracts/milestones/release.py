@@ -65,6 +65,8 @@ def _next_open_milestone(milestone: Milestone) -> Milestone | None:
             position__gt=milestone.position,
             state__in=OPEN_MILESTONE_STATES,
         )
+        # A disputed milestone's escrow is frozen at what the dispute is about.
+        .exclude(state=MilestoneState.DISPUTED)
         .order_by("position")
         .first()
     )

@@ -439,7 +439,7 @@ def expense_create(request: HttpRequest, contract_id: int) -> Status[ExpenseOut]
             "Check the expense.", field_errors={"amount": ['An amount like "12.50".']}
         )
     source = request.POST.get("source_message_id", "")
-    if source and not source.isdigit():
+    if source and not re.fullmatch(r"[0-9]{1,18}", source):
         raise InvalidInput(
             "Check the expense.", field_errors={"source_message_id": ["A message id."]}
         )

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 from openlance.accounts.models import User
 from openlance.billing.fees import client_fees
-from openlance.billing.gateway import idempotency_key_digest
-from openlance.billing.models import CardChargePurpose, CardChargeState
-from openlance.billing.services import CardChargeConflict, card_charge, card_declined
+from openlance.billing.gateway import idempotency_key_digest, payment_gateway
+from openlance.billing.models import CardCharge, CardChargePurpose, CardChargeState
+from openlance.billing.services import (
+    CardChargeConflict,
+    card_charge,
+    card_charges_settle,
+    card_declined,
+)
 from openlance.contracts.models import Contract
 from openlance.contracts.pricing import contract_fee_policy
 from openlance.core.errors import IdempotencyConflict, InsufficientFunds
 from openlance.core.money import Money
-from openlance.ledger.models import LedgerAccount
+from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.ledger.services import account_for
 
 BALANCE = "balance"
 
@@ -40,19 +46,32 @@ def require_balance(funding: LedgerAccount, total: int, what: str) -> None:
 def charge_card_to_balance(
     *, client: User, contract: Contract, subject: str, card: str, total: int, what: str
 ) -> None:
-    """Put `total` on the client's balance from their card for `subject` (a retry for the
-    same subject and card finds the charge it made). A declined card raises."""
+    """Put `total` on the client's balance from their card for `subject`, once: an earlier
+    charge for the subject whose answer was lost is settled first (nothing new is charged
+    while one is unsettled, whatever card this request brings), and charges already booked
+    for it whose money is still on the balance are used instead of charging again. A
+    declined card raises."""
+    gateway = payment_gateway()
+    if CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).exists():
+        card_charges_settle(subject=subject, gateway=gateway)
+    booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED)
+    funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client)
+    if sum(booked.values_list("amount_cents", flat=True)) >= total and (
+        funding.balance_cents >= total
+    ):
+        return
     try:
         charge = card_charge(
             user=client,
             amount=Money(total),
             payment_method=card,
-            key=f"{subject}:card:{idempotency_key_digest(card)}:{total}",
+            key=f"{subject}:card:{idempotency_key_digest(card)}:{total}:{booked.count()}",
             subject=subject,
             purpose=CardChargePurpose.DEPOSIT,
             description=f"Openlance: {what}",
             ledger_description=f"Card payment of {what}",
             ledger_metadata={"contract_id": contract.pk, "subject": subject},
+            gateway=gateway,
         )
     except CardChargeConflict as conflict:
         raise IdempotencyConflict(

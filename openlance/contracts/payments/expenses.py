@@ -14,6 +14,7 @@ from openlance.accounts.models import User
 from openlance.billing.earnings import earning_hold
 from openlance.billing.models import EarningKind
 from openlance.contracts.common import (
+    ESCROW_REFUND,
     escrow_account,
     lock_contract,
     require_message_of,
@@ -153,10 +154,34 @@ def expense_decline(*, client: User, expense: Expense) -> Expense:
 
 
 def expense_withdraw(*, freelancer: User, expense: Expense) -> Expense:
+    """The freelancer gives the expense up, proposed or accepted; funded, its escrow goes
+    back to the client (so an expense never keeps a contract from ending)."""
     require_party(expense.contract, freelancer, "freelancer")
     with transaction.atomic():
-        _, locked = _locked(expense)
-        return _move(locked, ExpenseState.WITHDRAWN, answered_at=clock.now())
+        contract, locked = _locked(expense)
+        _require_move(locked, ExpenseState.WITHDRAWN)
+        if locked.state == ExpenseState.FUNDED:
+            transfer_post(
+                key=f"expense:{locked.pk}:refund",
+                kind=ESCROW_REFUND,
+                description=f"Escrow of withdrawn expense “{locked.description}” refunded",
+                legs=[
+                    (escrow_account(contract), -locked.amount_cents),
+                    (
+                        account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client),
+                        locked.amount_cents,
+                    ),
+                ],
+                metadata={"contract_id": contract.pk, "expense_id": locked.pk},
+                client=contract.client,
+                freelancer=contract.freelancer,
+            )
+        withdrawn = _move(locked, ExpenseState.WITHDRAWN, answered_at=clock.now())
+        event_emit(
+            kind="expense.withdrawn",
+            payload={"expense_id": withdrawn.pk, "contract_id": contract.pk},
+        )
+    return withdrawn
 
 
 def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANCE) -> Expense:

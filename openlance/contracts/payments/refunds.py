@@ -108,11 +108,16 @@ def refund_make(
     refused whole when their available and this payment's pending money do not cover it."""
     require_party(contract, freelancer, "freelancer")
     payment = _payment_of(contract, payment)
-    reason = _checked(payment, amount, reason, REFUND_WITHIN)
     key = (key or "").strip()
     if not key or len(key) > 200:
         raise InvalidInput("A refund needs a request key of 1 to 200 characters.")
     digest = idempotency_key_digest(key)
+    made = Refund.objects.filter(contract=contract, key=digest).first()
+    if made is not None:  # a retry finds the refund it made, whatever is left by now
+        if (made.payment_id, made.amount_cents) != (payment.pk, amount.cents):
+            raise IdempotencyConflict("This request key already made another refund.")
+        return made
+    reason = _checked(payment, amount, reason, REFUND_WITHIN)
     with transaction.atomic():
         locked = lock_contract(contract)
         return _refund(locked, payment, amount, reason, digest)

@@ -223,3 +223,20 @@ def test_the_other_side_is_emailed_a_milestone_change():
     sent = [m for m in mail.outbox if "A change proposed" in m.subject]
     assert [m.to[0] for m in sent] == [contract.client.email]
     assert "$500.00 → $600.00" in sent[0].body
+
+
+def test_a_change_proposed_before_another_was_accepted_does_not_undo_it():
+    contract = contract_fixed((40_000,))
+    milestone = contract.milestones.get()
+    later = clock.now().date() + timedelta(days=20)
+    raise_it = amendment_propose_milestone_change(
+        user=contract.freelancer, contract=contract, milestone=milestone, amount=Money(50_000)
+    )
+    move_it = amendment_propose_milestone_change(
+        user=contract.client, contract=contract, milestone=milestone, due_date=later
+    )
+    amendment_accept(user=contract.client, amendment=raise_it)
+    with pytest.raises(Conflict, match="changed since"):
+        amendment_accept(user=contract.freelancer, amendment=move_it)
+    milestone.refresh_from_db()
+    assert milestone.amount_cents == 50_000

@@ -216,3 +216,33 @@ def test_the_room_proposes_and_settles_an_expense_and_serves_its_receipt(client)
     assert expense.state == "released"
     client.force_login(UserFactory())
     assert client.get(f"/contracts/expenses/{expense.pk}/receipt/").status_code == 404
+
+
+def test_the_freelancer_gives_up_an_accepted_expense_and_its_escrow_goes_back():
+    contract = hired()
+    expense = proposed(contract)
+    expense_accept(client=contract.client, expense=expense)
+    funded = expense_fund(client=contract.client, expense=expense)
+    withdrawn = expense_withdraw(freelancer=contract.freelancer, expense=funded)
+    assert withdrawn.state == "withdrawn"
+    escrow = escrow_account(contract)
+    escrow.refresh_from_db()
+    assert escrow.balance_cents == 0
+    funding = LedgerAccount.objects.get(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+    assert funding.balance_cents == 50_000 - 360  # only the marketplace fee stays spent
+    contract_end(user=contract.freelancer, contract=contract)
+
+
+def test_an_odd_message_id_on_the_expense_api_is_a_422_not_a_500():
+    contract = hired()
+    answer = Client().post(
+        f"/api/v1/contracts/{contract.pk}/expenses",
+        {
+            "description": "Fonts",
+            "amount": "49.00",
+            "receipt": pdf_upload(),
+            "source_message_id": "²",
+        },
+        headers={"Authorization": f"Bearer {token_create(user=contract.freelancer, name='t')[1]}"},
+    )
+    assert answer.status_code == 422

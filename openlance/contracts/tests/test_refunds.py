@@ -326,3 +326,17 @@ def test_the_room_refunds_and_answers_requests_with_errors_in_place(client):
     request.refresh_from_db()
     assert request.state == "accepted"
     assert client.post(f"/contracts/refund-requests/{request.pk}/maybe/").status_code == 404
+
+
+def test_a_full_refund_retried_with_its_key_finds_the_refund_it_made():
+    contract, payment = paid()
+    args = {
+        "freelancer": contract.freelancer,
+        "contract": contract,
+        "payment": payment,
+        "amount": Money(60_000),
+        "reason": "Cancelled project",
+        "key": "full",
+    }
+    first = refund_make(**args)
+    assert refund_make(**args) == first

@@ -27,9 +27,11 @@ from openlance.contracts.models import Contract, Milestone
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from openlance.core.money import Money
 from openlance.core.services import outbox_drain
 from openlance.disputes.calendar import add_business_days
 from openlance.disputes.models import Dispute
+from openlance.disputes.selectors import mediation_queue
 from openlance.disputes.services import (
     dispute_arbitrate,
     dispute_open,
@@ -130,9 +132,14 @@ def test_a_split_both_accept_is_executed_once_with_the_fee_on_the_freelancers_sh
     dispute = dispute_propose(
         mediator=staff, dispute=dispute, freelancer_cents=24_000, note="Three of five pages."
     )
-    dispute = dispute_proposal_answer(user=contract.client, dispute=dispute, accept=True)
+    read = dispute.proposal_revision
+    dispute = dispute_proposal_answer(
+        user=contract.client, dispute=dispute, accept=True, revision=read
+    )
     assert dispute.state == "proposed"
-    dispute = dispute_proposal_answer(user=contract.freelancer, dispute=dispute, accept=True)
+    dispute = dispute_proposal_answer(
+        user=contract.freelancer, dispute=dispute, accept=True, revision=read
+    )
     assert (dispute.state, dispute.decided_by, dispute.freelancer_cents) == (
         "decided",
         "agreement",
@@ -151,7 +158,7 @@ def test_a_split_both_accept_is_executed_once_with_the_fee_on_the_freelancers_sh
     assert contract.dispute_decision == "split"
     assert AuditLogEntry.objects.filter(action="dispute.proposed", actor=staff).count() == 1
     with pytest.raises(InvalidTransition):
-        dispute_proposal_answer(user=contract.client, dispute=dispute, accept=True)
+        dispute_proposal_answer(user=contract.client, dispute=dispute, accept=True, revision=read)
 
 
 def test_a_rejected_split_goes_to_arbitration_which_a_mediator_records_and_executes():
@@ -160,7 +167,9 @@ def test_a_rejected_split_goes_to_arbitration_which_a_mediator_records_and_execu
     dispute = dispute_open(user=contract.freelancer, milestone=milestone, reason="Unpaid work.")
     dispute = dispute_respond(user=contract.client, dispute=dispute, response="Not done.")
     dispute = dispute_propose(mediator=staff, dispute=dispute, freelancer_cents=10_000, note="x")
-    dispute = dispute_proposal_answer(user=contract.freelancer, dispute=dispute, accept=False)
+    dispute = dispute_proposal_answer(
+        user=contract.freelancer, dispute=dispute, accept=False, revision=dispute.proposal_revision
+    )
     assert (dispute.state, dispute.rejected_by) == ("arbitration", "freelancer")
     dispute = dispute_arbitrate(
         mediator=staff, dispute=dispute, freelancer_cents=40_000, note="The work was delivered."
@@ -222,7 +231,11 @@ def test_the_pages_open_respond_mediate_and_show_the_outcome(client):
     client.post(f"/disputes/{dispute.pk}/propose/", {"freelancer_share": "200", "note": "Half"})
     for user in (contract.client, contract.freelancer):
         client.force_login(user)
-        client.post(f"/disputes/{dispute.pk}/proposal/accept/")
+        dispute.refresh_from_db()
+        client.post(
+            f"/disputes/{dispute.pk}/proposal/accept/",
+            {"proposal_revision": dispute.proposal_revision},
+        )
     page = client.get(f"/disputes/{dispute.pk}/").content.decode()
     assert 'data-testid="dispute-outcome"' in page
     assert "$200.00 to the freelancer, $200.00 back to the client" in page
@@ -257,11 +270,12 @@ def test_the_api_runs_a_dispute_to_an_arbitrated_outcome():
     assert (
         post(contract.client, f"/api/v1/disputes/{dispute_id}/proposal", share).status_code == 404
     )
-    assert post(staff, f"/api/v1/disputes/{dispute_id}/proposal", share).status_code == 200
-    assert (
-        post(contract.client, f"/api/v1/disputes/{dispute_id}/proposal/reject").json()["state"]
-        == "arbitration"
-    )
+    proposed = post(staff, f"/api/v1/disputes/{dispute_id}/proposal", share)
+    assert proposed.status_code == 200
+    read = {"proposal_revision": proposed.json()["proposal_revision"]}
+    rejected = post(contract.client, f"/api/v1/disputes/{dispute_id}/proposal/reject", read)
+    assert rejected.status_code == 200, rejected.content
+    assert rejected.json()["state"] == "arbitration"
     decided = post(staff, f"/api/v1/disputes/{dispute_id}/arbitration", share).json()
     assert (
         decided["state"],
@@ -276,3 +290,67 @@ def test_the_api_runs_a_dispute_to_an_arbitrated_outcome():
         post(UserFactory(), f"/api/v1/disputes/{dispute_id}/respond", {"response": "x"}).status_code
         == 404
     )
+
+
+def test_a_mediator_never_decides_a_dispute_of_their_own_contract():
+    contract, milestone = funded(submitted=True)
+    contract.client.is_staff = True
+    contract.client.save(update_fields=["is_staff"])
+    contract.client.groups.add(Group.objects.get_or_create(name="Mediator")[0])
+    dispute = dispute_open(user=contract.freelancer, milestone=milestone, reason="Unpaid")
+    dispute = dispute_respond(user=contract.client, dispute=dispute, response="Not done")
+    with pytest.raises(NotFound):
+        dispute_propose(mediator=contract.client, dispute=dispute, freelancer_cents=0, note="x")
+    assert dispute not in list(mediation_queue(mediator=contract.client))
+
+
+def test_an_answer_to_a_replaced_proposal_is_refused_and_a_stale_proposal_goes_to_arbitration():
+    contract, milestone = funded(submitted=True)
+    staff = mediator()
+    dispute = dispute_open(user=contract.freelancer, milestone=milestone, reason="Unpaid")
+    dispute = dispute_respond(user=contract.client, dispute=dispute, response="Not done")
+    first = dispute_propose(mediator=staff, dispute=dispute, freelancer_cents=10_000, note="a")
+    read = first.proposal_revision
+    with clock.frozen_at(clock.now() + timedelta(minutes=5)):
+        dispute_propose(mediator=staff, dispute=dispute, freelancer_cents=36_000, note="b")
+    with pytest.raises(Conflict, match="changed the proposal"):
+        dispute_proposal_answer(user=contract.client, dispute=dispute, accept=True, revision=read)
+    dispute.refresh_from_db()
+    assert dispute.mediate_by is not None
+    assert disputes_run_due(now=dispute.mediate_by) == {"decided": 0, "to_arbitration": 1}
+    dispute.refresh_from_db()
+    assert dispute.state == "arbitration"
+
+
+def test_escrow_kept_from_an_approval_never_flows_into_a_disputed_milestone():
+    contract = contract_fixed((40_000, 30_000))
+    first, second = contract.milestones.order_by("position")
+    for milestone in (first, second):
+        milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    milestone_submit(freelancer=contract.freelancer, milestone=second, message="Done")
+    dispute_open(user=contract.client, milestone=second, reason="Not what we asked for")
+    milestone_submit(freelancer=contract.freelancer, milestone=first, message="Done")
+    # Keeping the rest of a partial approval finds no open milestone after it: the disputed
+    # one is not one to carry into.
+    with pytest.raises(InvalidInput, match="no later open milestone"):
+        milestone_approve(
+            client=contract.client, milestone=first, amount=Money(30_000), remainder="keep"
+        )
+    second.refresh_from_db()
+    assert second.in_escrow_cents == 30_000
+
+
+def test_a_lost_dispute_stays_on_the_contract_when_a_later_one_is_won():
+    contract = contract_fixed((40_000, 30_000))
+    first, second = contract.milestones.order_by("position")
+    for milestone in (first, second):
+        milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    lost = dispute_open(user=contract.client, milestone=first, reason="Nothing")
+    with clock.frozen_at(lost.respond_by):
+        disputes_run_due(now=lost.respond_by)
+    milestone_submit(freelancer=contract.freelancer, milestone=second, message="Done")
+    won = dispute_open(user=contract.freelancer, milestone=second, reason="Unpaid")
+    with clock.frozen_at(won.respond_by):
+        disputes_run_due(now=won.respond_by)
+    contract.refresh_from_db()
+    assert contract.dispute_decision == "against_freelancer"

@@ -157,6 +157,9 @@ def play_disputes(
                 note="Three quarters of the photos were delivered as the brief asked.",
             )
         with clock.frozen_at(opened_at + timedelta(days=7)):
-            dispute = dispute_proposal_answer(user=client, dispute=dispute, accept=True)
-            dispute_proposal_answer(user=freelancer, dispute=dispute, accept=True)
+            read = dispute.proposal_revision
+            dispute = dispute_proposal_answer(
+                user=client, dispute=dispute, accept=True, revision=read
+            )
+            dispute_proposal_answer(user=freelancer, dispute=dispute, accept=True, revision=read)
     return len(cast)
