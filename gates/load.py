@@ -754,8 +754,10 @@ def fund(run: LoadRun, rng: Random, c: Http, cl: Actor, milestone: dict[str, Any
     method = "balance" if cl.funding_cents and rng.random() < 0.6 else "pm_card_visa"
     # From the balance, another funding of this client's may have spent it first (409
     # insufficient_funds): then the card. A card payment for this milestone already under
-    # way (a double click) is a 409 conflict: the other one funds it.
-    refusals = [(409, "insufficient_funds"), (409, "conflict")]
+    # way (a double click, or the card try after a balance refusal overlapping the other
+    # click's card payment) holds its charge claim: 409 invalid_transition ("under way
+    # already"), and the other one funds it.
+    refusals = [(409, "insufficient_funds"), (409, "conflict"), (409, "invalid_transition")]
     amount = _cents(milestone["amount"])
     if rng.random() < 0.15:
         other = Http(run, rng, cl.token)
@@ -788,7 +790,12 @@ def fund(run: LoadRun, rng: Random, c: Http, cl: Actor, milestone: dict[str, Any
         )
         if response.status_code == 409 and method == "balance":
             c.call(
-                "POST", path, name, key=uuid.uuid4().hex, json={"payment_method": "pm_card_visa"}
+                "POST",
+                path,
+                name,
+                refusals=refusals,
+                key=uuid.uuid4().hex,
+                json={"payment_method": "pm_card_visa"},
             )
         elif response.status_code == 200 and rng.random() < 0.1:
             c.call("POST", path, name, key=key, json={"payment_method": method})  # a retry

@@ -1,7 +1,8 @@
 """Ending a contract (SPEC §7.3, §8.3). A fixed-price contract's escrow left over goes back
 to the client's balance ("escrow_refund"), and the initiation fee too
-("initiation_fee_refund") when nothing was ever released; an hourly contract's time not yet
-invoiced is invoiced at once."""
+("initiation_fee_refund") when nothing was ever released; escrow in dispute stays frozen
+until the dispute is decided. An hourly contract's time not yet invoiced is invoiced at
+once."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from openlance.contracts.models import (
     Contract,
     ContractKind,
     ContractState,
+    MilestoneState,
 )
 from openlance.core import clock
 from openlance.core.errors import Conflict, NotFound
@@ -84,14 +86,25 @@ def _end(contract: Contract, now: datetime) -> None:
 
 def _settle_fixed(locked: Contract) -> None:
     """Refund what is left in a fixed-price contract's escrow, and the initiation fee when
-    nothing was released (the contract locked; its milestones must all be closed)."""
-    open_count = locked.milestones.filter(state__in=OPEN_MILESTONE_STATES).count()
+    nothing was released (the contract locked; its milestones must all be closed, or in
+    dispute: their escrow stays frozen for the decision, and the initiation fee waits with
+    it, since the decision may release)."""
+    open_count = (
+        locked.milestones.filter(state__in=OPEN_MILESTONE_STATES)
+        .exclude(state=MilestoneState.DISPUTED)
+        .count()
+    )
     if open_count:
-        raise Conflict(f"{open_count} milestone(s) are still open: approve or cancel them first.")
+        raise Conflict(
+            f"{open_count} milestone(s) are still open: approve or cancel them first, or end "
+            "the contract with a dispute over the escrow."
+        )
+    disputed = list(locked.milestones.filter(state=MilestoneState.DISPUTED))
+    frozen = sum(milestone.in_escrow_cents for milestone in disputed)
     client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
     escrow = escrow_account(locked)
     initiation = locked.initiation_fee_cents
-    refund_initiation = bool(initiation) and not locked.milestone_releases.exists()
+    refund_initiation = bool(initiation) and not disputed and not locked.milestone_releases.exists()
     revenue = None
     if refund_initiation:
         assert locked.first_funding is not None  # recorded with the initiation fee
@@ -99,19 +112,20 @@ def _settle_fixed(locked: Contract) -> None:
     # Two transfers touch the client's balance: lock every account first, in one order.
     accounts_lock([client_funding, escrow, *([revenue] if revenue else [])])
     escrow.refresh_from_db()
-    if escrow.balance_cents > 0:
+    left = escrow.balance_cents - frozen
+    if left > 0:
         transfer_post(
             key=f"contract:{locked.pk}:end:refund",
             kind=ESCROW_REFUND,
             description=f"Escrow left on contract {locked.pk} refunded at its end",
-            legs=[(escrow, -escrow.balance_cents), (client_funding, escrow.balance_cents)],
+            legs=[(escrow, -left), (client_funding, left)],
             client=locked.client,
             freelancer=locked.freelancer,
             metadata={
                 "contract_id": locked.pk,
                 "client_id": locked.client_id,
                 "freelancer_id": locked.freelancer_id,
-                "amount_cents": escrow.balance_cents,
+                "amount_cents": left,
             },
         )
     if revenue is not None:

@@ -592,24 +592,28 @@ class InvoiceState(models.TextChoices):
     protected when it can be (SPEC §7.2: the platform pays the protected hours and the
     client owes them) and paid once the client's charge goes through. The client may dispute
     it until its review ends: then nothing is paid, charged or protected until the dispute is
-    decided (SPEC §9)."""
+    decided (SPEC §9). The decision bills some hours: a charged invoice pays them and refunds
+    the rest; an uncharged one is billed for them alone and owed like any other. One that
+    bills none is refunded."""
 
     UNPAID = "unpaid", "Payment failed"
     IN_REVIEW = "in_review", "In review"
     DISPUTED = "disputed", "Disputed"
     PROTECTED = "protected", "Paid by hourly protection"
     PAID = "paid", "Paid"
+    REFUNDED = "refunded", "Not billed after a dispute"
 
 
 # Where each invoice state may go (house rule: states move only along a table). A protected
 # invoice the client pays goes through review to paid in the same transaction; a disputed
-# one waits for the disputes work, which decides where it goes.
+# one waits for the disputes work, whose decision sends it on.
 INVOICE_TRANSITIONS: dict[str, set[str]] = {
     InvoiceState.UNPAID: {InvoiceState.IN_REVIEW, InvoiceState.DISPUTED, InvoiceState.PROTECTED},
     InvoiceState.IN_REVIEW: {InvoiceState.PAID, InvoiceState.DISPUTED},
     InvoiceState.PROTECTED: {InvoiceState.IN_REVIEW},
-    InvoiceState.DISPUTED: set(),
+    InvoiceState.DISPUTED: {InvoiceState.PAID, InvoiceState.UNPAID, InvoiceState.REFUNDED},
     InvoiceState.PAID: set(),
+    InvoiceState.REFUNDED: set(),
 }
 # Invoices the client has not paid yet: each invoice run charges them again.
 OWED_STATES = (InvoiceState.UNPAID, InvoiceState.PROTECTED)
@@ -662,6 +666,10 @@ class HourlyInvoice(models.Model):
     # contract is paused until the disputes work decides which hours are billed.
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(max_length=2000, blank=True)
+    # What the decision took off: the hours not billed and, for a charged invoice, the money
+    # refunded from review (an uncharged one is billed again for the rest alone).
+    refunded_seconds = models.PositiveIntegerField(default=0)
+    refunded_cents = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-week_start", "-id"]

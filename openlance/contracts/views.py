@@ -12,7 +12,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import SuspiciousFileOperation
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,6 +66,7 @@ from openlance.contracts.payments.selectors import (
 from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.contracts.terms import with_rate_of_week
 from openlance.core import clock
+from openlance.core.downloads import stored_download
 from openlance.core.errors import DomainError, InvalidInput, NotFound
 from openlance.core.forms import run_form
 from openlance.core.money import Money
@@ -209,8 +209,7 @@ def _room(
         "client_balance": _client_balance(contract) if is_client else None,
         **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=contract_topic(contract)),
-        "can_end": contract.state == ContractState.ACTIVE
-        and not any(m.state in OPEN_MILESTONE_STATES for m in contract.milestones.all()),
+        **_ending_context(contract),
     }
     return render(request, template, context)
 
@@ -726,10 +725,11 @@ def expense_receipt(request: HttpRequest, expense_id: int) -> FileResponse:
     """An expense's receipt, for the contract's two parties only, always as a download."""
     try:
         expense = expense_for(user=request_user(request), expense_id=expense_id)
-        handle = expense.receipt.open("rb")
-    except (NotFound, FileNotFoundError, SuspiciousFileOperation):
+    except NotFound:
         raise Http404("No such file.") from None
-    return _download(handle, expense.receipt_name, expense.receipt_content_type)
+    return stored_download(
+        expense.receipt, name=expense.receipt_name, content_type=expense.receipt_content_type
+    )
 
 
 @login_required
@@ -784,6 +784,23 @@ def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> Ht
     return _simple(request, amendment.contract, act)
 
 
+def _ending_context(contract: Contract) -> dict[str, Any]:
+    """What ending the contract now does: it ends as it is once no milestone is open but
+    those in dispute; otherwise, ending it anyway closes the open ones (cancelled, given up
+    or disputed, see `contract_end_disputed`)."""
+    still_open = [
+        m
+        for m in contract.milestones.all()
+        if m.state in OPEN_MILESTONE_STATES and m.state != MilestoneState.DISPUTED
+    ]
+    return {
+        "can_end": contract.state == ContractState.ACTIVE and not still_open,
+        "end_open_milestones": still_open,
+        "end_escrow_cents": sum(m.in_escrow_cents for m in still_open),
+        "end_disputed": any(m.state == MilestoneState.DISPUTED for m in contract.milestones.all()),
+    }
+
+
 @login_required
 @require_POST
 def contract_end(request: HttpRequest, contract_id: int) -> HttpResponse:
@@ -821,16 +838,6 @@ def submission_file(request: HttpRequest, file_id: int) -> FileResponse:
     """A submitted file, for the contract's two parties only, always as a download."""
     try:
         row = selectors.submission_file_for(user=request_user(request), file_id=file_id)
-        handle = row.file.open("rb")
-    except (NotFound, FileNotFoundError, SuspiciousFileOperation):
+    except NotFound:
         raise Http404("No such file.") from None
-    return _download(handle, row.name, row.content_type)
-
-
-def _download(handle: Any, name: str, content_type: str) -> FileResponse:
-    """A stored upload, always as a download that a browser never runs or sniffs."""
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_download(row.file, name=row.name, content_type=row.content_type)

@@ -1,6 +1,7 @@
-"""Disputes API (tag `disputes`): open one on a milestone's escrow, respond, answer the
-mediator's proposal; mediators propose splits and record arbitration. A dispute is seen by
-its contract's two parties and by mediators; anyone else gets a 404."""
+"""Disputes API (tag `disputes`): open one on a milestone's escrow or an hourly invoice,
+respond or concede, answer the mediator's proposal; mediators propose splits, record
+arbitration and decide a disputed invoice's hours. A dispute is seen by its contract's two
+parties and by mediators; anyone else gets a 404."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.selectors import is_mediator
-from openlance.contracts.selectors import milestone_for
+from openlance.contracts.hourly.selectors import invoice_for
+from openlance.contracts.hourly.services import MAX_DISPUTE_REASON
+from openlance.contracts.selectors import contract_for, milestone_for
 from openlance.core.apitools import (
     MoneyIn,
     MoneyOut,
@@ -32,13 +35,18 @@ router = Router(tags=["disputes"])
 class DisputeOut(Schema):
     id: int
     contract_id: int
-    milestone_id: int
+    milestone_id: int | None = Field(description="A fixed-price dispute's milestone.")
+    invoice_id: int | None = Field(description="An hourly dispute's invoice.")
     opened_by: Annotated[str, OneOf(Side)]
     reason: str
-    amount: MoneyOut = Field(description="The escrow in dispute, frozen until the decision.")
+    amount: MoneyOut = Field(
+        description="The escrow in dispute, or the invoice's amount, frozen until the decision."
+    )
     state: Annotated[str, OneOf(DisputeState)]
     opened_at: datetime
-    respond_by: datetime = Field(description="5 business days after opening.")
+    respond_by: datetime = Field(
+        description="5 business days after opening; 3 days for an hourly invoice."
+    )
     response: str
     responded_at: datetime | None
     mediate_by: datetime | None = Field(description="30 days after the response.")
@@ -50,6 +58,9 @@ class DisputeOut(Schema):
     freelancer_accepted_at: datetime | None
     to_freelancer: MoneyOut | None = Field(description="Once decided.")
     to_client: MoneyOut | None = Field(description="Once decided.")
+    billed_seconds: int | None = Field(
+        description="Once an hourly dispute is decided: the invoice's seconds that stand."
+    )
     decided_by: Annotated[str, OneOf(DecidedBy)] | None
     decided_at: datetime | None
 
@@ -59,6 +70,7 @@ def _out(dispute: Dispute) -> DisputeOut:
         id=dispute.pk,
         contract_id=dispute.contract_id,
         milestone_id=dispute.milestone_id,
+        invoice_id=dispute.invoice_id,
         opened_by=dispute.opened_by,
         reason=dispute.reason,
         amount=MoneyOut.of_cents(dispute.amount_cents),
@@ -76,6 +88,7 @@ def _out(dispute: Dispute) -> DisputeOut:
         freelancer_accepted_at=dispute.freelancer_accepted_at,
         to_freelancer=MoneyOut.of_cents_or_none(dispute.freelancer_cents),
         to_client=MoneyOut.of_cents_or_none(dispute.client_cents),
+        billed_seconds=dispute.billed_seconds,
         decided_by=dispute.decided_by or None,
         decided_at=dispute.decided_at,
     )
@@ -83,6 +96,17 @@ def _out(dispute: Dispute) -> DisputeOut:
 
 class DisputeOpenIn(StrictSchema):
     reason: str = Field(min_length=1, max_length=services.MAX_TEXT)
+
+
+class InvoiceDisputeIn(StrictSchema):
+    reason: str = Field(min_length=1, max_length=MAX_DISPUTE_REASON)
+
+
+class HoursIn(StrictSchema):
+    billed_seconds: int = Field(
+        ge=0, description="How many of the invoice's billed seconds stand; the rest refunded."
+    )
+    note: str = Field(min_length=1, max_length=services.MAX_TEXT)
 
 
 class DisputeResponseIn(StrictSchema):
@@ -146,6 +170,67 @@ def dispute_open(
     milestone = milestone_for(user=user, milestone_id=milestone_id)
     return Status(
         201, _out(services.dispute_open(user=user, milestone=milestone, reason=payload.reason))
+    )
+
+
+class ContractEndIn(StrictSchema):
+    reason: str = Field(min_length=1, max_length=services.MAX_TEXT)
+
+
+@router.post(
+    "/contracts/{contract_id}/end-with-disputes",
+    response={201: list[DisputeOut]},
+    summary="End a fixed-price contract, disputing its escrow",
+)
+@scope_first(
+    lambda request, contract_id: contract_for(user=request_user(request), contract_id=contract_id)
+)
+def contract_end_disputed(
+    request: HttpRequest, contract_id: int, payload: ContractEndIn
+) -> Status[list[DisputeOut]]:
+    """For when the two sides do not agree on the escrow: open milestones not funded are
+    cancelled; those with escrow are disputed (a freelancer gives up funded work never
+    submitted); then the contract ends. Returns the disputes opened."""
+    user = request_user(request)
+    contract = contract_for(user=user, contract_id=contract_id)
+    opened = services.contract_end_disputed(user=user, contract=contract, reason=payload.reason)
+    return Status(201, [_out(dispute) for dispute in opened])
+
+
+@router.post(
+    "/invoices/{invoice_id}/dispute",
+    response={201: DisputeOut},
+    summary="Dispute an hourly invoice (client)",
+)
+@scope_first(
+    lambda request, invoice_id: invoice_for(user=request_user(request), invoice_id=invoice_id)
+)
+def invoice_dispute_open(
+    request: HttpRequest, invoice_id: int, payload: InvoiceDisputeIn
+) -> Status[DisputeOut]:
+    """Until the invoice's review ends (Friday 23:59 UTC): it is not paid, charged again or
+    protected, and the contract is paused; the freelancer has 3 days to respond, then a
+    mediator decides which hours are billed."""
+    user = request_user(request)
+    invoice = invoice_for(user=user, invoice_id=invoice_id)
+    return Status(
+        201,
+        _out(services.invoice_dispute_open(user=user, invoice=invoice, reason=payload.reason)),
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/concede",
+    response=DisputeOut,
+    summary="Concede (the side that did not open it)",
+)
+@scope_first(_dispute_of)
+def dispute_concede(request: HttpRequest, dispute_id: int) -> DisputeOut:
+    """Decided for the side that opened it, executed at once."""
+    return _out(
+        services.dispute_concede(
+            user=request_user(request), dispute=_dispute_of(request, dispute_id)
+        )
     )
 
 
@@ -240,6 +325,24 @@ def dispute_arbitrate(request: HttpRequest, dispute_id: int, payload: ShareIn) -
             mediator=request_user(request),
             dispute=_mediator_dispute(request, dispute_id),
             freelancer_cents=payload.to_freelancer.to_money().cents,
+            note=payload.note,
+        )
+    )
+
+
+@router.post(
+    "/disputes/{dispute_id}/hours",
+    response=DisputeOut,
+    summary="Decide an invoice's hours (mediator)",
+)
+@scope_first(_mediator_dispute)
+def dispute_decide_hours(request: HttpRequest, dispute_id: int, payload: HoursIn) -> DisputeOut:
+    """Executed at once: the hours that stand paid, the rest refunded (or never charged)."""
+    return _out(
+        services.dispute_decide_hours(
+            mediator=request_user(request),
+            dispute=_mediator_dispute(request, dispute_id),
+            billed_seconds=payload.billed_seconds,
             note=payload.note,
         )
     )

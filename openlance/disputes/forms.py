@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 
 from openlance.core.forms import DollarsField
@@ -33,3 +35,23 @@ class ShareForm(forms.Form):
         if share is None:
             raise forms.ValidationError("Enter the freelancer's share.")
         return int(share)
+
+
+class HoursForm(forms.Form):
+    """A mediator's decision on a disputed invoice: how many of its billed hours stand."""
+
+    hours = forms.DecimalField(
+        label="Hours billed",
+        min_value=Decimal(0),
+        max_digits=6,
+        decimal_places=2,
+        help_text="In hours, e.g. 12.5; the rest of the invoice's hours are refunded.",
+    )
+    note = forms.CharField(
+        label="Why", max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_hours(self) -> int:
+        """In seconds, as the invoice counts them."""
+        hours = self.cleaned_data["hours"]
+        return int((hours * 3600).to_integral_value())

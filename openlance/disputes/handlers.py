@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openlance.contracts.hourly import weeks
 from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
@@ -18,17 +19,26 @@ STEPS = {
 
 
 def _body(dispute: Dispute, kind: str) -> str:
-    milestone = dispute.milestone
     escrow = Money(dispute.amount_cents)
     opener = "The client" if dispute.opened_by == Side.CLIENT else "The freelancer"
+    invoice = dispute.invoice
+    if kind == "dispute.opened" and invoice is not None:
+        return (
+            f"The client disputes {dispute.subject} ({escrow}): “{dispute.reason}”. It is not "
+            "paid, charged again or covered by hourly protection, and the contract is paused. "
+            f"The freelancer has until {dispute.respond_by:%B %-d, %Y at %H:%M} UTC to "
+            "respond, or none of its hours are billed."
+        )
     if kind == "dispute.opened":
         return (
-            f"{opener} disputes the {escrow} in escrow for “{milestone.description}”: "
+            f"{opener} disputes {dispute.subject} ({escrow}): "
             f"“{dispute.reason}”. The escrow is frozen. The other side has until "
             f"{dispute.respond_by:%B %-d, %Y at %H:%M} UTC to respond, or it goes to the side "
             "that opened the dispute."
         )
     if kind == "dispute.in_mediation":
+        if invoice is not None:
+            return "Both sides have spoken; a mediator will decide which hours are billed."
         return "Both sides have spoken; a mediator will propose how to split the escrow."
     if kind == "dispute.proposed":
         return (
@@ -38,6 +48,18 @@ def _body(dispute: Dispute, kind: str) -> str:
         )
     if kind == "dispute.arbitration":
         return "The proposal was not accepted by both sides: an arbitrator will decide."
+    if invoice is not None:
+        billed = weeks.hours_text(dispute.billed_seconds or 0)
+        rest = (
+            f"{Money(dispute.client_cents or 0)} back to the client"
+            if invoice.charge_id
+            else "the client owes those hours alone"
+        )
+        return (
+            f"Decided ({dispute.get_decided_by_display().lower()}): {billed} hours billed, "
+            f"{Money(dispute.freelancer_cents or 0)} to the freelancer; {rest}. The contract "
+            "resumes if the dispute paused it."
+        )
     return (
         f"Decided ({dispute.get_decided_by_display().lower()}): "
         f"{Money(dispute.freelancer_cents or 0)} to the freelancer, "
@@ -52,7 +74,9 @@ def _body(dispute: Dispute, kind: str) -> str:
 @event_handler("dispute.decided")
 def email_dispute_step(event: OutboxEvent) -> None:
     dispute = (
-        Dispute.objects.select_related("contract__client", "contract__freelancer", "milestone")
+        Dispute.objects.select_related(
+            "contract__client", "contract__freelancer", "milestone", "invoice"
+        )
         .filter(pk=event.payload.get("dispute_id"))
         .first()
     )

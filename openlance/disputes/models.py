@@ -1,15 +1,24 @@
-"""Disputes (SPEC §9) on a fixed-price milestone's escrow: opened by the freelancer (the
-client does not release submitted work) or the client (they want the escrow back), answered
-by the other side within 5 business days or decided for the opener, then mediated (a split
-both accept) or arbitrated (a mediator records the outcome). The escrow is frozen meanwhile;
-the outcome is executed once through the ledger and recorded on the contract."""
+"""Disputes (SPEC §9).
+
+Fixed price, on a milestone's escrow: opened by the freelancer (the client does not release
+submitted work, or ends the contract with it in escrow) or the client (they want the escrow
+back), answered by the other side within 5 business days or decided for the opener, then
+mediated (a split both accept) or arbitrated (a mediator records the outcome). The escrow is
+frozen meanwhile.
+
+Hourly, on an invoice the client disputes in its review window: the contract is paused, the
+freelancer has 3 days to respond (or no hour is billed), then a mediator decides which hours
+are billed and which refunded.
+
+Either way the side that did not open it may concede instead, the outcome is executed once
+through the ledger and recorded on the contract (read by the Job Success Score)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from openlance.contracts.models import Contract, Milestone
+from openlance.contracts.models import Contract, HourlyInvoice, Milestone
 
 
 class DisputeState(models.TextChoices):
@@ -23,7 +32,12 @@ class DisputeState(models.TextChoices):
 # Where a dispute may go (house rule: states move only along a table).
 DISPUTE_TRANSITIONS: dict[str, set[str]] = {
     DisputeState.AWAITING_RESPONSE: {DisputeState.IN_MEDIATION, DisputeState.DECIDED},
-    DisputeState.IN_MEDIATION: {DisputeState.PROPOSED, DisputeState.ARBITRATION},
+    # Decided from mediation: an hourly dispute's hours, or a side that concedes.
+    DisputeState.IN_MEDIATION: {
+        DisputeState.PROPOSED,
+        DisputeState.ARBITRATION,
+        DisputeState.DECIDED,
+    },
     DisputeState.PROPOSED: {
         DisputeState.PROPOSED,
         DisputeState.DECIDED,
@@ -47,13 +61,21 @@ class Side(models.TextChoices):
 
 class DecidedBy(models.TextChoices):
     NO_RESPONSE = "no_response", "No response in time: for the side that opened it"
+    CONCEDED = "conceded", "The other side conceded: for the side that opened it"
     AGREEMENT = "agreement", "Both sides accepted the mediator's split"
+    MEDIATOR = "mediator", "A mediator decided the hours billed"
     ARBITRATION = "arbitration", "Arbitration"
 
 
 class Dispute(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
-    milestone = models.ForeignKey(Milestone, on_delete=models.PROTECT, related_name="disputes")
+    # What is disputed: a fixed-price milestone's escrow, or an hourly invoice.
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
+    )
+    invoice = models.ForeignKey(
+        HourlyInvoice, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
+    )
     opened_by = models.CharField(max_length=10, choices=Side.choices)
     reason = models.TextField(max_length=5000)
     amount_cents = models.BigIntegerField()
@@ -78,6 +100,8 @@ class Dispute(models.Model):
     freelancer_accepted_at = models.DateTimeField(null=True, blank=True)
     rejected_by = models.CharField(max_length=10, choices=Side.choices, blank=True)
     freelancer_cents = models.BigIntegerField(null=True, blank=True)
+    # An hourly dispute's decision: how many of the invoice's billed seconds stand.
+    billed_seconds = models.PositiveIntegerField(null=True, blank=True)
     decided_by = models.CharField(max_length=12, choices=DecidedBy.choices, blank=True)
     decision_note = models.TextField(max_length=5000, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -90,8 +114,13 @@ class Dispute(models.Model):
                 condition=~models.Q(state="decided"),
                 name="dispute_one_open_per_milestone",
             ),
+            models.UniqueConstraint(fields=["invoice"], name="dispute_once_per_invoice"),
             models.CheckConstraint(
                 condition=models.Q(amount_cents__gt=0), name="dispute_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(milestone__isnull=True) ^ models.Q(invoice__isnull=True),
+                name="dispute_on_a_milestone_or_an_invoice",
             ),
         ]
         indexes = [
@@ -101,6 +130,18 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"Dispute {self.pk} on contract {self.contract_id}"
+
+    @property
+    def is_hourly(self) -> bool:
+        return self.invoice_id is not None
+
+    @property
+    def subject(self) -> str:
+        """What is disputed, in words."""
+        if self.invoice is not None:
+            return f"the invoice for the week of {self.invoice.week_start:%B %-d, %Y}"
+        assert self.milestone is not None
+        return f"the escrow for “{self.milestone.description}”"
 
     @property
     def client_cents(self) -> int | None:

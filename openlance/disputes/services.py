@@ -1,7 +1,8 @@
-"""Dispute writes (SPEC §9). Each locks the dispute row; the money moves once, through
-contracts' `milestone_dispute_settle` (the freelancer's share released with the service fee,
-the rest refunded to the client), in the transaction that records the decision. Mediators
-act as staff: every one of their actions is in the audit log."""
+"""Dispute writes (SPEC §9). Each locks the dispute row; the money moves once, in the
+transaction that records the decision, through contracts' `milestone_dispute_settle` (the
+freelancer's share released with the service fee, the rest refunded to the client) or
+`invoice_dispute_settle` (the hours that stand paid, the rest refunded or never charged).
+Mediators act as staff: every one of their actions is in the audit log."""
 
 from __future__ import annotations
 
@@ -15,13 +16,25 @@ from openlance.accounts.models import User
 from openlance.accounts.selectors import is_mediator
 from openlance.accounts.services import audit_record
 from openlance.contracts.common import lock_contract
+from openlance.contracts.endings import contract_end
+from openlance.contracts.hourly import weeks
+from openlance.contracts.hourly.services import invoice_dispute_freeze, invoice_dispute_settle
 from openlance.contracts.milestones.disputed import (
     can_open_dispute,
     contract_dispute_decided,
     milestone_dispute_freeze,
     milestone_dispute_settle,
 )
-from openlance.contracts.models import DisputeDecision, Milestone
+from openlance.contracts.milestones.release import milestone_cancel
+from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
+from openlance.contracts.models import (
+    Contract,
+    ContractKind,
+    DisputeDecision,
+    HourlyInvoice,
+    Milestone,
+    MilestoneState,
+)
 from openlance.core import clock
 from openlance.core.errors import (
     Conflict,
@@ -44,6 +57,7 @@ from openlance.disputes.models import (
 logger = logging.getLogger(__name__)
 
 RESPONSE_BUSINESS_DAYS = 5
+HOURLY_RESPONSE_WITHIN = timedelta(days=3)
 MEDIATION_WITHIN = timedelta(days=30)
 MAX_TEXT = 5000
 
@@ -124,6 +138,61 @@ def dispute_open(*, user: User, milestone: Milestone, reason: str) -> Dispute:
     return dispute
 
 
+def contract_end_disputed(*, user: User, contract: Contract, reason: str) -> list[Dispute]:
+    """End a fixed-price contract whose escrow the two sides have not settled (SPEC §7.3:
+    "else a dispute opens"). Each open milestone is closed the way the ending side may close
+    it: one not funded is cancelled; one with escrow is disputed (by the client, to have it
+    back; by the freelancer, for submitted work the client does not release), while a
+    freelancer gives up funded work they never submitted (its escrow goes back). Then the
+    contract ends; the disputed escrow stays frozen until each dispute is decided. All or
+    nothing: a milestone that cannot be closed so leaves everything as it was."""
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such contract.")
+    reason = _text(reason, "reason")
+    as_client = user.pk == contract.client_id
+    opened: list[Dispute] = []
+    with transaction.atomic():
+        locked = lock_contract(contract)
+        if locked.kind != ContractKind.FIXED:
+            raise Conflict("An hourly contract holds no escrow: end it as it is.")
+        for milestone in locked.milestones.filter(state__in=OPEN_MILESTONE_STATES).order_by(
+            "position", "id"
+        ):
+            if milestone.state == MilestoneState.DISPUTED:
+                continue
+            if milestone.in_escrow_cents <= 0 or (
+                not as_client and milestone.state == MilestoneState.FUNDED
+            ):
+                milestone_cancel(user=user, milestone=milestone)
+            else:
+                opened.append(dispute_open(user=user, milestone=milestone, reason=reason))
+        contract_end(user=user, contract=locked)
+    return opened
+
+
+def invoice_dispute_open(*, user: User, invoice: HourlyInvoice, reason: str) -> Dispute:
+    """The client disputes an hourly invoice in its review window: the invoice is frozen
+    (nothing paid, charged or protected) and the contract paused; the freelancer has 3 days
+    to respond."""
+    with transaction.atomic():
+        frozen = invoice_dispute_freeze(user=user, invoice=invoice, reason=reason)
+        now = clock.now()
+        dispute = Dispute.objects.create(
+            contract=frozen.contract,
+            invoice=frozen,
+            opened_by=Side.CLIENT,
+            reason=frozen.dispute_reason,
+            amount_cents=frozen.amount_cents,
+            opened_at=now,
+            respond_by=now + HOURLY_RESPONSE_WITHIN,
+        )
+        event_emit(
+            kind="dispute.opened",
+            payload={"dispute_id": dispute.pk, "contract_id": frozen.contract_id},
+        )
+    return dispute
+
+
 def dispute_respond(*, user: User, dispute: Dispute, response: str) -> Dispute:
     """The other side answers in time: the dispute goes to a mediator."""
     side = side_of(dispute, user)
@@ -146,11 +215,45 @@ def dispute_respond(*, user: User, dispute: Dispute, response: str) -> Dispute:
         )
 
 
+def _opener_wins(dispute: Dispute) -> tuple[int, int | None]:
+    """(freelancer's cents, billed seconds) when the side that opened the dispute has it."""
+    if dispute.invoice is not None:
+        return 0, 0  # only the client disputes an invoice: no hour is billed
+    return (dispute.amount_cents if dispute.opened_by == Side.FREELANCER else 0), None
+
+
+def dispute_concede(*, user: User, dispute: Dispute) -> Dispute:
+    """The side that did not open the dispute gives the opener what they asked for (the
+    client agrees to release, the freelancer to refund), at any time before a decision."""
+    side = side_of(dispute, user)
+    with transaction.atomic():
+        locked = _locked(dispute)
+        if side == locked.opened_by:
+            raise Conflict("The other side may concede your dispute; you may not.")
+        if locked.state == DisputeState.DECIDED:
+            raise InvalidTransition("This dispute is decided already.")
+        cents, seconds = _opener_wins(locked)
+        return _decide(
+            locked,
+            cents,
+            DecidedBy.CONCEDED,
+            "The other side conceded.",
+            billed_seconds=seconds,
+        )
+
+
 def _require_mediator(user: User, dispute: Dispute) -> None:
     """A mediator who is not a party to the dispute's contract (anyone else: 404)."""
     contract = dispute.contract
     if not is_mediator(user=user) or user.pk in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such dispute.")
+
+
+def _require_fixed(dispute: Dispute) -> None:
+    if dispute.is_hourly:
+        raise InvalidTransition(
+            "An hourly dispute is decided by the hours billed, not by a split of escrow."
+        )
 
 
 def _checked_share(dispute: Dispute, freelancer_cents: int) -> int:
@@ -171,6 +274,7 @@ def dispute_propose(
     note = _text(note, "note")
     with transaction.atomic():
         locked = _locked(dispute)
+        _require_fixed(locked)
         share = _checked_share(locked, freelancer_cents)
         proposed = _move(
             locked,
@@ -229,6 +333,7 @@ def dispute_arbitrate(
     note = _text(note, "note")
     with transaction.atomic():
         locked = _locked(dispute)
+        _require_fixed(locked)
         if locked.state != DisputeState.ARBITRATION:
             raise InvalidTransition("Only a dispute in arbitration is decided by arbitration.")
         share = _checked_share(locked, freelancer_cents)
@@ -242,6 +347,45 @@ def dispute_arbitrate(
     return decided
 
 
+def dispute_decide_hours(
+    *, mediator: User, dispute: Dispute, billed_seconds: int, note: str
+) -> Dispute:
+    """A mediator decides which of a disputed invoice's hours are billed (SPEC §9, hourly),
+    once the freelancer has responded: they are paid, the rest refunded to the client."""
+    _require_mediator(mediator, dispute)
+    note = _text(note, "note")
+    with transaction.atomic():
+        locked = _locked(dispute)
+        invoice = locked.invoice
+        if invoice is None:
+            raise InvalidTransition("A fixed-price dispute is decided by a split of the escrow.")
+        if locked.state not in (DisputeState.IN_MEDIATION, DisputeState.ARBITRATION):
+            raise InvalidTransition(
+                "A mediator decides the hours once the freelancer has responded."
+            )
+        if not 0 <= billed_seconds <= invoice.seconds_billed:
+            raise InvalidInput(
+                f"Between 0 and {invoice.seconds_billed / 3600:.2f} hours are billed.",
+                field_errors={"hours": ["Out of range."]},
+            )
+        cents = weeks.amount_cents(billed_seconds, invoice.hourly_rate_cents)
+        decided = _decide(
+            locked,
+            cents,
+            DecidedBy.MEDIATOR,
+            note,
+            mediator=mediator,
+            billed_seconds=billed_seconds,
+        )
+        audit_record(
+            actor=mediator,
+            action="dispute.hours_decided",
+            target=decided,
+            detail={"billed_seconds": billed_seconds, "freelancer_cents": cents, "note": note},
+        )
+    return decided
+
+
 def _decide(
     dispute: Dispute,
     freelancer_cents: int,
@@ -249,9 +393,15 @@ def _decide(
     note: str,
     *,
     mediator: User | None = None,
+    billed_seconds: int | None = None,
 ) -> Dispute:
     """Execute the outcome (the dispute locked by the caller) and record it on the contract."""
-    milestone_dispute_settle(dispute.milestone, freelancer_cents=freelancer_cents)
+    if dispute.invoice is not None:
+        assert billed_seconds is not None
+        invoice_dispute_settle(dispute.invoice, billed_seconds=billed_seconds, now=clock.now())
+    else:
+        assert dispute.milestone is not None
+        milestone_dispute_settle(dispute.milestone, freelancer_cents=freelancer_cents)
     if freelancer_cents == dispute.amount_cents:
         decision = DisputeDecision.FOR_FREELANCER
     elif freelancer_cents == 0:
@@ -263,6 +413,7 @@ def _decide(
         dispute,
         DisputeState.DECIDED,
         freelancer_cents=freelancer_cents,
+        billed_seconds=billed_seconds,
         decided_by=decided_by,
         decision_note=note,
         decided_at=clock.now(),
@@ -284,8 +435,14 @@ def _decide_unanswered(dispute: Dispute) -> bool:
         locked = _locked(dispute)
         if locked.state != DisputeState.AWAITING_RESPONSE:
             return False
-        share = locked.amount_cents if locked.opened_by == Side.FREELANCER else 0
-        _decide(locked, share, DecidedBy.NO_RESPONSE, "No response within 5 business days.")
+        cents, seconds = _opener_wins(locked)
+        _decide(
+            locked,
+            cents,
+            DecidedBy.NO_RESPONSE,
+            "No response in time.",
+            billed_seconds=seconds,
+        )
         return True
 
 
@@ -309,9 +466,9 @@ def _isolated(step: Callable[[Dispute], bool], dispute: Dispute) -> bool:
 
 
 def disputes_run_due(*, now: datetime) -> dict[str, int]:
-    """SPEC §9's deadlines, safe to repeat: a dispute not answered within 5 business days is
-    decided for the side that opened it; one not mediated within 30 days of the response
-    goes to arbitration."""
+    """SPEC §9's deadlines, safe to repeat: a dispute not answered in time (5 business days;
+    an hourly one, 3 days) is decided for the side that opened it; one not mediated within
+    30 days of the response goes to arbitration."""
     decided = escalated = 0
     unanswered = Dispute.objects.filter(
         state=DisputeState.AWAITING_RESPONSE, respond_by__lte=now

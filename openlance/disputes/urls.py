@@ -14,6 +14,20 @@ urlpatterns: list[URLPattern] = [
     ),
     path("<int:dispute_id>/propose/", views.dispute_propose, name="dispute_propose"),
     path("<int:dispute_id>/arbitrate/", views.dispute_arbitrate, name="dispute_arbitrate"),
+    path("<int:dispute_id>/hours/", views.dispute_decide_hours, name="dispute_decide_hours"),
+    path("<int:dispute_id>/concede/", views.dispute_concede, name="dispute_concede"),
+    path(
+        "<int:dispute_id>/files/<str:kind>/<int:document_id>/",
+        views.case_document,
+        name="dispute_case_document",
+    ),
+    path(
+        "contracts/<int:contract_id>/end/",
+        views.contract_end_disputed,
+        name="contract_end_disputed",
+    ),
+    path("invoices/<int:invoice_id>/", views.invoice_dispute_detail, name="invoice_dispute_detail"),
+    path("invoices/<int:invoice_id>/open/", views.invoice_dispute_open, name="invoice_dispute"),
     path("milestones/<int:milestone_id>/", views.milestone_dispute, name="milestone_dispute"),
     path("milestones/<int:milestone_id>/open/", views.dispute_open, name="dispute_open"),
 ]

@@ -1,6 +1,7 @@
-"""Dispute pages: /disputes/<id>/ for both sides and mediators (the timeline, the response,
-the proposal to accept or reject; a mediator's split and arbitration forms), opening one from
-a milestone of the contract room, and the mediators' queue (/disputes/queue/)."""
+"""Dispute pages: /disputes/<id>/ for both sides and mediators (the timeline, the response or
+concession, the proposal to accept or reject; for a mediator the case file and the split,
+arbitration or hours forms), opening one from a milestone of the contract room or an invoice
+of the timesheet, and the mediators' queue (/disputes/queue/)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.selectors import is_mediator
-from openlance.contracts.selectors import milestone_for
+from openlance.contracts.hourly.forms import DisputeForm
+from openlance.contracts.hourly.selectors import invoice_for
+from openlance.contracts.selectors import contract_for, milestone_for
+from openlance.core.downloads import stored_download
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.forms import run_form
 from openlance.disputes import selectors, services
-from openlance.disputes.forms import ReasonForm, ResponseForm, ShareForm
+from openlance.disputes.forms import HoursForm, ReasonForm, ResponseForm, ShareForm
 from openlance.disputes.models import Dispute, DisputeState, Side
 
 
@@ -35,6 +40,7 @@ def _page(
     *,
     response_form: ResponseForm | None = None,
     share_form: ShareForm | None = None,
+    hours_form: HoursForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = request_user(request)
@@ -50,6 +56,8 @@ def _page(
         Side.CLIENT: dispute.client_accepted_at,
         Side.FREELANCER: dispute.freelancer_accepted_at,
     }
+    mediator = is_mediator(user=user) and not side
+    invoice = dispute.invoice
     context: dict[str, Any] = {
         "dispute": dispute,
         "contract": contract,
@@ -57,13 +65,19 @@ def _page(
         "can_respond": bool(side)
         and side != dispute.opened_by
         and dispute.state == DisputeState.AWAITING_RESPONSE,
+        "can_concede": bool(side)
+        and side != dispute.opened_by
+        and dispute.state != DisputeState.DECIDED,
         "can_answer_proposal": bool(side)
         and dispute.state == DisputeState.PROPOSED
         and not accepted.get(side),
-        "mediator": is_mediator(user=user) and not side,
+        "mediator": mediator,
+        "case": selectors.case_file(dispute) if mediator else None,
         "response_form": response_form or ResponseForm(),
         "share_form": share_form
         or ShareForm(initial={"freelancer_share": dispute.amount_cents // 2 / 100}),
+        "hours_form": hours_form
+        or HoursForm(initial={"hours": round(invoice.seconds_billed / 3600, 2) if invoice else 0}),
     }
     return render(request, "disputes/dispute_detail.html", context, status=status)
 
@@ -85,6 +99,75 @@ def milestone_dispute(request: HttpRequest, milestone_id: int) -> HttpResponse:
     except NotFound as missing:
         raise Http404(missing.detail) from None
     return redirect("dispute_detail", dispute.pk)
+
+
+@login_required
+@require_GET
+def invoice_dispute_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The timesheet links a disputed invoice here."""
+    try:
+        dispute = selectors.dispute_of_invoice(user=request_user(request), invoice_id=invoice_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    return redirect("dispute_detail", dispute.pk)
+
+
+@login_required
+@require_POST
+def invoice_dispute_open(request: HttpRequest, invoice_id: int) -> HttpResponse:
+    """The client disputes an invoice from its week's timesheet."""
+    user = request_user(request)
+    try:
+        invoice = invoice_for(user=user, invoice_id=invoice_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    form = DisputeForm(request.POST)
+    opened: list[Dispute] = []
+    if run_form(
+        form,
+        lambda data: opened.append(
+            services.invoice_dispute_open(user=user, invoice=invoice, reason=data["reason"])
+        ),
+    ):
+        messages.success(
+            request,
+            "Dispute opened: the invoice is not paid and the contract is paused until it is "
+            "decided.",
+        )
+        return redirect("dispute_detail", opened[0].pk)
+    messages.error(request, " ".join(str(e) for e in form.errors.values()) or "Not opened.")
+    week = invoice.week_start.isoformat()
+    return redirect(f"{reverse('timesheet', args=[invoice.contract_id])}?week={week}#dispute")
+
+
+@login_required
+@require_POST
+def contract_end_disputed(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """End a fixed-price contract with escrow the sides do not agree on (the contract room)."""
+    user = request_user(request)
+    try:
+        contract = contract_for(user=user, contract_id=contract_id)
+    except NotFound as missing:
+        raise Http404(missing.detail) from None
+    form = ReasonForm(request.POST)
+    opened: list[list[Dispute]] = []
+    if run_form(
+        form,
+        lambda data: opened.append(
+            services.contract_end_disputed(user=user, contract=contract, reason=data["reason"])
+        ),
+    ):
+        count = len(opened[0])
+        messages.success(
+            request,
+            f"The contract has ended; {count} dispute{'s' if count != 1 else ''} opened over "
+            "its escrow, which stays frozen until decided."
+            if count
+            else "The contract has ended.",
+        )
+        return redirect("disputes") if count else redirect("contract_detail", contract.pk)
+    messages.error(request, " ".join(str(e) for e in form.errors.values()) or "Not ended.")
+    return redirect(f"{reverse('contract_detail', args=[contract.pk])}#end")
 
 
 @login_required
@@ -195,6 +278,50 @@ def dispute_arbitrate(request: HttpRequest, dispute_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def dispute_decide_hours(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    user = request_user(request)
+    dispute = _dispute(request, dispute_id)
+    form = HoursForm(request.POST)
+    if run_form(
+        form,
+        lambda data: services.dispute_decide_hours(
+            mediator=user, dispute=dispute, billed_seconds=data["hours"], note=data["note"]
+        ),
+    ):
+        messages.success(request, "Decided and executed.")
+        return redirect("dispute_detail", dispute.pk)
+    return _page(request, _dispute(request, dispute_id), hours_form=form, status=422)
+
+
+@login_required
+@require_POST
+def dispute_concede(request: HttpRequest, dispute_id: int) -> HttpResponse:
+    dispute = _dispute(request, dispute_id)
+    try:
+        services.dispute_concede(user=request_user(request), dispute=dispute)
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, "Conceded: the dispute is decided for the other side.")
+    return redirect("dispute_detail", dispute.pk)
+
+
+@login_required
+@require_GET
+def case_document(
+    request: HttpRequest, dispute_id: int, kind: str, document_id: int
+) -> FileResponse:
+    """A file of the disputed contract, for its parties and mediators, always a download."""
+    dispute = _dispute(request, dispute_id)
+    try:
+        document = selectors.case_document(dispute=dispute, kind=kind, document_id=document_id)
+    except NotFound:
+        raise Http404("No such file.") from None
+    return stored_download(document.file, name=document.name, content_type=document.content_type)
+
+
+@login_required
 @require_GET
 def mediation_queue(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
@@ -208,5 +335,10 @@ def mediation_queue(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_disputes(request: HttpRequest) -> HttpResponse:
     """The disputes on the user's own contracts, as client or freelancer."""
-    disputes = selectors.disputes_of_party(user=request_user(request))
-    return render(request, "disputes/list.html", {"disputes": list(disputes[:200])})
+    user = request_user(request)
+    disputes = selectors.disputes_of_party(user=user)
+    return render(
+        request,
+        "disputes/list.html",
+        {"disputes": list(disputes[:200]), "is_mediator": is_mediator(user=user)},
+    )

@@ -606,6 +606,9 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/disputes/{dispute_id}/proposal/accept": DISPUTE,
     "/api/v1/disputes/{dispute_id}/proposal/reject": DISPUTE,
     "/api/v1/disputes/{dispute_id}/arbitration": DISPUTE,
+    "/api/v1/disputes/{dispute_id}/concede": DISPUTE,
+    "/api/v1/disputes/{dispute_id}/hours": DISPUTE,
+    "/api/v1/contracts/{contract_id}/end-with-disputes": CONTRACT,
     "/api/v1/milestones/{milestone_id}/disputes": _theirs(
         "a funded milestone", milestone_id="disputed_milestone.pk"
     ),
@@ -758,6 +761,8 @@ API_BODIES: dict[tuple[str, str], Body] = {
     ),
     ("POST", "/api/v1/expenses/{expense_id}/fund"): {"payment_method": "balance"},
     ("POST", "/api/v1/disputes/{dispute_id}/respond"): {"response": "No"},
+    ("POST", "/api/v1/disputes/{dispute_id}/hours"): {"billed_seconds": 0, "note": "x"},
+    ("POST", "/api/v1/contracts/{contract_id}/end-with-disputes"): {"reason": "Bad"},
     ("POST", "/api/v1/disputes/{dispute_id}/proposal/accept"): {"proposal_revision": 1},
     ("POST", "/api/v1/disputes/{dispute_id}/proposal/reject"): {"proposal_revision": 1},
     ("POST", "/api/v1/disputes/{dispute_id}/proposal"): {
@@ -906,6 +911,23 @@ PAGE_MATRIX: dict[str, Builder] = {
     "dispute_respond": DISPUTE,
     "dispute_propose": DISPUTE,
     "dispute_arbitrate": DISPUTE,
+    "dispute_decide_hours": DISPUTE,
+    "dispute_concede": DISPUTE,
+    # No GET finds these for their owner here (the world's files are on other contracts, its
+    # invoice is not disputed): strangers' 404s are checked; the owners' own tests are in
+    # disputes/tests.
+    "dispute_case_document": lambda w: [
+        Case(
+            "a dispute's file",
+            {"dispute_id": w.dispute.pk, "kind": "submission", "document_id": 1},
+            None,
+            insiders=MEDIATORS,
+        )
+    ],
+    "invoice_dispute_detail": lambda w: [
+        Case("an invoice's dispute", {"invoice_id": w.invoice.pk}, None)
+    ],
+    "contract_end_disputed": CONTRACT,
     "dispute_proposal_answer": lambda w: [
         Case(
             "a dispute",
@@ -1042,6 +1064,8 @@ PAGE_FORMS: dict[str, Body] = {
     ),
     "expense_fund": {"source": "balance"},
     "dispute_respond": {"response": "No"},
+    "dispute_decide_hours": {"hours": "0", "note": "x"},
+    "contract_end_disputed": {"reason": "x"},
     "dispute_propose": {"freelancer_share": "1", "note": "x"},
     "dispute_arbitrate": {"freelancer_share": "1", "note": "x"},
     "dispute_open": {"reason": "Bad"},

@@ -78,6 +78,8 @@ class InvoiceOut(Schema):
     failure_reason: str
     disputed_at: datetime | None
     dispute_reason: str
+    refunded_seconds: int = Field(description="The hours a dispute's decision did not bill.")
+    refunded: MoneyOut = Field(description="What a dispute's decision refunded from review.")
 
 
 class DayOut(Schema):
@@ -149,6 +151,8 @@ def _invoice(invoice: HourlyInvoice) -> InvoiceOut:
         failure_reason=invoice.failure_reason,
         disputed_at=invoice.disputed_at,
         dispute_reason=invoice.dispute_reason,
+        refunded_seconds=invoice.refunded_seconds,
+        refunded=MoneyOut.of_cents(invoice.refunded_cents),
     )
 
 
@@ -301,24 +305,3 @@ def hourly_card_set(request: HttpRequest, contract_id: int, payload: HourlyCardI
         user=request_user(request), contract=_contract_of(request, contract_id), card=payload.card
     )
     return HourlyCardOut(id=contract.pk, card=contract.hourly_card)
-
-
-class DisputeIn(StrictSchema):
-    reason: str = Field(min_length=1, max_length=services.MAX_DISPUTE_REASON)
-
-
-def _invoice_of(request: HttpRequest, invoice_id: int) -> HourlyInvoice:
-    return selectors.invoice_for(user=request_user(request), invoice_id=invoice_id)
-
-
-@router.post(
-    "/invoices/{invoice_id}/dispute", response=InvoiceOut, summary="Dispute an invoice (client)"
-)
-@scope_first(_invoice_of)
-def invoice_dispute(request: HttpRequest, invoice_id: int, payload: DisputeIn) -> InvoiceOut:
-    """Until the review ends (Friday 23:59 UTC): the invoice is not paid, charged again or
-    protected, and the contract is paused, until the dispute is decided."""
-    invoice = services.invoice_dispute(
-        user=request_user(request), invoice=_invoice_of(request, invoice_id), reason=payload.reason
-    )
-    return _invoice(invoice)

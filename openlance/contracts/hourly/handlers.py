@@ -113,21 +113,3 @@ def email_week_locks_to_freelancer(event: OutboxEvent) -> None:
         contract,
         week,
     )
-
-
-@event_handler("hourly.invoice_disputed")
-def email_dispute_to_freelancer(event: OutboxEvent) -> None:
-    invoice = _invoice(event)
-    if invoice is None or invoice.state != InvoiceState.DISPUTED:
-        return
-    contract = invoice.contract
-    _mail(
-        contract.freelancer,
-        f"Invoice disputed: {_week(invoice)}",
-        f"{contract.client.display_name} disputed the invoice for {_week(invoice)} on "
-        f"“{contract.title}” ({weeks.hours_text(invoice.seconds_billed)} hours, "
-        f"{Money(invoice.amount_cents)}). The contract is paused and the money stays in review "
-        f"until the dispute is decided. Their reason:\n\n{invoice.dispute_reason}",
-        contract,
-        invoice.week_start,
-    )

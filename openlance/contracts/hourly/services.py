@@ -355,11 +355,12 @@ MAX_DISPUTE_REASON = 2000
 DISPUTABLE = (InvoiceState.IN_REVIEW, InvoiceState.UNPAID)
 
 
-def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> HourlyInvoice:
+def invoice_dispute_freeze(*, user: User, invoice: HourlyInvoice, reason: str) -> HourlyInvoice:
     """The client disputes an invoice before its review ends (Friday 23:59 UTC): it is not
     paid to the freelancer (the money stays in review), not charged again and not protected,
-    and the contract is paused, until the dispute is decided (SPEC §9, the disputes work).
-    With a reason the freelancer and a mediator read."""
+    and the contract is paused, until the dispute is decided (`invoice_dispute_settle`). The
+    disputes feature opens the dispute in the same transaction. An invoice is disputed once:
+    its decision stands."""
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_DISPUTE_REASON or "\x00" in reason:
         raise InvalidInput(
@@ -370,8 +371,14 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
         contract = _locked_hourly_for(invoice.contract, user, "client")
         locked = HourlyInvoice.objects.select_for_update().get(pk=invoice.pk)
         now = clock.now()
-        if locked.state == InvoiceState.DISPUTED:
-            return locked
+        if locked.disputed_at is not None:
+            raise Conflict(
+                "This invoice was disputed already."
+                if locked.state == InvoiceState.DISPUTED
+                else "This invoice's dispute was decided: the decision stands."
+            )
+        if locked.amount_cents <= 0:
+            raise Conflict("This invoice bills nothing: there is nothing to dispute.")
         if locked.state not in DISPUTABLE or now >= locked.review_ends_at:
             raise Conflict(
                 "This invoice can no longer be disputed: its review ended "
@@ -385,6 +392,107 @@ def invoice_dispute(*, user: User, invoice: HourlyInvoice, reason: str) -> Hourl
             payload={"invoice_id": locked.pk, "contract_id": contract.pk},
         )
         return locked
+
+
+HOURLY_DISPUTE_REFUND = "hourly_dispute_refund"
+
+
+def invoice_dispute_settle(
+    invoice: HourlyInvoice, *, billed_seconds: int, now: datetime
+) -> HourlyInvoice:
+    """Execute a dispute's decision on the invoice, once: `billed_seconds` of its billed
+    hours stand. A charged invoice pays them to the freelancer (with the service fee, as
+    after any review) and refunds the rest from review to the client; an uncharged one is
+    billed for them alone (fees recomputed) and owed like any unpaid invoice, so hourly
+    protection still covers the tracked hours among them. The contract resumes once none of
+    its invoices is in dispute, if the dispute paused it."""
+    with transaction.atomic():
+        contract = lock_contract(invoice.contract)
+        locked = HourlyInvoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.state != InvoiceState.DISPUTED:
+            raise Conflict("This invoice is not in dispute.")
+        if not 0 <= billed_seconds <= locked.seconds_billed:
+            raise InvalidInput(
+                f"Between 0 and {locked.seconds_billed / 3600:.2f} hours are billed.",
+                field_errors={"hours": ["Out of range."]},
+            )
+        billed_cents = weeks.amount_cents(billed_seconds, locked.hourly_rate_cents)
+        locked.refunded_seconds = locked.seconds_billed - billed_seconds
+        if locked.charge_id is not None:
+            _settle_charged(contract, locked, billed_cents, now)
+        else:
+            _rebill(contract, locked, billed_seconds, billed_cents)
+        _resume_after_dispute(contract, now)
+        return locked
+
+
+def _settle_charged(
+    contract: Contract, invoice: HourlyInvoice, billed_cents: int, now: datetime
+) -> None:
+    refund = invoice.amount_cents - billed_cents
+    if refund:
+        transfer_post(
+            key=f"hourly_invoice:{invoice.pk}:dispute:refund",
+            kind=HOURLY_DISPUTE_REFUND,
+            description=f"Hours of invoice {invoice.pk} not billed after its dispute, refunded",
+            legs=[
+                (in_review_account(contract), -refund),
+                (account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client), refund),
+            ],
+            metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
+            client=contract.client,
+            freelancer=contract.freelancer,
+        )
+    invoice.refunded_cents = refund
+    if billed_cents:
+        invoice.save(update_fields=["refunded_seconds", "refunded_cents"])
+        _pay_to_freelancer(contract, invoice, now, amount_cents=billed_cents)
+    else:
+        _move(
+            invoice,
+            InvoiceState.REFUNDED,
+            refunded_seconds=invoice.refunded_seconds,
+            refunded_cents=refund,
+        )
+
+
+def _rebill(
+    contract: Contract, invoice: HourlyInvoice, billed_seconds: int, billed_cents: int
+) -> None:
+    """An uncharged invoice now bills only the decided hours: its fees follow the amount
+    (the initiation fee stays with it, if it carried it and still bills anything)."""
+    fees = client_fees(
+        contract_fee_policy(contract),
+        amount_cents=billed_cents,
+        first_payment_of_contract=invoice.initiation_fee_cents > 0 and billed_cents > 0,
+    )
+    target = InvoiceState.UNPAID if billed_cents else InvoiceState.REFUNDED
+    _move(
+        invoice,
+        target,
+        seconds_billed=billed_seconds,
+        refunded_seconds=invoice.refunded_seconds,
+        amount_cents=billed_cents,
+        marketplace_fee_cents=fees.marketplace_fee_cents,
+        initiation_fee_cents=fees.initiation_fee_cents,
+        failure_reason="",
+    )
+
+
+def _resume_after_dispute(contract: Contract, now: datetime) -> None:
+    """Resume the locked contract when an invoice dispute paused it and none is left."""
+    pause = open_pause_of(contract)
+    if (
+        contract.state != ContractState.PAUSED
+        or pause is None
+        or pause.cause != PauseCause.INVOICE_DISPUTE
+        or contract.invoices.filter(state=InvoiceState.DISPUTED).exists()
+    ):
+        return
+    contract.state = ContractState.ACTIVE
+    contract.save(update_fields=["state"])
+    pauses_end(contract=contract, now=now)
+    event_emit(kind="contract.resumed", payload={"contract_id": contract.pk})
 
 
 # --- pause and resume -----------------------------------------------------------------

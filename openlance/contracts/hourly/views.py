@@ -59,7 +59,6 @@ def _page(
     *,
     add_form: TimeEntryForm | None = None,
     edit_forms: dict[int, TimeEntryForm] | None = None,
-    dispute_form: DisputeForm | None = None,
     card_form: HourlyCardForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -90,9 +89,11 @@ def _page(
             not is_freelancer
             and sheet.invoice is not None
             and sheet.invoice.state in services.DISPUTABLE
+            and sheet.invoice.disputed_at is None
+            and sheet.invoice.amount_cents > 0
             and now < sheet.invoice.review_ends_at
         ),
-        "dispute_form": dispute_form or DisputeForm(),
+        "dispute_form": DisputeForm(),
         "card_form": card_form or HourlyCardForm(initial={"card": contract.hourly_card}),
         "other": contract.client if is_freelancer else contract.freelancer,
         "pause": services.open_pause_of(contract),
@@ -261,29 +262,3 @@ def hourly_card_set(request: HttpRequest, contract_id: int) -> HttpResponse:
             else "Invoices are charged to your balance only.",
         )
     return _page(request, contract, weeks.week_of(clock.now()), card_form=form, status=422)
-
-
-@login_required
-@require_POST
-def invoice_dispute(request: HttpRequest, invoice_id: int) -> HttpResponse:
-    """The client disputes an invoice from its week's timesheet; a refusal shows in place."""
-    user = request_user(request)
-    try:
-        invoice = selectors.invoice_for(user=user, invoice_id=invoice_id)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
-    contract = _hourly(user, invoice.contract_id)
-    form = DisputeForm(request.POST)
-    ok = run_form(
-        form,
-        lambda data: services.invoice_dispute(user=user, invoice=invoice, reason=data["reason"]),
-    )
-    if ok:
-        return _done(
-            request,
-            contract,
-            invoice.week_start,
-            "The invoice is disputed: it is not paid and the contract is paused until the "
-            "dispute is decided.",
-        )
-    return _page(request, contract, invoice.week_start, dispute_form=form, status=422)

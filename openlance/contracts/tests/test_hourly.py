@@ -33,7 +33,7 @@ from openlance.contracts.hourly.services import (
     hourly_invoice_run_due,
     hourly_review_close_run_due,
     in_review_account,
-    invoice_dispute,
+    invoice_dispute_freeze,
     invoice_issue,
     time_entry_add,
     time_entry_delete,
@@ -639,7 +639,7 @@ def test_an_invoice_dispute_pauses_the_contract_from_then():
     invoice = HourlyInvoice.objects.get()
     disputed_at = weeks.week_locks_at(WEEK) + timedelta(days=1)
     with clock.frozen_at(disputed_at):
-        invoice_dispute(user=contract.client, invoice=invoice, reason="Two hours too many.")
+        invoice_dispute_freeze(user=contract.client, invoice=invoice, reason="Two hours too many.")
     pause = contract.pauses.get()
     assert (pause.started_at, pause.ended_at, pause.cause) == (disputed_at, None, "invoice_dispute")
     # Time worked before the dispute, in the open week, is still logged.
@@ -750,10 +750,10 @@ def test_the_client_disputes_an_invoice_in_its_review_and_nothing_is_paid():
     thursday = MONDAY + timedelta(days=10)
     with clock.frozen_at(thursday):
         with pytest.raises(Conflict, match="client"):
-            invoice_dispute(user=contract.freelancer, invoice=invoice, reason="No.")
+            invoice_dispute_freeze(user=contract.freelancer, invoice=invoice, reason="No.")
         with pytest.raises(InvalidInput):
-            invoice_dispute(user=contract.client, invoice=invoice, reason="  ")
-        invoice = invoice_dispute(
+            invoice_dispute_freeze(user=contract.client, invoice=invoice, reason="  ")
+        invoice = invoice_dispute_freeze(
             user=contract.client, invoice=invoice, reason="Tuesday's hours were not agreed."
         )
     assert (invoice.state, invoice.disputed_at) == (InvoiceState.DISPUTED, thursday)
@@ -762,10 +762,14 @@ def test_the_client_disputes_an_invoice_in_its_review_and_nothing_is_paid():
     saturday = weeks.review_ends_at(WEEK)
     with clock.frozen_at(saturday):
         assert hourly_review_close_run_due(now=saturday) == {"paid": 0, "protected": 0}
+        with pytest.raises(Conflict, match="disputed already"):
+            invoice_dispute_freeze(user=contract.client, invoice=invoice, reason="Again.")
         # An invoice still in review when its review is over can no longer be disputed.
-        HourlyInvoice.objects.filter(pk=invoice.pk).update(state=InvoiceState.IN_REVIEW)
+        HourlyInvoice.objects.filter(pk=invoice.pk).update(
+            state=InvoiceState.IN_REVIEW, disputed_at=None
+        )
         with pytest.raises(Conflict, match="no longer"):
-            invoice_dispute(user=contract.client, invoice=invoice, reason="Late.")
+            invoice_dispute_freeze(user=contract.client, invoice=invoice, reason="Late.")
     assert in_review_account(contract).balance_cents == 8_000  # kept for the decision
 
 
@@ -785,6 +789,6 @@ def test_invoice_states_move_only_along_their_table():
         HourlyInvoice.objects.filter(pk=invoice.pk).update(review_ends_at=saturday + HOUR)
         invoice.refresh_from_db()
         with pytest.raises(Conflict, match="no longer"):
-            invoice_dispute(user=contract.client, invoice=invoice, reason="Late")
+            invoice_dispute_freeze(user=contract.client, invoice=invoice, reason="Late")
         with pytest.raises(InvalidTransition, match="paid cannot become in review"):
             _move(invoice, InvoiceState.IN_REVIEW)

@@ -177,11 +177,13 @@ def test_the_client_disputes_an_invoice_and_extreme_weeks_are_refused():
             "post", f"/api/v1/invoices/{invoice_id}/dispute", {"reason": "Not agreed."}
         )
     assert empty.status_code == 422
-    assert disputed.status_code == 200
-    assert (disputed.json()["state"], disputed.json()["dispute_reason"]) == (
-        "disputed",
-        "Not agreed.",
+    assert disputed.status_code == 201, disputed.content
+    assert (disputed.json()["invoice_id"], disputed.json()["state"]) == (
+        invoice_id,
+        "awaiting_response",
     )
+    invoice = client.get(f"/api/v1/contracts/{contract.pk}/invoices").json()["items"][0]
+    assert (invoice["state"], invoice["dispute_reason"]) == ("disputed", "Not agreed.")
     far = client.get(f"/api/v1/contracts/{contract.pk}/timesheet", week="9999-12-31")
     assert far.status_code == 422
 

@@ -194,14 +194,15 @@ def test_the_client_disputes_from_the_timesheet_and_odd_weeks_show_this_week(cli
     with clock.frozen_at(thursday):
         page = client.get(f"/contracts/{contract.pk}/timesheet/?week=2026-11-02")
         assert 'data-testid="dispute-form"' in page.content.decode()
-        empty = client.post(f"/contracts/invoices/{invoice.pk}/dispute/", {"reason": ""})
-        assert empty.status_code == 422
+        empty = client.post(f"/disputes/invoices/{invoice.pk}/open/", {"reason": ""}, follow=True)
+        assert "This field is required" in empty.content.decode()  # shown on the timesheet
         done = client.post(
-            f"/contracts/invoices/{invoice.pk}/dispute/", {"reason": "Too many hours."}, follow=True
+            f"/disputes/invoices/{invoice.pk}/open/", {"reason": "Too many hours."}, follow=True
         )
+        sheet = client.get(f"/contracts/{contract.pk}/timesheet/?week=2026-11-02")
         odd = client.get(f"/contracts/{contract.pk}/timesheet/?week=9999-12-31")
-    assert "The invoice is disputed" in done.content.decode()
-    assert "Invoice: Disputed" in done.content.decode()
+    assert "Dispute opened" in done.content.decode()
+    assert "Invoice: Disputed" in sheet.content.decode()
     assert odd.status_code == 200
     assert "Week of Nov 9, 2026" in odd.content.decode()
 
