@@ -20,6 +20,7 @@ from openlance.contracts.models import (
     Contract,
     ContractKind,
     ContractState,
+    ExpenseState,
     MilestoneState,
 )
 from openlance.core import clock
@@ -100,7 +101,10 @@ def _settle_fixed(locked: Contract) -> None:
             "the contract with a dispute over the escrow."
         )
     disputed = list(locked.milestones.filter(state=MilestoneState.DISPUTED))
-    frozen = sum(milestone.in_escrow_cents for milestone in disputed)
+    disputed_expenses = locked.expenses.filter(state=ExpenseState.DISPUTED)
+    frozen = sum(milestone.in_escrow_cents for milestone in disputed) + sum(
+        disputed_expenses.values_list("amount_cents", flat=True)
+    )
     client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
     escrow = escrow_account(locked)
     initiation = locked.initiation_fee_cents

@@ -850,6 +850,8 @@ class ExpenseState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     FUNDED = "funded", "Funded, in escrow"
     RELEASED = "released", "Reimbursed"
+    DISPUTED = "disputed", "In dispute"
+    SETTLED = "settled", "Settled by a dispute"
 
 
 # Where an expense may go (house rule: states move only along a table).
@@ -857,10 +859,13 @@ EXPENSE_TRANSITIONS: dict[str, set[str]] = {
     ExpenseState.PROPOSED: {ExpenseState.ACCEPTED, ExpenseState.DECLINED, ExpenseState.WITHDRAWN},
     # The freelancer may give up an accepted expense, funded or not (its escrow goes back).
     ExpenseState.ACCEPTED: {ExpenseState.FUNDED, ExpenseState.WITHDRAWN},
-    ExpenseState.FUNDED: {ExpenseState.RELEASED, ExpenseState.WITHDRAWN},
+    ExpenseState.FUNDED: {ExpenseState.RELEASED, ExpenseState.WITHDRAWN, ExpenseState.DISPUTED},
+    # A funded expense in dispute: its escrow is frozen until the decision splits it.
+    ExpenseState.DISPUTED: {ExpenseState.SETTLED},
     ExpenseState.DECLINED: set(),
     ExpenseState.WITHDRAWN: set(),
     ExpenseState.RELEASED: set(),
+    ExpenseState.SETTLED: set(),
 }
 # An accepted expense is a term of the contract until it is reimbursed.
 OPEN_EXPENSE_STATES = (ExpenseState.ACCEPTED, ExpenseState.FUNDED)
@@ -892,6 +897,8 @@ class Expense(models.Model):
     release = models.OneToOneField(
         "ledger.Transfer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A dispute's decision: what of the escrow was reimbursed (the rest went back).
+    settled_to_freelancer_cents = models.BigIntegerField(null=True, blank=True)
     # The chat message it was proposed from ("propose as amendment"), when it was.
     source_message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -15,6 +15,7 @@ from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.selectors import is_mediator
 from openlance.contracts.hourly.selectors import invoice_for
 from openlance.contracts.hourly.services import MAX_DISPUTE_REASON
+from openlance.contracts.payments.selectors import expense_for
 from openlance.contracts.selectors import contract_for, milestone_for
 from openlance.core.apitools import (
     MoneyIn,
@@ -37,6 +38,7 @@ class DisputeOut(Schema):
     contract_id: int
     milestone_id: int | None = Field(description="A fixed-price dispute's milestone.")
     invoice_id: int | None = Field(description="An hourly dispute's invoice.")
+    expense_id: int | None = Field(description="A disputed expense.")
     opened_by: Annotated[str, OneOf(Side)]
     reason: str
     amount: MoneyOut = Field(
@@ -71,6 +73,7 @@ def _out(dispute: Dispute) -> DisputeOut:
         contract_id=dispute.contract_id,
         milestone_id=dispute.milestone_id,
         invoice_id=dispute.invoice_id,
+        expense_id=dispute.expense_id,
         opened_by=dispute.opened_by,
         reason=dispute.reason,
         amount=MoneyOut.of_cents(dispute.amount_cents),
@@ -195,6 +198,27 @@ def contract_end_disputed(
     contract = contract_for(user=user, contract_id=contract_id)
     opened = services.contract_end_disputed(user=user, contract=contract, reason=payload.reason)
     return Status(201, [_out(dispute) for dispute in opened])
+
+
+@router.post(
+    "/expenses/{expense_id}/disputes",
+    response={201: DisputeOut},
+    summary="Open a dispute on a funded expense",
+)
+@scope_first(
+    lambda request, expense_id: expense_for(user=request_user(request), expense_id=expense_id)
+)
+def expense_dispute_open(
+    request: HttpRequest, expense_id: int, payload: DisputeOpenIn
+) -> Status[DisputeOut]:
+    """The freelancer, to be reimbursed; the client, to have the escrow back. Frozen at once;
+    the other side has 5 business days to respond."""
+    user = request_user(request)
+    expense = expense_for(user=user, expense_id=expense_id)
+    return Status(
+        201,
+        _out(services.expense_dispute_open(user=user, expense=expense, reason=payload.reason)),
+    )
 
 
 @router.post(

@@ -10,6 +10,8 @@ Hourly, on an invoice the client disputes in its review window: the contract is 
 freelancer has 3 days to respond (or no hour is billed), then a mediator decides which hours
 are billed and which refunded.
 
+A funded expense's escrow is disputed like a milestone's.
+
 Either way the side that did not open it may concede instead, the outcome is executed once
 through the ledger and recorded on the contract (read by the Job Success Score)."""
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from openlance.contracts.models import Contract, HourlyInvoice, Milestone
+from openlance.contracts.models import Contract, Expense, HourlyInvoice, Milestone
 
 
 class DisputeState(models.TextChoices):
@@ -69,12 +71,16 @@ class DecidedBy(models.TextChoices):
 
 class Dispute(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
-    # What is disputed: a fixed-price milestone's escrow, or an hourly invoice.
+    # What is disputed: a fixed-price milestone's escrow, a funded expense's, or an hourly
+    # invoice.
     milestone = models.ForeignKey(
         Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
     )
     invoice = models.ForeignKey(
         HourlyInvoice, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
+    )
+    expense = models.ForeignKey(
+        Expense, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
     )
     opened_by = models.CharField(max_length=10, choices=Side.choices)
     reason = models.TextField(max_length=5000)
@@ -118,9 +124,14 @@ class Dispute(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount_cents__gt=0), name="dispute_amount_positive"
             ),
+            models.UniqueConstraint(fields=["expense"], name="dispute_once_per_expense"),
             models.CheckConstraint(
-                condition=models.Q(milestone__isnull=True) ^ models.Q(invoice__isnull=True),
-                name="dispute_on_a_milestone_or_an_invoice",
+                condition=(
+                    models.Q(milestone__isnull=False, invoice__isnull=True, expense__isnull=True)
+                    | models.Q(milestone__isnull=True, invoice__isnull=False, expense__isnull=True)
+                    | models.Q(milestone__isnull=True, invoice__isnull=True, expense__isnull=False)
+                ),
+                name="dispute_on_one_subject",
             ),
         ]
         indexes = [
@@ -140,6 +151,8 @@ class Dispute(models.Model):
         """What is disputed, in words."""
         if self.invoice is not None:
             return f"the invoice for the week of {self.invoice.week_start:%B %-d, %Y}"
+        if self.expense is not None:
+            return f"the expense “{self.expense.description}”"
         assert self.milestone is not None
         return f"the escrow for “{self.milestone.description}”"
 

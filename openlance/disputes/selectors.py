@@ -19,6 +19,8 @@ from openlance.disputes.models import OPEN_DISPUTE_STATES, Dispute
 from openlance.messaging.models import Message, MessageAttachment
 from openlance.messaging.selectors import conversation_by_topic, messages_in
 
+# What a dispute's page and lists read with it.
+PARTS = ("contract__client", "contract__freelancer", "milestone", "invoice", "expense", "mediator")
 # The case file shows the latest messages; the parties' own room has the rest.
 CASE_FILE_MESSAGES = 200
 
@@ -26,16 +28,14 @@ CASE_FILE_MESSAGES = 200
 def disputes_for(*, user: User) -> QuerySet[Dispute]:
     """The user's disputes as a party; for a mediator, also every dispute on others'
     contracts."""
-    disputes = Dispute.objects.select_related(
-        "contract__client", "contract__freelancer", "milestone", "invoice", "mediator"
-    )
+    disputes = Dispute.objects.select_related(*PARTS)
     if is_mediator(user=user):
         return disputes
     return disputes.filter(Q(contract__client=user) | Q(contract__freelancer=user))
 
 
 def disputes_of_party(*, user: User) -> QuerySet[Dispute]:
-    return Dispute.objects.select_related("contract", "milestone", "invoice").filter(
+    return Dispute.objects.select_related("contract", "milestone", "invoice", "expense").filter(
         Q(contract__client=user) | Q(contract__freelancer=user)
     )
 
@@ -48,32 +48,22 @@ def dispute_for(*, user: User, dispute_id: int) -> Dispute:
     return dispute
 
 
-def dispute_of_milestone(*, user: User, milestone_id: int) -> Dispute:
-    """The milestone's latest dispute, for its contract's parties or a mediator."""
-    require_id(milestone_id, "milestone")
-    dispute = disputes_for(user=user).filter(milestone_id=milestone_id).first()
-    if dispute is None:
-        raise NotFound("There is no such dispute.")
-    return dispute
-
-
 def mediation_queue(*, mediator: User) -> QuerySet[Dispute]:
     """Open disputes the mediator may take (none of their own contracts), the nearest
     deadline first."""
     return (
         Dispute.objects.filter(state__in=OPEN_DISPUTE_STATES)
         .exclude(Q(contract__client=mediator) | Q(contract__freelancer=mediator))
-        .select_related(
-            "contract__client", "contract__freelancer", "milestone", "invoice", "mediator"
-        )
+        .select_related(*PARTS)
         .order_by("respond_by", "id")
     )
 
 
-def dispute_of_invoice(*, user: User, invoice_id: int) -> Dispute:
-    """The invoice's dispute, for its contract's parties or a mediator."""
-    require_id(invoice_id, "invoice")
-    dispute = disputes_for(user=user).filter(invoice_id=invoice_id).first()
+def dispute_of(*, user: User, subject: str, subject_id: int) -> Dispute:
+    """The latest dispute on a milestone, invoice or expense, for its contract's parties or a
+    mediator."""
+    require_id(subject_id, subject)
+    dispute = disputes_for(user=user).filter(**{f"{subject}_id": subject_id}).first()
     if dispute is None:
         raise NotFound("There is no such dispute.")
     return dispute

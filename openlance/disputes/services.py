@@ -31,10 +31,13 @@ from openlance.contracts.models import (
     Contract,
     ContractKind,
     DisputeDecision,
+    Expense,
+    ExpenseState,
     HourlyInvoice,
     Milestone,
     MilestoneState,
 )
+from openlance.contracts.payments.expenses import expense_dispute_freeze, expense_dispute_settle
 from openlance.core import clock
 from openlance.core.errors import (
     Conflict,
@@ -144,8 +147,10 @@ def contract_end_disputed(*, user: User, contract: Contract, reason: str) -> lis
     it: one not funded is cancelled; one with escrow is disputed (by the client, to have it
     back; by the freelancer, for submitted work the client does not release), while a
     freelancer gives up funded work they never submitted (its escrow goes back). Then the
-    contract ends; the disputed escrow stays frozen until each dispute is decided. All or
-    nothing: a milestone that cannot be closed so leaves everything as it was."""
+    contract ends; the disputed escrow stays frozen until each dispute is decided. Funded
+    expenses are disputed too (one accepted and not funded still stops the end: it is
+    funded, or the freelancer gives it up). All or nothing: a milestone that cannot be
+    closed so leaves everything as it was."""
     if user.pk not in (contract.client_id, contract.freelancer_id):
         raise NotFound("There is no such contract.")
     reason = _text(reason, "reason")
@@ -166,8 +171,35 @@ def contract_end_disputed(*, user: User, contract: Contract, reason: str) -> lis
                 milestone_cancel(user=user, milestone=milestone)
             else:
                 opened.append(dispute_open(user=user, milestone=milestone, reason=reason))
+        for expense in locked.expenses.filter(state=ExpenseState.FUNDED).order_by("id"):
+            opened.append(expense_dispute_open(user=user, expense=expense, reason=reason))
         contract_end(user=user, contract=locked)
     return opened
+
+
+def expense_dispute_open(*, user: User, expense: Expense, reason: str) -> Dispute:
+    """Either side disputes a funded expense's escrow (the freelancer, to be reimbursed; the
+    client, to have it back): frozen at once, answered within 5 business days, then
+    mediated like a milestone's escrow."""
+    side = Side.CLIENT if user.pk == expense.contract.client_id else Side.FREELANCER
+    reason = _text(reason, "reason")
+    with transaction.atomic():
+        frozen = expense_dispute_freeze(user=user, expense=expense)
+        now = clock.now()
+        dispute = Dispute.objects.create(
+            contract=frozen.contract,
+            expense=frozen,
+            opened_by=side,
+            reason=reason,
+            amount_cents=frozen.amount_cents,
+            opened_at=now,
+            respond_by=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+        )
+        event_emit(
+            kind="dispute.opened",
+            payload={"dispute_id": dispute.pk, "contract_id": frozen.contract_id},
+        )
+    return dispute
 
 
 def invoice_dispute_open(*, user: User, invoice: HourlyInvoice, reason: str) -> Dispute:
@@ -399,6 +431,8 @@ def _decide(
     if dispute.invoice is not None:
         assert billed_seconds is not None
         invoice_dispute_settle(dispute.invoice, billed_seconds=billed_seconds, now=clock.now())
+    elif dispute.expense is not None:
+        expense_dispute_settle(dispute.expense, freelancer_cents=freelancer_cents)
     else:
         assert dispute.milestone is not None
         milestone_dispute_settle(dispute.milestone, freelancer_cents=freelancer_cents)

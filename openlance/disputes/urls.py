@@ -26,6 +26,10 @@ urlpatterns: list[URLPattern] = [
         views.contract_end_disputed,
         name="contract_end_disputed",
     ),
+    path("expenses/<int:expense_id>/", views.expense_dispute_detail, name="expense_dispute_detail"),
+    path(
+        "expenses/<int:expense_id>/open/", views.expense_dispute_open, name="expense_dispute_open"
+    ),
     path("invoices/<int:invoice_id>/", views.invoice_dispute_detail, name="invoice_dispute_detail"),
     path("invoices/<int:invoice_id>/open/", views.invoice_dispute_open, name="invoice_dispute"),
     path("milestones/<int:milestone_id>/", views.milestone_dispute, name="milestone_dispute"),

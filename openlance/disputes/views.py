@@ -5,8 +5,10 @@ of the timesheet, and the mediators' queue (/disputes/queue/)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from openlance.accounts.auth import request_user
 from openlance.accounts.selectors import is_mediator
 from openlance.contracts.hourly.forms import DisputeForm
 from openlance.contracts.hourly.selectors import invoice_for
+from openlance.contracts.payments.selectors import expense_for
 from openlance.contracts.selectors import contract_for, milestone_for
 from openlance.core.downloads import stored_download
 from openlance.core.errors import DomainError, NotFound
@@ -88,13 +91,27 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
     return _page(request, _dispute(request, dispute_id))
 
 
-@login_required
-@require_GET
-def milestone_dispute(request: HttpRequest, milestone_id: int) -> HttpResponse:
-    """The contract room links a disputed milestone here."""
+def _opened(
+    request: HttpRequest,
+    form: forms.Form,
+    open_dispute: Callable[[dict[str, Any]], Dispute],
+    done: str,
+    back: str,
+) -> HttpResponse:
+    """Open a dispute from a form on another page: to the dispute, or back to that page with
+    what was wrong."""
+    opened: list[Dispute] = []
+    if run_form(form, lambda data: opened.append(open_dispute(data))):
+        messages.success(request, done)
+        return redirect("dispute_detail", opened[0].pk)
+    messages.error(request, " ".join(str(e) for e in form.errors.values()) or "Not opened.")
+    return redirect(back)
+
+
+def _subject_dispute(request: HttpRequest, subject: str, subject_id: int) -> HttpResponse:
     try:
-        dispute = selectors.dispute_of_milestone(
-            user=request_user(request), milestone_id=milestone_id
+        dispute = selectors.dispute_of(
+            user=request_user(request), subject=subject, subject_id=subject_id
         )
     except NotFound as missing:
         raise Http404(missing.detail) from None
@@ -103,13 +120,43 @@ def milestone_dispute(request: HttpRequest, milestone_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def milestone_dispute(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    """The contract room links a disputed milestone here."""
+    return _subject_dispute(request, "milestone", milestone_id)
+
+
+@login_required
+@require_GET
+def expense_dispute_detail(request: HttpRequest, expense_id: int) -> HttpResponse:
+    """The contract room links a disputed expense here."""
+    return _subject_dispute(request, "expense", expense_id)
+
+
+@login_required
+@require_GET
 def invoice_dispute_detail(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """The timesheet links a disputed invoice here."""
+    return _subject_dispute(request, "invoice", invoice_id)
+
+
+@login_required
+@require_POST
+def expense_dispute_open(request: HttpRequest, expense_id: int) -> HttpResponse:
+    """Either side disputes a funded expense from the contract room."""
+    user = request_user(request)
     try:
-        dispute = selectors.dispute_of_invoice(user=request_user(request), invoice_id=invoice_id)
+        expense = expense_for(user=user, expense_id=expense_id)
     except NotFound as missing:
         raise Http404(missing.detail) from None
-    return redirect("dispute_detail", dispute.pk)
+    return _opened(
+        request,
+        ReasonForm(request.POST),
+        lambda data: services.expense_dispute_open(
+            user=user, expense=expense, reason=data["reason"]
+        ),
+        "Dispute opened: the expense's escrow is frozen.",
+        f"{reverse('contract_detail', args=[expense.contract_id])}#expenses",
+    )
 
 
 @login_required
@@ -121,23 +168,16 @@ def invoice_dispute_open(request: HttpRequest, invoice_id: int) -> HttpResponse:
         invoice = invoice_for(user=user, invoice_id=invoice_id)
     except NotFound as missing:
         raise Http404(missing.detail) from None
-    form = DisputeForm(request.POST)
-    opened: list[Dispute] = []
-    if run_form(
-        form,
-        lambda data: opened.append(
-            services.invoice_dispute_open(user=user, invoice=invoice, reason=data["reason"])
-        ),
-    ):
-        messages.success(
-            request,
-            "Dispute opened: the invoice is not paid and the contract is paused until it is "
-            "decided.",
-        )
-        return redirect("dispute_detail", opened[0].pk)
-    messages.error(request, " ".join(str(e) for e in form.errors.values()) or "Not opened.")
     week = invoice.week_start.isoformat()
-    return redirect(f"{reverse('timesheet', args=[invoice.contract_id])}?week={week}#dispute")
+    return _opened(
+        request,
+        DisputeForm(request.POST),
+        lambda data: services.invoice_dispute_open(
+            user=user, invoice=invoice, reason=data["reason"]
+        ),
+        "Dispute opened: the invoice is not paid and the contract is paused until it is decided.",
+        f"{reverse('timesheet', args=[invoice.contract_id])}?week={week}#dispute",
+    )
 
 
 @login_required
@@ -178,18 +218,13 @@ def dispute_open(request: HttpRequest, milestone_id: int) -> HttpResponse:
         milestone = milestone_for(user=user, milestone_id=milestone_id)
     except NotFound as missing:
         raise Http404(missing.detail) from None
-    form = ReasonForm(request.POST)
-    opened: list[Dispute] = []
-    if run_form(
-        form,
-        lambda data: opened.append(
-            services.dispute_open(user=user, milestone=milestone, reason=data["reason"])
-        ),
-    ):
-        messages.success(request, "Dispute opened: the escrow is frozen.")
-        return redirect("dispute_detail", opened[0].pk)
-    messages.error(request, " ".join(str(e) for e in form.errors.values()) or "Not opened.")
-    return redirect("contract_detail", milestone.contract_id)
+    return _opened(
+        request,
+        ReasonForm(request.POST),
+        lambda data: services.dispute_open(user=user, milestone=milestone, reason=data["reason"]),
+        "Dispute opened: the escrow is frozen.",
+        reverse("contract_detail", args=[milestone.contract_id]),
+    )
 
 
 @login_required

@@ -607,6 +607,7 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/disputes/{dispute_id}/proposal/reject": DISPUTE,
     "/api/v1/disputes/{dispute_id}/arbitration": DISPUTE,
     "/api/v1/disputes/{dispute_id}/concede": DISPUTE,
+    "/api/v1/expenses/{expense_id}/disputes": EXPENSE,
     "/api/v1/disputes/{dispute_id}/hours": DISPUTE,
     "/api/v1/contracts/{contract_id}/end-with-disputes": CONTRACT,
     "/api/v1/milestones/{milestone_id}/disputes": _theirs(
@@ -763,6 +764,7 @@ API_BODIES: dict[tuple[str, str], Body] = {
     ("POST", "/api/v1/disputes/{dispute_id}/respond"): {"response": "No"},
     ("POST", "/api/v1/disputes/{dispute_id}/hours"): {"billed_seconds": 0, "note": "x"},
     ("POST", "/api/v1/contracts/{contract_id}/end-with-disputes"): {"reason": "Bad"},
+    ("POST", "/api/v1/expenses/{expense_id}/disputes"): {"reason": "Bad"},
     ("POST", "/api/v1/disputes/{dispute_id}/proposal/accept"): {"proposal_revision": 1},
     ("POST", "/api/v1/disputes/{dispute_id}/proposal/reject"): {"proposal_revision": 1},
     ("POST", "/api/v1/disputes/{dispute_id}/proposal"): {
@@ -928,6 +930,10 @@ PAGE_MATRIX: dict[str, Builder] = {
         Case("an invoice's dispute", {"invoice_id": w.invoice.pk}, None)
     ],
     "contract_end_disputed": CONTRACT,
+    "expense_dispute_open": EXPENSE,
+    "expense_dispute_detail": lambda w: [
+        Case("an expense's dispute", {"expense_id": w.expense.pk}, None)
+    ],
     "dispute_proposal_answer": lambda w: [
         Case(
             "a dispute",
@@ -1066,6 +1072,7 @@ PAGE_FORMS: dict[str, Body] = {
     "dispute_respond": {"response": "No"},
     "dispute_decide_hours": {"hours": "0", "note": "x"},
     "contract_end_disputed": {"reason": "x"},
+    "expense_dispute_open": {"reason": "x"},
     "dispute_propose": {"freelancer_share": "1", "note": "x"},
     "dispute_arbitrate": {"freelancer_share": "1", "note": "x"},
     "dispute_open": {"reason": "Bad"},

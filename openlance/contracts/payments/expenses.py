@@ -2,7 +2,9 @@
 (checked by content); it becomes a term of the contract only when the client accepts it. The
 client funds it into the contract's escrow with the marketplace fee on top, as a milestone,
 and releases it to the freelancer's pending balance without a service fee (a reimbursement
-is not a payment for work: it never counts in the relationship's billings).
+is not a payment for work: it never counts in the relationship's billings). Either side may
+dispute a funded expense (the disputes app): its escrow is frozen (`disputed`) until the
+decision splits it (`expense_dispute_settle`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from openlance.contracts.payments.common import (
     require_balance,
 )
 from openlance.core import clock
-from openlance.core.errors import Conflict, InvalidInput, InvalidTransition
+from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, checked_attachment
@@ -279,3 +281,75 @@ def expense_release(*, client: User, expense: Expense) -> Expense:
             payload={"expense_id": released.pk, "contract_id": locked_contract.pk},
         )
     return released
+
+
+def expense_dispute_freeze(*, user: User, expense: Expense) -> Expense:
+    """Freeze a funded expense's escrow for a dispute (inside the caller's transaction): no
+    release or withdrawal moves it until the decision."""
+    contract = expense.contract
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such expense.")
+    contract, locked = _locked(expense)
+    if locked.state != ExpenseState.FUNDED:
+        raise Conflict(
+            "Only a funded expense can be disputed: its money is in escrow. This one is "
+            f"{locked.get_state_display().lower()}."
+        )
+    return _move(locked, ExpenseState.DISPUTED)
+
+
+def expense_dispute_settle(expense: Expense, *, freelancer_cents: int) -> Expense:
+    """Split a disputed expense's escrow, once: `freelancer_cents` reimbursed (no service
+    fee, pending for the security period, as a release), the rest back to the client."""
+    with transaction.atomic():
+        contract, locked = _locked(expense)
+        if locked.state != ExpenseState.DISPUTED:
+            raise Conflict("This expense is not in dispute.")
+        if not 0 <= freelancer_cents <= locked.amount_cents:
+            raise InvalidInput(
+                f"The freelancer's share is between $0.00 and {Money(locked.amount_cents)}."
+            )
+        escrow = escrow_account(contract)
+        release = None
+        if freelancer_cents:
+            release = transfer_post(
+                key=f"expense:{locked.pk}:dispute:release",
+                kind=EXPENSE_RELEASE,
+                description=f"Expense “{locked.description}” reimbursed by a dispute's decision",
+                legs=[
+                    (escrow, -freelancer_cents),
+                    (
+                        account_for(kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer),
+                        freelancer_cents,
+                    ),
+                ],
+                metadata={"contract_id": contract.pk, "expense_id": locked.pk},
+                client=contract.client,
+                freelancer=contract.freelancer,
+            )
+            earning_hold(
+                freelancer=contract.freelancer,
+                kind=EarningKind.EXPENSE,
+                amount=Money(freelancer_cents),
+                transfer=release,
+            )
+        back = locked.amount_cents - freelancer_cents
+        if back:
+            transfer_post(
+                key=f"expense:{locked.pk}:dispute:refund",
+                kind=ESCROW_REFUND,
+                description=f"Escrow of disputed expense “{locked.description}” refunded",
+                legs=[
+                    (escrow, -back),
+                    (account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client), back),
+                ],
+                metadata={"contract_id": contract.pk, "expense_id": locked.pk},
+                client=contract.client,
+                freelancer=contract.freelancer,
+            )
+        return _move(
+            locked,
+            ExpenseState.SETTLED,
+            release=release,
+            settled_to_freelancer_cents=freelancer_cents,
+        )

@@ -1,8 +1,9 @@
-"""Hourly disputes (SPEC §9): the client disputes an invoice in its review window, the contract
-is paused, the freelancer has 3 days to respond, and a mediator decides which hours are billed
-(paid) and which refunded; an uncharged invoice is billed for the decided hours alone and
-hourly protection still covers the tracked ones among them. Also: conceding, and ending a
-fixed-price contract whose escrow the sides do not agree on."""
+"""Hourly and expense disputes (SPEC §9): the client disputes an invoice in its review
+window, the contract is paused, the freelancer has 3 days to respond, and a mediator decides
+which hours are billed (paid) and which refunded; an uncharged invoice is billed for the
+decided hours alone and hourly protection still covers the tracked ones among them. A funded
+expense's escrow is disputed like a milestone's. Also: conceding, and ending a fixed-price
+contract whose escrow the sides do not agree on."""
 
 from __future__ import annotations
 
@@ -32,25 +33,38 @@ from openlance.contracts.models import (
     Contract,
     ContractState,
     DisputeDecision,
+    Expense,
+    ExpenseState,
     HourlyInvoice,
     InvoiceState,
     MilestoneState,
     TimeEntrySource,
+)
+from openlance.contracts.payments.expenses import (
+    expense_accept,
+    expense_fund,
+    expense_propose,
+    expense_release,
+    expense_withdraw,
 )
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.money import Money
 from openlance.core.services import outbox_drain
+from openlance.core.tests.files import pdf_upload
 from openlance.disputes.models import DecidedBy, Dispute, DisputeState
 from openlance.disputes.services import (
     contract_end_disputed,
+    dispute_arbitrate,
     dispute_concede,
     dispute_decide_hours,
     dispute_open,
+    dispute_proposal_answer,
     dispute_propose,
     dispute_respond,
     disputes_run_due,
+    expense_dispute_open,
     invoice_dispute_open,
 )
 from openlance.ledger.models import AccountKind, LedgerAccount
@@ -456,3 +470,89 @@ def test_a_mediator_decides_hours_through_the_api():
     )
     contract.refresh_from_db()
     assert contract.dispute_decision == DisputeDecision.FOR_FREELANCER
+
+
+def funded_expense(contract: Contract, cents: int = 12_000) -> Expense:
+    expense = expense_propose(
+        freelancer=contract.freelancer,
+        contract=contract,
+        description="Stock photo licences",
+        amount=Money(cents),
+        receipt=pdf_upload("receipt.pdf"),
+    )
+    expense_accept(client=contract.client, expense=expense)
+    return expense_fund(client=contract.client, expense=expense, payment_method="pm_card_visa")
+
+
+def test_a_funded_expense_disputed_is_frozen_and_split_by_arbitration_without_a_fee():
+    contract = contract_fixed((10_000,))
+    expense = funded_expense(contract)
+    dispute = expense_dispute_open(
+        user=contract.freelancer, expense=expense, reason="Agreed in chat; never reimbursed."
+    )
+    assert (dispute.expense_id, dispute.amount_cents) == (expense.pk, 12_000)
+    with pytest.raises(InvalidTransition):
+        expense_release(client=contract.client, expense=expense)
+    with pytest.raises(InvalidTransition):
+        expense_withdraw(freelancer=contract.freelancer, expense=expense)
+    with pytest.raises(Conflict):
+        expense_dispute_open(user=contract.client, expense=expense, reason="Mine")
+    before = client_balance(contract)
+    staff = mediator()
+    with clock.frozen_at(dispute.opened_at + timedelta(days=1)):
+        dispute = dispute_respond(user=contract.client, dispute=dispute, response="Too dear.")
+        dispute = dispute_proposal_answer(
+            user=contract.client,
+            dispute=dispute_propose(
+                mediator=staff, dispute=dispute, freelancer_cents=9_000, note="Three of four"
+            ),
+            accept=False,
+            revision=1,
+        )
+        decided = dispute_arbitrate(
+            mediator=staff, dispute=dispute, freelancer_cents=9_000, note="Three of four"
+        )
+    assert (decided.freelancer_cents, decided.client_cents) == (9_000, 3_000)
+    expense.refresh_from_db()
+    assert (expense.state, expense.settled_to_freelancer_cents) == (ExpenseState.SETTLED, 9_000)
+    assert client_balance(contract) == before + 3_000
+    pending = LedgerAccount.objects.get(
+        kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer
+    )
+    assert pending.balance_cents == 9_000  # no service fee on a reimbursement
+    assert escrow_account(contract).balance_cents == 0
+    page = _login(contract.client).get(f"/contracts/{contract.pk}/")
+    assert b"Settled by a dispute" in page.content
+
+
+def test_expense_disputes_from_the_room_and_the_api_and_at_the_end():
+    contract = contract_fixed((10_000,))
+    first, second = funded_expense(contract), funded_expense(contract, 5_000)
+    room = _login(contract.freelancer).get(f"/contracts/{contract.pk}/")
+    assert b'data-testid="expense-dispute-form"' in room.content
+    opened = _login(contract.freelancer).post(
+        f"/disputes/expenses/{first.pk}/open/", {"reason": "Unpaid"}
+    )
+    dispute = Dispute.objects.get(expense=first)
+    assert opened["Location"] == f"/disputes/{dispute.pk}/"
+    assert _login(contract.client).get(f"/disputes/expenses/{first.pk}/")["Location"] == (
+        f"/disputes/{dispute.pk}/"
+    )
+    token = token_create(user=contract.client, name="t")[1]
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    again = api.post(
+        f"/api/v1/expenses/{first.pk}/disputes", {"reason": "x"}, content_type="application/json"
+    )
+    assert again.status_code == 409
+    # Ending now: the unfunded milestone is cancelled and the second expense disputed by the
+    # client; the first stays in its dispute; both frozen past the end.
+    ended = api.post(
+        f"/api/v1/contracts/{contract.pk}/end-with-disputes",
+        {"reason": "Stopped"},
+        content_type="application/json",
+    )
+    assert ended.status_code == 201, ended.content
+    assert [(d["milestone_id"], d["expense_id"]) for d in ended.json()] == [(None, second.pk)]
+    contract.refresh_from_db()
+    assert contract.state == ContractState.ENDED
+    assert escrow_account(contract).balance_cents == 12_000 + 5_000
