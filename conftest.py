@@ -40,3 +40,24 @@ def assert_connects_sound(db):
     from openlance.connects.checks import connects_violations
 
     assert connects_violations() == []
+
+
+@pytest.fixture(autouse=True)
+def _email_links_lead_to_pages():
+    """Every link to the site in every email a test sends is a page the URL conf serves
+    (the verification email once linked to a 404)."""
+    yield
+    import re
+
+    from django.conf import settings
+    from django.core import mail
+    from django.urls import Resolver404, resolve
+
+    site = settings.SITE_URL.rstrip("/")
+    for message in getattr(mail, "outbox", []):
+        for link in re.findall(re.escape(site) + r"(/[^\s\"'<>]*)", message.body):
+            path = link.split("#", 1)[0].split("?", 1)[0]
+            try:
+                resolve(path)
+            except Resolver404:
+                pytest.fail(f"The email “{message.subject}” links to {link}, which is no page.")

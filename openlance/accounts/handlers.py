@@ -3,6 +3,8 @@ location verification request, which the verification page promises to send."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from openlance.accounts.models import LocationVerification, VerificationStatus
 from openlance.core.mail import email_user
 from openlance.core.models import OutboxEvent
@@ -23,7 +25,7 @@ def _mail(verification: LocationVerification, subject: str, body: str) -> None:
         subject=subject,
         body=body,
         link_label="Your verification",
-        path="/verification/",
+        path=reverse("verification"),
     )
 
 

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
@@ -226,9 +226,13 @@ def _freelancer(request: HttpRequest) -> User:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def payout_method_add(request: HttpRequest) -> HttpResponse:
+    """The form is on the wallet page: a GET (a bookmark, a reload after a failed post)
+    goes there."""
     user = _freelancer(request)
+    if request.method == "GET":
+        return redirect(f"{reverse('wallet')}#payout-settings")
     form = MethodForm(request.POST)
     if run_form(
         form,

@@ -70,6 +70,7 @@ from openlance.core.downloads import stored_download
 from openlance.core.errors import DomainError, InvalidInput, NotFound
 from openlance.core.forms import run_form
 from openlance.core.money import Money
+from openlance.core.text import sentence
 from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_code
 from openlance.messaging.models import Message
@@ -176,6 +177,7 @@ def _room(
     change_form: MilestoneChangeForm | None = None,
     from_message: Message | None = None,
     template: str = "contracts/contract_detail.html",
+    swap_totals: bool = False,
 ) -> HttpResponse:
     user = request_user(request)
     pricing = contract_pricing(contract)
@@ -210,6 +212,8 @@ def _room(
         **_billed_together(contract, pricing),
         "conversation": conversation_by_topic(topic=contract_topic(contract)),
         **_ending_context(contract),
+        # An htmx answer with the milestones brings the contract's totals along, out of band.
+        "swap_totals": swap_totals,
     }
     return render(request, template, context)
 
@@ -369,7 +373,9 @@ def _milestone_action(
         messages.success(request, done[0])
         if not htmx:
             return redirect("contract_detail", contract.pk)
-        return _room(request, contract, template="contracts/_milestones_section.html")
+        return _room(
+            request, contract, template="contracts/_milestones_section.html", swap_totals=True
+        )
     bound = {(milestone.pk, name): form}
     if htmx:
         return _room(request, contract, bound=bound, template="contracts/_milestones_section.html")
@@ -586,7 +592,7 @@ def refund_make(request: HttpRequest, contract_id: int) -> HttpResponse:
             reason=data["reason"],
             key=data["key"],
         )
-        return f"{Money(data['amount'])} refunded to {contract.client.display_name}."
+        return sentence(f"{Money(data['amount'])} refunded to {contract.client.display_name}")
 
     return _refund_form_post(request, contract_id, act)
 

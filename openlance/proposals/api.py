@@ -165,7 +165,7 @@ class MyProposalsQuery(PageQuery):
 
 
 class JobProposalsQuery(PageQuery):
-    tab: Literal["all", "shortlisted", "messaged", "archived"] = "all"
+    tab: Literal["all", "shortlisted", "messaged", "hired", "archived"] = "all"
 
 
 class ProposalDeclineIn(StrictSchema):

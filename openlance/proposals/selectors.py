@@ -25,7 +25,7 @@ from openlance.proposals.models import (
     ProposalState,
 )
 
-CLIENT_TABS = ("all", "shortlisted", "messaged", "archived")
+CLIENT_TABS = ("all", "shortlisted", "messaged", "hired", "archived")
 # Response time is judged on recent behaviour: the last this-many answered invitations.
 RESPONSE_TIME_SAMPLE = 50
 
@@ -116,7 +116,8 @@ def proposals_for_job(*, job: JobPost, tab: str = "all") -> QuerySet[Proposal]:
        (SPEC §4.1), so new freelancers without a score are not buried;
     2. how many of the post's skills the chosen profile lists;
     3. who proposed first.
-    Withdrawn proposals and the ones the client archived or declined sit in `archived`.
+    Hired ones have their own tab; withdrawn proposals and the ones the client archived or
+    declined sit in `archived`.
     """
     if tab not in CLIENT_TABS:
         raise NotFound("No such tab.")
@@ -141,7 +142,10 @@ def proposals_for_job(*, job: JobPost, tab: str = "all") -> QuerySet[Proposal]:
         return proposals.filter(live, shortlisted=True)
     if tab == "messaged":
         return proposals.filter(live, interview_started_at__isnull=False)
-    return proposals.exclude(live)
+    hired = Q(state=ProposalState.HIRED)
+    if tab == "hired":
+        return proposals.filter(hired)
+    return proposals.exclude(live).exclude(hired)
 
 
 def proposal_tab_counts(*, job: JobPost) -> dict[str, int]:
@@ -150,7 +154,8 @@ def proposal_tab_counts(*, job: JobPost) -> dict[str, int]:
         all=Count("id", filter=live),
         shortlisted=Count("id", filter=live & Q(shortlisted=True)),
         messaged=Count("id", filter=live & Q(interview_started_at__isnull=False)),
-        archived=Count("id", filter=~live),
+        hired=Count("id", filter=Q(state=ProposalState.HIRED)),
+        archived=Count("id", filter=~live & ~Q(state=ProposalState.HIRED)),
     )
     return {tab: int(counts[tab]) for tab in CLIENT_TABS}
 

@@ -4,6 +4,7 @@ invitations; the client's review of a post's proposals and inviting freelancers.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -43,6 +45,7 @@ CLIENT_TAB_LABELS = {
     "all": "All proposals",
     "shortlisted": "Shortlisted",
     "messaged": "Messaged",
+    "hired": "Hired",
     "archived": "Archived",
 }
 
@@ -204,15 +207,25 @@ def proposal_job_list(request: HttpRequest, job_id: int) -> HttpResponse:
     tab = request.GET.get("tab", "all")
     if tab not in CLIENT_TAB_LABELS:
         tab = "all"
-    counts = selectors.proposal_tab_counts(job=job)
     context = {
         "job": job,
         "tab": tab,
-        "tabs": [(key, label, counts[key]) for key, label in CLIENT_TAB_LABELS.items()],
+        "tabs": _tabs(job),
         "page": _page(request, selectors.proposals_for_job(job=job, tab=tab)),
         "invitations": selectors.invitations_of_job(job=job),
     }
     return render(request, "proposals/job_list.html", context)
+
+
+def _tabs(job: JobPost) -> list[tuple[str, str, int]]:
+    counts = selectors.proposal_tab_counts(job=job)
+    return [(key, label, counts[key]) for key, label in CLIENT_TAB_LABELS.items()]
+
+
+def _tab_of(url: str) -> str:
+    """The tab of the proposals page a request came from ("all" when it names none)."""
+    tab = parse_qs(urlsplit(url or "").query).get("tab", ["all"])[0]
+    return tab if tab in CLIENT_TAB_LABELS else "all"
 
 
 def _client_action(request: HttpRequest, proposal_id: int, action: Any, done: str) -> HttpResponse:
@@ -227,10 +240,21 @@ def _client_action(request: HttpRequest, proposal_id: int, action: Any, done: st
     if request.htmx:  # type: ignore[attr-defined]
         # Only the row is swapped in: a refusal is shown in it, and a success by its new
         # buttons, rather than queued as a message that would appear on some later page.
+        # The tab counts change with it (Shortlisted 0 → 1): swapped out of band.
         fresh = selectors.proposal_of_client(proposal_id=proposal_id, client=user)
-        return render(
-            request, "proposals/_client_row.html", {"proposal": fresh, "refusal": refusal}
+        row = render_to_string(
+            "proposals/_client_row.html", {"proposal": fresh, "refusal": refusal}, request
         )
+        tabs = render_to_string(
+            "proposals/_tabs.html",
+            {
+                "tabs": _tabs(fresh.job),
+                "tab": _tab_of(request.htmx.current_url),  # type: ignore[attr-defined]
+                "oob": True,
+            },
+            request,
+        )
+        return HttpResponse(row + tabs)
     if refusal:
         messages.error(request, refusal)
     else:

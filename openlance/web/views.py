@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from openlance.accounts.models import User
 from openlance.accounts.selectors import verifications_of_user
 from openlance.billing.views import fee_calculator_context
+from openlance.connects.services import connects_account_open
 from openlance.core import clock
 from openlance.core.errors import NotFound
 from openlance.core.models import PolicyKind
@@ -34,6 +35,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if isinstance(user, User):
         context["ledger_accounts"] = list(accounts_of_user(user=user))
         if user.is_freelancer:
+            # The first page after sign-up opens the Connects account, with its welcome
+            # grant, rather than showing 0 until the worker delivers the sign-up event.
+            connects_account_open(user=user)
             freelancer = freelancer_of(user=user)
             context["completeness"] = (
                 profile_completeness(freelancer=freelancer) if freelancer else None

@@ -34,6 +34,7 @@ from openlance.core import clock
 from openlance.core.errors import DomainError, NotFound, require_id
 from openlance.core.forms import run_form
 from openlance.core.money import Money
+from openlance.core.text import sentence
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.views import role_required
 from openlance.proposals.models import Proposal
@@ -103,7 +104,7 @@ def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
             services.offer_send(client=user, terms=form.terms(), proposal=proposal)
         ),
     ):
-        messages.success(request, f"Offer sent to {proposal.freelancer.public_name}.")
+        messages.success(request, sentence(f"Offer sent to {proposal.freelancer.public_name}"))
         return redirect("offer_detail", sent[0].pk)
     return _form_page(request, form, context)
 
@@ -143,7 +144,7 @@ def offer_new_direct(request: HttpRequest, user_id: int) -> HttpResponse:
         )
 
     if run_form(form, send):
-        messages.success(request, f"Offer sent to {freelancer.public_name}.")
+        messages.success(request, sentence(f"Offer sent to {freelancer.public_name}"))
         return redirect("offer_detail", sent[0].pk)
     return _form_page(request, form, context)
 

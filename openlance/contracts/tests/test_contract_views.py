@@ -70,6 +70,10 @@ def test_client_sees_the_funding_breakdown_and_funds_by_card_with_htmx(client):
     )
     assert "is funded" in funded.content.decode()
     assert first(contract).state == MilestoneState.FUNDED
+    # The contract's totals come along out of band: $500.00 now reads as in escrow.
+    totals = funded.content.decode().split('id="contract-totals"', 1)[1].split("</ul>")[0]
+    assert 'hx-swap-oob="true"' in totals
+    assert "In escrow</span><strong>$500.00" in totals
 
 
 def test_freelancer_submits_with_files_and_the_client_downloads_them(client):

@@ -46,6 +46,11 @@ def test_hire_button_opens_a_prefilled_form_that_sends_the_offer(client):
     sent = Offer.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("offer_detail", args=[sent.pk])
+    shown = client.get(response["Location"]).content.decode()
+    name = pitch.freelancer.public_name
+    assert name.endswith(".")  # "First L.": the message once read "First L.."
+    assert f"Offer sent to {name}" in shown
+    assert f"Offer sent to {name}." not in shown
     # The empty second row is skipped; the criteria are one per line.
     assert list(sent.milestones.values_list("position", "amount_cents", "criteria")) == [
         (1, 15_000, ["Mockups approved", "Phone layout"]),

@@ -500,6 +500,7 @@ def test_client_tabs_order_by_quality_then_skills_then_time():
         "all": 3,
         "shortlisted": 1,
         "messaged": 0,
+        "hired": 0,
         "archived": 1,
     }
     with pytest.raises(NotFound):

@@ -1,3 +1,4 @@
+import re
 from dataclasses import replace
 
 import pytest
@@ -152,10 +153,19 @@ def test_client_reviews_shortlists_with_htmx_and_messages(client):
     _login(client, job.client)
     page = client.get(reverse("proposal_job_list", args=[job.pk]))
     assert sent.freelancer.public_name in page.content.decode()
-    row = client.post(reverse("proposal_shortlist", args=[sent.pk]), headers={"HX-Request": "true"})
+    came_from = f"http://testserver{reverse('proposal_job_list', args=[job.pk])}?tab=all"
+    row = client.post(
+        reverse("proposal_shortlist", args=[sent.pk]),
+        headers={"HX-Request": "true", "HX-Current-URL": came_from},
+    )
     assert row.status_code == 200
     assert "Unshortlist" in row.content.decode()
     assert Proposal.objects.get(pk=sent.pk).shortlisted
+    # The tab counts come with the row, out of band: Shortlisted now reads 1.
+    tabs = row.content.decode().split('id="proposal-tabs"', 1)[1]
+    assert 'hx-swap-oob="true"' in tabs
+    assert re.search(r"Shortlisted <span[^>]*>1</span>", tabs)
+    assert re.search(r'href="\?tab=all" aria-current="page"', tabs)
     shortlisted = client.get(reverse("proposal_job_list", args=[job.pk]), {"tab": "shortlisted"})
     assert sent.freelancer.public_name in shortlisted.content.decode()
     empty = client.post(reverse("proposal_message", args=[sent.pk]), {"body": ""})
@@ -255,3 +265,19 @@ def test_proposing_too_fast_is_a_429_that_keeps_the_form(client, monkeypatch):
     assert "sending proposals too quickly" in page
     assert "Pick me" in page
     assert not Proposal.objects.filter(job=second).exists()
+
+
+def test_a_hired_proposal_is_under_hired_not_archived(client):
+    job = job_post(client=client_with_profile().user)
+    hired, withdrawn = proposal(job=job), proposal(job=job)
+    Proposal.objects.filter(pk=hired.pk).update(state=ProposalState.HIRED)
+    proposal_withdraw(freelancer=withdrawn.freelancer, proposal=withdrawn)
+    _login(client, job.client)
+    url = reverse("proposal_job_list", args=[job.pk])
+    under_hired = client.get(url, {"tab": "hired"}).content.decode()
+    under_archived = client.get(url, {"tab": "archived"}).content.decode()
+    assert hired.freelancer.public_name in under_hired
+    assert withdrawn.freelancer.public_name not in under_hired
+    assert hired.freelancer.public_name not in under_archived
+    assert withdrawn.freelancer.public_name in under_archived
+    assert re.search(r"Hired <span[^>]*>1</span>", under_hired)

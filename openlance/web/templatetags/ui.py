@@ -3,10 +3,14 @@ templates of lower apps can use them without their Python importing the web laye
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.utils.timesince import timesince
+
+from openlance.core import clock
 
 register = template.Library()
 
@@ -39,3 +43,17 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
 def words(slug: str) -> str:
     """A stored code as words: "top_rated_plus" → "Top Rated Plus"."""
     return str(slug).replace("_", " ").title()
+
+
+# Under this, "Posted 0 minutes ago" would read oddly: say "just now".
+JUST_NOW = timedelta(minutes=1)
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """How long ago `moment` was, in words: "just now", "5 minutes ago", "2 days ago"."""
+    if moment is None:
+        return ""
+    if clock.now() - moment < JUST_NOW:
+        return "just now"
+    return f"{timesince(moment, now=clock.now())} ago"

@@ -8,4 +8,4 @@ def sign_in(page, email, password=PASSWORD):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
-    page.get_by_role("heading", name="Welcome back").wait_for()
+    page.get_by_role("heading", name="Welcome,", exact=False).wait_for()

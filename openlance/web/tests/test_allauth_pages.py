@@ -101,7 +101,7 @@ def test_login_and_logout(client):
     freelancer_user(email="ada@example.com")
     response = client.post("/accounts/login/", {"login": "ada@example.com", "password": PASSWORD})
     assert response.status_code == 302
-    assert "Welcome back" in client.get("/").content.decode()
+    assert "Welcome," in client.get("/").content.decode()
     _in_layout(client.get("/accounts/logout/"))
     client.post("/accounts/logout/")
     assert "Create an account" in client.get("/").content.decode()

@@ -34,7 +34,7 @@ def test_sign_up_confirm_create_a_token_and_call_the_api(page, live_server):
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body).group(0)
     page.goto(re.sub(r"^https?://[^/]+", live_server.url, link))
     page.get_by_role("button", name="Confirm").click()
-    page.get_by_role("heading", name="Welcome back, Ada").wait_for()
+    page.get_by_role("heading", name="Welcome, Ada").wait_for()
     assert page.get_by_role("button", name="Client").get_attribute("aria-pressed") == "true"
 
     page.goto("/account/tokens/")

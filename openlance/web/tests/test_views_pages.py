@@ -1,6 +1,8 @@
 import pytest
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.core import clock
+from openlance.core.policies import connects_policy_at
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +21,21 @@ def test_home_for_a_signed_in_user_is_a_dashboard_with_role_and_links(client):
     user = freelancer_user(first_name="Ada")
     client.force_login(user)
     html = client.get("/").content.decode()
-    assert "Welcome back, Ada" in html
+    assert "Welcome, Ada" in html
     assert "/wallet/" in html
     assert "/account/tokens/" in html
     assert 'name="role" value="client"' in html  # the header's role switch
+
+
+def test_the_first_page_after_sign_up_shows_the_welcome_grant(client):
+    """The grant is not left to the worker's delivery of the sign-up event: the header
+    shows it on the first page."""
+    user = freelancer_user(first_name="Ada")
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    welcome = connects_policy_at(clock.now()).welcome_grant
+    assert welcome > 0
+    assert f'data-testid="header-connects">{welcome} Connects' in html
 
 
 def test_layout_has_navigation_account_menu_and_footer(client):
