@@ -63,7 +63,9 @@ static: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 # honcho gives PORT to the first Procfile entry (web) and PORT+100 to the next (worker),
-# and on Ctrl-C stops every process group it started.
+# and on Ctrl-C stops every process group it started. Both get the site's own address, so
+# the worker's emails link to the port the site is on (unless SITE_URL is set already).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: demo static
 	@echo "Openlance on http://127.0.0.1:$(PORT)/ (API /api/v1/, docs /api/docs, console /admin/)"
 	@echo "Demo sign-in: admin@openlance.local (operator), client01@… / freelancer01@openlance.local; password openlance-demo"

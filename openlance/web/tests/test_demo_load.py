@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser, Group
+from django.core import mail
 from django.core.management import call_command
 from django.db.models import F, Q, Sum
 
@@ -227,6 +228,9 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
     output = _load("--scale", "small")
 
     assert "ledger sound" in output
+    # Its events are delivered, and nobody is mailed about the past the load made up.
+    assert not OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True)
+    assert mail.outbox == []
     operator = User.objects.get(email=demo_load.OPERATOR_EMAIL)
     assert operator.is_superuser
     assert operator.is_staff
