@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_GET
 from openlance.accounts.models import User
 from openlance.accounts.selectors import verifications_of_user
 from openlance.billing.views import fee_calculator_context
+from openlance.catalog.selectors import categories_all
 from openlance.connects.services import connects_account_open
 from openlance.core import clock
 from openlance.core.errors import NotFound
@@ -19,8 +21,10 @@ from openlance.core.problems import problem_response
 from openlance.core.selectors import policy_versions
 from openlance.insights.selectors import client_signals
 from openlance.jobs.models import JobState
+from openlance.jobs.search import JobSearchParams, JobSort, search_jobs
 from openlance.jobs.selectors import jobs_of_client, jobs_visible_to
 from openlance.ledger.selectors import accounts_of_user
+from openlance.profiles.search import FreelancerSearchParams, search_freelancers
 from openlance.profiles.selectors import client_profile_of, freelancer_of, profile_completeness
 from openlance.proposals.selectors import invitation_for, job_for_freelancer, proposal_of
 from openlance.web.policy_display import describe
@@ -28,10 +32,30 @@ from openlance.web.policy_display import describe
 API_PREFIX = "/api/"
 
 
+# How much of the marketplace the home page shows before "see all".
+HOME_JOBS = 6
+HOME_FREELANCERS = 4
+
+
+def _discovery(viewer: User | AnonymousUser) -> dict[str, Any]:
+    """What the home page offers to find work or talent in one step: the categories, the
+    newest open posts the viewer may see, and the freelancers the ranking in force puts
+    first (SPEC §4: the same ranking talent search uses)."""
+    return {
+        "categories": list(categories_all()),
+        "recent_jobs": search_jobs(
+            viewer=viewer, params=JobSearchParams(sort=JobSort.NEWEST, page_size=HOME_JOBS)
+        ).items,
+        "top_freelancers": search_freelancers(
+            viewer=viewer, params=FreelancerSearchParams(page_size=HOME_FREELANCERS)
+        ).items,
+    }
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
     user = request.user
+    context: dict[str, Any] = _discovery(user)
     if isinstance(user, User):
         context["ledger_accounts"] = list(accounts_of_user(user=user))
         if user.is_freelancer:

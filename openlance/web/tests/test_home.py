@@ -1,0 +1,39 @@
+"""The home page finds work or talent in one step (issue 15): a search box for each, the
+categories, the newest open posts and the freelancers the ranking in force puts first, with
+the transparency promise as a short band."""
+
+from __future__ import annotations
+
+import pytest
+
+from openlance.accounts.tests.factories import client_user
+from openlance.jobs.tests.factories import job_post
+from openlance.profiles.tests.factories import freelancer_with_profile
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_visitor_finds_work_and_talent_from_the_home_page(client):
+    job = job_post(title="Copywriter for a bakery website")
+    strong = freelancer_with_profile(title="Senior copywriter", jss_percent=98)
+    weak = freelancer_with_profile(title="Junior copywriter", jss_percent=60)
+    html = client.get("/").content.decode()
+    assert 'action="/search/jobs/"' in html
+    assert 'action="/search/freelancers/"' in html
+    categories = html.split('data-testid="home-categories"', 1)[1].split("</p>", 1)[0]
+    assert f"?category={job.category.slug}" in categories
+    recent = html.split('data-testid="home-recent-jobs"', 1)[1].split("</section>", 1)[0]
+    assert "Copywriter for a bakery website" in recent
+    top = html.split('data-testid="home-top-freelancers"', 1)[1].split("</section>", 1)[0]
+    assert top.index(strong.freelancer.user.public_name) < top.index(
+        weak.freelancer.user.public_name
+    )
+    assert 'data-testid="promise"' in html
+
+
+def test_a_signed_in_user_has_the_same_discovery_under_their_dashboard(client):
+    client.force_login(client_user())
+    html = client.get("/").content.decode()
+    assert 'data-testid="discovery"' in html
+    assert "No open jobs yet." in html
+    assert "No public freelancer profiles yet." in html
