@@ -109,10 +109,12 @@ def _wallet_page(
         context |= _settings_context(user, method_form=method_form, schedule_form=schedule_form)
         context["withdraw_form"] = withdraw_form or fresh_form(WithdrawForm, methods=usable)
         context["recent_payouts"] = list(payouts.payouts_of(user=user)[:RECENT_PAYOUTS])
+        context["earnings_chart"] = wallet_reads.earnings_chart(freelancer=user)
     if user.is_client:
         history = wallet_reads.billing_history(client=user)
         context["billing"] = [wallet_reads.billing_line(t) for t in history[:BILLING_LINES]]
         context["billing_count"] = history.count()
+        context["spending_chart"] = wallet_reads.spending_chart(client=user)
     return render(request, "billing/wallet.html", context, status=status)
 
 

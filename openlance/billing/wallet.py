@@ -6,14 +6,18 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.http import StreamingHttpResponse
 
 from openlance.accounts.models import User
+from openlance.billing.models import Payment
 from openlance.billing.selectors import MILESTONE_FUND, PAYMENT_KINDS
 from openlance.core import clock
+from openlance.core.charts import BarChart, Series, bar_chart
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
 from openlance.ledger.selectors import entries_of_user
@@ -224,3 +228,60 @@ def transactions_csv_response(*, user: User) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="openlance-transactions-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# The wallet's charts cover the last year, month by month.
+CHART_MONTHS = 12
+
+
+def _months(now: datetime, count: int) -> list[date]:
+    """The first days of the last `count` months, oldest first, this month included."""
+    year, month = now.year, now.month
+    firsts = []
+    for _ in range(count):
+        firsts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return firsts[::-1]
+
+
+def _by_month(payments: QuerySet[Payment], now: datetime) -> tuple[list[date], dict[date, Any]]:
+    months = _months(now, CHART_MONTHS)
+    start = datetime(months[0].year, months[0].month, 1, tzinfo=UTC)
+    rows = (
+        payments.filter(created_at__gte=start)
+        .annotate(month=TruncMonth("created_at", tzinfo=UTC))
+        .values("month")
+        .annotate(
+            gross=Sum(F("gross_cents") - F("refunded_cents")),
+            fee=Sum(F("fee_cents") - F("refunded_fee_cents")),
+        )
+    )
+    return months, {row["month"].date(): row for row in rows}
+
+
+def earnings_chart(*, freelancer: User) -> BarChart:
+    """Gross, fees and net by month over the last year (SPEC §13.2), net of refunds, in
+    the month each payment was made."""
+    months, rows = _by_month(
+        Payment.objects.filter(relationship__freelancer=freelancer), clock.now()
+    )
+    gross = tuple(int(rows[m]["gross"]) if m in rows else 0 for m in months)
+    fee = tuple(int(rows[m]["fee"]) if m in rows else 0 for m in months)
+    return bar_chart(
+        "Earnings by month",
+        [f"{m:%b}" for m in months],
+        [
+            Series("Gross", gross),
+            Series("Fees", fee),
+            Series("Net", tuple(g - f for g, f in zip(gross, fee, strict=True))),
+        ],
+    )
+
+
+def spending_chart(*, client: User) -> BarChart:
+    """What the client paid freelancers by month over the last year, net of refunds."""
+    months, rows = _by_month(Payment.objects.filter(relationship__client=client), clock.now())
+    paid = tuple(int(rows[m]["gross"]) if m in rows else 0 for m in months)
+    return bar_chart(
+        "Paid to freelancers by month", [f"{m:%b}" for m in months], [Series("Paid", paid)]
+    )
