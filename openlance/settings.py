@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "openlance.connects",
     "openlance.messaging",
     "openlance.proposals",
+    "openlance.saved",
     "openlance.billing",
     "openlance.contracts",
     "openlance.reviews",

@@ -25,6 +25,7 @@ from openlance.proposals.api import invitations_router, job_detail
 from openlance.proposals.api import router as proposals_router
 from openlance.reputation.api import router as reputation_router
 from openlance.reviews.api import router as reviews_router
+from openlance.saved.api import router as saved_router
 
 api = OpenlanceAPI(
     title="Openlance API",
@@ -48,6 +49,7 @@ jobs_router.add_api_operation(
 )
 
 api.add_router("/v1/", accounts_router)
+api.add_router("/v1/", saved_router)
 api.add_router("/v1/", tokens_router)
 api.add_router("/v1/", wallet_router)
 api.add_router("/v1/", payouts_router)

@@ -247,7 +247,8 @@ def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -
     return jobs
 
 
-def _location_ok(job: JobPost, viewer: Viewer) -> bool:
+def location_allows(job: JobPost, viewer: Viewer) -> bool:
+    """Whether the viewer's verified location lets them propose on the post (SPEC §2.2)."""
     if not job.countries:
         return True
     country = getattr(viewer, "verified_country", "")
@@ -285,7 +286,7 @@ def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit
             job=job,
             relevance=row.get("relevance"),
             teaser=teaser(job.description, TEASER_LENGTH),
-            location_ok=_location_ok(job, viewer),
+            location_ok=location_allows(job, viewer),
         ),
         count_with_ranking=bool(query),
     )

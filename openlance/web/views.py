@@ -21,7 +21,7 @@ from openlance.core.problems import problem_response
 from openlance.core.selectors import policy_versions
 from openlance.insights.selectors import client_signals
 from openlance.jobs.models import JobState
-from openlance.jobs.search import JobSearchParams, JobSort, search_jobs
+from openlance.jobs.search import JobSearchParams, JobSort, location_allows, search_jobs
 from openlance.jobs.selectors import jobs_of_client, jobs_visible_to
 from openlance.ledger.selectors import accounts_of_user
 from openlance.profiles.search import FreelancerSearchParams, search_freelancers
@@ -92,6 +92,8 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     if isinstance(user, User) and not is_owner and user.is_freelancer:
         context["my_proposal"] = proposal_of(job=job, freelancer=user)
         context["my_invitation"] = invitation_for(job=job, freelancer=user)
+        # Said before the proposal form, not after it is filled in.
+        context["location_ok"] = location_allows(job, user)
     return render(request, "web/job_detail.html", context)
 
 

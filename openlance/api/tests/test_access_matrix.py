@@ -667,6 +667,14 @@ API_ALLOWED: dict[str, str] = {
         "a client's public vetting signals (insights), what freelancers read before applying"
     ),
     "/api/v1/clients/{user_id}/reviews": "freelancers' revealed feedback on a client is public",
+    "/api/v1/me/saved-jobs/{job_id}": (
+        "names a post to keep in the caller's own list: one they cannot see is a 404, "
+        "tested in saved/tests"
+    ),
+    "/api/v1/me/saved-freelancers/{user_id}": (
+        "names a freelancer to keep in the caller's own list: one whose profile they cannot "
+        "see is a 404, tested in saved/tests"
+    ),
 }
 
 
@@ -988,6 +996,12 @@ PAGE_MATRIX: dict[str, Builder] = {
 }
 
 PAGE_ALLOWED: dict[str, str] = {
+    "saved_job_button": "the caller's own saved state of a post, empty for anyone else",
+    "saved_job_toggle": "saves into the caller's own list; a post they cannot see is a 404",
+    "saved_freelancer_button": "the caller's own saved state of a freelancer",
+    "saved_freelancer_toggle": (
+        "saves into the caller's own list; a profile they cannot see is a 404"
+    ),
     "history_add": "<kind> names a section of the signed-in freelancer's own profile",
     "freelancer_detail": (
         "a freelancer's public profile, shown as far as its visibility allows "
