@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "openlance.reputation",
     "openlance.disputes",
     "openlance.insights",
+    "openlance.notifications",
     "openlance.api",
 ]
 
@@ -116,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "openlance.connects.context_processors.connects_header",
+                "openlance.notifications.context_processors.notifications_header",
             ],
         },
     },

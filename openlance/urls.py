@@ -108,6 +108,7 @@ urlpatterns = [
     path("contracts/", include("openlance.contracts.hourly.urls")),
     path("disputes/", include("openlance.disputes.urls")),
     path("saved/", include("openlance.saved.urls")),
+    path("notifications/", include("openlance.notifications.urls")),
     path("", include("openlance.reputation.urls")),
     # Uploads go through a view with per-folder rules, in production as in development.
     path("media/<path:name>", media, name="media"),

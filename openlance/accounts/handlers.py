@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from openlance.accounts.models import LocationVerification, VerificationStatus
-from openlance.core.mail import email_user
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.services import event_handler
 
 
@@ -20,8 +20,9 @@ def _reviewed(event: OutboxEvent, status: str) -> LocationVerification | None:
 
 
 def _mail(verification: LocationVerification, subject: str, body: str) -> None:
-    email_user(
+    notify(
         verification.user,
+        topic=NotificationTopic.ACCOUNT,
         subject=subject,
         body=body,
         link_label="Your verification",

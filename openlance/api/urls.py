@@ -19,6 +19,7 @@ from openlance.jobs.api import JobOut
 from openlance.jobs.api import router as jobs_router
 from openlance.jobs.api import search_router as job_search_router
 from openlance.messaging.api import router as conversations_router
+from openlance.notifications.api import router as notifications_router
 from openlance.profiles.api import router as profiles_router
 from openlance.profiles.api import search_router as freelancer_search_router
 from openlance.proposals.api import invitations_router, job_detail
@@ -50,6 +51,7 @@ jobs_router.add_api_operation(
 
 api.add_router("/v1/", accounts_router)
 api.add_router("/v1/", saved_router)
+api.add_router("/v1/", notifications_router)
 api.add_router("/v1/", tokens_router)
 api.add_router("/v1/", wallet_router)
 api.add_router("/v1/", payouts_router)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from openlance.accounts.models import User
 from openlance.billing.models import Payout
-from openlance.core.mail import email_user
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
 from openlance.profiles.services import client_payment_method_verify
@@ -21,8 +21,13 @@ def _payout(event: OutboxEvent) -> Payout | None:
 
 
 def _mail(payout: Payout, subject: str, body: str) -> None:
-    email_user(
-        payout.user, subject=subject, body=body, link_label="Your payouts", path="/wallet/#payouts"
+    notify(
+        payout.user,
+        topic=NotificationTopic.MONEY,
+        subject=subject,
+        body=body,
+        link_label="Your payouts",
+        path="/wallet/#payouts",
     )
 
 

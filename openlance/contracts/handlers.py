@@ -20,8 +20,8 @@ from openlance.contracts.models import (
     MilestoneRelease,
     MilestoneState,
 )
-from openlance.core.mail import email_user
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
 from openlance.profiles.services import (
@@ -39,9 +39,16 @@ def _milestone(event: OutboxEvent) -> Milestone | None:
     )
 
 
-def _mail(to: User, subject: str, body: str, contract_id: int) -> None:
-    email_user(
+def _mail(
+    to: User,
+    subject: str,
+    body: str,
+    contract_id: int,
+    topic: str = NotificationTopic.CONTRACTS,
+) -> None:
+    notify(
         to,
+        topic=topic,
         subject=subject,
         body=body,
         link_label="Open the contract",
@@ -135,6 +142,7 @@ def email_approval_to_freelancer(event: OutboxEvent) -> None:
         f"{Money(int(event.payload['fee_cents']))}, {Money(int(event.payload['net_cents']))} "
         "is in your pending balance and becomes available after the security period.",
         contract.pk,
+        NotificationTopic.MONEY,
     )
 
 

@@ -85,3 +85,67 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class NotificationTopic(models.TextChoices):
+    """What a notification is about. Money, account and dispute notices always reach the
+    inbox as well as the site; a person may turn the email of the others off."""
+
+    MONEY = "money", "Payments, invoices and payouts"
+    ACCOUNT = "account", "Account and verification"
+    DISPUTES = "disputes", "Disputes"
+    CONTRACTS = "contracts", "Offers, contracts and milestones"
+    HOURLY = "hourly", "Hourly work and timesheets"
+    PROPOSALS = "proposals", "Proposals and invitations"
+    JOBS = "jobs", "Your job posts"
+    MESSAGES = "messages", "Messages"
+    FEEDBACK = "feedback", "Feedback"
+
+
+ESSENTIAL_TOPICS = frozenset(
+    {NotificationTopic.MONEY, NotificationTopic.ACCOUNT, NotificationTopic.DISPUTES}
+)
+
+
+class Notification(models.Model):
+    """Something a person should know or act on, in the site's notification centre: what
+    the email said, with the page to act on. Written with the email, by `notify`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    topic = models.CharField(max_length=16, choices=NotificationTopic.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    path = models.CharField(max_length=500)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            models.Index(fields=["user", "-created_at"], name="notification_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} for {self.user_id}"
+
+
+class EmailOptOut(models.Model):
+    """A topic whose emails a person turned off (they still see it on the site). Essential
+    topics cannot be turned off."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs"
+    )
+    topic = models.CharField(max_length=16, choices=NotificationTopic.choices)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="email_opt_out_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opted out of {self.topic} emails"

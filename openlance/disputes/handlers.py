@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from openlance.contracts.hourly import weeks
-from openlance.core.mail import email_user
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
 from openlance.disputes.models import Dispute, DisputeState, Side
@@ -86,8 +86,9 @@ def email_dispute_step(event: OutboxEvent) -> None:
         return
     contract = dispute.contract
     for user in (contract.client, contract.freelancer):
-        email_user(
+        notify(
             user,
+            topic=NotificationTopic.DISPUTES,
             subject=f"{STEPS[event.kind]} on “{contract.title}”",
             body=_body(dispute, event.kind),
             link_label="Open the dispute",

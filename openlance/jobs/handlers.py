@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.services import event_handler
 from openlance.jobs.models import JobPost
 
@@ -17,16 +15,12 @@ def warn_client_of_expiry(event: OutboxEvent) -> None:
         return
     # A post with a hire that was kept open for more hires closes as hired, not expired.
     ends = "closes" if job.hires_count else "expires"
-    send_mail(
-        subject=(
-            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your job post “{job.title}” {ends} in 5 days"
-        ),
-        message=(
-            f"Hello {job.client.display_name},\n\n"
-            f"Your job post “{job.title}” has had no activity for 25 days and {ends} in "
-            "5 days. Review its proposals, message a freelancer or edit the post to keep it open:\n"
-            f"{settings.SITE_URL}/jobs/{job.pk}/\n"
-        ),
-        from_email=None,
-        recipient_list=[job.client.email],
+    notify(
+        job.client,
+        topic=NotificationTopic.JOBS,
+        subject=f"Your job post “{job.title}” {ends} in 5 days",
+        body=f"Your job post “{job.title}” has had no activity for 25 days and {ends} in "
+        "5 days. Review its proposals, message a freelancer or edit the post to keep it open.",
+        link_label="Your post",
+        path=f"/jobs/{job.pk}/",
     )

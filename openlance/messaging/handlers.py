@@ -3,10 +3,8 @@ a member is written to about the first message they have not read, not about eve
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.services import event_handler
 from openlance.messaging.models import ConversationMember, Message
 from openlance.messaging.selectors import snippet
@@ -38,17 +36,11 @@ def email_new_message(event: OutboxEvent) -> None:
         if unread_before.exists():
             continue
         preview = snippet(message.body) or "(attachments)"
-        send_mail(
-            subject=(
-                f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}New message from "
-                f"{message.sender.public_name}: {conversation.title}"
-            ),
-            message=(
-                f"Hello {member.user.display_name},\n\n"
-                f"{message.sender.public_name} wrote in “{conversation.title}”:\n\n"
-                f"{preview}\n\n"
-                f"Read and reply: {settings.SITE_URL}/messages/{conversation.pk}/\n"
-            ),
-            from_email=None,
-            recipient_list=[member.user.email],
+        notify(
+            member.user,
+            topic=NotificationTopic.MESSAGES,
+            subject=f"New message from {message.sender.public_name}: {conversation.title}",
+            body=f"{message.sender.public_name} wrote in “{conversation.title}”:\n\n{preview}",
+            link_label="Read and reply",
+            path=f"/messages/{conversation.pk}/",
         )

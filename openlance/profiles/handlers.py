@@ -4,10 +4,8 @@ that profile rules owe their owners."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.services import event_handler
 from openlance.profiles.models import Freelancer
 from openlance.profiles.services import profile_search_fields_sync
@@ -47,14 +45,12 @@ def tell_the_freelancer_their_profile_is_private(event: OutboxEvent) -> None:
     if freelancer is None:
         return
     period = "90 days since you joined" if event.payload["reason"] == "new" else "two years"
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}Your profile is now private",
-        message=(
-            f"Hello {freelancer.user.display_name},\n\n"
-            f"Your freelancer profile had no earnings in {period}, so we switched it to "
-            "private: it no longer appears in search. Making it public again is one click:\n"
-            f"{settings.SITE_URL}/profile/edit/\n"
-        ),
-        from_email=None,
-        recipient_list=[freelancer.user.email],
+    notify(
+        freelancer.user,
+        topic=NotificationTopic.ACCOUNT,
+        subject="Your profile is now private",
+        body=f"Your freelancer profile had no earnings in {period}, so we switched it to "
+        "private: it no longer appears in search. Making it public again is one click.",
+        link_label="Your profile",
+        path="/profile/edit/",
     )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-
 from openlance.core import clock
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.policies import connects_policy_at
 from openlance.core.services import event_handler
 from openlance.jobs.models import JobPost
@@ -67,18 +65,12 @@ def email_invitation(event: OutboxEvent) -> None:
     )
     if invitation is None or not invitation.is_pending:
         return
-    send_mail(
-        subject=(
-            f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You are invited to propose on "
-            f"“{invitation.job.title}”"
-        ),
-        message=(
-            f"Hello {invitation.freelancer.display_name},\n\n"
-            f"A client invites you to send a proposal for “{invitation.job.title}”. "
-            "Answering an invitation costs no Connects.\n\n"
-            f"{invitation.message}\n\n"
-            f"Accept or decline: {settings.SITE_URL}/proposals/invitations/{invitation.pk}/\n"
-        ),
-        from_email=None,
-        recipient_list=[invitation.freelancer.email],
+    notify(
+        invitation.freelancer,
+        topic=NotificationTopic.PROPOSALS,
+        subject=f"You are invited to propose on “{invitation.job.title}”",
+        body=f"A client invites you to send a proposal for “{invitation.job.title}”. "
+        f"Answering an invitation costs no Connects.\n\n{invitation.message}",
+        link_label="Accept or decline",
+        path=f"/proposals/invitations/{invitation.pk}/",
     )

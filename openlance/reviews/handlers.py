@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from openlance.accounts.models import User
 from openlance.core import clock
-from openlance.core.mail import email_user
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.services import event_handler
 from openlance.reviews.models import CONTRACT_ENDED, Feedback, FeedbackWindow
 from openlance.reviews.selectors import ReviewedContract, contract_by_id
@@ -25,8 +25,9 @@ def _contract(event: OutboxEvent) -> ReviewedContract | None:
 def _mail(to: User, subject: str, body: str, contract: ReviewedContract) -> None:
     if not to.is_active:
         return
-    email_user(
+    notify(
         to,
+        topic=NotificationTopic.FEEDBACK,
         subject=subject,
         body=body,
         link_label="Open the feedback page",

@@ -71,6 +71,8 @@ from openlance.contracts.payments.expenses import expense_propose
 from openlance.contracts.payments.refunds import refund_request_open
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly, offer
 from openlance.core import clock
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic
 from openlance.core.money import Money
 from openlance.core.tests.files import pdf_upload, png_upload
 from openlance.disputes.services import dispute_open
@@ -384,6 +386,16 @@ class World:
             receipt=pdf_upload("receipt.pdf"),
         )
 
+        # a notification
+        self.notification = notify(
+            self.freelancer,
+            topic=NotificationTopic.MESSAGES,
+            subject="Hello",
+            body="A message came.",
+            link_label="Read it",
+            path="/messages/",
+        )
+
         # a conversation with an attachment
         self.conversation = conversation(self.client, self.freelancer)
         message = message_send(
@@ -607,6 +619,9 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/disputes/{dispute_id}/proposal/reject": DISPUTE,
     "/api/v1/disputes/{dispute_id}/arbitration": DISPUTE,
     "/api/v1/disputes/{dispute_id}/concede": DISPUTE,
+    "/api/v1/notifications/{notification_id}/read": _mine(
+        "a notification", notification_id="notification.pk"
+    ),
     "/api/v1/expenses/{expense_id}/disputes": EXPENSE,
     "/api/v1/disputes/{dispute_id}/hours": DISPUTE,
     "/api/v1/contracts/{contract_id}/end-with-disputes": CONTRACT,
@@ -667,6 +682,9 @@ API_ALLOWED: dict[str, str] = {
         "a client's public vetting signals (insights), what freelancers read before applying"
     ),
     "/api/v1/clients/{user_id}/reviews": "freelancers' revealed feedback on a client is public",
+    "/api/v1/me/notification-preferences/{topic}": (
+        "a topic of the caller's own email choices, not an object"
+    ),
     "/api/v1/me/saved-jobs/{job_id}": (
         "names a post to keep in the caller's own list: one they cannot see is a 404, "
         "tested in saved/tests"
@@ -938,6 +956,8 @@ PAGE_MATRIX: dict[str, Builder] = {
         Case("an invoice's dispute", {"invoice_id": w.invoice.pk}, None)
     ],
     "contract_end_disputed": CONTRACT,
+    "notification_open": _mine("a notification", notification_id="notification.pk"),
+    "notification_read": _mine("a notification", notification_id="notification.pk"),
     "expense_dispute_open": EXPENSE,
     "expense_dispute_detail": lambda w: [
         Case("an expense's dispute", {"expense_id": w.expense.pk}, None)
@@ -996,6 +1016,10 @@ PAGE_MATRIX: dict[str, Builder] = {
 }
 
 PAGE_ALLOWED: dict[str, str] = {
+    "notifications_unsubscribe": (
+        "a signed token naming one person and one topic: it works without signing in, as a "
+        "one-click unsubscribe must, and a forged one is refused (notifications/tests)"
+    ),
     "saved_job_button": "the caller's own saved state of a post, empty for anyone else",
     "saved_job_toggle": "saves into the caller's own list; a post they cannot see is a 404",
     "saved_freelancer_button": "the caller's own saved state of a freelancer",

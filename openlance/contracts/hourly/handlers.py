@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from openlance.accounts.models import User
 from openlance.contracts.hourly import weeks
 from openlance.contracts.models import Contract, HourlyInvoice, InvoiceState
-from openlance.core.mail import email_user
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
 
@@ -24,9 +24,17 @@ def _invoice(event: OutboxEvent) -> HourlyInvoice | None:
     )
 
 
-def _mail(to: User, subject: str, body: str, contract: Contract, week: date) -> None:
-    email_user(
+def _mail(
+    to: User,
+    subject: str,
+    body: str,
+    contract: Contract,
+    week: date,
+    topic: str = NotificationTopic.MONEY,
+) -> None:
+    notify(
         to,
+        topic=topic,
         subject=subject,
         body=body,
         link_label="Open the timesheet",
@@ -112,4 +120,5 @@ def email_week_locks_to_freelancer(event: OutboxEvent) -> None:
         "at noon the week is invoiced. Log any time you have not logged yet.",
         contract,
         week,
+        NotificationTopic.HOURLY,
     )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
-
+from openlance.accounts.models import User
 from openlance.contracts.models import Contract, Offer, OfferState
 from openlance.contracts.offers.services import offers_job_closed
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.services import event_handler
 from openlance.jobs.models import JobPost
 
@@ -20,12 +19,14 @@ def _offer(event: OutboxEvent) -> Offer | None:
     )
 
 
-def _mail(to: str, subject: str, body: str) -> None:
-    send_mail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        message=body,
-        from_email=None,
-        recipient_list=[to],
+def _mail(to: User, subject: str, body: str, path: str) -> None:
+    notify(
+        to,
+        topic=NotificationTopic.CONTRACTS,
+        subject=subject,
+        body=body,
+        link_label="Open it",
+        path=path,
     )
 
 
@@ -42,14 +43,13 @@ def email_offer_to_freelancer(event: OutboxEvent) -> None:
         return
     changed = event.kind == "offer.changed"
     _mail(
-        offer.freelancer.email,
+        offer.freelancer,
         f"{'The offer was changed' if changed else 'You have an offer'}: “{offer.title}”",
-        f"Hello {offer.freelancer.display_name},\n\n"
         f"{offer.client.display_name} "
         f"{'changed the offer' if changed else 'sent you an offer'} for “{offer.job.title}”. "
         f"Review the terms and accept or decline before "
-        f"{offer.expires_at:%B %-d, %Y}:\n"
-        f"{settings.SITE_URL}/contracts/offers/{offer.pk}/\n\n{offer.message}\n",
+        f"{offer.expires_at:%B %-d, %Y}.\n\n{offer.message}",
+        f"/contracts/offers/{offer.pk}/",
     )
 
 
@@ -58,13 +58,12 @@ def email_decline_to_client(event: OutboxEvent) -> None:
     offer = _offer(event)
     if offer is None:
         return
-    reason = f"\nTheir reason: {offer.decline_reason}\n" if offer.decline_reason else ""
+    reason = f"\n\nTheir reason: {offer.decline_reason}" if offer.decline_reason else ""
     _mail(
-        offer.client.email,
+        offer.client,
         f"Your offer was declined: “{offer.title}”",
-        f"Hello {offer.client.display_name},\n\n"
-        f"{offer.freelancer.public_name} declined your offer for “{offer.job.title}”.\n"
-        f"{reason}\n{settings.SITE_URL}/contracts/offers/{offer.pk}/\n",
+        f"{offer.freelancer.public_name} declined your offer for “{offer.job.title}”.{reason}",
+        f"/contracts/offers/{offer.pk}/",
     )
 
 
@@ -76,11 +75,10 @@ def email_offer_ended_to_freelancer(event: OutboxEvent) -> None:
         return
     how = "was withdrawn by the client" if event.kind == "offer.withdrawn" else "expired"
     _mail(
-        offer.freelancer.email,
+        offer.freelancer,
         f"An offer {how}: “{offer.title}”",
-        f"Hello {offer.freelancer.display_name},\n\n"
-        f"The offer for “{offer.job.title}” {how}; no contract was started.\n"
-        f"{settings.SITE_URL}/contracts/offers/{offer.pk}/\n",
+        f"The offer for “{offer.job.title}” {how}; no contract was started.",
+        f"/contracts/offers/{offer.pk}/",
     )
 
 
@@ -94,12 +92,11 @@ def email_contract_started(event: OutboxEvent) -> None:
     if contract is None:
         return
     _mail(
-        contract.client.email,
+        contract.client,
         f"Your offer was accepted: “{contract.title}”",
-        f"Hello {contract.client.display_name},\n\n"
         f"{contract.freelancer.public_name} accepted your offer; the contract has started. "
-        "Fund the first milestone so work can begin under protection:\n"
-        f"{settings.SITE_URL}/contracts/{contract.pk}/\n",
+        "Fund the first milestone so work can begin under protection.",
+        f"/contracts/{contract.pk}/",
     )
 
 

@@ -10,8 +10,8 @@ from openlance.contracts.models import (
     RefundRequest,
     RefundRequestState,
 )
-from openlance.core.mail import email_user
-from openlance.core.models import OutboxEvent
+from openlance.core.mail import notify
+from openlance.core.models import NotificationTopic, OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import event_handler
 
@@ -27,8 +27,9 @@ def email_bonus_to_freelancer(event: OutboxEvent) -> None:
         return
     contract = bonus.contract
     note = f"\n\nTheir note:\n{bonus.note}" if bonus.note else ""
-    email_user(
+    notify(
         contract.freelancer,
+        topic=NotificationTopic.MONEY,
         subject=f"A bonus of {Money(bonus.amount_cents)} on “{contract.title}”",
         body=f"{contract.client.display_name} paid you a bonus of {Money(bonus.amount_cents)}. "
         f"After the service fee of {Money(bonus.payment.fee_cents)} you receive "
@@ -48,8 +49,9 @@ def email_refund_to_client(event: OutboxEvent) -> None:
     if refund is None:
         return
     contract = refund.contract
-    email_user(
+    notify(
         contract.client,
+        topic=NotificationTopic.MONEY,
         subject=f"A refund of {Money(refund.amount_cents)} on “{contract.title}”",
         body=f"{contract.freelancer.display_name} refunded {Money(refund.amount_cents)} to your "
         f"Openlance balance.\n\nTheir reason:\n{refund.reason}",
@@ -64,8 +66,9 @@ def email_refund_request_to_freelancer(event: OutboxEvent) -> None:
     if request is None or request.state != RefundRequestState.PENDING:
         return
     contract = request.contract
-    email_user(
+    notify(
         contract.freelancer,
+        topic=NotificationTopic.MONEY,
         subject=f"{contract.client.display_name} asks for a refund on “{contract.title}”",
         body=f"{contract.client.display_name} asks for {Money(request.amount_cents)} back.\n\n"
         f"Their reason:\n{request.reason}\n\nAccept or reject it by "
@@ -92,8 +95,9 @@ def email_refund_answer_to_client(event: OutboxEvent) -> None:
     }.get(RefundRequestState(request.state))
     if outcome is None:
         return
-    email_user(
+    notify(
         contract.client,
+        topic=NotificationTopic.MONEY,
         subject=f"Your refund request on “{contract.title}”",
         body=f"{contract.freelancer.display_name} {outcome}",
         link_label="Open the contract",
@@ -148,8 +152,9 @@ def email_expense_step(event: OutboxEvent) -> None:
             f"Your expense on “{contract.title}”",
             said[event.kind],
         )
-    email_user(
+    notify(
         to,
+        topic=NotificationTopic.MONEY,
         subject=subject,
         body=body,
         link_label="Open the contract",
