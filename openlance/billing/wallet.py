@@ -285,3 +285,11 @@ def spending_chart(*, client: User) -> BarChart:
     return bar_chart(
         "Paid to freelancers by month", [f"{m:%b}" for m in months], [Series("Paid", paid)]
     )
+
+
+def net_earned_since(*, freelancer: User, since: datetime) -> Money:
+    """What the freelancer was paid since `since`, after fees and refunds."""
+    total = Payment.objects.filter(
+        relationship__freelancer=freelancer, created_at__gte=since
+    ).aggregate(net=Sum(F("net_cents") - (F("refunded_cents") - F("refunded_fee_cents"))))["net"]
+    return Money(int(total or 0))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from openlance.accounts.models import User
 from openlance.contracts.models import (
     Amendment,
     AmendmentState,
     Contract,
+    ContractState,
     Milestone,
     MilestoneRelease,
+    MilestoneState,
     Submission,
     SubmissionFile,
 )
@@ -182,4 +184,24 @@ def contract_totals(*, contract: Contract) -> ContractTotals:
         in_escrow_cents=sum(m.in_escrow_cents for m in milestones),
         released_cents=sum(m.released_cents for m in milestones),
         refunded_cents=sum(m.refunded_cents for m in milestones),
+    )
+
+
+def milestones_to_act_on(*, user: User, role: str) -> QuerySet[Milestone]:
+    """The milestones of the user's running contracts waiting for them, due first: for a
+    client those to fund or to review; for a freelancer those funded to work on or sent
+    back with changes."""
+    if role == "client":
+        waiting = Q(
+            contract__client=user, state__in=(MilestoneState.NOT_FUNDED, MilestoneState.SUBMITTED)
+        )
+    else:
+        waiting = Q(
+            contract__freelancer=user,
+            state__in=(MilestoneState.FUNDED, MilestoneState.CHANGES_REQUESTED),
+        )
+    return (
+        Milestone.objects.filter(waiting, contract__state=ContractState.ACTIVE)
+        .select_related("contract")
+        .order_by(F("due_date").asc(nulls_last=True), "contract_id", "position")
     )

@@ -196,3 +196,12 @@ def profile_completeness_of_users(*, user_ids: Iterable[int]) -> dict[int, int]:
             )
         ).percent
     return percents
+
+
+def general_skill_ids(*, user: User) -> tuple[int, ...]:
+    """The skills on the freelancer's general profile (what jobs are recommended by)."""
+    return tuple(
+        Profile.skills.through.objects.filter(
+            profile__freelancer__user=user, profile__is_general=True
+        ).values_list("skill_id", flat=True)
+    )

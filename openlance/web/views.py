@@ -27,6 +27,7 @@ from openlance.ledger.selectors import accounts_of_user
 from openlance.profiles.search import FreelancerSearchParams, search_freelancers
 from openlance.profiles.selectors import client_profile_of, freelancer_of, profile_completeness
 from openlance.proposals.selectors import invitation_for, job_for_freelancer, proposal_of
+from openlance.web.dashboard import client_activity, freelancer_activity
 from openlance.web.policy_display import describe
 
 API_PREFIX = "/api/"
@@ -62,12 +63,14 @@ def home(request: HttpRequest) -> HttpResponse:
             # The first page after sign-up opens the Connects account, with its welcome
             # grant, rather than showing 0 until the worker delivers the sign-up event.
             connects_account_open(user=user)
+            context |= freelancer_activity(user)
             freelancer = freelancer_of(user=user)
             context["completeness"] = (
                 profile_completeness(freelancer=freelancer) if freelancer else None
             )
             context["verification"] = verifications_of_user(user=user).first()
         if user.is_client:
+            context |= client_activity(user)
             jobs = jobs_of_client(client=user)
             context["open_jobs"] = jobs.filter(state=JobState.OPEN).count()
             context["draft_jobs"] = jobs.filter(state=JobState.DRAFT).count()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from openlance.accounts.tests.factories import client_user
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.tests.factories import contract_fixed
 from openlance.jobs.tests.factories import job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
 
@@ -37,3 +39,17 @@ def test_a_signed_in_user_has_the_same_discovery_under_their_dashboard(client):
     assert 'data-testid="discovery"' in html
     assert "No open jobs yet." in html
     assert "No public freelancer profiles yet." in html
+
+
+def test_dashboards_show_what_each_side_must_act_on(client):
+    contract = contract_fixed((40_000, 10_000))
+    first, second = contract.milestones.order_by("position")
+    milestone_fund(client=contract.client, milestone=first, payment_method="pm_card_visa")
+    client.force_login(contract.freelancer)
+    mine = client.get("/").content.decode().split('data-testid="freelancer-activity"', 1)[1]
+    assert first.description in mine.split("Waiting for you")[0]
+    client.force_login(contract.client)
+    theirs = client.get("/").content.decode().split('data-testid="client-activity"', 1)[1]
+    to_act = theirs.split("To fund or review", 1)[1]
+    assert second.description in to_act
+    assert "fund it so work can start" in to_act

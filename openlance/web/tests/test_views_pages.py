@@ -45,6 +45,7 @@ def test_layout_has_navigation_account_menu_and_footer(client):
         assert link in html
     assert "/accounts/logout/" in html
     assert "web/app.css" in html
+    assert 'rel="icon" href="/static/web/favicon.svg"' in html
 
 
 def test_policies_page_is_public_and_shows_rules_in_words(client):
