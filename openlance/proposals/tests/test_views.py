@@ -11,7 +11,13 @@ from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.tests.factories import client_with_profile
 from openlance.proposals import views
 from openlance.proposals.limits import PROPOSALS
-from openlance.proposals.models import Invitation, InvitationState, Proposal, ProposalState
+from openlance.proposals.models import (
+    Invitation,
+    InvitationState,
+    Proposal,
+    ProposalAnswer,
+    ProposalState,
+)
 from openlance.proposals.services import proposal_offer_made, proposal_withdraw
 from openlance.proposals.tests.factories import funded_freelancer, invitation, proposal
 
@@ -281,3 +287,18 @@ def test_a_hired_proposal_is_under_hired_not_archived(client):
     assert hired.freelancer.public_name not in under_archived
     assert withdrawn.freelancer.public_name in under_archived
     assert re.search(r"Hired <span[^>]*>1</span>", under_hired)
+
+
+def test_the_review_card_shows_the_trust_signals_and_the_screening_answers(client):
+    job = job_post(client=client_with_profile().user)
+    sent = proposal(job=job)
+    ProposalAnswer.objects.create(
+        proposal=sent, position=1, question="Which CMS?", answer="WordPress, eight years."
+    )
+    _login(client, job.client)
+    page = client.get(reverse("proposal_job_list", args=[job.pk])).content.decode()
+    card = page.split(f'id="proposal-{sent.pk}"', 1)[1]
+    signals = card.split('data-testid="trust-signals"', 1)[1].split("</p>", 1)[0]
+    assert "Location not verified" in signals
+    assert "Screening answers (1)" in card
+    assert "WordPress, eight years." in card
