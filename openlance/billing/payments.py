@@ -31,6 +31,7 @@ from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
 from openlance.ledger.services import (
     account_for,
+    accounts_lock,
     credited_account,
     platform_account,
     transfer_post,
@@ -218,33 +219,39 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
     )
     net_back = amount.cents - fee_back
     freelancer = relationship.freelancer
+    # The split between available and pending money is decided on balances read under
+    # their locks: a withdrawal committing in between would otherwise make a refund the
+    # freelancer can cover look uncovered. The payment's earning first, then the accounts
+    # in id order: the order the release of earnings takes them.
+    earning = (
+        PendingEarning.objects.select_for_update()
+        .filter(transfer=payment.transfer, released_at__isnull=True)
+        .first()
+    )
+    client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=relationship.client)
     available = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=freelancer)
+    pending = account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer)
+    revenue = (
+        credited_account(payment.transfer, AccountKind.PLATFORM_FEE_REVENUE)
+        if payment.fee_cents
+        else None
+    )
+    accounts_lock([client_funding, available, pending, *([revenue] if revenue else [])])
     available.refresh_from_db(fields=["balance_cents"])
     from_available = min(net_back, max(0, available.balance_cents))
     from_pending = net_back - from_available
-    legs: list[tuple[LedgerAccount, int]] = [
-        (account_for(kind=AccountKind.CLIENT_FUNDING, owner=relationship.client), amount.cents)
-    ]
+    legs: list[tuple[LedgerAccount, int]] = [(client_funding, amount.cents)]
     if from_available:
         legs.append((available, -from_available))
-    earning: PendingEarning | None = None
     if from_pending:
-        earning = (
-            PendingEarning.objects.select_for_update()
-            .filter(transfer=payment.transfer, released_at__isnull=True)
-            .first()
-        )
         if earning is None or earning.amount_cents < from_pending:
             raise InsufficientFunds(
                 f"The freelancer holds too little to refund {Money(amount.cents)} of this payment."
             )
-        legs.append(
-            (account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer), -from_pending)
-        )
+        legs.append((pending, -from_pending))
     if fee_back:
-        legs.append(
-            (credited_account(payment.transfer, AccountKind.PLATFORM_FEE_REVENUE), -fee_back)
-        )
+        assert revenue is not None  # a fee to give back was charged
+        legs.append((revenue, -fee_back))
     transfer = transfer_post(
         key=key,
         kind=PAYMENT_REFUND,
@@ -260,7 +267,7 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
         client=relationship.client,
         freelancer=freelancer,
     )
-    if earning is not None:
+    if earning is not None and from_pending:
         remaining = earning.amount_cents - from_pending
         if remaining:
             earning.amount_cents = remaining

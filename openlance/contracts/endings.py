@@ -26,7 +26,7 @@ from openlance.contracts.models import (
 from openlance.core import clock
 from openlance.core.errors import Conflict, NotFound
 from openlance.core.services import event_emit
-from openlance.ledger.models import AccountKind
+from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_for, accounts_lock, credited_account, transfer_post
 
 INITIATION_FEE_REFUND = "initiation_fee_refund"
@@ -107,12 +107,7 @@ def _settle_fixed(locked: Contract) -> None:
     )
     client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
     escrow = escrow_account(locked)
-    initiation = locked.initiation_fee_cents
-    refund_initiation = bool(initiation) and not disputed and not locked.milestone_releases.exists()
-    revenue = None
-    if refund_initiation:
-        assert locked.first_funding is not None  # recorded with the initiation fee
-        revenue = credited_account(locked.first_funding, AccountKind.PLATFORM_FEE_REVENUE)
+    revenue = _initiation_refund_source(locked)
     # Two transfers touch the client's balance: lock every account first, in one order.
     accounts_lock([client_funding, escrow, *([revenue] if revenue else [])])
     escrow.refresh_from_db()
@@ -133,16 +128,51 @@ def _settle_fixed(locked: Contract) -> None:
             },
         )
     if revenue is not None:
-        transfer_post(
-            key=f"contract:{locked.pk}:initiation_fee:refund",
-            kind=INITIATION_FEE_REFUND,
-            description=f"Initiation fee of contract {locked.pk} refunded (nothing released)",
-            legs=[(revenue, -initiation), (client_funding, initiation)],
-            client=locked.client,
-            freelancer=locked.freelancer,
-            metadata={
-                "contract_id": locked.pk,
-                "client_id": locked.client_id,
-                "amount_cents": initiation,
-            },
-        )
+        _initiation_refund(locked, revenue)
+
+
+def _initiation_refund_source(contract: Contract) -> LedgerAccount | None:
+    """The account the initiation fee went to, when it is owed back (SPEC §8.3: refunded if
+    nothing is ever released): a fixed-price contract with the fee, no release, and no
+    milestone still in dispute (its decision may release)."""
+    if (
+        contract.kind != ContractKind.FIXED
+        or not contract.initiation_fee_cents
+        or contract.milestone_releases.exists()
+        or contract.milestones.filter(state=MilestoneState.DISPUTED).exists()
+    ):
+        return None
+    assert contract.first_funding is not None  # recorded with the initiation fee
+    return credited_account(contract.first_funding, AccountKind.PLATFORM_FEE_REVENUE)
+
+
+def _initiation_refund(contract: Contract, revenue: LedgerAccount) -> None:
+    initiation = contract.initiation_fee_cents
+    transfer_post(
+        key=f"contract:{contract.pk}:initiation_fee:refund",
+        kind=INITIATION_FEE_REFUND,
+        description=f"Initiation fee of contract {contract.pk} refunded (nothing released)",
+        legs=[
+            (revenue, -initiation),
+            (account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client), initiation),
+        ],
+        client=contract.client,
+        freelancer=contract.freelancer,
+        metadata={
+            "contract_id": contract.pk,
+            "client_id": contract.client_id,
+            "amount_cents": initiation,
+        },
+    )
+
+
+def initiation_fee_refund_after_disputes(*, contract: Contract) -> None:
+    """A contract that ended with milestones in dispute gets its initiation fee back once
+    the last of them is decided without anything released. Safe to repeat (its key)."""
+    with transaction.atomic():
+        locked = lock_contract(contract)
+        if locked.state != ContractState.ENDED:
+            return
+        revenue = _initiation_refund_source(locked)
+        if revenue is not None:
+            _initiation_refund(locked, revenue)

@@ -270,11 +270,13 @@ class MilestoneState(models.TextChoices):
 
 
 MILESTONE_TRANSITIONS: dict[str, set[str]] = {
-    # Work may be submitted on an unfunded milestone; the freelancer is warned first.
+    # Work may be submitted on an unfunded milestone; the freelancer is warned first. One
+    # holding escrow carried from another may be disputed by the client.
     MilestoneState.NOT_FUNDED: {
         MilestoneState.FUNDED,
         MilestoneState.SUBMITTED,
         MilestoneState.CANCELLED,
+        MilestoneState.DISPUTED,
     },
     MilestoneState.FUNDED: {
         MilestoneState.SUBMITTED,
@@ -666,8 +668,9 @@ class HourlyInvoice(models.Model):
     # contract is paused until the disputes work decides which hours are billed.
     disputed_at = models.DateTimeField(null=True, blank=True)
     dispute_reason = models.TextField(max_length=2000, blank=True)
-    # What the decision took off: the hours not billed and, for a charged invoice, the money
-    # refunded from review (an uncharged one is billed again for the rest alone).
+    # What a dispute's decision took off; the invoice then bills what stands. A charged
+    # invoice had `refunded_cents` of its charge refunded from review; an uncharged one is
+    # billed for what stands alone.
     refunded_seconds = models.PositiveIntegerField(default=0)
     refunded_cents = models.BigIntegerField(default=0)
 
@@ -697,6 +700,11 @@ class HourlyInvoice(models.Model):
     @property
     def total_cents(self) -> int:
         return self.amount_cents + self.marketplace_fee_cents + self.initiation_fee_cents
+
+    @property
+    def charged_cents(self) -> int:
+        """What the client's charge took, hours refunded by a dispute's decision included."""
+        return self.total_cents + self.refunded_cents
 
 
 class TimesheetReminder(models.Model):

@@ -40,6 +40,7 @@ from openlance.contracts.milestones.disputed import can_open_dispute
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
 from openlance.contracts.models import (
     MILESTONE_TRANSITIONS,
+    OPEN_EXPENSE_STATES,
     AmendmentKind,
     AmendmentState,
     Contract,
@@ -792,16 +793,20 @@ def amendment_answer(request: HttpRequest, amendment_id: int, answer: str) -> Ht
 
 def _ending_context(contract: Contract) -> dict[str, Any]:
     """What ending the contract now does: it ends as it is once no milestone is open but
-    those in dispute; otherwise, ending it anyway closes the open ones (cancelled, given up
-    or disputed, see `contract_end_disputed`)."""
+    those in dispute and no accepted expense is left to reimburse; otherwise, ending it
+    anyway closes the open ones (cancelled, given up or disputed, see
+    `contract_end_disputed`)."""
     still_open = [
         m
         for m in contract.milestones.all()
         if m.state in OPEN_MILESTONE_STATES and m.state != MilestoneState.DISPUTED
     ]
+    expenses = [e for e in expenses_of(contract=contract) if e.state in OPEN_EXPENSE_STATES]
     return {
-        "can_end": contract.state == ContractState.ACTIVE and not still_open,
+        "can_end": contract.state == ContractState.ACTIVE and not still_open and not expenses,
         "end_open_milestones": still_open,
+        "end_funded_expenses": [e for e in expenses if e.state == ExpenseState.FUNDED],
+        "end_unfunded_expenses": [e for e in expenses if e.state == ExpenseState.ACCEPTED],
         "end_escrow_cents": sum(m.in_escrow_cents for m in still_open),
         "end_disputed": any(m.state == MilestoneState.DISPUTED for m in contract.milestones.all()),
     }

@@ -40,11 +40,13 @@ class ShareForm(forms.Form):
 class HoursForm(forms.Form):
     """A mediator's decision on a disputed invoice: how many of its billed hours stand."""
 
+    # Four places: a hundredth of an hour is 36 seconds, too coarse to bill an invoice
+    # counted to the second in full.
     hours = forms.DecimalField(
         label="Hours billed",
         min_value=Decimal(0),
-        max_digits=6,
-        decimal_places=2,
+        max_digits=9,
+        decimal_places=4,
         help_text="In hours, e.g. 12.5; the rest of the invoice's hours are refunded.",
     )
     note = forms.CharField(

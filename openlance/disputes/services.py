@@ -16,7 +16,7 @@ from openlance.accounts.models import User
 from openlance.accounts.selectors import is_mediator
 from openlance.accounts.services import audit_record
 from openlance.contracts.common import lock_contract
-from openlance.contracts.endings import contract_end
+from openlance.contracts.endings import contract_end, initiation_fee_refund_after_disputes
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import invoice_dispute_freeze, invoice_dispute_settle
 from openlance.contracts.milestones.disputed import (
@@ -29,7 +29,6 @@ from openlance.contracts.milestones.release import milestone_cancel
 from openlance.contracts.milestones.states import OPEN_MILESTONE_STATES
 from openlance.contracts.models import (
     Contract,
-    ContractKind,
     DisputeDecision,
     Expense,
     ExpenseState,
@@ -142,11 +141,11 @@ def dispute_open(*, user: User, milestone: Milestone, reason: str) -> Dispute:
 
 
 def contract_end_disputed(*, user: User, contract: Contract, reason: str) -> list[Dispute]:
-    """End a fixed-price contract whose escrow the two sides have not settled (SPEC §7.3:
+    """End a contract whose escrow the two sides have not settled (SPEC §7.3:
     "else a dispute opens"). Each open milestone is closed the way the ending side may close
     it: one not funded is cancelled; one with escrow is disputed (by the client, to have it
     back; by the freelancer, for submitted work the client does not release), while a
-    freelancer gives up funded work they never submitted (its escrow goes back). Then the
+    freelancer gives up work with escrow they never submitted (its escrow goes back). Then the
     contract ends; the disputed escrow stays frozen until each dispute is decided. Funded
     expenses are disputed too (one accepted and not funded still stops the end: it is
     funded, or the freelancer gives it up). All or nothing: a milestone that cannot be
@@ -158,16 +157,16 @@ def contract_end_disputed(*, user: User, contract: Contract, reason: str) -> lis
     opened: list[Dispute] = []
     with transaction.atomic():
         locked = lock_contract(contract)
-        if locked.kind != ContractKind.FIXED:
-            raise Conflict("An hourly contract holds no escrow: end it as it is.")
         for milestone in locked.milestones.filter(state__in=OPEN_MILESTONE_STATES).order_by(
             "position", "id"
         ):
             if milestone.state == MilestoneState.DISPUTED:
                 continue
-            if milestone.in_escrow_cents <= 0 or (
-                not as_client and milestone.state == MilestoneState.FUNDED
-            ):
+            submitted = milestone.state in (
+                MilestoneState.SUBMITTED,
+                MilestoneState.CHANGES_REQUESTED,
+            )
+            if milestone.in_escrow_cents <= 0 or (not as_client and not submitted):
                 milestone_cancel(user=user, milestone=milestone)
             else:
                 opened.append(dispute_open(user=user, milestone=milestone, reason=reason))
@@ -436,13 +435,16 @@ def _decide(
     else:
         assert dispute.milestone is not None
         milestone_dispute_settle(dispute.milestone, freelancer_cents=freelancer_cents)
+        initiation_fee_refund_after_disputes(contract=dispute.contract)
     if freelancer_cents == dispute.amount_cents:
         decision = DisputeDecision.FOR_FREELANCER
     elif freelancer_cents == 0:
         decision = DisputeDecision.AGAINST_FREELANCER
     else:
         decision = DisputeDecision.SPLIT
-    contract_dispute_decided(dispute.contract, decision)
+    # A concession is the two sides agreeing, not a dispute decided against anyone.
+    if decided_by != DecidedBy.CONCEDED:
+        contract_dispute_decided(dispute.contract, decision)
     decided = _move(
         dispute,
         DisputeState.DECIDED,

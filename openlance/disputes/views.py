@@ -80,7 +80,7 @@ def _page(
         "share_form": share_form
         or ShareForm(initial={"freelancer_share": dispute.amount_cents // 2 / 100}),
         "hours_form": hours_form
-        or HoursForm(initial={"hours": round(invoice.seconds_billed / 3600, 2) if invoice else 0}),
+        or HoursForm(initial={"hours": round(invoice.seconds_billed / 3600, 4) if invoice else 0}),
     }
     return render(request, "disputes/dispute_detail.html", context, status=status)
 

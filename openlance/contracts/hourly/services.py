@@ -74,7 +74,12 @@ from openlance.core.errors import (
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind, LedgerAccount
-from openlance.ledger.services import account_for, platform_account, transfer_post
+from openlance.ledger.services import (
+    account_for,
+    accounts_lock,
+    platform_account,
+    transfer_post,
+)
 from openlance.profiles.models import ClientProfile
 
 MAX_MEMO = 500
@@ -419,7 +424,7 @@ def invoice_dispute_settle(
         billed_cents = weeks.amount_cents(billed_seconds, locked.hourly_rate_cents)
         locked.refunded_seconds = locked.seconds_billed - billed_seconds
         if locked.charge_id is not None:
-            _settle_charged(contract, locked, billed_cents, now)
+            _settle_charged(contract, locked, billed_seconds, billed_cents, now)
         else:
             _rebill(contract, locked, billed_seconds, billed_cents)
         _resume_after_dispute(contract, now)
@@ -427,30 +432,49 @@ def invoice_dispute_settle(
 
 
 def _settle_charged(
-    contract: Contract, invoice: HourlyInvoice, billed_cents: int, now: datetime
+    contract: Contract,
+    invoice: HourlyInvoice,
+    billed_seconds: int,
+    billed_cents: int,
+    now: datetime,
 ) -> None:
+    """Pay the hours that stand from review and refund the rest. Afterwards the invoice
+    bills what stands, as a re-billed one does; `refunded_*` say what was taken off."""
     refund = invoice.amount_cents - billed_cents
+    # The pair's relationship row, then every account, in the order each payment takes them.
+    relationship_locked(freelancer=contract.freelancer, client=contract.client)
+    client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+    accounts_lock(
+        [
+            in_review_account(contract),
+            client_funding,
+            account_for(kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer),
+        ]
+    )
     if refund:
         transfer_post(
             key=f"hourly_invoice:{invoice.pk}:dispute:refund",
             kind=HOURLY_DISPUTE_REFUND,
             description=f"Hours of invoice {invoice.pk} not billed after its dispute, refunded",
-            legs=[
-                (in_review_account(contract), -refund),
-                (account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client), refund),
-            ],
+            legs=[(in_review_account(contract), -refund), (client_funding, refund)],
             metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
             client=contract.client,
             freelancer=contract.freelancer,
         )
+    invoice.seconds_billed = billed_seconds
+    invoice.amount_cents = billed_cents
     invoice.refunded_cents = refund
     if billed_cents:
-        invoice.save(update_fields=["refunded_seconds", "refunded_cents"])
+        invoice.save(
+            update_fields=["seconds_billed", "amount_cents", "refunded_seconds", "refunded_cents"]
+        )
         _pay_to_freelancer(contract, invoice, now, amount_cents=billed_cents)
     else:
         _move(
             invoice,
             InvoiceState.REFUNDED,
+            seconds_billed=0,
+            amount_cents=0,
             refunded_seconds=invoice.refunded_seconds,
             refunded_cents=refund,
         )
@@ -489,6 +513,7 @@ def _resume_after_dispute(contract: Contract, now: datetime) -> None:
         or contract.invoices.filter(state=InvoiceState.DISPUTED).exists()
     ):
         return
+    _require_contract_move(contract, ContractState.ACTIVE, "resumed")
     contract.state = ContractState.ACTIVE
     contract.save(update_fields=["state"])
     pauses_end(contract=contract, now=now)

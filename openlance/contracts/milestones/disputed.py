@@ -21,7 +21,9 @@ from openlance.core.errors import Conflict, InvalidInput
 from openlance.ledger.models import AccountKind
 from openlance.ledger.services import account_for, transfer_post
 
+# Any open milestone holding escrow: an unfunded one may hold escrow carried from another.
 DISPUTABLE_STATES = (
+    MilestoneState.NOT_FUNDED,
     MilestoneState.FUNDED,
     MilestoneState.SUBMITTED,
     MilestoneState.CHANGES_REQUESTED,

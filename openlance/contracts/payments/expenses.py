@@ -43,7 +43,12 @@ from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, checked_attachment
 from openlance.ledger.models import AccountKind
-from openlance.ledger.services import account_for, platform_account, transfer_post
+from openlance.ledger.services import (
+    account_for,
+    accounts_lock,
+    platform_account,
+    transfer_post,
+)
 from openlance.messaging.models import Message
 
 EXPENSE_FUNDING = "expense_funding"
@@ -310,19 +315,17 @@ def expense_dispute_settle(expense: Expense, *, freelancer_cents: int) -> Expens
                 f"The freelancer's share is between $0.00 and {Money(locked.amount_cents)}."
             )
         escrow = escrow_account(contract)
+        pending = account_for(kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer)
+        client_funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+        # Two transfers: every account first, in one order (no cycle with another payment).
+        accounts_lock([escrow, pending, client_funding])
         release = None
         if freelancer_cents:
             release = transfer_post(
                 key=f"expense:{locked.pk}:dispute:release",
                 kind=EXPENSE_RELEASE,
                 description=f"Expense “{locked.description}” reimbursed by a dispute's decision",
-                legs=[
-                    (escrow, -freelancer_cents),
-                    (
-                        account_for(kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer),
-                        freelancer_cents,
-                    ),
-                ],
+                legs=[(escrow, -freelancer_cents), (pending, freelancer_cents)],
                 metadata={"contract_id": contract.pk, "expense_id": locked.pk},
                 client=contract.client,
                 freelancer=contract.freelancer,
@@ -339,10 +342,7 @@ def expense_dispute_settle(expense: Expense, *, freelancer_cents: int) -> Expens
                 key=f"expense:{locked.pk}:dispute:refund",
                 kind=ESCROW_REFUND,
                 description=f"Escrow of disputed expense “{locked.description}” refunded",
-                legs=[
-                    (escrow, -back),
-                    (account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client), back),
-                ],
+                legs=[(escrow, -back), (client_funding, back)],
                 metadata={"contract_id": contract.pk, "expense_id": locked.pk},
                 client=contract.client,
                 freelancer=contract.freelancer,

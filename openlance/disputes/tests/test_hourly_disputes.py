@@ -7,6 +7,7 @@ contract whose escrow the sides do not agree on."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,6 +29,7 @@ from openlance.contracts.hourly.services import (
     time_entry_add,
 )
 from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import milestone_approve
 from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import (
     Contract,
@@ -317,7 +319,9 @@ def test_the_client_ends_with_escrow_and_disputes_open_on_it_while_it_stays_froz
     assert disputes_run_due(now=max(d.respond_by for d in opened))["decided"] == 2
     escrow.refresh_from_db()
     assert escrow.balance_cents == 0
-    assert client_balance(contract) == before + 50_000
+    # Nothing was ever released: the initiation fee comes back with the last decision.
+    contract.refresh_from_db()
+    assert client_balance(contract) == before + 50_000 + contract.initiation_fee_cents
 
 
 def test_the_freelancer_ends_gives_up_unsubmitted_work_and_disputes_submitted_work():
@@ -333,17 +337,85 @@ def test_the_freelancer_ends_gives_up_unsubmitted_work_and_disputes_submitted_wo
     assert contract.state == ContractState.ENDED
 
 
-def test_ending_with_disputes_is_all_or_nothing_and_not_for_hourly_contracts():
+def test_ending_with_disputes_is_all_or_nothing_and_covers_an_hourly_contracts_expenses():
     contract = fixed_with_every_kind_of_open_milestone()
     with pytest.raises(NotFound):
         contract_end_disputed(user=UserFactory(), contract=contract, reason="x")
-    with clock.frozen_at(MONDAY):
-        hourly = contract_hourly()
-    with pytest.raises(Conflict, match="hourly"):
-        contract_end_disputed(user=hourly.client, contract=hourly, reason="x")
     contract.refresh_from_db()
     assert contract.state == ContractState.ACTIVE
-    assert not Dispute.objects.exists()
+    with clock.frozen_at(MONDAY):
+        hourly = contract_hourly()
+    funded = funded_expense(hourly)
+    unfunded = expense_propose(
+        freelancer=hourly.freelancer,
+        contract=hourly,
+        description="Fonts",
+        amount=Money(5_000),
+        receipt=pdf_upload("fonts.pdf"),
+    )
+    expense_accept(client=hourly.client, expense=unfunded)
+    with pytest.raises(Conflict, match="not reimbursed"):
+        contract_end_disputed(user=hourly.client, contract=hourly, reason="Stopped")
+    assert not Dispute.objects.exists()  # nothing opened: all or nothing
+    expense_withdraw(freelancer=hourly.freelancer, expense=unfunded)
+    opened = contract_end_disputed(user=hourly.client, contract=hourly, reason="Stopped")
+    assert [d.expense_id for d in opened] == [funded.pk]
+    hourly.refresh_from_db()
+    assert hourly.state == ContractState.ENDED
+
+
+def test_a_whole_invoice_counted_to_the_second_can_be_billed_from_the_form():
+    contract = invoiced()
+    # A week counted to the second: 9:59:50, not a whole number of hundredths of an hour.
+    HourlyInvoice.objects.filter(contract=contract).update(
+        seconds_logged=35_990, seconds_billed=35_990
+    )
+    dispute = responded(disputed(contract))
+    staff_page = _login(mediator())
+    form = staff_page.get(f"/disputes/{dispute.pk}/").content.decode()
+    default = re.search(r'name="hours" value="([0-9.]+)"', form).group(1)
+    with clock.frozen_at(TUESDAY + timedelta(days=2)):
+        staff_page.post(f"/disputes/{dispute.pk}/hours/", {"hours": default, "note": "All of it"})
+    dispute.refresh_from_db()
+    assert dispute.billed_seconds == 35_990
+    assert dispute.decided_by == DecidedBy.MEDIATOR
+
+
+def test_a_contract_ended_with_disputes_gets_its_initiation_fee_back_if_nothing_is_released():
+    contract = contract_fixed((10_000,))
+    milestone = contract.milestones.get()
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    contract.refresh_from_db()
+    assert contract.initiation_fee_cents > 0
+    before = client_balance(contract)
+    (dispute,) = contract_end_disputed(user=contract.client, contract=contract, reason="Stop")
+    assert client_balance(contract) == before  # the fee waits for the decision
+    disputes_run_due(now=dispute.respond_by)
+    assert client_balance(contract) == before + 10_000 + contract.initiation_fee_cents
+
+
+def test_the_client_disputes_escrow_carried_into_an_unfunded_milestone_at_the_end():
+    contract = contract_fixed((50_000, 80_000))
+    first, second = contract.milestones.order_by("position")
+    milestone_fund(client=contract.client, milestone=first, payment_method="pm_card_visa")
+    milestone_submit(freelancer=contract.freelancer, milestone=first, message="Done")
+    milestone_approve(
+        client=contract.client, milestone=first, amount=Money(20_000), remainder="keep"
+    )
+    second.refresh_from_db()
+    assert (second.state, second.in_escrow_cents) == (MilestoneState.NOT_FUNDED, 30_000)
+    (dispute,) = contract_end_disputed(user=contract.client, contract=contract, reason="Stop")
+    assert (dispute.milestone_id, dispute.amount_cents) == (second.pk, 30_000)
+
+
+def test_a_concession_does_not_count_against_the_freelancer():
+    contract = contract_fixed((10_000,))
+    milestone = contract.milestones.get()
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    dispute = dispute_open(user=contract.client, milestone=milestone, reason="Changed plans")
+    dispute_concede(user=contract.freelancer, dispute=dispute)
+    contract.refresh_from_db()
+    assert contract.dispute_decision == DisputeDecision.NONE
 
 
 def _login(user) -> Client:

@@ -1,0 +1,253 @@
+"""A freelancer's refund and their "get paid now" race for one available balance (SPEC §7.3,
+§8.5), 200 times. When the balance covers either but not both, exactly one takes the money
+and the other is refused with InsufficientFunds; when the payment's pending earning covers
+the refund too, the refund is never refused. Either way the balance never goes below zero
+and the ledger stays sound. PostgreSQL only (SQLite has a single writer: no race to prove)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from functools import partial
+
+import pytest
+from django.db import connection, connections
+
+from openlance.billing.checks import payment_violations
+from openlance.billing.models import Payment, Payout, PendingEarning
+from openlance.billing.payouts import earning_release, withdrawal_create
+from openlance.billing.tests.payout_helpers import usable_method
+from openlance.contracts.milestones.funding import milestone_fund
+from openlance.contracts.milestones.release import milestone_approve
+from openlance.contracts.milestones.submissions import milestone_submit
+from openlance.contracts.models import Contract, Refund
+from openlance.contracts.payments.refunds import refund_make
+from openlance.contracts.tests.factories import contract_fixed
+from openlance.core import clock
+from openlance.core.errors import InsufficientFunds
+from openlance.core.money import Money
+from openlance.ledger.checks import ledger_violations
+from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.ledger.services import account_for, transfer_post
+
+TRIALS = 200
+REFUND = 1_000  # gross; the freelancer gives back its net, the fee comes back from the platform
+WITHDRAW = 600
+BALANCE = 1_000  # covers the refund's net or the withdrawal, never both
+NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
+WAIT = 60
+
+pytestmark = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (.ci/run runs it)"
+)
+
+
+def paid(gross: int, *, available: bool) -> tuple[Contract, Payment]:
+    """A released milestone; its earning made available at once, or left pending (in its
+    security period), where a refund of it may draw what the available balance lacks."""
+    contract = contract_fixed((gross,))
+    milestone = contract.milestones.get()
+    milestone_fund(client=contract.client, milestone=milestone, payment_method="pm_card_visa")
+    milestone_submit(freelancer=contract.freelancer, milestone=milestone, message="Done")
+    milestone_approve(client=contract.client, milestone=milestone)
+    payment = Payment.objects.get(milestone_release__contract=contract)
+    if available:
+        earning_release(earning=PendingEarning.objects.get(transfer=payment.transfer))
+    return contract, payment
+
+
+def late(trial: int, target: Callable[[], object]) -> Callable[[], object]:
+    """`target` started 0 to 9.5 ms late, by trial: the refund does more work before it
+    reaches the balance than the withdrawal, so started together the withdrawal nearly always
+    wins and the other orders are never tried."""
+
+    def run() -> object:
+        time.sleep(trial % 20 * 0.0005)
+        return target()
+
+    return run
+
+
+class Racers:
+    """Threads that start together on each call and keep their database connections from
+    one trial to the next (a new connection per trial would take most of the run). A call
+    gives what each target returned or raised, in order: an exception is kept, so one that
+    is no DomainError (an IntegrityError, a deadlock) fails the caller's assertions by name."""
+
+    def __init__(self, count: int) -> None:
+        self.start = threading.Barrier(count + 1)
+        # A racer that never finishes fails the trial after WAIT instead of hanging the run.
+        self.done = threading.Barrier(count + 1, timeout=WAIT)
+        self.targets: list[Callable[[], object] | None] = [None] * count
+        self.outcomes: list[object] = [None] * count
+        self.threads = [
+            threading.Thread(target=self._serve, args=(n,), daemon=True) for n in range(count)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def _serve(self, index: int) -> None:
+        try:
+            while True:
+                self.start.wait()
+                target = self.targets[index]
+                if target is None:
+                    return
+                try:
+                    self.outcomes[index] = target()
+                except BaseException as error:
+                    self.outcomes[index] = error
+                self.done.wait()
+        finally:
+            connections.close_all()
+
+    def __call__(self, *targets: Callable[[], object]) -> list[object]:
+        self.targets[:] = targets
+        self.start.wait()
+        self.done.wait()
+        return list(self.outcomes)
+
+    def close(self) -> None:
+        self.targets[:] = [None] * len(self.targets)
+        if not self.done.broken:  # else the racers have left already (or are stuck)
+            self.start.wait()
+        for thread in self.threads:
+            thread.join(timeout=WAIT)
+
+
+@pytest.fixture
+def race() -> Iterator[Racers]:
+    racers = Racers(2)
+    yield racers
+    racers.close()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_refund_and_a_withdrawal_racing_for_one_balance_never_overdraw(race: Racers) -> None:
+    with clock.frozen_at(NOW):
+        contract, payment = paid(TRIALS * REFUND, available=True)
+        freelancer = contract.freelancer
+        usable_method(freelancer)
+        wallet = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=freelancer)
+        clearing = account_for(kind=AccountKind.GATEWAY_CLEARING)
+        refunds = withdrawals = 0
+        for trial in range(TRIALS):
+            wallet.refresh_from_db()
+            top_up = BALANCE - wallet.balance_cents
+            transfer_post(
+                key=f"race:fund:{trial}",
+                kind="test.fund",
+                description="Balance for a race",
+                legs=[(clearing, -top_up), (wallet, top_up)],
+            )
+            refunded, withdrawn = race(
+                partial(
+                    refund_make,
+                    freelancer=freelancer,
+                    contract=contract,
+                    payment=payment,
+                    amount=Money(REFUND),
+                    reason="Part of the work was not needed.",
+                    key=f"race:{trial}",
+                ),
+                late(
+                    trial,
+                    partial(
+                        withdrawal_create,
+                        user=freelancer,
+                        amount=Money(WITHDRAW),
+                        key=f"race:{trial}",
+                    ),
+                ),
+            )
+            wallet.refresh_from_db()
+            if isinstance(refunded, Refund):
+                assert isinstance(withdrawn, InsufficientFunds), (trial, repr(withdrawn))
+                assert refunded.transfer is not None
+                net_back = refunded.transfer.metadata["net_back_cents"]
+                assert wallet.balance_cents == BALANCE - net_back, trial
+                refunds += 1
+            else:
+                assert isinstance(refunded, InsufficientFunds), (trial, repr(refunded))
+                assert isinstance(withdrawn, Payout), (trial, repr(withdrawn))
+                assert wallet.balance_cents == BALANCE - WITHDRAW, trial
+                withdrawals += 1
+
+    assert refunds + withdrawals == TRIALS
+    assert Refund.objects.filter(contract=contract).count() == refunds
+    assert Payout.objects.filter(user=freelancer).count() == withdrawals
+    payment.refresh_from_db()
+    assert payment.refunded_cents == refunds * REFUND
+    assert LedgerAccount.objects.filter(balance_cents__lt=0, may_go_negative=False).count() == 0
+    assert ledger_violations() == []
+    assert payment_violations() == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_refund_its_pending_earning_covers_is_never_refused_for_a_racing_withdrawal(
+    race: Racers,
+) -> None:
+    """The payment's earning is still pending, so the refund is covered whatever the
+    withdrawal leaves: `refund_make` is refused only when "their available and this
+    payment's pending money do not cover it". The withdrawal is refused only when the refund
+    took the available money first."""
+    with clock.frozen_at(NOW):
+        contract, payment = paid(TRIALS * REFUND, available=False)
+        freelancer = contract.freelancer
+        usable_method(freelancer)
+        wallet = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=freelancer)
+        clearing = account_for(kind=AccountKind.GATEWAY_CLEARING)
+        refused_refunds: list[tuple[int, str]] = []
+        for trial in range(TRIALS):
+            wallet.refresh_from_db()
+            top_up = BALANCE - wallet.balance_cents
+            transfer_post(
+                key=f"race:fund:{trial}",
+                kind="test.fund",
+                description="Balance for a race",
+                legs=[(clearing, -top_up), (wallet, top_up)],
+            )
+            refunded, withdrawn = race(
+                partial(
+                    refund_make,
+                    freelancer=freelancer,
+                    contract=contract,
+                    payment=payment,
+                    amount=Money(REFUND),
+                    reason="Part of the work was not needed.",
+                    key=f"race:{trial}",
+                ),
+                late(
+                    trial,
+                    partial(
+                        withdrawal_create,
+                        user=freelancer,
+                        amount=Money(WITHDRAW),
+                        key=f"race:{trial}",
+                    ),
+                ),
+            )
+            assert isinstance(refunded, Refund | InsufficientFunds), (trial, repr(refunded))
+            assert isinstance(withdrawn, Payout | InsufficientFunds), (trial, repr(withdrawn))
+            wallet.refresh_from_db()
+            assert wallet.balance_cents >= 0, trial
+            if isinstance(refunded, InsufficientFunds):
+                refused_refunds.append((trial, str(refunded)))
+                continue
+            assert refunded.transfer is not None
+            net_back = refunded.transfer.metadata["net_back_cents"]
+            if isinstance(withdrawn, InsufficientFunds):
+                # The refund went first and, available money first, left too little.
+                assert wallet.balance_cents == BALANCE - net_back, trial
+            else:
+                # The withdrawal went first: the refund took what it left, then pending.
+                assert wallet.balance_cents == 0, trial
+
+    assert LedgerAccount.objects.filter(balance_cents__lt=0, may_go_negative=False).count() == 0
+    assert ledger_violations() == []
+    assert payment_violations() == []
+    assert refused_refunds == [], (
+        f"{len(refused_refunds)} of {TRIALS} covered refunds refused, first: {refused_refunds[0]}"
+    )
