@@ -1,12 +1,13 @@
 """Operator console: users and their access, API tokens, the audit log. Every change an
 operator makes here goes through a service and lands in the audit log. Also the pieces the
-console's other pages share: `ReadOnlyAdmin`, and the reason page of an action that needs
-a reason (`ReasonForm`, `reason_page`)."""
+console's other pages share: `ReadOnlyAdmin` (amounts shown as money, through
+`core.console`), `StaffRoleAdmin` (a read-only page for the staff roles whose work needs it),
+and the reason page of an action that needs a reason (`ReasonForm`, `reason_page`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,12 +17,21 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from openlance.accounts.models import AuditLogEntry, PersonalAccessToken, User
+from openlance.accounts.selectors import MEDIATOR_GROUP, VERIFIER_GROUP, has_staff_role
 from openlance.accounts.services import (
     audit_record,
     token_revoke,
     user_access_refusals,
     user_set_access,
 )
+from openlance.core.console import MoneyFieldsAdmin, MoneyFieldsInline
+
+# The staff roles of SPEC §1, as groups (migrations 0002 onward create them). Verifier and
+# Mediator are named in `accounts.selectors`, where the services check them.
+SUPPORT_GROUP = "Support"
+FINANCE_GROUP = "Finance"
+POLICY_ADMIN_GROUP = "Policy admin"
+STAFF_ROLES = (SUPPORT_GROUP, MEDIATOR_GROUP, VERIFIER_GROUP, FINANCE_GROUP, POLICY_ADMIN_GROUP)
 
 
 def _staff(request: HttpRequest) -> User:
@@ -30,10 +40,54 @@ def _staff(request: HttpRequest) -> User:
     return user
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that are history (or owned by their user): operators look, never edit."""
+class ReadOnlyAdmin(MoneyFieldsAdmin):
+    """Records that are history (or owned by their user): operators look, never edit. Their
+    amounts show as money ("$900.00"), never as raw cents."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def has_any_staff_role(request: HttpRequest, roles: Iterable[str]) -> bool:
+    """Whether the signed-in user is active staff in one of `roles` (a superuser holds
+    every role)."""
+    user = request.user
+    return isinstance(user, User) and any(has_staff_role(user=user, group=g) for g in roles)
+
+
+class StaffRoleAdmin(ReadOnlyAdmin):
+    """A read-only console page for the staff roles whose work needs it (`view_roles`), and
+    for no one else: not listed on the console's index, and a 403 on its pages. Decided by
+    role (`accounts.selectors.has_staff_role`), not by model permissions."""
+
+    view_roles: ClassVar[tuple[str, ...]] = ()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_any_staff_role(request, self.view_roles)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+
+class StaffRoleInline(MoneyFieldsInline):
+    """Rows shown on a `StaffRoleAdmin` page (a contract's milestones), read-only, for the
+    same kind of role check. `fields` list what is shown (amounts as money); all of it is
+    read-only."""
+
+    view_roles: ClassVar[tuple[str, ...]] = ()
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return has_any_staff_role(request, self.view_roles)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

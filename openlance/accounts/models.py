@@ -174,7 +174,10 @@ class LocationVerification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.country} {self.status}"
+        return (
+            f"Location verification {self.pk} of user {self.user_id}: "
+            f"{self.city}, {self.country.name} ({self.get_status_display().lower()})"
+        )
 
 
 class SignInHint(models.Model):
@@ -191,4 +194,4 @@ class SignInHint(models.Model):
         indexes = [models.Index(fields=["user", "-signed_in_at"], name="signin_user_recent")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} from {self.ip_address}"
+        return f"Sign-in of user {self.user_id} from {self.ip_address or 'an unknown address'}"

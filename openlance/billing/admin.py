@@ -22,20 +22,24 @@ from openlance.billing.models import (
     SandboxOperation,
     WithdrawalMethod,
 )
-from openlance.core.money import Money
+from openlance.core.console import money_column
 
 
 @admin.register(SandboxOperation)
 class SandboxOperationAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "kind", "status", "amount", "instrument", "reason", "created_at"]
+    list_display = [
+        "reference",
+        "kind",
+        "status",
+        money_column("amount_cents", "Amount"),
+        "instrument",
+        "reason",
+        "created_at",
+    ]
     list_filter = ["kind", "status"]
     search_fields = ["reference", "idempotency_key", "instrument"]
     date_hierarchy = "created_at"
     actions = ["mark_paid", "mark_returned"]
-
-    @admin.display(description="Amount", ordering="amount_cents")
-    def amount(self, operation: SandboxOperation) -> str:
-        return str(Money(operation.amount_cents, operation.currency))
 
     def has_settle_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("billing.change_sandboxoperation")
@@ -82,7 +86,7 @@ class CardChargeAdmin(ReadOnlyAdmin):
         "user",
         "purpose",
         "state",
-        "amount",
+        money_column("amount_cents", "Amount"),
         "gateway_reference",
         "decline_reason",
         "created_at",
@@ -93,10 +97,6 @@ class CardChargeAdmin(ReadOnlyAdmin):
     list_select_related = ["user"]
     date_hierarchy = "created_at"
 
-    @admin.display(description="Amount", ordering="amount_cents")
-    def amount(self, charge: CardCharge) -> str:
-        return str(Money(charge.amount_cents, charge.currency))
-
 
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
@@ -106,8 +106,8 @@ class PayoutAdmin(ReadOnlyAdmin):
         "method",
         "trigger",
         "status",
-        "amount",
-        "fee",
+        money_column("amount_cents", "Amount"),
+        money_column("fee_cents", "Fee"),
         "failure_reason",
         "created_at",
         "closed_at",
@@ -116,14 +116,6 @@ class PayoutAdmin(ReadOnlyAdmin):
     search_fields = ["user__email", "key", "gateway_reference"]
     list_select_related = ["user", "method"]
     date_hierarchy = "created_at"
-
-    @admin.display(description="Amount", ordering="amount_cents")
-    def amount(self, payout: Payout) -> str:
-        return str(Money(payout.amount_cents))
-
-    @admin.display(description="Fee", ordering="fee_cents")
-    def fee(self, payout: Payout) -> str:
-        return str(Money(payout.fee_cents))
 
 
 @admin.register(WithdrawalMethod)
@@ -136,24 +128,22 @@ class WithdrawalMethodAdmin(ReadOnlyAdmin):
 
 @admin.register(PendingEarning)
 class PendingEarningAdmin(ReadOnlyAdmin):
-    list_display = ["freelancer", "kind", "amount", "available_at", "released_at"]
+    list_display = [
+        "freelancer",
+        "kind",
+        money_column("amount_cents", "Amount"),
+        "available_at",
+        "released_at",
+    ]
     list_filter = ["kind", ("released_at", admin.EmptyFieldListFilter)]
     search_fields = ["freelancer__email"]
     list_select_related = ["freelancer"]
     date_hierarchy = "available_at"
 
-    @admin.display(description="Amount", ordering="amount_cents")
-    def amount(self, earning: PendingEarning) -> str:
-        return str(Money(earning.amount_cents))
-
 
 @admin.register(PayoutSettings)
 class PayoutSettingsAdmin(ReadOnlyAdmin):
-    list_display = ["user", "schedule", "threshold", "updated_at"]
+    list_display = ["user", "schedule", money_column("threshold_cents", "Threshold"), "updated_at"]
     list_filter = ["schedule"]
     search_fields = ["user__email"]
     list_select_related = ["user"]
-
-    @admin.display(description="Threshold", ordering="threshold_cents")
-    def threshold(self, settings: PayoutSettings) -> str:
-        return str(Money(settings.threshold_cents))

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from openlance.core.money import Money
+
 
 class SandboxOperation(models.Model):
     """What the built-in sandbox gateway has done, so a retried call with the same
@@ -40,7 +42,10 @@ class SandboxOperation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.reference} {self.status}"
+        return (
+            f"Sandbox {self.get_kind_display().lower()} {self.reference}: "
+            f"{Money(self.amount_cents, self.currency)} ({self.get_status_display().lower()})"
+        )
 
 
 class EarningKind(models.TextChoices):
@@ -89,7 +94,10 @@ class PendingEarning(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount_cents} for user {self.freelancer_id}"
+        return (
+            f"Pending {self.get_kind_display().lower()} of {Money(self.amount_cents)} "
+            f"for user {self.freelancer_id}"
+        )
 
 
 class WithdrawalMethodKind(models.TextChoices):
@@ -160,7 +168,10 @@ class PayoutSettings(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.schedule} from {self.threshold_cents} for user {self.user_id}"
+        return (
+            f"Payout settings of user {self.user_id}: {self.get_schedule_display()}, "
+            f"from {Money(self.threshold_cents)}"
+        )
 
 
 class PayoutStatus(models.TextChoices):
@@ -235,7 +246,7 @@ class Payout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Payout {self.pk} {self.amount_cents} {self.status}"
+        return f"Payout {self.pk}: {Money(self.amount_cents)} ({self.get_status_display().lower()})"
 
     @property
     def net_cents(self) -> int:
@@ -380,7 +391,10 @@ class CardCharge(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"card charge {self.key} {self.amount_cents} {self.state}"
+        return (
+            f"Card charge {self.key}: {Money(self.amount_cents, self.currency)} "
+            f"({self.get_state_display().lower()})"
+        )
 
 
 class PaymentKind(models.TextChoices):
@@ -480,4 +494,5 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.gross_cents} (transfer {self.transfer_id})"
+        gross = Money(self.gross_cents)
+        return f"{self.get_kind_display()} of {gross} (transfer {self.transfer_id})"

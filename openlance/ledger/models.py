@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from openlance.core.money import Money
+
 
 class AccountKind(models.TextChoices):
     CLIENT_FUNDING = "client_funding", "Client funding"
@@ -141,4 +143,5 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["account", "id"], name="ledger_entry_account")]
 
     def __str__(self) -> str:
-        return f"{self.account.code} {self.amount_cents:+d}"
+        sign = "+" if self.amount_cents >= 0 else ""
+        return f"{self.account.code} {sign}{Money(self.amount_cents, self.currency)}"

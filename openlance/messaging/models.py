@@ -59,7 +59,7 @@ class ConversationMember(models.Model):
         indexes = [models.Index(fields=["user", "conversation"], name="messaging_member_user")]
 
     def __str__(self) -> str:
-        return f"{self.user_id} in {self.conversation_id}"
+        return f"User {self.user_id} in conversation {self.conversation_id}"
 
 
 class Message(models.Model):
@@ -79,7 +79,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Message #{self.pk}"
+        return f"Message {self.pk} in conversation {self.conversation_id}"
 
 
 class MessageAttachment(models.Model):

@@ -88,7 +88,7 @@ class Freelancer(models.Model):
         indexes = [models.Index(fields=["visibility", "country"], name="freelancer_vis_country")]
 
     def __str__(self) -> str:
-        return f"Freelancer {self.user_id}"
+        return f"Freelancer profile of user {self.user_id}"
 
     @property
     def badge_list(self) -> list[Badge]:
@@ -329,4 +329,4 @@ class ClientProfile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.company_name or f"Client {self.user_id}"
+        return self.company_name or f"Client profile of user {self.user_id}"

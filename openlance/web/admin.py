@@ -1,14 +1,20 @@
-"""The operator console's branding, its views of core and ledger records, the verifier
-queue and job moderation.
+"""The operator console's branding, its views of core and ledger records, the ledger check
+(finance), the verifier queue, job moderation, and the conversations of disputed contracts
+(mediators).
 
 They are registered here, in the presentation layer, because the console is presentation:
 core and ledger stay free of admin code. Ledger records are read-only (transfers are
 immutable; mistakes are corrected by reversing transfers), and policy versions are only
-ever added, through `policy_add`, never edited."""
+ever added, through `policy_add`, never edited. Amounts show as money (`core.console`).
+
+Conversations are registered here rather than in messaging because who may read one depends
+on disputes, a higher layer: a mediator reads the conversations of contracts under dispute
+(the case file's messages, in full), and no other role reads anyone's messages."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -16,39 +22,56 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from openlance.accounts.admin import ReadOnlyAdmin, ReasonForm, reason_page
+from openlance.accounts.admin import (
+    FINANCE_GROUP,
+    ReadOnlyAdmin,
+    ReasonForm,
+    StaffRoleAdmin,
+    StaffRoleInline,
+    has_any_staff_role,
+    reason_page,
+)
 from openlance.accounts.models import LocationVerification, User, VerificationStatus
-from openlance.accounts.selectors import is_verifier, sign_in_hints_of, verification_for_reviewer
+from openlance.accounts.selectors import (
+    MEDIATOR_GROUP,
+    is_verifier,
+    sign_in_hints_of,
+    verification_for_reviewer,
+)
 from openlance.accounts.services import (
     audit_record,
     location_verification_approve,
     location_verification_reject,
 )
+from openlance.billing.checks import payment_violations
+from openlance.billing.models import CardCharge, Payment, Relationship
+from openlance.connects.checks import connects_violations
+from openlance.connects.models import ConnectsAccount, ConnectsEntry, ConnectsMove
 from openlance.core import clock
+from openlance.core.console import MoneyFieldsInline, money_column, money_text
 from openlance.core.errors import DomainError, NotFound
 from openlance.core.models import IdempotencyRecord, OutboxEvent, Policy, PolicyKind
-from openlance.core.money import Money
 from openlance.core.policies import policy_version_at
 from openlance.core.services import policy_add
-from openlance.jobs.models import JobPost, JobState
+from openlance.disputes.models import Dispute
+from openlance.jobs.models import BudgetType, JobPost, JobState
 from openlance.jobs.services import job_remove
+from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import Entry, LedgerAccount, Transfer
+from openlance.messaging.models import Conversation, Message
 
 admin.site.site_header = "Openlance operator console"
 admin.site.site_title = "Openlance operator console"
 admin.site.index_title = "Operations"
 admin.site.site_url = "/"
-
-
-def _money(cents: int, currency: str) -> str:
-    return str(Money(cents, currency))
 
 
 class PolicyAddForm(forms.Form):
@@ -222,32 +245,104 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     exclude = ["response_body"]
 
 
+@dataclass(frozen=True)
+class LedgerCheck:
+    """One group of invariants checked, with what it found and how much it looked at."""
+
+    name: str
+    violations: list[str]
+    counts: list[tuple[int, str]]
+
+
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdmin):
-    list_display = ["code", "kind", "owner", "balance", "may_go_negative", "created_at"]
+    list_display = [
+        "code",
+        "kind",
+        "owner",
+        money_column("balance_cents", "Balance"),
+        "may_go_negative",
+        "created_at",
+    ]
     list_filter = ["kind", "currency"]
     search_fields = ["code", "owner__email", "reference"]
     list_select_related = ["owner"]
+    change_list_template = "admin/ledger/ledgeraccount/change_list.html"
 
-    @admin.display(description="Balance", ordering="balance_cents")
-    def balance(self, account: LedgerAccount) -> str:
-        return _money(account.balance_cents, account.currency)
+    def get_urls(self) -> list[Any]:
+        own = [
+            path(
+                "check/",
+                self.admin_site.admin_view(self.check_view),
+                name="ledger_check",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def has_check_permission(self, request: HttpRequest) -> bool:
+        """The ledger check is finance's (SPEC §15), and a superuser's."""
+        return has_any_staff_role(request, (FINANCE_GROUP,))
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {"can_check_ledger": self.has_check_permission(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def check_view(self, request: HttpRequest) -> HttpResponse:
+        """Runs every check `manage.py ledger_check` runs (the ledger's invariants, the
+        Connects ledger's and the payment records') on demand, and shows what it found.
+        Reading only: a broken invariant is reported, never repaired here."""
+        if not self.has_check_permission(request):
+            raise PermissionDenied
+        checks = None
+        if request.method == "POST":
+            checks = [
+                LedgerCheck(
+                    "Ledger (SPEC §8.1)",
+                    ledger_violations(),
+                    [
+                        (LedgerAccount.objects.count(), "accounts"),
+                        (Transfer.objects.count(), "transfers"),
+                        (Entry.objects.count(), "entries"),
+                    ],
+                ),
+                LedgerCheck(
+                    "Connects (SPEC §5)",
+                    connects_violations(),
+                    [
+                        (ConnectsAccount.objects.count(), "accounts"),
+                        (ConnectsMove.objects.count(), "moves"),
+                        (ConnectsEntry.objects.count(), "entries"),
+                    ],
+                ),
+                LedgerCheck(
+                    "Payments (SPEC §8.2)",
+                    payment_violations(),
+                    [
+                        (Relationship.objects.count(), "relationships"),
+                        (Payment.objects.count(), "payments"),
+                        (CardCharge.objects.count(), "card charges"),
+                    ],
+                ),
+            ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Ledger check",
+            "opts": self.model._meta,
+            "checks": checks,
+            "ran_at": clock.now() if checks is not None else None,
+            "violations": sum(len(check.violations) for check in checks or []),
+        }
+        return TemplateResponse(request, "admin/ledger/check.html", context)
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(MoneyFieldsInline):
     model = Entry
-    fields = ["account", "amount", "balance_after"]
-    readonly_fields = ["account", "amount", "balance_after"]
+    fields = ["account", "amount_cents", "balance_after_cents"]
+    readonly_fields = ["account"]
     extra = 0
     can_delete = False
-
-    @admin.display(description="Amount")
-    def amount(self, entry: Entry) -> str:
-        return _money(entry.amount_cents, entry.currency)
-
-    @admin.display(description="Balance after")
-    def balance_after(self, entry: Entry) -> str:
-        return _money(entry.balance_after_cents, entry.currency)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -267,17 +362,15 @@ class TransferAdmin(ReadOnlyAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "transfer", "account", "amount", "balance_after"]
+    list_display = [
+        "id",
+        "transfer",
+        "account",
+        money_column("amount_cents", "Amount"),
+        money_column("balance_after_cents", "Balance after"),
+    ]
     search_fields = ["account__code", "transfer__idempotency_key"]
     list_select_related = ["transfer", "account"]
-
-    @admin.display(description="Amount", ordering="amount_cents")
-    def amount(self, entry: Entry) -> str:
-        return _money(entry.amount_cents, entry.currency)
-
-    @admin.display(description="Balance after")
-    def balance_after(self, entry: Entry) -> str:
-        return _money(entry.balance_after_cents, entry.currency)
 
 
 @admin.register(LocationVerification)
@@ -515,12 +608,30 @@ class JobPostAdmin(ReadOnlyAdmin):
     """Job moderation: staff look at posts and remove one for a terms violation, with a
     reason, through `job_remove` (which refunds the Connects spent on it)."""
 
-    list_display = ["title", "client", "state", "visibility", "published_at", "proposals_count"]
+    list_display = [
+        "title",
+        "client",
+        "state",
+        "visibility",
+        "budget",
+        "published_at",
+        "proposals_count",
+    ]
     list_filter = ["state", "visibility", "budget_type"]
     search_fields = ["title", "client__email"]
     list_select_related = ["client"]
     exclude = ["skills"]
     actions = ["remove"]
+
+    @admin.display(description="Budget")
+    def budget(self, job: JobPost) -> str | None:
+        """A fixed price, or an hourly range ("$25.00 to $40.00 an hour")."""
+        if job.budget_type == BudgetType.FIXED:
+            return money_text(job.budget_cents)
+        low, high = money_text(job.hourly_min_cents), money_text(job.hourly_max_cents)
+        if low is None and high is None:
+            return None
+        return f"{' to '.join(a for a in (low, high) if a is not None)} an hour"
 
     def has_remove_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("jobs.change_jobpost")
@@ -553,3 +664,94 @@ class JobPostAdmin(ReadOnlyAdmin):
             action="remove",
             button="Remove posts",
         )
+
+
+# --- conversations: the mediators' -----------------------------------------------------
+
+
+def _conversation_readers(request: HttpRequest) -> bool:
+    return has_any_staff_role(request, (MEDIATOR_GROUP,))
+
+
+def _disputed_contract_topics() -> QuerySet[Any, dict[str, Any]]:
+    """The conversation topics ("contract:7") of every contract that has a dispute."""
+    return (
+        Dispute.objects.annotate(topic=Concat(Value("contract:"), Cast("contract_id", CharField())))
+        .values("topic")
+        .distinct()
+    )
+
+
+def conversations_for_staff(request: HttpRequest) -> QuerySet[Conversation]:
+    """A superuser reads every conversation; a mediator, those of contracts under dispute (a
+    dispute's case file, SPEC §9); anyone else, none."""
+    user = request.user
+    if not _conversation_readers(request):
+        return Conversation.objects.none()
+    if isinstance(user, User) and user.is_superuser:
+        return Conversation.objects.all()
+    return Conversation.objects.filter(topic__in=_disputed_contract_topics())
+
+
+class MessageInline(StaffRoleInline):
+    model = Message
+    view_roles = (MEDIATOR_GROUP,)
+    fields = ["created_at", "sender", "body", "attachments"]
+    readonly_fields = ["attachments"]
+    ordering = ["id"]
+
+    @admin.display(description="Attachments")
+    def attachments(self, message: Message) -> str:
+        return ", ".join(attachment.name for attachment in message.attachments.all()) or "-"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return (
+            super().get_queryset(request).select_related("sender").prefetch_related("attachments")
+        )
+
+
+@admin.register(Conversation)
+class ConversationAdmin(StaffRoleAdmin):
+    """The conversation of a contract under dispute, read in full (the dispute's page shows
+    its latest messages), with who is in it."""
+
+    view_roles = (MEDIATOR_GROUP,)
+    list_display = ["title", "topic", "people", "message_count", "created_at", "last_message_at"]
+    search_fields = ["title", "topic", "memberships__user__email"]
+    date_hierarchy = "created_at"
+    inlines = [MessageInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Conversation]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(pk__in=conversations_for_staff(request).values("pk"))
+            .annotate(messages_sent=Count("messages"))
+            .prefetch_related("memberships__user")
+        )
+
+    @admin.display(description="People")
+    def people(self, conversation: Conversation) -> str:
+        return ", ".join(member.user.email for member in conversation.memberships.all())
+
+    @admin.display(description="Messages", ordering="messages_sent")
+    def message_count(self, conversation: Conversation) -> int:
+        return int(getattr(conversation, "messages_sent", 0))
+
+
+@admin.register(Message)
+class MessageAdmin(StaffRoleAdmin):
+    view_roles = (MEDIATOR_GROUP,)
+    list_display = ["id", "conversation", "sender", "excerpt", "created_at"]
+    search_fields = ["body", "sender__email", "conversation__title", "conversation__topic"]
+    list_select_related = ["conversation", "sender"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        return (
+            super().get_queryset(request).filter(conversation__in=conversations_for_staff(request))
+        )
+
+    @admin.display(description="Message")
+    def excerpt(self, message: Message) -> str:
+        return message.body if len(message.body) <= 80 else message.body[:79] + "…"
