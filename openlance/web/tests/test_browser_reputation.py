@@ -117,7 +117,8 @@ def browser_as(chromium, live_server) -> Iterator[Callable[[str], Any]]:
 def end_contract(tab: Any, contract: Contract) -> None:
     tab.goto(f"/contracts/{contract.pk}/")
     tab.get_by_role("heading", name=contract.title, level=1).wait_for()
-    tab.get_by_role("button", name="End contract").click()
+    tab.get_by_text("End contract…").click()  # asks first
+    tab.get_by_role("button", name="Yes, end the contract").click()
     tab.get_by_text("The contract has ended.").wait_for()
     assert tab.locator(".card-head .badge").first.inner_text() == "Ended"
 
