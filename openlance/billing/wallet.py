@@ -17,7 +17,7 @@ from openlance.accounts.models import User
 from openlance.billing.models import Payment
 from openlance.billing.selectors import MILESTONE_FUND, PAYMENT_KINDS
 from openlance.core import clock
-from openlance.core.charts import BarChart, Series, bar_chart
+from openlance.core.charts import BarChart, Series, bar_chart, month_starts
 from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, Entry, LedgerAccount, Transfer
 from openlance.ledger.selectors import entries_of_user
@@ -234,18 +234,8 @@ def transactions_csv_response(*, user: User) -> StreamingHttpResponse:
 CHART_MONTHS = 12
 
 
-def _months(now: datetime, count: int) -> list[date]:
-    """The first days of the last `count` months, oldest first, this month included."""
-    year, month = now.year, now.month
-    firsts = []
-    for _ in range(count):
-        firsts.append(date(year, month, 1))
-        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return firsts[::-1]
-
-
 def _by_month(payments: QuerySet[Payment], now: datetime) -> tuple[list[date], dict[date, Any]]:
-    months = _months(now, CHART_MONTHS)
+    months = month_starts(now, CHART_MONTHS)
     start = datetime(months[0].year, months[0].month, 1, tzinfo=UTC)
     rows = (
         payments.filter(created_at__gte=start)

@@ -41,3 +41,13 @@ def connects_accounts_due(*, now: datetime) -> QuerySet[ConnectsAccount]:
         .select_related("user")
         .order_by("next_grant_at", "id")
     )
+
+
+def balance_at_month_ends(*, user: User, months: list[datetime]) -> list[int]:
+    """The Connects balance at each of `months` (each the first instant of the month after
+    the one it stands for): the balance after the last move before it, 0 before any."""
+    moves = ConnectsMove.objects.filter(account__user=user).order_by("-created_at", "-id")
+    return [
+        int(moves.filter(created_at__lt=end).values_list("balance_after", flat=True).first() or 0)
+        for end in months
+    ]

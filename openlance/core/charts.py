@@ -1,11 +1,13 @@
 """Bar charts drawn on the server as inline SVG (no JavaScript, no build step): a few series
 side by side for each period, scaled to a round top, with the numbers behind them for a
-table and a sentence for screen readers. The template `web/_bar_chart.html` draws it."""
+table and a sentence for screen readers. Values are cents (shown as money) or, with
+`money=False`, plain counts. The template `web/_bar_chart.html` draws it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from openlance.core.money import Money
 
@@ -46,6 +48,7 @@ class BarChart:
     axis_labels: tuple[tuple[float, str], ...]  # (x, label) under each period
     legend: tuple[tuple[str, str], ...]
     summary: str
+    money: bool = True
     width: int = WIDTH
     height: int = HEIGHT
     plot_left: int = LEFT
@@ -57,17 +60,26 @@ class BarChart:
         return not any(any(s.values) for s in self.series)
 
     @property
-    def rows(self) -> list[tuple[str, list[Money]]]:
+    def rows(self) -> list[tuple[str, list[Money | int]]]:
         """The table behind the chart: each label with its series' values."""
         return [
-            (label, [Money(s.values[index]) for s in self.series])
+            (label, [_value(s.values[index], self.money) for s in self.series])
             for index, label in enumerate(self.labels)
         ]
 
 
-def _round_top(highest: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten dollars (in cents) at or above `highest`."""
-    top = 100
+def _value(value: int, money: bool) -> Money | int:
+    return Money(value) if money else value
+
+
+def _text(value: int, money: bool) -> str:
+    return str(Money(value)) if money else f"{value:,}"
+
+
+def _round_top(highest: int, *, smallest: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten, from `smallest` up, at or above
+    `highest` (a dollar, 100 cents, for money; 1 for counts)."""
+    top = smallest
     while True:
         for step in (1, 2, 5):
             if top * step >= highest:
@@ -75,9 +87,17 @@ def _round_top(highest: int) -> int:
         top *= 10
 
 
-def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> BarChart:
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    money: bool = True,
+    summary: str = "",
+) -> BarChart:
+    """`summary` says what the chart shows in words; by default, each series' total."""
     highest = max((v for s in series for v in s.values), default=0)
-    top = _round_top(max(highest, 1))
+    top = _round_top(max(highest, 1), smallest=100 if money else 1)
     plot_height = HEIGHT - TOP - BOTTOM
     slot = (WIDTH - RIGHT - LEFT) / max(len(labels), 1)
     bar_width = slot * 0.8 / max(len(series), 1)
@@ -93,18 +113,18 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Ba
                     width=round(bar_width, 1),
                     height=height,
                     colour=COLOURS[number % len(COLOURS)],
-                    title=f"{label}: {one.name} {Money(one.values[index])}",
+                    title=f"{label}: {one.name} {_text(one.values[index], money)}",
                 )
             )
     gridlines = tuple(
         Gridline(
             y=round(HEIGHT - BOTTOM - plot_height * part / 2, 1),
-            label=f"${top * part // 2 // 100:,}",
+            label=f"${top * part // 2 // 100:,}" if money else f"{top * part // 2:,}",
         )
         for part in (0, 1, 2)
     )
-    totals = ", ".join(f"{s.name} {Money(sum(s.values))}" for s in series)
-    summary = (
+    totals = ", ".join(f"{s.name} {_text(sum(s.values), money)}" for s in series)
+    summary = summary or (
         f"{title}, {labels[0]} to {labels[-1]}: {totals} in all."
         if labels
         else f"{title}: nothing yet."
@@ -120,4 +140,15 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Ba
         ),
         legend=tuple((s.name, COLOURS[n % len(COLOURS)]) for n, s in enumerate(series)),
         summary=summary,
+        money=money,
     )
+
+
+def month_starts(now: datetime, count: int) -> list[date]:
+    """The first days of the last `count` months, oldest first, `now`'s month included."""
+    year, month = now.year, now.month
+    firsts = []
+    for _ in range(count):
+        firsts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return firsts[::-1]

@@ -7,13 +7,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from openlance.accounts.tests.factories import freelancer_user
 from openlance.billing.wallet import earnings_chart, spending_chart
+from openlance.connects.services import connects_welcome_grant
 from openlance.contracts.milestones.funding import milestone_fund
 from openlance.contracts.milestones.release import milestone_approve
 from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.charts import Series, bar_chart
+from openlance.core.policies import connects_policy_at
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
 
@@ -64,3 +67,17 @@ def test_a_chart_scales_to_a_round_top_and_says_when_it_is_empty():
     assert tallest == round(12_300 * (chart.axis_y - 10) / 20_000, 1)
     assert not chart.empty
     assert bar_chart("Test", ["Jan"], [Series("Paid", (0,))]).empty
+
+
+def test_the_connects_history_draws_the_balance_at_each_month_end(client):
+    freelancer = freelancer_user()
+    with clock.frozen_at(datetime(2026, 10, 10, tzinfo=UTC)):
+        connects_welcome_grant(user=freelancer)
+    client.force_login(freelancer)
+    with clock.frozen_at(NOW):
+        page = client.get("/connects/history/").content.decode()
+    chart = page.split('data-testid="connects-chart"', 1)[1].split("</section>", 1)[0]
+    welcome = connects_policy_at(NOW).welcome_grant
+    assert f"<title>Oct: Connects {welcome}</title>" in chart
+    assert "<title>Sep: Connects 0</title>" in chart
+    assert "$" not in chart.split("<details")[0]  # counts, not money
