@@ -61,3 +61,13 @@ def _email_links_lead_to_pages():
                 resolve(path)
             except Resolver404:
                 pytest.fail(f"The email “{message.subject}” links to {link}, which is no page.")
+
+
+@pytest.fixture
+def race():
+    """Two racers for the PostgreSQL race tests (`openlance.core.tests.racers`)."""
+    from openlance.core.tests.racers import Racers
+
+    racers = Racers(2)
+    yield racers
+    racers.close()

@@ -23,18 +23,16 @@ from openlance.contracts.hourly.selectors import invoice_for
 from openlance.contracts.payments.selectors import expense_for
 from openlance.contracts.selectors import contract_for, milestone_for
 from openlance.core.downloads import stored_download
-from openlance.core.errors import DomainError, NotFound
+from openlance.core.errors import DomainError
 from openlance.core.forms import run_form
+from openlance.core.views import or_404
 from openlance.disputes import selectors, services
 from openlance.disputes.forms import HoursForm, ReasonForm, ResponseForm, ShareForm
 from openlance.disputes.models import Dispute, DisputeState, Side
 
 
 def _dispute(request: HttpRequest, dispute_id: int) -> Dispute:
-    try:
-        return selectors.dispute_for(user=request_user(request), dispute_id=dispute_id)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    return or_404(selectors.dispute_for, user=request_user(request), dispute_id=dispute_id)
 
 
 def _page(
@@ -109,12 +107,9 @@ def _opened(
 
 
 def _subject_dispute(request: HttpRequest, subject: str, subject_id: int) -> HttpResponse:
-    try:
-        dispute = selectors.dispute_of(
-            user=request_user(request), subject=subject, subject_id=subject_id
-        )
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    dispute = or_404(
+        selectors.dispute_of, user=request_user(request), subject=subject, subject_id=subject_id
+    )
     return redirect("dispute_detail", dispute.pk)
 
 
@@ -144,10 +139,7 @@ def invoice_dispute_detail(request: HttpRequest, invoice_id: int) -> HttpRespons
 def expense_dispute_open(request: HttpRequest, expense_id: int) -> HttpResponse:
     """Either side disputes a funded expense from the contract room."""
     user = request_user(request)
-    try:
-        expense = expense_for(user=user, expense_id=expense_id)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    expense = or_404(expense_for, user=user, expense_id=expense_id)
     return _opened(
         request,
         ReasonForm(request.POST),
@@ -164,10 +156,7 @@ def expense_dispute_open(request: HttpRequest, expense_id: int) -> HttpResponse:
 def invoice_dispute_open(request: HttpRequest, invoice_id: int) -> HttpResponse:
     """The client disputes an invoice from its week's timesheet."""
     user = request_user(request)
-    try:
-        invoice = invoice_for(user=user, invoice_id=invoice_id)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    invoice = or_404(invoice_for, user=user, invoice_id=invoice_id)
     week = invoice.week_start.isoformat()
     return _opened(
         request,
@@ -185,10 +174,7 @@ def invoice_dispute_open(request: HttpRequest, invoice_id: int) -> HttpResponse:
 def contract_end_disputed(request: HttpRequest, contract_id: int) -> HttpResponse:
     """End a fixed-price contract with escrow the sides do not agree on (the contract room)."""
     user = request_user(request)
-    try:
-        contract = contract_for(user=user, contract_id=contract_id)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    contract = or_404(contract_for, user=user, contract_id=contract_id)
     form = ReasonForm(request.POST)
     opened: list[list[Dispute]] = []
     if run_form(
@@ -214,10 +200,7 @@ def contract_end_disputed(request: HttpRequest, contract_id: int) -> HttpRespons
 @require_POST
 def dispute_open(request: HttpRequest, milestone_id: int) -> HttpResponse:
     user = request_user(request)
-    try:
-        milestone = milestone_for(user=user, milestone_id=milestone_id)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    milestone = or_404(milestone_for, user=user, milestone_id=milestone_id)
     return _opened(
         request,
         ReasonForm(request.POST),
@@ -349,10 +332,7 @@ def case_document(
 ) -> FileResponse:
     """A file of the disputed contract, for its parties and mediators, always a download."""
     dispute = _dispute(request, dispute_id)
-    try:
-        document = selectors.case_document(dispute=dispute, kind=kind, document_id=document_id)
-    except NotFound:
-        raise Http404("No such file.") from None
+    document = or_404(selectors.case_document, dispute=dispute, kind=kind, document_id=document_id)
     return stored_download(document.file, name=document.name, content_type=document.content_type)
 
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openlance.accounts.auth import request_user
-from openlance.core.errors import DomainError, NotFound
+from openlance.core.errors import DomainError
 from openlance.core.models import NotificationTopic
+from openlance.core.views import or_404
 from openlance.notifications import selectors, services
 
 PAGE_SIZE = 30
@@ -47,24 +48,18 @@ def _safe(path: str) -> str:
 @require_GET
 def notification_open(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Go to what the notification is about, marked read on the way."""
-    try:
-        notification = services.notification_read(
-            user=request_user(request), notification_id=notification_id
-        )
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    notification = or_404(
+        services.notification_read, user=request_user(request), notification_id=notification_id
+    )
     return redirect(_safe(notification.path))
 
 
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
-    try:
-        notification = services.notification_read(
-            user=request_user(request), notification_id=notification_id
-        )
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    notification = or_404(
+        services.notification_read, user=request_user(request), notification_id=notification_id
+    )
     if getattr(request, "htmx", False):
         return render(request, "notifications/_item.html", {"notification": notification})
     return redirect("notifications")

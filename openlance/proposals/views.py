@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
-from openlance.core.errors import DomainError, NotFound
+from openlance.core.errors import DomainError
 from openlance.core.forms import add_domain_errors, run_form
 from openlance.core.ratelimits import rate_exceeded
+from openlance.core.views import or_404
 from openlance.jobs.models import JobPost
 from openlance.jobs.selectors import job_of_client
 from openlance.messaging.limits import MESSAGES
@@ -50,13 +51,6 @@ CLIENT_TAB_LABELS = {
 }
 
 
-def _or_404(action: Any, **kwargs: Any) -> Any:
-    try:
-        return action(**kwargs)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
-
-
 def _page(request: HttpRequest, items: Any) -> Any:
     return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -75,7 +69,7 @@ def proposal_new(request: HttpRequest, job_id: int) -> HttpResponse:
     """Not `role_required`: "Submit a proposal" on a post a client can see offers them the
     freelancer role, while a post nobody shows them stays a 404 first."""
     user = request_user(request)
-    job = _or_404(selectors.job_for_freelancer, job_id=job_id, viewer=user)
+    job = or_404(selectors.job_for_freelancer, job_id=job_id, viewer=user)
     if not user.is_freelancer:
         return role_needed(request, "freelancer")
     existing = selectors.proposal_of(job=job, freelancer=user)
@@ -167,7 +161,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """The freelancer's view of their proposal, or the client's view of one sent to them.
     The freelancer sees who the client is only once the interview started."""
     user = request_user(request)
-    proposal = _or_404(selectors.proposal_for_viewer, proposal_id=proposal_id, viewer=user)
+    proposal = or_404(selectors.proposal_for_viewer, proposal_id=proposal_id, viewer=user)
     as_client = proposal.job.client_id == user.pk
     conversation = (
         conversation_by_topic(topic=proposal.topic) if proposal.interview_started else None
@@ -189,7 +183,7 @@ def proposal_detail(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @require_POST
 def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
     user = request_user(request)
-    proposal = _or_404(selectors.proposal_of_freelancer, proposal_id=proposal_id, freelancer=user)
+    proposal = or_404(selectors.proposal_of_freelancer, proposal_id=proposal_id, freelancer=user)
     try:
         services.proposal_withdraw(freelancer=user, proposal=proposal)
     except DomainError as error:
@@ -203,7 +197,7 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int) -> HttpResponse:
 @require_GET
 def proposal_job_list(request: HttpRequest, job_id: int) -> HttpResponse:
     user = request_user(request)
-    job = _or_404(job_of_client, job_id=job_id, client=user)
+    job = or_404(job_of_client, job_id=job_id, client=user)
     tab = request.GET.get("tab", "all")
     if tab not in CLIENT_TAB_LABELS:
         tab = "all"
@@ -230,7 +224,7 @@ def _tab_of(url: str) -> str:
 
 def _client_action(request: HttpRequest, proposal_id: int, action: Any, done: str) -> HttpResponse:
     user = request_user(request)
-    proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
+    proposal = or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
     try:
         action(client=user, proposal=proposal)
     except DomainError as error:
@@ -283,7 +277,7 @@ def proposal_decline(request: HttpRequest, proposal_id: int) -> HttpResponse:
     form = DeclineForm(request.POST)
     if not form.is_valid():
         user = request_user(request)
-        proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
+        proposal = or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
         return _client_detail(request, user, proposal, decline_form=form)
 
     def decline(*, client: User, proposal: Proposal) -> Proposal:
@@ -322,7 +316,7 @@ def _client_detail(
 def proposal_message(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """The client's message; the first one opens the interview conversation."""
     user = request_user(request)
-    proposal = _or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
+    proposal = or_404(selectors.proposal_of_client, proposal_id=proposal_id, client=user)
     form = MessageForm(request.POST)
     if rate_exceeded(request, MESSAGES):
         form.is_valid()
@@ -369,7 +363,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 def invitation_detail(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """An invitation with its two answers: a free proposal, or a decline with a reason."""
     user = request_user(request)
-    invitation = _or_404(
+    invitation = or_404(
         selectors.invitation_of_freelancer, invitation_id=invitation_id, freelancer=user
     )
     form = InvitationDeclineForm(request.POST or None)

@@ -31,21 +31,15 @@ from openlance.contracts.offers.forms import (
 )
 from openlance.contracts.offers.selectors import offer_of
 from openlance.core import clock
-from openlance.core.errors import DomainError, NotFound, require_id
+from openlance.core.errors import DomainError, require_id
 from openlance.core.forms import run_form
 from openlance.core.money import Money
 from openlance.core.text import sentence
+from openlance.core.views import or_404
 from openlance.messaging.selectors import conversation_by_topic
 from openlance.profiles.views import role_required
 from openlance.proposals.models import Proposal
 from openlance.proposals.selectors import open_jobs_of_client, proposal_of_client
-
-
-def _or_404(action: Any, **kwargs: Any) -> Any:
-    try:
-        return action(**kwargs)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
 
 
 def _contract_url(contract_id: int) -> str | None:
@@ -83,7 +77,7 @@ def _initial_from_proposal(proposal: Proposal) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def offer_new(request: HttpRequest, proposal_id: int) -> HttpResponse:
     user = request_user(request)
-    proposal = _or_404(proposal_of_client, proposal_id=proposal_id, client=user)
+    proposal = or_404(proposal_of_client, proposal_id=proposal_id, client=user)
     pending = Offer.objects.filter(
         job=proposal.job, freelancer=proposal.freelancer, state=OfferState.PENDING
     ).first()
@@ -115,7 +109,7 @@ def offer_new_direct(request: HttpRequest, user_id: int) -> HttpResponse:
     """Hire a freelancer who has not proposed (found through search or their profile)."""
     user = request_user(request)
     freelancer = User.objects.filter(
-        pk=_or_404(require_id, value=user_id, what="freelancer"),
+        pk=or_404(require_id, value=user_id, what="freelancer"),
         is_active=True,
         is_freelancer=True,
         freelancer__isnull=False,
@@ -186,7 +180,7 @@ def offer_milestone_row(request: HttpRequest) -> HttpResponse:
 @require_GET
 def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
     user = request_user(request)
-    offer = _or_404(offer_of, user=user, offer_id=offer_id)
+    offer = or_404(offer_of, user=user, offer_id=offer_id)
     contract = getattr(offer, "contract", None)
     # The freelancer replies to an offer in the interview conversation, when there is one.
     conversation = (
@@ -210,7 +204,7 @@ def offer_detail(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 def _client_offer(request: HttpRequest, offer_id: int) -> Offer:
     user = request_user(request)
-    offer = _or_404(offer_of, user=user, offer_id=offer_id)
+    offer = or_404(offer_of, user=user, offer_id=offer_id)
     if offer.client_id != user.pk:
         raise Http404("No such offer.")
     return offer
@@ -218,7 +212,7 @@ def _client_offer(request: HttpRequest, offer_id: int) -> Offer:
 
 def _freelancer_offer(request: HttpRequest, offer_id: int) -> Offer:
     user = request_user(request)
-    offer = _or_404(offer_of, user=user, offer_id=offer_id)
+    offer = or_404(offer_of, user=user, offer_id=offer_id)
     if offer.freelancer_id != user.pk:
         raise Http404("No such offer.")
     return offer

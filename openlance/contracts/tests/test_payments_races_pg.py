@@ -6,14 +6,13 @@ and the ledger stays sound. PostgreSQL only (SQLite has a single writer: no race
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from openlance.billing.checks import payment_violations
 from openlance.billing.models import Payment, Payout, PendingEarning
@@ -28,6 +27,7 @@ from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.errors import InsufficientFunds
 from openlance.core.money import Money
+from openlance.core.tests.racers import Racers
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_for, transfer_post
@@ -37,7 +37,6 @@ REFUND = 1_000  # gross; the freelancer gives back its net, the fee comes back f
 WITHDRAW = 600
 BALANCE = 1_000  # covers the refund's net or the withdrawal, never both
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
-WAIT = 60
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (.ci/run runs it)"
@@ -68,60 +67,6 @@ def late(trial: int, target: Callable[[], object]) -> Callable[[], object]:
         return target()
 
     return run
-
-
-class Racers:
-    """Threads that start together on each call and keep their database connections from
-    one trial to the next (a new connection per trial would take most of the run). A call
-    gives what each target returned or raised, in order: an exception is kept, so one that
-    is no DomainError (an IntegrityError, a deadlock) fails the caller's assertions by name."""
-
-    def __init__(self, count: int) -> None:
-        self.start = threading.Barrier(count + 1)
-        # A racer that never finishes fails the trial after WAIT instead of hanging the run.
-        self.done = threading.Barrier(count + 1, timeout=WAIT)
-        self.targets: list[Callable[[], object] | None] = [None] * count
-        self.outcomes: list[object] = [None] * count
-        self.threads = [
-            threading.Thread(target=self._serve, args=(n,), daemon=True) for n in range(count)
-        ]
-        for thread in self.threads:
-            thread.start()
-
-    def _serve(self, index: int) -> None:
-        try:
-            while True:
-                self.start.wait()
-                target = self.targets[index]
-                if target is None:
-                    return
-                try:
-                    self.outcomes[index] = target()
-                except BaseException as error:
-                    self.outcomes[index] = error
-                self.done.wait()
-        finally:
-            connections.close_all()
-
-    def __call__(self, *targets: Callable[[], object]) -> list[object]:
-        self.targets[:] = targets
-        self.start.wait()
-        self.done.wait()
-        return list(self.outcomes)
-
-    def close(self) -> None:
-        self.targets[:] = [None] * len(self.targets)
-        if not self.done.broken:  # else the racers have left already (or are stuck)
-            self.start.wait()
-        for thread in self.threads:
-            thread.join(timeout=WAIT)
-
-
-@pytest.fixture
-def race() -> Iterator[Racers]:
-    racers = Racers(2)
-    yield racers
-    racers.close()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -5,15 +5,13 @@ moves once. PostgreSQL only (SQLite has a single writer, so there is no race to 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection, connections
+from django.db import connection
 
 from openlance.accounts.models import AuditLogEntry, User
 from openlance.accounts.tests.factories import freelancer_user
@@ -31,6 +29,7 @@ from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.errors import Conflict, InvalidTransition
 from openlance.core.models import OutboxEvent
+from openlance.core.tests.racers import Racers
 from openlance.disputes.models import DecidedBy, Dispute, DisputeState, Side
 from openlance.disputes.services import dispute_arbitrate, dispute_open, dispute_proposal_answer
 from openlance.ledger.checks import ledger_violations
@@ -41,7 +40,6 @@ TRIALS = 200
 AMOUNT = 10_000
 SHARE = 6_000  # a split: both a release and a refund must happen, each once
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
-WAIT = 60
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (.ci/run runs it)"
@@ -103,60 +101,6 @@ def mediator(email: str) -> User:
     user = freelancer_user(email=email, is_staff=True)
     user.groups.add(Group.objects.get_or_create(name="Mediator")[0])
     return user
-
-
-class Racers:
-    """Threads that start together on each call and keep their database connections from
-    one trial to the next (a new connection per trial would take most of the run). A call
-    gives what each target returned or raised, in order: an exception is kept, so one that
-    is no DomainError (an IntegrityError, a deadlock) fails the caller's assertions by name."""
-
-    def __init__(self, count: int) -> None:
-        self.start = threading.Barrier(count + 1)
-        # A racer that never finishes fails the trial after WAIT instead of hanging the run.
-        self.done = threading.Barrier(count + 1, timeout=WAIT)
-        self.targets: list[Callable[[], object] | None] = [None] * count
-        self.outcomes: list[object] = [None] * count
-        self.threads = [
-            threading.Thread(target=self._serve, args=(n,), daemon=True) for n in range(count)
-        ]
-        for thread in self.threads:
-            thread.start()
-
-    def _serve(self, index: int) -> None:
-        try:
-            while True:
-                self.start.wait()
-                target = self.targets[index]
-                if target is None:
-                    return
-                try:
-                    self.outcomes[index] = target()
-                except BaseException as error:
-                    self.outcomes[index] = error
-                self.done.wait()
-        finally:
-            connections.close_all()
-
-    def __call__(self, *targets: Callable[[], object]) -> list[object]:
-        self.targets[:] = targets
-        self.start.wait()
-        self.done.wait()
-        return list(self.outcomes)
-
-    def close(self) -> None:
-        self.targets[:] = [None] * len(self.targets)
-        if not self.done.broken:  # else the racers have left already (or are stuck)
-            self.start.wait()
-        for thread in self.threads:
-            thread.join(timeout=WAIT)
-
-
-@pytest.fixture
-def race() -> Iterator[Racers]:
-    racers = Racers(2)
-    yield racers
-    racers.close()
 
 
 def money_moves(milestone: Milestone) -> Counter[str]:
