@@ -5,7 +5,7 @@ from openlance.accounts.api import tokens_router, verification_router
 from openlance.accounts.auth import BearerTokenAuth, SessionAuth
 from openlance.api.errors import install_error_handlers
 from openlance.api.schema import OpenlanceAPI
-from openlance.billing.api import fees_router, payouts_router, wallet_router
+from openlance.billing.api import cards_router, fees_router, payouts_router, wallet_router
 from openlance.billing.connects_api import router as connects_router
 from openlance.contracts.api import contracts_router, milestones_router
 from openlance.contracts.hourly.api import router as hourly_router
@@ -55,6 +55,7 @@ api.add_router("/v1/", notifications_router)
 api.add_router("/v1/", tokens_router)
 api.add_router("/v1/", wallet_router)
 api.add_router("/v1/", payouts_router)
+api.add_router("/v1/", cards_router)
 api.add_router("/v1/", fees_router)
 api.add_router("/v1/", connects_router)
 api.add_router("/v1/", policies_router)

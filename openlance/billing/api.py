@@ -9,13 +9,14 @@ from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
-from openlance.billing import fees, payouts, services, wallet
+from openlance.billing import cards, fees, payouts, services, wallet
 from openlance.billing.models import (
     Payout,
     PayoutSchedule,
     PayoutSettings,
     PayoutStatus,
     PayoutTrigger,
+    SavedCard,
     WithdrawalMethod,
     WithdrawalMethodKind,
 )
@@ -301,7 +302,10 @@ class MethodOut(Schema):
     id: int
     kind: MethodKind
     title: str
-    last4: str
+    last4: str = Field(description="Empty for a method without digits (PayPal).")
+    shown_as: str = Field(
+        examples=["PayPal j•••@example.com"], description="How the method is shown, masked."
+    )
     fee: MoneyOut
     is_default: bool
     usable_from: datetime
@@ -361,6 +365,7 @@ def _method(method: WithdrawalMethod) -> MethodOut:
         kind=method.kind,
         title=method.get_kind_display(),
         last4=method.last4,
+        shown_as=str(method),
         fee=MoneyOut.of(payouts.method_fee(method.kind)),
         is_default=method.is_default,
         usable_from=method.usable_from,
@@ -492,3 +497,59 @@ def payout_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]
 @payouts_router.get("/payouts/{payout_id}", response=PayoutOut, summary="One payout")
 def payout_get(request: HttpRequest, payout_id: int) -> PayoutOut:
     return _payout(payouts.payout_of(user=request_user(request), payout_id=payout_id))
+
+
+cards_router = Router(tags=["cards"])
+
+
+class CardOut(Schema):
+    id: int
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    expired: bool
+    payment_method: str = Field(
+        description="What to pass as `payment_method` to pay with this card."
+    )
+    created_at: datetime
+
+
+class CardIn(StrictSchema):
+    payment_method: str = Field(
+        min_length=1,
+        max_length=120,
+        examples=["pm_card_visa"],
+        description="A card token from the payment provider's card form (Stripe Elements' "
+        "pm_… id; sandbox: a test token such as pm_card_visa). Never a card number.",
+    )
+
+
+def _card(card: SavedCard) -> CardOut:
+    return CardOut(
+        id=card.pk,
+        brand=card.brand,
+        last4=card.last4,
+        exp_month=card.exp_month,
+        exp_year=card.exp_year,
+        expired=card.expired_at(clock.now()),
+        payment_method=card.payment_method,
+        created_at=card.created_at,
+    )
+
+
+@cards_router.get("/me/cards", response=list[CardOut], summary="Your saved cards")
+def card_list(request: HttpRequest) -> list[CardOut]:
+    return [_card(card) for card in cards.saved_cards_of(user=request_user(request))]
+
+
+@cards_router.post("/me/cards", response={201: CardOut}, summary="Save a card")
+def card_add(request: HttpRequest, payload: CardIn) -> Status[CardOut]:
+    card = cards.card_save(user=request_user(request), payment_method=payload.payment_method)
+    return Status(201, _card(card))
+
+
+@cards_router.delete("/me/cards/{card_id}", response={204: None}, summary="Remove a saved card")
+def card_remove(request: HttpRequest, card_id: int) -> Status[None]:
+    cards.card_remove(user=request_user(request), card_id=card_id)
+    return Status(204, None)

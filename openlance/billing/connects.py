@@ -30,6 +30,7 @@ from datetime import datetime
 from django.db import transaction
 
 from openlance.accounts.models import User
+from openlance.billing.cards import card_removed
 from openlance.billing.claims import charge_claim
 from openlance.billing.gateway import (
     ChargeResult,
@@ -310,6 +311,12 @@ def _close_month(account_id: int, *, now: datetime) -> str | None:
         return "plus"
     key = _renewal_key(account, due_at)
     recorded = CardCharge.objects.filter(key=key).first()
+    if recorded is None and card_removed(user=user, payment_method=account.plus_payment_method):
+        # The freelancer removed the card Plus renews on: it is not charged again.
+        connects_month_close(
+            user=user, due_at=due_at, plan=Plan.BASIC, now=now, lapse_reason="card_removed"
+        )
+        return "lapsed"
     try:
         charge = card_charge(
             user=user,

@@ -17,8 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
+from openlance.billing.card_forms import PayWithForm
+from openlance.billing.cards import pay_with, saved_cards_of
 from openlance.billing.connects import bundle_price, connects_bundle_buy, connects_plus_subscribe
-from openlance.billing.forms import SANDBOX_CARD_CHOICES, fresh_form, retry_form
+from openlance.billing.forms import fresh_form, retry_form
 from openlance.connects.models import ConnectsAccount, Plan
 from openlance.connects.selectors import (
     connects_account,
@@ -35,9 +37,8 @@ from openlance.core.policies import ConnectsPolicy, connects_policy_at
 EXPIRING_SOON = timedelta(days=30)
 
 
-class BundleForm(forms.Form):
+class BundleForm(PayWithForm):
     bundle = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Bundle")
-    payment_method = forms.ChoiceField(choices=SANDBOX_CARD_CHOICES, label="Card (sandbox)")
     # Drawn with the form and posted back unchanged: submitting twice charges once.
     key = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -49,8 +50,8 @@ class BundleForm(forms.Form):
         ]
 
 
-class PlusForm(forms.Form):
-    payment_method = forms.ChoiceField(choices=SANDBOX_CARD_CHOICES, label="Card (sandbox)")
+class PlusForm(PayWithForm):
+    always_save = True  # charged again every month
     key = forms.UUIDField(widget=forms.HiddenInput)
 
 
@@ -86,8 +87,9 @@ def _page(
         "plus_cap": allotment_cap(policy.plus_plan),
         "connect_price_cents": policy.connect_price_cents,
         "expiring": list(connects_expiring_soon(user=user, within=EXPIRING_SOON)),
-        "bundle_form": bundle_form or fresh_form(BundleForm, policy=policy),
-        "plus_form": plus_form or fresh_form(PlusForm),
+        "bundle_form": bundle_form
+        or fresh_form(BundleForm, policy=policy, cards=saved_cards_of(user=user)),
+        "plus_form": plus_form or fresh_form(PlusForm, cards=saved_cards_of(user=user)),
     }
     return render(request, "connects/home.html", context, status=status)
 
@@ -109,16 +111,21 @@ def connects_buy(request: HttpRequest) -> HttpResponse:
     if not user.is_freelancer:
         return _role_needed(request)
     policy = connects_policy_at(clock.now())
-    form = BundleForm(request.POST, policy=policy)
+    cards = saved_cards_of(user=user)
+    form = BundleForm(request.POST, policy=policy, cards=cards)
     refusal: DomainError | None = None
     if form.is_valid():
         bundle = form.cleaned_data["bundle"]
         try:
-            connects_bundle_buy(
+            pay_with(
                 user=user,
-                bundle=bundle,
-                payment_method=form.cleaned_data["payment_method"],
-                key=str(form.cleaned_data["key"]),
+                choice=form.payment_choice(),
+                pay=lambda card: connects_bundle_buy(
+                    user=user,
+                    bundle=bundle,
+                    payment_method=card,
+                    key=str(form.cleaned_data["key"]),
+                ),
             )
         except DomainError as error:
             refusal = error
@@ -126,7 +133,9 @@ def connects_buy(request: HttpRequest) -> HttpResponse:
             price = bundle_price(bundle=bundle, when=clock.now())
             messages.success(request, f"You bought {bundle} Connects for {price}.")
             return redirect("connects_home")
-    retry = retry_form(BundleForm, request.POST.dict(), policy=policy)
+    retry = retry_form(
+        BundleForm, request.POST.dict(), policy=policy, cards=saved_cards_of(user=user)
+    )
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _page(request, bundle_form=retry, status=422)
@@ -153,21 +162,23 @@ def connects_plan(request: HttpRequest) -> HttpResponse:
         return redirect("connects_home")
     if not user.is_freelancer:
         return _role_needed(request)
-    form = PlusForm(request.POST)
+    form = PlusForm(request.POST, cards=saved_cards_of(user=user))
     refusal: DomainError | None = None
     if form.is_valid():
         try:
-            connects_plus_subscribe(
+            pay_with(
                 user=user,
-                payment_method=form.cleaned_data["payment_method"],
-                key=str(form.cleaned_data["key"]),
+                choice=form.payment_choice(),
+                pay=lambda card: connects_plus_subscribe(
+                    user=user, payment_method=card, key=str(form.cleaned_data["key"])
+                ),
             )
         except DomainError as error:
             refusal = error
         else:
             messages.success(request, "You are on Plus. Your monthly allotment is in.")
             return redirect("connects_home")
-    retry = retry_form(PlusForm, request.POST.dict())
+    retry = retry_form(PlusForm, request.POST.dict(), cards=saved_cards_of(user=user))
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _page(request, plus_form=retry, status=422)

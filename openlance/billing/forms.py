@@ -5,25 +5,18 @@ from typing import Any, TypeVar
 
 from django import forms
 
+from openlance.billing.card_forms import PayWithForm
 from openlance.core.money import Money, MoneyError
 
 AMOUNT_HELP = "US dollars, e.g. 250 or 250.00."
-
-SANDBOX_CARD_CHOICES = [
-    ("pm_card_visa", "Visa ending 4242 — succeeds"),
-    ("pm_card_mastercard", "Mastercard ending 4444 — succeeds"),
-    ("pm_card_declined", "Card that is declined"),
-    ("pm_card_insufficient_funds", "Card with insufficient funds"),
-]
-
 
 KeyedForm = TypeVar("KeyedForm", bound=forms.Form)
 
 
 def fresh_form(form_class: type[KeyedForm], **kwargs: Any) -> KeyedForm:
     """A form that charges or pays out, drawn with a new idempotency key (posted back
-    unchanged, so submitting it twice acts once) and the sandbox card that succeeds."""
-    return form_class(initial={"key": uuid.uuid4(), "payment_method": "pm_card_visa"}, **kwargs)
+    unchanged, so submitting it twice acts once)."""
+    return form_class(initial={"key": uuid.uuid4()}, **kwargs)
 
 
 def retry_form(form_class: type[KeyedForm], data: dict[str, Any], **kwargs: Any) -> KeyedForm:
@@ -41,9 +34,8 @@ def _parse_amount(value: str) -> Money:
         raise forms.ValidationError("Enter an amount in dollars and cents, like 250.00.") from None
 
 
-class DepositForm(forms.Form):
+class DepositForm(PayWithForm):
     amount = forms.CharField(max_length=20, help_text=AMOUNT_HELP)
-    payment_method = forms.ChoiceField(choices=SANDBOX_CARD_CHOICES, label="Card (sandbox)")
     # Generated when the form is drawn and posted back unchanged, so submitting the same
     # form twice charges and books once.
     key = forms.UUIDField(widget=forms.HiddenInput)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 
 from openlance.core.money import Money
@@ -100,6 +102,65 @@ class PendingEarning(models.Model):
         )
 
 
+def card_expired(moment: datetime, *, exp_month: int, exp_year: int) -> bool:
+    """A card is good through the last day of its expiry month."""
+    return (moment.year, moment.month) > (exp_year, exp_month)
+
+
+class SandboxCard(models.Model):
+    """A card the built-in sandbox gateway tokenized from one of its test numbers, kept as a
+    provider keeps cards: by token, brand, last four digits and expiry."""
+
+    token = models.CharField(max_length=64, unique=True)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    decline_reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"sandbox {self.brand} ending {self.last4}"
+
+    def expired_at(self, moment: datetime) -> bool:
+        return card_expired(moment, exp_month=self.exp_month, exp_year=self.exp_year)
+
+
+class SavedCard(models.Model):
+    """A card a client keeps to pay with: the provider's reference to charge it by and what
+    they recognise it by. Card numbers never reach the platform. A removed card stays for
+    the record and is never offered or charged again."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="saved_cards", db_index=False
+    )
+    payment_method = models.CharField(max_length=120)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "removed_at"], name="saved_card_user")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "payment_method"],
+                condition=models.Q(removed_at__isnull=True),
+                name="saved_card_once_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        expiry = f"{self.exp_month:02d}/{self.exp_year % 100:02d}"
+        return f"{self.brand} ending {self.last4} (expires {expiry})"
+
+    def expired_at(self, moment: datetime) -> bool:
+        return card_expired(moment, exp_month=self.exp_month, exp_year=self.exp_year)
+
+
 class WithdrawalMethodKind(models.TextChoices):
     ACH = "ach", "US bank (ACH)"
     LOCAL_BANK = "local_bank", "Local bank"
@@ -109,16 +170,18 @@ class WithdrawalMethodKind(models.TextChoices):
 
 
 class WithdrawalMethod(models.Model):
-    """Where a freelancer's payouts go. Only the provider's opaque destination token and the
-    last four digits the user typed are kept; account numbers never reach the platform.
-    A removed method stays (payouts point at it) but is hidden and never used again."""
+    """Where a freelancer's payouts go. Only the provider's opaque destination token and what
+    its owner recognises it by (the last four digits, or a masked PayPal address) are kept;
+    account numbers go to the provider and are never stored. A removed method stays
+    (payouts point at it) but is hidden and never used again."""
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="withdrawal_methods"
     )
     kind = models.CharField(max_length=16, choices=WithdrawalMethodKind.choices)
     destination = models.CharField(max_length=120)
-    last4 = models.CharField(max_length=4)
+    last4 = models.CharField(max_length=4, blank=True)
+    label = models.CharField(max_length=80, blank=True)
     is_default = models.BooleanField(default=False)
     usable_from = models.DateTimeField()
     created_at = models.DateTimeField()
@@ -135,7 +198,7 @@ class WithdrawalMethod(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ••••{self.last4}"
+        return f"{self.get_kind_display()} {self.label or f'••••{self.last4}'}"
 
 
 class PayoutSchedule(models.TextChoices):

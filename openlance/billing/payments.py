@@ -43,6 +43,9 @@ PAYMENT_EARNING_KINDS = {
     PaymentKind.BONUS: EarningKind.BONUS,
 }
 PAYMENT_REFUND = "payment_refund"
+# A refund a dispute decides: the freelancer's part is held, then released (and refunded).
+PAYMENT_REFUND_HOLD = "refund_hold"
+PAYMENT_REFUND_HOLD_RELEASE = "refund_hold_release"
 
 
 def _require_transaction(service: str) -> None:
@@ -181,6 +184,26 @@ def payment_for_work(
     return payment
 
 
+def _require_refundable(payment: Payment, amount: Money) -> None:
+    left = payment.gross_cents - payment.refunded_cents
+    if not 0 < amount.cents <= left:
+        raise InvalidInput(
+            f"Refund between $0.01 and {Money(left)}.",
+            field_errors={"amount": [f"At most {Money(left)} of this payment is left."]},
+        )
+
+
+def _refund_split(payment: Payment, cents: int) -> tuple[int, int]:
+    """(service fee back, freelancer's part) of refunding `cents` more of the payment; the
+    fee comes back cumulatively, so the parts of several refunds add up to the whole fee."""
+    refunded_after = payment.refunded_cents + cents
+    fee_back = (
+        round_half_up_div(payment.fee_cents * refunded_after, payment.gross_cents)
+        - payment.refunded_fee_cents
+    )
+    return fee_back, cents - fee_back
+
+
 def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) -> Transfer:
     """Give `amount` of a payment back to the client's balance. The service fee on the
     refunded part goes back from the platform in proportion (cumulatively, so several
@@ -206,18 +229,9 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
         .select_related("transfer")
         .get(pk=payment.pk)
     )
-    left = payment.gross_cents - payment.refunded_cents
-    if not 0 < amount.cents <= left:
-        raise InvalidInput(
-            f"Refund between $0.01 and {Money(left)}.",
-            field_errors={"amount": [f"At most {Money(left)} of this payment is left."]},
-        )
+    _require_refundable(payment, amount)
     refunded_after = payment.refunded_cents + amount.cents
-    fee_back = (
-        round_half_up_div(payment.fee_cents * refunded_after, payment.gross_cents)
-        - payment.refunded_fee_cents
-    )
-    net_back = amount.cents - fee_back
+    fee_back, net_back = _refund_split(payment, amount.cents)
     freelancer = relationship.freelancer
     # The split between available and pending money is decided on balances read under
     # their locks: a withdrawal committing in between would otherwise make a refund the
@@ -291,3 +305,111 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
         },
     )
     return transfer
+
+
+def _held_refund_account(reference: str) -> LedgerAccount:
+    return account_for(kind=AccountKind.CONTRACT_ESCROW, reference=reference)
+
+
+def payment_refund_hold(
+    *, payment: Payment, amount: Money, key: str, reference: str
+) -> tuple[Money, Transfer]:
+    """Hold the freelancer's part of a refund of up to `amount` of a payment while a dispute
+    decides it: that part (the refund less the service fee that would come back) moves from
+    their available money, then from this payment's pending earning, to the escrow account
+    `reference`. When they hold less (money already withdrawn), the refund held is the most
+    their money covers. Returns that refund and the hold; once per `key`; refused when
+    nothing is left to hold."""
+    _require_transaction("payment_refund_hold")
+    relationship = relationship_locked(
+        freelancer=payment.relationship.freelancer, client=payment.relationship.client
+    )
+    replay = Transfer.objects.filter(idempotency_key=key).first()
+    if replay is not None:
+        if replay.kind != PAYMENT_REFUND_HOLD or replay.metadata.get("payment_id") != payment.pk:
+            raise IdempotencyConflict(f"Hold key {key!r} was already used for another transfer.")
+        return Money(int(replay.metadata["amount_cents"])), replay
+    payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+    _require_refundable(payment, amount)
+    freelancer = relationship.freelancer
+    earning = (
+        PendingEarning.objects.select_for_update()
+        .filter(transfer=payment.transfer_id, released_at__isnull=True)
+        .first()
+    )
+    available = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=freelancer)
+    pending = account_for(kind=AccountKind.FREELANCER_PENDING, owner=freelancer)
+    hold = _held_refund_account(reference)
+    accounts_lock([available, pending, hold])
+    available.refresh_from_db(fields=["balance_cents"])
+    on_hand = max(0, available.balance_cents) + (earning.amount_cents if earning else 0)
+    covered = _most_refund_covered(payment, amount.cents, on_hand)
+    if covered == 0:
+        raise InsufficientFunds(
+            "Nothing of this payment is left with the freelancer on Openlance: it was withdrawn."
+        )
+    net = _refund_split(payment, covered)[1]
+    from_available = min(net, max(0, available.balance_cents))
+    from_pending = net - from_available
+    legs: list[tuple[LedgerAccount, int]] = [(hold, net)]
+    if from_available:
+        legs.append((available, -from_available))
+    if from_pending:
+        legs.append((pending, -from_pending))
+    transfer = transfer_post(
+        key=key,
+        kind=PAYMENT_REFUND_HOLD,
+        description=f"Held while a dispute decides a refund of {Money(covered)}"[:255],
+        legs=legs,
+        metadata={"payment_id": payment.pk, "amount_cents": covered, "net_cents": net},
+        client=relationship.client,
+        freelancer=freelancer,
+    )
+    if earning is not None and from_pending:
+        earning.amount_cents -= from_pending
+        if earning.amount_cents:
+            earning.save(update_fields=["amount_cents"])
+        else:
+            earning.delete()
+    return Money(covered), transfer
+
+
+def _most_refund_covered(payment: Payment, wanted: int, on_hand: int) -> int:
+    """The largest refund up to `wanted` cents whose freelancer's part is at most `on_hand`
+    (that part grows with the refund, so a binary search finds it)."""
+    if _refund_split(payment, wanted)[1] <= on_hand:
+        return wanted
+    low, high = 0, wanted
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _refund_split(payment, middle)[1] <= on_hand:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def payment_refund_hold_release(*, payment: Payment, key: str, reference: str) -> None:
+    """End a hold: what was held goes back to the freelancer's available money (a refund
+    the dispute decided is then made as any refund, in the caller's transaction). Once per
+    `key`."""
+    _require_transaction("payment_refund_hold_release")
+    relationship = relationship_locked(
+        freelancer=payment.relationship.freelancer, client=payment.relationship.client
+    )
+    if Transfer.objects.filter(idempotency_key=key).exists():
+        return
+    hold = _held_refund_account(reference)
+    available = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=relationship.freelancer)
+    accounts_lock([available, hold])
+    hold.refresh_from_db(fields=["balance_cents"])
+    if hold.balance_cents:
+        transfer_post(
+            key=key,
+            kind=PAYMENT_REFUND_HOLD_RELEASE,
+            description="Released from a dispute's hold",
+            legs=[(hold, -hold.balance_cents), (available, hold.balance_cents)],
+            metadata={"payment_id": payment.pk},
+            client=relationship.client,
+            freelancer=relationship.freelancer,
+        )

@@ -191,9 +191,10 @@ def method_of(*, user: User, method_id: int) -> WithdrawalMethod:
 
 
 def withdrawal_method_add(
-    *, user: User, kind: str, destination: str, last4: str
+    *, user: User, kind: str, destination: str, last4: str, label: str = ""
 ) -> WithdrawalMethod:
-    """Add a payout destination. It can be used 3 days from now; the first one is the default."""
+    """Add a payout destination. It can be used 3 days from now; the first one is the default.
+    `label` is how a destination without digits (a PayPal address) is shown, masked."""
     require_freelancer(user)
     errors: dict[str, list[str]] = {}
     if kind not in WithdrawalMethodKind.values:
@@ -202,7 +203,7 @@ def withdrawal_method_add(
     if not DESTINATION_TOKEN.fullmatch(destination):
         errors["destination"] = ["Paste the payout destination token, like ba_1234abcd."]
     last4 = last4.strip()
-    if not re.fullmatch(r"[0-9]{4}", last4):
+    if not re.fullmatch(r"[0-9]{4}", last4) and not (label and not last4):
         errors["last4"] = ["The last 4 digits of the account or card."]
     if errors:
         raise InvalidInput("The withdrawal method is incomplete.", field_errors=errors)
@@ -223,10 +224,31 @@ def withdrawal_method_add(
             kind=kind,
             destination=destination,
             last4=last4,
+            label=label[:80],
             is_default=not current,
             usable_from=now + ACTIVATION_HOLD,
             created_at=now,
         )
+
+
+def withdrawal_method_enter(*, user: User, kind: str, details: dict[str, str]) -> WithdrawalMethod:
+    """Add a method from the account details its owner typed: the gateway keeps them and
+    answers with the destination token; only the token and the last digits stay here."""
+    require_freelancer(user)
+    if kind not in WithdrawalMethodKind.values:
+        raise InvalidInput(
+            "Choose one of the listed methods.", field_errors={"kind": ["Choose a method."]}
+        )
+    destination = payment_gateway().payout_destination_create(
+        kind=kind, details=details, owner=f"user:{user.pk}"
+    )
+    return withdrawal_method_add(
+        user=user,
+        kind=kind,
+        destination=destination.destination,
+        last4=destination.last4,
+        label=destination.label,
+    )
 
 
 def withdrawal_method_make_default(*, user: User, method_id: int) -> WithdrawalMethod:

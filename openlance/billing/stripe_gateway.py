@@ -21,9 +21,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from openlance.billing.gateway import (
+    CardDetails,
     ChargeResult,
     ChargeStatus,
     PaymentGatewayUnavailable,
+    PayoutDestination,
     PayoutResult,
     PayoutStatus,
 )
@@ -38,6 +40,7 @@ REQUEST_TIMEOUT_SECONDS = 30
 # Safe because every call carries an idempotency key: a retry replays, it never repeats.
 MAX_NETWORK_RETRIES = 2
 UNKNOWN_REVERSAL_REASON = "transfer_reversed"
+SAVED_CARD_SEPARATOR = "/"
 
 
 def _http_client() -> stripe.HTTPClient:
@@ -72,27 +75,32 @@ class StripeGateway:
         self, *, amount: Money, payment_method: str, idempotency_key: str, description: str
     ) -> ChargeResult:
         _check_amount(amount, "charge")
-        if not payment_method.startswith("pm_"):
+        customer, _, card = payment_method.rpartition(SAVED_CARD_SEPARATOR)
+        if not card.startswith("pm_") or (customer and not customer.startswith("cus_")):
             raise InvalidInput(
                 "Stripe charges need a card saved through Stripe (a pm_… id).",
                 field_errors={"payment_method": ["Enter the card again."]},
             )
+        params: stripe.params.PaymentIntentCreateParams = {
+            "amount": amount.cents,
+            "currency": CURRENCY.lower(),
+            "payment_method": card,
+            # Cards settle at once; methods that stay "processing" for days would leave a
+            # charge we can neither book nor call declined.
+            "allowed_payment_method_types": ["card"],
+            "confirm": True,
+            # There is no 3-D Secure step here: such a card fails now instead of leaving an
+            # intent waiting for a customer who never comes back.
+            "error_on_requires_action": True,
+            "description": description,
+            "metadata": {"openlance_key": idempotency_key},
+        }
+        if customer:
+            # A saved card belongs to its Stripe customer; Stripe charges it only with them.
+            params["customer"] = customer
         try:
             intent = self._client.v1.payment_intents.create(
-                params={
-                    "amount": amount.cents,
-                    "currency": CURRENCY.lower(),
-                    "payment_method": payment_method,
-                    # Cards settle at once; methods that stay "processing" for days would
-                    # leave a charge we can neither book nor call declined.
-                    "allowed_payment_method_types": ["card"],
-                    "confirm": True,
-                    # There is no 3-D Secure step here: such a card fails now instead of
-                    # leaving an intent waiting for a customer who never comes back.
-                    "error_on_requires_action": True,
-                    "description": description,
-                    "metadata": {"openlance_key": idempotency_key},
-                },
+                params=params,
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.CardError as error:
@@ -100,6 +108,59 @@ class StripeGateway:
         except stripe.StripeError as error:
             raise _domain_error(error, what="charge", field="payment_method") from error
         return _charge_result(intent.to_dict())
+
+    def card_save(self, *, payment_method: str, owner: str) -> CardDetails:
+        """Stripe charges a card more than once only when it is attached to a customer: each
+        saved card gets one, and its reference is "cus_…/pm_…"."""
+        if not payment_method.startswith("pm_"):
+            raise InvalidInput(
+                "Stripe cards come from Stripe's card form (a pm_… id).",
+                field_errors={"payment_method": ["Enter the card again."]},
+            )
+        try:
+            customer = self._client.v1.customers.create(
+                params={"payment_method": payment_method, "metadata": {"openlance_owner": owner}},
+                options={"idempotency_key": f"card-save:{owner}:{payment_method}"},
+            )
+            method = self._client.v1.payment_methods.retrieve(payment_method)
+        except stripe.CardError as error:
+            raise InvalidInput(
+                f"Stripe refused the card ({error.code or 'card_declined'}).",
+                field_errors={"payment_method": ["Try another card."]},
+            ) from error
+        except stripe.StripeError as error:
+            raise _domain_error(error, what="card", field="payment_method") from error
+        card = method.to_dict().get("card") or {}
+        return CardDetails(
+            payment_method=f"{customer.id}{SAVED_CARD_SEPARATOR}{payment_method}",
+            brand=str(card.get("brand", "card")).title(),
+            last4=str(card.get("last4", "")),
+            exp_month=int(card.get("exp_month", 0)),
+            exp_year=int(card.get("exp_year", 0)),
+        )
+
+    def payout_destination_create(
+        self, *, kind: str, details: dict[str, str], owner: str
+    ) -> PayoutDestination:
+        """With Stripe a freelancer's bank details live in their connected Stripe account (its
+        onboarding takes them); Openlance keeps the account's id, once Stripe says it can
+        receive payouts."""
+        account_id = details.get("stripe_account", "")
+        if not account_id.startswith("acct_"):
+            raise InvalidInput(
+                "Stripe payouts go to a connected Stripe account (an acct_… id).",
+                field_errors={"stripe_account": ["Enter your Stripe account's id, acct_…"]},
+            )
+        try:
+            account = self._client.v1.accounts.retrieve(account_id).to_dict()
+        except stripe.StripeError as error:
+            raise _domain_error(error, what="account", field="stripe_account") from error
+        if not account.get("payouts_enabled"):
+            raise InvalidInput(
+                "This Stripe account cannot receive payouts yet; finish its setup at Stripe.",
+                field_errors={"stripe_account": ["Payouts are not enabled on it."]},
+            )
+        return PayoutDestination(destination=account_id, last4=account_id[-4:], label="")
 
     def payout(self, *, amount: Money, destination: str, idempotency_key: str) -> PayoutResult:
         _check_amount(amount, "payout")

@@ -16,6 +16,7 @@ from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing import fees, payouts
 from openlance.billing import wallet as wallet_reads
+from openlance.billing.cards import pay_with, saved_cards_of
 from openlance.billing.forms import DepositForm, FeeQuoteForm, fresh_form, retry_form
 from openlance.billing.models import PayoutStatus, WithdrawalMethodKind
 from openlance.billing.payout_forms import MethodForm, ScheduleForm, WithdrawForm
@@ -101,7 +102,8 @@ def _wallet_page(
         "summary": wallet_reads.wallet_summary(user=user),
         "page": page,
         "rows": rows,
-        "deposit_form": deposit_form or (fresh_form(DepositForm) if user.is_client else None),
+        "deposit_form": deposit_form
+        or (fresh_form(DepositForm, cards=saved_cards_of(user=user)) if user.is_client else None),
     }
     if user.is_freelancer:
         now = clock.now()
@@ -127,23 +129,26 @@ def wallet(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def wallet_deposit(request: HttpRequest) -> HttpResponse:
-    form = DepositForm(request.POST)
+    user = request_user(request)
+    cards = saved_cards_of(user=user)
+    form = DepositForm(request.POST, cards=cards)
     refusal: DomainError | None = None
     if form.is_valid():
         amount = form.cleaned_data["amount"]
         try:
-            funds_deposit(
-                user=request_user(request),
-                amount=amount,
-                payment_method=form.cleaned_data["payment_method"],
-                key=str(form.cleaned_data["key"]),
+            pay_with(
+                user=user,
+                choice=form.payment_choice(),
+                pay=lambda card: funds_deposit(
+                    user=user, amount=amount, payment_method=card, key=str(form.cleaned_data["key"])
+                ),
             )
         except DomainError as error:
             refusal = error
         else:
             messages.success(request, f"{amount} was added to your balance.")
             return redirect("wallet")
-    retry = retry_form(DepositForm, request.POST.dict())
+    retry = retry_form(DepositForm, request.POST.dict(), cards=saved_cards_of(user=user))
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _wallet_page(request, deposit_form=retry, status=422)
@@ -238,8 +243,8 @@ def payout_method_add(request: HttpRequest) -> HttpResponse:
     form = MethodForm(request.POST)
     if run_form(
         form,
-        lambda data: payouts.withdrawal_method_add(
-            user=user, kind=data["kind"], destination=data["destination"], last4=data["last4"]
+        lambda data: payouts.withdrawal_method_enter(
+            user=user, kind=data["kind"], details=data["details"]
         ),
     ):
         return _settings_answer(request, done="Method added. It becomes active in 3 days.")

@@ -6,36 +6,14 @@ from typing import Any
 
 from django import forms
 
+from openlance.billing.card_forms import PayWithForm
 from openlance.contracts.milestones.submissions import MAX_MESSAGE
 from openlance.contracts.models import MAX_WEEKLY_HOURS, Milestone
 from openlance.core.forms import DollarsField, MultipleFileField
 
 
-class FundForm(forms.Form):
-    source = forms.ChoiceField(
-        label="Pay with",
-        choices=[("balance", "My Openlance balance"), ("card", "A card")],
-        initial="balance",
-        widget=forms.RadioSelect,
-    )
-    card_token = forms.CharField(
-        label="Card",
-        required=False,
-        max_length=100,
-        initial="pm_card_visa",
-        help_text="The payment provider's card token (sandbox: pm_card_visa).",
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("source") == "card" and not data.get("card_token", "").strip():
-            self.add_error("card_token", "Enter the card to charge.")
-        return data
-
-    def payment_method(self) -> str:
-        if self.cleaned_data["source"] == "balance":
-            return "balance"
-        return str(self.cleaned_data["card_token"]).strip()
+class FundForm(PayWithForm):
+    balance_label = "My Openlance balance"
 
 
 class SubmitForm(forms.Form):

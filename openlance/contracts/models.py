@@ -798,10 +798,12 @@ class RefundRequestState(models.TextChoices):
     ACCEPTED = "accepted", "Accepted and refunded"
     REJECTED = "rejected", "Rejected"
     LAPSED = "lapsed", "Not answered in time"
+    DISPUTED = "disputed", "In dispute"
+    SETTLED = "settled", "Decided in a dispute"
 
 
 # Where a refund request may go (house rule: states move only along a table). A rejected or
-# lapsed request lets the client open a dispute.
+# lapsed request lets the client open a dispute, whose decision settles it.
 REFUND_REQUEST_TRANSITIONS: dict[str, set[str]] = {
     RefundRequestState.PENDING: {
         RefundRequestState.ACCEPTED,
@@ -809,14 +811,17 @@ REFUND_REQUEST_TRANSITIONS: dict[str, set[str]] = {
         RefundRequestState.LAPSED,
     },
     RefundRequestState.ACCEPTED: set(),
-    RefundRequestState.REJECTED: set(),
-    RefundRequestState.LAPSED: set(),
+    RefundRequestState.REJECTED: {RefundRequestState.DISPUTED},
+    RefundRequestState.LAPSED: {RefundRequestState.DISPUTED},
+    RefundRequestState.DISPUTED: {RefundRequestState.SETTLED},
+    RefundRequestState.SETTLED: set(),
 }
 
 
 class RefundRequest(models.Model):
     """The client asks for part or all of a payment back (up to 365 days after it was made);
-    the freelancer has 7 days to accept (a `Refund`) or reject it."""
+    the freelancer has 7 days to accept (a `Refund`) or reject it. Rejected or unanswered,
+    the client may dispute it within 30 days (the disputes app decides the refund)."""
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="refund_requests")
     payment = models.ForeignKey("billing.Payment", on_delete=models.PROTECT, related_name="+")
@@ -832,6 +837,10 @@ class RefundRequest(models.Model):
     refund = models.OneToOneField(
         Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="request"
     )
+    # A dispute after a rejection: the refund it decides (what the freelancer still held of
+    # the amount asked), held from the freelancer meanwhile.
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    disputed_cents = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
+from openlance.billing.cards import pay_with, saved_cards_of
 from openlance.billing.models import Payment
 from openlance.billing.selectors import next_fee_rate_bp, relationship_between
 from openlance.contracts import amendments, endings, selectors
@@ -100,10 +101,19 @@ def _milestone(user: User, milestone_id: int) -> Milestone:
         raise Http404(missing.detail) from None
 
 
-def _form(name: str, milestone: Milestone, data: Any = None, files: Any = None) -> forms.Form:
+def _form(
+    name: str, milestone: Milestone, user: User, data: Any = None, files: Any = None
+) -> forms.Form:
+    prefix = f"m{milestone.pk}"
     if name == "submit":
-        return SubmitForm(data, files, milestone=milestone, prefix=f"m{milestone.pk}")
-    return FORMS[name](data, prefix=f"m{milestone.pk}")
+        return SubmitForm(data, files, milestone=milestone, prefix=prefix)
+    if name == "fund":
+        return FundForm(data, prefix=prefix, cards=saved_cards_of(user=user))
+    return FORMS[name](data, prefix=prefix)
+
+
+def _expense_fund_form(expense: Expense, user: User, data: Any = None) -> FundForm:
+    return FundForm(data, prefix=f"e{expense.pk}", cards=saved_cards_of(user=user))
 
 
 def _client_balance(contract: Contract) -> Money:
@@ -158,7 +168,7 @@ def _decorate(
         if m.can_fund:
             m.quote = funding.milestone_funding_quote(milestone=milestone, pricing=pricing)
         m.forms = {
-            name: bound.get((milestone.pk, name)) or _form(name, milestone) for name in FORMS
+            name: bound.get((milestone.pk, name)) or _form(name, milestone, user) for name in FORMS
         }
         m.open_form = next((name for (pk, name) in bound if pk == milestone.pk), "")
 
@@ -196,11 +206,11 @@ def _room(
         "amendment_form": amendment_form or AmendmentForm(),
         "terms_form": terms_form or HourlyTermsForm(),
         "bonuses": list(bonuses_of(contract=contract)),
-        "bonus_form": bonus_form or BonusForm(),
+        "bonus_form": bonus_form or BonusForm(cards=saved_cards_of(user=user) if is_client else ()),
         "bonus_open": is_client and bonus_allowed(contract),
         **_payments_context(contract, is_client, refund_form, reject_forms or {}),
         "expenses": [
-            (expense, (fund_forms or {}).get(expense.pk) or FundForm())
+            (expense, (fund_forms or {}).get(expense.pk) or _expense_fund_form(expense, user))
             for expense in expenses_of(contract=contract)
         ],
         "expense_form": expense_form or ExpenseForm(),
@@ -281,6 +291,11 @@ def _payments_context(
     refund requests (the freelancer answers the waiting ones), and the side's form."""
     payments = list(refunds.contract_payments(contract))
     requests = list(refund_requests_of(contract=contract))
+    now = clock.now()
+    for request in requests:
+        # The client may dispute a rejected or unanswered request for a while.
+        until = refunds.dispute_open_until(request)
+        request.dispute_until = until if is_client and until and now <= until else None  # type: ignore[attr-defined]
     refundable = [p for p in payments if p.refunded_cents < p.gross_cents]
     return {
         "payments": payments,
@@ -365,7 +380,7 @@ def _milestone_action(
     a plain post with a redirect, and show a refusal on the form in place."""
     user = request_user(request)
     milestone = _milestone(user, milestone_id)
-    form = _form(name, milestone, request.POST, request.FILES)
+    form = _form(name, milestone, user, request.POST, request.FILES)
     done: list[str] = []
     ok = run_form(form, lambda _data: done.append(action(user, milestone, form)))
     contract = _contract(user, milestone.contract_id)
@@ -388,8 +403,12 @@ def _milestone_action(
 def milestone_fund(request: HttpRequest, milestone_id: int) -> HttpResponse:
     def act(user: User, milestone: Milestone, form: forms.Form) -> str:
         assert isinstance(form, FundForm)
-        funding.milestone_fund(
-            client=user, milestone=milestone, payment_method=form.payment_method()
+        pay_with(
+            user=user,
+            choice=form.payment_choice(),
+            pay=lambda card: funding.milestone_fund(
+                client=user, milestone=milestone, payment_method=card
+            ),
         )
         return f"“{milestone.description}” is funded: the money is in escrow."
 
@@ -545,16 +564,20 @@ def milestone_change_propose(request: HttpRequest, contract_id: int) -> HttpResp
 def bonus_pay(request: HttpRequest, contract_id: int) -> HttpResponse:
     user = request_user(request)
     contract = _contract(user, contract_id)
-    form = BonusForm(request.POST)
+    form = BonusForm(request.POST, cards=saved_cards_of(user=user))
 
     def act(data: dict[str, Any]) -> None:
-        bonuses.bonus_pay(
-            client=user,
-            contract=contract,
-            amount=Money(data["amount"]),
-            note=data["note"],
-            payment_method=form.payment_method(),
-            key=data["key"],
+        pay_with(
+            user=user,
+            choice=form.payment_choice(),
+            pay=lambda card: bonuses.bonus_pay(
+                client=user,
+                contract=contract,
+                amount=Money(data["amount"]),
+                note=data["note"],
+                payment_method=card,
+                key=data["key"],
+            ),
         )
 
     if run_form(form, act):
@@ -713,11 +736,15 @@ def expense_answer(request: HttpRequest, expense_id: int, answer: str) -> HttpRe
 def expense_fund(request: HttpRequest, expense_id: int) -> HttpResponse:
     user = request_user(request)
     expense = _expense(user, expense_id)
-    form = FundForm(request.POST)
+    form = _expense_fund_form(expense, user, request.POST)
     ok = run_form(
         form,
-        lambda _data: expenses.expense_fund(
-            client=user, expense=expense, payment_method=form.payment_method()
+        lambda _data: pay_with(
+            user=user,
+            choice=form.payment_choice(),
+            pay=lambda card: expenses.expense_fund(
+                client=user, expense=expense, payment_method=card
+            ),
         ),
     )
     if ok:

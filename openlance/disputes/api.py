@@ -15,7 +15,7 @@ from openlance.accounts.auth import request_user, scope_first
 from openlance.accounts.selectors import is_mediator
 from openlance.contracts.hourly.selectors import invoice_for
 from openlance.contracts.hourly.services import MAX_DISPUTE_REASON
-from openlance.contracts.payments.selectors import expense_for
+from openlance.contracts.payments.selectors import expense_for, refund_request_for
 from openlance.contracts.selectors import contract_for, milestone_for
 from openlance.core.apitools import (
     MoneyIn,
@@ -39,6 +39,9 @@ class DisputeOut(Schema):
     milestone_id: int | None = Field(description="A fixed-price dispute's milestone.")
     invoice_id: int | None = Field(description="An hourly dispute's invoice.")
     expense_id: int | None = Field(description="A disputed expense.")
+    refund_request_id: int | None = Field(
+        description="A refund request the freelancer rejected or left unanswered."
+    )
     opened_by: Annotated[str, OneOf(Side)]
     reason: str
     amount: MoneyOut = Field(
@@ -74,6 +77,7 @@ def _out(dispute: Dispute) -> DisputeOut:
         milestone_id=dispute.milestone_id,
         invoice_id=dispute.invoice_id,
         expense_id=dispute.expense_id,
+        refund_request_id=dispute.refund_request_id,
         opened_by=dispute.opened_by,
         reason=dispute.reason,
         amount=MoneyOut.of_cents(dispute.amount_cents),
@@ -218,6 +222,33 @@ def expense_dispute_open(
     return Status(
         201,
         _out(services.expense_dispute_open(user=user, expense=expense, reason=payload.reason)),
+    )
+
+
+@router.post(
+    "/refund-requests/{request_id}/dispute",
+    response={201: DisputeOut},
+    summary="Dispute a rejected refund request (client)",
+)
+@scope_first(
+    lambda request, request_id: refund_request_for(
+        user=request_user(request), request_id=request_id
+    )
+)
+def refund_dispute_open(
+    request: HttpRequest, request_id: int, payload: DisputeOpenIn
+) -> Status[DisputeOut]:
+    """Within 30 days of the freelancer's rejection (or of the request lapsing unanswered):
+    the freelancer's part of the refund is held from their money (when they hold less, the
+    dispute is about what they hold); they have 5 business days to respond, then a mediator
+    proposes a split of the refund."""
+    user = request_user(request)
+    refund_request = refund_request_for(user=user, request_id=request_id)
+    return Status(
+        201,
+        _out(
+            services.refund_dispute_open(user=user, request=refund_request, reason=payload.reason)
+        ),
     )
 
 

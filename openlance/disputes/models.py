@@ -12,6 +12,10 @@ are billed and which refunded.
 
 A funded expense's escrow is disputed like a milestone's.
 
+A refund the freelancer rejected (or left unanswered) the client may dispute within 30 days:
+the freelancer's part of it is held from their money meanwhile, and the decision refunds the
+client's share of the payment (its service fee back in proportion) and releases the rest.
+
 Either way the side that did not open it may concede instead, the outcome is executed once
 through the ledger and recorded on the contract (read by the Job Success Score)."""
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from openlance.contracts.models import Contract, Expense, HourlyInvoice, Milestone
+from openlance.contracts.models import Contract, Expense, HourlyInvoice, Milestone, RefundRequest
 
 
 class DisputeState(models.TextChoices):
@@ -71,8 +75,8 @@ class DecidedBy(models.TextChoices):
 
 class Dispute(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disputes")
-    # What is disputed: a fixed-price milestone's escrow, a funded expense's, or an hourly
-    # invoice.
+    # What is disputed: a fixed-price milestone's escrow, a funded expense's, an hourly
+    # invoice, or a refund the freelancer rejected.
     milestone = models.ForeignKey(
         Milestone, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
     )
@@ -81,6 +85,9 @@ class Dispute(models.Model):
     )
     expense = models.ForeignKey(
         Expense, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
+    )
+    refund_request = models.ForeignKey(
+        RefundRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="disputes"
     )
     opened_by = models.CharField(max_length=10, choices=Side.choices)
     reason = models.TextField(max_length=5000)
@@ -125,11 +132,33 @@ class Dispute(models.Model):
                 condition=models.Q(amount_cents__gt=0), name="dispute_amount_positive"
             ),
             models.UniqueConstraint(fields=["expense"], name="dispute_once_per_expense"),
+            models.UniqueConstraint(fields=["refund_request"], name="dispute_once_per_request"),
             models.CheckConstraint(
                 condition=(
-                    models.Q(milestone__isnull=False, invoice__isnull=True, expense__isnull=True)
-                    | models.Q(milestone__isnull=True, invoice__isnull=False, expense__isnull=True)
-                    | models.Q(milestone__isnull=True, invoice__isnull=True, expense__isnull=False)
+                    models.Q(
+                        milestone__isnull=False,
+                        invoice__isnull=True,
+                        expense__isnull=True,
+                        refund_request__isnull=True,
+                    )
+                    | models.Q(
+                        milestone__isnull=True,
+                        invoice__isnull=False,
+                        expense__isnull=True,
+                        refund_request__isnull=True,
+                    )
+                    | models.Q(
+                        milestone__isnull=True,
+                        invoice__isnull=True,
+                        expense__isnull=False,
+                        refund_request__isnull=True,
+                    )
+                    | models.Q(
+                        milestone__isnull=True,
+                        invoice__isnull=True,
+                        expense__isnull=True,
+                        refund_request__isnull=False,
+                    )
                 ),
                 name="dispute_on_one_subject",
             ),
@@ -153,6 +182,9 @@ class Dispute(models.Model):
             return f"the invoice for the week of {self.invoice.week_start:%B %-d, %Y}"
         if self.expense is not None:
             return f"the expense “{self.expense.description}”"
+        if self.refund_request is not None:
+            payment = self.refund_request.payment
+            return f"a refund of the payment of {payment.created_at:%B %-d, %Y}"
         assert self.milestone is not None
         return f"the escrow for “{self.milestone.description}”"
 

@@ -35,8 +35,13 @@ from openlance.contracts.models import (
     HourlyInvoice,
     Milestone,
     MilestoneState,
+    RefundRequest,
 )
 from openlance.contracts.payments.expenses import expense_dispute_freeze, expense_dispute_settle
+from openlance.contracts.payments.refunds import (
+    refund_request_dispute_hold,
+    refund_request_dispute_settle,
+)
 from openlance.core import clock
 from openlance.core.errors import (
     Conflict,
@@ -220,6 +225,37 @@ def invoice_dispute_open(*, user: User, invoice: HourlyInvoice, reason: str) -> 
         event_emit(
             kind="dispute.opened",
             payload={"dispute_id": dispute.pk, "contract_id": frozen.contract_id},
+        )
+    return dispute
+
+
+def refund_dispute_open(*, user: User, request: RefundRequest, reason: str) -> Dispute:
+    """The client disputes a refund request the freelancer rejected or left unanswered,
+    within 30 days: the freelancer's part of the refund is held at once (SPEC §7.3, "rejection
+    may lead to a dispute"), the freelancer has 5 business days to respond, then mediation
+    decides how much of it is refunded."""
+    contract = request.contract
+    if user.pk not in (contract.client_id, contract.freelancer_id):
+        raise NotFound("There is no such refund request.")
+    if user.pk != contract.client_id:
+        raise Conflict("The client disputes a refund the freelancer rejected.")
+    reason = _text(reason, "reason")
+    with transaction.atomic():
+        held = refund_request_dispute_hold(client=user, request=request)
+        now = clock.now()
+        assert held.disputed_cents is not None
+        dispute = Dispute.objects.create(
+            contract=contract,
+            refund_request=held,
+            opened_by=Side.CLIENT,
+            reason=reason,
+            amount_cents=held.disputed_cents,
+            opened_at=now,
+            respond_by=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+        )
+        event_emit(
+            kind="dispute.opened",
+            payload={"dispute_id": dispute.pk, "contract_id": contract.pk},
         )
     return dispute
 
@@ -432,6 +468,10 @@ def _decide(
         invoice_dispute_settle(dispute.invoice, billed_seconds=billed_seconds, now=clock.now())
     elif dispute.expense is not None:
         expense_dispute_settle(dispute.expense, freelancer_cents=freelancer_cents)
+    elif dispute.refund_request is not None:
+        refund_request_dispute_settle(
+            dispute.refund_request, client_cents=dispute.amount_cents - freelancer_cents
+        )
     else:
         assert dispute.milestone is not None
         milestone_dispute_settle(dispute.milestone, freelancer_cents=freelancer_cents)

@@ -33,5 +33,15 @@ urlpatterns: list[URLPattern] = [
     path("invoices/<int:invoice_id>/", views.invoice_dispute_detail, name="invoice_dispute_detail"),
     path("invoices/<int:invoice_id>/open/", views.invoice_dispute_open, name="invoice_dispute"),
     path("milestones/<int:milestone_id>/", views.milestone_dispute, name="milestone_dispute"),
+    path(
+        "refund-requests/<int:request_id>/",
+        views.refund_dispute_detail,
+        name="refund_dispute_detail",
+    ),
+    path(
+        "refund-requests/<int:request_id>/open/",
+        views.refund_dispute_open,
+        name="refund_dispute_open",
+    ),
     path("milestones/<int:milestone_id>/open/", views.dispute_open, name="dispute_open"),
 ]

@@ -20,7 +20,7 @@ from openlance.accounts.auth import request_user
 from openlance.accounts.selectors import is_mediator
 from openlance.contracts.hourly.forms import DisputeForm
 from openlance.contracts.hourly.selectors import invoice_for
-from openlance.contracts.payments.selectors import expense_for
+from openlance.contracts.payments.selectors import expense_for, refund_request_for
 from openlance.contracts.selectors import contract_for, milestone_for
 from openlance.core.downloads import stored_download
 from openlance.core.errors import DomainError
@@ -166,6 +166,30 @@ def invoice_dispute_open(request: HttpRequest, invoice_id: int) -> HttpResponse:
         ),
         "Dispute opened: the invoice is not paid and the contract is paused until it is decided.",
         f"{reverse('timesheet', args=[invoice.contract_id])}?week={week}#dispute",
+    )
+
+
+@login_required
+@require_GET
+def refund_dispute_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The contract room's payments card links a disputed refund request here."""
+    return _subject_dispute(request, "refund_request", request_id)
+
+
+@login_required
+@require_POST
+def refund_dispute_open(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The client disputes a refund request the freelancer rejected or left unanswered."""
+    user = request_user(request)
+    refund_request = or_404(refund_request_for, user=user, request_id=request_id)
+    return _opened(
+        request,
+        ReasonForm(request.POST),
+        lambda data: services.refund_dispute_open(
+            user=user, request=refund_request, reason=data["reason"]
+        ),
+        "Dispute opened: the refund you asked for is held from the freelancer until it is decided.",
+        f"{reverse('contract_detail', args=[refund_request.contract_id])}#payments",
     )
 
 

@@ -57,6 +57,7 @@ from openlance.accounts.services import (
     user_set_roles,
 )
 from openlance.accounts.tests.factories import freelancer_user
+from openlance.billing.cards import card_save
 from openlance.billing.payouts import withdrawal_create
 from openlance.billing.services import funds_deposit
 from openlance.billing.tests.payout_helpers import available, usable_method
@@ -262,6 +263,7 @@ class World:
 
         # billing: a payout method and a payout
         self.method = usable_method(self.freelancer)
+        self.card = card_save(user=self.client, payment_method="pm_card_visa")
         available(self.freelancer, 20_000)
         self.payout = withdrawal_create(
             user=self.freelancer, amount=Money(10_000), key="matrix", method_id=self.method.pk
@@ -534,6 +536,7 @@ def _private_freelancer(w: World) -> list[Case]:
 TOKEN = _mine("a token", token_id="token.pk")
 REJECTED_VERIFICATION = _mine("a rejected verification", verification_id="rejected.pk")
 PAYOUT_METHOD = _mine("a payout method", method_id="method.pk")
+SAVED_CARD = _theirs("a saved card", card_id="card.pk")
 SPECIALIZED_PROFILE = _mine("a specialized profile", profile_id="specialized.pk")
 PORTFOLIO_ITEM = _mine("a portfolio item", item_id="portfolio_item.pk")
 EMPLOYMENT_ENTRY = _mine("an employment entry", kind="employment", item_id="employment.pk")
@@ -577,6 +580,7 @@ API_MATRIX: dict[str, Builder] = {
     # billing
     "/api/v1/payouts/methods/{method_id}/default": PAYOUT_METHOD,
     "/api/v1/payouts/methods/{method_id}": PAYOUT_METHOD,
+    "/api/v1/me/cards/{card_id}": SAVED_CARD,
     "/api/v1/payouts/{payout_id}": _mine("a payout", payout_id="payout.pk"),
     # profiles
     "/api/v1/me/profiles/{profile_id}": SPECIALIZED_PROFILE,
@@ -641,6 +645,7 @@ API_MATRIX: dict[str, Builder] = {
     "/api/v1/payments/{payment_id}/refund-requests": PAYMENT,
     "/api/v1/refund-requests/{request_id}/accept": REFUND_REQUEST,
     "/api/v1/refund-requests/{request_id}/reject": REFUND_REQUEST,
+    "/api/v1/refund-requests/{request_id}/dispute": REFUND_REQUEST,
     "/api/v1/amendments/{amendment_id}/accept": _mine("an amendment", amendment_id="amendment.pk"),
     "/api/v1/amendments/{amendment_id}/decline": _mine("an amendment", amendment_id="amendment.pk"),
     "/api/v1/amendments/{amendment_id}/withdraw": _theirs(
@@ -783,6 +788,7 @@ API_BODIES: dict[tuple[str, str], Body] = {
         "reason": "Goodwill",
     },
     ("POST", "/api/v1/refund-requests/{request_id}/reject"): {"note": "No"},
+    ("POST", "/api/v1/refund-requests/{request_id}/dispute"): {"reason": "Bad"},
     ("POST", "/api/v1/contracts/{contract_id}/expenses"): Multipart(
         lambda: {"description": "Fonts", "amount": "10.00", "receipt": pdf_upload("r.pdf")}
     ),
@@ -900,6 +906,7 @@ PAGE_MATRIX: dict[str, Builder] = {
     # billing
     "payout_method_default": PAYOUT_METHOD,
     "payout_method_remove": PAYOUT_METHOD,
+    "card_remove": SAVED_CARD,
     # profiles
     "specialized_edit": SPECIALIZED_PROFILE,
     "specialized_delete": SPECIALIZED_PROFILE,
@@ -959,6 +966,10 @@ PAGE_MATRIX: dict[str, Builder] = {
     "notification_open": _mine("a notification", notification_id="notification.pk"),
     "notification_read": _mine("a notification", notification_id="notification.pk"),
     "expense_dispute_open": EXPENSE,
+    "refund_dispute_open": REFUND_REQUEST,
+    "refund_dispute_detail": lambda w: [
+        Case("a refund request's dispute", {"request_id": w.refund_request.pk}, None)
+    ],
     "expense_dispute_detail": lambda w: [
         Case("an expense's dispute", {"expense_id": w.expense.pk}, None)
     ],
@@ -1097,8 +1108,8 @@ PAGE_FORMS: dict[str, Body] = {
     "offer_accept": lambda w: {"revision": w.offer.revision},
     "amendment_propose": {"description": "One more page", "amount": "100"},
     "hourly_terms_propose": {"hourly_rate": "45", "weekly_limit_hours": "20"},
-    "hourly_card_set": {"card": "pm_card_visa"},
-    "bonus_pay": {"amount": "10", "source": "balance", "key": "matrix"},
+    "hourly_card_set": {"pay_with": "balance"},
+    "bonus_pay": {"amount": "10", "pay_with": "balance", "key": "matrix"},
     "milestone_change_propose": lambda w: {"milestone": w.open_milestone.pk, "amount": "250"},
     "refund_make": {"payment": "1", "amount": "1", "reason": "x", "key": "m"},
     "refund_request_open": {"payment": "1", "amount": "1", "reason": "x", "key": "m"},
@@ -1106,15 +1117,16 @@ PAGE_FORMS: dict[str, Body] = {
     "expense_propose": Multipart(
         lambda: {"description": "Fonts", "amount": "10", "receipt": pdf_upload("r.pdf")}
     ),
-    "expense_fund": {"source": "balance"},
+    "expense_fund": {"pay_with": "balance"},
     "dispute_respond": {"response": "No"},
     "dispute_decide_hours": {"hours": "0", "note": "x"},
     "contract_end_disputed": {"reason": "x"},
     "expense_dispute_open": {"reason": "x"},
+    "refund_dispute_open": {"reason": "x"},
     "dispute_propose": {"freelancer_share": "1", "note": "x"},
     "dispute_arbitrate": {"freelancer_share": "1", "note": "x"},
     "dispute_open": {"reason": "Bad"},
-    "milestone_fund": {"source": "balance"},
+    "milestone_fund": {"pay_with": "balance"},
     "milestone_submit": Multipart(
         lambda: {
             "message": "Done.",

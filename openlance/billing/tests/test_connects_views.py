@@ -6,6 +6,7 @@ import pytest
 from openlance.accounts.services import user_set_roles
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.models import SandboxOperation
+from openlance.billing.tests.card_entry import new_card
 from openlance.connects.models import ConnectsAccount, ConnectsMove, Plan
 from openlance.connects.services import connects_grant, connects_spend
 from openlance.core.clock import frozen_at
@@ -67,7 +68,7 @@ def test_pages_need_a_login(client):
 
 def test_buying_a_bundle_adds_it_once_even_when_submitted_twice(client, freelancer):
     key = _keys(client.get("/connects/").content.decode())[0]
-    form = {"bundle": "20", "payment_method": "pm_card_visa", "key": key}
+    form = {"bundle": "20", **new_card("pm_card_visa"), "key": key}
     assert client.post("/connects/buy/", form).status_code == 302
     assert client.post("/connects/buy/", form).status_code == 302
     html = client.get("/connects/").content.decode()
@@ -79,11 +80,11 @@ def test_buying_a_bundle_adds_it_once_even_when_submitted_twice(client, freelanc
 def test_a_declined_card_is_shown_in_place_with_a_fresh_key(client, freelancer):
     key = _keys(client.get("/connects/").content.decode())[0]
     response = client.post(
-        "/connects/buy/", {"bundle": "10", "payment_method": "pm_card_declined", "key": key}
+        "/connects/buy/", {"bundle": "10", **new_card("pm_card_declined"), "key": key}
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert "This card was declined" in html
+    assert "The card was declined (card_declined)" in html
     assert key not in _keys(html)
     assert not Transfer.objects.exists()
     assert not ConnectsMove.objects.filter(kind="purchase").exists()
@@ -92,7 +93,7 @@ def test_a_declined_card_is_shown_in_place_with_a_fresh_key(client, freelancer):
 def test_a_bundle_the_policy_does_not_offer_is_a_form_error(client, freelancer):
     key = _keys(client.get("/connects/").content.decode())[0]
     response = client.post(
-        "/connects/buy/", {"bundle": "15", "payment_method": "pm_card_visa", "key": key}
+        "/connects/buy/", {"bundle": "15", **new_card("pm_card_visa"), "key": key}
     )
     assert response.status_code == 422
     assert "Select a valid choice" in response.content.decode()
@@ -102,7 +103,7 @@ def test_a_bundle_the_policy_does_not_offer_is_a_form_error(client, freelancer):
 def test_subscribe_then_cancel_plus(client, freelancer):
     key = _keys(client.get("/connects/").content.decode())[1]
     response = client.post(
-        "/connects/plan/", {"action": "subscribe", "payment_method": "pm_card_visa", "key": key}
+        "/connects/plan/", {"action": "subscribe", **new_card("pm_card_visa"), "key": key}
     )
     assert response.status_code == 302
     html = client.get("/connects/").content.decode()
@@ -120,7 +121,7 @@ def test_a_declined_plus_subscription_stays_on_basic(client, freelancer):
     key = _keys(client.get("/connects/").content.decode())[1]
     response = client.post(
         "/connects/plan/",
-        {"action": "subscribe", "payment_method": "pm_card_insufficient_funds", "key": key},
+        {"action": "subscribe", **new_card("pm_card_insufficient_funds"), "key": key},
     )
     assert response.status_code == 422
     assert "insufficient_funds" in response.content.decode()
@@ -162,9 +163,7 @@ def test_history_pages_turn_in_place_with_htmx(client, freelancer):
 
 def test_someone_who_left_the_freelancer_role_can_still_see_and_cancel_plus(client, freelancer):
     key = _keys(client.get("/connects/").content.decode())[1]
-    client.post(
-        "/connects/plan/", {"action": "subscribe", "payment_method": "pm_card_visa", "key": key}
-    )
+    client.post("/connects/plan/", {"action": "subscribe", **new_card("pm_card_visa"), "key": key})
     user_set_roles(user=freelancer, freelancer=False, client=True)
     assert "Cancel Plus" in client.get("/connects/").content.decode()
     response = client.post("/connects/plan/", {"action": "cancel"}, follow=True)
@@ -172,7 +171,7 @@ def test_someone_who_left_the_freelancer_role_can_still_see_and_cancel_plus(clie
     assert "Plus is cancelled" in response.content.decode()
     assert ConnectsAccount.objects.get(user=freelancer).plus_cancelled_at is not None
     subscribe = client.post(
-        "/connects/plan/", {"action": "subscribe", "payment_method": "pm_card_visa", "key": key}
+        "/connects/plan/", {"action": "subscribe", **new_card("pm_card_visa"), "key": key}
     )
     assert subscribe.status_code == 403
 

@@ -403,3 +403,83 @@ def test_api_deposit_through_stripe_answers_with_problem_details(
         assert response["Content-Type"] == "application/problem+json"
         assert response.json()["code"] == code
         assert not Transfer.objects.filter(kind="deposit").exists()
+
+
+# Saved cards
+
+
+def test_saving_a_card_attaches_it_to_a_new_customer_and_reads_what_to_show():
+    client = FixtureClient(("customer_created.json", 200), ("payment_method_card.json", 200))
+    details = _gateway(client).card_save(payment_method=PM, owner="user:7")
+
+    created, read = client.sent
+    assert (created.method, created.path) == ("post", "/v1/customers")
+    assert created.params == {"payment_method": PM, "metadata[openlance_owner]": "user:7"}
+    assert created.headers["Idempotency-Key"] == f"card-save:user:7:{PM}"
+    assert (read.method, read.path) == ("get", f"/v1/payment_methods/{PM}")
+    assert details.payment_method == f"cus_RfT3aPq8LmZx2K/{PM}"
+    assert (details.brand, details.last4, details.exp_month, details.exp_year) == (
+        "Mastercard",
+        "4444",
+        8,
+        2029,
+    )
+
+
+def test_a_saved_card_is_charged_with_its_customer():
+    client = FixtureClient(("payment_intent_succeeded.json", 200))
+    result = _gateway(client).charge(
+        amount=Money(2500),
+        payment_method=f"cus_RfT3aPq8LmZx2K/{PM}",
+        idempotency_key="deposit:7:def",
+        description="Openlance balance top-up for user 7",
+    )
+    assert result.succeeded
+    [sent] = client.sent
+    assert sent.params["customer"] == "cus_RfT3aPq8LmZx2K"
+    assert sent.params["payment_method"] == PM
+
+
+@pytest.mark.parametrize("reference", ["4242424242424242", "cus_x/4242", "acct_1/pm_1"])
+def test_anything_but_a_card_token_is_refused_before_calling_stripe(reference):
+    client = FixtureClient()
+    with pytest.raises(InvalidInput):
+        _gateway(client).charge(
+            amount=Money(100), payment_method=reference, idempotency_key="k", description="d"
+        )
+    with pytest.raises(InvalidInput):
+        _gateway(client).card_save(payment_method=reference, owner="user:1")
+    assert client.sent == []
+
+
+def test_a_card_stripe_refuses_to_save_is_a_clear_refusal():
+    client = FixtureClient(("error_card_declined.json", 402))
+    with pytest.raises(InvalidInput, match="refused the card"):
+        _gateway(client).card_save(payment_method=PM, owner="user:7")
+
+
+# Payout destinations
+
+
+def test_a_connected_account_that_can_receive_payouts_is_the_destination():
+    client = FixtureClient(("account_payouts_enabled.json", 200))
+    destination = _gateway(client).payout_destination_create(
+        kind="ach", details={"stripe_account": ACCOUNT}, owner="user:7"
+    )
+    assert (destination.destination, destination.last4) == (ACCOUNT, ACCOUNT[-4:])
+    [sent] = client.sent
+    assert (sent.method, sent.path) == ("get", f"/v1/accounts/{ACCOUNT}")
+
+
+def test_an_account_still_being_set_up_or_not_an_account_is_refused():
+    client = FixtureClient(("account_payouts_disabled.json", 200))
+    with pytest.raises(InvalidInput, match="cannot receive payouts yet"):
+        _gateway(client).payout_destination_create(
+            kind="ach", details={"stripe_account": ACCOUNT}, owner="user:7"
+        )
+    with pytest.raises(InvalidInput) as refused:
+        _gateway(client).payout_destination_create(
+            kind="ach", details={"stripe_account": "000123456789"}, owner="user:7"
+        )
+    assert "stripe_account" in refused.value.field_errors
+    assert len(client.sent) == 1

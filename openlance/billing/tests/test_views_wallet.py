@@ -5,6 +5,7 @@ import pytest
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.models import SandboxOperation
 from openlance.billing.services import funds_deposit
+from openlance.billing.tests.card_entry import new_card
 from openlance.core.money import Money
 from openlance.ledger.models import Transfer
 
@@ -16,7 +17,7 @@ def _key(html: str) -> str:
 
 
 def _deposit(client, key, amount="250.00", card="pm_card_visa"):
-    return client.post("/wallet/deposit/", {"amount": amount, "payment_method": card, "key": key})
+    return client.post("/wallet/deposit/", {"amount": amount, "key": key, **new_card(card)})
 
 
 def test_empty_wallet_says_what_to_do_next(client):
@@ -24,7 +25,8 @@ def test_empty_wallet_says_what_to_do_next(client):
     html = client.get("/wallet/").content.decode()
     assert "No money has moved yet" in html
     assert "Add funds" in html
-    assert "pm_card_declined" in html
+    assert "Sandbox test cards" in html
+    assert "4000 0000 0000 0002" in html  # the declined test card
 
 
 def test_freelancer_wallet_has_no_deposit_form_but_explains(client):

@@ -2,9 +2,11 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.models import Payout, PayoutSettings, WithdrawalMethod
+from openlance.billing.payout_forms import MethodForm
 from openlance.billing.payouts import withdrawal_method_add
 from openlance.billing.tests.payout_helpers import (
     available,
@@ -44,29 +46,78 @@ def test_add_method_with_htmx_swaps_the_settings_card(client):
     user = freelancer_user()
     client.force_login(user)
     response = client.post(
-        "/wallet/methods/add/",
-        {"kind": "paypal", "destination": "pp_me", "last4": "4242"},
-        headers=HTMX,
+        "/wallet/methods/add/", {"kind": "paypal", "email": "jane.doe@example.com"}, headers=HTMX
     )
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<section class="card mt" id="payout-settings">')
-    assert "PayPal ••••4242" in html
+    assert "PayPal j•••@example.com" in html
+    assert "jane.doe" not in html
     assert "Active from" in html
     assert "Default" in html
     assert WithdrawalMethod.objects.filter(user=user).count() == 1
 
 
-def test_add_method_errors_show_in_place(client):
+BANK = {"holder_name": "Jane Doe", "routing_number": "110000000", "account_number": "000123456789"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "details", "shown"),
+    [
+        ("ach", BANK, "US bank (ACH) ••••6789"),
+        ("local_bank", {"holder_name": "Jane", "iban": "DE89 3704 0044 0532 0130 00"}, "••••3000"),
+        ("wire", {"holder_name": "Jane", "bic": "DEUTDEFF", "account_number": "12345678"}, "5678"),
+        ("instant", {"holder_name": "Jane", "card_number": "4000 0566 5566 5556"}, "••••5556"),
+    ],
+)
+def test_each_method_takes_its_details_and_keeps_only_a_token_and_the_last_digits(
+    client, kind, details, shown
+):
     user = freelancer_user()
     client.force_login(user)
-    response = client.post(
-        "/wallet/methods/add/", {"kind": "ach", "destination": "no token", "last4": "1234"}
-    )
-    assert response.status_code == 422
+    response = client.post("/wallet/methods/add/", {"kind": kind, **details}, headers=HTMX)
+    assert response.status_code == 200, response.content.decode()
     html = response.content.decode()
-    assert "Paste the payout destination token" in html
+    assert shown in html
+    method = WithdrawalMethod.objects.get(user=user)
+    assert method.destination.startswith("ba_sbx_")
+    stored = repr(WithdrawalMethod.objects.values_list(flat=False))
+    secret = {k: v for k, v in details.items() if k != "routing_number"}  # a bank's, public
+    for value in secret.values():
+        compact = value.replace(" ", "")
+        if compact.isdigit() or compact.startswith("DE"):
+            assert compact not in stored
+            assert compact not in html
+
+
+@pytest.mark.parametrize(
+    ("kind", "details", "field", "message"),
+    [
+        ("ach", {**BANK, "routing_number": "110000001"}, "routing_number", "9-digit routing"),
+        ("ach", {**BANK, "account_number": "12"}, "account_number", "4 to 17 digits"),
+        ("ach", {"routing_number": "110000000", "account_number": "1234"}, "holder_name", "Req"),
+        ("local_bank", {"holder_name": "J", "iban": "DE89370400440532013001"}, "iban", "IBAN"),
+        ("wire", {"holder_name": "J", "bic": "NOPE"}, "bic", "SWIFT/BIC"),
+        ("wire", {"holder_name": "J", "bic": "DEUTDEFF"}, "iban", "or the account number"),
+        ("paypal", {"email": "not-an-address"}, "email", "valid email"),
+        ("instant", {"holder_name": "J", "card_number": "4000056655665557"}, "card_number", "as"),
+    ],
+)
+def test_add_method_errors_show_in_place(client, kind, details, field, message):
+    user = freelancer_user()
+    client.force_login(user)
+    response = client.post("/wallet/methods/add/", {"kind": kind, **details})
+    assert response.status_code == 422
+    form = response.context["method_form"]
+    assert message in " ".join(form.errors[field])
     assert not WithdrawalMethod.objects.exists()
+
+
+def test_the_sandbox_account_that_closes_bounces_payouts(client):
+    user = freelancer_user()
+    client.force_login(user)
+    client.post("/wallet/methods/add/", {"kind": "ach", **BANK, "account_number": "000111111116"})
+    assert WithdrawalMethod.objects.get(user=user).destination == "ba_returns"
 
 
 def test_make_default_and_remove_without_htmx_redirect(client):
@@ -205,3 +256,11 @@ def test_openapi_lists_the_payout_endpoints(client):
     for path in ("/api/v1/payouts", "/api/v1/payouts/methods", "/api/v1/payouts/settings"):
         assert path in paths
     assert "/api/v1/wallet/export.csv" in paths
+
+
+@override_settings(PAYMENT_GATEWAY="stripe")
+def test_with_stripe_the_method_is_the_connected_stripe_account():
+    form = MethodForm({"kind": "ach", "account_number": "000123456789"})
+    assert set(form.fields) == {"kind", "stripe_account"}
+    assert form.is_valid()
+    assert form.cleaned_data["details"] == {"stripe_account": ""}

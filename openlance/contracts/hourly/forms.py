@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from openlance.billing.card_forms import PayWithForm
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import MAX_DISPUTE_REASON, MAX_MEMO
 
@@ -46,11 +47,6 @@ class DisputeForm(forms.Form):
     )
 
 
-class HourlyCardForm(forms.Form):
-    card = forms.CharField(
-        label="Card for what your balance does not cover",
-        required=False,
-        max_length=100,
-        help_text="The payment provider's card token (sandbox: pm_card_visa; pm_card_declined "
-        "is declined). Leave empty to pay from your balance only.",
-    )
+class HourlyCardForm(PayWithForm):
+    balance_label = "Only my Openlance balance"
+    always_save = True

@@ -28,6 +28,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Case, Q, When
 
 from openlance.accounts.models import User
+from openlance.billing.cards import card_removed
 from openlance.billing.fees import client_fees
 from openlance.billing.gateway import (
     PaymentGatewayUnavailable,
@@ -801,6 +802,8 @@ def _charge_by_card(invoice_id: int, now: datetime) -> bool:
     contract = invoice.contract
     card = contract.hourly_card
     if not card or invoice.state not in OWED_STATES or invoice.charge_id is not None:
+        return False
+    if card_removed(user=contract.client, payment_method=card):
         return False
     subject = f"hourly_invoice:{invoice.pk}"
     gateway = payment_gateway()

@@ -8,6 +8,7 @@ The contract room loads the hourly card from here."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
+from openlance.billing.cards import card_label, payment_method_for, saved_cards_of
 from openlance.contracts.hourly import selectors, services, weeks
 from openlance.contracts.hourly.forms import DisputeForm, HourlyCardForm, TimeEntryForm
 from openlance.contracts.models import Contract, ContractKind, TimeEntry, TimeEntrySource
@@ -94,7 +96,11 @@ def _page(
             and now < sheet.invoice.review_ends_at
         ),
         "dispute_form": DisputeForm(),
-        "card_form": card_form or HourlyCardForm(initial={"card": contract.hourly_card}),
+        "card_form": card_form
+        or HourlyCardForm(
+            cards=saved_cards_of(user=contract.client), initial_card=contract.hourly_card
+        ),
+        "invoice_card": card_label(user=contract.client, payment_method=contract.hourly_card),
         "other": contract.client if is_freelancer else contract.freelancer,
         "pause": services.open_pause_of(contract),
         "current_week": weeks.week_of(now),
@@ -244,15 +250,18 @@ def hourly_card_set(request: HttpRequest, contract_id: int) -> HttpResponse:
         # The freelancer's timesheet has no card form to show the refusal on.
         messages.error(request, "Only the contract's client chooses the card for its invoices.")
         return redirect("timesheet", contract.pk)
-    form = HourlyCardForm(request.POST)
-    ok = run_form(
-        form,
-        lambda data: services.contract_hourly_card_set(
-            user=user, contract=contract, card=data["card"]
-        ),
-    )
+    form = HourlyCardForm(request.POST, cards=saved_cards_of(user=user))
+    chosen: list[str] = []
+
+    def act(_data: dict[str, Any]) -> None:
+        choice = form.payment_choice()
+        card = "" if choice.balance else payment_method_for(user=user, choice=choice)
+        services.contract_hourly_card_set(user=user, contract=contract, card=card)
+        chosen.append(card_label(user=user, payment_method=card))
+
+    ok = run_form(form, act)
     if ok:
-        card = form.cleaned_data["card"].strip()
+        card = chosen[0]
         return _done(
             request,
             contract,

@@ -8,35 +8,24 @@ from typing import Any
 
 from django import forms
 
+from openlance.billing.card_forms import PayWithForm
 from openlance.billing.models import Payment
 from openlance.contracts.payments.bonuses import MAX_NOTE
-from openlance.contracts.payments.common import BALANCE
 from openlance.contracts.payments.expenses import MAX_DESCRIPTION
 from openlance.contracts.payments.refunds import MAX_REASON
 from openlance.core.forms import DollarsField
 from openlance.core.money import Money
 
 
-class BonusForm(forms.Form):
+class BonusForm(PayWithForm):
+    balance_label = "My Openlance balance"
+
     amount = DollarsField(label="Bonus")
     note = forms.CharField(
         label="Note to the freelancer",
         required=False,
         max_length=MAX_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    source = forms.ChoiceField(
-        label="Pay with",
-        choices=[(BALANCE, "My Openlance balance"), ("card", "A card")],
-        initial=BALANCE,
-        widget=forms.RadioSelect,
-    )
-    card_token = forms.CharField(
-        label="Card",
-        required=False,
-        max_length=100,
-        initial="pm_card_visa",
-        help_text="The payment provider's card token (sandbox: pm_card_visa).",
     )
     # One per rendered form: a second submission of the same form pays nothing more.
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -51,17 +40,6 @@ class BonusForm(forms.Form):
         if amount is None:
             raise forms.ValidationError("Enter the bonus.")
         return int(amount)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("source") == "card" and not data.get("card_token", "").strip():
-            self.add_error("card_token", "Enter the card to charge.")
-        return data
-
-    def payment_method(self) -> str:
-        if self.cleaned_data["source"] == BALANCE:
-            return BALANCE
-        return str(self.cleaned_data["card_token"]).strip()
 
 
 class RefundForm(forms.Form):

@@ -19,7 +19,11 @@ from django.db.models import Q, QuerySet
 from openlance.accounts.models import User
 from openlance.billing.gateway import idempotency_key_digest
 from openlance.billing.models import Payment
-from openlance.billing.payments import payment_refund
+from openlance.billing.payments import (
+    payment_refund,
+    payment_refund_hold,
+    payment_refund_hold_release,
+)
 from openlance.contracts.common import lock_contract, require_party
 from openlance.contracts.models import (
     REFUND_REQUEST_TRANSITIONS,
@@ -36,6 +40,7 @@ from openlance.core.services import event_emit
 REFUND_WITHIN = timedelta(days=180)
 REQUEST_WITHIN = timedelta(days=365)
 ANSWER_WITHIN = timedelta(days=7)
+DISPUTE_WITHIN = timedelta(days=30)
 MAX_REASON = 1000
 
 
@@ -120,6 +125,7 @@ def refund_make(
     reason = _checked(payment, amount, reason, REFUND_WITHIN)
     with transaction.atomic():
         locked = lock_contract(contract)
+        _require_no_dispute(payment)
         return _refund(locked, payment, amount, reason, digest)
 
 
@@ -135,6 +141,7 @@ def refund_request_open(
         locked = lock_contract(contract)
         if RefundRequest.objects.filter(payment=payment, state=RefundRequestState.PENDING).exists():
             raise Conflict("A refund request on this payment is already waiting for an answer.")
+        _require_no_dispute(payment)
         now = clock.now()
         request = RefundRequest.objects.create(
             contract=locked,
@@ -151,6 +158,13 @@ def refund_request_open(
     return request
 
 
+def _require_no_dispute(payment: Payment) -> None:
+    """Inside the contract's lock: a payment whose refund a dispute decides takes no other
+    refund meanwhile (the held money must still be there for the decision)."""
+    if RefundRequest.objects.filter(payment=payment, state=RefundRequestState.DISPUTED).exists():
+        raise Conflict("A dispute decides a refund of this payment; wait for its decision.")
+
+
 def _require_move(request: RefundRequest, target: str) -> None:
     if target not in REFUND_REQUEST_TRANSITIONS[request.state]:
         raise InvalidTransition(
@@ -162,8 +176,9 @@ def _require_move(request: RefundRequest, target: str) -> None:
 def _move(request: RefundRequest, target: str, **changes: object) -> RefundRequest:
     locked = RefundRequest.objects.select_for_update().get(pk=request.pk)
     _require_move(locked, target)
+    if locked.state == RefundRequestState.PENDING:
+        locked.answered_at = clock.now()
     locked.state = target
-    locked.answered_at = clock.now()
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.save()
@@ -235,3 +250,72 @@ def refund_requests_lapse_run_due(*, now: datetime) -> int:
             )
             lapsed += 1
     return lapsed
+
+
+def _hold_reference(request: RefundRequest) -> str:
+    return f"refund-request:{request.pk}"
+
+
+def dispute_open_until(request: RefundRequest) -> datetime | None:
+    """Until when the client may dispute this request (None: it cannot be disputed)."""
+    if request.state not in (RefundRequestState.REJECTED, RefundRequestState.LAPSED):
+        return None
+    return (request.answered_at or request.answer_by) + DISPUTE_WITHIN
+
+
+def refund_request_dispute_hold(*, client: User, request: RefundRequest) -> RefundRequest:
+    """In the caller's transaction (a dispute being opened): the client disputes a request
+    the freelancer rejected or left unanswered, within 30 days. The freelancer's part of the
+    refund asked is held from their money (available, then this payment's pending earning);
+    when they hold less, because it was withdrawn, the dispute is about what they hold."""
+    contract = request.contract
+    require_party(contract, client, "client")
+    lock_contract(contract)
+    locked = RefundRequest.objects.select_for_update().get(pk=request.pk)
+    until = dispute_open_until(locked)
+    if until is None:
+        raise Conflict("Only a refund request the freelancer rejected or left unanswered.")
+    if clock.now() > until:
+        raise Conflict(
+            f"A refund request can be disputed within {DISPUTE_WITHIN.days} days of its answer."
+        )
+    payment = Payment.objects.get(pk=locked.payment_id)
+    _require_no_dispute(payment)
+    left = payment.gross_cents - payment.refunded_cents
+    if left <= 0:
+        raise Conflict("This payment has been refunded in full already.")
+    covered, _hold = payment_refund_hold(
+        payment=payment,
+        amount=Money(min(locked.amount_cents, left)),
+        key=f"refund-request:{locked.pk}:hold",
+        reference=_hold_reference(locked),
+    )
+    return _move(
+        locked, RefundRequestState.DISPUTED, disputed_at=clock.now(), disputed_cents=covered.cents
+    )
+
+
+def refund_request_dispute_settle(request: RefundRequest, *, client_cents: int) -> RefundRequest:
+    """In the caller's transaction (the dispute decided): the hold goes
+    back to the freelancer and `client_cents` of the payment is refunded to the client, its
+    service fee returned in proportion like any refund."""
+    lock_contract(request.contract)
+    locked = RefundRequest.objects.select_for_update().get(pk=request.pk)
+    assert locked.disputed_cents is not None
+    assert 0 <= client_cents <= locked.disputed_cents
+    payment = Payment.objects.get(pk=locked.payment_id)
+    payment_refund_hold_release(
+        payment=payment,
+        key=f"refund-request:{locked.pk}:release",
+        reference=_hold_reference(locked),
+    )
+    refund = None
+    if client_cents:
+        refund = _refund(
+            locked.contract,
+            payment,
+            Money(client_cents),
+            f"Refund decided in a dispute: {locked.reason}",
+            f"request:{locked.pk}:dispute",
+        )
+    return _move(locked, RefundRequestState.SETTLED, **({"refund": refund} if refund else {}))

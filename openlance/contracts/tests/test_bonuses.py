@@ -183,12 +183,12 @@ def test_the_room_shows_bonuses_and_the_client_pays_one_from_its_form(client):
     assert "Pay a bonus" in room
     assert "No bonus paid on this contract." in room
     url = f"/contracts/{contract.pk}/bonuses/"
-    short = client.post(url, {"amount": "500", "source": "balance", "key": "f1"})
+    short = client.post(url, {"amount": "500", "pay_with": "balance", "key": "f1"})
     assert short.status_code == 200
     assert "does not cover" in short.content.decode()
-    done = client.post(url, {"amount": "50", "source": "balance", "key": "f2", "note": "Thanks!"})
+    done = client.post(url, {"amount": "50", "pay_with": "balance", "key": "f2", "note": "Thanks!"})
     assert done.status_code == 302
-    client.post(url, {"amount": "50", "source": "balance", "key": "f2"})  # a double submit
+    client.post(url, {"amount": "50", "pay_with": "balance", "key": "f2"})  # a double submit
     assert Bonus.objects.count() == 1
     client.force_login(contract.freelancer)
     room = client.get(f"/contracts/{contract.pk}/").content.decode()

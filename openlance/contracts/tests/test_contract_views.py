@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from openlance.accounts.tests.factories import client_user
+from openlance.billing.tests.card_entry import new_card
 from openlance.billing.tests.factories import paid_for_work
 from openlance.contracts.milestones.funding import milestone_fund
 from openlance.contracts.milestones.submissions import milestone_resubmit, milestone_submit
@@ -54,20 +55,16 @@ def test_client_sees_the_funding_breakdown_and_funds_by_card_with_htmx(client):
     assert "$517.95" in body
     url = reverse("milestone_fund", args=[first(contract).pk])
     prefix = f"m{first(contract).pk}"
-    declined = client.post(
-        url, {f"{prefix}-source": "card", f"{prefix}-card_token": "pm_card_declined"}, headers=HTMX
-    )
+    declined = client.post(url, new_card("pm_card_declined", prefix=prefix), headers=HTMX)
     assert declined.status_code == 200
     assert "declined" in declined.content.decode()
     assert 'id="contract-milestones"' in declined.content.decode()
     assert not Transfer.objects.filter(kind="milestone_fund").exists()
     missing = client.post(
-        url, {f"{prefix}-source": "card", f"{prefix}-card_token": ""}, headers=HTMX
+        url, {**new_card(prefix=prefix), f"{prefix}-card_number": ""}, headers=HTMX
     )
-    assert "Enter the card to charge." in missing.content.decode()
-    funded = client.post(
-        url, {f"{prefix}-source": "card", f"{prefix}-card_token": "pm_card_visa"}, headers=HTMX
-    )
+    assert "Enter the card number as printed on the card." in missing.content.decode()
+    funded = client.post(url, new_card(prefix=prefix), headers=HTMX)
     assert "is funded" in funded.content.decode()
     assert first(contract).state == MilestoneState.FUNDED
     # The contract's totals come along out of band: $500.00 now reads as in escrow.

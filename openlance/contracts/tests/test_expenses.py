@@ -210,7 +210,7 @@ def test_the_room_proposes_and_settles_an_expense_and_serves_its_receipt(client)
     assert download["Content-Disposition"].startswith("attachment")
     client.force_login(contract.client)
     client.post(f"/contracts/expenses/{expense.pk}/accept/")
-    client.post(f"/contracts/expenses/{expense.pk}/fund/", {"source": "balance"})
+    client.post(f"/contracts/expenses/{expense.pk}/fund/", {f"e{expense.pk}-pay_with": "balance"})
     client.post(f"/contracts/expenses/{expense.pk}/release/")
     expense.refresh_from_db()
     assert expense.state == "released"

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from openlance.billing.models import SavedCard
 from openlance.billing.services import funds_deposit
+from openlance.billing.tests.card_entry import new_card
 from openlance.contracts.hourly.services import hourly_invoice_run_due, time_entry_add
 from openlance.contracts.models import Contract, TimeEntry, TimeEntrySource
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly
@@ -214,18 +216,24 @@ def test_the_client_chooses_a_card_for_invoices_on_the_timesheet(client):
         page = client.get(f"/contracts/{contract.pk}/timesheet/").content.decode()
         assert 'data-testid="invoice-card"' in page
         url = f"/contracts/{contract.pk}/invoice-card/"
-        refused = client.post(url, {"card": "x" * 101})
+        refused = client.post(url, {**new_card(), "card_number": "4242 4242 4242 4241"})
         assert refused.status_code == 422
-        assert "at most 100 characters" in refused.content.decode()
-        done = client.post(url, {"card": "pm_card_visa"}, follow=True)
-    assert "charged to pm_card_visa" in done.content.decode()
+        assert "Enter the card number as printed" in refused.content.decode()
+        done = client.post(url, new_card(), follow=True)
+    card = SavedCard.objects.get(user=contract.client)
+    assert f"charged to {card}" in done.content.decode()
+    assert str(card).startswith("Visa ending 4242 (expires 12/35)")
     contract.refresh_from_db()
-    assert contract.hourly_card == "pm_card_visa"
+    assert contract.hourly_card == card.payment_method
+    with clock.frozen_at(WEDNESDAY):
+        page = client.get(f"/contracts/{contract.pk}/timesheet/").content.decode()
+    assert f"Invoices fall back to {card}" in page
+    assert card.payment_method not in page  # the token is never shown
     client.force_login(contract.freelancer)
     with clock.frozen_at(WEDNESDAY):
         page = client.get(f"/contracts/{contract.pk}/timesheet/").content.decode()
         assert 'data-testid="invoice-card"' not in page
-        refused = client.post(url, {"card": "pm_card_declined"}, follow=True)
+        refused = client.post(url, new_card("pm_card_declined"), follow=True)
         assert "client chooses the card" in refused.content.decode()
     contract.refresh_from_db()
-    assert contract.hourly_card == "pm_card_visa"  # only the client chooses
+    assert contract.hourly_card == card.payment_method  # only the client chooses

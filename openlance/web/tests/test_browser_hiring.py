@@ -23,7 +23,7 @@ from openlance.core.tests.files import pdf_bytes
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
 from openlance.proposals.tests.factories import proposal
-from openlance.web.tests.browser import sign_in
+from openlance.web.tests.browser import fill_card, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -107,8 +107,7 @@ def test_hire_fund_changes_approve_then_pending_available_and_withdraw(
     assert row_figure(fund, "Marketplace fee") == "$18.00"
     assert row_figure(fund, "Contract initiation fee") == "$2.95"
     assert fund.locator("tr", has_text="Total").locator("th").last.inner_text() == "$620.95"
-    fund.get_by_label("A card").check()
-    assert fund.get_by_label("Card", exact=True).input_value() == "pm_card_visa"
+    fill_card(fund)
     fund.get_by_role("button", name="Pay $620.95 into escrow").click()
     desk.get_by_text(f"“{TITLE}” is funded: the money is in escrow.").wait_for()
     assert card.locator(".card-head .badge").inner_text() == "Funded"

@@ -165,6 +165,7 @@ def test_no_main_page_scrolls_sideways_at_phone_width(market, open_page):
             "/",
             f"/proposals/job/{market.job.pk}/",
             "/wallet/",
+            "/wallet/cards/",
             f"/contracts/{contract.pk}/",
             "/disputes/",
             f"/disputes/{dispute.pk}/",

@@ -11,7 +11,7 @@ import pytest
 from openlance.accounts.tests.factories import freelancer_user
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.tests.factories import freelancer_with_profile
-from openlance.web.tests.browser import sign_in
+from openlance.web.tests.browser import fill_card, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,7 +63,7 @@ def test_freelancer_pitches_client_interviews_and_closes_without_hire_refunding_
     assert header_connects(page) == start
     buy = page.locator("#buy")
     buy.get_by_role("radio", name="10 Connects — $1.50").check()
-    buy.get_by_label("Card (sandbox)").select_option("pm_card_visa")
+    fill_card(buy)
     buy.get_by_role("button", name="Buy Connects").click()
     page.get_by_text("You bought 10 Connects for $1.50.").wait_for()
     bought = header_connects(page)

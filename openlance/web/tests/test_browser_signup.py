@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from openlance.accounts.tests.factories import PASSWORD, client_user
+from openlance.web.tests.browser import fill_card
 
 # serialized_rollback: a transactional test flushes the tables afterwards; this restores
 # what migrations seeded (policies, skills, staff groups) for the next one.
@@ -67,13 +68,13 @@ def test_a_client_adds_funds_and_sees_balance_and_transaction(page):
     page.get_by_text("No money has moved yet").wait_for()
 
     page.get_by_label("Amount").fill("99.99")
-    page.get_by_label("Card (sandbox)").select_option("pm_card_declined")
+    fill_card(page.locator("#add-funds"), "4000 0000 0000 0002")
     page.get_by_role("button", name="Add funds").click()
     page.get_by_text("The card was declined").wait_for()
     assert page.get_by_text("No money has moved yet").is_visible()
 
     page.get_by_label("Amount").fill("250.00")
-    page.get_by_label("Card (sandbox)").select_option("pm_card_visa")
+    fill_card(page.locator("#add-funds"))
     page.get_by_role("button", name="Add funds").click()
     page.get_by_text("$250.00 was added to your balance.").wait_for()
     assert page.get_by_test_id("balance-client_funding").inner_text() == "$250.00"
