@@ -6,6 +6,7 @@ period, and the freelancer withdraws part of it (SPEC §6, §7.1, §8; issue 5 i
 
 The live server runs in a thread of this process, so `clock.frozen_at` moves its time too."""
 
+import re
 from datetime import timedelta
 from io import StringIO
 
@@ -188,12 +189,11 @@ def test_hire_fund_changes_approve_then_pending_available_and_withdraw(
     assert balance(page, "freelancer_pending") == "$490.00"
     assert balance(page, "freelancer_available") == "$0.00"
     settings = page.locator("#payout-settings")
-    settings.get_by_label("Method", exact=True).select_option("paypal")
-    settings.get_by_label("Destination token").fill("ba_maya_paypal")
-    settings.get_by_label("Last 4 digits").fill("4242")
+    settings.get_by_role("radio", name=re.compile("^PayPal")).check()
+    settings.get_by_label("PayPal address").fill("maya@example.com")
     settings.get_by_role("button", name="Add method").click()
     settings.get_by_text("Method added. It becomes active in 3 days.").wait_for()
-    assert settings.get_by_text("PayPal ••••4242").is_visible()
+    assert settings.get_by_text("PayPal m•••@example.com", exact=True).is_visible()
 
     # Six days on: past the 5-day security period and the method's 3-day hold. The
     # scheduler's rule moves the earning to available.
@@ -212,16 +212,16 @@ def test_hire_fund_changes_approve_then_pending_available_and_withdraw(
         # Get paid now: $300 to PayPal, $2.00 of it the method's fee; $190 stays available.
         paid = page.locator("#get-paid")
         paid.get_by_label("Amount").fill("300")
-        paid.get_by_label("Send to").select_option(label="PayPal ••••4242 ($2.00 per payout)")
+        paid.get_by_label("Send to").select_option(label="PayPal m•••@example.com ($2.00 per payout)")
         paid.get_by_role("button", name="Withdraw").click()
-        page.get_by_text("$298.00 is on its way to your PayPal ••••4242.").wait_for()
+        page.get_by_text("$298.00 is on its way to your PayPal m•••@example.com.").wait_for()
         assert balance(page, "freelancer_available") == "$190.00"
         assert balance(page, "freelancer_pending") == "$0.00"
         payout = Payout.objects.get(user=maya)
         assert (payout.amount_cents, payout.fee_cents, payout.net_cents) == (30_000, 200, 29_800)
         row = page.locator(f"#payout-{payout.pk}")
         cells = row.locator("td")
-        assert cells.nth(1).inner_text().startswith("PayPal ••••4242")
+        assert cells.nth(1).inner_text().startswith("PayPal m•••@example.com")
         assert cells.nth(2).inner_text() == "$298.00"
         assert cells.nth(3).inner_text() == "$2.00"
         withdrawal = page.get_by_test_id(f"breakdown-{payout.withdrawal_transfer_id}")
