@@ -4,7 +4,6 @@ refusals are shown on these forms with `add_domain_errors`."""
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django import forms
@@ -14,16 +13,33 @@ from openlance.core.forms import DollarsField, country_choices
 from openlance.core.money import Money
 from openlance.profiles.badges import Badge
 from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Visibility
+from openlance.profiles.services import TIME_ZONES
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
-    # Area/City names plus UTC; the legacy aliases ("US/Eastern", "EST5EDT") only confuse.
-    zones = sorted(
-        zone
-        for zone in zoneinfo.available_timezones()
-        if zone == "UTC" or ("/" in zone and not zone.startswith(("Etc/", "US/", "SystemV/")))
-    )
-    return [("", "Choose a time zone"), *((zone, zone.replace("_", " ")) for zone in zones)]
+def time_zone_choices(current: str = "") -> list[tuple[str, Any]]:
+    """The listed zones grouped by region ("America" → "Argentina — Buenos Aires"), and the
+    zone a profile has already when it is an older name no longer listed."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for zone in sorted(TIME_ZONES - {"UTC"}):
+        region, _, place = zone.partition("/")
+        regions.setdefault(region, []).append((zone, place.replace("_", " ").replace("/", " — ")))
+    choices: list[tuple[str, Any]] = [("", "Choose a time zone"), ("UTC", "UTC")]
+    if current and current not in TIME_ZONES:
+        choices.append((current, f"{current} (an older name)"))
+    return [*choices, *regions.items()]
+
+
+class TimeZoneForm(forms.Form):
+    """A form with the time-zone picker; `time_zone_now` is the profile's zone, offered
+    too when it is an older name, so saving other fields keeps it."""
+
+    time_zone = forms.ChoiceField(choices=time_zone_choices, required=False)
+
+    def __init__(self, *args: Any, time_zone_now: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        picker = self.fields["time_zone"]
+        assert isinstance(picker, forms.ChoiceField)
+        picker.choices = time_zone_choices(time_zone_now)
 
 
 class PhotoForm(forms.Form):
@@ -32,10 +48,10 @@ class PhotoForm(forms.Form):
     photo = forms.FileField(help_text="JPEG, PNG, WebP or GIF, at most 5 MB.")
 
 
-class FreelancerSettingsForm(forms.Form):
+class FreelancerSettingsForm(TimeZoneForm):
+    field_order = ["country", "city", "time_zone"]
     country = forms.ChoiceField(choices=country_choices, required=False)
     city = forms.CharField(max_length=100, required=False)
-    time_zone = forms.ChoiceField(choices=time_zone_choices, required=False)
     availability = forms.ChoiceField(choices=Availability.choices)
     available_now = forms.BooleanField(required=False, label="Available now")
     english_level = forms.ChoiceField(
@@ -63,6 +79,7 @@ class FreelancerSettingsForm(forms.Form):
     @classmethod
     def of(cls, freelancer: Freelancer) -> FreelancerSettingsForm:
         return cls(
+            time_zone_now=freelancer.time_zone,
             initial={
                 "country": freelancer.country.code or "",
                 "city": freelancer.city,
@@ -77,7 +94,7 @@ class FreelancerSettingsForm(forms.Form):
                     if freelancer.minimum_hourly_rate_cents is None
                     else Money(freelancer.minimum_hourly_rate_cents).amount
                 ),
-            }
+            },
         )
 
 
@@ -163,7 +180,8 @@ HISTORY_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
-class ClientProfileForm(forms.Form):
+class ClientProfileForm(TimeZoneForm):
+    field_order = ["company_name", "country", "city", "time_zone"]
     company_name = forms.CharField(
         max_length=120,
         required=False,
@@ -172,7 +190,6 @@ class ClientProfileForm(forms.Form):
     )
     country = forms.ChoiceField(choices=country_choices, required=False)
     city = forms.CharField(max_length=100, required=False)
-    time_zone = forms.ChoiceField(choices=time_zone_choices, required=False)
     website = forms.URLField(required=False, assume_scheme="https")
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),

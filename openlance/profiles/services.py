@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytz
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -49,7 +50,21 @@ from openlance.profiles.search import (
 EARLIEST_DATE = date(1950, 1, 1)
 MINIMUM_RATE_CENTS = 300
 MAXIMUM_RATE_CENTS = 100_000
-TIME_ZONES = frozenset(zoneinfo.available_timezones())
+# Zone names people pick from: pytz's zones in common use that this machine's zoneinfo
+# knows, as Area/City (and UTC). Legacy aliases ("US/Eastern", "Canada/Pacific") and renamed
+# zones ("Asia/Calcutta", "Europe/Kiev") are not among them.
+TIME_ZONES = frozenset(
+    zone
+    for zone in pytz.common_timezones
+    if zone in zoneinfo.available_timezones()
+    and (zone == "UTC" or ("/" in zone and not zone.startswith(("US/", "Canada/"))))
+)
+
+
+def _check_time_zone(value: str, current: str, errors: dict[str, list[str]]) -> None:
+    """A listed zone; an older name a profile already has stays valid until it is changed."""
+    if value and value != current and value not in TIME_ZONES:
+        errors["time_zone"] = ["Choose a time zone from the list (e.g. America/New_York)."]
 
 
 def _errors(errors: dict[str, list[str]], message: str) -> None:
@@ -271,8 +286,7 @@ def freelancer_update(
     country = _check_country(country, "country", errors)
     if len(city) > 100:
         errors["city"] = ["At most 100 characters."]
-    if time_zone and time_zone not in TIME_ZONES:
-        errors["time_zone"] = ["Choose a time zone from the list."]
+    _check_time_zone(time_zone, freelancer.time_zone, errors)
     intro_video_url = _check_url(intro_video_url, "intro_video_url", errors)
     if availability not in Availability.values:
         errors["availability"] = ["Choose an availability."]
@@ -652,8 +666,7 @@ def client_profile_update(
         errors["company_name"] = ["At most 120 characters."]
     if len(city) > 100:
         errors["city"] = ["At most 100 characters."]
-    if time_zone and time_zone not in TIME_ZONES:
-        errors["time_zone"] = ["Choose a time zone from the list."]
+    _check_time_zone(time_zone, client_profile.time_zone, errors)
     website = _check_url(website, "website", errors)
     if len(description) > 2000:
         errors["description"] = ["At most 2,000 characters."]

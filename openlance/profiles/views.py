@@ -144,7 +144,7 @@ def profile_photo(request: HttpRequest) -> HttpResponse:
 @require_POST
 def profile_settings(request: HttpRequest) -> HttpResponse:
     freelancer = _freelancer(request)
-    form = FreelancerSettingsForm(request.POST)
+    form = FreelancerSettingsForm(request.POST, time_zone_now=freelancer.time_zone)
 
     def save(data: dict[str, Any]) -> None:
         settings = dict(data)
@@ -404,7 +404,7 @@ def client_profile_edit(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     client_profile = services.client_profile_start(user=user)
     if request.method == "POST":
-        form = ClientProfileForm(request.POST)
+        form = ClientProfileForm(request.POST, time_zone_now=client_profile.time_zone)
         if form.is_valid():
             try:
                 services.client_profile_update(client_profile=client_profile, **form.cleaned_data)
@@ -415,6 +415,7 @@ def client_profile_edit(request: HttpRequest) -> HttpResponse:
                 return redirect("client_profile_edit")
     else:
         form = ClientProfileForm(
+            time_zone_now=client_profile.time_zone,
             initial={
                 "company_name": client_profile.company_name,
                 "country": client_profile.country.code or "",
@@ -422,7 +423,7 @@ def client_profile_edit(request: HttpRequest) -> HttpResponse:
                 "time_zone": client_profile.time_zone,
                 "website": client_profile.website,
                 "description": client_profile.description,
-            }
+            },
         )
     return render(
         request,

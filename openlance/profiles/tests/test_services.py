@@ -10,6 +10,7 @@ from openlance.core.tests.files import fake_image_upload, png_upload
 from openlance.profiles.models import ClientProfile, Freelancer, Profile, Visibility
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import (
+    TIME_ZONES,
     Earnings,
     assessment_add,
     client_payment_method_verify,
@@ -107,6 +108,9 @@ def test_updating_a_stale_copy_keeps_what_others_wrote_since():
     [
         ({"country": "QQ"}, "country"),
         ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"time_zone": "US/Eastern"}, "time_zone"),  # a legacy alias
+        ({"time_zone": "Asia/Calcutta"}, "time_zone"),  # renamed to Asia/Kolkata
+        ({"time_zone": "EST5EDT"}, "time_zone"),
         ({"intro_video_url": "javascript:alert(1)"}, "intro_video_url"),
         ({"availability": "sometimes"}, "availability"),
         ({"english_level": "klingon"}, "english_level"),
@@ -413,3 +417,22 @@ def test_vetting_signals_skip_someone_who_is_not_a_client():
 
 def test_visibility_default_is_public():
     assert freelancer_start(user=freelancer_user()).visibility == Visibility.PUBLIC
+
+
+def test_the_listed_time_zones_are_current_area_city_names():
+    assert {"UTC", "America/New_York", "Asia/Kolkata", "Europe/Kyiv"} <= TIME_ZONES
+    legacy = {"US/Eastern", "Canada/Pacific", "Asia/Calcutta", "Europe/Kiev", "EST5EDT", "GB"}
+    assert not legacy & TIME_ZONES
+    assert all(zone == "UTC" or "/" in zone for zone in TIME_ZONES)
+
+
+def test_an_older_zone_name_a_profile_has_stays_until_changed():
+    freelancer = freelancer_start(user=freelancer_user())
+    Freelancer.objects.filter(pk=freelancer.pk).update(time_zone="US/Eastern")
+    freelancer.refresh_from_db()
+    freelancer_update(freelancer=freelancer, **{**LOCATION, "time_zone": "US/Eastern"})
+    assert Freelancer.objects.get(pk=freelancer.pk).time_zone == "US/Eastern"
+    freelancer_update(freelancer=freelancer, **{**LOCATION, "time_zone": "America/New_York"})
+    freelancer.refresh_from_db()
+    with pytest.raises(InvalidInput):
+        freelancer_update(freelancer=freelancer, **{**LOCATION, "time_zone": "US/Eastern"})

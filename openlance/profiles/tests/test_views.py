@@ -150,6 +150,20 @@ def test_settings_refuse_an_unknown_time_zone_in_place(client, freelancer):
     assert Freelancer.objects.get(user=freelancer).time_zone == ""
 
 
+def test_the_time_zone_picker_offers_current_names_grouped_by_region(client, freelancer):
+    page = client.get("/profile/edit/").content.decode()
+    assert '<optgroup label="America">' in page
+    assert (
+        '<option value="America/Argentina/Buenos_Aires">Argentina — Buenos Aires</option>' in page
+    )
+    assert '<option value="Asia/Kolkata">Kolkata</option>' in page
+    for legacy in ("US/Eastern", "Asia/Calcutta", "EST5EDT", "Etc/GMT+5"):
+        assert f'value="{legacy}"' not in page
+    Freelancer.objects.filter(user=freelancer).update(time_zone="US/Eastern")
+    page = client.get("/profile/edit/").content.decode()
+    assert '<option value="US/Eastern" selected>US/Eastern (an older name)</option>' in page
+
+
 def test_photo_upload_is_reencoded_and_served_publicly(client, freelancer):
     response = client.post("/profile/edit/photo/", {"photo": png_upload()})
     assert response.status_code == 302
