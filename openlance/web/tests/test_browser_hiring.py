@@ -212,7 +212,9 @@ def test_hire_fund_changes_approve_then_pending_available_and_withdraw(
         # Get paid now: $300 to PayPal, $2.00 of it the method's fee; $190 stays available.
         paid = page.locator("#get-paid")
         paid.get_by_label("Amount").fill("300")
-        paid.get_by_label("Send to").select_option(label="PayPal m•••@example.com ($2.00 per payout)")
+        paid.get_by_label("Send to").select_option(
+            label="PayPal m•••@example.com ($2.00 per payout)"
+        )
         paid.get_by_role("button", name="Withdraw").click()
         page.get_by_text("$298.00 is on its way to your PayPal m•••@example.com.").wait_for()
         assert balance(page, "freelancer_available") == "$190.00"

@@ -169,6 +169,21 @@ def _load(*args: str) -> str:
     return out.getvalue()
 
 
+def _connects_histories_out_of_date_order() -> dict[str, list[str]]:
+    """Per freelancer, the Connects moves whose balance does not follow from the one dated
+    before it (what their history page would show out of order)."""
+    wrong: dict[str, list[str]] = {}
+    for account in ConnectsAccount.objects.select_related("user"):
+        before = 0
+        for move in account.moves.order_by("created_at", "id"):
+            if move.balance_after != before + move.units:
+                wrong.setdefault(account.user.email, []).append(
+                    f"{move.created_at:%Y-%m-%d %H:%M} {move.kind} {move.units}"
+                )
+            before = move.balance_after
+    return wrong
+
+
 def _us_content_writers() -> list[Profile]:
     page = search_freelancers(
         viewer=AnonymousUser(),
@@ -228,6 +243,8 @@ def test_demo_load_creates_the_demo_marketplace() -> None:
     output = _load("--scale", "small")
 
     assert "ledger sound" in output
+    # Every freelancer's Connects were booked in the order of their dates (issue 15, defect 6).
+    assert _connects_histories_out_of_date_order() == {}
     # Its events are delivered, and nobody is mailed about the past the load made up.
     assert not OutboxEvent.objects.filter(processed_at__isnull=True, dead_at__isnull=True)
     assert mail.outbox == []
@@ -580,6 +597,7 @@ def test_demo_load_is_quiet_at_verbosity_zero() -> None:
 def test_full_demo_meets_its_targets_and_a_second_run_adds_nothing() -> None:
     _load()
 
+    assert _connects_histories_out_of_date_order() == {}
     assert Freelancer.objects.count() >= 300
     assert ClientProfile.objects.count() >= 100
     assert JobPost.objects.count() >= 400

@@ -60,6 +60,7 @@ from openlance.accounts.services import (
     location_verification_submit,
     user_set_roles,
 )
+from openlance.billing.cards import card_save
 from openlance.billing.connects import connects_bundle_buy, connects_plus_subscribe
 from openlance.billing.gateway import sandbox_payout_set_status
 from openlance.billing.models import Payout, PayoutSchedule, WithdrawalMethodKind
@@ -889,7 +890,11 @@ def _section_deposits(ctx: DemoContext) -> Iterator[None]:
             payment_method=DEPOSIT_CARD,
             key=f"demo-deposit-{index}",
         )
-        ctx.count("deposits", Transfer.objects.count() > before)
+        added = Transfer.objects.count() > before
+        if added:
+            # The client kept the card they paid with, so the payment forms offer it.
+            card_save(user=user, payment_method=DEPOSIT_CARD)
+        ctx.count("deposits", added)
         yield
 
 
@@ -1059,6 +1064,8 @@ PLUS_SUBSCRIBERS = (2, 7, 33, 64, 128)
 # Every CLOSE_EVERY-th open post that got proposals is closed without a hire at the end,
 # so the Connects refunds of SPEC §5 show in the freelancers' histories.
 CLOSE_EVERY = 25
+# Those posts close this many days before the load's now, after every pitch.
+CLOSED_AGO = 0.2
 
 
 @dataclass
@@ -1069,6 +1076,9 @@ class Pitching:
     proposed: set[tuple[int, int]]
     invited: set[tuple[int, int]]
     specialty: dict[int, Specialty] = field(default_factory=dict)
+    # When each freelancer's Connects last moved: their pitches are dated after it, so the
+    # bookings (and the balances their history shows) follow the dates.
+    last_move: dict[int, datetime] = field(default_factory=dict)
 
 
 def _pitching(ctx: DemoContext) -> Pitching:
@@ -1196,7 +1206,10 @@ def _pitch(
 ) -> None:
     user = pitching.users[number]
     plan = pitching.plans[number]
-    sent = _between(rng, job.published_at or job.created_at, ctx.now, 0.02, 0.6)
+    drawn = _between(rng, job.published_at or job.created_at, ctx.now, 0.02, 0.6)
+    after = pitching.last_move.get(number, _connects_start(ctx, number, plan))
+    sent = min(max(drawn, after + timedelta(minutes=rng.randint(5, 90))), ctx.ago(CLOSED_AGO))
+    pitching.last_move[number] = sent
     with clock.frozen_at(sent):
         _top_up(user, job)
         proposal = proposal_submit(
@@ -1243,6 +1256,14 @@ def _invite(
             )
 
 
+def _connects_start(ctx: DemoContext, number: int, plan: FreelancerPlan) -> datetime:
+    """When a freelancer's Connects last moved before they pitch: they joined (the welcome
+    grant), or subscribed to Plus 12 days ago, never before joining."""
+    if number in PLUS_SUBSCRIBERS:
+        return max(ctx.ago(12), plan.joined + timedelta(hours=1))
+    return plan.joined
+
+
 def _section_connects(ctx: DemoContext) -> Iterator[None]:
     """Every freelancer's welcome grant on the day they joined (long-ago ones have expired
     by now, as they would have), and a few on the Plus plan."""
@@ -1254,7 +1275,7 @@ def _section_connects(ctx: DemoContext) -> Iterator[None]:
             with clock.frozen_at(plan.joined):
                 connects_welcome_grant(user=user)
             if number in PLUS_SUBSCRIBERS:
-                with clock.frozen_at(ctx.ago(12)):
+                with clock.frozen_at(_connects_start(ctx, number, plan)):
                     connects_plus_subscribe(
                         user=user, payment_method=PITCH_CARD, key=f"demo-plus:{number}"
                     )
@@ -1317,7 +1338,7 @@ def _section_pitching(ctx: DemoContext) -> Iterator[None]:
             to_close.append(job)
         yield
     for job in to_close:
-        with clock.frozen_at(ctx.ago(0.2)):
+        with clock.frozen_at(ctx.ago(CLOSED_AGO)):
             closed = job_close(job=job, hired=False)
             # The worker would refund these from the post's event; the load does it now.
             proposals_job_closed(job=closed, refund=True)
@@ -1693,7 +1714,8 @@ def _payouts(ctx: DemoContext, hiring: Hiring) -> None:
         number = hiring.numbers[user.pk]
         rng = _rng("payout", number)
         kind, fate = PAYOUT_STORIES[index] if index < len(PAYOUT_STORIES) else ("ach", "")
-        with clock.frozen_at(ctx.ago(rng.uniform(4, 9))):
+        # Added at least 5 days ago: past its 3-day hold before the payout a day or two ago.
+        with clock.frozen_at(ctx.ago(rng.uniform(5, 9))):
             withdrawal_method_add(
                 user=user,
                 kind=kind,
