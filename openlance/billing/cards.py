@@ -17,7 +17,7 @@ from openlance.accounts.models import User
 from openlance.billing.gateway import payment_gateway, sandbox_card_tokenize
 from openlance.billing.models import SavedCard, card_expired
 from openlance.core import clock
-from openlance.core.errors import InvalidInput, NotFound, PaymentDeclined
+from openlance.core.errors import InvalidInput, NotFound, PaymentDeclined, require_id
 
 MAX_SAVED_CARDS = 10
 BALANCE = "balance"
@@ -49,6 +49,7 @@ def saved_cards_of(*, user: User) -> list[SavedCard]:
 
 
 def saved_card_for(*, user: User, card_id: int) -> SavedCard:
+    require_id(card_id, "card")
     card = SavedCard.objects.filter(user=user, pk=card_id, removed_at__isnull=True).first()
     if card is None:
         raise NotFound("No such card.")

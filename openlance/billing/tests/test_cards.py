@@ -276,6 +276,8 @@ def test_the_cards_api(client):
         assert client.delete(path, headers=auth).status_code == 204
         assert client.get("/api/v1/me/cards", headers=auth).json() == []
         assert client.delete(path, headers=auth).status_code == 404
+        huge = f"/api/v1/me/cards/{2**70}"
+        assert client.delete(huge, headers=auth).status_code == 404
 
 
 # --- with Stripe, the card fields are Stripe Elements -----------------------------------
