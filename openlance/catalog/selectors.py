@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import hashlib
+from functools import cache
+
+from django.db.models import Count, Max, QuerySet
 
 from openlance.catalog.models import Category, Skill
 from openlance.core.errors import InvalidInput
@@ -30,3 +33,22 @@ def catalog_ids(
             f"Unknown {field}.", field_errors={field: ["Use slugs from the catalog."]}
         )
     return found
+
+
+def catalog_version() -> str:
+    """Names the catalog as it stands, for caches of what is drawn from it (a search page's
+    filters). Skills and categories change only by migration: one cheap query tells whether
+    this process has seen the catalog in this shape, and the digest of every name is read
+    once per shape."""
+    skills = Skill.objects.aggregate(count=Count("id"), top=Max("id"))
+    categories = Category.objects.aggregate(count=Count("id"), top=Max("id"))
+    return _catalog_digest((skills["count"], skills["top"], categories["count"], categories["top"]))
+
+
+@cache
+def _catalog_digest(shape: tuple[int | None, ...]) -> str:
+    rows = [
+        *Category.objects.order_by("pk").values_list("pk", "slug", "name"),
+        *Skill.objects.order_by("pk").values_list("pk", "slug", "name", "category_id"),
+    ]
+    return hashlib.sha256(repr((shape, rows)).encode()).hexdigest()[:16]

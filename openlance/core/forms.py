@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -78,3 +79,17 @@ def run_form(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> bo
         add_domain_errors(form, error)
         return False
     return True
+
+
+def filters_cache_key(form: forms.Form, *, version: str, skip: tuple[str, ...]) -> str:
+    """A key for the drawn filters of a search form (hundreds of options and checkboxes),
+    by what is chosen in them and `version` (what their choices come from); "" when the
+    form shows errors, which are drawn fresh."""
+    if form.is_bound and form.errors:
+        return ""
+    chosen = sorted(
+        (name, tuple(form.data.getlist(name)) if hasattr(form.data, "getlist") else form.data[name])
+        for name in form.fields
+        if name not in skip and name in form.data
+    )
+    return hashlib.sha256(repr((version, chosen)).encode()).hexdigest()[:32]

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
-from openlance.catalog.selectors import categories_all, skills_by_slugs
+from openlance.catalog.selectors import catalog_version, categories_all, skills_by_slugs
 from openlance.core.errors import DomainError, NotFound
-from openlance.core.forms import add_domain_errors
+from openlance.core.forms import add_domain_errors, filters_cache_key
 from openlance.jobs import search, selectors, services
 from openlance.jobs.forms import JobPostForm, JobSearchForm
 from openlance.jobs.models import JobPost, JobState
@@ -231,8 +231,11 @@ def search_jobs(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             add_domain_errors(form, error, JobSearchForm.FIELD_OF_PARAM)
     is_htmx = request.headers.get("HX-Request") == "true"
+    if is_htmx:
+        return render(request, "jobs/_work_results.html", {"form": form, "results": results})
+    filters_key = filters_cache_key(form, version=catalog_version(), skip=("q", "sort", "page"))
     return render(
         request,
-        "jobs/_work_results.html" if is_htmx else "jobs/search.html",
-        {"form": form, "results": results},
+        "jobs/search.html",
+        {"form": form, "results": results, "filters_key": filters_key},
     )

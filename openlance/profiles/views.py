@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from openlance.accounts.auth import request_user
-from openlance.catalog.selectors import skills_by_slugs
+from openlance.catalog.selectors import catalog_version, skills_by_slugs
 from openlance.core.errors import DomainError, NotFound
-from openlance.core.forms import add_domain_errors, run_form
+from openlance.core.forms import add_domain_errors, filters_cache_key, run_form
 from openlance.core.money import Money
 from openlance.profiles import search, selectors, services
 from openlance.profiles.forms import (
@@ -464,10 +464,15 @@ def search_freelancers(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             add_domain_errors(form, error, FreelancerSearchForm.FIELD_OF_PARAM)
     is_htmx = request.headers.get("HX-Request") == "true"
+    if is_htmx:
+        return render(request, "profiles/_talent_results.html", {"form": form, "results": results})
+    filters_key = filters_cache_key(
+        form, version=catalog_version(), skip=("q", "us_only", "sort", "page")
+    )
     return render(
         request,
-        "profiles/_talent_results.html" if is_htmx else "profiles/search.html",
-        {"form": form, "results": results},
+        "profiles/search.html",
+        {"form": form, "results": results, "filters_key": filters_key},
     )
 
 
