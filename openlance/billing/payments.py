@@ -401,7 +401,21 @@ def payment_refund_hold_release(*, payment: Payment, key: str, reference: str) -
         return
     hold = _held_refund_account(reference)
     available = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=relationship.freelancer)
-    accounts_lock([available, hold])
+    # Every account the refund that follows touches too, all at once in id order: taking
+    # the fee account after these could wait in a cycle with another payment's refund.
+    accounts_lock(
+        [
+            account_for(kind=AccountKind.CLIENT_FUNDING, owner=relationship.client),
+            available,
+            account_for(kind=AccountKind.FREELANCER_PENDING, owner=relationship.freelancer),
+            *(
+                [credited_account(payment.transfer, AccountKind.PLATFORM_FEE_REVENUE)]
+                if payment.fee_cents
+                else []
+            ),
+            hold,
+        ]
+    )
     hold.refresh_from_db(fields=["balance_cents"])
     if hold.balance_cents:
         transfer_post(
