@@ -9,6 +9,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # The install is redone whenever pyproject.toml (the pinned dependencies) changes.
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# The same for the benchmarks' extra dependencies (the `bench` group).
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PORT ?= 8000
 export PORT
 export PYTHONUNBUFFERED := 1
@@ -21,7 +23,7 @@ export SECRET_KEY ?= django-insecure-openlance-make-targets-development-only-012
 # Extra pytest options, e.g. `make test PYTEST_ARGS="-x -k ledger"` or "-n 2" (xdist).
 PYTEST_ARGS ?=
 
-.PHONY: help run install migrate demo static test test-browser check-deploy fuzz client-smoke load lint migrations-check bench bench-search bench-money clean
+.PHONY: help run install migrate demo static test test-browser check-deploy fuzz client-smoke load lint migrations-check bench bench-search bench-http bench-money bench-wrk clean
 
 help:
 	@echo "make run           install, migrate, load demo data, serve on http://127.0.0.1:$(PORT) (PORT=9000 make run)"
@@ -32,6 +34,8 @@ help:
 	@echo "make client-smoke  a client generated from the OpenAPI document, called against the demo"
 	@echo "make load          production-like run: PostgreSQL + Redis, 2 gunicorn + 2 Huey, mixed load"
 	@echo "make bench         benchmarks in bench/ (BENCH_DATABASE_URL=postgres://... adds PostgreSQL)"
+	@echo "make bench-search  search at 100,000 profiles beside tantivy (N=..., BENCH_DATABASE_URL adds PostgreSQL)"
+	@echo "make bench-http    req/s of search, job detail and the search page under load, against a bare view"
 	@echo "make bench-money   money reads at 1k/100k/1M past payments (SIZES=..., BENCH_DATABASE_URL adds PostgreSQL)"
 	@echo "make demo          migrate and load the demo data (idempotent)"
 	@echo "make clean         remove .venv, var/ (the local database!) and caches"
@@ -118,16 +122,33 @@ client-smoke: $(STAMP)
 load: $(STAMP)
 	$(BIN)/python gates/load.py
 
-bench: $(STAMP)
+# The benchmarks' own tools: the `bench` extra (tantivy) in the virtualenv, reinstalled
+# when pyproject.toml changes, and wrk (Debian's) when it is not on the PATH.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@rm -f $(VENV)/.bench-installed-*
+	@touch $@
+
+bench-wrk:
+	@command -v wrk >/dev/null || { echo "Installing wrk, the HTTP load generator (apt-get)"; \
+		apt-get update -qq && apt-get install -y -qq wrk; }
+
+bench: $(BENCH_STAMP) bench-wrk
 	@found=0; for b in bench/*.py; do \
 		[ -e "$$b" ] || continue; case "$$(basename $$b)" in _*) continue;; esac; \
 		found=1; echo "== $$b"; $(BIN)/python "$$b"; \
 	done; [ $$found = 1 ] || echo "No benchmarks in bench/."
 
-# Freelancer and job search at scale (100,000 profiles by default, N=... to change it);
-# BENCH_PG_URL=postgres://... adds PostgreSQL.
-bench-search: $(STAMP)
+# Freelancer and job search at scale (100,000 profiles by default, N=... to change it),
+# beside tantivy on the same documents; BENCH_PG_URL=postgres://... adds PostgreSQL.
+bench-search: $(BENCH_STAMP)
 	$(BIN)/python bench/search.py --n $${N:-100000}
+
+# The site under load as the Procfile serves it, on the small demo, against a bare view:
+# 20 s a URL (BENCH_HTTP_SECONDS=...), 8 connections (BENCH_HTTP_CONNECTIONS=...); about
+# 3 minutes. `make bench` runs it too.
+bench-http: $(STAMP) bench-wrk
+	$(BIN)/python bench/http_search.py
 
 # Money reads as the ledger grows, at the full sizes (1,000 / 100,000 / 1,000,000 past
 # payments; 5 to 8 minutes per backend); BENCH_DATABASE_URL=postgres://... adds PostgreSQL.

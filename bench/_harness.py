@@ -1,6 +1,7 @@
-"""What every benchmark here shares: run its measuring half in a child process against a
-throwaway database, and create and drop that database on a PostgreSQL server (the gates'
-harness does that for them too: `postgres_database` is theirs)."""
+"""What the benchmarks here share: run a measuring half in a child process against a
+throwaway database, and print a table. The gates' harness creates and drops that database on
+a PostgreSQL server (`postgres_database`) and serves the site as the Procfile does (`Gate`,
+`errors_in`): those are theirs."""
 
 from __future__ import annotations
 
@@ -16,9 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 # gates/ is not a package: from the repository's root it imports as a namespace package.
 sys.path.insert(0, str(ROOT))
 
-from gates._harness import postgres_database  # noqa: E402
+from gates._harness import Gate, GateError, errors_in, postgres_database  # noqa: E402
 
-__all__ = ["ROOT", "postgres_database", "run_child", "start_child"]
+__all__ = [
+    "ROOT",
+    "Gate",
+    "GateError",
+    "errors_in",
+    "markdown_table",
+    "postgres_database",
+    "run_child",
+    "start_child",
+]
 
 
 def _child_env(database_url: str, var_dir: str) -> dict[str, str]:
@@ -62,3 +72,13 @@ def start_child(
         stderr=stderr,
         text=True,
     )
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a Markdown table, columns padded to line up in a terminal too."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    return [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)]
