@@ -18,7 +18,7 @@ from stdnum import luhn
 
 from openlance.billing.cards import BALANCE, NewCard, PaymentChoice
 from openlance.billing.gateway import SANDBOX_TEST_CARDS
-from openlance.billing.models import SavedCard
+from openlance.billing.models import SavedCard, card_expired
 from openlance.core import clock
 
 NEW_CARD = "new"
@@ -29,6 +29,11 @@ SAVED_PREFIX = "card-"
 EXPIRY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*$")
 # Card numbers are 12 to 19 digits (ISO/IEC 7812).
 CARD_NUMBER = re.compile(r"^\d{12,19}$")
+
+
+def card_number_valid(number: str) -> bool:
+    """Digits only, as long as card numbers are, with a valid Luhn check digit."""
+    return bool(CARD_NUMBER.match(number)) and luhn.is_valid(number)
 
 
 def stripe_elements() -> bool:
@@ -151,7 +156,7 @@ class PayWithForm(forms.Form):
         number = re.sub(r"[\s-]", "", str(data.get("card_number") or ""))
         expiry = EXPIRY.match(str(data.get("card_expiry") or ""))
         cvc = str(data.get("card_cvc") or "").strip()
-        if not CARD_NUMBER.match(number) or not luhn.is_valid(number):
+        if not card_number_valid(number):
             self.add_error("card_number", "Enter the card number as printed on the card.")
         month = year = 0
         if expiry is None:
@@ -159,10 +164,9 @@ class PayWithForm(forms.Form):
         else:
             month, year = int(expiry[1]), int(expiry[2])
             year += 2000 if year < 100 else 0
-            now = clock.now()
             if not 1 <= month <= 12:
                 self.add_error("card_expiry", "Enter the month as 01 to 12.")
-            elif (year, month) < (now.year, now.month):
+            elif card_expired(clock.now(), exp_month=month, exp_year=year):
                 self.add_error("card_expiry", "This card has expired.")
         if not re.fullmatch(r"\d{3,4}", cvc):
             self.add_error("card_cvc", "Enter the 3 or 4 digits on the back of the card.")

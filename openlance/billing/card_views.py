@@ -3,18 +3,21 @@ removing one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from openlance.accounts.auth import request_user
 from openlance.billing import cards
 from openlance.billing.card_forms import PayWithForm
+from openlance.billing.models import SavedCard
 from openlance.core import clock
-from openlance.core.errors import NotFound
 from openlance.core.forms import run_form
+from openlance.core.views import or_404
 
 
 class CardAddForm(PayWithForm):
@@ -48,16 +51,14 @@ def card_list(request: HttpRequest) -> HttpResponse:
 def card_add(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     form = CardAddForm({**request.POST.dict(), "pay_with": "new"})
-    added: list[str] = []
-    if run_form(
-        form,
-        lambda _data: added.append(
-            cards.card_label(
-                user=user,
-                payment_method=cards.payment_method_for(user=user, choice=form.payment_choice()),
-            )
-        ),
-    ):
+    added: list[SavedCard] = []
+
+    def keep(_data: dict[str, Any]) -> None:
+        new_card = form.payment_choice().new_card
+        assert new_card is not None  # the form takes a new card only
+        added.append(cards.card_save_new(user=user, card=new_card))
+
+    if run_form(form, keep):
         messages.success(request, f"{added[0]} is saved.")
         return redirect("card_list")
     return _page(request, form, status=422)
@@ -66,11 +67,6 @@ def card_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def card_remove(request: HttpRequest, card_id: int) -> HttpResponse:
-    user = request_user(request)
-    try:
-        card = cards.saved_card_for(user=user, card_id=card_id)
-        cards.card_remove(user=user, card_id=card.pk)
-    except NotFound as missing:
-        raise Http404(missing.detail) from None
+    card = or_404(cards.card_remove, user=request_user(request), card_id=card_id)
     messages.success(request, f"{card} is removed; nothing is charged to it again.")
     return redirect("card_list")

@@ -58,6 +58,11 @@ def saved_card_for(*, user: User, card_id: int) -> SavedCard:
 
 def card_save(*, user: User, payment_method: str) -> SavedCard:
     """Keep a tokenized card for later payments; saving the same card again finds it."""
+    return _card_keep(user=user, payment_method=payment_method)[0]
+
+
+def _card_keep(*, user: User, payment_method: str) -> tuple[SavedCard, bool]:
+    """The saved card, and whether it was added now (not found among the kept ones)."""
     if not payment_method or len(payment_method) > 120:
         raise InvalidInput(
             "Enter the card's token.", field_errors={"payment_method": ["Enter the card again."]}
@@ -74,13 +79,13 @@ def card_save(*, user: User, payment_method: str) -> SavedCard:
         kept = SavedCard.objects.filter(user=user, removed_at__isnull=True)
         existing = kept.filter(payment_method=details.payment_method).first()
         if existing is not None:
-            return existing
+            return existing, False
         if kept.count() >= MAX_SAVED_CARDS:
             raise InvalidInput(
                 f"You can keep {MAX_SAVED_CARDS} cards; remove one first.",
                 field_errors={"payment_method": ["Too many saved cards."]},
             )
-        return SavedCard.objects.create(
+        added = SavedCard.objects.create(
             user=user,
             payment_method=details.payment_method,
             brand=details.brand,
@@ -89,50 +94,64 @@ def card_save(*, user: User, payment_method: str) -> SavedCard:
             exp_year=details.exp_year,
             created_at=now,
         )
+        return added, True
 
 
-def card_remove(*, user: User, card_id: int) -> None:
+def card_save_new(*, user: User, card: NewCard) -> SavedCard:
+    """Keep a card typed into the card form (the cards page)."""
+    return _card_keep(user=user, payment_method=_token(card))[0]
+
+
+def card_remove(*, user: User, card_id: int) -> SavedCard:
     card = saved_card_for(user=user, card_id=card_id)
     card.removed_at = clock.now()
     card.save(update_fields=["removed_at"])
+    return card
 
 
-def payment_method_for(*, user: User, choice: PaymentChoice) -> str:
-    """The `payment_method` the money services take for what a form chose: "balance", a
-    saved card's reference, or a new card's token (saved first when the client asked)."""
+def _token(card: NewCard) -> str:
+    return card.token or sandbox_card_tokenize(
+        number=card.number, exp_month=card.exp_month, exp_year=card.exp_year
+    )
+
+
+def _resolved(*, user: User, choice: PaymentChoice) -> tuple[str, SavedCard | None]:
+    """The `payment_method` the money services take for what a form chose ("balance", a
+    saved card's reference, or a new card's token, saved first when the client asked), and
+    the card this saved anew, if any."""
     if choice.balance:
-        return BALANCE
+        return BALANCE, None
     if choice.saved_card is not None:
         card = saved_card_for(user=user, card_id=choice.saved_card.pk)
         if card.expired_at(clock.now()):
             raise InvalidInput(
                 "That card has expired.", field_errors={"pay_with": ["Choose another card."]}
             )
-        return card.payment_method
+        return card.payment_method, None
     new = choice.new_card
     if new is None:
         raise InvalidInput("Choose how to pay.", field_errors={"pay_with": ["Required."]})
-    token = new.token or sandbox_card_tokenize(
-        number=new.number, exp_month=new.exp_month, exp_year=new.exp_year
-    )
-    if new.save:
-        return card_save(user=user, payment_method=token).payment_method
-    return token
+    token = _token(new)
+    if not new.save:
+        return token, None
+    card, added = _card_keep(user=user, payment_method=token)
+    return card.payment_method, card if added else None
+
+
+def payment_method_for(*, user: User, choice: PaymentChoice) -> str:
+    """The `payment_method` for what a form chose, saving a new card when asked."""
+    return _resolved(user=user, choice=choice)[0]
 
 
 def pay_with(*, user: User, choice: PaymentChoice, pay: Callable[[str], T]) -> T:
     """Pay with what a form chose: `pay` gets the payment method. A new card saved for this
     payment is forgotten again when the payment is declined."""
-    new = choice.new_card
-    kept_before = {c.pk for c in saved_cards_of(user=user)} if new and new.save else None
-    payment_method = payment_method_for(user=user, choice=choice)
+    payment_method, added = _resolved(user=user, choice=choice)
     try:
         return pay(payment_method)
     except PaymentDeclined as declined:
-        if kept_before is not None:
-            SavedCard.objects.filter(user=user, payment_method=payment_method).exclude(
-                pk__in=kept_before
-            ).delete()
+        if added is not None:
+            added.delete()
         # Said next to the card that was chosen, in full: the reason is what the payer needs.
         raise PaymentDeclined(declined.detail, field_errors={"pay_with": [declined.detail]}) from (
             declined

@@ -75,6 +75,7 @@ def _page(
     account: ConnectsAccount = connects_account_open(user=user)
     policy = connects_policy_at(clock.now())
     plan = policy.plus_plan if account.plan == Plan.PLUS else policy.basic_plan
+    cards = saved_cards_of(user=user)
     context = {
         "account": account,
         "balance": connects_balance(user=user),
@@ -87,9 +88,8 @@ def _page(
         "plus_cap": allotment_cap(policy.plus_plan),
         "connect_price_cents": policy.connect_price_cents,
         "expiring": list(connects_expiring_soon(user=user, within=EXPIRING_SOON)),
-        "bundle_form": bundle_form
-        or fresh_form(BundleForm, policy=policy, cards=saved_cards_of(user=user)),
-        "plus_form": plus_form or fresh_form(PlusForm, cards=saved_cards_of(user=user)),
+        "bundle_form": bundle_form or fresh_form(BundleForm, policy=policy, cards=cards),
+        "plus_form": plus_form or fresh_form(PlusForm, cards=cards),
     }
     return render(request, "connects/home.html", context, status=status)
 
@@ -133,9 +133,7 @@ def connects_buy(request: HttpRequest) -> HttpResponse:
             price = bundle_price(bundle=bundle, when=clock.now())
             messages.success(request, f"You bought {bundle} Connects for {price}.")
             return redirect("connects_home")
-    retry = retry_form(
-        BundleForm, request.POST.dict(), policy=policy, cards=saved_cards_of(user=user)
-    )
+    retry = retry_form(BundleForm, request.POST.dict(), policy=policy, cards=cards)
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _page(request, bundle_form=retry, status=422)
@@ -162,7 +160,8 @@ def connects_plan(request: HttpRequest) -> HttpResponse:
         return redirect("connects_home")
     if not user.is_freelancer:
         return _role_needed(request)
-    form = PlusForm(request.POST, cards=saved_cards_of(user=user))
+    cards = saved_cards_of(user=user)
+    form = PlusForm(request.POST, cards=cards)
     refusal: DomainError | None = None
     if form.is_valid():
         try:
@@ -178,7 +177,7 @@ def connects_plan(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "You are on Plus. Your monthly allotment is in.")
             return redirect("connects_home")
-    retry = retry_form(PlusForm, request.POST.dict(), cards=saved_cards_of(user=user))
+    retry = retry_form(PlusForm, request.POST.dict(), cards=cards)
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _page(request, plus_form=retry, status=422)

@@ -252,17 +252,13 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
     )
     accounts_lock([client_funding, available, pending, *([revenue] if revenue else [])])
     available.refresh_from_db(fields=["balance_cents"])
-    from_available = min(net_back, max(0, available.balance_cents))
-    from_pending = net_back - from_available
-    legs: list[tuple[LedgerAccount, int]] = [(client_funding, amount.cents)]
-    if from_available:
-        legs.append((available, -from_available))
-    if from_pending:
-        if earning is None or earning.amount_cents < from_pending:
-            raise InsufficientFunds(
-                f"The freelancer holds too little to refund {Money(amount.cents)} of this payment."
-            )
-        legs.append((pending, -from_pending))
+    taken = _freelancer_take(available, pending, earning, net_back)
+    if taken is None:
+        raise InsufficientFunds(
+            f"The freelancer holds too little to refund {Money(amount.cents)} of this payment."
+        )
+    freelancer_legs, from_pending = taken
+    legs: list[tuple[LedgerAccount, int]] = [(client_funding, amount.cents), *freelancer_legs]
     if fee_back:
         assert revenue is not None  # a fee to give back was charged
         legs.append((revenue, -fee_back))
@@ -281,13 +277,7 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
         client=relationship.client,
         freelancer=freelancer,
     )
-    if earning is not None and from_pending:
-        remaining = earning.amount_cents - from_pending
-        if remaining:
-            earning.amount_cents = remaining
-            earning.save(update_fields=["amount_cents"])
-        else:
-            earning.delete()
+    _earning_shrink(earning, from_pending)
     payment.refunded_cents = refunded_after
     payment.refunded_fee_cents += fee_back
     payment.save(update_fields=["refunded_cents", "refunded_fee_cents"])
@@ -305,6 +295,34 @@ def payment_refund(*, payment: Payment, amount: Money, key: str, reason: str) ->
         },
     )
     return transfer
+
+
+def _freelancer_take(
+    available: LedgerAccount,
+    pending: LedgerAccount,
+    earning: PendingEarning | None,
+    cents: int,
+) -> tuple[list[tuple[LedgerAccount, int]], int] | None:
+    """The legs taking `cents` of a payment back from its freelancer, from their available
+    money (its balance read under its lock) and then from the payment's own pending
+    earning, with the part taken from that earning; None when the two do not cover it."""
+    from_available = min(cents, max(0, available.balance_cents))
+    from_pending = cents - from_available
+    if from_pending and (earning is None or earning.amount_cents < from_pending):
+        return None
+    legs = [(available, -from_available)] if from_available else []
+    return legs + ([(pending, -from_pending)] if from_pending else []), from_pending
+
+
+def _earning_shrink(earning: PendingEarning | None, cents: int) -> None:
+    """The pending earning after `cents` of it were taken back (gone when nothing is left)."""
+    if earning is None or not cents:
+        return
+    earning.amount_cents -= cents
+    if earning.amount_cents:
+        earning.save(update_fields=["amount_cents"])
+    else:
+        earning.delete()
 
 
 def _held_refund_account(reference: str) -> LedgerAccount:
@@ -349,28 +367,19 @@ def payment_refund_hold(
             "Nothing of this payment is left with the freelancer on Openlance: it was withdrawn."
         )
     net = _refund_split(payment, covered)[1]
-    from_available = min(net, max(0, available.balance_cents))
-    from_pending = net - from_available
-    legs: list[tuple[LedgerAccount, int]] = [(hold, net)]
-    if from_available:
-        legs.append((available, -from_available))
-    if from_pending:
-        legs.append((pending, -from_pending))
+    taken = _freelancer_take(available, pending, earning, net)
+    assert taken is not None  # `covered` is what the freelancer holds at most
+    freelancer_legs, from_pending = taken
     transfer = transfer_post(
         key=key,
         kind=PAYMENT_REFUND_HOLD,
         description=f"Held while a dispute decides a refund of {Money(covered)}"[:255],
-        legs=legs,
+        legs=[(hold, net), *freelancer_legs],
         metadata={"payment_id": payment.pk, "amount_cents": covered, "net_cents": net},
         client=relationship.client,
         freelancer=freelancer,
     )
-    if earning is not None and from_pending:
-        earning.amount_cents -= from_pending
-        if earning.amount_cents:
-            earning.save(update_fields=["amount_cents"])
-        else:
-            earning.delete()
+    _earning_shrink(earning, from_pending)
     return Money(covered), transfer
 
 

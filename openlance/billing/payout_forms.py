@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from stdnum import bic, iban, luhn
+from stdnum import bic, iban
 from stdnum.us import rtn
 
-from openlance.billing.card_forms import stripe_elements
+from openlance.billing.card_forms import card_number_valid, stripe_elements
 from openlance.billing.models import PayoutSchedule, WithdrawalMethod, WithdrawalMethodKind
 from openlance.billing.payouts import METHOD_FEES
 from openlance.core.forms import DollarsField
@@ -120,7 +120,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "account_number": lambda v: bool(re.fullmatch(r"[0-9]{4,17}", v)),
     "iban": iban.is_valid,
     "bic": bic.is_valid,
-    "card_number": lambda v: bool(re.fullmatch(r"[0-9]{12,19}", v)) and luhn.is_valid(v),
+    "card_number": card_number_valid,
 }
 INVALID = {
     "routing_number": "Enter the 9-digit routing number printed on your checks.",

@@ -148,7 +148,7 @@ def wallet_deposit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{amount} was added to your balance.")
             return redirect("wallet")
-    retry = retry_form(DepositForm, request.POST.dict(), cards=saved_cards_of(user=user))
+    retry = retry_form(DepositForm, request.POST.dict(), cards=cards)
     if refusal is not None:
         add_domain_errors(retry, refusal)
     return _wallet_page(request, deposit_form=retry, status=422)

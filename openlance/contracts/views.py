@@ -5,7 +5,7 @@ milestones section re-rendered (errors in place), and plain posts with a redirec
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openlance.accounts.auth import request_user
 from openlance.accounts.models import User
 from openlance.billing.cards import pay_with, saved_cards_of
-from openlance.billing.models import Payment
+from openlance.billing.models import Payment, SavedCard
 from openlance.billing.selectors import next_fee_rate_bp, relationship_between
 from openlance.contracts import amendments, endings, selectors
 from openlance.contracts.common import contract_topic
@@ -102,18 +102,23 @@ def _milestone(user: User, milestone_id: int) -> Milestone:
 
 
 def _form(
-    name: str, milestone: Milestone, user: User, data: Any = None, files: Any = None
+    name: str,
+    milestone: Milestone,
+    cards: Sequence[SavedCard],
+    data: Any = None,
+    files: Any = None,
 ) -> forms.Form:
+    """A milestone's form; `cards` are the client's saved cards, for the funding form."""
     prefix = f"m{milestone.pk}"
     if name == "submit":
         return SubmitForm(data, files, milestone=milestone, prefix=prefix)
     if name == "fund":
-        return FundForm(data, prefix=prefix, cards=saved_cards_of(user=user))
+        return FundForm(data, prefix=prefix, cards=cards)
     return FORMS[name](data, prefix=prefix)
 
 
-def _expense_fund_form(expense: Expense, user: User, data: Any = None) -> FundForm:
-    return FundForm(data, prefix=f"e{expense.pk}", cards=saved_cards_of(user=user))
+def _expense_fund_form(expense: Expense, cards: Sequence[SavedCard], data: Any = None) -> FundForm:
+    return FundForm(data, prefix=f"e{expense.pk}", cards=cards)
 
 
 def _client_balance(contract: Contract) -> Money:
@@ -140,6 +145,7 @@ def _decorate(
     user: User,
     bound: dict[tuple[int, str], forms.Form],
     pricing: ContractPricing,
+    cards: Sequence[SavedCard],
 ) -> None:
     """Attach what the room shows for each milestone: the viewer's actions, their forms
     (bound with errors when an action was refused), the funding quote and the releases."""
@@ -168,7 +174,7 @@ def _decorate(
         if m.can_fund:
             m.quote = funding.milestone_funding_quote(milestone=milestone, pricing=pricing)
         m.forms = {
-            name: bound.get((milestone.pk, name)) or _form(name, milestone, user) for name in FORMS
+            name: bound.get((milestone.pk, name)) or _form(name, milestone, cards) for name in FORMS
         }
         m.open_form = next((name for (pk, name) in bound if pk == milestone.pk), "")
 
@@ -192,8 +198,10 @@ def _room(
 ) -> HttpResponse:
     user = request_user(request)
     pricing = contract_pricing(contract)
-    _decorate(contract, user, bound or {}, pricing)
     is_client = user.pk == contract.client_id
+    # Read once for every payment form of the room; only the client pays.
+    cards = saved_cards_of(user=user) if is_client else []
+    _decorate(contract, user, bound or {}, pricing, cards)
     contract_amendments = list(contract.amendments.all())
     context = {
         "contract": contract,
@@ -206,11 +214,11 @@ def _room(
         "amendment_form": amendment_form or AmendmentForm(),
         "terms_form": terms_form or HourlyTermsForm(),
         "bonuses": list(bonuses_of(contract=contract)),
-        "bonus_form": bonus_form or BonusForm(cards=saved_cards_of(user=user) if is_client else ()),
+        "bonus_form": bonus_form or BonusForm(cards=cards),
         "bonus_open": is_client and bonus_allowed(contract),
         **_payments_context(contract, is_client, refund_form, reject_forms or {}),
         "expenses": [
-            (expense, (fund_forms or {}).get(expense.pk) or _expense_fund_form(expense, user))
+            (expense, (fund_forms or {}).get(expense.pk) or _expense_fund_form(expense, cards))
             for expense in expenses_of(contract=contract)
         ],
         "expense_form": expense_form or ExpenseForm(),
@@ -380,7 +388,8 @@ def _milestone_action(
     a plain post with a redirect, and show a refusal on the form in place."""
     user = request_user(request)
     milestone = _milestone(user, milestone_id)
-    form = _form(name, milestone, user, request.POST, request.FILES)
+    cards = saved_cards_of(user=user) if name == "fund" else []
+    form = _form(name, milestone, cards, request.POST, request.FILES)
     done: list[str] = []
     ok = run_form(form, lambda _data: done.append(action(user, milestone, form)))
     contract = _contract(user, milestone.contract_id)
@@ -736,7 +745,7 @@ def expense_answer(request: HttpRequest, expense_id: int, answer: str) -> HttpRe
 def expense_fund(request: HttpRequest, expense_id: int) -> HttpResponse:
     user = request_user(request)
     expense = _expense(user, expense_id)
-    form = _expense_fund_form(expense, user, request.POST)
+    form = _expense_fund_form(expense, saved_cards_of(user=user), request.POST)
     ok = run_form(
         form,
         lambda _data: pay_with(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.http import QueryDict
 from django_countries import countries
 
 from openlance.core.errors import DomainError
@@ -81,15 +82,17 @@ def run_form(form: forms.Form, action: Callable[[dict[str, Any]], object]) -> bo
     return True
 
 
-def filters_cache_key(form: forms.Form, *, version: str, skip: tuple[str, ...]) -> str:
-    """A key for the drawn filters of a search form (hundreds of options and checkboxes),
-    by what is chosen in them and `version` (what their choices come from); "" when the
-    form shows errors, which are drawn fresh."""
-    if form.is_bound and form.errors:
+def filters_cache_key(
+    form: forms.Form, query: QueryDict, *, version: str, skip: tuple[str, ...]
+) -> str:
+    """A key for the drawn filters of a search form (hundreds of options and checkboxes)
+    bound to `query`, by what is chosen in them and `version` (what their choices come
+    from); "" when the form shows errors, which are drawn fresh."""
+    if form.errors:
         return ""
     chosen = sorted(
-        (name, tuple(form.data.getlist(name)) if hasattr(form.data, "getlist") else form.data[name])
+        (name, tuple(query.getlist(name)))
         for name in form.fields
-        if name not in skip and name in form.data
+        if name not in skip and name in query
     )
     return hashlib.sha256(repr((version, chosen)).encode()).hexdigest()[:32]

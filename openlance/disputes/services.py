@@ -110,6 +110,35 @@ def _locked(dispute: Dispute) -> Dispute:
     return Dispute.objects.select_for_update().select_related("contract").get(pk=dispute.pk)
 
 
+def _dispute_create(
+    *,
+    contract: Contract,
+    opened_by: str,
+    reason: str,
+    amount_cents: int,
+    respond_within: timedelta | None = None,
+    **subject: Milestone | Expense | HourlyInvoice | RefundRequest,
+) -> Dispute:
+    """Record a dispute on its frozen subject and announce it, in the caller's transaction.
+    The other side answers within 5 business days unless `respond_within` says otherwise."""
+    now = clock.now()
+    dispute = Dispute.objects.create(
+        contract=contract,
+        opened_by=opened_by,
+        reason=reason,
+        amount_cents=amount_cents,
+        opened_at=now,
+        respond_by=now + respond_within
+        if respond_within is not None
+        else add_business_days(now, RESPONSE_BUSINESS_DAYS),
+        **subject,
+    )
+    event_emit(
+        kind="dispute.opened", payload={"dispute_id": dispute.pk, "contract_id": contract.pk}
+    )
+    return dispute
+
+
 def dispute_open(*, user: User, milestone: Milestone, reason: str) -> Dispute:
     """Open a dispute on the milestone's escrow, which is frozen at once. The client asks
     for the escrow back; the freelancer asks for submitted work to be paid."""
@@ -128,21 +157,13 @@ def dispute_open(*, user: User, milestone: Milestone, reason: str) -> Dispute:
                 "client does not release. This milestone has nothing to dispute."
             )
         frozen = milestone_dispute_freeze(frozen_before)
-        now = clock.now()
-        dispute = Dispute.objects.create(
+        return _dispute_create(
             contract=contract,
-            milestone=frozen,
             opened_by=side,
             reason=reason,
             amount_cents=frozen.in_escrow_cents,
-            opened_at=now,
-            respond_by=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+            milestone=frozen,
         )
-        event_emit(
-            kind="dispute.opened",
-            payload={"dispute_id": dispute.pk, "contract_id": contract.pk},
-        )
-    return dispute
 
 
 def contract_end_disputed(*, user: User, contract: Contract, reason: str) -> list[Dispute]:
@@ -189,21 +210,13 @@ def expense_dispute_open(*, user: User, expense: Expense, reason: str) -> Disput
     reason = _text(reason, "reason")
     with transaction.atomic():
         frozen = expense_dispute_freeze(user=user, expense=expense)
-        now = clock.now()
-        dispute = Dispute.objects.create(
+        return _dispute_create(
             contract=frozen.contract,
-            expense=frozen,
             opened_by=side,
             reason=reason,
             amount_cents=frozen.amount_cents,
-            opened_at=now,
-            respond_by=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+            expense=frozen,
         )
-        event_emit(
-            kind="dispute.opened",
-            payload={"dispute_id": dispute.pk, "contract_id": frozen.contract_id},
-        )
-    return dispute
 
 
 def invoice_dispute_open(*, user: User, invoice: HourlyInvoice, reason: str) -> Dispute:
@@ -212,21 +225,14 @@ def invoice_dispute_open(*, user: User, invoice: HourlyInvoice, reason: str) -> 
     to respond."""
     with transaction.atomic():
         frozen = invoice_dispute_freeze(user=user, invoice=invoice, reason=reason)
-        now = clock.now()
-        dispute = Dispute.objects.create(
+        return _dispute_create(
             contract=frozen.contract,
-            invoice=frozen,
             opened_by=Side.CLIENT,
             reason=frozen.dispute_reason,
             amount_cents=frozen.amount_cents,
-            opened_at=now,
-            respond_by=now + HOURLY_RESPONSE_WITHIN,
+            respond_within=HOURLY_RESPONSE_WITHIN,
+            invoice=frozen,
         )
-        event_emit(
-            kind="dispute.opened",
-            payload={"dispute_id": dispute.pk, "contract_id": frozen.contract_id},
-        )
-    return dispute
 
 
 def refund_dispute_open(*, user: User, request: RefundRequest, reason: str) -> Dispute:
@@ -242,22 +248,14 @@ def refund_dispute_open(*, user: User, request: RefundRequest, reason: str) -> D
     reason = _text(reason, "reason")
     with transaction.atomic():
         held = refund_request_dispute_hold(client=user, request=request)
-        now = clock.now()
         assert held.disputed_cents is not None
-        dispute = Dispute.objects.create(
+        return _dispute_create(
             contract=contract,
-            refund_request=held,
             opened_by=Side.CLIENT,
             reason=reason,
             amount_cents=held.disputed_cents,
-            opened_at=now,
-            respond_by=add_business_days(now, RESPONSE_BUSINESS_DAYS),
+            refund_request=held,
         )
-        event_emit(
-            kind="dispute.opened",
-            payload={"dispute_id": dispute.pk, "contract_id": contract.pk},
-        )
-    return dispute
 
 
 def dispute_respond(*, user: User, dispute: Dispute, response: str) -> Dispute:

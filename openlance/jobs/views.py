@@ -233,7 +233,9 @@ def search_jobs(request: HttpRequest) -> HttpResponse:
     is_htmx = request.headers.get("HX-Request") == "true"
     if is_htmx:
         return render(request, "jobs/_work_results.html", {"form": form, "results": results})
-    filters_key = filters_cache_key(form, version=catalog_version(), skip=("q", "sort", "page"))
+    filters_key = filters_cache_key(
+        form, request.GET, version=catalog_version(), skip=("q", "sort", "page")
+    )
     return render(
         request,
         "jobs/search.html",

@@ -467,7 +467,7 @@ def search_freelancers(request: HttpRequest) -> HttpResponse:
     if is_htmx:
         return render(request, "profiles/_talent_results.html", {"form": form, "results": results})
     filters_key = filters_cache_key(
-        form, version=catalog_version(), skip=("q", "us_only", "sort", "page")
+        form, request.GET, version=catalog_version(), skip=("q", "us_only", "sort", "page")
     )
     return render(
         request,

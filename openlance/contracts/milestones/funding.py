@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 
 from openlance.accounts.models import User
+from openlance.billing.cards import BALANCE
 from openlance.billing.claims import charge_claim
 from openlance.billing.fees import client_fees
 from openlance.billing.gateway import payment_gateway
@@ -38,8 +39,6 @@ from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind
 from openlance.ledger.services import account_for, platform_account, transfer_post
-
-BALANCE = "balance"
 
 # Money may go in while nothing is released yet: submitted work is funded afterwards too.
 FUNDABLE_STATES = frozenset(

@@ -14,6 +14,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
 from openlance.accounts.auth import request_user, scope_first
+from openlance.billing.cards import BALANCE
 from openlance.billing.models import Payment, PaymentKind
 from openlance.contracts.models import (
     Bonus,
@@ -25,7 +26,6 @@ from openlance.contracts.models import (
     RefundRequestState,
 )
 from openlance.contracts.payments import bonuses, expenses, refunds
-from openlance.contracts.payments.common import BALANCE
 from openlance.contracts.payments.selectors import (
     bonuses_of,
     expense_for,

@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import transaction
 
 from openlance.accounts.models import User
+from openlance.billing.cards import BALANCE
 from openlance.billing.gateway import idempotency_key_digest
 from openlance.billing.models import PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
@@ -28,7 +29,6 @@ from openlance.contracts.models import (
     ContractState,
 )
 from openlance.contracts.payments.common import (
-    BALANCE,
     charge_card_to_balance,
     client_fee_quote,
     require_balance,

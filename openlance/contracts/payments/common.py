@@ -21,8 +21,6 @@ from openlance.core.money import Money
 from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_for
 
-BALANCE = "balance"
-
 
 def client_fee_quote(*, contract: Contract, amount: Money) -> tuple[int, int]:
     """(marketplace fee, total) the client pays for `amount` under the contract's policy."""

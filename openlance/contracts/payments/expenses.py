@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from openlance.accounts.models import User
+from openlance.billing.cards import BALANCE
 from openlance.billing.earnings import earning_hold
 from openlance.billing.models import EarningKind
 from openlance.contracts.common import (
@@ -32,7 +33,6 @@ from openlance.contracts.models import (
     ExpenseState,
 )
 from openlance.contracts.payments.common import (
-    BALANCE,
     charge_card_to_balance,
     client_fee_quote,
     require_balance,

@@ -284,7 +284,7 @@ def refund_request_dispute_hold(*, client: User, request: RefundRequest) -> Refu
     left = payment.gross_cents - payment.refunded_cents
     if left <= 0:
         raise Conflict("This payment has been refunded in full already.")
-    covered, _hold = payment_refund_hold(
+    covered, _ = payment_refund_hold(
         payment=payment,
         amount=Money(min(locked.amount_cents, left)),
         key=f"refund-request:{locked.pk}:hold",

@@ -60,7 +60,7 @@ from openlance.accounts.services import (
     location_verification_submit,
     user_set_roles,
 )
-from openlance.billing.cards import card_save
+from openlance.billing.cards import BALANCE, card_save
 from openlance.billing.connects import connects_bundle_buy, connects_plus_subscribe
 from openlance.billing.gateway import sandbox_payout_set_status
 from openlance.billing.models import Payout, PayoutSchedule, WithdrawalMethodKind
@@ -79,7 +79,7 @@ from openlance.connects.selectors import connects_account, connects_balance
 from openlance.connects.services import connects_expiry_run_due, connects_welcome_grant
 from openlance.contracts.amendments import amendment_accept, amendment_propose
 from openlance.contracts.endings import contract_end
-from openlance.contracts.milestones.funding import BALANCE, milestone_fund, milestone_funding_quote
+from openlance.contracts.milestones.funding import milestone_fund, milestone_funding_quote
 from openlance.contracts.milestones.release import Remainder, milestone_approve
 from openlance.contracts.milestones.submissions import (
     milestone_request_changes,
