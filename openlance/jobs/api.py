@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts.auth import request_user, scope_first
@@ -22,7 +22,9 @@ from openlance.core.apitools import (
     StrictSchema,
     amount_pattern,
     cents_or_none,
+    money_json_or_none,
     paginate,
+    trusted_response,
 )
 from openlance.core.errors import InvalidInput
 from openlance.jobs import selectors, services
@@ -143,40 +145,49 @@ class MyJobsQuery(PageQuery):
 
 
 def _attachment(attachment: JobAttachment) -> JobAttachmentOut:
-    return JobAttachmentOut(
-        id=attachment.pk,
-        name=attachment.name,
-        size_bytes=attachment.size_bytes,
-        url=attachment.file.url,
-    )
+    return JobAttachmentOut.model_validate(_attachment_json(attachment))
+
+
+def _attachment_json(attachment: JobAttachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "name": attachment.name,
+        "size_bytes": attachment.size_bytes,
+        "url": attachment.file.url,
+    }
+
+
+def job_json(job: JobPost) -> dict[str, Any]:
+    """A post as the API shows it (a `JobOut`), as plain data for `trusted_response`."""
+    return {
+        "id": job.pk,
+        "client_id": job.client_id,
+        "title": job.title,
+        "description": job.description,
+        "category": job.category.slug,
+        "skills": [skill.slug for skill in job.skills.all()],
+        "size": job.size,
+        "duration": job.duration,
+        "experience_level": job.experience_level,
+        "budget_type": job.budget_type,
+        "budget": money_json_or_none(job.budget_cents),
+        "hourly_min": money_json_or_none(job.hourly_min_cents),
+        "hourly_max": money_json_or_none(job.hourly_max_cents),
+        "countries": [country.code for country in job.countries],
+        "visibility": job.visibility,
+        "state": job.state,
+        "proposals_count": job.proposals_count,
+        "questions": [{"position": q.position, "text": q.text} for q in job.questions.all()],
+        "attachments": [_attachment_json(a) for a in job.attachments.all()],
+        "created_at": job.created_at,
+        "published_at": job.published_at,
+        "closed_at": job.closed_at,
+    }
 
 
 def job_out(job: JobPost) -> JobOut:
     """A post as the API shows it (also to the job endpoint that lives with proposals)."""
-    return JobOut(
-        id=job.pk,
-        client_id=job.client_id,
-        title=job.title,
-        description=job.description,
-        category=job.category.slug,
-        skills=[skill.slug for skill in job.skills.all()],
-        size=job.size,
-        duration=job.duration,
-        experience_level=job.experience_level,
-        budget_type=job.budget_type,
-        budget=MoneyOut.of_cents_or_none(job.budget_cents),
-        hourly_min=MoneyOut.of_cents_or_none(job.hourly_min_cents),
-        hourly_max=MoneyOut.of_cents_or_none(job.hourly_max_cents),
-        countries=[country.code for country in job.countries],
-        visibility=job.visibility,
-        state=job.state,
-        proposals_count=job.proposals_count,
-        questions=[QuestionOut(position=q.position, text=q.text) for q in job.questions.all()],
-        attachments=[_attachment(a) for a in job.attachments.all()],
-        created_at=job.created_at,
-        published_at=job.published_at,
-        closed_at=job.closed_at,
-    )
+    return JobOut.model_validate(job_json(job))
 
 
 def _fresh(job: JobPost) -> JobOut:
@@ -298,7 +309,7 @@ class JobSearchOut(Schema):
 
 
 @search_router.get("/search/jobs", response=JobSearchOut, auth=None, summary="Find work")
-def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> JobSearchOut:
+def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> HttpResponse:
     """Open public posts only; sorted by best match or newest."""
     params = JobSearchParams(
         text=query.q,
@@ -325,19 +336,21 @@ def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> 
     # A hit here carries the whole post, questions and attachments included: one query each
     # for the page, not one per hit.
     prefetch_related_objects([hit.job for hit in results.items], "questions", "attachments")
-    return JobSearchOut(
-        items=[
-            JobHitOut(
-                job=job_out(hit.job),
-                teaser=hit.teaser,
-                relevance=hit.relevance,
-                can_propose_from_your_location=hit.location_ok,
-            )
-            for hit in results.items
-        ],
-        count=results.total,
-        count_exact=results.total_exact,
-        page=results.page,
-        page_size=results.page_size,
-        pages=results.num_pages,
+    return trusted_response(
+        {
+            "items": [
+                {
+                    "job": job_json(hit.job),
+                    "teaser": hit.teaser,
+                    "relevance": hit.relevance,
+                    "can_propose_from_your_location": hit.location_ok,
+                }
+                for hit in results.items
+            ],
+            "count": results.total,
+            "count_exact": results.total_exact,
+            "page": results.page,
+            "page_size": results.page_size,
+            "pages": results.num_pages,
+        }
     )

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts.auth import request_user, scope_first
@@ -19,6 +19,9 @@ from openlance.core.apitools import (
     StrictSchema,
     amount_pattern,
     cents_or_none,
+    money_json,
+    money_json_or_none,
+    trusted_response,
 )
 from openlance.core.errors import MAX_ID, NotFound
 from openlance.core.problems import problems
@@ -638,7 +641,7 @@ class RankOut(Schema):
 )
 def search_freelancers_endpoint(
     request: HttpRequest, query: Query[FreelancerSearchQuery]
-) -> FreelancerSearchOut:
+) -> HttpResponse:
     """Best match = text relevance x quality (ranking policy in force). Private profiles never
     appear; members-only ones only to signed-in users."""
     params = FreelancerSearchParams(
@@ -662,34 +665,37 @@ def search_freelancers_endpoint(
         freelancer, user, profile = hit.freelancer, hit.user, hit.profile
         verified = bool(user.verified_country)
         items.append(
-            FreelancerHitOut(
-                profile_id=profile.pk,
-                user_id=user.pk,
-                is_general=profile.is_general,
-                name=user.public_name,
-                photo_url=freelancer.photo.url if freelancer.photo else None,
-                title=profile.title,
-                teaser=hit.teaser,
-                hourly_rate=MoneyOut.of_cents_or_none(profile.hourly_rate_cents),
-                skills=[skill.name for skill in hit.skills],
-                country=(user.verified_country.code if verified else freelancer.country.code) or "",
-                city=user.verified_city if verified else freelancer.city,
-                location_verified=verified,
-                job_success_score=freelancer.jss_percent,
-                badges=[badge.value for badge in freelancer.badge_list],
-                total_earned=MoneyOut.of_cents(freelancer.total_earned_cents),
-                relevance=hit.relevance,
-                quality=hit.quality,
-                score=hit.score,
-            )
+            {
+                "profile_id": profile.pk,
+                "user_id": user.pk,
+                "is_general": profile.is_general,
+                "name": user.public_name,
+                "photo_url": freelancer.photo.url if freelancer.photo else None,
+                "title": profile.title,
+                "teaser": hit.teaser,
+                "hourly_rate": money_json_or_none(profile.hourly_rate_cents),
+                "skills": [skill.name for skill in hit.skills],
+                "country": (user.verified_country.code if verified else freelancer.country.code)
+                or "",
+                "city": user.verified_city if verified else freelancer.city,
+                "location_verified": verified,
+                "job_success_score": freelancer.jss_percent,
+                "badges": [badge.value for badge in freelancer.badge_list],
+                "total_earned": money_json(freelancer.total_earned_cents),
+                "relevance": hit.relevance,
+                "quality": hit.quality,
+                "score": hit.score,
+            }
         )
-    return FreelancerSearchOut(
-        items=items,
-        count=results.total,
-        count_exact=results.total_exact,
-        page=results.page,
-        page_size=results.page_size,
-        pages=results.num_pages,
+    return trusted_response(
+        {
+            "items": items,
+            "count": results.total,
+            "count_exact": results.total_exact,
+            "page": results.page,
+            "page_size": results.page_size,
+            "pages": results.num_pages,
+        }
     )
 
 

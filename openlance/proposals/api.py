@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from openlance.accounts.auth import request_user, scope_first
@@ -17,11 +17,12 @@ from openlance.core.apitools import (
     PageQuery,
     StrictSchema,
     paginate,
+    trusted_response,
 )
 from openlance.core.errors import NotFound, require_id
 from openlance.core.problems import problems
 from openlance.core.ratelimits import rate_check
-from openlance.jobs.api import JobBudgetType, JobDuration, JobOut, job_out
+from openlance.jobs.api import JobBudgetType, JobDuration, job_json
 from openlance.jobs.models import Duration, JobPost
 from openlance.jobs.selectors import job_of_client
 from openlance.messaging.limits import MESSAGES
@@ -386,13 +387,13 @@ def proposal_attachment(
     return Status(201, _attachment(attachment))
 
 
-def job_detail(request: HttpRequest, job_id: int) -> JobOut:
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     """Published public posts to anyone (closed ones say so); drafts only to their client;
     an invite-only post to its client and to the freelancers invited to it. Served at
     `GET /jobs/{job_id}` on the jobs router (wired in `openlance.api.urls`): it is written
     here because invitations belong to proposals."""
     viewer = request.user if isinstance(request.user, User) else AnonymousUser()
-    return job_out(selectors.job_for_freelancer(job_id=job_id, viewer=viewer))
+    return trusted_response(job_json(selectors.job_for_freelancer(job_id=job_id, viewer=viewer)))
 
 
 def _client_job(request: HttpRequest, job_id: int) -> JobPost:

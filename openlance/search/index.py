@@ -204,10 +204,11 @@ def text_match(
             where=[f"{table}.rowid = {object_id}", f"{table} MATCH %s"],
             params=[match],
         )
-        bm25 = f"bm25({table}, %s, %s, %s)"
+        # bm25 is negative, better matches lower; r / (1 + r) of r = -bm25, written so that
+        # bm25, the costly part of a search, runs once a row.
         relevance = RawSQL(  # noqa: S611 (see above)
-            f"(-{bm25}) / (1.0 - {bm25})",
-            (title, skills, body, title, skills, body),
+            f"1.0 - 1.0 / (1.0 - bm25({table}, %s, %s, %s))",
+            (title, skills, body),
             output_field=models.FloatField(),
         )
     else:

@@ -1,13 +1,20 @@
 """The search endpoints: filters parsed from the query string, visibility enforced, bad
 input a 422."""
 
+import json
+
 import pytest
+from ninja.renderers import JSONRenderer
 
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.api.tests.conftest import ApiClient, assert_problem
+from openlance.core.tests.files import pdf_upload
+from openlance.jobs.api import JobOut, JobSearchOut
 from openlance.jobs.models import ScreeningQuestion
+from openlance.jobs.services import job_attachment_add
 from openlance.jobs.tests.factories import job_post
+from openlance.profiles.api import FreelancerSearchOut
 from openlance.profiles.models import Visibility
 from openlance.profiles.tests.factories import freelancer_with_profile
 
@@ -136,3 +143,39 @@ def test_job_search_queries_do_not_grow_with_the_hits(anonymous_api, django_asse
         body = anonymous_api.get("/api/v1/search/jobs", q="translation").json()
     assert len(body["items"]) == 12
     assert body["items"][0]["job"]["questions"][0]["text"] == "Which languages?"
+
+
+def test_answers_built_without_validation_are_the_documented_shape(anonymous_api):
+    """Search and job detail answer with `trusted_response` (not validated on the way out):
+    each answer is exactly what Ninja sends for the same data through the response schema,
+    no field missing, extra or differently written."""
+    job = job_post(
+        title="Write blog posts",
+        skills=["Content Writing"],
+        budget_type="hourly",
+        hourly_min_cents=2_500,
+        hourly_max_cents=4_000,
+    )
+    ScreeningQuestion.objects.create(job=job, position=1, text="Which topics?")
+    job_attachment_add(job=job, upload=pdf_upload("brief.pdf"))
+    job_post(title="Write a whitepaper", budget_cents=60_000)
+    freelancer_with_profile(title="Content writing", verified_country="US", jss_percent=93)
+    freelancer_with_profile(title="Content writing too", hourly_rate_cents=None)
+    answers = [
+        ("/api/v1/search/jobs", {"q": "write"}, JobSearchOut, 2),
+        ("/api/v1/search/jobs", {}, JobSearchOut, 2),
+        ("/api/v1/search/freelancers", {"q": "content writing"}, FreelancerSearchOut, 2),
+        ("/api/v1/search/freelancers", {}, FreelancerSearchOut, 2),
+        (f"/api/v1/jobs/{job.pk}", {}, JobOut, None),
+    ]
+    for path, query, schema, hits in answers:
+        response = anonymous_api.get(path, **query)
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        body = response.json()
+        if hits is not None:
+            assert len(body["items"]) == hits
+        as_ninja_sends_it = JSONRenderer().render(
+            None, schema.model_validate(body).model_dump(), response_status=200
+        )
+        assert body == json.loads(as_ninja_sends_it), path
