@@ -199,9 +199,13 @@ def text_match(
         object_id = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
         # Every term is a quoted FTS5 string, so no user text is ever read as FTS5 syntax.
         match = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in query.terms)
+        # The unary + keeps the join from being an FTS5 rowid lookup, so the planner cannot
+        # walk the indexed table's rows and run the MATCH once per row (what it chose on a
+        # database without ANALYZE statistics: 13 ms for 457 posts, where driving from
+        # the MATCH and reading the matches by key takes 0.2 ms).
         joined = queryset.extra(  # noqa: S610 (identifiers from model meta; text is a parameter)
             tables=[index.fts5_table],
-            where=[f"{table}.rowid = {object_id}", f"{table} MATCH %s"],
+            where=[f"+{table}.rowid = {object_id}", f"{table} MATCH %s"],
             params=[match],
         )
         # bm25 is negative, better matches lower; r / (1 + r) of r = -bm25, written so that
