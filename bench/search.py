@@ -489,23 +489,19 @@ class TantivySearch:
         ]
 
 
-def _load_nothing(rows: Any) -> Any:
-    return rows.none()  # an empty queryset: no query runs
-
-
 def ranking_calls(
     module: ModuleType, run: Callable[[dict[str, Any]], object], queries: list[dict[str, Any]]
 ) -> list[Callable[[], Any]]:
     """Each query's ranking alone, as a call to repeat: `run` searches once with the
     module's `paginate_ranked` wrapped to keep the ranked queryset and arguments it is given;
-    the call hands them to `paginate_ranked` again with a `load` that reads no row. So it
-    runs what the search runs to rank (the page's keys and scores and the capped count),
-    without building the query, loading the page's rows or rendering them."""
+    the call hands them to `paginate_ranked` again. So it runs what the search runs to rank
+    (the page's keys and scores and the capped count), without building the query, loading
+    the page's rows or rendering them."""
     real = module.paginate_ranked
     calls: list[Callable[[], Any]] = []
 
     def keep(ranked: Any, **kwargs: Any) -> Any:
-        calls.append(functools.partial(real, ranked, **{**kwargs, "load": _load_nothing}))
+        calls.append(functools.partial(real, ranked, **kwargs))
         return real(ranked, **kwargs)
 
     with mock.patch.object(module, "paginate_ranked", keep):

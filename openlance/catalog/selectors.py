@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import cache
 
+from django.db import models
 from django.db.models import Count, Max, QuerySet
 
 from openlance.catalog.models import Category, Skill
@@ -15,6 +18,32 @@ def skills_all() -> QuerySet[Skill]:
 
 def categories_all() -> QuerySet[Category]:
     return Category.objects.order_by("name")
+
+
+@dataclass(frozen=True)
+class SkillTag:
+    """A skill as a list of results shows it, read as plain data: a page of 20 results
+    holds some hundred skills, and a model instance each (through a prefetch) cost more
+    than the search that found them."""
+
+    name: str
+    slug: str
+
+
+def skill_tags_of(
+    links: type[models.Model], owner: str, owner_ids: list[int]
+) -> defaultdict[int, list[SkillTag]]:
+    """Each owner's skills by name, in one query over the `links` table (a many-to-many's
+    through model) whose column `owner` names the owner ("profile_id", "jobpost_id")."""
+    tags: defaultdict[int, list[SkillTag]] = defaultdict(list)
+    rows = (
+        links._default_manager.filter(**{f"{owner}__in": owner_ids})
+        .order_by("skill__name")
+        .values_list(owner, "skill__name", "skill__slug")
+    )
+    for owner_id, name, slug in rows:
+        tags[owner_id].append(SkillTag(name=name, slug=slug))
+    return tags
 
 
 def skills_by_slugs(slugs: list[str]) -> list[Skill]:

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
@@ -38,7 +37,8 @@ from openlance.jobs.models import (
     JobVisibility,
     ProjectSize,
 )
-from openlance.jobs.search import JobSearchParams, JobSort, search_jobs
+from openlance.jobs.search import JobSearchParams, JobSort, search_jobs_data
+from openlance.jobs.selectors import AttachmentData, JobData
 
 router = Router(tags=["jobs"])
 
@@ -145,27 +145,27 @@ class MyJobsQuery(PageQuery):
 
 
 def _attachment(attachment: JobAttachment) -> JobAttachmentOut:
-    return JobAttachmentOut.model_validate(_attachment_json(attachment))
+    return JobAttachmentOut.model_validate(_attachment_json(AttachmentData.of(attachment)))
 
 
-def _attachment_json(attachment: JobAttachment) -> dict[str, Any]:
+def _attachment_json(attachment: AttachmentData) -> dict[str, Any]:
     return {
-        "id": attachment.pk,
+        "id": attachment.id,
         "name": attachment.name,
         "size_bytes": attachment.size_bytes,
-        "url": attachment.file.url,
+        "url": attachment.url,
     }
 
 
-def job_json(job: JobPost) -> dict[str, Any]:
+def job_json(job: JobData) -> dict[str, Any]:
     """A post as the API shows it (a `JobOut`), as plain data for `trusted_response`."""
     return {
-        "id": job.pk,
+        "id": job.id,
         "client_id": job.client_id,
         "title": job.title,
         "description": job.description,
-        "category": job.category.slug,
-        "skills": [skill.slug for skill in job.skills.all()],
+        "category": job.category_slug,
+        "skills": job.skill_slugs,
         "size": job.size,
         "duration": job.duration,
         "experience_level": job.experience_level,
@@ -173,12 +173,12 @@ def job_json(job: JobPost) -> dict[str, Any]:
         "budget": money_json_or_none(job.budget_cents),
         "hourly_min": money_json_or_none(job.hourly_min_cents),
         "hourly_max": money_json_or_none(job.hourly_max_cents),
-        "countries": [country.code for country in job.countries],
+        "countries": job.countries,
         "visibility": job.visibility,
         "state": job.state,
         "proposals_count": job.proposals_count,
-        "questions": [{"position": q.position, "text": q.text} for q in job.questions.all()],
-        "attachments": [_attachment_json(a) for a in job.attachments.all()],
+        "questions": [{"position": position, "text": text} for position, text in job.questions],
+        "attachments": [_attachment_json(attachment) for attachment in job.attachments],
         "created_at": job.created_at,
         "published_at": job.published_at,
         "closed_at": job.closed_at,
@@ -186,8 +186,9 @@ def job_json(job: JobPost) -> dict[str, Any]:
 
 
 def job_out(job: JobPost) -> JobOut:
-    """A post as the API shows it (also to the job endpoint that lives with proposals)."""
-    return JobOut.model_validate(job_json(job))
+    """A post as the API shows it (also to the job endpoint that lives with proposals), from
+    a post loaded by `selectors.jobs_with_details`."""
+    return JobOut.model_validate(job_json(JobData.of(job)))
 
 
 def _fresh(job: JobPost) -> JobOut:
@@ -332,10 +333,7 @@ def search_jobs_endpoint(request: HttpRequest, query: Query[JobSearchQuery]) -> 
         page_size=query.page_size,
     )
     viewer = request.user if isinstance(request.user, User) else AnonymousUser()
-    results = search_jobs(viewer=viewer, params=params)
-    # A hit here carries the whole post, questions and attachments included: one query each
-    # for the page, not one per hit.
-    prefetch_related_objects([hit.job for hit in results.items], "questions", "attachments")
+    results = search_jobs_data(viewer=viewer, params=params)
     return trusted_response(
         {
             "items": [

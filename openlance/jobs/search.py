@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, TextChoices
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
 
 from openlance.accounts.models import User
-from openlance.catalog.models import Skill
+from openlance.catalog.selectors import SkillTag, skill_tags_of
 from openlance.core import clock
 from openlance.core.errors import InvalidInput
 from openlance.core.policies import ranking_policy_at
@@ -27,6 +28,7 @@ from openlance.jobs.models import (
     JobState,
     JobVisibility,
 )
+from openlance.jobs.selectors import JobData, job_data_of
 from openlance.search.index import (
     JOBS,
     FieldWeights,
@@ -36,7 +38,7 @@ from openlance.search.index import (
     index_upsert_many,
     text_match,
 )
-from openlance.search.pages import SearchPage, check_paging, paginate_ranked
+from openlance.search.pages import SearchPage, check_paging, load_page, paginate_ranked
 from openlance.search.text import parse_query, teaser
 
 if TYPE_CHECKING:
@@ -159,19 +161,25 @@ class JobSearchParams:
 
 @dataclass(frozen=True)
 class JobHit:
-    """One result, ready to render: client, client profile, category loaded, skills
-    prefetched."""
+    """One result, ready to render: client, client profile and category loaded."""
 
     job: JobPost
+    skills: list[SkillTag]
     relevance: float | None  # None when the search had no text
     teaser: str
     # Whether the viewer's verified location lets them propose (SPEC §2.2): always true for
     # an unrestricted post, never for an anonymous viewer of a restricted one.
     location_ok: bool
 
-    @property
-    def skills(self) -> list[Skill]:
-        return list(self.job.skills.all())
+
+@dataclass(frozen=True)
+class JobDataHit:
+    """One result as plain data, for the API: the post whole, no model instance."""
+
+    job: JobData
+    relevance: float | None
+    teaser: str
+    location_ok: bool
 
 
 def _budget_filter(params: JobSearchParams) -> Q | None:
@@ -249,14 +257,22 @@ def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -
 
 def location_allows(job: JobPost, viewer: Viewer) -> bool:
     """Whether the viewer's verified location lets them propose on the post (SPEC §2.2)."""
-    if not job.countries:
+    return countries_allow([country.code for country in job.countries], viewer)
+
+
+def countries_allow(countries: list[str], viewer: Viewer) -> bool:
+    """`location_allows` for a post restricted to `countries` (ISO codes; none: anyone)."""
+    if not countries:
         return True
     country = getattr(viewer, "verified_country", "")
-    return bool(country) and country in job.countries
+    return bool(country) and country in countries
 
 
-def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit]:
-    """One page of open public posts matching `params`, best match or newest first."""
+def rank_jobs(*, params: JobSearchParams) -> SearchPage[dict[str, Any]]:
+    """One page of open public posts matching `params`, best match or newest first: each
+    item the post's key ("pk") and, with text, its "relevance". Only the page's keys are
+    ranked or walked in the listing index; the text match is counted in the ranking query,
+    without text the listing index counts."""
     now = clock.now()
     jobs = _filtered(
         JobPost.objects.filter(state=JobState.OPEN, visibility=JobVisibility.PUBLIC), params, now
@@ -267,26 +283,48 @@ def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit
         weights = FieldWeights.of(ranking_policy_at(now))
         jobs = text_match(jobs, index_name=JOBS, query=query, weights=weights)
     order = ["-relevance", *newest] if query and params.sort == JobSort.RELEVANCE else newest
-
-    def loaded(chosen: QuerySet[JobPost]) -> QuerySet[JobPost]:
-        return chosen.select_related("client__client_profile", "category").prefetch_related(
-            Prefetch("skills", queryset=Skill.objects.order_by("name"))
-        )
-
-    # Only the page's keys are ranked or walked in the listing index; then 20 rows are read.
-    # The text match is counted in the ranking query; without text the listing index counts.
     return paginate_ranked(
         jobs,
         page=params.page,
         page_size=params.page_size,
         fields=["relevance"] if query else [],
         order=order,
-        load=loaded,
-        hit=lambda job, row: JobHit(
+        count_with_ranking=bool(query),
+    )
+
+
+def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit]:
+    """`rank_jobs` with the page's posts read as models, for pages."""
+
+    def load(keys: list[int]) -> dict[int, tuple[JobPost, list[SkillTag]]]:
+        jobs = JobPost.objects.filter(pk__in=keys).select_related(
+            "client__client_profile", "category"
+        )
+        skills = skill_tags_of(JobPost.skills.through, "jobpost_id", keys)
+        return {job.pk: (job, skills[job.pk]) for job in jobs}
+
+    def hit(loaded: tuple[JobPost, list[SkillTag]], row: dict[str, Any]) -> JobHit:
+        job, skills = loaded
+        return JobHit(
             job=job,
+            skills=skills,
             relevance=row.get("relevance"),
             teaser=teaser(job.description, TEASER_LENGTH),
             location_ok=location_allows(job, viewer),
-        ),
-        count_with_ranking=bool(query),
-    )
+        )
+
+    return load_page(rank_jobs(params=params), key=itemgetter("pk"), load=load, hit=hit)
+
+
+def search_jobs_data(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobDataHit]:
+    """`rank_jobs` with the page's posts read whole as plain data, for the API."""
+
+    def hit(job: JobData, row: dict[str, Any]) -> JobDataHit:
+        return JobDataHit(
+            job=job,
+            relevance=row.get("relevance"),
+            teaser=teaser(job.description, TEASER_LENGTH),
+            location_ok=countries_allow(job.countries, viewer),
+        )
+
+    return load_page(rank_jobs(params=params), key=itemgetter("pk"), load=job_data_of, hit=hit)

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from openlance.accounts.models import User
+from openlance.catalog.selectors import skill_tags_of
 from openlance.core.errors import NotFound
-from openlance.jobs.models import JobPost, JobState, JobVisibility
+from openlance.jobs.models import JobAttachment, JobPost, JobState, JobVisibility, ScreeningQuestion
 
 PUBLICLY_LISTED_STATES = (
     JobState.OPEN,
@@ -51,3 +56,136 @@ def job_of_client(*, job_id: int, client: User) -> JobPost:
 def jobs_of_client(*, client: User, state: str | None = None) -> QuerySet[JobPost]:
     jobs = jobs_with_details().filter(client=client).order_by("-created_at", "-id")
     return jobs.filter(state=state) if state else jobs
+
+
+@dataclass(frozen=True)
+class AttachmentData:
+    id: int
+    name: str
+    size_bytes: int
+    url: str
+
+    @classmethod
+    def of(cls, attachment: JobAttachment) -> AttachmentData:
+        return _attachment_data(
+            attachment.pk, attachment.name, attachment.size_bytes, attachment.file.name
+        )
+
+
+@dataclass(frozen=True)
+class JobData:
+    """A post whole (its skills, questions and attachments), as plain data: what the API
+    writes out. `job_data_of` reads a page of them without a model instance a row."""
+
+    id: int
+    client_id: int
+    title: str
+    description: str
+    category_slug: str
+    skill_slugs: list[str]
+    size: str
+    duration: str
+    experience_level: str
+    budget_type: str
+    budget_cents: int | None
+    hourly_min_cents: int | None
+    hourly_max_cents: int | None
+    countries: list[str]  # ISO codes; empty: anyone may propose
+    visibility: str
+    state: str
+    proposals_count: int
+    questions: list[tuple[int, str]]  # (position, text)
+    attachments: list[AttachmentData]
+    created_at: datetime
+    published_at: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, job: JobPost) -> JobData:
+        """From a post loaded by `jobs_with_details` (category, skills, questions and
+        attachments with it)."""
+        return cls(
+            id=job.pk,
+            client_id=job.client_id,
+            title=job.title,
+            description=job.description,
+            category_slug=job.category.slug,
+            skill_slugs=[skill.slug for skill in job.skills.all()],
+            size=job.size,
+            duration=job.duration,
+            experience_level=job.experience_level,
+            budget_type=job.budget_type,
+            budget_cents=job.budget_cents,
+            hourly_min_cents=job.hourly_min_cents,
+            hourly_max_cents=job.hourly_max_cents,
+            countries=[country.code for country in job.countries],
+            visibility=job.visibility,
+            state=job.state,
+            proposals_count=job.proposals_count,
+            questions=[(q.position, q.text) for q in job.questions.all()],
+            attachments=[AttachmentData.of(a) for a in job.attachments.all()],
+            created_at=job.created_at,
+            published_at=job.published_at,
+            closed_at=job.closed_at,
+        )
+
+
+_ATTACHMENT_FILE = JobAttachment._meta.get_field("file")
+
+
+def _attachment_data(pk: int, name: str, size_bytes: int, file_name: str) -> AttachmentData:
+    return AttachmentData(
+        id=pk, name=name, size_bytes=size_bytes, url=_ATTACHMENT_FILE.storage.url(file_name)
+    )
+
+
+_JOB_COLUMNS = (
+    "id",
+    "client_id",
+    "title",
+    "description",
+    "size",
+    "duration",
+    "experience_level",
+    "budget_type",
+    "budget_cents",
+    "hourly_min_cents",
+    "hourly_max_cents",
+    "visibility",
+    "state",
+    "proposals_count",
+    "created_at",
+    "published_at",
+    "closed_at",
+)
+
+
+def job_data_of(keys: list[int]) -> dict[int, JobData]:
+    """The posts of `keys` whole, as plain data, in four queries whatever their number (the
+    posts with their category, skills, questions, attachments): for a page of search
+    results, where model instances and prefetches cost more than the search."""
+    skills = skill_tags_of(JobPost.skills.through, "jobpost_id", keys)
+    questions: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
+    for job_id, position, text in ScreeningQuestion.objects.filter(job_id__in=keys).values_list(
+        "job_id", "position", "text"
+    ):
+        questions[job_id].append((position, text))
+    attachments: defaultdict[int, list[AttachmentData]] = defaultdict(list)
+    for job_id, *attachment in JobAttachment.objects.filter(job_id__in=keys).values_list(
+        "job_id", "pk", "name", "size_bytes", "file"
+    ):
+        attachments[job_id].append(_attachment_data(*attachment))
+    rows = JobPost.objects.filter(pk__in=keys).values(
+        *_JOB_COLUMNS, "countries", category_slug=F("category__slug")
+    )
+    return {
+        row["id"]: JobData(
+            **{column: row[column] for column in _JOB_COLUMNS},
+            category_slug=row["category_slug"],
+            skill_slugs=[tag.slug for tag in skills[row["id"]]],
+            countries=row["countries"].split(",") if row["countries"] else [],
+            questions=questions[row["id"]],
+            attachments=attachments[row["id"]],
+        )
+        for row in rows
+    }

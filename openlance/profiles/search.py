@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import reduce
-from typing import TYPE_CHECKING
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
@@ -23,7 +24,6 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 
 from openlance.catalog.models import Skill
+from openlance.catalog.selectors import SkillTag, skill_tags_of
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.models import PolicyKind
@@ -59,7 +60,13 @@ from openlance.search.index import (
     index_upsert_many,
     text_match,
 )
-from openlance.search.pages import SearchPage, check_paging, paginate_by_key, paginate_ranked
+from openlance.search.pages import (
+    SearchPage,
+    check_paging,
+    load_page,
+    paginate_by_key,
+    paginate_ranked,
+)
 from openlance.search.text import ParsedQuery, parse_query, tokens
 
 if TYPE_CHECKING:
@@ -155,9 +162,10 @@ class FreelancerSearchParams:
 
 @dataclass(frozen=True)
 class FreelancerHit:
-    """One result, ready to render: related rows are loaded, skills prefetched."""
+    """One result, ready to render: the freelancer and their account loaded."""
 
     profile: Profile
+    skills: list[SkillTag]
     relevance: float | None  # None when the search had no text
     quality: float
     score: float  # relevance x quality; quality alone without text
@@ -169,10 +177,6 @@ class FreelancerHit:
     @property
     def user(self) -> User:
         return self.profile.freelancer.user
-
-    @property
-    def skills(self) -> list[Skill]:
-        return list(self.profile.skills.all())
 
     @property
     def teaser(self) -> str:
@@ -323,33 +327,23 @@ def _results(*, viewer: Viewer, params: FreelancerSearchParams, now: datetime) -
     return _ranked(_filtered(_visible_to(viewer), params), parse_query(params.text), policy)
 
 
-def search_freelancers(
+# What `_ranked` annotates a search without text with (no relevance), besides the key.
+SCORES_WITHOUT_TEXT = ("pk", "quality", "score")
+
+
+def rank_freelancers(
     *, viewer: Viewer, params: FreelancerSearchParams
-) -> SearchPage[FreelancerHit]:
-    """One page of profiles matching `params` that `viewer` may see, best match first."""
+) -> SearchPage[dict[str, Any]]:
+    """One page of profiles matching `params` that `viewer` may see, best match first: each
+    item the profile's key ("pk"), "quality", "score" and, with text, "relevance"."""
     now = clock.now()
     version, policy = ranking_version_at(now)
     query = parse_query(params.text)
     candidates = _filtered(_visible_to(viewer, text=bool(query)), params)
     ranked = _ranked(candidates, query, policy)
-
-    def loaded(profiles: QuerySet[Profile]) -> QuerySet[Profile]:
-        return profiles.select_related("freelancer__user").prefetch_related(
-            Prefetch("skills", queryset=Skill.objects.order_by("name"))
-        )
-
-    def hit(profile: Profile) -> FreelancerHit:
-        return FreelancerHit(
-            profile=profile,
-            relevance=getattr(profile, "relevance", None),
-            quality=profile.quality,  # type: ignore[attr-defined]
-            score=profile.score,  # type: ignore[attr-defined]
-        )
-
     if query:
         # The full-text index drives: one query ranks the matches and returns only the
-        # page's keys and scores (with the number of matches on PostgreSQL), a second reads
-        # those few rows whole.
+        # page's keys and scores, with the number of matches.
         return paginate_ranked(
             ranked,
             page=params.page,
@@ -358,29 +352,48 @@ def search_freelancers(
             order=list(BEST_MATCH_ORDER),
             # As annotated by `_ranked`: relevance, the full-text ranker, then runs once.
             derived={"score": '"relevance" * "quality"'},
-            load=loaded,
-            hit=lambda profile, row: FreelancerHit(
-                profile=profile,
-                relevance=row["relevance"],
-                quality=row["quality"],
-                score=row["score"],
-            ),
             count_with_ranking=True,
         )
     # Without text nearly every profile matches. When every profile's stored rank was
     # computed under the policy in force (the `profile_rank_policy` index answers that at
     # once), the order is (rank, newest) and the database walks the `profile_rank` index in
     # that order, stopping after the page; otherwise it sorts by the policy's expression.
-    # Either way only the page's keys are picked first, then only those rows are read.
+    # Either way only the page's keys are picked first, then their scores read.
     if not any_stale_rank(version):
         ranked = candidates.order_by("-search_rank", "-created_at", "-pk")
     return paginate_by_key(
         ranked,
         page=params.page,
         page_size=params.page_size,
-        fetch=lambda keys: loaded(_ranked(Profile.objects.filter(pk__in=keys), query, policy)),
-        hit=hit,
+        fetch=lambda keys: _ranked(Profile.objects.filter(pk__in=keys), query, policy).values(
+            *SCORES_WITHOUT_TEXT
+        ),
     )
+
+
+def search_freelancers(
+    *, viewer: Viewer, params: FreelancerSearchParams
+) -> SearchPage[FreelancerHit]:
+    """`rank_freelancers` with the page's profiles read: two queries (the profiles with
+    their freelancers and accounts, and their skills as plain data)."""
+
+    def load(keys: list[int]) -> dict[int, tuple[Profile, list[SkillTag]]]:
+        profiles = Profile.objects.filter(pk__in=keys).select_related("freelancer__user")
+        skills = skill_tags_of(Profile.skills.through, "profile_id", keys)
+        return {profile.pk: (profile, skills[profile.pk]) for profile in profiles}
+
+    def hit(loaded: tuple[Profile, list[SkillTag]], row: dict[str, Any]) -> FreelancerHit:
+        profile, skills = loaded
+        return FreelancerHit(
+            profile=profile,
+            skills=skills,
+            relevance=row.get("relevance"),
+            quality=row["quality"],
+            score=row["score"],
+        )
+
+    ranked = rank_freelancers(viewer=viewer, params=params)
+    return load_page(ranked, key=itemgetter("pk"), load=load, hit=hit)
 
 
 # --- "how do I rank for this query?" ----------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +19,8 @@ COUNT_LIMIT = 10_000
 
 M = TypeVar("M", bound=models.Model)
 T = TypeVar("T")
+R = TypeVar("R")
+L = TypeVar("L")
 
 
 @dataclass(frozen=True)
@@ -67,22 +69,20 @@ def paginate_by_key(
     *,
     page: int,
     page_size: int,
-    fetch: Callable[[models.QuerySet[M, dict[str, Any]]], models.QuerySet[M]],
-    hit: Callable[[M], T],
+    fetch: Callable[[models.QuerySet[M, dict[str, Any]]], Iterable[T]],
 ) -> SearchPage[T]:
     """One page of a ranking the database can compute from a narrow index: the ordered
     query picks only the page's primary keys, inside the statement `fetch(keys)` builds to
-    load those few full rows (filter on `pk__in=keys`, annotate, order) — so the sort never
-    carries wide rows, and it is still one query for the page."""
+    read what the page needs of those few rows (filter on `pk__in=keys`, annotate, order) —
+    so the sort never carries wide rows, and it is still one query for the page."""
     check_paging(page, page_size)
     total, exact = count_capped(queryset)
     start = (page - 1) * page_size
     if start >= total:
         return SearchPage(items=[], total=total, page=page, page_size=page_size, total_exact=exact)
     keys = queryset.values("pk")[start : min(start + page_size, COUNT_LIMIT)]
-    rows = list(fetch(keys))
     return SearchPage(
-        items=[hit(row) for row in rows],
+        items=list(fetch(keys)),
         total=total,
         page=page,
         page_size=page_size,
@@ -131,16 +131,14 @@ def paginate_ranked(
     page_size: int,
     fields: list[str],
     order: list[str],
-    load: Callable[[models.QuerySet[M]], models.QuerySet[M]],
-    hit: Callable[[M, dict[str, Any]], T],
     count_with_ranking: bool,
     derived: dict[str, str] | None = None,
-) -> SearchPage[T]:
+) -> SearchPage[dict[str, Any]]:
     """One page of a ranking that annotates its rows (a text search's relevance, say),
     ordered by `order` (field or annotation names, "-" for descending, "pk" last as the tie
-    breaker): the ordered query returns only the page's keys and the annotations named in
-    `fields`, so the sort never carries wide rows; `load(queryset of those keys)` then reads
-    the few rows whole, and `hit(row, values)` makes each result. `derived` tells, for
+    breaker). The page's items are the ranking's rows: "pk" and the annotations named in
+    `fields`, never the rows whole, so the sort carries only those (`load_page` reads the
+    page's rows afterwards, in whatever form the caller needs). `derived` tells, for
     annotations of `ranked` that are arithmetic over other fields, the same arithmetic as
     SQL over those fields' quoted names, so that the ranking query computes it once.
 
@@ -175,18 +173,27 @@ def paginate_ranked(
         # No row: no match, or a page past the end (an empty page, not an error, so a link
         # that outlived a result is harmless); count then.
         counted = count_capped(ranked)
-    keys = [row["pk"] for row in rows]
-    by_key = (
-        {obj.pk: obj for obj in load(ranked.model._default_manager.filter(pk__in=keys).order_by())}
-        if rows
-        else {}
-    )
     total, exact = counted
+    return SearchPage(items=rows, total=total, page=page, page_size=page_size, total_exact=exact)
+
+
+def load_page(
+    ranked: SearchPage[R],
+    *,
+    key: Callable[[R], int],
+    load: Callable[[list[int]], Mapping[int, L]],
+    hit: Callable[[L, R], T],
+) -> SearchPage[T]:
+    """The page of a ranking with its rows read: `load(keys)` reads the page's few rows by
+    key, in one or two queries, as models or as plain data; `hit(loaded, ranked_row)` makes
+    each result, in the ranking's order. A row deleted between the ranking and the load
+    drops out of the page."""
+    keys = [key(row) for row in ranked.items]
+    by_key = load(keys) if keys else {}
     return SearchPage(
-        # A row deleted between the ranking and the load drops out of the page.
-        items=[hit(by_key[row["pk"]], row) for row in rows if row["pk"] in by_key],
-        total=total,
-        page=page,
-        page_size=page_size,
-        total_exact=exact,
+        items=[hit(by_key[key(row)], row) for row in ranked.items if key(row) in by_key],
+        total=ranked.total,
+        page=ranked.page,
+        page_size=ranked.page_size,
+        total_exact=ranked.total_exact,
     )
