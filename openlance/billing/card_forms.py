@@ -40,6 +40,14 @@ def stripe_elements() -> bool:
     return settings.PAYMENT_GATEWAY == "stripe"
 
 
+class CardDigitsInput(forms.TextInput):
+    """A card's number or CVC: shown while typed, never written back into a page (a form
+    shown again with errors asks for them again)."""
+
+    def format_value(self, value: object) -> str | None:
+        return None
+
+
 class PayWithForm(forms.Form):
     """A base for every form that takes money from a client. Subclasses set
     `balance_label` to offer the Openlance balance (empty: cards only). `initial_card`
@@ -54,7 +62,7 @@ class PayWithForm(forms.Form):
         label="Card number",
         required=False,
         max_length=23,
-        widget=forms.TextInput(
+        widget=CardDigitsInput(
             attrs={
                 "inputmode": "numeric",
                 "autocomplete": "cc-number",
@@ -72,7 +80,7 @@ class PayWithForm(forms.Form):
         label="CVC",
         required=False,
         max_length=4,
-        widget=forms.TextInput(
+        widget=CardDigitsInput(
             attrs={"inputmode": "numeric", "autocomplete": "cc-csc", "placeholder": "123"}
         ),
     )

@@ -14,7 +14,11 @@ from typing import TypeVar
 from django.db import transaction
 
 from openlance.accounts.models import User
-from openlance.billing.gateway import payment_gateway, sandbox_card_tokenize
+from openlance.billing.gateway import (
+    SAVED_CARD_SEPARATOR,
+    payment_gateway,
+    sandbox_card_tokenize,
+)
 from openlance.billing.models import SavedCard, card_expired
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound, PaymentDeclined, require_id
@@ -171,7 +175,23 @@ def card_label(*, user: User, payment_method: str) -> str:
 
 
 def card_removed(*, user: User, payment_method: str) -> bool:
-    """Whether the client removed this saved card (and did not save it again): what was
-    set to charge it, like an hourly contract's invoices, must not."""
+    """Whether this is a saved card the client removed (and did not save again), or a
+    provider customer's card that is not theirs: what was set to charge it, like an hourly
+    contract's invoices or a Plus renewal, must not."""
     cards = SavedCard.objects.filter(user=user, payment_method=payment_method)
-    return cards.exists() and not cards.filter(removed_at__isnull=True).exists()
+    if cards.filter(removed_at__isnull=True).exists():
+        return False
+    return cards.exists() or SAVED_CARD_SEPARATOR in payment_method
+
+
+def card_reference_check(*, user: User, payment_method: str) -> None:
+    """Refuse a provider customer's card (a "customer/card" reference, as a saved card is
+    kept) unless it is one of `user`'s kept cards: nobody pays with another's saved card, or
+    with one they removed. A card's one-time token is the provider's to accept or refuse."""
+    if SAVED_CARD_SEPARATOR not in payment_method:
+        return
+    kept = SavedCard.objects.filter(user=user, payment_method=payment_method, removed_at=None)
+    if not kept.exists():
+        raise NotFound(
+            "No such saved card.", field_errors={"payment_method": ["Choose one of your cards."]}
+        )

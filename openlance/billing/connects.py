@@ -30,7 +30,7 @@ from datetime import datetime
 from django.db import transaction
 
 from openlance.accounts.models import User
-from openlance.billing.cards import card_removed
+from openlance.billing.cards import card_reference_check, card_removed
 from openlance.billing.claims import charge_claim
 from openlance.billing.gateway import (
     ChargeResult,
@@ -166,6 +166,7 @@ def _answered_without_charge(account: ConnectsAccount, *, digest: str, payment_m
     if account.plus_subscription_key == digest:
         return True
     if account.plus_cancelled_at is not None:
+        card_reference_check(user=account.user, payment_method=payment_method)
         connects_plus_resume(user=account.user, payment_method=payment_method)
         return True
     raise InvalidTransition("You are on Plus already.")

@@ -60,6 +60,12 @@ def idempotency_key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+# A card a provider keeps for one of its customers is referred to as "customer/card". The
+# provider charges it for anyone who names both, so Openlance charges it only for the user
+# who saved it (`billing.cards.card_reference_check`).
+SAVED_CARD_SEPARATOR = "/"
+
+
 @dataclass(frozen=True)
 class CardDetails:
     """A card the provider keeps, as the platform may know it: the reference to charge it

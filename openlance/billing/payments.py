@@ -362,20 +362,36 @@ def payment_refund_hold(
     available.refresh_from_db(fields=["balance_cents"])
     on_hand = max(0, available.balance_cents) + (earning.amount_cents if earning else 0)
     covered = _most_refund_covered(payment, amount.cents, on_hand)
-    if covered == 0:
+    net = _refund_split(payment, covered)[1]
+    if net <= 0:
         raise InsufficientFunds(
             "Nothing of this payment is left with the freelancer on Openlance: it was withdrawn."
         )
-    net = _refund_split(payment, covered)[1]
     taken = _freelancer_take(available, pending, earning, net)
     assert taken is not None  # `covered` is what the freelancer holds at most
     freelancer_legs, from_pending = taken
+    # What came from pending goes back there if its security period is not over when the
+    # hold ends (SPEC §8.5): the hold remembers how much, and the earning it came from.
+    still_pending = (
+        {
+            "from_pending_cents": from_pending,
+            "earning_kind": earning.kind,
+            "available_at": earning.available_at.isoformat(),
+        }
+        if earning is not None and from_pending
+        else {}
+    )
     transfer = transfer_post(
         key=key,
         kind=PAYMENT_REFUND_HOLD,
         description=f"Held while a dispute decides a refund of {Money(covered)}"[:255],
         legs=[(hold, net), *freelancer_legs],
-        metadata={"payment_id": payment.pk, "amount_cents": covered, "net_cents": net},
+        metadata={
+            "payment_id": payment.pk,
+            "amount_cents": covered,
+            "net_cents": net,
+            **still_pending,
+        },
         client=relationship.client,
         freelancer=freelancer,
     )
@@ -399,7 +415,8 @@ def _most_refund_covered(payment: Payment, wanted: int, on_hand: int) -> int:
 
 
 def payment_refund_hold_release(*, payment: Payment, key: str, reference: str) -> None:
-    """End a hold: what was held goes back to the freelancer's available money (a refund
+    """End a hold: what was held goes back to the freelancer: to pending what the hold took
+    from an earning whose security period is not over yet, the rest to available (a refund
     the dispute decided is then made as any refund, in the caller's transaction). Once per
     `key`."""
     _require_transaction("payment_refund_hold_release")
@@ -408,15 +425,23 @@ def payment_refund_hold_release(*, payment: Payment, key: str, reference: str) -
     )
     if Transfer.objects.filter(idempotency_key=key).exists():
         return
+    # The order every refund takes: the payment, its earning, then the accounts.
+    payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
+    earning = (
+        PendingEarning.objects.select_for_update()
+        .filter(transfer=payment.transfer_id, released_at__isnull=True)
+        .first()
+    )
     hold = _held_refund_account(reference)
     available = account_for(kind=AccountKind.FREELANCER_AVAILABLE, owner=relationship.freelancer)
+    pending = account_for(kind=AccountKind.FREELANCER_PENDING, owner=relationship.freelancer)
     # Every account the refund that follows touches too, all at once in id order: taking
     # the fee account after these could wait in a cycle with another payment's refund.
     accounts_lock(
         [
             account_for(kind=AccountKind.CLIENT_FUNDING, owner=relationship.client),
             available,
-            account_for(kind=AccountKind.FREELANCER_PENDING, owner=relationship.freelancer),
+            pending,
             *(
                 [credited_account(payment.transfer, AccountKind.PLATFORM_FEE_REVENUE)]
                 if payment.fee_cents
@@ -426,13 +451,53 @@ def payment_refund_hold_release(*, payment: Payment, key: str, reference: str) -
         ]
     )
     hold.refresh_from_db(fields=["balance_cents"])
-    if hold.balance_cents:
-        transfer_post(
-            key=key,
-            kind=PAYMENT_REFUND_HOLD_RELEASE,
-            description="Released from a dispute's hold",
-            legs=[(hold, -hold.balance_cents), (available, hold.balance_cents)],
-            metadata={"payment_id": payment.pk},
-            client=relationship.client,
-            freelancer=relationship.freelancer,
-        )
+    if not hold.balance_cents:
+        return
+    held = Transfer.objects.filter(kind=PAYMENT_REFUND_HOLD, entries__account=hold).first()
+    assert held is not None  # the hold account has money only from its hold
+    to_pending = _still_pending(held.metadata, hold.balance_cents)
+    to_available = hold.balance_cents - to_pending
+    transfer_post(
+        key=key,
+        kind=PAYMENT_REFUND_HOLD_RELEASE,
+        description="Released from a dispute's hold",
+        legs=[
+            (hold, -hold.balance_cents),
+            *([(available, to_available)] if to_available else []),
+            *([(pending, to_pending)] if to_pending else []),
+        ],
+        metadata={"payment_id": payment.pk, "to_pending_cents": to_pending},
+        client=relationship.client,
+        freelancer=relationship.freelancer,
+    )
+    if to_pending:
+        _earning_restore(earning, payment, held.metadata, to_pending)
+
+
+def _still_pending(hold_metadata: dict[str, Any], held_cents: int) -> int:
+    """How much of a hold goes back to pending: what it took from an earning whose security
+    period has not ended yet."""
+    from_pending = int(hold_metadata.get("from_pending_cents", 0))
+    if not from_pending:
+        return 0
+    if datetime.fromisoformat(hold_metadata["available_at"]) <= clock.now():
+        return 0
+    return min(from_pending, held_cents)
+
+
+def _earning_restore(
+    earning: PendingEarning | None, payment: Payment, hold_metadata: dict[str, Any], cents: int
+) -> None:
+    """Give back to a payment's pending earning what a hold took from it (made again, with
+    its own date, when the hold took all of it)."""
+    if earning is not None:
+        earning.amount_cents += cents
+        earning.save(update_fields=["amount_cents"])
+        return
+    earning_hold(
+        freelancer=payment.relationship.freelancer,
+        kind=hold_metadata["earning_kind"],
+        amount=Money(cents),
+        transfer=payment.transfer,
+        available_at=datetime.fromisoformat(hold_metadata["available_at"]),
+    )

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from openlance.accounts.models import User
 from openlance.accounts.services import audit_record
+from openlance.billing.cards import card_reference_check
 from openlance.billing.claims import CLAIM_TIMEOUT
 from openlance.billing.gateway import (
     ChargeResult,
@@ -296,6 +297,9 @@ def _card_charge_record(
         )
     if amount.cents <= 0:
         raise InvalidInput("A charge must be positive.")
+    if not CardCharge.objects.filter(key=key).exists():
+        # A charge already recorded was checked then; its replay goes on whatever the card.
+        card_reference_check(user=user, payment_method=payment_method)
     what: dict[str, Any] = {
         "user_id": user.pk,
         "purpose": CardChargePurpose(purpose).value,

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from openlance.billing.gateway import (
+    SAVED_CARD_SEPARATOR,
     CardDetails,
     ChargeResult,
     ChargeStatus,
@@ -40,7 +41,6 @@ REQUEST_TIMEOUT_SECONDS = 30
 # Safe because every call carries an idempotency key: a retry replays, it never repeats.
 MAX_NETWORK_RETRIES = 2
 UNKNOWN_REVERSAL_REASON = "transfer_reversed"
-SAVED_CARD_SEPARATOR = "/"
 
 
 def _http_client() -> stripe.HTTPClient:

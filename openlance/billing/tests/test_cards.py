@@ -13,14 +13,20 @@ from django.test import override_settings
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.billing.card_forms import PayWithForm
-from openlance.billing.cards import MAX_SAVED_CARDS, card_removed, card_save
+from openlance.billing.cards import (
+    MAX_SAVED_CARDS,
+    card_reference_check,
+    card_remove,
+    card_removed,
+    card_save,
+)
 from openlance.billing.connects import connects_plans_run_due, connects_plus_subscribe
 from openlance.billing.gateway import SandboxGateway, sandbox_card_tokenize
-from openlance.billing.models import SandboxCard, SandboxOperation, SavedCard
+from openlance.billing.models import CardCharge, SandboxCard, SandboxOperation, SavedCard
 from openlance.billing.tests.card_entry import new_card
 from openlance.connects.models import ConnectsAccount, Plan
 from openlance.core.clock import frozen_at
-from openlance.core.errors import InvalidInput
+from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.money import Money
 from openlance.ledger.models import Transfer
 
@@ -61,6 +67,10 @@ def test_the_card_form_says_what_is_wrong_in_place(change, field, message):
         form = PayWithForm({**new_card(), **change})
         assert not form.is_valid()
     assert message in " ".join(form.errors[field])
+    shown_again = str(form)
+    assert 'value="4242' not in shown_again  # the number is typed again, never echoed
+    assert 'value="123"' not in shown_again
+    assert 'value="12"' not in shown_again
 
 
 def test_the_form_offers_the_balance_saved_cards_that_have_not_expired_and_a_new_card(db):
@@ -204,6 +214,45 @@ def test_a_client_keeps_at_most_ten_cards(db):
         again = card_save(user=user, payment_method=token)  # the same card is found, not added
     assert SavedCard.objects.filter(user=user).count() == MAX_SAVED_CARDS
     assert again.exp_month == MAX_SAVED_CARDS
+
+
+def _stripe_card(user, reference):
+    """A card as the Stripe gateway keeps it, for a customer of its own."""
+    return SavedCard.objects.create(
+        user=user,
+        payment_method=reference,
+        brand="Visa",
+        last4="4242",
+        exp_month=12,
+        exp_year=2035,
+        created_at=NOW,
+    )
+
+
+def test_a_saved_card_of_a_provider_customer_pays_for_its_owner_only(client):
+    owner, other = client_user(), client_user()
+    card = _stripe_card(owner, "cus_Owner/pm_Owner")
+    auth = {"Authorization": f"Bearer {token_create(user=other, name='t')[1]}"}
+    body = {"amount": {"amount": "50.00", "currency": "USD"}, "payment_method": card.payment_method}
+    with frozen_at(NOW):
+        refused = client.post(
+            "/api/v1/wallet/deposits",
+            json.dumps(body),
+            content_type="application/json",
+            headers=auth,
+        )
+        assert refused.status_code == 404, refused.content
+        assert refused.json()["code"] == "not_found"
+        card_reference_check(user=owner, payment_method=card.payment_method)
+        card_reference_check(user=other, payment_method="pm_card_visa")  # a token: the gateway's
+        card_remove(user=owner, card_id=card.pk)
+        with pytest.raises(NotFound):
+            card_reference_check(user=owner, payment_method=card.payment_method)
+    assert not CardCharge.objects.exists()
+    assert not _charges()
+    # What was set to charge such a card (an hourly contract's, Plus) takes it as removed.
+    assert card_removed(user=other, payment_method=card.payment_method)
+    assert card_removed(user=owner, payment_method=card.payment_method)
 
 
 # --- what a removed card is no longer charged for ----------------------------------------

@@ -28,7 +28,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Case, Q, When
 
 from openlance.accounts.models import User
-from openlance.billing.cards import card_removed
+from openlance.billing.cards import card_reference_check, card_removed
 from openlance.billing.fees import client_fees
 from openlance.billing.gateway import (
     PaymentGatewayUnavailable,
@@ -868,6 +868,7 @@ def contract_hourly_card_set(*, user: User, contract: Contract, card: str) -> Co
         )
     with transaction.atomic():
         contract = _locked_hourly_for(contract, user, "client")
+        card_reference_check(user=user, payment_method=card)
         if contract.state == ContractState.ENDED and card:
             raise Conflict("The contract has ended: its last invoices are charged as they stand.")
         contract.hourly_card = card

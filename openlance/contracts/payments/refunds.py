@@ -200,6 +200,7 @@ def refund_request_accept(*, freelancer: User, request: RefundRequest) -> Refund
         pending = RefundRequest.objects.select_for_update().get(pk=request.pk)
         _require_move(pending, RefundRequestState.ACCEPTED)
         payment = Payment.objects.get(pk=pending.payment_id)
+        _require_no_dispute(payment)
         refund = _refund(
             locked,
             payment,
@@ -243,7 +244,8 @@ def refund_requests_lapse_run_due(*, now: datetime) -> int:
             locked = RefundRequest.objects.select_for_update().get(pk=request.pk)
             if locked.state != RefundRequestState.PENDING:
                 continue
-            _move(locked, RefundRequestState.LAPSED)
+            # The day it lapsed, whenever this run comes: the 30 days to dispute start then.
+            _move(locked, RefundRequestState.LAPSED, answered_at=locked.answer_by)
             event_emit(
                 kind="refund_request.answered",
                 payload={"request_id": locked.pk, "contract_id": locked.contract_id},

@@ -21,6 +21,7 @@ from openlance.billing.models import (
     PaymentKind,
     PendingEarning,
     SandboxOperation,
+    SavedCard,
 )
 from openlance.billing.services import card_charge, funds_deposit
 from openlance.contracts.endings import contract_end
@@ -346,6 +347,26 @@ def test_what_the_balance_cannot_cover_is_charged_to_the_contracts_card():
     assert in_review_account(contract).balance_cents == invoice.amount_cents
     assert hourly_invoice_run_due(now=noon + HOUR)["charged_again"] == 0
     assert CardCharge.objects.count() == 1
+
+
+def test_the_contracts_card_is_one_of_the_clients_own():
+    contract = hired(limit=40)
+    stranger = UserFactory()
+    theirs = SavedCard.objects.create(
+        user=stranger,
+        payment_method="cus_Them/pm_Them",
+        brand="Visa",
+        last4="4242",
+        exp_month=12,
+        exp_year=2035,
+        created_at=clock.now(),
+    )
+    with pytest.raises(NotFound):
+        contract_hourly_card_set(
+            user=contract.client, contract=contract, card=theirs.payment_method
+        )
+    contract.refresh_from_db()
+    assert contract.hourly_card == ""
 
 
 def test_a_declined_card_is_not_tried_again_and_protection_pays_until_a_card_works():

@@ -14,7 +14,7 @@ from django.test import Client
 
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import UserFactory
-from openlance.billing.models import Payment, Relationship
+from openlance.billing.models import Payment, PendingEarning, Relationship
 from openlance.billing.payouts import earnings_release_run_due, withdrawal_create
 from openlance.billing.tests.payout_helpers import usable_method
 from openlance.contracts.milestones.funding import milestone_fund
@@ -23,6 +23,7 @@ from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import Contract, RefundRequest, RefundRequestState
 from openlance.contracts.payments.refunds import (
     refund_make,
+    refund_request_accept,
     refund_request_open,
     refund_request_reject,
     refund_requests_lapse_run_due,
@@ -178,15 +179,67 @@ def test_a_split_both_accept_refunds_the_clients_share_and_releases_the_rest():
     assert balance(AccountKind.CLIENT_FUNDING, contract.client) == client_before + 20_000
     assert freelancer_money(contract) == freelancer_before - 16_333
     assert held(request) == 0
+    # Decided within the payment's security period: what the hold took from pending goes
+    # back there, and waits out the period with the rest of the earning.
+    earning = PendingEarning.objects.get(transfer=payment.transfer_id)
+    assert balance(AccountKind.FREELANCER_AVAILABLE, contract.freelancer) == 0
+    assert balance(AccountKind.FREELANCER_PENDING, contract.freelancer) == 49_000 - 16_333
+    assert (earning.amount_cents, earning.released_at) == (49_000 - 16_333, None)
+
+
+def test_a_hold_ended_after_the_security_period_gives_back_to_available():
+    contract, payment = paid()
+    request = rejected(contract, payment, cents=GROSS)
+    dispute = refund_dispute_open(user=contract.client, request=request, reason="Nothing came.")
+    dispute_respond(user=contract.freelancer, dispute=dispute, response="Delivered on time.")
+    later = clock.now() + timedelta(days=6)
+    with clock.frozen_at(later):
+        proposed = dispute_propose(
+            mediator=mediator(), dispute=dispute, freelancer_cents=GROSS, note="All delivered."
+        )
+        for side in (contract.client, contract.freelancer):
+            dispute_proposal_answer(
+                user=side, dispute=dispute, accept=True, revision=proposed.proposal_revision
+            )
+    assert balance(AccountKind.FREELANCER_AVAILABLE, contract.freelancer) == 49_000
+    assert balance(AccountKind.FREELANCER_PENDING, contract.freelancer) == 0
+    assert not PendingEarning.objects.exists()
+
+
+def test_another_request_is_not_accepted_while_a_dispute_decides_the_payment():
+    contract, payment = paid()
+    request = rejected(contract, payment)
+    waiting = refund_request_open(
+        client=contract.client,
+        contract=contract,
+        payment=payment,
+        amount=Money(5_000),
+        reason="The logo is missing.",
+    )
+    dispute = refund_dispute_open(user=contract.client, request=request, reason="Not delivered.")
+    with pytest.raises(Conflict, match="dispute decides a refund"):
+        refund_request_accept(freelancer=contract.freelancer, request=waiting)
+    waiting.refresh_from_db()
+    assert waiting.state == RefundRequestState.PENDING
+    dispute_concede(user=contract.freelancer, dispute=dispute)
+    request.refresh_from_db()
+    assert request.state == RefundRequestState.SETTLED
+    assert held(request) == 0
+    refund_request_accept(freelancer=contract.freelancer, request=waiting)
+    payment.refresh_from_db()
+    assert payment.refunded_cents == 35_000
 
 
 def test_the_freelancer_may_concede_the_refund():
     contract, payment = paid()
     request = rejected(contract, payment, cents=GROSS)
     dispute = refund_dispute_open(user=contract.client, request=request, reason="Nothing came.")
+    assert not PendingEarning.objects.exists()  # the hold took the whole earning
     dispute_concede(user=contract.freelancer, dispute=dispute)
     payment.refresh_from_db()
     assert (payment.refunded_cents, payment.refunded_fee_cents) == (GROSS, FEE)
+    assert freelancer_money(contract) == 0
+    assert not PendingEarning.objects.exists()
     contract.refresh_from_db()
     assert contract.dispute_decision == "none"  # a concession decides nothing against anyone
 
@@ -231,11 +284,13 @@ def test_who_may_dispute_and_when():
         refund_dispute_open(user=contract.client, request=request, reason="x")
     with pytest.raises(NotFound):
         refund_dispute_open(user=UserFactory(), request=request, reason="x")
-    # Unanswered for 7 days, it lapses and may be disputed for 30 days.
-    with clock.frozen_at(request.answer_by):
-        refund_requests_lapse_run_due(now=request.answer_by)
+    # Unanswered for 7 days, it lapses and may be disputed for 30 days from then, however
+    # late the run that marks it comes.
+    late = request.answer_by + timedelta(days=3)
+    with clock.frozen_at(late):
+        refund_requests_lapse_run_due(now=late)
     request.refresh_from_db()
-    assert request.state == RefundRequestState.LAPSED
+    assert (request.state, request.answered_at) == (RefundRequestState.LAPSED, request.answer_by)
     with pytest.raises(Conflict, match="The client disputes"):
         refund_dispute_open(user=contract.freelancer, request=request, reason="x")
     with clock.frozen_at(request.answer_by + timedelta(days=31)), pytest.raises(Conflict):
