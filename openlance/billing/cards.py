@@ -188,10 +188,9 @@ def card_reference_check(*, user: User, payment_method: str) -> None:
     """Refuse a provider customer's card (a "customer/card" reference, as a saved card is
     kept) unless it is one of `user`'s kept cards: nobody pays with another's saved card, or
     with one they removed. A card's one-time token is the provider's to accept or refuse."""
-    if SAVED_CARD_SEPARATOR not in payment_method:
-        return
-    kept = SavedCard.objects.filter(user=user, payment_method=payment_method, removed_at=None)
-    if not kept.exists():
+    if SAVED_CARD_SEPARATOR in payment_method and card_removed(
+        user=user, payment_method=payment_method
+    ):
         raise NotFound(
             "No such saved card.", field_errors={"payment_method": ["Choose one of your cards."]}
         )

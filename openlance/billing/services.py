@@ -297,9 +297,6 @@ def _card_charge_record(
         )
     if amount.cents <= 0:
         raise InvalidInput("A charge must be positive.")
-    if not CardCharge.objects.filter(key=key).exists():
-        # A charge already recorded was checked then; its replay goes on whatever the card.
-        card_reference_check(user=user, payment_method=payment_method)
     what: dict[str, Any] = {
         "user_id": user.pk,
         "purpose": CardChargePurpose(purpose).value,
@@ -317,6 +314,8 @@ def _card_charge_record(
         with transaction.atomic(durable=True):
             existing = CardCharge.objects.filter(key=key).first()
             if existing is None:
+                # A charge already recorded was checked then; its replay goes on as it was.
+                card_reference_check(user=user, payment_method=payment_method)
                 return CardCharge.objects.create(
                     key=key,
                     description=description[:255],

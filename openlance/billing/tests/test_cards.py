@@ -24,6 +24,7 @@ from openlance.billing.connects import connects_plans_run_due, connects_plus_sub
 from openlance.billing.gateway import SandboxGateway, sandbox_card_tokenize
 from openlance.billing.models import CardCharge, SandboxCard, SandboxOperation, SavedCard
 from openlance.billing.tests.card_entry import new_card
+from openlance.billing.tests.factories import saved_card
 from openlance.connects.models import ConnectsAccount, Plan
 from openlance.core.clock import frozen_at
 from openlance.core.errors import InvalidInput, NotFound
@@ -77,15 +78,7 @@ def test_the_form_offers_the_balance_saved_cards_that_have_not_expired_and_a_new
     user = client_user()
     with frozen_at(NOW):
         kept = card_save(user=user, payment_method="pm_card_visa")
-        expired = SavedCard.objects.create(
-            user=user,
-            payment_method="pm_old",
-            brand="Visa",
-            last4="1111",
-            exp_month=1,
-            exp_year=2026,
-            created_at=NOW,
-        )
+        expired = saved_card(user, "pm_old", last4="1111", exp_month=1, exp_year=2026)
 
         class Form(PayWithForm):
             balance_label = "My balance"
@@ -216,22 +209,9 @@ def test_a_client_keeps_at_most_ten_cards(db):
     assert again.exp_month == MAX_SAVED_CARDS
 
 
-def _stripe_card(user, reference):
-    """A card as the Stripe gateway keeps it, for a customer of its own."""
-    return SavedCard.objects.create(
-        user=user,
-        payment_method=reference,
-        brand="Visa",
-        last4="4242",
-        exp_month=12,
-        exp_year=2035,
-        created_at=NOW,
-    )
-
-
 def test_a_saved_card_of_a_provider_customer_pays_for_its_owner_only(client):
     owner, other = client_user(), client_user()
-    card = _stripe_card(owner, "cus_Owner/pm_Owner")
+    card = saved_card(owner, "cus_Owner/pm_Owner")
     auth = {"Authorization": f"Bearer {token_create(user=other, name='t')[1]}"}
     body = {"amount": {"amount": "50.00", "currency": "USD"}, "payment_method": card.payment_method}
     with frozen_at(NOW):

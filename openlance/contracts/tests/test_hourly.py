@@ -21,9 +21,9 @@ from openlance.billing.models import (
     PaymentKind,
     PendingEarning,
     SandboxOperation,
-    SavedCard,
 )
 from openlance.billing.services import card_charge, funds_deposit
+from openlance.billing.tests.factories import saved_card
 from openlance.contracts.endings import contract_end
 from openlance.contracts.hourly import weeks
 from openlance.contracts.hourly.services import (
@@ -352,15 +352,7 @@ def test_what_the_balance_cannot_cover_is_charged_to_the_contracts_card():
 def test_the_contracts_card_is_one_of_the_clients_own():
     contract = hired(limit=40)
     stranger = UserFactory()
-    theirs = SavedCard.objects.create(
-        user=stranger,
-        payment_method="cus_Them/pm_Them",
-        brand="Visa",
-        last4="4242",
-        exp_month=12,
-        exp_year=2035,
-        created_at=clock.now(),
-    )
+    theirs = saved_card(stranger, "cus_Them/pm_Them")
     with pytest.raises(NotFound):
         contract_hourly_card_set(
             user=contract.client, contract=contract, card=theirs.payment_method

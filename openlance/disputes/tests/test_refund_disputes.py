@@ -58,14 +58,23 @@ def paid() -> tuple[Contract, Payment]:
     return contract, Payment.objects.get(milestone_release__contract=contract)
 
 
-def rejected(contract: Contract, payment: Payment, cents: int = 30_000) -> RefundRequest:
-    request = refund_request_open(
+def asked(
+    contract: Contract,
+    payment: Payment,
+    cents: int = 30_000,
+    reason: str = "Half of the pages were never delivered.",
+) -> RefundRequest:
+    return refund_request_open(
         client=contract.client,
         contract=contract,
         payment=payment,
         amount=Money(cents),
-        reason="Half of the pages were never delivered.",
+        reason=reason,
     )
+
+
+def rejected(contract: Contract, payment: Payment, cents: int = 30_000) -> RefundRequest:
+    request = asked(contract, payment, cents)
     return refund_request_reject(
         freelancer=contract.freelancer, request=request, note="All of them were delivered."
     )
@@ -209,13 +218,7 @@ def test_a_hold_ended_after_the_security_period_gives_back_to_available():
 def test_another_request_is_not_accepted_while_a_dispute_decides_the_payment():
     contract, payment = paid()
     request = rejected(contract, payment)
-    waiting = refund_request_open(
-        client=contract.client,
-        contract=contract,
-        payment=payment,
-        amount=Money(5_000),
-        reason="The logo is missing.",
-    )
+    waiting = asked(contract, payment, 5_000, "The logo is missing.")
     dispute = refund_dispute_open(user=contract.client, request=request, reason="Not delivered.")
     with pytest.raises(Conflict, match="dispute decides a refund"):
         refund_request_accept(freelancer=contract.freelancer, request=waiting)
@@ -273,13 +276,7 @@ def test_money_already_withdrawn_limits_the_dispute_to_what_is_left():
 
 def test_who_may_dispute_and_when():
     contract, payment = paid()
-    request = refund_request_open(
-        client=contract.client,
-        contract=contract,
-        payment=payment,
-        amount=Money(1_000),
-        reason="A typo.",
-    )
+    request = asked(contract, payment, 1_000, "A typo.")
     with pytest.raises(Conflict, match="rejected or left unanswered"):
         refund_dispute_open(user=contract.client, request=request, reason="x")
     with pytest.raises(NotFound):
