@@ -33,6 +33,13 @@ class UserManager(BaseUserManager["User"]):
         return self._create(email, password, **extra)
 
 
+def public_name_of(first_name: str, last_name: str, user_id: int) -> str:
+    """`User.public_name` from the account's columns, for reads that load no model."""
+    if first_name and last_name:
+        return f"{first_name} {last_name[0]}."
+    return first_name or f"Member {user_id}"
+
+
 class User(AbstractUser):
     """One account may act as freelancer, client or both; `active_role` is the hat it wears
     right now (switched in the header)."""
@@ -76,9 +83,7 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """ "First L." — how a freelancer is shown to the public until hired."""
-        if self.first_name and self.last_name:
-            return f"{self.first_name} {self.last_name[0]}."
-        return self.first_name or f"Member {self.pk}"
+        return public_name_of(self.first_name, self.last_name, self.pk)
 
     @property
     def roles(self) -> list[str]:

@@ -10,6 +10,7 @@ from django.db.models import Count, Max, QuerySet
 
 from openlance.catalog.models import Category, Skill
 from openlance.core.errors import InvalidInput
+from openlance.core.prepared import PreparedRead, SlotKeys
 
 
 def skills_all() -> QuerySet[Skill]:
@@ -36,14 +37,20 @@ def skill_tags_of(
     """Each owner's skills by name, in one query over the `links` table (a many-to-many's
     through model) whose column `owner` names the owner ("profile_id", "jobpost_id")."""
     tags: defaultdict[int, list[SkillTag]] = defaultdict(list)
-    rows = (
-        links._default_manager.filter(**{f"{owner}__in": owner_ids})
-        .order_by("skill__name")
-        .values_list(owner, "skill__name", "skill__slug")
-    )
-    for owner_id, name, slug in rows:
+    for owner_id, name, slug in _skill_rows(links, owner).rows(owner_ids=owner_ids):
         tags[owner_id].append(SkillTag(name=name, slug=slug))
     return tags
+
+
+@cache
+def _skill_rows(links: type[models.Model], owner: str) -> PreparedRead:
+    return PreparedRead(
+        lambda: (
+            links._default_manager.filter(**{f"{owner}__in": SlotKeys("owner_ids")})
+            .order_by("skill__name")
+            .values_list(owner, "skill__name", "skill__slug")
+        )
+    )
 
 
 def skills_by_slugs(slugs: list[str]) -> list[Skill]:
@@ -56,6 +63,8 @@ def catalog_ids(
 ) -> tuple[int, ...]:
     """The ids of catalog entries named by slug (API filters); an unknown slug is a 422 on
     `field`, so a typo never silently widens a search."""
+    if not slugs:
+        return ()
     found = tuple(model.objects.filter(slug__in=slugs).values_list("pk", flat=True))
     if len(found) != len(set(slugs)):
         raise InvalidInput(

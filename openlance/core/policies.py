@@ -11,10 +11,12 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Annotated, Literal
 
+from django.db import models
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.models import Policy, PolicyKind
+from openlance.core.prepared import PreparedRead, Slot
 
 BasisPoints = Annotated[int, Field(ge=0, le=10_000)]
 Cents = Annotated[int, Field(ge=0)]
@@ -233,6 +235,10 @@ def parse_params(kind: str, params: object) -> _Strict:
         ) from exc
 
 
+def _not_in_force(kind: str, when: datetime) -> NotFound:
+    return NotFound(f"No {kind} policy is in force at {when.isoformat()}.")
+
+
 def policy_version_at(kind: str, when: datetime) -> Policy:
     policy_schema(kind)
     version = (
@@ -241,13 +247,30 @@ def policy_version_at(kind: str, when: datetime) -> Policy:
         .first()
     )
     if version is None:
-        raise NotFound(f"No {kind} policy is in force at {when.isoformat()}.")
+        raise _not_in_force(kind, when)
     return version
 
 
+_PARAMS_AT = PreparedRead(
+    lambda: (
+        Policy.objects.filter(
+            kind=Slot("kind", models.CharField()),
+            effective_from__lte=Slot("when", models.DateTimeField()),
+        )
+        .order_by("-effective_from")
+        .values_list("params")[:1]
+    )
+)
+
+
 def policy_at(kind: str, when: datetime) -> _Strict:
-    """The parameters of the version of `kind` in force at `when` (latest effective ≤ when)."""
-    return parse_params(kind, policy_version_at(kind, when).params)
+    """The parameters of the version of `kind` in force at `when` (latest effective ≤ when):
+    a prepared read, as every search and every money movement asks for one."""
+    policy_schema(kind)
+    found = _PARAMS_AT.rows(kind=kind, when=when)
+    if not found:
+        raise _not_in_force(kind, when)
+    return parse_params(kind, found[0][0])
 
 
 def fee_policy_at(when: datetime) -> FeePolicy:

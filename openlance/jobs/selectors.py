@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet
 
 from openlance.accounts.models import User
 from openlance.catalog.selectors import skill_tags_of
 from openlance.core.errors import NotFound
+from openlance.core.prepared import PreparedRead, Slot, SlotKeys
 from openlance.jobs.models import JobAttachment, JobPost, JobState, JobVisibility, ScreeningQuestion
 
 PUBLICLY_LISTED_STATES = (
@@ -18,6 +19,7 @@ PUBLICLY_LISTED_STATES = (
     JobState.CLOSED_NO_HIRE,
     JobState.EXPIRED,
 )
+_PUBLIC = Q(visibility=JobVisibility.PUBLIC, state__in=PUBLICLY_LISTED_STATES)
 
 
 def jobs_with_details() -> QuerySet[JobPost]:
@@ -30,7 +32,7 @@ def jobs_visible_to(*, viewer: User | AnonymousUser) -> QuerySet[JobPost]:
     """Posts a person may open: their own in any state; others' public posts once published
     (a closed one still answers its link, saying it is closed). Drafts, invite-only posts
     and removed posts of others do not exist for them."""
-    visible = Q(visibility=JobVisibility.PUBLIC, state__in=PUBLICLY_LISTED_STATES)
+    visible = _PUBLIC
     if viewer.is_authenticated:
         visible |= Q(client_id=viewer.pk)
         if viewer.is_staff:
@@ -43,6 +45,31 @@ def job_get(*, job_id: int, viewer: User | AnonymousUser) -> JobPost:
     if job is None:
         raise NotFound("No such job post.")
     return job
+
+
+def _visible_job(visible: Q) -> PreparedRead:
+    return PreparedRead(
+        lambda: JobPost.objects.filter(visible, pk=Slot("job_id", BigIntegerField())).values_list(
+            "pk"
+        )[:1]
+    )
+
+
+_PUBLIC_JOB = _visible_job(_PUBLIC)
+_PUBLIC_OR_OWN_JOB = _visible_job(_PUBLIC | Q(client_id=Slot("viewer_id", BigIntegerField())))
+_ANY_JOB = _visible_job(Q())
+
+
+def job_data_visible(*, job_id: int, viewer: User | AnonymousUser) -> JobData | None:
+    """The post `job_get` would give `viewer`, as plain data (the API's post), or None:
+    prepared reads, one to check and four to read."""
+    if not viewer.is_authenticated:
+        found = _PUBLIC_JOB.rows(job_id=job_id)
+    elif viewer.is_staff:
+        found = _ANY_JOB.rows(job_id=job_id)
+    else:
+        found = _PUBLIC_OR_OWN_JOB.rows(job_id=job_id, viewer_id=viewer.pk)
+    return job_data_of([job_id]).get(job_id) if found else None
 
 
 def job_of_client(*, job_id: int, client: User) -> JobPost:
@@ -160,32 +187,44 @@ _JOB_COLUMNS = (
 )
 
 
+_JOB_ROWS = PreparedRead(
+    lambda: JobPost.objects.filter(pk__in=SlotKeys("keys")).values_list(
+        *_JOB_COLUMNS, "countries", "category__slug"
+    )
+)
+_QUESTION_ROWS = PreparedRead(
+    lambda: ScreeningQuestion.objects.filter(job_id__in=SlotKeys("keys")).values_list(
+        "job_id", "position", "text"
+    )
+)
+_ATTACHMENT_ROWS = PreparedRead(
+    lambda: JobAttachment.objects.filter(job_id__in=SlotKeys("keys")).values_list(
+        "job_id", "pk", "name", "size_bytes", "file"
+    )
+)
+
+
 def job_data_of(keys: list[int]) -> dict[int, JobData]:
-    """The posts of `keys` whole, as plain data, in four queries whatever their number (the
-    posts with their category, skills, questions, attachments): for a page of search
-    results, where model instances and prefetches cost more than the search."""
+    """The posts of `keys` whole, as plain data, in four prepared queries whatever their
+    number (the posts with their category, skills, questions, attachments): for a page of
+    search results and the API's post, where model instances, prefetches and compiling the
+    queries cost more than the search."""
     skills = skill_tags_of(JobPost.skills.through, "jobpost_id", keys)
     questions: defaultdict[int, list[tuple[int, str]]] = defaultdict(list)
-    for job_id, position, text in ScreeningQuestion.objects.filter(job_id__in=keys).values_list(
-        "job_id", "position", "text"
-    ):
+    for job_id, position, text in _QUESTION_ROWS.rows(keys=keys):
         questions[job_id].append((position, text))
     attachments: defaultdict[int, list[AttachmentData]] = defaultdict(list)
-    for job_id, *attachment in JobAttachment.objects.filter(job_id__in=keys).values_list(
-        "job_id", "pk", "name", "size_bytes", "file"
-    ):
+    for job_id, *attachment in _ATTACHMENT_ROWS.rows(keys=keys):
         attachments[job_id].append(_attachment_data(*attachment))
-    rows = JobPost.objects.filter(pk__in=keys).values(
-        *_JOB_COLUMNS, "countries", category_slug=F("category__slug")
-    )
-    return {
-        row["id"]: JobData(
-            **{column: row[column] for column in _JOB_COLUMNS},
-            category_slug=row["category_slug"],
+    found = {}
+    for *columns, countries, category_slug in _JOB_ROWS.rows(keys=keys):
+        row = dict(zip(_JOB_COLUMNS, columns, strict=True))
+        found[row["id"]] = JobData(
+            **row,
+            category_slug=category_slug,
             skill_slugs=[tag.slug for tag in skills[row["id"]]],
-            countries=row["countries"].split(",") if row["countries"] else [],
+            countries=countries.split(",") if countries else [],
             questions=questions[row["id"]],
             attachments=attachments[row["id"]],
         )
-        for row in rows
-    }
+    return found

@@ -35,7 +35,11 @@ from openlance.profiles.models import (
     Profile,
     Visibility,
 )
-from openlance.profiles.search import FreelancerSearchParams, explain_rank, search_freelancers
+from openlance.profiles.search import (
+    FreelancerSearchParams,
+    explain_rank,
+    search_freelancer_cards,
+)
 from openlance.profiles.selectors import Access
 
 router = Router(tags=["profiles"])
@@ -659,34 +663,30 @@ def search_freelancers_endpoint(
         page=query.page,
         page_size=query.page_size,
     )
-    results = search_freelancers(viewer=_viewer(request), params=params)
-    items = []
-    for hit in results.items:
-        freelancer, user, profile = hit.freelancer, hit.user, hit.profile
-        verified = bool(user.verified_country)
-        items.append(
-            {
-                "profile_id": profile.pk,
-                "user_id": user.pk,
-                "is_general": profile.is_general,
-                "name": user.public_name,
-                "photo_url": freelancer.photo.url if freelancer.photo else None,
-                "title": profile.title,
-                "teaser": hit.teaser,
-                "hourly_rate": money_json_or_none(profile.hourly_rate_cents),
-                "skills": [skill.name for skill in hit.skills],
-                "country": (user.verified_country.code if verified else freelancer.country.code)
-                or "",
-                "city": user.verified_city if verified else freelancer.city,
-                "location_verified": verified,
-                "job_success_score": freelancer.jss_percent,
-                "badges": [badge.value for badge in freelancer.badge_list],
-                "total_earned": money_json(freelancer.total_earned_cents),
-                "relevance": hit.relevance,
-                "quality": hit.quality,
-                "score": hit.score,
-            }
-        )
+    results = search_freelancer_cards(viewer=_viewer(request), params=params)
+    items = [
+        {
+            "profile_id": card.profile_id,
+            "user_id": card.user_id,
+            "is_general": card.is_general,
+            "name": card.name,
+            "photo_url": card.photo_url,
+            "title": card.title,
+            "teaser": card.teaser,
+            "hourly_rate": money_json_or_none(card.hourly_rate_cents),
+            "skills": [skill.name for skill in card.skills],
+            "country": card.country,
+            "city": card.city,
+            "location_verified": card.location_verified,
+            "job_success_score": card.jss_percent,
+            "badges": [badge.value for badge in card.badges],
+            "total_earned": money_json(card.total_earned_cents),
+            "relevance": card.relevance,
+            "quality": card.quality,
+            "score": card.score,
+        }
+        for card in results.items
+    ]
     return trusted_response(
         {
             "items": items,

@@ -31,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from openlance.accounts.models import public_name_of
 from openlance.catalog.models import Skill
 from openlance.catalog.selectors import SkillTag, skill_tags_of
 from openlance.core import clock
@@ -42,8 +43,11 @@ from openlance.core.policies import (
     policy_version_at,
     ranking_policy_at,
 )
+from openlance.core.prepared import PreparedRead, SlotKeys
+from openlance.profiles.badges import Badge, badges_in_order
 from openlance.profiles.models import (
     MAX_SKILLS,
+    TEASER_LENGTH,
     Availability,
     EnglishLevel,
     Freelancer,
@@ -67,7 +71,7 @@ from openlance.search.pages import (
     paginate_by_key,
     paginate_ranked,
 )
-from openlance.search.text import ParsedQuery, parse_query, tokens
+from openlance.search.text import ParsedQuery, parse_query, teaser, tokens
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -394,6 +398,97 @@ def search_freelancers(
 
     ranked = rank_freelancers(viewer=viewer, params=params)
     return load_page(ranked, key=itemgetter("pk"), load=load, hit=hit)
+
+
+@dataclass(frozen=True)
+class FreelancerCard:
+    """One result as the API lists it, read as plain data: a page of profiles loaded with
+    their freelancers and accounts as models (three instances and some dozen datetime
+    conversions a row) cost more than the search that found them."""
+
+    profile_id: int
+    user_id: int
+    is_general: bool
+    name: str
+    photo_url: str | None
+    title: str
+    teaser: str
+    hourly_rate_cents: int | None
+    skills: list[SkillTag]
+    country: str  # the verified one when the location is verified
+    city: str
+    location_verified: bool
+    jss_percent: int | None
+    badges: list[Badge]
+    total_earned_cents: int
+    relevance: float | None
+    quality: float
+    score: float
+
+
+_CARD_ROWS = PreparedRead(
+    lambda: Profile.objects.filter(pk__in=SlotKeys("keys")).values_list(
+        "pk",
+        "freelancer__user_id",
+        "is_general",
+        "freelancer__user__first_name",
+        "freelancer__user__last_name",
+        "freelancer__photo",
+        "title",
+        "overview",
+        "hourly_rate_cents",
+        "freelancer__user__verified_country",
+        "freelancer__user__verified_city",
+        "freelancer__country",
+        "freelancer__city",
+        "freelancer__jss_percent",
+        "freelancer__badges",
+        "freelancer__total_earned_cents",
+    )
+)
+_PHOTO = Freelancer._meta.get_field("photo")
+
+
+def search_freelancer_cards(
+    *, viewer: Viewer, params: FreelancerSearchParams
+) -> SearchPage[FreelancerCard]:
+    """`rank_freelancers` with the page read as `FreelancerCard`s, in two prepared queries
+    (the profiles with their freelancers and accounts, and their skills), for the API."""
+
+    def load(keys: list[int]) -> dict[int, tuple[tuple[Any, ...], list[SkillTag]]]:
+        skills = skill_tags_of(Profile.skills.through, "profile_id", keys)
+        return {row[0]: (row, skills[row[0]]) for row in _CARD_ROWS.rows(keys=keys)}
+
+    def card(
+        loaded: tuple[tuple[Any, ...], list[SkillTag]], ranking: dict[str, Any]
+    ) -> FreelancerCard:
+        row, skills = loaded
+        (profile_id, user_id, is_general, first_name, last_name, photo, title, overview, rate,
+         verified_country, verified_city, country, city, jss, badges, earned) = row  # fmt: skip
+        verified = bool(verified_country)
+        return FreelancerCard(
+            profile_id=profile_id,
+            user_id=user_id,
+            is_general=is_general,
+            name=public_name_of(first_name, last_name, user_id),
+            photo_url=_PHOTO.storage.url(photo) if photo else None,
+            title=title,
+            teaser=teaser(overview, TEASER_LENGTH),
+            hourly_rate_cents=rate,
+            skills=skills,
+            country=(verified_country if verified else country) or "",
+            city=verified_city if verified else city,
+            location_verified=verified,
+            jss_percent=jss,
+            badges=badges_in_order(badges),
+            total_earned_cents=earned,
+            relevance=ranking.get("relevance"),
+            quality=ranking["quality"],
+            score=ranking["score"],
+        )
+
+    ranked = rank_freelancers(viewer=viewer, params=params)
+    return load_page(ranked, key=itemgetter("pk"), load=load, hit=card)
 
 
 # --- "how do I rank for this query?" ----------------------------------------------------

@@ -24,7 +24,7 @@ from openlance.core.problems import problems
 from openlance.core.ratelimits import rate_check
 from openlance.jobs.api import JobBudgetType, JobDuration, job_json
 from openlance.jobs.models import Duration, JobPost
-from openlance.jobs.selectors import JobData, job_of_client
+from openlance.jobs.selectors import job_of_client
 from openlance.messaging.limits import MESSAGES
 from openlance.messaging.selectors import conversation_ids_by_topic
 from openlance.proposals import selectors, services
@@ -393,8 +393,9 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     `GET /jobs/{job_id}` on the jobs router (wired in `openlance.api.urls`): it is written
     here because invitations belong to proposals."""
     viewer = request.user if isinstance(request.user, User) else AnonymousUser()
-    job = selectors.job_for_freelancer(job_id=job_id, viewer=viewer)
-    return trusted_response(job_json(JobData.of(job)))
+    return trusted_response(
+        job_json(selectors.job_data_for_freelancer(job_id=job_id, viewer=viewer))
+    )
 
 
 def _client_job(request: HttpRequest, job_id: int) -> JobPost:

@@ -15,7 +15,12 @@ from openlance.core import clock
 from openlance.core.errors import NotFound, require_id
 from openlance.core.policies import ranking_policy_at
 from openlance.jobs.models import JobPost, JobState
-from openlance.jobs.selectors import jobs_visible_to, jobs_with_details
+from openlance.jobs.selectors import (
+    JobData,
+    job_data_visible,
+    jobs_visible_to,
+    jobs_with_details,
+)
 from openlance.profiles.search import quality_sql
 from openlance.proposals.models import (
     LIVE_STATES,
@@ -232,6 +237,14 @@ def job_for_freelancer(*, job_id: int, viewer: User | AnonymousUser) -> JobPost:
         if invited is not None:
             return invited
     raise NotFound("No such job post.")
+
+
+def job_data_for_freelancer(*, job_id: int, viewer: User | AnonymousUser) -> JobData:
+    """`job_for_freelancer` as plain data (the API's post): prepared reads for a post the
+    viewer may open anyway, the invitation checked only when they may not."""
+    require_id(job_id, "job post")
+    visible = job_data_visible(job_id=job_id, viewer=viewer)
+    return visible or JobData.of(job_for_freelancer(job_id=job_id, viewer=viewer))
 
 
 def open_jobs_of_client(*, client: User) -> QuerySet[JobPost]:

@@ -16,11 +16,13 @@ from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.services import outbox_drain
 from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Profile, Visibility
 from openlance.profiles.search import (
+    FreelancerCard,
     FreelancerSearchParams,
     explain_rank,
     profile_index_delete,
     profile_index_rebuild,
     profile_index_sync,
+    search_freelancer_cards,
     search_freelancers,
 )
 from openlance.profiles.tests.factories import (
@@ -558,3 +560,72 @@ def test_only_the_owner_or_staff_may_ask_how_a_profile_ranks():
         explain_rank(profile=profile, query_text="python", viewer=AnonymousUser())
     staff = freelancer_user(is_staff=True)
     assert explain_rank(profile=profile, query_text="python", viewer=staff).position == 1
+
+
+# --- the API's plain-data page ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "writer"])
+def test_cards_show_what_the_loaded_profiles_show(text):
+    """`search_freelancer_cards` reads columns, not models: each card says what the profile,
+    freelancer and account it was read from say, in the same order and with the same scores."""
+    named = freelancer_with_profile(
+        title="Technical writer",
+        overview="I write  API guides\nand manuals. " * 30,
+        skills=["Python"],
+        jss_percent=97,
+        total_earned_cents=1_234_500,
+        badges=["top_rated", "rising_talent"],
+        country="DE",
+        verified_country="FR",
+        created_at=at(1),
+    )
+    named.freelancer.user.first_name, named.freelancer.user.last_name = "Ada", "Lovelace"
+    named.freelancer.user.verified_city = "Lyon"
+    named.freelancer.user.save()
+    named.freelancer.photo = "photos/2024/03/ada.png"
+    named.freelancer.save()
+    specialized_profile(named.freelancer, title="Copy writer")
+    plain = freelancer_with_profile(
+        title="Ghost writer", hourly_rate_cents=None, country="BR", created_at=at(2)
+    )
+    plain.freelancer.city = "Recife"
+    plain.freelancer.save()
+    viewer = client_user()
+    params = FreelancerSearchParams(text=text, page_size=100)
+    cards = search_freelancer_cards(viewer=viewer, params=params).items
+    hits = search_freelancers(viewer=viewer, params=params).items
+    assert len(cards) == len(hits) == 3
+    for card, hit in zip(cards, hits, strict=True):
+        freelancer, user, profile = hit.freelancer, hit.user, hit.profile
+        verified = bool(user.verified_country)
+        assert card == FreelancerCard(
+            profile_id=profile.pk,
+            user_id=user.pk,
+            is_general=profile.is_general,
+            name=user.public_name,
+            photo_url=freelancer.photo.url if freelancer.photo else None,
+            title=profile.title,
+            teaser=profile.teaser,
+            hourly_rate_cents=profile.hourly_rate_cents,
+            skills=hit.skills,
+            country=(user.verified_country.code if verified else freelancer.country.code) or "",
+            city=user.verified_city if verified else freelancer.city,
+            location_verified=verified,
+            jss_percent=freelancer.jss_percent,
+            badges=freelancer.badge_list,
+            total_earned_cents=freelancer.total_earned_cents,
+            relevance=hit.relevance,
+            quality=hit.quality,
+            score=hit.score,
+        )
+    ada = next(card for card in cards if card.title == "Technical writer")
+    assert (ada.name, ada.country, ada.city, ada.location_verified) == (
+        "Ada L.",
+        "FR",
+        "Lyon",
+        True,
+    )
+    assert [badge.value for badge in ada.badges] == ["rising_talent", "top_rated"]  # enum order
+    ghost = next(card for card in cards if card.title == "Ghost writer")
+    assert (ghost.country, ghost.city, ghost.photo_url) == ("BR", "Recife", None)
