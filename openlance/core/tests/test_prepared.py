@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection, models
 
-from openlance.catalog.models import Skill
 from openlance.core.models import Policy
 from openlance.core.prepared import PreparedRead, Slot, SlotKeys
 
@@ -74,15 +73,21 @@ def test_datetimes_are_bound_and_read_as_the_orm_does():
 
 
 def test_a_list_of_keys_is_one_parameter_whatever_its_length():
-    skills = list(Skill.objects.order_by("pk")[:30])  # the catalog's, from its migration
-    assert len(skills) == 30
+    policies = list(Policy.objects.order_by("pk"))  # the presets, from the migrations
+    assert len(policies) == 8
     read = PreparedRead(
-        lambda: Skill.objects.filter(pk__in=SlotKeys("keys")).order_by("pk").values_list("slug")
+        lambda: Policy.objects.filter(pk__in=SlotKeys("keys")).order_by("pk").values_list("label")
     )
-    chosen = [[], [skills[3].pk], [s.pk for s in skills[::2]], [skills[1].pk] * 3 + [0]]
+    chosen = [
+        [],
+        [policies[3].pk],
+        [p.pk for p in policies[::2]],
+        [policies[1].pk] * 3 + [0],
+        [p.pk for p in policies],
+    ]
     statements = Statements()
     for keys in chosen:
-        expected = list(Skill.objects.filter(pk__in=keys).order_by("pk").values_list("slug"))
+        expected = list(Policy.objects.filter(pk__in=keys).order_by("pk").values_list("label"))
         with connection.execute_wrapper(statements):
             assert read.rows(keys=keys) == expected
     assert len(statements.sql) == len(chosen)
