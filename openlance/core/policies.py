@@ -251,26 +251,32 @@ def policy_version_at(kind: str, when: datetime) -> Policy:
     return version
 
 
-_PARAMS_AT = PreparedRead(
+_IN_FORCE = PreparedRead(
     lambda: (
         Policy.objects.filter(
             kind=Slot("kind", models.CharField()),
             effective_from__lte=Slot("when", models.DateTimeField()),
         )
         .order_by("-effective_from")
-        .values_list("params")[:1]
+        .values_list("pk", "params")[:1]
     )
 )
 
 
-def policy_at(kind: str, when: datetime) -> _Strict:
-    """The parameters of the version of `kind` in force at `when` (latest effective ≤ when):
-    a prepared read, as every search and every money movement asks for one."""
+def policy_in_force(kind: str, when: datetime) -> tuple[int, _Strict]:
+    """The id and parameters of the version of `kind` in force at `when` (latest effective
+    ≤ when): a prepared read, as every search and every money movement asks for one."""
     policy_schema(kind)
-    found = _PARAMS_AT.rows(kind=kind, when=when)
+    found = _IN_FORCE.rows(kind=kind, when=when)
     if not found:
         raise _not_in_force(kind, when)
-    return parse_params(kind, found[0][0])
+    version_id, params = found[0]
+    return version_id, parse_params(kind, params)
+
+
+def policy_at(kind: str, when: datetime) -> _Strict:
+    """The parameters of the version of `kind` in force at `when`."""
+    return policy_in_force(kind, when)[1]
 
 
 def fee_policy_at(when: datetime) -> FeePolicy:

@@ -16,7 +16,9 @@ frozen too, so a read that depends on one takes it as a slot.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +68,16 @@ class SlotKeys(Slot):
 Converters = dict[int, tuple[list[Callable[..., Any]], models.Expression]]
 
 
+def bind(
+    params: Sequence[object], values: Mapping[str, object], connection: BaseDatabaseWrapper
+) -> list[Any]:
+    """The parameters of compiled SQL with each slot replaced by its value."""
+    return [
+        param.bind(values[param.name], connection) if isinstance(param, Slot) else param
+        for param in params
+    ]
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -95,12 +107,8 @@ class PreparedRead:
     def rows(self, *, using: str = DEFAULT_DB_ALIAS, **values: object) -> list[tuple[Any, ...]]:
         compiled = self._compiled.get(using) or self._compile(using)
         connection = connections[using]
-        params: list[Any] = [
-            param.bind(values[param.name], connection) if isinstance(param, Slot) else param
-            for param in compiled.params
-        ]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.sql, bind(compiled.params, values, connection))
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
         if not compiled.converters:
             return list(rows)
@@ -117,3 +125,29 @@ def _converted(
             value = function(value, expression, connection)
         values[position] = value
     return tuple(values)
+
+
+class StatementCache:
+    """Compiled SQL by shape, for reads whose form varies too (which filters a search has):
+    `shape` must name everything the SQL depends on but its slots' values, and the vendor.
+    Holds the `size` shapes used last."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._statements: OrderedDict[Hashable, tuple[str, tuple[object, ...]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, shape: Hashable, compile_sql: Callable[[], tuple[str, Sequence[object]]]
+    ) -> tuple[str, tuple[object, ...]]:
+        with self._lock:
+            found = self._statements.get(shape)
+            if found is not None:
+                self._statements.move_to_end(shape)
+                return found
+        sql, params = compile_sql()
+        with self._lock:
+            self._statements[shape] = (sql, tuple(params))
+            if len(self._statements) > self._size:
+                self._statements.popitem(last=False)
+        return sql, tuple(params)

@@ -8,7 +8,7 @@ reindexing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -36,9 +36,16 @@ from openlance.search.index import (
     index_delete,
     index_upsert,
     index_upsert_many,
+    match_expression,
     text_match,
 )
-from openlance.search.pages import SearchPage, check_paging, load_page, paginate_ranked
+from openlance.search.pages import (
+    Prepared,
+    SearchPage,
+    check_paging,
+    load_page,
+    paginate_ranked,
+)
 from openlance.search.text import parse_query, teaser
 
 if TYPE_CHECKING:
@@ -274,22 +281,38 @@ def rank_jobs(*, params: JobSearchParams) -> SearchPage[dict[str, Any]]:
     ranked or walked in the listing index; the text match is counted in the ranking query,
     without text the listing index counts."""
     now = clock.now()
-    jobs = _filtered(
-        JobPost.objects.filter(state=JobState.OPEN, visibility=JobVisibility.PUBLIC), params, now
-    )
     query = parse_query(params.text)
     newest = ["-published_at", "-pk"]
+    order = ["-relevance", *newest] if query and params.sort == JobSort.RELEVANCE else newest
+    # With text, the SQL is the same for every text under the same filters and weights:
+    # compiled once (unless "posted within" makes it depend on the time).
+    prepared: Prepared | None = None
+    weights: FieldWeights | None = None
     if query:
         weights = FieldWeights.of(ranking_policy_at(now))
-        jobs = text_match(jobs, index_name=JOBS, query=query, weights=weights)
-    order = ["-relevance", *newest] if query and params.sort == JobSort.RELEVANCE else newest
+        if params.posted_within_days is None:
+            shape = ("jobs", replace(params, text="", page=1), weights)
+            prepared = Prepared(shape=shape, values={"text": match_expression(query)})
+
+    def ranked() -> QuerySet[JobPost]:
+        jobs = _filtered(
+            JobPost.objects.filter(state=JobState.OPEN, visibility=JobVisibility.PUBLIC),
+            params,
+            now,
+        )
+        if weights is None:
+            return jobs
+        slot = "text" if prepared else None
+        return text_match(jobs, index_name=JOBS, query=query, weights=weights, slot=slot)
+
     return paginate_ranked(
-        jobs,
+        ranked,
         page=params.page,
         page_size=params.page_size,
         fields=["relevance"] if query else [],
         order=order,
         count_with_ranking=bool(query),
+        prepared=prepared,
     )
 
 

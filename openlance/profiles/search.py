@@ -10,7 +10,7 @@ newest. Visibility is applied at query time, so changing it needs no reindexing.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import reduce
@@ -39,8 +39,7 @@ from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.models import PolicyKind
 from openlance.core.policies import (
     RankingPolicy,
-    parse_params,
-    policy_version_at,
+    policy_in_force,
     ranking_policy_at,
 )
 from openlance.core.prepared import PreparedRead, SlotKeys
@@ -62,9 +61,11 @@ from openlance.search.index import (
     index_delete,
     index_upsert,
     index_upsert_many,
+    match_expression,
     text_match,
 )
 from openlance.search.pages import (
+    Prepared,
     SearchPage,
     check_paging,
     load_page,
@@ -209,10 +210,9 @@ def _quality(policy: RankingPolicy, jss_percent: int | None) -> float:
 
 def ranking_version_at(when: datetime) -> tuple[int, RankingPolicy]:
     """The ranking policy in force at `when` and the id of its version (one query)."""
-    version = policy_version_at(PolicyKind.RANKING, when)
-    policy = parse_params(PolicyKind.RANKING, version.params)
+    version, policy = policy_in_force(PolicyKind.RANKING, when)
     assert isinstance(policy, RankingPolicy)
-    return version.pk, policy
+    return version, policy
 
 
 def quality_ranks(policy: RankingPolicy) -> dict[int | None, int]:
@@ -312,13 +312,21 @@ def _filtered(profiles: QuerySet[Profile], params: FreelancerSearchParams) -> Qu
 
 
 def _ranked(
-    profiles: QuerySet[Profile], query: ParsedQuery, policy: RankingPolicy
+    profiles: QuerySet[Profile],
+    query: ParsedQuery,
+    policy: RankingPolicy,
+    *,
+    text_slot: str | None = None,
 ) -> QuerySet[Profile]:
     """Annotate relevance, quality and score, and order best first (ties: newest first)."""
     profiles = profiles.annotate(quality=quality_sql(policy))
     if query:
         profiles = text_match(
-            profiles, index_name=PROFILES, query=query, weights=FieldWeights.of(policy)
+            profiles,
+            index_name=PROFILES,
+            query=query,
+            weights=FieldWeights.of(policy),
+            slot=text_slot,
         )
         profiles = profiles.annotate(score=F("relevance") * F("quality"))
     else:
@@ -343,13 +351,18 @@ def rank_freelancers(
     now = clock.now()
     version, policy = ranking_version_at(now)
     query = parse_query(params.text)
-    candidates = _filtered(_visible_to(viewer, text=bool(query)), params)
-    ranked = _ranked(candidates, query, policy)
+
+    def candidates() -> QuerySet[Profile]:
+        return _filtered(_visible_to(viewer, text=bool(query)), params)
+
     if query:
         # The full-text index drives: one query ranks the matches and returns only the
-        # page's keys and scores, with the number of matches.
+        # page's keys and scores, with the number of matches. Its SQL is the same for
+        # every text under the same filters, viewer kind and policy: compiled once.
+        signed_in = viewer is not None and viewer.is_authenticated
+        shape = ("freelancers", signed_in, replace(params, text="", page=1), version)
         return paginate_ranked(
-            ranked,
+            lambda: _ranked(candidates(), query, policy, text_slot="text"),
             page=params.page,
             page_size=params.page_size,
             fields=["relevance", "quality", "score"],
@@ -357,14 +370,17 @@ def rank_freelancers(
             # As annotated by `_ranked`: relevance, the full-text ranker, then runs once.
             derived={"score": '"relevance" * "quality"'},
             count_with_ranking=True,
+            prepared=Prepared(shape=shape, values={"text": match_expression(query)}),
         )
+    found = candidates()
+    ranked = _ranked(found, query, policy)
     # Without text nearly every profile matches. When every profile's stored rank was
     # computed under the policy in force (the `profile_rank_policy` index answers that at
     # once), the order is (rank, newest) and the database walks the `profile_rank` index in
     # that order, stopping after the page; otherwise it sorts by the policy's expression.
     # Either way only the page's keys are picked first, then their scores read.
     if not any_stale_rank(version):
-        ranked = candidates.order_by("-search_rank", "-created_at", "-pk")
+        ranked = found.order_by("-search_rank", "-created_at", "-pk")
     return paginate_by_key(
         ranked,
         page=params.page,

@@ -24,6 +24,7 @@ from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
 from openlance.core.policies import RankingPolicy
+from openlance.core.prepared import Slot
 from openlance.search.text import ParsedQuery, tokens
 
 PROFILES = "profile"
@@ -172,12 +173,23 @@ def index_delete(index_name: str, object_id: int) -> None:
             )
 
 
+def match_expression(query: ParsedQuery) -> str:
+    """The query in the engine's own syntax, every term a quoted string so that no user
+    text is ever read as syntax: FTS5 strings ANDed on SQLite, a tsquery on PostgreSQL."""
+    if connection.vendor == "sqlite":
+        return " AND ".join('"{}"'.format(term.replace('"', '""')) for term in query.terms)
+    return " & ".join(
+        "'{}'".format(term.replace("\\", "\\\\").replace("'", "''")) for term in query.terms
+    )
+
+
 def text_match(
     queryset: models.QuerySet[M],
     *,
     index_name: str,
     query: ParsedQuery,
     weights: FieldWeights,
+    slot: str | None = None,
 ) -> models.QuerySet[M]:
     """Keep the rows of `queryset` whose indexed document contains every query term, and
     annotate `relevance`, a float in (0, 1) that grows with weighted matches.
@@ -187,18 +199,20 @@ def text_match(
     document column is read on PostgreSQL, so there `queryset` must be of the indexed model.
     Relevance is the engine's own ranker (FTS5 bm25, PostgreSQL ts_rank) with the field
     weights, mapped by r / (1 + r) on both so the scales are alike; the matches are
-    identical, the numbers are not."""
+    identical, the numbers are not.
+
+    With `slot`, the query's text is left as that slot (`core.prepared`), to be given as
+    `match_expression(query)` when the SQL runs: the SQL is then the same for every text."""
     if not query:
         raise ValueError("text_match needs at least one term; skip it for an empty query")
     index = _index(index_name)
     meta = queryset.model._meta
     quote = connection.ops.quote_name
     title, skills, body = weights.scaled()
+    match = Slot(slot, models.TextField()) if slot else match_expression(query)
     if connection.vendor == "sqlite":
         table = quote(index.fts5_table)
         object_id = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
-        # Every term is a quoted FTS5 string, so no user text is ever read as FTS5 syntax.
-        match = " AND ".join('"{}"'.format(term.replace('"', '""')) for term in query.terms)
         # The unary + keeps the join from being an FTS5 rowid lookup, so the planner cannot
         # walk the indexed table's rows and run the MATCH once per row (what it chose on a
         # database without ANALYZE statistics: 13 ms for 457 posts, where driving from
@@ -219,16 +233,13 @@ def text_match(
         if meta.db_table != index.row_table:
             raise ValueError(f"The {index_name} index is on {index.row_table}, not {meta.db_table}")
         document = f"{quote(meta.db_table)}.{DOCUMENT_COLUMN}"
-        tsquery = " & ".join(
-            "'{}'".format(term.replace("\\", "\\\\").replace("'", "''")) for term in query.terms
-        )
         joined = queryset.extra(  # noqa: S610 (identifiers from model meta; text is a parameter)
-            where=[f"{document} @@ %s::tsquery"], params=[tsquery]
+            where=[f"{document} @@ %s::tsquery"], params=[match]
         )
         # Weights array order is {D, C, B, A}; normalization 32 is rank / (rank + 1).
         relevance = RawSQL(  # noqa: S611 (see above)
             f"ts_rank(%s::float4[], {document}, %s::tsquery, 32)",
-            ([0.0, body, skills, title], tsquery),
+            ([0.0, body, skills, title], match),
             output_field=models.FloatField(),
         )
     return joined.annotate(relevance=relevance)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
 
 from openlance.core.errors import InvalidInput
+from openlance.core.prepared import StatementCache, bind
 
 MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
@@ -90,16 +91,25 @@ def paginate_by_key(
     )
 
 
-def _ranked_page_with_total(
-    ranked: models.QuerySet[M],
-    *,
-    columns: list[str],
-    derived: dict[str, str],
-    order: list[str],
-    start: int,
-    stop: int,
-) -> list[dict[str, Any]]:
-    """The page's rows of `ranked`, each with `search_total`, the number of matches.
+# The ranking statements of the searches run last, by shape (see `Prepared`).
+_RANKINGS = StatementCache(size=256)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A ranking whose SQL is compiled once per `shape`: the ranking's queryset holds slots
+    (`core.prepared`) for `values`, the part that differs between searches of one shape
+    (their text), and `shape` names all the rest the SQL depends on (filters, policy)."""
+
+    shape: Hashable
+    values: Mapping[str, object]
+
+
+def _ranking_sql(
+    ranked: models.QuerySet[M], *, columns: list[str], derived: dict[str, str], order: list[str]
+) -> tuple[str, list[Any]]:
+    """The page's rows of `ranked`, each with `search_total`, the number of matches, as SQL
+    that takes the page's LIMIT and OFFSET as its last two parameters.
 
     The matches are first reduced to the narrow `columns` in a materialized CTE, so the
     window count and the sort carry those few values, never the rows' documents (on
@@ -113,19 +123,25 @@ def _ranked_page_with_total(
     order_sql = ", ".join(
         f"{quote(key.lstrip('-'))} {'DESC' if key.startswith('-') else 'ASC'}" for key in order
     )
+    return (
+        f"WITH matches AS MATERIALIZED ({sql}) "  # noqa: S608 (compiled by the ORM)
+        f"SELECT * FROM (SELECT *{computed}, COUNT(*) OVER () AS search_total "
+        f"FROM matches) AS ranked ORDER BY {order_sql} LIMIT %s OFFSET %s",
+        list(params),
+    )
+
+
+def _ranked_rows(
+    sql: str, params: Sequence[object], values: Mapping[str, object], *, start: int, stop: int
+) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH matches AS MATERIALIZED ({sql}) "  # noqa: S608 (compiled by the ORM)
-            f"SELECT * FROM (SELECT *{computed}, COUNT(*) OVER () AS search_total "
-            f"FROM matches) AS ranked ORDER BY {order_sql} LIMIT %s OFFSET %s",
-            [*params, stop - start, start],
-        )
+        cursor.execute(sql, [*bind(params, values, connection), stop - start, start])
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def paginate_ranked(
-    ranked: models.QuerySet[M],
+    ranked: Callable[[], models.QuerySet[M]],
     *,
     page: int,
     page_size: int,
@@ -133,48 +149,60 @@ def paginate_ranked(
     order: list[str],
     count_with_ranking: bool,
     derived: dict[str, str] | None = None,
+    prepared: Prepared | None = None,
 ) -> SearchPage[dict[str, Any]]:
     """One page of a ranking that annotates its rows (a text search's relevance, say),
     ordered by `order` (field or annotation names, "-" for descending, "pk" last as the tie
-    breaker). The page's items are the ranking's rows: "pk" and the annotations named in
-    `fields`, never the rows whole, so the sort carries only those (`load_page` reads the
-    page's rows afterwards, in whatever form the caller needs). `derived` tells, for
-    annotations of `ranked` that are arithmetic over other fields, the same arithmetic as
-    SQL over those fields' quoted names, so that the ranking query computes it once.
+    breaker). `ranked()` builds the ranking's queryset. The page's items are the ranking's
+    rows: "pk" and the annotations named in `fields`, never the rows whole, so the sort
+    carries only those (`load_page` reads the page's rows afterwards, in whatever form the
+    caller needs). `derived` tells, for annotations of `ranked` that are arithmetic over
+    other fields, the same arithmetic as SQL over those fields' quoted names, so that the
+    ranking query computes it once.
 
     With `count_with_ranking`, the ranking query also counts the results (an expensive
     match, such as full text, runs once); otherwise the count is a query of its own, which
     the database answers from an index where it can (a search without text). Either way the
-    page says "10,000+" past COUNT_LIMIT, and pages past it are empty."""
+    page says "10,000+" past COUNT_LIMIT, and pages past it are empty. A `prepared` ranking
+    (counted with the ranking) is built and compiled once for its shape, then only run.
+    """
     check_paging(page, page_size)
     start = (page - 1) * page_size
     stop = min(start + page_size, COUNT_LIMIT)
     columns = list(dict.fromkeys(["pk", *fields, *(key.lstrip("-") for key in order)]))
-    counted: tuple[int, bool] | None = None
-    rows: list[dict[str, Any]] = []
-    if count_with_ranking:
-        if start < stop:
-            rows = _ranked_page_with_total(
-                ranked,
-                columns=columns,
-                derived=derived or {},
-                order=order,
-                start=start,
-                stop=stop,
-            )
-        if rows:
-            found = rows[0]["search_total"]
-            counted = min(found, COUNT_LIMIT), found <= COUNT_LIMIT
+    if not count_with_ranking:
+        queryset = ranked()
+        total, exact = count_capped(queryset)
+        rows = []
+        if start < min(stop, total):
+            rows = list(queryset.order_by(*order).values(*columns)[start:stop])
+        return SearchPage(
+            items=rows, total=total, page=page, page_size=page_size, total_exact=exact
+        )
+
+    def compile_sql() -> tuple[str, list[Any]]:
+        return _ranking_sql(ranked(), columns=columns, derived=derived or {}, order=order)
+
+    params: Sequence[object]
+    if prepared is None:
+        sql, params = compile_sql()
+        values: Mapping[str, object] = {}
     else:
-        counted = count_capped(ranked)
-        if start < min(stop, counted[0]):
-            rows = list(ranked.order_by(*order).values(*columns)[start:stop])
-    if counted is None:
-        # No row: no match, or a page past the end (an empty page, not an error, so a link
-        # that outlived a result is harmless); count then.
-        counted = count_capped(ranked)
-    total, exact = counted
-    return SearchPage(items=rows, total=total, page=page, page_size=page_size, total_exact=exact)
+        shape = (connection.vendor, prepared.shape, *columns, *order, *(derived or {}).items())
+        sql, params = _RANKINGS.get(shape, compile_sql)
+        values = prepared.values
+    rows = _ranked_rows(sql, params, values, start=start, stop=stop) if start < stop else []
+    # No row: no match, or a page past the end (an empty page, not an error, so a link that
+    # outlived a result is harmless): the first row then counts.
+    counted = rows or _ranked_rows(sql, params, values, start=0, stop=1)
+    found = counted[0]["search_total"] if counted else 0
+    return SearchPage(
+        items=rows,
+        total=min(found, COUNT_LIMIT),
+        page=page,
+        page_size=page_size,
+        total_exact=found <= COUNT_LIMIT,
+    )
 
 
 def load_page(

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, models
 
 from openlance.core.models import Policy
-from openlance.core.prepared import PreparedRead, Slot, SlotKeys
+from openlance.core.prepared import PreparedRead, Slot, SlotKeys, StatementCache
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,20 @@ def test_a_list_of_keys_is_one_parameter_whatever_its_length():
             assert read.rows(keys=keys) == expected
     assert len(statements.sql) == len(chosen)
     assert len(set(statements.sql)) == 1
+
+
+def test_the_statement_cache_compiles_a_shape_once_and_keeps_the_last_used():
+    compiled = []
+
+    def compile_for(shape: str):
+        def compile_sql() -> tuple[str, list[object]]:
+            compiled.append(shape)
+            return f"SELECT {shape!r}", []
+
+        return compile_sql
+
+    cache = StatementCache(size=2)
+    for shape in ("a", "b", "a", "c", "a", "b"):
+        assert cache.get(shape, compile_for(shape)) == (f"SELECT {shape!r}", ())
+    # "b" was dropped when "c" came ("a" had just been used), and compiled again.
+    assert compiled == ["a", "b", "c", "b"]

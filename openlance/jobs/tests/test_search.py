@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 
 from openlance.accounts.tests.factories import freelancer_user
 from openlance.catalog.models import Category, Skill
@@ -344,3 +345,40 @@ def test_rebuild_indexes_rows_written_in_bulk():
     assert titles("podcast") == []
     job_index_rebuild()
     assert titles("podcast") == ["Podcast editing"]
+
+
+# --- one compiled statement a shape -------------------------------------------------------
+
+
+class Statements:
+    """The ranking SQL sent to the database, as written (placeholders, not values)."""
+
+    def __init__(self) -> None:
+        self.rankings: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        if sql.startswith("WITH matches"):
+            self.rankings.append(sql)
+        return execute(sql, params, many, context)
+
+
+def test_searches_of_one_shape_run_one_statement_each_finding_its_own_text():
+    """The text is a parameter of the ranking statement, so every text under the same
+    filters runs the same compiled SQL, and still finds its own posts; other filters are
+    another statement; a page past the end still counts."""
+    job_post(title="Shopify store fix", published_at=at(1))
+    job_post(title="Django API", published_at=at(2), budget_type=BudgetType.HOURLY)
+    job_post(title="Django and Shopify", published_at=at(3))
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        assert sorted(titles("shopify")) == ["Django and Shopify", "Shopify store fix"]
+        assert sorted(titles("django")) == ["Django API", "Django and Shopify"]
+        assert titles("django shopify") == ["Django and Shopify"]
+        assert titles("nothing") == []
+        assert len(set(statements.rankings)) == 1
+        assert titles("django", budget_types=(BudgetType.HOURLY,)) == ["Django API"]
+        assert len(set(statements.rankings)) == 2
+        past = search_jobs(
+            viewer=freelancer_user(), params=JobSearchParams(text="django", page=9, page_size=1)
+        )
+        assert (past.items, past.total, past.total_exact) == ([], 2, True)
