@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.db import models
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, QuerySet, Value
 
 from openlance.catalog.models import Category, Skill
 from openlance.core.errors import InvalidInput
@@ -54,6 +54,8 @@ def _skill_rows(links: type[models.Model], owner: str) -> PreparedRead:
 
 
 def skills_by_slugs(slugs: list[str]) -> list[Skill]:
+    if not slugs:
+        return []
     found = {skill.slug: skill for skill in Skill.objects.filter(slug__in=slugs)}
     return [found[slug] for slug in slugs if slug in found]
 
@@ -78,9 +80,27 @@ def catalog_version() -> str:
     filters). Skills and categories change only by migration: one cheap query tells whether
     this process has seen the catalog in this shape, and the digest of every name is read
     once per shape."""
-    skills = Skill.objects.aggregate(count=Count("id"), top=Max("id"))
-    categories = Category.objects.aggregate(count=Count("id"), top=Max("id"))
-    return _catalog_digest((skills["count"], skills["top"], categories["count"], categories["top"]))
+    (skills,) = _SKILLS_SHAPE.rows()
+    (categories,) = _CATEGORIES_SHAPE.rows()
+    return _catalog_digest((*skills, *categories))
+
+
+def _shape_of(model: type[Category] | type[Skill]) -> PreparedRead:
+    """(rows, highest id) of a catalog table, one row: a constant grouping keeps the
+    aggregates over the whole table."""
+    return PreparedRead(
+        lambda: (
+            model._default_manager.order_by()
+            .annotate(whole=Value(1))
+            .values("whole")
+            .annotate(count=Count("id"), top=Max("id"))
+            .values_list("count", "top")
+        )
+    )
+
+
+_SKILLS_SHAPE = _shape_of(Skill)
+_CATEGORIES_SHAPE = _shape_of(Category)
 
 
 @cache
