@@ -86,8 +86,8 @@ def catalog_version() -> str:
 
 
 def _shape_of(model: type[Category] | type[Skill]) -> PreparedRead:
-    """(rows, highest id) of a catalog table, one row: a constant grouping keeps the
-    aggregates over the whole table."""
+    """(rows, highest id) of a catalog table. Django leaves the constant out of GROUP BY,
+    so the aggregates are over the whole table, one row even when it is empty."""
     return PreparedRead(
         lambda: (
             model._default_manager.order_by()

@@ -65,9 +65,6 @@ class SlotKeys(Slot):
         return keys if connection.vendor == "postgresql" else json.dumps(keys)
 
 
-Converters = dict[int, tuple[list[Callable[..., Any]], models.Expression]]
-
-
 def bind(
     params: Sequence[object], values: Mapping[str, object], connection: BaseDatabaseWrapper
 ) -> list[Any]:
@@ -82,7 +79,10 @@ def bind(
 class _Compiled:
     sql: str
     params: tuple[object, ...]  # constants, and Slots where a value goes
-    converters: Converters  # by column: the ORM's conversions of what the driver returns
+    # By position, the columns whose values the ORM converts (datetimes on SQLite, JSON):
+    # the conversions are taken from the connection that runs the read, as each thread
+    # has its own.
+    converted: tuple[tuple[int, models.Expression], ...]
 
 
 class PreparedRead:
@@ -99,7 +99,11 @@ class PreparedRead:
         sql, params = compiler.as_sql()
         columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
         compiled = _Compiled(
-            sql=sql, params=tuple(params), converters=compiler.get_converters(columns)
+            sql=sql,
+            params=tuple(params),
+            converted=tuple(
+                (position, columns[position]) for position in compiler.get_converters(columns)
+            ),
         )
         self._compiled[alias] = compiled
         return compiled
@@ -110,16 +114,27 @@ class PreparedRead:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, bind(compiled.params, values, connection))
             rows: Sequence[tuple[Any, ...]] = cursor.fetchall()
-        if not compiled.converters:
+        if not compiled.converted:
             return list(rows)
-        return [_converted(row, compiled.converters, connection) for row in rows]
+        converters = [
+            (
+                position,
+                expression,
+                connection.ops.get_db_converters(expression)
+                + expression.get_db_converters(connection),
+            )
+            for position, expression in compiled.converted
+        ]
+        return [_converted(row, converters, connection) for row in rows]
 
 
 def _converted(
-    row: tuple[Any, ...], converters: Converters, connection: BaseDatabaseWrapper
+    row: tuple[Any, ...],
+    converters: list[tuple[int, models.Expression, list[Callable[..., Any]]]],
+    connection: BaseDatabaseWrapper,
 ) -> tuple[Any, ...]:
     values = list(row)
-    for position, (functions, expression) in converters.items():
+    for position, expression, functions in converters:
         value = values[position]
         for function in functions:
             value = function(value, expression, connection)

@@ -291,7 +291,7 @@ def rank_jobs(*, params: JobSearchParams) -> SearchPage[dict[str, Any]]:
     if query:
         weights = FieldWeights.of(ranking_policy_at(now))
         if params.posted_within_days is None:
-            shape = ("jobs", replace(params, text="", page=1), weights)
+            shape = ("jobs", replace(params, text="", page=1, page_size=1), weights)
             prepared = Prepared(shape=shape, values={"text": match_expression(query)})
 
     def ranked() -> QuerySet[JobPost]:

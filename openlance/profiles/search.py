@@ -358,9 +358,10 @@ def rank_freelancers(
     if query:
         # The full-text index drives: one query ranks the matches and returns only the
         # page's keys and scores, with the number of matches. Its SQL is the same for
-        # every text under the same filters, viewer kind and policy: compiled once.
+        # every text under the same filters, viewer kind and policy (its numbers: a version
+        # id may be reused where a test's rows are rolled back): compiled once.
         signed_in = viewer is not None and viewer.is_authenticated
-        shape = ("freelancers", signed_in, replace(params, text="", page=1), version)
+        shape = ("freelancers", signed_in, replace(params, text="", page=1, page_size=1), policy)
         return paginate_ranked(
             lambda: _ranked(candidates(), query, policy, text_slot="text"),
             page=params.page,

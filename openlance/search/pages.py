@@ -192,9 +192,11 @@ def paginate_ranked(
         sql, params = _RANKINGS.get(shape, compile_sql)
         values = prepared.values
     rows = _ranked_rows(sql, params, values, start=start, stop=stop) if start < stop else []
-    # No row: no match, or a page past the end (an empty page, not an error, so a link that
-    # outlived a result is harmless): the first row then counts.
-    counted = rows or _ranked_rows(sql, params, values, start=0, stop=1)
+    # No row on a later page: a page past the end (an empty page, not an error, so a link
+    # that outlived a result is harmless); the first row then counts.
+    counted = rows
+    if not rows and start > 0:
+        counted = _ranked_rows(sql, params, values, start=0, stop=1)
     found = counted[0]["search_total"] if counted else 0
     return SearchPage(
         items=rows,
