@@ -14,12 +14,14 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
+from django_countries import countries as country_names
 
 from openlance.accounts.models import User
 from openlance.catalog.selectors import SkillTag, skill_tags_of
 from openlance.core import clock
 from openlance.core.errors import InvalidInput
 from openlance.core.policies import ranking_policy_at
+from openlance.core.prepared import PreparedRead, SlotKeys
 from openlance.jobs.models import (
     BudgetType,
     Duration,
@@ -167,16 +169,75 @@ class JobSearchParams:
 
 
 @dataclass(frozen=True)
-class JobHit:
-    """One result, ready to render: client, client profile and category loaded."""
+class JobCard:
+    """A post as a list of results shows it, read as plain data: a page loaded as models
+    (each post with its client, client profile and category) cost more than the search.
+    The budget columns keep the model's names, so `jobs/_budget.html` shows either."""
 
-    job: JobPost
+    pk: int
+    title: str
+    category_name: str
+    budget_type: str
+    budget_cents: int | None
+    hourly_min_cents: int | None
+    hourly_max_cents: int | None
+    experience_level: str
+    duration: str
+    proposals_count: int
+    published_at: datetime | None
+    countries: list[str]  # ISO codes; empty: anyone may propose
+    # The client's profile as the card shows it (a client without a profile: unverified,
+    # nothing spent, no country).
+    client_payment_verified: bool
+    client_spent_cents: int
+    client_country: str
+
+    @property
+    def experience_level_label(self) -> str:
+        return str(ExperienceLevel(self.experience_level).label)
+
+    @property
+    def duration_label(self) -> str:
+        return str(Duration(self.duration).label)
+
+    @property
+    def client_country_name(self) -> str:
+        return str(country_names.name(self.client_country)) if self.client_country else ""
+
+
+@dataclass(frozen=True)
+class JobHit:
+    """One result, ready to render."""
+
+    job: JobCard
     skills: list[SkillTag]
     relevance: float | None  # None when the search had no text
     teaser: str
     # Whether the viewer's verified location lets them propose (SPEC §2.2): always true for
     # an unrestricted post, never for an anonymous viewer of a restricted one.
     location_ok: bool
+
+
+_CARD_ROWS = PreparedRead(
+    lambda: JobPost.objects.filter(pk__in=SlotKeys("keys")).values_list(
+        "pk",
+        "title",
+        "category__name",
+        "budget_type",
+        "budget_cents",
+        "hourly_min_cents",
+        "hourly_max_cents",
+        "experience_level",
+        "duration",
+        "proposals_count",
+        "published_at",
+        "countries",
+        "client__client_profile__payment_method_verified",
+        "client__client_profile__total_spent_cents",
+        "client__client_profile__country",
+        "description",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -317,23 +378,30 @@ def rank_jobs(*, params: JobSearchParams) -> SearchPage[dict[str, Any]]:
 
 
 def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit]:
-    """`rank_jobs` with the page's posts read as models, for pages."""
+    """`rank_jobs` with the page's posts read as `JobCard`s, for pages: two prepared reads
+    (the posts with their category and client profile, and their skills)."""
 
-    def load(keys: list[int]) -> dict[int, tuple[JobPost, list[SkillTag]]]:
-        jobs = JobPost.objects.filter(pk__in=keys).select_related(
-            "client__client_profile", "category"
-        )
+    def load(keys: list[int]) -> dict[int, tuple[tuple[Any, ...], list[SkillTag]]]:
         skills = skill_tags_of(JobPost.skills.through, "jobpost_id", keys)
-        return {job.pk: (job, skills[job.pk]) for job in jobs}
+        return {row[0]: (row, skills[row[0]]) for row in _CARD_ROWS.rows(keys=keys)}
 
-    def hit(loaded: tuple[JobPost, list[SkillTag]], row: dict[str, Any]) -> JobHit:
-        job, skills = loaded
+    def hit(loaded: tuple[tuple[Any, ...], list[SkillTag]], ranking: dict[str, Any]) -> JobHit:
+        row, skills = loaded
+        *columns, verified, spent, country, description = row
+        codes = columns[11].split(",") if columns[11] else []
+        card = JobCard(
+            *columns[:11],
+            countries=codes,
+            client_payment_verified=bool(verified),
+            client_spent_cents=spent or 0,
+            client_country=country or "",
+        )
         return JobHit(
-            job=job,
+            job=card,
             skills=skills,
-            relevance=row.get("relevance"),
-            teaser=teaser(job.description, TEASER_LENGTH),
-            location_ok=location_allows(job, viewer),
+            relevance=ranking.get("relevance"),
+            teaser=teaser(description, TEASER_LENGTH),
+            location_ok=countries_allow(codes, viewer),
         )
 
     return load_page(rank_jobs(params=params), key=itemgetter("pk"), load=load, hit=hit)

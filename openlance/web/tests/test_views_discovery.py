@@ -138,6 +138,39 @@ def test_find_work_filters_and_sorts(client):
     assert "No jobs match" in client.get("/search/jobs/", {"q": "zzzz"}).content.decode()
 
 
+def test_a_find_work_card_shows_the_post_and_its_client(client):
+    """Each part of a result card, read as plain data: budget, level, length, proposals,
+    skills, the client's verification, spending and country, and where the post is open."""
+    job_post(
+        client=job_client(country="DE", payment_method_verified=True, total_spent_cents=123_456),
+        title="Translate a catalogue",
+        description="Forty pages of product copy, German to English. " * 10,
+        skills=["Content Writing"],
+        experience_level="expert",
+        duration="three_to_6_months",
+        budget_cents=75_000,
+        countries=["US", "CA"],
+        proposals_count=7,
+    )
+    job_post(
+        client=client_user(),  # no client profile at all
+        title="Translate a menu",
+        budget_type="hourly",
+        hourly_min_cents=1_500,
+        hourly_max_cents=3_000,
+    )
+    html = " ".join(client.get("/search/jobs/", {"q": "translate"}).content.decode().split())
+    assert "Fixed price $750.00 </strong> · Expert · 3 to 6 months · 7 proposals" in html
+    assert '<span class="chip">Content Writing</span>' in html
+    assert "✓ Payment verified" in html
+    assert "$1,234.56 spent" in html
+    assert ">Germany<" in html
+    assert "CA, US only" in html
+    assert "Forty pages of product copy" in html
+    assert "Hourly $15.00–$30.00 </strong> · Intermediate · Less than 1 month · 0 proposals" in html
+    assert html.count("Payment unverified") == 1
+
+
 def test_how_do_i_rank_explains_and_gives_tips(client):
     profile = freelancer_with_profile(title="Writer", skills=["Copywriting"])
     client.force_login(profile.freelancer.user)
