@@ -387,10 +387,22 @@ def search_jobs(*, viewer: Viewer, params: JobSearchParams) -> SearchPage[JobHit
 
     def hit(loaded: tuple[tuple[Any, ...], list[SkillTag]], ranking: dict[str, Any]) -> JobHit:
         row, skills = loaded
-        *columns, verified, spent, country, description = row
-        codes = columns[11].split(",") if columns[11] else []
+        (pk, title, category_name, budget_type, budget_cents, hourly_min_cents,
+         hourly_max_cents, experience_level, duration, proposals_count, published_at,
+         countries, verified, spent, country, description) = row  # fmt: skip
+        codes = countries.split(",") if countries else []
         card = JobCard(
-            *columns[:11],
+            pk=pk,
+            title=title,
+            category_name=category_name,
+            budget_type=budget_type,
+            budget_cents=budget_cents,
+            hourly_min_cents=hourly_min_cents,
+            hourly_max_cents=hourly_max_cents,
+            experience_level=experience_level,
+            duration=duration,
+            proposals_count=proposals_count,
+            published_at=published_at,
             countries=codes,
             client_payment_verified=bool(verified),
             client_spent_cents=spent or 0,

@@ -167,7 +167,10 @@ def test_a_find_work_card_shows_the_post_and_its_client(client):
     assert ">Germany<" in html
     assert "CA, US only" in html
     assert "Forty pages of product copy" in html
-    assert "Hourly $15.00–$30.00 </strong> · Intermediate · Less than 1 month · 0 proposals" in html
+    assert (
+        "Hourly $15.00\u2013$30.00 </strong> · Intermediate · Less than 1 month · 0 proposals"
+        in html
+    )
     assert html.count("Payment unverified") == 1
 
 
