@@ -220,23 +220,27 @@ def invitation_response_time(*, freelancer: User) -> timedelta | None:
     return timedelta(seconds=round(statistics.median(waits)))
 
 
+def _invited_job(*, job_id: int, viewer: User | AnonymousUser) -> JobPost | None:
+    """An invite-only (or any published) post the viewer was invited to."""
+    if not viewer.is_authenticated:
+        return None
+    return (
+        jobs_with_details()
+        .filter(pk=job_id, invitations__freelancer_id=viewer.pk)
+        .exclude(state__in=(JobState.DRAFT, JobState.REMOVED))
+        .first()
+    )
+
+
 def job_for_freelancer(*, job_id: int, viewer: User | AnonymousUser) -> JobPost:
     """A post as `jobs.selectors.job_get` shows it, and besides an invite-only post to a
     freelancer invited to it."""
     require_id(job_id, "job post")
-    visible = jobs_visible_to(viewer=viewer).filter(pk=job_id).first()
-    if visible is not None:
-        return visible
-    if viewer.is_authenticated:
-        invited = (
-            jobs_with_details()
-            .filter(pk=job_id, invitations__freelancer_id=viewer.pk)
-            .exclude(state__in=(JobState.DRAFT, JobState.REMOVED))
-            .first()
-        )
-        if invited is not None:
-            return invited
-    raise NotFound("No such job post.")
+    job = jobs_visible_to(viewer=viewer).filter(pk=job_id).first()
+    job = job or _invited_job(job_id=job_id, viewer=viewer)
+    if job is None:
+        raise NotFound("No such job post.")
+    return job
 
 
 def job_data_for_freelancer(*, job_id: int, viewer: User | AnonymousUser) -> JobData:
@@ -244,7 +248,12 @@ def job_data_for_freelancer(*, job_id: int, viewer: User | AnonymousUser) -> Job
     viewer may open anyway, the invitation checked only when they may not."""
     require_id(job_id, "job post")
     visible = job_data_visible(job_id=job_id, viewer=viewer)
-    return visible or JobData.of(job_for_freelancer(job_id=job_id, viewer=viewer))
+    if visible is not None:
+        return visible
+    invited = _invited_job(job_id=job_id, viewer=viewer)
+    if invited is None:
+        raise NotFound("No such job post.")
+    return JobData.of(invited)
 
 
 def open_jobs_of_client(*, client: User) -> QuerySet[JobPost]:
