@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -172,7 +173,7 @@ class JobSearchParams:
 class JobCard:
     """A post as a list of results shows it, read as plain data: a page loaded as models
     (each post with its client, client profile and category) cost more than the search.
-    The budget columns keep the model's names, so `jobs/_budget.html` shows either."""
+    The budget columns keep the model's names, so the `budget` filter shows either."""
 
     pk: int
     title: str
@@ -202,7 +203,14 @@ class JobCard:
 
     @property
     def client_country_name(self) -> str:
-        return str(country_names.name(self.client_country)) if self.client_country else ""
+        return country_name(self.client_country) if self.client_country else ""
+
+
+@cache
+def country_name(code: str) -> str:
+    """django-countries looks a name up through its translation layer on every call (10 µs,
+    twenty times a page); the names are settings, fixed while the process runs."""
+    return str(country_names.name(code))
 
 
 @dataclass(frozen=True)

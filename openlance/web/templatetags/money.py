@@ -3,6 +3,8 @@ of lower apps can use it without their Python importing the web layer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from openlance.core.money import DEFAULT_CURRENCY, Money
@@ -17,6 +19,16 @@ def money(cents: int | None, currency: str = DEFAULT_CURRENCY) -> str:
     if cents is None or cents == "":
         return ""
     return str(Money(int(cents), currency or DEFAULT_CURRENCY))
+
+
+@register.filter
+def budget(job: Any) -> str:
+    """A post's budget as lists show it: "Fixed price $500.00", or "Hourly $20.00" and
+    "$40.00" joined by an en dash. `job` is a post model or anything with its budget
+    columns (a search card)."""
+    if job.budget_type == "fixed":
+        return f"Fixed price {money(job.budget_cents)}"
+    return f"Hourly {money(job.hourly_min_cents)}\u2013{money(job.hourly_max_cents)}"
 
 
 @register.filter

@@ -8,6 +8,8 @@ from typing import Any
 
 from django import template
 from django.forms import BoundField
+from django.template import engines
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
 from openlance.core import clock
@@ -37,6 +39,15 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
     for key, value in changes.items():
         params[key] = value
     return "?" + params.urlencode()
+
+
+@register.simple_tag
+def jinja_include(template_name: str, **context: Any) -> SafeString:
+    """`template_name` rendered by the Jinja2 engine (openlance/web/jinja.py) with `context`:
+    the long result lists, where Django's engine was most of a page's time. Jinja2 escapes
+    every variable as Django does, so what it returns is safe to insert as it is."""
+    html = engines["jinja2"].get_template(template_name).render(context)
+    return mark_safe(html)  # noqa: S308  (autoescaped by Jinja2)
 
 
 @register.filter

@@ -160,7 +160,7 @@ def test_a_find_work_card_shows_the_post_and_its_client(client):
         hourly_max_cents=3_000,
     )
     html = " ".join(client.get("/search/jobs/", {"q": "translate"}).content.decode().split())
-    assert "Fixed price $750.00 </strong> · Expert · 3 to 6 months · 7 proposals" in html
+    assert "Fixed price $750.00</strong> · Expert · 3 to 6 months · 7 proposals" in html
     assert '<span class="chip">Content Writing</span>' in html
     assert "✓ Payment verified" in html
     assert "$1,234.56 spent" in html
@@ -168,10 +168,23 @@ def test_a_find_work_card_shows_the_post_and_its_client(client):
     assert "CA, US only" in html
     assert "Forty pages of product copy" in html
     assert (
-        "Hourly $15.00\u2013$30.00 </strong> · Intermediate · Less than 1 month · 0 proposals"
+        "Hourly $15.00\u2013$30.00</strong> · Intermediate · Less than 1 month · 0 proposals"
         in html
     )
     assert html.count("Payment unverified") == 1
+
+
+def test_find_work_cards_escape_what_clients_typed(client):
+    """The cards are rendered by Jinja2: a title or description is text, never markup."""
+    job_post(
+        title='Fix <script>alert("t")</script> & tidy',
+        description='Our <img src=x onerror="alert(1)"> gallery needs work. ' * 5,
+    )
+    html = client.get("/search/jobs/", {"q": "tidy"}).content.decode()
+    assert "Fix &lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt; &amp; tidy" in html
+    assert "&lt;img src=x onerror=" in html
+    assert "<script>alert" not in html
+    assert "<img src=x" not in html
 
 
 def test_how_do_i_rank_explains_and_gives_tips(client):
