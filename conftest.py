@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 from huey.contrib.djhuey import HUEY
 
 
@@ -19,6 +20,14 @@ def _test_settings(settings, tmp_path):
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_drawn_fragments_carry_over():
+    """Each process keeps drawn fragments in memory, keyed by the catalog's shape; a test
+    database rolled back can repeat a shape with other names, so each test starts empty."""
+    yield
+    caches["fragments"].clear()
 
 
 @pytest.fixture

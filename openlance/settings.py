@@ -174,6 +174,13 @@ else:
             "LOCATION": "openlance_cache",
         }
     }
+# Drawn fragments whose key names everything they are drawn from (the search pages' filter
+# panels: the catalog's version and the choices made), so no process can hold a stale one:
+# each keeps its own in memory instead of fetching 30 KB from Redis or the database a page.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "openlance-fragments",
+}
 
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)
 HUEY = {
