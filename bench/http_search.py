@@ -45,6 +45,7 @@ done = function(summary, latency, requests)
 end
 """
 QUERY = "writing"
+NO_MATCH = "zzyzx"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Target:
     label: str
     path: str
     at_least: float | None  # of the reference's requests a second (issue 16)
+    on_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,8 @@ def main() -> int:
     if shutil.which("wrk") is None:
         raise SystemExit("bench/http_search.py needs wrk: apt-get install wrk")
 
-    # Setup (the small demo) takes a minute or two; then five URLs are driven in turn.
-    budget = 900 + 5 * (args.seconds + args.warmup + 60)
+    # Setup (the small demo) takes a minute or two; then six URLs are driven in turn.
+    budget = 900 + 6 * (args.seconds + args.warmup + 60)
     with Gate("bench-http", keep_var="BENCH_KEEP", budget=budget) as gate:
         gate.load_demo("small")
         reference = gate.web(
@@ -135,22 +137,26 @@ def main() -> int:
             if not jobs:
                 raise GateError("the demo has no open public post")
             targets = [
-                Target("reference: 20 open posts as JSON", "/reference/jobs", None),
+                Target("reference: 20 open posts as JSON", "/reference/jobs", None, True),
                 Target("API job search", f"/api/v1/search/jobs?q={QUERY}", 0.5),
                 Target("API freelancer search", f"/api/v1/search/freelancers?q={QUERY}", 0.5),
                 Target("API job detail", f"/api/v1/jobs/{jobs[0]['id']}", 0.8),
                 Target("HTML job search page", f"/search/jobs/?q={QUERY}", 0.35),
+                # The same page with no result: what a page costs before any card is drawn.
+                Target("HTML job search page, no match", f"/search/jobs/?q={NO_MATCH}", None),
             ]
             for target in targets[1:]:
                 response = check(client, site.url + target.path)
                 if "/search/" in target.path and "/api/" in target.path:
                     gate.log(f"{target.path}: {response.json()['count']} results")
+                if NO_MATCH in target.path and "No jobs match" not in response.text:
+                    raise GateError(f"GET {target.path} found something: no baseline")
 
         script = gate.dir / "wrk-report.lua"
         script.write_text(WRK_REPORT)
         figures = []
         for target in targets:
-            server = reference if target.at_least is None else site
+            server = reference if target.on_reference else site
             url = server.url + target.path
             drive(url, seconds=args.warmup, connections=args.connections, script=script)
             figures.append(
