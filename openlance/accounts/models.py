@@ -40,6 +40,12 @@ def public_name_of(first_name: str, last_name: str, user_id: int) -> str:
     return first_name or f"Member {user_id}"
 
 
+def initials_of(first_name: str, last_name: str, email: str) -> str:
+    """`User.initials`: what an avatar without a photo shows ("AP"; the email's first letter
+    when there is no first name)."""
+    return (first_name or email)[:1].upper() + last_name[:1].upper()
+
+
 class User(AbstractUser):
     """One account may act as freelancer, client or both; `active_role` is the hat it wears
     right now (switched in the header)."""
@@ -84,6 +90,10 @@ class User(AbstractUser):
     def public_name(self) -> str:
         """ "First L." — how a freelancer is shown to the public until hired."""
         return public_name_of(self.first_name, self.last_name, self.pk)
+
+    @property
+    def initials(self) -> str:
+        return initials_of(self.first_name, self.last_name, self.email)
 
     @property
     def roles(self) -> list[str]:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
-from django_countries import countries as country_names
 
 from openlance.accounts.models import User
 from openlance.catalog.selectors import SkillTag, skill_tags_of
 from openlance.core import clock
+from openlance.core.countries import country_name
 from openlance.core.errors import InvalidInput
 from openlance.core.policies import ranking_policy_at
 from openlance.core.prepared import PreparedRead, SlotKeys
@@ -204,13 +203,6 @@ class JobCard:
     @property
     def client_country_name(self) -> str:
         return country_name(self.client_country) if self.client_country else ""
-
-
-@cache
-def country_name(code: str) -> str:
-    """django-countries looks a name up through its translation layer on every call (10 µs,
-    twenty times a page); the names are settings, fixed while the process runs."""
-    return str(country_names.name(code))
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from openlance.accounts.models import public_name_of
+from openlance.accounts.models import initials_of, public_name_of
 from openlance.catalog.models import Skill
 from openlance.catalog.selectors import SkillTag, skill_tags_of
-from openlance.core import clock
+from openlance.core import clock, countries
 from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.models import PolicyKind
 from openlance.core.policies import (
@@ -419,15 +419,16 @@ def search_freelancers(
 
 @dataclass(frozen=True)
 class FreelancerCard:
-    """One result as the API lists it, read as plain data: a page of profiles loaded with
-    their freelancers and accounts as models (three instances and some dozen datetime
-    conversions a row) cost more than the search that found them."""
+    """One result as the API and the talent pages list it, read as plain data: a page of
+    profiles loaded with their freelancers and accounts as models (three instances and some
+    dozen datetime conversions a row) cost more than the search that found them."""
 
     profile_id: int
     user_id: int
     is_general: bool
     name: str
     photo_url: str | None
+    initials: str  # shown instead of a photo
     title: str
     teaser: str
     hourly_rate_cents: int | None
@@ -442,6 +443,10 @@ class FreelancerCard:
     quality: float
     score: float
 
+    @property
+    def country_name(self) -> str:
+        return countries.country_name(self.country) if self.country else ""
+
 
 _CARD_ROWS = PreparedRead(
     lambda: Profile.objects.filter(pk__in=SlotKeys("keys")).values_list(
@@ -450,6 +455,7 @@ _CARD_ROWS = PreparedRead(
         "is_general",
         "freelancer__user__first_name",
         "freelancer__user__last_name",
+        "freelancer__user__email",
         "freelancer__photo",
         "title",
         "overview",
@@ -470,7 +476,7 @@ def search_freelancer_cards(
     *, viewer: Viewer, params: FreelancerSearchParams
 ) -> SearchPage[FreelancerCard]:
     """`rank_freelancers` with the page read as `FreelancerCard`s, in two prepared queries
-    (the profiles with their freelancers and accounts, and their skills), for the API."""
+    (the profiles with their freelancers and accounts, and their skills)."""
 
     def load(keys: list[int]) -> dict[int, tuple[tuple[Any, ...], list[SkillTag]]]:
         skills = skill_tags_of(Profile.skills.through, "profile_id", keys)
@@ -480,8 +486,9 @@ def search_freelancer_cards(
         loaded: tuple[tuple[Any, ...], list[SkillTag]], ranking: dict[str, Any]
     ) -> FreelancerCard:
         row, skills = loaded
-        (profile_id, user_id, is_general, first_name, last_name, photo, title, overview, rate,
-         verified_country, verified_city, country, city, jss, badges, earned) = row  # fmt: skip
+        (profile_id, user_id, is_general, first_name, last_name, email, photo, title,
+         overview, rate, verified_country, verified_city, country, city, jss, badges,
+         earned) = row  # fmt: skip
         verified = bool(verified_country)
         return FreelancerCard(
             profile_id=profile_id,
@@ -489,6 +496,7 @@ def search_freelancer_cards(
             is_general=is_general,
             name=public_name_of(first_name, last_name, user_id),
             photo_url=_PHOTO.storage.url(photo) if photo else None,
+            initials=initials_of(first_name, last_name, email),
             title=title,
             teaser=teaser(overview, TEASER_LENGTH),
             hourly_rate_cents=rate,

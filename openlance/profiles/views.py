@@ -458,7 +458,7 @@ def search_freelancers(request: HttpRequest) -> HttpResponse:
     results = None
     if form.is_valid():
         try:
-            results = search.search_freelancers(
+            results = search.search_freelancer_cards(
                 viewer=request.user, params=_talent_params(form.cleaned_data)
             )
         except DomainError as error:

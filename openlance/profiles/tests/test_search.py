@@ -562,7 +562,7 @@ def test_only_the_owner_or_staff_may_ask_how_a_profile_ranks():
     assert explain_rank(profile=profile, query_text="python", viewer=staff).position == 1
 
 
-# --- the API's plain-data page ---------------------------------------------------------
+# --- the plain-data page of the API and the talent pages ---------------------------------
 
 
 @pytest.mark.parametrize("text", ["", "writer"])
@@ -605,6 +605,7 @@ def test_cards_show_what_the_loaded_profiles_show(text):
             is_general=profile.is_general,
             name=user.public_name,
             photo_url=freelancer.photo.url if freelancer.photo else None,
+            initials=user.initials,
             title=profile.title,
             teaser=profile.teaser,
             hourly_rate_cents=profile.hourly_rate_cents,

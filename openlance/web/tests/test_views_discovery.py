@@ -3,6 +3,7 @@ console's verifier queue and job moderation."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
 from openlance.accounts.models import AuditLogEntry, LocationVerification, User, VerificationStatus
 from openlance.accounts.services import location_verification_submit
@@ -11,7 +12,7 @@ from openlance.core.tests.files import pdf_upload, png_upload
 from openlance.jobs.models import JobPost, JobState
 from openlance.jobs.tests.factories import job_client, job_post
 from openlance.profiles.models import Visibility
-from openlance.profiles.tests.factories import freelancer_with_profile
+from openlance.profiles.tests.factories import freelancer_with_profile, specialized_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,62 @@ def test_find_talent_filters_by_verified_us_location_and_shows_honest_scores(cli
     assert "✓ United States of America" in html
     assert f"/freelancers/{verified.freelancer.user_id}/" in html
     assert "<html" in html
+
+
+def test_a_find_talent_card_shows_the_profile_and_its_freelancer(client):
+    """Each part of a talent card, read as plain data and drawn by Jinja2: name and link,
+    rate, title, score, location, earnings, badges, teaser, skills, the avatar's initials,
+    and "Invite to job" for a client other than the freelancer."""
+    known = freelancer_with_profile(
+        user=freelancer_user(first_name="Ada", last_name="Lovelace"),
+        title="Data <b>analyst</b> & writer",
+        overview="Forty years of notes on engines. " * 10,
+        skills=["Content Writing"],
+        hourly_rate_cents=8_500,
+        jss_percent=96,
+        total_earned_cents=1_234_500,
+        badges=["top_rated", "rising_talent"],
+        verified_country="GB",
+    )
+    specialized_profile(known.freelancer, title="Data analyst for engines", hourly_rate_cents=None)
+    freelancer_with_profile(
+        user=freelancer_user(first_name="", last_name="", email="zed@example.com"),
+        title="",
+        overview="Data analyst, new here.",
+        country="FR",
+    )
+    html = " ".join(
+        client.get("/search/freelancers/", {"q": "data analyst"}).content.decode().split()
+    )
+    ada = known.freelancer.user_id
+    assert f'<a href="/freelancers/{ada}/">Ada L.</a>' in html
+    assert f'<a href="/freelancers/{ada}/?profile=' in html  # the specialized profile
+    assert '<span class="rate">$85.00/hr</span>' in html
+    assert "No rate" in html
+    assert "Data &lt;b&gt;analyst&lt;/b&gt; &amp; writer" in html
+    assert "96% Job Success" in html
+    assert "✓ United Kingdom" in html
+    assert "$12,345.00 earned" in html
+    assert html.index('data-testid="badge-rising_talent"') < html.index(
+        'data-testid="badge-top_rated"'
+    )
+    assert f'href="{reverse("badge_criteria")}#top_rated"' in html
+    assert "Forty years of notes on engines." in html
+    assert '<span class="chip">Content Writing</span>' in html
+    assert ">AL</span>" in html
+    assert "(no title yet)" in html
+    assert "France (unverified)" in html
+    assert ">Z</span>" in html  # no name: the email's first letter
+    assert "No score yet" in html
+    assert "Invite to job" not in html  # anonymous
+
+    client.force_login(client_user())
+    html = client.get("/search/freelancers/", {"q": "data analyst"}).content.decode()
+    assert html.count("Invite to job") == 3
+    assert f'href="{reverse("invitation_new", args=[ada])}"' in html
+    client.force_login(known.freelancer.user)
+    html = client.get("/search/freelancers/", {"q": "data analyst"}).content.decode()
+    assert "Invite to job" not in html  # a freelancer does not invite
 
 
 def test_find_talent_answers_htmx_with_the_results_only(client):
