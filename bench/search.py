@@ -539,7 +539,7 @@ def child(n: int) -> dict[str, Any]:
     from openlance.jobs import search as job_search
     from openlance.jobs.search import JobSearchParams, search_jobs
     from openlance.profiles import search as profile_search
-    from openlance.profiles.search import FreelancerSearchParams, search_freelancers
+    from openlance.profiles.search import FreelancerSearchParams, search_freelancer_cards
     from openlance.search.index import FieldWeights
     from openlance.search.text import parse_query
 
@@ -572,14 +572,14 @@ def child(n: int) -> dict[str, Any]:
         return run
 
     def run_freelancers(query: dict[str, Any]) -> None:
-        page = search_freelancers(viewer=client, params=FreelancerSearchParams(**query))
-        for hit in page.items:
-            (hit.user.public_name, hit.teaser, [s.name for s in hit.skills])
+        page = search_freelancer_cards(viewer=client, params=FreelancerSearchParams(**query))
+        for card in page.items:
+            (card.name, card.teaser, [s.name for s in card.skills])
 
     def run_jobs(query: dict[str, Any]) -> None:
         page = search_jobs(viewer=freelancer, params=JobSearchParams(**query))
         for hit in page.items:
-            (hit.job.client.client_profile.country, hit.teaser, [s.name for s in hit.skills])
+            (hit.job.client_country_name, hit.teaser, [s.name for s in hit.skills])
 
     result: dict[str, Any] = {
         "backend": connection.vendor,
