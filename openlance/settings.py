@@ -180,6 +180,8 @@ else:
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "openlance-fragments",
+    # A key per choice of filters, some typed (amounts): the oldest go past this many.
+    "OPTIONS": {"MAX_ENTRIES": 300},
 }
 
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=False)

@@ -183,10 +183,6 @@ class FreelancerHit:
     def user(self) -> User:
         return self.profile.freelancer.user
 
-    @property
-    def teaser(self) -> str:
-        return self.profile.teaser
-
 
 def quality_sql(policy: RankingPolicy, jss_percent: str = "jss_percent") -> Case:
     """A freelancer's quality under `policy` as an SQL expression over the JSS field named

@@ -408,7 +408,7 @@ def test_a_page_renders_without_more_queries_per_hit(django_assert_max_num_queri
             (
                 hit.user.public_name,
                 hit.freelancer.jss_percent,
-                hit.teaser,
+                hit.profile.teaser,
                 [s.name for s in hit.skills],
             )
             for hit in page.items

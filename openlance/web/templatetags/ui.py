@@ -45,7 +45,9 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
 def jinja_include(template_name: str, **context: Any) -> SafeString:
     """`template_name` rendered by the Jinja2 engine (openlance/web/jinja.py) with `context`:
     the long result lists, where Django's engine was most of a page's time. Jinja2 escapes
-    every variable as Django does, so what it returns is safe to insert as it is."""
+    every variable as Django does, so what it returns is safe to insert as it is; like
+    Django, it trusts a value that is already marked safe (has `__html__`), so cards carry
+    plain text, never HTML built from what people typed."""
     html = engines["jinja2"].get_template(template_name).render(context)
     return mark_safe(html)  # noqa: S308  (autoescaped by Jinja2)
 

@@ -12,10 +12,14 @@ from django.template import Context, Template, engines
 from django.template.loader import render_to_string
 from jinja2 import UndefinedError
 
+from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.core import clock
 from openlance.core.forms import SEARCH_FORM_RENDERER
 from openlance.jobs.forms import JobSearchForm
 from openlance.profiles.forms import FreelancerSearchForm
+from openlance.profiles.models import Freelancer
+from openlance.profiles.search import FreelancerSearchParams, search_freelancer_cards
+from openlance.profiles.tests.factories import freelancer_with_profile
 
 jinja = engines["jinja2"]
 
@@ -118,3 +122,37 @@ def test_search_forms_draw_with_jinja2_what_django_templates_draw(form_class, pa
     assert drawn[True] == drawn[False]
     assert "checked" in drawn[True] or not query
     assert "field-errors" in drawn[True] or not query
+
+
+@pytest.mark.django_db
+def test_talent_cards_draw_avatar_score_and_badges_as_the_profile_pages_do():
+    """The Jinja2 talent card repeats the markup of profiles/_avatar.html, _jss.html and
+    _badges.html: each as the profile pages draw it stands in the card as it is."""
+    pictured = freelancer_with_profile(
+        title="Data analyst", jss_percent=91, badges=["top_rated_plus", "rising_talent"]
+    )
+    pictured.freelancer.photo = "photos/2026/01/ada.png"
+    pictured.freelancer.save(update_fields=["photo"])
+    freelancer_with_profile(
+        user=freelancer_user(first_name="", last_name="", email="zed@example.com"),
+        title="Data analyst too",
+    )
+    viewer = client_user()
+    cards = search_freelancer_cards(
+        viewer=viewer, params=FreelancerSearchParams(text="data analyst")
+    ).items
+    drawn = _unspaced(
+        jinja.get_template("profiles/_talent_cards.html").render({"cards": cards, "viewer": viewer})
+    )
+    assert len(cards) == 2
+    for card in cards:
+        freelancer = Freelancer.objects.get(user_id=card.user_id)
+        for include, extra in (
+            ("profiles/_avatar.html", {"size": "md"}),
+            ("profiles/_jss.html", {"jss": freelancer.jss_percent}),
+            ("profiles/_badges.html", {"badges": freelancer.badge_list, "owner": False}),
+        ):
+            fragment = _unspaced(render_to_string(include, {"freelancer": freelancer, **extra}))
+            assert fragment in drawn, include
+    assert 'src="/media/photos/2026/01/ada.png"' in drawn
+    assert ">Z</span>" in drawn

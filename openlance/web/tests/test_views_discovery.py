@@ -141,9 +141,14 @@ def test_a_find_talent_card_shows_the_profile_and_its_freelancer(client):
     html = client.get("/search/freelancers/", {"q": "data analyst"}).content.decode()
     assert html.count("Invite to job") == 3
     assert f'href="{reverse("invitation_new", args=[ada])}"' in html
-    client.force_login(known.freelancer.user)
+    ada_account = known.freelancer.user
+    client.force_login(ada_account)
     html = client.get("/search/freelancers/", {"q": "data analyst"}).content.decode()
     assert "Invite to job" not in html  # a freelancer does not invite
+    ada_account.is_client, ada_account.active_role = True, "client"
+    ada_account.save(update_fields=["is_client", "active_role"])
+    html = client.get("/search/freelancers/", {"q": "data analyst"}).content.decode()
+    assert html.count("Invite to job") == 1  # Zed, not Ada's own two profiles
 
 
 def test_find_talent_answers_htmx_with_the_results_only(client):
