@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.forms import DeclarativeFieldsMetaclass
 from django.forms.renderers import Jinja2
 from django.http import QueryDict
 from django_countries import countries
@@ -20,6 +21,35 @@ from openlance.core.money import Money, MoneyError
 # own Jinja2 copies of its widget templates, in about half the time; the rest of the site's
 # forms keep the default renderer, which the admin and allauth's pages need.
 SEARCH_FORM_RENDERER = Jinja2()
+
+
+class _SharedFields(dict[str, forms.Field]):
+    """A form class's fields, handed to each instance as they are instead of deep-copied."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
+class _SharedFieldsMetaclass(DeclarativeFieldsMetaclass):
+    def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        new_class = super().__new__(mcs, name, bases, attrs)
+        new_class.base_fields = _SharedFields(new_class.base_fields)  # type: ignore[attr-defined]
+        return new_class
+
+
+class SearchForm(forms.Form, metaclass=_SharedFieldsMetaclass):
+    """The base of the search pages' filter forms, built on every search.
+
+    Django deep-copies a form's fields into each instance so that one request may change its
+    own fields (choices, widgets) without touching the next. That copy of some twenty fields,
+    their widgets and their choices was a quarter of a search page's fixed cost. No search
+    form changes a field after its class is built, so every instance uses the class's own
+    fields; what differs per request (data, errors, cleaned values) lives on the form and its
+    bound fields, never on a field. A search form that needs per-request fields should not
+    be a SearchForm.
+    """
+
+    default_renderer = SEARCH_FORM_RENDERER
 
 
 def country_choices(blank: str = "Choose a country") -> list[tuple[str, str]]:

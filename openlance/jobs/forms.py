@@ -11,7 +11,7 @@ from django_countries import countries
 
 from openlance.catalog.forms import SkillsField
 from openlance.catalog.selectors import categories_all
-from openlance.core.forms import SEARCH_FORM_RENDERER, DollarsField, MultipleFileField
+from openlance.core.forms import DollarsField, MultipleFileField, SearchForm
 from openlance.core.money import Money
 from openlance.jobs.models import (
     MAX_ATTACHMENTS,
@@ -173,10 +173,8 @@ POSTED_CHOICES = [
 ]
 
 
-class JobSearchForm(forms.Form):
+class JobSearchForm(SearchForm):
     """The "Find work" filters of SPEC §4.2, all optional."""
-
-    default_renderer = SEARCH_FORM_RENDERER
 
     q = forms.CharField(
         required=False,

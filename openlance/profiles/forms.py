@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from openlance.catalog.forms import SkillsField
-from openlance.core.forms import SEARCH_FORM_RENDERER, DollarsField, country_choices
+from openlance.core.forms import DollarsField, SearchForm, country_choices
 from openlance.core.money import Money
 from openlance.profiles.badges import Badge
 from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Visibility
@@ -209,10 +209,8 @@ EARNED_CHOICES = [
 ]
 
 
-class FreelancerSearchForm(forms.Form):
+class FreelancerSearchForm(SearchForm):
     """The "Find talent" filters of SPEC §4.1, all optional."""
-
-    default_renderer = SEARCH_FORM_RENDERER
 
     q = forms.CharField(
         required=False,

@@ -92,3 +92,18 @@ def test_the_make_targets_development_key_is_flagged_by_check_deploy(tmp_path):
     )
     assert "SECRET_KEY is not set" not in check.stderr
     assert "security.W009" in check.stderr + check.stdout
+
+
+def test_a_web_process_sets_its_start_up_objects_aside_from_garbage_collection(tmp_path):
+    """gunicorn imports openlance.wsgi: by then the views are imported and what start-up
+    made is frozen, so Python's full collections no longer walk it between requests."""
+    key = "a-real-secret-key-for-this-test-only-0123456789-abcdefghijklmnop"
+    code = (
+        "import gc, sys; import openlance.wsgi; "
+        "print(gc.get_freeze_count(), 'openlance.jobs.views' in sys.modules)"
+    )
+    result = _run(tmp_path, code=code, DEBUG="false", SECRET_KEY=key)
+    assert result.returncode == 0, result.stderr
+    frozen, views_imported = result.stdout.split()
+    assert int(frozen) > 50_000
+    assert views_imported == "True"
