@@ -24,7 +24,7 @@ from openlance.jobs.models import JobState
 from openlance.jobs.search import JobSearchParams, JobSort, location_allows, search_jobs
 from openlance.jobs.selectors import jobs_of_client, jobs_visible_to
 from openlance.ledger.selectors import accounts_of_user
-from openlance.profiles.search import FreelancerSearchParams, search_freelancers
+from openlance.profiles.search import FreelancerSearchParams, search_freelancer_cards
 from openlance.profiles.selectors import client_profile_of, freelancer_of, profile_completeness
 from openlance.proposals.selectors import invitation_for, job_for_freelancer, proposal_of
 from openlance.web.dashboard import client_activity, freelancer_activity
@@ -47,7 +47,7 @@ def _discovery(viewer: User | AnonymousUser) -> dict[str, Any]:
         "recent_jobs": search_jobs(
             viewer=viewer, params=JobSearchParams(sort=JobSort.NEWEST, page_size=HOME_JOBS)
         ).items,
-        "top_freelancers": search_freelancers(
+        "top_freelancers": search_freelancer_cards(
             viewer=viewer, params=FreelancerSearchParams(page_size=HOME_FREELANCERS)
         ).items,
     }

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from openlance.accounts.tests.factories import client_user
+from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.contracts.milestones.funding import milestone_fund
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.jobs.tests.factories import job_post
-from openlance.profiles.tests.factories import freelancer_with_profile
+from openlance.profiles.tests.factories import freelancer_with_profile, specialized_profile
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,29 @@ def test_a_visitor_finds_work_and_talent_from_the_home_page(client):
         weak.freelancer.user.public_name
     )
     assert 'data-testid="promise"' in html
+
+
+def test_the_top_freelancers_link_to_the_profile_that_ranked_and_say_what_is_verified(client):
+    general = freelancer_with_profile(
+        user=freelancer_user(first_name="Ada", last_name="Lovelace"),
+        title="Analyst",
+        jss_percent=95,
+        hourly_rate_cents=12_500,
+    )
+    user = general.freelancer.user
+    user.verified_country = "GB"
+    user.save(update_fields=["verified_country"])
+    specialized = specialized_profile(general.freelancer, title="Data <b>engineer</b>")
+    top = client.get("/").content.decode().split('data-testid="home-top-freelancers"', 1)[1]
+    top = top.split("</section>", 1)[0]
+    assert f'href="/freelancers/{user.pk}/"' in top
+    assert f'href="/freelancers/{user.pk}/?profile={specialized.pk}"' in top
+    assert "Ada L." in top
+    assert "Data &lt;b&gt;engineer&lt;/b&gt;" in top
+    assert "95% Job Success" in top
+    assert "$125.00/hr" in top
+    assert "✓ United Kingdom" in top
+    assert '<span class="avatar avatar-sm avatar-initials" aria-hidden="true">AL</span>' in top
 
 
 def test_a_signed_in_user_has_the_same_discovery_under_their_dashboard(client):

@@ -125,9 +125,16 @@ def test_search_forms_draw_with_jinja2_what_django_templates_draw(form_class, pa
 
 
 @pytest.mark.django_db
-def test_talent_cards_draw_avatar_score_and_badges_as_the_profile_pages_do():
-    """The Jinja2 talent card repeats the markup of profiles/_avatar.html, _jss.html and
-    _badges.html: each as the profile pages draw it stands in the card as it is."""
+@pytest.mark.parametrize(
+    ("cards_template", "size", "with_badges"),
+    [("profiles/_talent_cards.html", "md", True), ("profiles/_talent_rows.html", "sm", False)],
+)
+def test_talent_cards_draw_avatar_score_and_badges_as_the_profile_pages_do(
+    cards_template, size, with_badges
+):
+    """The Jinja2 talent cards (and the home page's rows) repeat the markup of
+    profiles/_avatar.html, _jss.html and _badges.html: each as the profile pages draw it
+    stands in the card as it is."""
     pictured = freelancer_with_profile(
         title="Data analyst", jss_percent=91, badges=["top_rated_plus", "rising_talent"]
     )
@@ -141,17 +148,19 @@ def test_talent_cards_draw_avatar_score_and_badges_as_the_profile_pages_do():
     cards = search_freelancer_cards(
         viewer=viewer, params=FreelancerSearchParams(text="data analyst")
     ).items
-    drawn = _unspaced(
-        jinja.get_template("profiles/_talent_cards.html").render({"cards": cards, "viewer": viewer})
-    )
+    drawn = _unspaced(jinja.get_template(cards_template).render({"cards": cards, "viewer": viewer}))
     assert len(cards) == 2
     for card in cards:
         freelancer = Freelancer.objects.get(user_id=card.user_id)
-        for include, extra in (
-            ("profiles/_avatar.html", {"size": "md"}),
+        includes = [
+            ("profiles/_avatar.html", {"size": size}),
             ("profiles/_jss.html", {"jss": freelancer.jss_percent}),
-            ("profiles/_badges.html", {"badges": freelancer.badge_list, "owner": False}),
-        ):
+        ]
+        if with_badges:
+            includes.append(
+                ("profiles/_badges.html", {"badges": freelancer.badge_list, "owner": False})
+            )
+        for include, extra in includes:
             fragment = _unspaced(render_to_string(include, {"freelancer": freelancer, **extra}))
             assert fragment in drawn, include
     assert 'src="/media/photos/2026/01/ada.png"' in drawn
