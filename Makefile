@@ -23,7 +23,7 @@ export SECRET_KEY ?= django-insecure-openlance-make-targets-development-only-012
 # Extra pytest options, e.g. `make test PYTEST_ARGS="-x -k ledger"` or "-n 2" (xdist).
 PYTEST_ARGS ?=
 
-.PHONY: help run install migrate demo static test test-browser check-deploy fuzz client-smoke load lint migrations-check bench bench-search bench-http bench-money bench-wrk clean
+.PHONY: help run install migrate demo static test test-browser check-deploy fuzz client-smoke load lint migrations-check bench bench-search bench-http bench-money bench-smoke bench-wrk clean
 
 help:
 	@echo "make run           install, migrate, load demo data, serve on http://127.0.0.1:$(PORT) (PORT=9000 make run)"
@@ -37,6 +37,7 @@ help:
 	@echo "make bench-search  search at 100,000 profiles beside tantivy (N=..., BENCH_DATABASE_URL adds PostgreSQL)"
 	@echo "make bench-http    req/s of search, job detail and the search page under load, against a bare view"
 	@echo "make bench-money   money reads at 1k/100k/1M past payments (SIZES=..., BENCH_DATABASE_URL adds PostgreSQL)"
+	@echo "make bench-smoke   every benchmark at a small size, to prove it still runs (CI runs it)"
 	@echo "make demo          migrate and load the demo data (idempotent)"
 	@echo "make clean         remove .venv, var/ (the local database!) and caches"
 
@@ -149,6 +150,16 @@ bench-search: $(BENCH_STAMP)
 # 3 minutes. `make bench` runs it too.
 bench-http: $(STAMP) bench-wrk
 	$(BIN)/python bench/http_search.py
+
+# Every benchmark at a small size, only to prove each still runs to its report (the figures
+# mean nothing at these sizes); BENCH_DATABASE_URL=postgres://... adds PostgreSQL where a
+# benchmark has it. `.ci/run` runs it, so a change that breaks a benchmark fails CI.
+bench-smoke: $(BENCH_STAMP) bench-wrk
+	$(BIN)/python bench/search.py --n 2000
+	$(BIN)/python bench/jss.py --freelancers 2000 --explanations 20
+	$(BIN)/python bench/ledger_post.py --transfers 100
+	$(BIN)/python bench/money_growth.py --sizes 100,1000
+	$(BIN)/python bench/http_search.py --seconds 2 --warmup 1
 
 # Money reads as the ledger grows, at the full sizes (1,000 / 100,000 / 1,000,000 past
 # payments; 5 to 8 minutes per backend); BENCH_DATABASE_URL=postgres://... adds PostgreSQL.
