@@ -165,25 +165,6 @@ class FreelancerSearchParams:
         check_paging(self.page, self.page_size)
 
 
-@dataclass(frozen=True)
-class FreelancerHit:
-    """One result, ready to render: the freelancer and their account loaded."""
-
-    profile: Profile
-    skills: list[SkillTag]
-    relevance: float | None  # None when the search had no text
-    quality: float
-    score: float  # relevance x quality; quality alone without text
-
-    @property
-    def freelancer(self) -> Freelancer:
-        return self.profile.freelancer
-
-    @property
-    def user(self) -> User:
-        return self.profile.freelancer.user
-
-
 def quality_sql(policy: RankingPolicy, jss_percent: str = "jss_percent") -> Case:
     """A freelancer's quality under `policy` as an SQL expression over the JSS field named
     `jss_percent` (a path from the queried model, e.g. "profile__jss_percent")."""
@@ -386,31 +367,6 @@ def rank_freelancers(
             *SCORES_WITHOUT_TEXT
         ),
     )
-
-
-def search_freelancers(
-    *, viewer: Viewer, params: FreelancerSearchParams
-) -> SearchPage[FreelancerHit]:
-    """`rank_freelancers` with the page's profiles read: two queries (the profiles with
-    their freelancers and accounts, and their skills as plain data)."""
-
-    def load(keys: list[int]) -> dict[int, tuple[Profile, list[SkillTag]]]:
-        profiles = Profile.objects.filter(pk__in=keys).select_related("freelancer__user")
-        skills = skill_tags_of(Profile.skills.through, "profile_id", keys)
-        return {profile.pk: (profile, skills[profile.pk]) for profile in profiles}
-
-    def hit(loaded: tuple[Profile, list[SkillTag]], row: dict[str, Any]) -> FreelancerHit:
-        profile, skills = loaded
-        return FreelancerHit(
-            profile=profile,
-            skills=skills,
-            relevance=row.get("relevance"),
-            quality=row["quality"],
-            score=row["score"],
-        )
-
-    ranked = rank_freelancers(viewer=viewer, params=params)
-    return load_page(ranked, key=itemgetter("pk"), load=load, hit=hit)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from openlance.core.models import OutboxEvent
 from openlance.core.money import Money
 from openlance.core.services import outbox_drain
 from openlance.profiles.models import ClientProfile, Freelancer, Profile, Visibility
-from openlance.profiles.search import FreelancerSearchParams, search_freelancers
+from openlance.profiles.search import FreelancerSearchParams, search_freelancer_cards
 from openlance.profiles.services import freelancer_auto_private_run_due
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
@@ -89,10 +89,10 @@ def test_an_earning_freelancer_stays_public_and_matches_the_earnings_filter():
     _release(contract)
     assert freelancer_auto_private_run_due(now=clock.now()) == 0
     assert Freelancer.objects.get(user=contract.freelancer).visibility == Visibility.PUBLIC
-    found = search_freelancers(
+    found = search_freelancer_cards(
         viewer=AnonymousUser(), params=FreelancerSearchParams(earned_min_cents=50_000)
     )
-    assert [hit.user.pk for hit in found.items] == [contract.freelancer.pk]
+    assert [card.user_id for card in found.items] == [contract.freelancer.pk]
 
 
 def test_funding_a_milestone_by_card_verifies_the_clients_payment_method():

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from openlance.accounts.services import user_set_roles
 from openlance.accounts.tests.factories import client_user, freelancer_user
+from openlance.catalog.selectors import SkillTag
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound
 from openlance.core.services import outbox_drain
@@ -22,8 +23,8 @@ from openlance.profiles.search import (
     profile_index_delete,
     profile_index_rebuild,
     profile_index_sync,
+    rank_freelancers,
     search_freelancer_cards,
-    search_freelancers,
 )
 from openlance.profiles.tests.factories import (
     freelancer_with_profile,
@@ -40,14 +41,14 @@ def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def found(text: str = "", viewer=None, **filters) -> list[Profile]:
+def found(text: str = "", viewer=None, **filters) -> list[FreelancerCard]:
     params = FreelancerSearchParams(text=text, page_size=100, **filters)
-    page = search_freelancers(viewer=viewer or client_user(), params=params)
-    return [hit.profile for hit in page.items]
+    page = search_freelancer_cards(viewer=viewer or client_user(), params=params)
+    return page.items
 
 
 def titles(text: str = "", viewer=None, **filters) -> list[str]:
-    return [profile.title for profile in found(text, viewer, **filters)]
+    return [card.title for card in found(text, viewer, **filters)]
 
 
 # --- text matching and ranking ---------------------------------------------------------
@@ -66,11 +67,11 @@ def test_title_outranks_skills_outranks_overview():
     for n in range(3):
         freelancer_with_profile(title="Logo designer", overview="Brand marks", created_at=at(9 + n))
 
-    hits = search_freelancers(
+    hits = search_freelancer_cards(
         viewer=client_user(), params=FreelancerSearchParams(text="wordpress")
     ).items
 
-    assert [(hit.profile.title, [s.name for s in hit.skills]) for hit in hits] == [
+    assert [(hit.title, [s.name for s in hit.skills]) for hit in hits] == [
         ("WordPress expert", ["PHP"]),
         ("Web expert", ["WordPress"]),
         ("Web expert", ["PHP"]),
@@ -145,7 +146,7 @@ def test_accented_and_unaccented_spellings_match():
 def test_nasty_input_never_errors(text):
     freelancer_with_profile(title="Python developer")
 
-    page = search_freelancers(viewer=AnonymousUser(), params=FreelancerSearchParams(text=text))
+    page = search_freelancer_cards(viewer=AnonymousUser(), params=FreelancerSearchParams(text=text))
 
     assert page.total == len(page.items) <= 1
 
@@ -167,12 +168,12 @@ def test_quality_factor_orders_equal_text_by_jss_and_does_not_bury_newcomers():
             title=f"Python developer {jss}", overview="Web apps", jss_percent=jss, created_at=at(n)
         )
 
-    hits = search_freelancers(
+    hits = search_freelancer_cards(
         viewer=client_user(), params=FreelancerSearchParams(text="python developer")
     ).items
 
     # 1.0, 0.96, 0.8 (no score), 0.76: relevance is equal, quality decides.
-    assert [hit.profile.freelancer.jss_percent for hit in hits] == [100, 90, None, 40]
+    assert [hit.jss_percent for hit in hits] == [100, 90, None, 40]
     assert [round(hit.quality, 4) for hit in hits] == [1.0, 0.96, 0.8, 0.76]
     assert all(hit.score == pytest.approx(hit.relevance * hit.quality) for hit in hits)
 
@@ -181,9 +182,9 @@ def test_without_text_results_are_ordered_by_quality_then_newest():
     for n, jss in enumerate([None, 95, None, 45]):
         freelancer_with_profile(title=f"n{n} jss{jss}", jss_percent=jss, created_at=at(n))
 
-    hits = search_freelancers(viewer=client_user(), params=FreelancerSearchParams()).items
+    hits = search_freelancer_cards(viewer=client_user(), params=FreelancerSearchParams()).items
 
-    assert [hit.profile.title for hit in hits] == [
+    assert [hit.title for hit in hits] == [
         "n1 jss95",
         "n2 jssNone",
         "n0 jssNone",
@@ -287,8 +288,9 @@ def test_filters_combine_with_text():
     freelancer_with_profile(title="Python developer", verified_country="DE", jss_percent=99)
 
     hits = found("python", countries=("US",), jss_min=90)
-    assert [(p.freelancer.user.verified_country, p.freelancer.jss_percent) for p in hits] == [
-        ("US", 95)
+    # A card's country is the verified one when its location is verified.
+    assert [(card.country, card.location_verified, card.jss_percent) for card in hits] == [
+        ("US", True, 95)
     ]
 
 
@@ -355,13 +357,13 @@ def test_pages_split_the_ordered_results():
     viewer = client_user()
 
     pages = [
-        search_freelancers(
+        search_freelancer_cards(
             viewer=viewer, params=FreelancerSearchParams(text="designer", page=p, page_size=2)
         )
         for p in (1, 2, 3, 4)
     ]
 
-    assert [[hit.profile.title for hit in page.items] for page in pages] == [
+    assert [[card.title for card in page.items] for page in pages] == [
         ["Designer 4", "Designer 3"],
         ["Designer 2", "Designer 1"],
         ["Designer 0"],
@@ -380,16 +382,16 @@ def test_counting_stops_at_the_limit_and_so_do_the_pages(text, monkeypatch):
 
     def page(number: int):
         params = FreelancerSearchParams(text=text, page=number, page_size=2)
-        return search_freelancers(viewer=viewer, params=params)
+        return search_freelancer_cards(viewer=viewer, params=params)
 
     first, second, third = page(1), page(2), page(3)
 
     assert (first.total, first.total_exact, first.total_label) == (3, False, "3+")
     assert first.num_pages == 2
-    assert [hit.profile.title for hit in first.items] == ["Designer 4", "Designer 3"]
-    assert [hit.profile.title for hit in second.items] == ["Designer 2"]
+    assert [card.title for card in first.items] == ["Designer 4", "Designer 3"]
+    assert [card.title for card in second.items] == ["Designer 2"]
     assert (third.items, third.total, third.total_exact) == ([], 3, False)
-    exact = search_freelancers(viewer=viewer, params=FreelancerSearchParams(text="designer 1"))
+    exact = search_freelancer_cards(viewer=viewer, params=FreelancerSearchParams(text="designer 1"))
     assert (exact.total, exact.total_exact, exact.total_label) == (1, True, "1")
 
 
@@ -403,15 +405,15 @@ def test_a_page_renders_without_more_queries_per_hit(django_assert_max_num_queri
 
     # policy, count (PostgreSQL: in the next query), the page's keys, its rows, skills
     with django_assert_max_num_queries(5):
-        page = search_freelancers(viewer=viewer, params=FreelancerSearchParams(text="python"))
+        page = search_freelancer_cards(viewer=viewer, params=FreelancerSearchParams(text="python"))
         rendered = [
             (
-                hit.user.public_name,
-                hit.freelancer.jss_percent,
-                hit.profile.teaser,
-                [s.name for s in hit.skills],
+                card.name,
+                card.jss_percent,
+                card.teaser,
+                [s.name for s in card.skills],
             )
-            for hit in page.items
+            for card in page.items
         ]
     assert len(rendered) == 12
     assert rendered[0][3] == ["Django", "Python"]
@@ -521,7 +523,7 @@ def test_explain_rank_position_matches_the_search_order():
         for n, jss in enumerate([70, 95, None, 95])
     ]
     viewer = client_user()
-    order = [p.pk for p in found("python", viewer=viewer)]
+    order = [card.profile_id for card in found("python", viewer=viewer)]
 
     for profile in profiles:
         explanation = explain_rank(
@@ -568,7 +570,7 @@ def test_only_the_owner_or_staff_may_ask_how_a_profile_ranks():
 @pytest.mark.parametrize("text", ["", "writer"])
 def test_cards_show_what_the_loaded_profiles_show(text):
     """`search_freelancer_cards` reads columns, not models: each card says what the profile,
-    freelancer and account it was read from say, in the same order and with the same scores."""
+    freelancer and account it was read from say, in the ranking's order and with its scores."""
     named = freelancer_with_profile(
         title="Technical writer",
         overview="I write  API guides\nand manuals. " * 30,
@@ -594,10 +596,11 @@ def test_cards_show_what_the_loaded_profiles_show(text):
     viewer = client_user()
     params = FreelancerSearchParams(text=text, page_size=100)
     cards = search_freelancer_cards(viewer=viewer, params=params).items
-    hits = search_freelancers(viewer=viewer, params=params).items
-    assert len(cards) == len(hits) == 3
-    for card, hit in zip(cards, hits, strict=True):
-        freelancer, user, profile = hit.freelancer, hit.user, hit.profile
+    ranked = rank_freelancers(viewer=viewer, params=params).items
+    assert len(cards) == len(ranked) == 3
+    for card, ranking in zip(cards, ranked, strict=True):
+        profile = Profile.objects.select_related("freelancer__user").get(pk=ranking["pk"])
+        freelancer, user = profile.freelancer, profile.freelancer.user
         verified = bool(user.verified_country)
         assert card == FreelancerCard(
             profile_id=profile.pk,
@@ -609,16 +612,19 @@ def test_cards_show_what_the_loaded_profiles_show(text):
             title=profile.title,
             teaser=profile.teaser,
             hourly_rate_cents=profile.hourly_rate_cents,
-            skills=hit.skills,
+            skills=[
+                SkillTag(name=skill.name, slug=skill.slug)
+                for skill in profile.skills.order_by("name")
+            ],
             country=(user.verified_country.code if verified else freelancer.country.code) or "",
             city=user.verified_city if verified else freelancer.city,
             location_verified=verified,
             jss_percent=freelancer.jss_percent,
             badges=freelancer.badge_list,
             total_earned_cents=freelancer.total_earned_cents,
-            relevance=hit.relevance,
-            quality=hit.quality,
-            score=hit.score,
+            relevance=ranking.get("relevance"),
+            quality=ranking["quality"],
+            score=ranking["score"],
         )
     ada = next(card for card in cards if card.title == "Technical writer")
     assert (ada.name, ada.country, ada.city, ada.location_verified) == (

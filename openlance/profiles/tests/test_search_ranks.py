@@ -22,7 +22,7 @@ from openlance.profiles.search import (
     _quality,
     quality_ranks,
     ranking_version_at,
-    search_freelancers,
+    search_freelancer_cards,
 )
 from openlance.profiles.services import (
     profile_search_fields_sync,
@@ -65,8 +65,8 @@ def test_a_score_and_no_score_of_equal_quality_share_a_rank():
 
 def _page(**filters) -> tuple[int, list[str]]:
     params = FreelancerSearchParams(**{"page_size": 100, **filters})
-    page = search_freelancers(viewer=client_user(), params=params)
-    return page.total, [hit.profile.title for hit in page.items]
+    page = search_freelancer_cards(viewer=client_user(), params=params)
+    return page.total, [card.title for card in page.items]
 
 
 def _order(**filters) -> list[str]:

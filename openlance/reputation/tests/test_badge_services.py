@@ -29,7 +29,7 @@ from openlance.core.tests.files import png_upload
 from openlance.jobs.tests.factories import job_client
 from openlance.profiles.badges import Badge
 from openlance.profiles.models import Freelancer, Profile
-from openlance.profiles.search import FreelancerSearchParams, search_freelancers
+from openlance.profiles.search import FreelancerSearchParams, search_freelancer_cards
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import (
     employment_add,
@@ -313,11 +313,11 @@ def test_the_search_filter_reads_the_computed_badges():
     signed_in(unverified, clock.now())
     badges_run_due(now=clock.now())
     viewer = job_client()
-    found = search_freelancers(
+    found = search_freelancer_cards(
         viewer=viewer, params=FreelancerSearchParams(badges=(Badge.RISING_TALENT,))
     )
-    assert [hit.freelancer.user_id for hit in found.items] == [user.pk]
-    top = search_freelancers(
+    assert [card.user_id for card in found.items] == [user.pk]
+    top = search_freelancer_cards(
         viewer=viewer, params=FreelancerSearchParams(badges=(Badge.TOP_RATED,))
     )
     assert top.total == 0

@@ -22,7 +22,11 @@ from openlance.core.presets import JSS_DEFAULTS
 from openlance.core.services import policy_add
 from openlance.jobs.tests.factories import job_client
 from openlance.profiles.models import Freelancer, Profile
-from openlance.profiles.search import FreelancerSearchParams, quality_ranks, search_freelancers
+from openlance.profiles.search import (
+    FreelancerSearchParams,
+    quality_ranks,
+    search_freelancer_cards,
+)
 from openlance.profiles.tests.factories import freelancer_with_profile
 from openlance.reputation.jss import add_months
 from openlance.reputation.models import JssChange, JssReason, JssScore
@@ -63,10 +67,10 @@ def changes(freelancer) -> list[tuple[int | None, int | None, str]]:
 
 
 def search(**filters) -> list[int]:
-    page = search_freelancers(
+    page = search_freelancer_cards(
         viewer=job_client(), params=FreelancerSearchParams(page_size=100, **filters)
     )
-    return [hit.profile.freelancer.user_id for hit in page.items]
+    return [card.user_id for card in page.items]
 
 
 def test_one_contract_is_no_score_yet_then_two_clients_give_the_score():

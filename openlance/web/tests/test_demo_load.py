@@ -59,7 +59,11 @@ from openlance.profiles.models import (
     PortfolioItem,
     Profile,
 )
-from openlance.profiles.search import FreelancerSearchParams, search_freelancers
+from openlance.profiles.search import (
+    FreelancerCard,
+    FreelancerSearchParams,
+    search_freelancer_cards,
+)
 from openlance.profiles.selectors import profile_completeness
 from openlance.profiles.services import profile_update
 from openlance.proposals.models import Invitation, Proposal
@@ -184,12 +188,12 @@ def _connects_histories_out_of_date_order() -> dict[str, list[str]]:
     return wrong
 
 
-def _us_content_writers() -> list[Profile]:
-    page = search_freelancers(
+def _us_content_writers() -> list[FreelancerCard]:
+    page = search_freelancer_cards(
         viewer=AnonymousUser(),
         params=FreelancerSearchParams(text="content writing", countries=("US",), page_size=100),
     )
-    return [hit.profile for hit in page.items]
+    return page.items
 
 
 # --- the text and the plan, without a database -------------------------------------------
@@ -324,9 +328,10 @@ def test_freelancer01_is_a_complete_verified_us_content_writer_found_by_search()
     assert approved.reviewer.email == demo_load.staff_email("Verifier")
 
     writers = _us_content_writers()
-    assert general in writers
-    assert len({p.freelancer_id for p in writers}) >= 4
-    assert {p.freelancer.user.verified_country for p in writers} == {"US"}
+    assert general.pk in {card.profile_id for card in writers}
+    assert len({card.user_id for card in writers}) >= 4  # one freelancer per account
+    # A card's country is the verified one when its location is verified.
+    assert {(card.country, card.location_verified) for card in writers} == {("US", True)}
 
 
 @pytest.mark.django_db
