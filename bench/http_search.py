@@ -183,7 +183,7 @@ def main() -> int:
                     f"{measured.p50_ms:.1f}",
                     f"{measured.p95_ms:.1f}",
                     # Cut, not rounded: 0.497x is shown as 0.49x, as it is judged.
-                    f"{math.floor(ratio * 100) / 100:.2f}x",
+                    f"{math.floor(ratio * 100 + 1e-9) / 100:.2f}x",
                     verdict,
                 ]
             )

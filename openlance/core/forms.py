@@ -32,6 +32,10 @@ class _SharedFields(dict[str, forms.Field]):
 
 class _SharedFieldsMetaclass(DeclarativeFieldsMetaclass):
     def __new__(mcs, name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> type:
+        if "__init__" in attrs:
+            # Where a form's fields are set up per instance, sharing them would carry one
+            # request's choices or widgets into the next.
+            raise TypeError(f"{name} is a SearchForm: its fields are shared, so no __init__.")
         new_class = super().__new__(mcs, name, bases, attrs)
         new_class.base_fields = _SharedFields(new_class.base_fields)  # type: ignore[attr-defined]
         return new_class

@@ -1,6 +1,8 @@
 """The search forms' fields are the class's own, shared by every instance: what differs per
 request must live on the form, never on a field."""
 
+import copy
+
 import pytest
 from django import forms
 from django.http import QueryDict
@@ -9,9 +11,11 @@ from openlance.core.forms import SEARCH_FORM_RENDERER, SearchForm
 from openlance.jobs.forms import JobSearchForm
 from openlance.profiles.forms import FreelancerSearchForm
 
+FORMS = (JobSearchForm, FreelancerSearchForm)
+
 
 def test_search_forms_share_their_class_fields_and_draw_with_the_search_renderer():
-    for form_class in (JobSearchForm, FreelancerSearchForm):
+    for form_class in FORMS:
         form = form_class(QueryDict(""))
         assert form.default_renderer is SEARCH_FORM_RENDERER
         assert list(form.fields) == list(form_class.base_fields)
@@ -59,3 +63,40 @@ def test_a_search_form_subclass_shares_its_own_fields_including_inherited_ones()
     assert wider.cleaned_data == {"q": "a", "page": 2}
     assert wider.fields["q"] is Wider.base_fields["q"]
     assert wider.fields["page"] is Wider.base_fields["page"]
+
+
+def _state(form_class):
+    """Everything each shared field and its widget holds, as text."""
+    return {
+        name: (repr(sorted(vars(field).items())), repr(sorted(vars(field.widget).items())))
+        for name, field in form_class.base_fields.items()
+    }
+
+
+@pytest.mark.django_db
+def test_searches_through_the_pages_leave_the_shared_fields_as_they_were(client):
+    before = {form_class: copy.deepcopy(_state(form_class)) for form_class in FORMS}
+    queries = [
+        "",
+        "q=writing&sort=newest&budget_types=fixed&experience_levels=expert&page=2",
+        "q=" + "x" * 300 + "&fixed_min=lots&fixed_max=-5&client_country=ZZ&skills=nope",
+        "fixed_min=500&fixed_max=100&hourly_min=90&hourly_max=10&posted_within=7",
+        "rate_min=90&rate_max=10&country=XX&jss_min=55&earned_min=3&badges=none",
+        "q=%22unclosed&category=no-such&proposals=9&page=0",
+    ]
+    for path in ("/search/jobs/", "/search/freelancers/"):
+        for query in queries:
+            for headers in ({}, {"HX-Request": "true"}):
+                assert client.get(f"{path}?{query}", headers=headers).status_code == 200
+    assert {form_class: _state(form_class) for form_class in FORMS} == before
+
+
+def test_a_search_form_may_not_set_its_fields_up_per_instance():
+    with pytest.raises(TypeError, match="no __init__"):
+
+        class Tailored(SearchForm):
+            q = forms.CharField(required=False)
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["q"].widget.attrs["autofocus"] = True
