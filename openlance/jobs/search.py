@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, TextChoices
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, TextChoices
 
 from openlance.accounts.models import User
 from openlance.catalog.selectors import SkillTag, skill_tags_of
@@ -21,7 +21,7 @@ from openlance.core import clock
 from openlance.core.countries import country_name
 from openlance.core.errors import InvalidInput
 from openlance.core.policies import ranking_policy_at
-from openlance.core.prepared import PreparedRead, SlotKeys
+from openlance.core.prepared import PreparedRead, Slot, SlotKeys
 from openlance.jobs.models import (
     BudgetType,
     Duration,
@@ -293,7 +293,9 @@ def _client_filter(params: JobSearchParams) -> Q | None:
     return Q(Exists(User.objects.filter(clients, pk=OuterRef("client_id"))))
 
 
-def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -> QuerySet[JobPost]:
+def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams) -> QuerySet[JobPost]:
+    """`jobs` narrowed by the filters of `params`; "posted within" compares with the slot
+    "posted_since", so the SQL does not depend on the time."""
     if params.category_ids:
         jobs = jobs.filter(category_id__in=params.category_ids)
     if params.skill_ids:
@@ -310,7 +312,7 @@ def _filtered(jobs: QuerySet[JobPost], params: JobSearchParams, now: datetime) -
     if params.durations:
         jobs = jobs.filter(duration__in=params.durations)
     if params.posted_within_days is not None:
-        jobs = jobs.filter(published_at__gte=now - timedelta(days=params.posted_within_days))
+        jobs = jobs.filter(published_at__gte=Slot("posted_since", DateTimeField()))
     if params.proposals:
         buckets = Q(pk__in=[])
         for label in params.proposals:
@@ -345,26 +347,20 @@ def rank_jobs(*, params: JobSearchParams) -> SearchPage[dict[str, Any]]:
     query = parse_query(params.text)
     newest = ["-published_at", "-pk"]
     order = ["-relevance", *newest] if query and params.sort == JobSort.RELEVANCE else newest
-    # With text, the SQL is the same for every text under the same filters and weights:
-    # compiled once (unless "posted within" makes it depend on the time).
-    prepared: Prepared | None = None
-    weights: FieldWeights | None = None
-    if query:
-        weights = FieldWeights.of(ranking_policy_at(now))
-        if params.posted_within_days is None:
-            shape = ("jobs", replace(params, text="", page=1, page_size=1), weights)
-            prepared = Prepared(shape=shape, values={"text": match_expression(query)})
+    # The SQL is the same for every text under the same filters and weights: compiled once.
+    weights = FieldWeights.of(ranking_policy_at(now)) if query else None
+    values: dict[str, object] = {"text": match_expression(query)} if query else {}
+    if params.posted_within_days is not None:
+        values["posted_since"] = now - timedelta(days=params.posted_within_days)
+    shape = ("jobs", replace(params, text="", page=1, page_size=1), weights)
 
     def ranked() -> QuerySet[JobPost]:
         jobs = _filtered(
-            JobPost.objects.filter(state=JobState.OPEN, visibility=JobVisibility.PUBLIC),
-            params,
-            now,
+            JobPost.objects.filter(state=JobState.OPEN, visibility=JobVisibility.PUBLIC), params
         )
         if weights is None:
             return jobs
-        slot = "text" if prepared else None
-        return text_match(jobs, index_name=JOBS, query=query, weights=weights, slot=slot)
+        return text_match(jobs, index_name=JOBS, query=query, weights=weights, slot="text")
 
     return paginate_ranked(
         ranked,
@@ -373,7 +369,7 @@ def rank_jobs(*, params: JobSearchParams) -> SearchPage[dict[str, Any]]:
         fields=["relevance"] if query else [],
         order=order,
         count_with_ranking=bool(query),
-        prepared=prepared,
+        prepared=Prepared(shape=shape, values=values),
     )
 
 

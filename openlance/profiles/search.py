@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     Case,
     Exists,
     F,
     FloatField,
     OuterRef,
+    PositiveIntegerField,
     Q,
     QuerySet,
     Value,
@@ -36,13 +38,13 @@ from openlance.catalog.models import Skill
 from openlance.catalog.selectors import SkillTag, skill_tags_of
 from openlance.core import clock, countries
 from openlance.core.errors import InvalidInput, NotFound
-from openlance.core.models import PolicyKind
+from openlance.core.models import Policy, PolicyKind
 from openlance.core.policies import (
     RankingPolicy,
     policy_in_force,
     ranking_policy_at,
 )
-from openlance.core.prepared import PreparedRead, SlotKeys
+from openlance.core.prepared import PreparedRead, Slot, SlotKeys
 from openlance.profiles.badges import Badge, badges_in_order
 from openlance.profiles.models import (
     MAX_SKILLS,
@@ -69,7 +71,6 @@ from openlance.search.pages import (
     SearchPage,
     check_paging,
     load_page,
-    paginate_by_key,
     paginate_ranked,
 )
 from openlance.search.text import ParsedQuery, parse_query, teaser, tokens
@@ -217,7 +218,7 @@ def search_rank_sql(policy: RankingPolicy) -> Case:
     )
 
 
-def _stale_rank_ranges(version: int) -> list[Q]:
+def _stale_rank_ranges(version: int | Slot) -> list[Q]:
     # Ranges rather than "<>", so the `profile_rank_policy` index finds stale rows at once.
     return [
         Q(search_rank_policy__isnull=True),
@@ -231,10 +232,23 @@ def profiles_with_stale_rank(version: int) -> QuerySet[Profile]:
     return Profile.objects.filter(reduce(operator.or_, _stale_rank_ranges(version)))
 
 
+# One row, read off the policy version itself: whether any profile's stored rank is of
+# another version, as one EXISTS a range, each one index seek (SQLite scans the whole index
+# for the three ranges ORed in one query).
+_STALE_RANKS = PreparedRead(
+    lambda: Policy.objects.filter(pk=Slot("version", BigIntegerField())).values_list(
+        *(
+            Exists(Profile.objects.filter(stale))
+            for stale in _stale_rank_ranges(Slot("version", PositiveIntegerField()))
+        )
+    )
+)
+
+
 def any_stale_rank(version: int) -> bool:
-    """Whether any profile's stored rank is not of `version`: one index seek per range
-    (SQLite would scan the whole index for the three ranges ORed in one query)."""
-    return any(Profile.objects.filter(stale).exists() for stale in _stale_rank_ranges(version))
+    """Whether any profile's stored rank is not of ranking policy version `version`."""
+    found = _STALE_RANKS.rows(version=version)
+    return not found or any(found[0])
 
 
 def _visible_to(viewer: Viewer, *, text: bool = True) -> QuerySet[Profile]:
@@ -316,10 +330,6 @@ def _results(*, viewer: Viewer, params: FreelancerSearchParams, now: datetime) -
     return _ranked(_filtered(_visible_to(viewer), params), parse_query(params.text), policy)
 
 
-# What `_ranked` annotates a search without text with (no relevance), besides the key.
-SCORES_WITHOUT_TEXT = ("pk", "quality", "score")
-
-
 def rank_freelancers(
     *, viewer: Viewer, params: FreelancerSearchParams
 ) -> SearchPage[dict[str, Any]]:
@@ -332,13 +342,14 @@ def rank_freelancers(
     def candidates() -> QuerySet[Profile]:
         return _filtered(_visible_to(viewer, text=bool(query)), params)
 
+    # The ranking's SQL is the same for every text under the same filters, viewer kind and
+    # policy (its numbers: a version id may be reused where a test's rows are rolled back):
+    # compiled once.
+    signed_in = viewer is not None and viewer.is_authenticated
+    shape = ("freelancers", signed_in, replace(params, text="", page=1, page_size=1), policy)
     if query:
         # The full-text index drives: one query ranks the matches and returns only the
-        # page's keys and scores, with the number of matches. Its SQL is the same for
-        # every text under the same filters, viewer kind and policy (its numbers: a version
-        # id may be reused where a test's rows are rolled back): compiled once.
-        signed_in = viewer is not None and viewer.is_authenticated
-        shape = ("freelancers", signed_in, replace(params, text="", page=1, page_size=1), policy)
+        # page's keys and scores, with the number of matches.
         return paginate_ranked(
             lambda: _ranked(candidates(), query, policy, text_slot="text"),
             page=params.page,
@@ -350,22 +361,20 @@ def rank_freelancers(
             count_with_ranking=True,
             prepared=Prepared(shape=shape, values={"text": match_expression(query)}),
         )
-    found = candidates()
-    ranked = _ranked(found, query, policy)
     # Without text nearly every profile matches. When every profile's stored rank was
     # computed under the policy in force (the `profile_rank_policy` index answers that at
     # once), the order is (rank, newest) and the database walks the `profile_rank` index in
     # that order, stopping after the page; otherwise it sorts by the policy's expression.
-    # Either way only the page's keys are picked first, then their scores read.
-    if not any_stale_rank(version):
-        ranked = found.order_by("-search_rank", "-created_at", "-pk")
-    return paginate_by_key(
-        ranked,
+    stored_order = not any_stale_rank(version)
+    order = ["-search_rank", "-created_at", "-pk"] if stored_order else list(BEST_MATCH_ORDER)
+    return paginate_ranked(
+        lambda: _ranked(candidates(), query, policy),
         page=params.page,
         page_size=params.page_size,
-        fetch=lambda keys: _ranked(Profile.objects.filter(pk__in=keys), query, policy).values(
-            *SCORES_WITHOUT_TEXT
-        ),
+        fields=["quality", "score"],
+        order=order,
+        count_with_ranking=False,
+        prepared=Prepared(shape=shape, values={}),
     )
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
 
 from openlance.core.errors import InvalidInput
-from openlance.core.prepared import StatementCache, bind
+from openlance.core.prepared import Slot, StatementCache, bind
 
 MAX_PAGE = 10_000
 MAX_PAGE_SIZE = 100
@@ -59,37 +59,11 @@ def check_paging(page: int, page_size: int) -> None:
         raise InvalidInput("The page requested is invalid.", field_errors=errors)
 
 
-def count_capped(queryset: models.QuerySet[M]) -> tuple[int, bool]:
-    """(results, exact) counted up to COUNT_LIMIT: the database stops after one more row."""
-    found = queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
-    return min(found, COUNT_LIMIT), found <= COUNT_LIMIT
-
-
-def paginate_by_key(
-    queryset: models.QuerySet[M],
-    *,
-    page: int,
-    page_size: int,
-    fetch: Callable[[models.QuerySet[M, dict[str, Any]]], Iterable[T]],
-) -> SearchPage[T]:
-    """One page of a ranking the database can compute from a narrow index: the ordered
-    query picks only the page's primary keys, inside the statement `fetch(keys)` builds to
-    read what the page needs of those few rows (filter on `pk__in=keys`, annotate, order) —
-    so the sort never carries wide rows, and it is still one query for the page."""
-    check_paging(page, page_size)
-    total, exact = count_capped(queryset)
-    start = (page - 1) * page_size
-    if start >= total:
-        return SearchPage(items=[], total=total, page=page, page_size=page_size, total_exact=exact)
-    keys = queryset.values("pk")[start : min(start + page_size, COUNT_LIMIT)]
-    return SearchPage(
-        items=list(fetch(keys)),
-        total=total,
-        page=page,
-        page_size=page_size,
-        total_exact=exact,
-    )
-
+# The page's LIMIT and OFFSET, and the cap of a count, as slots of a ranking statement:
+# one statement serves every page, and the cap is read when the search runs.
+_PAGE_LIMIT = Slot("page_limit", models.IntegerField())
+_PAGE_OFFSET = Slot("page_offset", models.IntegerField())
+_COUNT_CAP = Slot("count_cap", models.IntegerField())
 
 # The ranking statements of the searches run last, by shape (see `Prepared`).
 _RANKINGS = StatementCache(size=256)
@@ -99,17 +73,24 @@ _RANKINGS = StatementCache(size=256)
 class Prepared:
     """A ranking whose SQL is compiled once per `shape`: the ranking's queryset holds slots
     (`core.prepared`) for `values`, the part that differs between searches of one shape
-    (their text), and `shape` names all the rest the SQL depends on (filters, policy)."""
+    (their text, a time), and `shape` names all the rest the SQL depends on (filters,
+    policy, viewer kind)."""
 
     shape: Hashable
     values: Mapping[str, object]
 
 
+def _order_sql(order: list[str]) -> str:
+    quote = connection.ops.quote_name
+    return ", ".join(
+        f"{quote(key.lstrip('-'))} {'DESC' if key.startswith('-') else 'ASC'}" for key in order
+    )
+
+
 def _ranking_sql(
     ranked: models.QuerySet[M], *, columns: list[str], derived: dict[str, str], order: list[str]
 ) -> tuple[str, list[Any]]:
-    """The page's rows of `ranked`, each with `search_total`, the number of matches, as SQL
-    that takes the page's LIMIT and OFFSET as its last two parameters.
+    """The page's rows of `ranked`, each with `search_total`, the number of matches.
 
     The matches are first reduced to the narrow `columns` in a materialized CTE, so the
     window count and the sort carry those few values, never the rows' documents (on
@@ -120,22 +101,41 @@ def _ranking_sql(
     sql, params = ranked.order_by().values(*stored).query.sql_with_params()
     quote = connection.ops.quote_name
     computed = "".join(f", {expression} AS {quote(name)}" for name, expression in derived.items())
-    order_sql = ", ".join(
-        f"{quote(key.lstrip('-'))} {'DESC' if key.startswith('-') else 'ASC'}" for key in order
-    )
     return (
         f"WITH matches AS MATERIALIZED ({sql}) "  # noqa: S608 (compiled by the ORM)
         f"SELECT * FROM (SELECT *{computed}, COUNT(*) OVER () AS search_total "
-        f"FROM matches) AS ranked ORDER BY {order_sql} LIMIT %s OFFSET %s",
-        list(params),
+        f"FROM matches) AS ranked ORDER BY {_order_sql(order)} LIMIT %s OFFSET %s",
+        [*params, _PAGE_LIMIT, _PAGE_OFFSET],
+    )
+
+
+def _walk_sql(
+    ranked: models.QuerySet[M], *, columns: list[str], order: list[str]
+) -> tuple[str, list[Any]]:
+    """The page's rows of `ranked` in `order`, each with `search_total`, the number of
+    results counted up to the cap, in one statement that always answers at least one row
+    (a page past the end: one row of NULLs but the count).
+
+    For a ranking the database walks in an index's order: the page is its own query, which
+    stops after the page, and the count a query of its own, which stops after the cap and
+    reads an index rather than the rows where it can; neither carries the other's work."""
+    page_sql, page_params = ranked.order_by(*order).values(*columns).query.sql_with_params()
+    count_sql, count_params = ranked.order_by().values("pk").query.sql_with_params()
+    return (
+        f"WITH page AS MATERIALIZED ({page_sql} LIMIT %s OFFSET %s) "  # noqa: S608 (the ORM's)
+        "SELECT page.*, counted.search_total FROM "
+        f"(SELECT COUNT(*) AS search_total FROM ({count_sql} LIMIT %s) AS capped) AS counted "
+        f"LEFT JOIN page ON 1 = 1 ORDER BY {_order_sql(order)}",
+        [*page_params, _PAGE_LIMIT, _PAGE_OFFSET, *count_params, _COUNT_CAP],
     )
 
 
 def _ranked_rows(
     sql: str, params: Sequence[object], values: Mapping[str, object], *, start: int, stop: int
 ) -> list[dict[str, Any]]:
+    page = {"page_limit": max(stop - start, 0), "page_offset": start, "count_cap": COUNT_LIMIT + 1}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*bind(params, values, connection), stop - start, start])
+        cursor.execute(sql, bind(params, {**values, **page}, connection))
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -148,58 +148,56 @@ def paginate_ranked(
     fields: list[str],
     order: list[str],
     count_with_ranking: bool,
+    prepared: Prepared,
     derived: dict[str, str] | None = None,
-    prepared: Prepared | None = None,
 ) -> SearchPage[dict[str, Any]]:
-    """One page of a ranking that annotates its rows (a text search's relevance, say),
-    ordered by `order` (field or annotation names, "-" for descending, "pk" last as the tie
-    breaker). `ranked()` builds the ranking's queryset. The page's items are the ranking's
-    rows: "pk" and the annotations named in `fields`, never the rows whole, so the sort
-    carries only those (`load_page` reads the page's rows afterwards, in whatever form the
-    caller needs). `derived` tells, for annotations of `ranked` that are arithmetic over
-    other fields, the same arithmetic as SQL over those fields' quoted names, so that the
-    ranking query computes it once.
+    """One page of a ranking, ordered by `order` (field or annotation names, "-" for
+    descending, "pk" last as the tie breaker). `ranked()` builds the ranking's queryset,
+    with slots for `prepared.values`; it is built and compiled once for `prepared.shape`,
+    then only run. The page's items are the ranking's rows: "pk" and the annotations named
+    in `fields`, never the rows whole, so the sort carries only those (`load_page` reads the
+    page's rows afterwards, in whatever form the caller needs). `derived` tells, for
+    annotations of `ranked` that are arithmetic over other fields, the same arithmetic as
+    SQL over those fields' quoted names, so that the ranking query computes it once.
 
-    With `count_with_ranking`, the ranking query also counts the results (an expensive
-    match, such as full text, runs once); otherwise the count is a query of its own, which
-    the database answers from an index where it can (a search without text). Either way the
-    page says "10,000+" past COUNT_LIMIT, and pages past it are empty. A `prepared` ranking
-    (counted with the ranking) is built and compiled once for its shape, then only run.
+    With `count_with_ranking`, the ranking counts its results as it ranks them (an expensive
+    match, such as full text, runs once); otherwise the database walks the ranking in order
+    and stops after the page, and the count is a walk of its own, capped (a search without
+    text). Either way it is one statement, the page says "10,000+" past COUNT_LIMIT, and
+    pages past it are empty.
     """
     check_paging(page, page_size)
     start = (page - 1) * page_size
     stop = min(start + page_size, COUNT_LIMIT)
     columns = list(dict.fromkeys(["pk", *fields, *(key.lstrip("-") for key in order)]))
-    if not count_with_ranking:
-        queryset = ranked()
-        total, exact = count_capped(queryset)
-        rows = []
-        if start < min(stop, total):
-            rows = list(queryset.order_by(*order).values(*columns)[start:stop])
-        return SearchPage(
-            items=rows, total=total, page=page, page_size=page_size, total_exact=exact
-        )
 
     def compile_sql() -> tuple[str, list[Any]]:
-        return _ranking_sql(ranked(), columns=columns, derived=derived or {}, order=order)
+        if count_with_ranking:
+            return _ranking_sql(ranked(), columns=columns, derived=derived or {}, order=order)
+        return _walk_sql(ranked(), columns=columns, order=order)
 
-    params: Sequence[object]
-    if prepared is None:
-        sql, params = compile_sql()
-        values: Mapping[str, object] = {}
+    shape = (
+        connection.vendor,
+        count_with_ranking,
+        prepared.shape,
+        *columns,
+        *order,
+        *(derived or {}).items(),
+    )
+    sql, params = _RANKINGS.get(shape, compile_sql)
+    rows = []
+    if start < stop or not count_with_ranking:
+        rows = _ranked_rows(sql, params, prepared.values, start=start, stop=stop)
+    if count_with_ranking and not rows and start > 0:
+        # No row on a later page: a page past the end (an empty page, not an error, so a
+        # link that outlived a result is harmless); the first row then counts.
+        counted = _ranked_rows(sql, params, prepared.values, start=0, stop=1)
     else:
-        shape = (connection.vendor, prepared.shape, *columns, *order, *(derived or {}).items())
-        sql, params = _RANKINGS.get(shape, compile_sql)
-        values = prepared.values
-    rows = _ranked_rows(sql, params, values, start=start, stop=stop) if start < stop else []
-    # No row on a later page: a page past the end (an empty page, not an error, so a link
-    # that outlived a result is harmless); the first row then counts.
-    counted = rows
-    if not rows and start > 0:
-        counted = _ranked_rows(sql, params, values, start=0, stop=1)
+        counted = rows
     found = counted[0]["search_total"] if counted else 0
+    kept = ["pk", *fields]
     return SearchPage(
-        items=rows,
+        items=[{name: row[name] for name in kept} for row in rows if row["pk"] is not None],
         total=min(found, COUNT_LIMIT),
         page=page,
         page_size=page_size,

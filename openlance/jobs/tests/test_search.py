@@ -357,7 +357,7 @@ class Statements:
         self.rankings: list[str] = []
 
     def __call__(self, execute, sql, params, many, context):
-        if sql.startswith("WITH matches"):
+        if sql.startswith(("WITH matches", "WITH page")):
             self.rankings.append(sql)
         return execute(sql, params, many, context)
 
@@ -382,3 +382,31 @@ def test_searches_of_one_shape_run_one_statement_each_finding_its_own_text():
             viewer=freelancer_user(), params=JobSearchParams(text="django", page=9, page_size=1)
         )
         assert (past.items, past.total, past.total_exact) == ([], 2, True)
+
+
+def test_searches_without_text_run_one_statement_a_shape_and_posted_within_reads_each_time():
+    """Browsing is one statement too (the page and the capped count), compiled once for
+    its filters: "posted within" is compared with the time of each search, not the time
+    the statement was compiled, and a page past the end still counts."""
+    now = datetime(2024, 6, 10, tzinfo=UTC)
+    job_post(title="Two days old", published_at=now - timedelta(days=2))
+    job_post(title="Five days old", published_at=now - timedelta(days=5))
+    job_post(title="Ten days old", published_at=now - timedelta(days=10))
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        with clock.frozen_at(now):
+            assert titles(posted_within_days=7) == ["Two days old", "Five days old"]
+        with clock.frozen_at(now + timedelta(days=4)):
+            assert titles(posted_within_days=7) == ["Two days old"]
+        with clock.frozen_at(now + timedelta(days=6)):
+            assert titles(posted_within_days=7) == []
+        assert len(statements.rankings) == 3
+        assert len(set(statements.rankings)) == 1
+        with clock.frozen_at(now):
+            assert titles() == ["Two days old", "Five days old", "Ten days old"]
+            past = search_jobs(
+                viewer=freelancer_user(), params=JobSearchParams(page=7, page_size=1)
+            )
+        assert (past.items, past.total, past.total_exact) == ([], 3, True)
+        assert len(set(statements.rankings)) == 2
+        assert len(statements.rankings) == 5

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
+from django.db import connection, transaction
 
 from openlance.accounts.services import user_set_roles
 from openlance.accounts.tests.factories import client_user, freelancer_user
@@ -417,6 +417,38 @@ def test_a_page_renders_without_more_queries_per_hit(django_assert_max_num_queri
         ]
     assert len(rendered) == 12
     assert rendered[0][3] == ["Django", "Python"]
+
+
+def test_browsing_reads_the_policy_the_ranks_freshness_and_one_page_statement(
+    django_assert_num_queries,
+):
+    """Without text: the policy in force, whether any stored rank is stale, and one
+    statement for the page and its capped count, compiled once (every page, every viewer
+    of a kind); stale ranks order by the policy's expression, another statement."""
+    for n in range(5):
+        freelancer_with_profile(title=f"Designer {n}", jss_percent=90 - n, created_at=at(n))
+    viewer = client_user()
+    rankings: list[str] = []
+
+    def keep(execute, sql, params, many, context):
+        if sql.startswith("WITH page"):
+            rankings.append(sql)
+        return execute(sql, params, many, context)
+
+    def page(number: int) -> list[int]:
+        params = FreelancerSearchParams(page=number, page_size=2)
+        with django_assert_num_queries(3):
+            ranked = rank_freelancers(viewer=viewer, params=params)
+        assert (ranked.total, ranked.total_exact) == (5, True)
+        return [row["pk"] for row in ranked.items]
+
+    profiles = list(Profile.objects.order_by("-jss_percent").values_list("pk", flat=True))
+    with transaction.atomic(), connection.execute_wrapper(keep):
+        assert [*page(1), *page(2), *page(3), *page(4)] == profiles
+        assert len(set(rankings)) == 1
+        Profile.objects.filter(pk=profiles[0]).update(search_rank_policy=None)
+        assert [*page(1), *page(2), *page(3)] == profiles
+        assert len(set(rankings)) == 2
 
 
 # --- index sync -------------------------------------------------------------------------
