@@ -212,3 +212,27 @@ def idempotency_purge_due(*, now: datetime) -> int:
         created_at__lt=now - IDEMPOTENCY_RETENTION
     ).delete()
     return deleted
+
+
+# How many index entries SQLite's ANALYZE reads of each index: enough for the planner's
+# choices (at 100,000 profiles the same plans as a full ANALYZE, in 0.07 s instead of
+# 0.26 s), and bounded however large the marketplace grows.
+SQLITE_ANALYSIS_LIMIT = 10_000
+
+
+def database_statistics_refresh() -> bool:
+    """Refresh the query planner's statistics of the tables and indexes, on SQLite (True);
+    PostgreSQL's autovacuum keeps its own (False).
+
+    Without statistics SQLite guesses that an equality on an index's first column finds a
+    handful of rows. So the talent page as it opened sought every public profile in one
+    index and sorted them, rather than walk the ranked index and stop after 20: 150 to
+    190 ms at 100,000 profiles, against 1.5 ms with statistics. A connection reads the
+    statistics when it opens, so each process's connections use them within their
+    `CONN_MAX_AGE`."""
+    if connection.vendor != "sqlite":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+        cursor.execute("ANALYZE")
+    return True

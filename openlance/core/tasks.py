@@ -46,3 +46,8 @@ def outbox_drain_periodic() -> int:
 @db_periodic_task(crontab(minute="7"))
 def idempotency_purge_periodic() -> int:
     return services.idempotency_purge_due(now=clock.now())
+
+
+@db_periodic_task(crontab(minute="41"))
+def database_statistics_periodic() -> bool:
+    return services.database_statistics_refresh()
