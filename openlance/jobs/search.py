@@ -347,12 +347,14 @@ def rank_jobs(*, params: JobSearchParams) -> SearchPage[dict[str, Any]]:
     query = parse_query(params.text)
     newest = ["-published_at", "-pk"]
     order = ["-relevance", *newest] if query and params.sort == JobSort.RELEVANCE else newest
-    # The SQL is the same for every text under the same filters and weights: compiled once.
+    # The SQL is the same for every text and "posted within" cut-off under the same other
+    # filters and weights: compiled once.
     weights = FieldWeights.of(ranking_policy_at(now)) if query else None
     values: dict[str, object] = {"text": match_expression(query)} if query else {}
     if params.posted_within_days is not None:
         values["posted_since"] = now - timedelta(days=params.posted_within_days)
-    shape = ("jobs", replace(params, text="", page=1, page_size=1), weights)
+    filters = replace(params, text="", page=1, page_size=1, posted_within_days=None)
+    shape = ("jobs", filters, params.posted_within_days is not None, weights)
 
     def ranked() -> QuerySet[JobPost]:
         jobs = _filtered(

@@ -236,17 +236,22 @@ def profiles_with_stale_rank(version: int) -> QuerySet[Profile]:
 # another version, as one EXISTS a range, each one index seek (SQLite scans the whole index
 # for the three ranges ORed in one query).
 _STALE_RANKS = PreparedRead(
-    lambda: Policy.objects.filter(pk=Slot("version", BigIntegerField())).values_list(
-        *(
-            Exists(Profile.objects.filter(stale))
-            for stale in _stale_rank_ranges(Slot("version", PositiveIntegerField()))
+    lambda: (
+        Policy.objects.filter(pk=Slot("version", BigIntegerField()))
+        .order_by()
+        .values_list(
+            *(
+                Exists(Profile.objects.filter(stale))
+                for stale in _stale_rank_ranges(Slot("version", PositiveIntegerField()))
+            )
         )
     )
 )
 
 
 def any_stale_rank(version: int) -> bool:
-    """Whether any profile's stored rank is not of ranking policy version `version`."""
+    """Whether any profile's stored rank is not of ranking policy version `version` (or the
+    version is unknown: then no stored rank can be trusted either)."""
     found = _STALE_RANKS.rows(version=version)
     return not found or any(found[0])
 

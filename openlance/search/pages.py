@@ -116,9 +116,11 @@ def _walk_sql(
     results counted up to the cap, in one statement that always answers at least one row
     (a page past the end: one row of NULLs but the count).
 
-    For a ranking the database walks in an index's order: the page is its own query, which
-    stops after the page, and the count a query of its own, which stops after the cap and
-    reads an index rather than the rows where it can; neither carries the other's work."""
+    For a ranking without an expensive match: the page is its own query, which the database
+    answers by walking an index in `order` and stopping after the page where one serves
+    (sorting only the matches where none does), and the count a query of its own, which
+    stops after the cap and reads an index rather than the rows where it can; neither
+    carries the other's work."""
     page_sql, page_params = ranked.order_by(*order).values(*columns).query.sql_with_params()
     count_sql, count_params = ranked.order_by().values("pk").query.sql_with_params()
     return (
@@ -161,10 +163,10 @@ def paginate_ranked(
     SQL over those fields' quoted names, so that the ranking query computes it once.
 
     With `count_with_ranking`, the ranking counts its results as it ranks them (an expensive
-    match, such as full text, runs once); otherwise the database walks the ranking in order
-    and stops after the page, and the count is a walk of its own, capped (a search without
-    text). Either way it is one statement, the page says "10,000+" past COUNT_LIMIT, and
-    pages past it are empty.
+    match, such as full text, runs once; a page past the end runs the statement again, for
+    its first row's count); otherwise the page and a count of its own, capped, are one
+    statement (`_walk_sql`, for a search without text). Either way the page says "10,000+"
+    past COUNT_LIMIT, and pages past it are empty.
     """
     check_paging(page, page_size)
     start = (page - 1) * page_size

@@ -13,6 +13,7 @@ from openlance.accounts.tests.factories import freelancer_user
 from openlance.catalog.models import Category, Skill
 from openlance.core import clock
 from openlance.core.errors import InvalidInput
+from openlance.core.prepared import StatementCache
 from openlance.jobs.models import (
     BudgetType,
     Duration,
@@ -30,6 +31,7 @@ from openlance.jobs.search import (
     search_jobs,
 )
 from openlance.jobs.tests.factories import job_client, job_post
+from openlance.search import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -384,29 +386,48 @@ def test_searches_of_one_shape_run_one_statement_each_finding_its_own_text():
         assert (past.items, past.total, past.total_exact) == ([], 2, True)
 
 
-def test_searches_without_text_run_one_statement_a_shape_and_posted_within_reads_each_time():
+def test_searches_without_text_run_one_statement_a_shape_and_posted_within_reads_each_time(
+    monkeypatch,
+):
     """Browsing is one statement too (the page and the capped count), compiled once for
-    its filters: "posted within" is compared with the time of each search, not the time
-    the statement was compiled, and a page past the end still counts."""
+    its filters: "posted within" is compared with the cut-off of each search (its days and
+    the time), not the one the statement was compiled with, and a page past the end still
+    counts."""
     now = datetime(2024, 6, 10, tzinfo=UTC)
     job_post(title="Two days old", published_at=now - timedelta(days=2))
     job_post(title="Five days old", published_at=now - timedelta(days=5))
     job_post(title="Ten days old", published_at=now - timedelta(days=10))
+    monkeypatch.setattr(pages, "_RANKINGS", StatementCache(size=256))
+    compiled = []
+    walk = pages._walk_sql
+
+    def compile_walk(*args, **kwargs):
+        compiled.append(kwargs["order"])
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "_walk_sql", compile_walk)
     statements = Statements()
     with connection.execute_wrapper(statements):
         with clock.frozen_at(now):
             assert titles(posted_within_days=7) == ["Two days old", "Five days old"]
+            assert titles(posted_within_days=3) == ["Two days old"]
         with clock.frozen_at(now + timedelta(days=4)):
             assert titles(posted_within_days=7) == ["Two days old"]
         with clock.frozen_at(now + timedelta(days=6)):
             assert titles(posted_within_days=7) == []
-        assert len(statements.rankings) == 3
-        assert len(set(statements.rankings)) == 1
+        assert (len(compiled), len(statements.rankings), len(set(statements.rankings))) == (
+            1,
+            4,
+            1,
+        )
         with clock.frozen_at(now):
             assert titles() == ["Two days old", "Five days old", "Ten days old"]
             past = search_jobs(
                 viewer=freelancer_user(), params=JobSearchParams(page=7, page_size=1)
             )
         assert (past.items, past.total, past.total_exact) == ([], 3, True)
-        assert len(set(statements.rankings)) == 2
-        assert len(statements.rankings) == 5
+        assert (len(compiled), len(statements.rankings), len(set(statements.rankings))) == (
+            2,
+            6,
+            2,
+        )

@@ -14,6 +14,7 @@ from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.catalog.selectors import SkillTag
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound
+from openlance.core.prepared import StatementCache
 from openlance.core.services import outbox_drain
 from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Profile, Visibility
 from openlance.profiles.search import (
@@ -31,6 +32,7 @@ from openlance.profiles.tests.factories import (
     skills_named,
     specialized_profile,
 )
+from openlance.search import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -322,6 +324,8 @@ def test_private_never_members_only_for_signed_in_public_for_all():
     assert titles("coder", viewer=AnonymousUser()) == ["Public coder"]
     assert sorted(titles("coder", viewer=client_user())) == ["Members coder", "Public coder"]
     assert sorted(titles(viewer=client_user())) == ["Members coder", "Public coder"]
+    # Browsing signed out after signed in: the viewer's kind is part of the statement's shape.
+    assert titles(viewer=AnonymousUser()) == ["Public coder"]
     # Not even its owner finds a private profile by searching.
     assert "Private coder" not in titles("coder", viewer=private.freelancer.user)
 
@@ -420,7 +424,7 @@ def test_a_page_renders_without_more_queries_per_hit(django_assert_max_num_queri
 
 
 def test_browsing_reads_the_policy_the_ranks_freshness_and_one_page_statement(
-    django_assert_num_queries,
+    django_assert_num_queries, monkeypatch
 ):
     """Without text: the policy in force, whether any stored rank is stale, and one
     statement for the page and its capped count, compiled once (every page, every viewer
@@ -429,6 +433,15 @@ def test_browsing_reads_the_policy_the_ranks_freshness_and_one_page_statement(
         freelancer_with_profile(title=f"Designer {n}", jss_percent=90 - n, created_at=at(n))
     viewer = client_user()
     rankings: list[str] = []
+    monkeypatch.setattr(pages, "_RANKINGS", StatementCache(size=256))
+    compiled = []
+    walk = pages._walk_sql
+
+    def compile_walk(*args, **kwargs):
+        compiled.append(kwargs["order"])
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "_walk_sql", compile_walk)
 
     def keep(execute, sql, params, many, context):
         if sql.startswith("WITH page"):
@@ -445,10 +458,10 @@ def test_browsing_reads_the_policy_the_ranks_freshness_and_one_page_statement(
     profiles = list(Profile.objects.order_by("-jss_percent").values_list("pk", flat=True))
     with transaction.atomic(), connection.execute_wrapper(keep):
         assert [*page(1), *page(2), *page(3), *page(4)] == profiles
-        assert len(set(rankings)) == 1
+        assert (len(compiled), len(set(rankings))) == (1, 1)
         Profile.objects.filter(pk=profiles[0]).update(search_rank_policy=None)
         assert [*page(1), *page(2), *page(3)] == profiles
-        assert len(set(rankings)) == 2
+        assert (len(compiled), len(set(rankings))) == (2, 2)
 
 
 # --- index sync -------------------------------------------------------------------------

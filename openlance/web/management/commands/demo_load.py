@@ -100,7 +100,11 @@ from openlance.contracts.offers.services import (
 from openlance.core import clock
 from openlance.core.money import Money
 from openlance.core.policies import connects_policy_at, jss_policy_at
-from openlance.core.services import outbox_drain_batch, outbox_drain_deferred
+from openlance.core.services import (
+    database_statistics_refresh,
+    outbox_drain_batch,
+    outbox_drain_deferred,
+)
 from openlance.jobs.models import BudgetType, JobPost, JobState, JobVisibility
 from openlance.jobs.services import JobDraft, job_close, job_create, job_expiry_run_due
 from openlance.ledger.checks import ledger_violations
@@ -2406,6 +2410,9 @@ class Command(BaseCommand):
         # Verified locations reach the profiles' search fields through the outbox worker,
         # which is not running during a load: copy them now so search is right at once.
         profile_search_fields_rebuild()
+        # The query planner's statistics, as the hourly task keeps them: the first searches
+        # after a load are planned as the later ones will be.
+        database_statistics_refresh()
         problems = ledger_violations()
         if problems:
             raise CommandError("Ledger invariants broken after demo load: " + "; ".join(problems))
