@@ -159,7 +159,7 @@ bench-smoke: $(BENCH_STAMP) bench-wrk
 	$(BIN)/python bench/jss.py --freelancers 2000 --explanations 20
 	$(BIN)/python bench/ledger_post.py --transfers 100
 	$(BIN)/python bench/money_growth.py --sizes 100,1000
-	$(BIN)/python bench/http_search.py --seconds 2 --warmup 1
+	$(BIN)/python bench/http_search.py --seconds 2 --warmup 1 --rounds 2
 
 # Money reads as the ledger grows, at the full sizes (1,000 / 100,000 / 1,000,000 past
 # payments; 5 to 8 minutes per backend); BENCH_DATABASE_URL=postgres://... adds PostgreSQL.
