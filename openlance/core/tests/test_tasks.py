@@ -1,4 +1,7 @@
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from openlance.core.models import OutboxEvent
@@ -122,10 +125,14 @@ def test_a_rolled_back_savepoint_does_not_swallow_the_drain(monkeypatch):
 
 def test_the_planner_statistics_are_refreshed_on_sqlite_and_left_to_autovacuum_elsewhere():
     refreshed = database_statistics_periodic.call_local()
+    said = StringIO()
+    call_command("database_statistics", stdout=said)
     if connection.vendor != "sqlite":
         assert refreshed is False
+        assert "Nothing to do" in said.getvalue()
         return
     assert refreshed is True
+    assert said.getvalue() == "SQLite's planner statistics refreshed (ANALYZE).\n"
     with connection.cursor() as cursor:
         # The policies (seeded by a migration) are never empty: their indexes are measured.
         cursor.execute("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'core_policy'")
