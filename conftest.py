@@ -80,3 +80,22 @@ def race():
     racers = Racers(2)
     yield racers
     racers.close()
+
+
+@pytest.fixture
+def walk_compilations(monkeypatch):
+    """The orders of the search walks (searches without text) compiled from now on, with
+    an empty statement cache: a test can tell a statement compiled from one reused."""
+    from openlance.core.prepared import StatementCache
+    from openlance.search import pages
+
+    monkeypatch.setattr(pages, "_RANKINGS", StatementCache(size=256))
+    compiled: list[list[str]] = []
+    walk = pages._walk_sql
+
+    def compile_walk(*args, **kwargs):
+        compiled.append(kwargs["order"])
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "_walk_sql", compile_walk)
+    return compiled

@@ -13,7 +13,6 @@ from openlance.accounts.tests.factories import freelancer_user
 from openlance.catalog.models import Category, Skill
 from openlance.core import clock
 from openlance.core.errors import InvalidInput
-from openlance.core.prepared import StatementCache
 from openlance.jobs.models import (
     BudgetType,
     Duration,
@@ -31,7 +30,6 @@ from openlance.jobs.search import (
     search_jobs,
 )
 from openlance.jobs.tests.factories import job_client, job_post
-from openlance.search import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -387,7 +385,7 @@ def test_searches_of_one_shape_run_one_statement_each_finding_its_own_text():
 
 
 def test_searches_without_text_run_one_statement_a_shape_and_posted_within_reads_each_time(
-    monkeypatch,
+    walk_compilations,
 ):
     """Browsing is one statement too (the page and the capped count), compiled once for
     its filters: "posted within" is compared with the cut-off of each search (its days and
@@ -397,15 +395,7 @@ def test_searches_without_text_run_one_statement_a_shape_and_posted_within_reads
     job_post(title="Two days old", published_at=now - timedelta(days=2))
     job_post(title="Five days old", published_at=now - timedelta(days=5))
     job_post(title="Ten days old", published_at=now - timedelta(days=10))
-    monkeypatch.setattr(pages, "_RANKINGS", StatementCache(size=256))
-    compiled = []
-    walk = pages._walk_sql
-
-    def compile_walk(*args, **kwargs):
-        compiled.append(kwargs["order"])
-        return walk(*args, **kwargs)
-
-    monkeypatch.setattr(pages, "_walk_sql", compile_walk)
+    compiled = walk_compilations
     statements = Statements()
     with connection.execute_wrapper(statements):
         with clock.frozen_at(now):

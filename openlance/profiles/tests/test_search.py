@@ -14,7 +14,6 @@ from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.catalog.selectors import SkillTag
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, NotFound
-from openlance.core.prepared import StatementCache
 from openlance.core.services import outbox_drain
 from openlance.profiles.models import Availability, EnglishLevel, Freelancer, Profile, Visibility
 from openlance.profiles.search import (
@@ -32,7 +31,6 @@ from openlance.profiles.tests.factories import (
     skills_named,
     specialized_profile,
 )
-from openlance.search import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -424,7 +422,7 @@ def test_a_page_renders_without_more_queries_per_hit(django_assert_max_num_queri
 
 
 def test_browsing_reads_the_policy_the_ranks_freshness_and_one_page_statement(
-    django_assert_num_queries, monkeypatch
+    django_assert_num_queries, walk_compilations
 ):
     """Without text: the policy in force, whether any stored rank is stale, and one
     statement for the page and its capped count, compiled once (every page, every viewer
@@ -433,15 +431,7 @@ def test_browsing_reads_the_policy_the_ranks_freshness_and_one_page_statement(
         freelancer_with_profile(title=f"Designer {n}", jss_percent=90 - n, created_at=at(n))
     viewer = client_user()
     rankings: list[str] = []
-    monkeypatch.setattr(pages, "_RANKINGS", StatementCache(size=256))
-    compiled = []
-    walk = pages._walk_sql
-
-    def compile_walk(*args, **kwargs):
-        compiled.append(kwargs["order"])
-        return walk(*args, **kwargs)
-
-    monkeypatch.setattr(pages, "_walk_sql", compile_walk)
+    compiled = walk_compilations
 
     def keep(execute, sql, params, many, context):
         if sql.startswith("WITH page"):
