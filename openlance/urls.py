@@ -79,6 +79,9 @@ job_patterns = [
 ]
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and the API's requests are the most frequent;
+    # last, resolving a search request cost 75 µs. Nothing else starts with "api/".
+    path("api/", api.urls),
     path("", web_views.home, name="home"),
     path("policies/", web_views.policies, name="policies"),
     path("fees/", billing_views.fee_calculator, name="fees"),
@@ -114,5 +117,4 @@ urlpatterns = [
     path("media/<path:name>", media, name="media"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("api/", api.urls),
 ]

@@ -12,6 +12,7 @@ from openlance.contracts.hourly.api import router as hourly_router
 from openlance.contracts.offers.api import router as offers_router
 from openlance.contracts.payments.api import router as bonuses_router
 from openlance.core.api import router as policies_router
+from openlance.core.apitools import ApiJSONRenderer
 from openlance.disputes.api import router as disputes_router
 from openlance.insights.api import gigmath_router
 from openlance.insights.api import router as clients_router
@@ -41,6 +42,7 @@ api = OpenlanceAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    renderer=ApiJSONRenderer(),
 )
 install_error_handlers(api)
 # The post's own path takes its other methods from the jobs router, so its GET must be on

@@ -8,7 +8,12 @@ from ninja import Router, Schema
 from openlance.core import clock
 from openlance.core.apitools import OneOf
 from openlance.core.models import Policy, PolicyKind
-from openlance.core.policies import parse_params, policy_schema, policy_version_at
+from openlance.core.policies import (
+    parse_params,
+    policy_json_schema,
+    policy_schema,
+    policy_version_at,
+)
 from openlance.core.selectors import policy_versions
 
 router = Router(tags=["policies"])
@@ -52,7 +57,7 @@ def _kind_out(kind: PolicyKind) -> PolicyKindOut:
         title=kind.label,
         current=_version_out(current, current.pk),
         history=[_version_out(v, current.pk) for v in policy_versions(kind=kind)],
-        schema_=policy_schema(kind).model_json_schema(),
+        schema_=policy_json_schema(kind),
     )
 
 

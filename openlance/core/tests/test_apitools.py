@@ -1,8 +1,15 @@
+import json
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
 import pytest
-from ninja import Field
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy
+from ninja import Field, Schema
+from ninja.responses import NinjaJSONEncoder
 from pydantic import ValidationError
 
-from openlance.core.apitools import MoneyIn, StrictSchema, amount_pattern
+from openlance.core.apitools import MoneyIn, StrictSchema, amount_pattern, api_json
 from openlance.core.money import Money
 
 
@@ -64,3 +71,39 @@ def test_amount_pattern_is_ascii_and_bounded(kwargs, good, bad):
     for amount in bad:
         with pytest.raises(ValidationError):
             Query(amount=amount)
+
+
+def test_api_json_writes_what_the_standard_encoder_writes():
+    """orjson writes the API's answers; what it cannot write itself reads as Ninja's own
+    encoder wrote it (times to the millisecond with a Z, decimals and lazy text as strings,
+    schemas dumped), so switching encoders changed no answer but its spacing."""
+
+    class Row(Schema):
+        at: datetime
+
+    class Budget(TextChoices):
+        FIXED = "fixed", "Fixed price"
+
+    moment = datetime(2026, 12, 6, 7, 1, 2, 123456, tzinfo=UTC)
+    data = {
+        "at": moment,
+        "day": date(2026, 12, 6),
+        "time": time(7, 1, 2, 500000),
+        "took": timedelta(minutes=90),
+        "amount": Decimal("1.50"),
+        "label": gettext_lazy("Fixed price"),
+        "choice": Budget.FIXED,
+        "counts": {7: 1},
+        "row": Row(at=moment),
+        "relevance": 0.1,
+        "nothing": None,
+    }
+    written = api_json(data)
+    assert json.loads(written) == json.loads(json.dumps(data, cls=NinjaJSONEncoder))
+    assert b'"at":"2026-12-06T07:01:02.123Z"' in written
+    assert b'"counts":{"7":1}' in written
+
+
+def test_api_json_refuses_what_no_encoder_can_write():
+    with pytest.raises(TypeError):
+        api_json({"value": object()})
