@@ -24,10 +24,11 @@ from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import F, Q, QuerySet, Sum
 
-from openlance.accounts.models import User
+from openlance.accounts.models import User, public_name_of
 from openlance.billing.models import Payment
 from openlance.core import clock
 from openlance.core.errors import NotFound, require_id
+from openlance.core.prepared import PreparedRead, Slot, SlotKeys
 from openlance.profiles.models import Freelancer
 from openlance.profiles.selectors import Access, profile_access
 from openlance.reviews.models import (
@@ -313,11 +314,61 @@ def work_history(*, freelancer: User, page: int | str | None = 1) -> WorkHistory
     )
 
 
-def recent_reviews(
-    reviews: QuerySet[Feedback], *, limit: int = RECENT_REVIEWS
-) -> list[FeedbackShown]:
-    """The latest of `reviews`, as the public sees them (never a private part)."""
-    return [shown(feedback, viewer=None) for feedback in reviews[:limit]]
+_RECENT_RECEIVED = PreparedRead(
+    lambda: (
+        Feedback.objects.filter(
+            recipient_id=Slot("recipient", models.BigIntegerField()),
+            direction=Slot("direction", models.CharField()),
+            revealed_at__isnull=False,
+            overall_hundredths__isnull=False,
+        )
+        .order_by("-revealed_at", "-id")
+        .values_list(
+            "author_id",
+            "author__first_name",
+            "author__last_name",
+            "contract_id",
+            "contract__title",
+            "overall_hundredths",
+            "text",
+            "counts",
+            "submitted_at",
+            "updated_at",
+            "revealed_at",
+            *(name for name, _ in ATTRIBUTES),
+        )[:RECENT_REVIEWS]
+    )
+)
+
+
+def recent_reviews_received(*, user: User, direction: str) -> list[FeedbackShown]:
+    """The latest `RECENT_REVIEWS` of `reviews_received`, as the public sees them (never a
+    private part), in one prepared read: a client's are on every page of their posts, where
+    loading them as models cost more than the rest of the client's signals."""
+    return [
+        FeedbackShown(
+            direction=direction,
+            author_id=author_id,
+            author_name=public_name_of(first_name, last_name, author_id),
+            recipient_id=user.pk,
+            contract_id=contract_id,
+            contract_title=contract_title,
+            ratings=tuple(
+                Rating(name=name, label=label, value=int(value))
+                for (name, label), value in zip(ATTRIBUTES, ratings, strict=True)
+            ),
+            overall=Decimal(overall_hundredths) / 100,
+            text=text,
+            counts=counts,
+            submitted_at=submitted_at,
+            updated_at=updated_at,
+            revealed_at=revealed_at,
+            private=None,
+        )
+        for (author_id, first_name, last_name, contract_id, contract_title, overall_hundredths,
+             text, counts, submitted_at, updated_at, revealed_at, *ratings)
+        in _RECENT_RECEIVED.rows(recipient=user.pk, direction=direction)
+    ]  # fmt: skip
 
 
 # The relations by which a contract records the payments it made (billing's Payment rows):
@@ -326,24 +377,33 @@ def recent_reviews(
 PAYMENT_LINKS = ("milestone_release", "hourly_invoice", "protected_invoice", "bonus")
 
 
+def _paid_through(link: str) -> PreparedRead:
+    return PreparedRead(
+        lambda: (
+            Payment.objects.filter(**{f"{link}__contract_id__in": SlotKeys("contracts")})
+            .order_by()
+            .values(f"{link}__contract_id")
+            .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
+            .values_list(f"{link}__contract_id", "value")
+        )
+    )
+
+
+_PAID_THROUGH = {link: _paid_through(link) for link in PAYMENT_LINKS}
+
+
 def contract_values(*, contract_ids: Iterable[int]) -> dict[int, int]:
     """What each contract paid the freelancer for work, in cents: the gross of its payments
     (billing's records of each release, invoice and protection payment) less what was
-    refunded of them. One indexed query per kind of payment."""
+    refunded of them. One indexed, prepared query per kind of payment (a client's rating is
+    on every page of their posts)."""
     ids = list(contract_ids)
     if not ids:
         return {}
     found: dict[int, int] = {}
-    for link in PAYMENT_LINKS:
-        rows = (
-            Payment.objects.filter(**{f"{link}__contract_id__in": ids})
-            .order_by()
-            .values(f"{link}__contract_id")
-            .annotate(value=Sum(F("gross_cents") - F("refunded_cents")))
-        )
-        for row in rows:
-            contract_id = int(row[f"{link}__contract_id"])
-            found[contract_id] = found.get(contract_id, 0) + int(row["value"] or 0)
+    for read in _PAID_THROUGH.values():
+        for contract_id, value in read.rows(contracts=ids):
+            found[int(contract_id)] = found.get(int(contract_id), 0) + int(value or 0)
     return found
 
 
@@ -386,18 +446,21 @@ class ClientRating:
     weight_cents: int
 
 
+_RATED_BY_FREELANCERS = PreparedRead(
+    lambda: Feedback.objects.filter(
+        recipient_id=Slot("client", models.BigIntegerField()),
+        direction=FeedbackDirection.FREELANCER_TO_CLIENT,
+        revealed_at__isnull=False,
+        overall_hundredths__isnull=False,  # always, in this direction
+        counts=True,
+    ).values_list("contract_id", *(name for name, _ in ATTRIBUTES))
+)
+
+
 def client_rating(*, client: User) -> ClientRating:
     """Exact: the weighted sum of the six-rating totals over six times the total weight,
     rounded half up to hundredths once, at the end."""
-    rows = list(
-        Feedback.objects.filter(
-            recipient=client,
-            direction=FeedbackDirection.FREELANCER_TO_CLIENT,
-            revealed_at__isnull=False,
-            overall_hundredths__isnull=False,  # always, in this direction
-            counts=True,
-        ).values_list("contract_id", *(name for name, _ in ATTRIBUTES))
-    )
+    rows = _RATED_BY_FREELANCERS.rows(client=client.pk)
     values = contract_values(contract_ids=[row[0] for row in rows])
     weighted = weight = rated = 0
     for contract_id, *ratings in rows:

@@ -8,9 +8,12 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from openlance.accounts.tests.factories import client_user
 from openlance.contracts.tests.factories import contract_fixed
+from openlance.core.money import Money
 from openlance.insights.selectors import client_signals
 from openlance.jobs.tests.factories import job_client, job_post
+from openlance.profiles.models import ClientProfile
 from openlance.reviews.tests.factories import ended_contract, feedback
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +39,29 @@ def test_signals_carry_the_rating_and_recent_reviews(rated_client):
 def test_signals_say_none_yet_without_revealed_feedback():
     signals = client_signals(client=job_client())
     assert (signals.rating, signals.rated_contracts, signals.reviews) == (None, 0, [])
+
+
+def test_a_client_with_nothing_yet_has_the_signals_of_nothing():
+    """Each signal is one prepared read that finds no row for a client without a profile,
+    post, contract or paid hour: zeros where zero is the truth, None where nothing is
+    known yet."""
+    client = client_user(first_name="Ada", last_name="Lovelace")
+    signals = client_signals(client=client)
+    assert (signals.name, signals.country, signals.city) == ("Ada L.", "", "")
+    assert (signals.payment_method_verified, signals.total_spent) == (False, Money(0))
+    assert (signals.jobs_posted, signals.open_jobs, signals.hires) == (0, 0, 0)
+    assert signals.hire_rate_percent is None
+    assert (signals.average_hourly_rate_paid, signals.total_hours_paid) == (None, None)
+
+
+def test_the_profile_names_the_client_and_where_they_are():
+    client = job_client(country="NZ", payment_method_verified=True, total_spent_cents=12_345)
+    ClientProfile.objects.filter(user=client).update(company_name="Kiwi Ltd", city="Auckland")
+    job_post(client=client)
+    signals = client_signals(client=client)
+    assert (signals.name, signals.country, signals.city) == ("Kiwi Ltd", "New Zealand", "Auckland")
+    assert (signals.payment_method_verified, signals.total_spent) == (True, Money(12_345))
+    assert (signals.jobs_posted, signals.open_jobs) == (1, 1)
 
 
 def test_the_api_and_the_pages_show_them(rated_client):

@@ -15,8 +15,8 @@ from openlance.accounts.tests.factories import UserFactory
 from openlance.core.errors import Conflict, InvalidInput
 from openlance.core.models import OutboxEvent
 from openlance.jobs.tests.factories import job_client
-from openlance.reviews.models import ClientFeedbackFlag, Feedback
-from openlance.reviews.selectors import client_rating, freelancer_reviews, recent_reviews
+from openlance.reviews.models import ClientFeedbackFlag, Feedback, FeedbackDirection
+from openlance.reviews.selectors import client_rating, recent_reviews_received
 from openlance.reviews.services import client_feedback_flag, client_feedback_unflag
 from openlance.reviews.tests.factories import ended_contract, feedback
 
@@ -76,7 +76,9 @@ def test_a_mediator_flags_a_client_audited_and_their_feedback_stops_counting(
         "freelancer_ids": sorted(c.freelancer_id for c in contracts),
     }
     # Still visible on the freelancer's profile, marked as not counting.
-    reviews = recent_reviews(freelancer_reviews(freelancer=contracts[0].freelancer))
+    reviews = recent_reviews_received(
+        user=contracts[0].freelancer, direction=FeedbackDirection.CLIENT_TO_FREELANCER
+    )
     assert [(r.text, r.counts) for r in reviews] == [("Terrible.", False)]
 
 

@@ -18,8 +18,7 @@ from openlance.reviews.models import ATTRIBUTE_NAMES, Feedback, FeedbackDirectio
 from openlance.reviews.selectors import (
     client_rating,
     contract_feedback,
-    freelancer_reviews,
-    recent_reviews,
+    recent_reviews_received,
 )
 from openlance.reviews.services import feedback_submit
 from openlance.reviews.tests.factories import ALL_FIVES, Api, ended_contract, feedback
@@ -204,7 +203,12 @@ def test_private_only_feedback_is_no_review_and_never_the_freelancers_to_read():
     assert as_client.mine is not None
     assert as_client.mine.private is not None
     assert as_client.mine.private.recommend == 2
-    assert recent_reviews(freelancer_reviews(freelancer=contract.freelancer)) == []
+    assert (
+        recent_reviews_received(
+            user=contract.freelancer, direction=FeedbackDirection.CLIENT_TO_FREELANCER
+        )
+        == []
+    )
     # The client's rating is the freelancer's public feedback on the client, as before.
     assert client_rating(client=contract.client).rated_contracts == 1
 

@@ -10,17 +10,19 @@ from decimal import Decimal
 
 import pytest
 
+from openlance.accounts.models import User
 from openlance.core import clock
 from openlance.jobs.tests.factories import job_client
 from openlance.proposals.tests.factories import funded_freelancer
-from openlance.reviews.models import FeedbackStage
+from openlance.reviews.models import FeedbackDirection, FeedbackStage
 from openlance.reviews.selectors import (
+    FeedbackShown,
     client_rating,
-    client_reviews,
     contract_feedback,
     contract_values,
     freelancer_reviews,
-    recent_reviews,
+    recent_reviews_received,
+    shown,
 )
 from openlance.reviews.services import feedback_reveal_run_due
 from openlance.reviews.tests.factories import ended_contract, feedback, running_contract
@@ -92,19 +94,28 @@ def test_profiles_show_revealed_public_feedback_only():
     feedback(revealed, by=revealed.freelancer, text="A fine client.")
     hidden = ended_contract(freelancer=freelancer)
     feedback(hidden, by=hidden.client, text="Not yet revealed.")
-    reviews = recent_reviews(freelancer_reviews(freelancer=freelancer))
+    reviews = received(freelancer, FeedbackDirection.CLIENT_TO_FREELANCER)
     assert [review.text for review in reviews] == ["Excellent."]
     assert reviews[0].private is None
     assert reviews[0].contract_title == revealed.title
-    assert [r.text for r in recent_reviews(client_reviews(client=revealed.client))] == [
+    # The prepared read shows each review as the models do.
+    assert reviews == [
+        shown(review, viewer=None) for review in freelancer_reviews(freelancer=freelancer)
+    ]
+    assert [r.text for r in received(revealed.client, FeedbackDirection.FREELANCER_TO_CLIENT)] == [
         "A fine client."
     ]
     with clock.frozen_at(clock.now() + timedelta(days=15)):
         feedback_reveal_run_due(now=clock.now())
-    assert [r.text for r in recent_reviews(freelancer_reviews(freelancer=freelancer))] == [
-        "Not yet revealed.",
-        "Excellent.",
+    reviews = received(freelancer, FeedbackDirection.CLIENT_TO_FREELANCER)
+    assert [r.text for r in reviews] == ["Not yet revealed.", "Excellent."]
+    assert reviews == [
+        shown(review, viewer=None) for review in freelancer_reviews(freelancer=freelancer)
     ]
+
+
+def received(user: User, direction: str) -> list[FeedbackShown]:
+    return recent_reviews_received(user=user, direction=direction)
 
 
 def test_contract_value_is_what_it_paid_less_refunds():
