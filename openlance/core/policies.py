@@ -224,7 +224,7 @@ def policy_schema(kind: str) -> type[_Strict]:
 
 @cache
 def policy_json_schema(kind: str) -> dict[str, Any]:
-    """The JSON schema of `kind`'s parameters, as the policy pages and API publish it. It is
+    """The JSON schema of `kind`'s parameters, as `GET /api/v1/policies` publishes it. It is
     fixed by the code, so it is built once per process: building it on every request was
     two thirds of `GET /api/v1/policies`. Callers must not change what it returns."""
     return policy_schema(kind).model_json_schema()

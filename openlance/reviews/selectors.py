@@ -252,16 +252,17 @@ def reviews_received(*, user: User, direction: str) -> QuerySet[Feedback]:
     """Revealed public feedback about `user` in one direction, the latest first (feedback of
     a flagged client included: it stays visible, marked as not counting; a client's private
     feedback only is no review)."""
-    return (
-        Feedback.objects.filter(
-            recipient=user,
-            direction=direction,
-            revealed_at__isnull=False,
-            overall_hundredths__isnull=False,
-        )
-        .select_related("author", "contract")
-        .order_by("-revealed_at", "-id")
-    )
+    return _reviews_of(user.pk, direction).select_related("author", "contract")
+
+
+def _reviews_of(recipient: object, direction: object) -> QuerySet[Feedback]:
+    """`reviews_received` for a recipient id and direction given as values or as slots."""
+    return Feedback.objects.filter(
+        recipient_id=recipient,
+        direction=direction,
+        revealed_at__isnull=False,
+        overall_hundredths__isnull=False,
+    ).order_by("-revealed_at", "-id")
 
 
 def freelancer_reviews(*, freelancer: User) -> QuerySet[Feedback]:
@@ -315,29 +316,22 @@ def work_history(*, freelancer: User, page: int | str | None = 1) -> WorkHistory
 
 
 _RECENT_RECEIVED = PreparedRead(
-    lambda: (
-        Feedback.objects.filter(
-            recipient_id=Slot("recipient", models.BigIntegerField()),
-            direction=Slot("direction", models.CharField()),
-            revealed_at__isnull=False,
-            overall_hundredths__isnull=False,
-        )
-        .order_by("-revealed_at", "-id")
-        .values_list(
-            "author_id",
-            "author__first_name",
-            "author__last_name",
-            "contract_id",
-            "contract__title",
-            "overall_hundredths",
-            "text",
-            "counts",
-            "submitted_at",
-            "updated_at",
-            "revealed_at",
-            *(name for name, _ in ATTRIBUTES),
-        )[:RECENT_REVIEWS]
-    )
+    lambda: _reviews_of(
+        Slot("recipient", models.BigIntegerField()), Slot("direction", models.CharField())
+    ).values_list(
+        "author_id",
+        "author__first_name",
+        "author__last_name",
+        "contract_id",
+        "contract__title",
+        "overall_hundredths",
+        "text",
+        "counts",
+        "submitted_at",
+        "updated_at",
+        "revealed_at",
+        *(name for name, _ in ATTRIBUTES),
+    )[:RECENT_REVIEWS]
 )
 
 
@@ -347,7 +341,7 @@ def recent_reviews_received(*, user: User, direction: str) -> list[FeedbackShown
     loading them as models cost more than the rest of the client's signals."""
     return [
         FeedbackShown(
-            direction=direction,
+            direction=str(direction),
             author_id=author_id,
             author_name=public_name_of(first_name, last_name, author_id),
             recipient_id=user.pk,
@@ -447,13 +441,17 @@ class ClientRating:
 
 
 _RATED_BY_FREELANCERS = PreparedRead(
-    lambda: Feedback.objects.filter(
-        recipient_id=Slot("client", models.BigIntegerField()),
-        direction=FeedbackDirection.FREELANCER_TO_CLIENT,
-        revealed_at__isnull=False,
-        overall_hundredths__isnull=False,  # always, in this direction
-        counts=True,
-    ).values_list("contract_id", *(name for name, _ in ATTRIBUTES))
+    lambda: (
+        Feedback.objects.filter(
+            recipient_id=Slot("client", models.BigIntegerField()),
+            direction=FeedbackDirection.FREELANCER_TO_CLIENT,
+            revealed_at__isnull=False,
+            overall_hundredths__isnull=False,  # always, in this direction
+            counts=True,
+        )
+        .order_by()
+        .values_list("contract_id", *(name for name, _ in ATTRIBUTES))
+    )
 )
 
 

@@ -104,6 +104,15 @@ def test_api_json_writes_what_the_standard_encoder_writes():
     assert b'"counts":{"7":1}' in written
 
 
+@pytest.mark.parametrize("value", [2**64, "\ud800", {"n": [[[[]]]]}])
+def test_api_json_writes_what_orjson_refuses_as_the_standard_encoder_did(value):
+    data = {"value": value}
+    if isinstance(value, dict):  # nesting past orjson's limit
+        for _ in range(300):
+            data = {"deeper": data}
+    assert json.loads(api_json(data)) == json.loads(json.dumps(data, cls=NinjaJSONEncoder))
+
+
 def test_api_json_refuses_what_no_encoder_can_write():
     with pytest.raises(TypeError):
         api_json({"value": object()})

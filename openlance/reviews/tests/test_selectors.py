@@ -18,6 +18,7 @@ from openlance.reviews.models import FeedbackDirection, FeedbackStage
 from openlance.reviews.selectors import (
     FeedbackShown,
     client_rating,
+    client_reviews,
     contract_feedback,
     contract_values,
     freelancer_reviews,
@@ -102,8 +103,10 @@ def test_profiles_show_revealed_public_feedback_only():
     assert reviews == [
         shown(review, viewer=None) for review in freelancer_reviews(freelancer=freelancer)
     ]
-    assert [r.text for r in received(revealed.client, FeedbackDirection.FREELANCER_TO_CLIENT)] == [
-        "A fine client."
+    on_client = received(revealed.client, FeedbackDirection.FREELANCER_TO_CLIENT)
+    assert [r.text for r in on_client] == ["A fine client."]
+    assert on_client == [
+        shown(review, viewer=None) for review in client_reviews(client=revealed.client)
     ]
     with clock.frozen_at(clock.now() + timedelta(days=15)):
         feedback_reveal_run_due(now=clock.now())
