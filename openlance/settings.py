@@ -104,6 +104,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "openlance.urls"
+FORM_RENDERER = "openlance.core.forms.SiteFormRenderer"
 WSGI_APPLICATION = "openlance.wsgi.application"
 
 TEMPLATES = [

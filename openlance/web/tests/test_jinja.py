@@ -1,6 +1,6 @@
 """The Jinja2 environment that renders the long result lists formats as the Django templates
-do, escapes what it shows and refuses a name it does not know; the search forms draw the
-same HTML with Django's Jinja2 form renderer as with its default one."""
+do, escapes what it shows and refuses a name it does not know; the search forms' panels
+draw the same HTML with the site's form renderer as with Django's default one."""
 
 import re
 from datetime import timedelta
@@ -14,7 +14,6 @@ from jinja2 import UndefinedError
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.core import clock
-from openlance.core.forms import SEARCH_FORM_RENDERER
 from openlance.jobs.forms import JobSearchForm
 from openlance.profiles.forms import FreelancerSearchForm
 from openlance.profiles.models import Freelancer
@@ -84,7 +83,7 @@ def test_a_misspelt_name_fails_instead_of_rendering_nothing():
         jinja.from_string("{{ job.titel }}").render({"job": Post(title="A")})
 
 
-def _unspaced(html: str) -> str:
+def same_markup(html: str) -> str:
     """The same markup whatever the whitespace between tags and the style of entity."""
     html = re.sub(r">\s+<", "><", html).replace("&#39;", "&#x27;").replace("&#34;", "&quot;")
     return " ".join(html.split())
@@ -110,15 +109,14 @@ def _unspaced(html: str) -> str:
     ],
 )
 def test_search_forms_draw_with_jinja2_what_django_templates_draw(form_class, panel, query):
-    """The search forms use Django's Jinja2 form renderer for speed; their panels, chosen
-    values and errors read exactly as with the default renderer."""
+    """The search forms' panels (Django templates drawing each widget through the site's
+    form renderer), chosen values and errors read exactly as with Django's default renderer."""
     drawn = {}
     for renderer in (None, DjangoTemplates()):
         form = form_class(QueryDict(query), renderer=renderer)
         form.is_valid()
         widgets = "".join(str(form[name]) for name in ("q", "sort") if name in form.fields)
-        drawn[renderer is None] = _unspaced(render_to_string(panel, {"form": form}) + widgets)
-    assert form_class.default_renderer is SEARCH_FORM_RENDERER
+        drawn[renderer is None] = same_markup(render_to_string(panel, {"form": form}) + widgets)
     assert drawn[True] == drawn[False]
     assert "checked" in drawn[True] or not query
     assert "field-errors" in drawn[True] or not query
@@ -148,7 +146,9 @@ def test_talent_cards_draw_avatar_score_and_badges_as_the_profile_pages_do(
     cards = search_freelancer_cards(
         viewer=viewer, params=FreelancerSearchParams(text="data analyst")
     ).items
-    drawn = _unspaced(jinja.get_template(cards_template).render({"cards": cards, "viewer": viewer}))
+    drawn = same_markup(
+        jinja.get_template(cards_template).render({"cards": cards, "viewer": viewer})
+    )
     assert len(cards) == 2
     for card in cards:
         freelancer = Freelancer.objects.get(user_id=card.user_id)
@@ -161,7 +161,7 @@ def test_talent_cards_draw_avatar_score_and_badges_as_the_profile_pages_do(
                 ("profiles/_badges.html", {"badges": freelancer.badge_list, "owner": False})
             )
         for include, extra in includes:
-            fragment = _unspaced(render_to_string(include, {"freelancer": freelancer, **extra}))
+            fragment = same_markup(render_to_string(include, {"freelancer": freelancer, **extra}))
             assert fragment in drawn, include
     assert 'src="/media/photos/2026/01/ada.png"' in drawn
     assert ">Z</span>" in drawn

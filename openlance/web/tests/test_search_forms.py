@@ -7,17 +7,16 @@ import pytest
 from django import forms
 from django.http import QueryDict
 
-from openlance.core.forms import SEARCH_FORM_RENDERER, SearchForm
+from openlance.core.forms import SearchForm
 from openlance.jobs.forms import JobSearchForm
 from openlance.profiles.forms import FreelancerSearchForm
 
 FORMS = (JobSearchForm, FreelancerSearchForm)
 
 
-def test_search_forms_share_their_class_fields_and_draw_with_the_search_renderer():
+def test_search_forms_share_their_class_fields():
     for form_class in FORMS:
         form = form_class(QueryDict(""))
-        assert form.default_renderer is SEARCH_FORM_RENDERER
         assert list(form.fields) == list(form_class.base_fields)
         for name, field in form.fields.items():
             assert field is form_class.base_fields[name]
