@@ -10,6 +10,7 @@ from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
 from django.template import Context, Template, engines
 from django.template.loader import render_to_string
+from django.utils.timesince import timesince
 from jinja2 import UndefinedError
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
@@ -19,6 +20,7 @@ from openlance.profiles.forms import FreelancerSearchForm
 from openlance.profiles.models import Freelancer
 from openlance.profiles.search import FreelancerSearchParams, search_freelancer_cards
 from openlance.profiles.tests.factories import freelancer_with_profile
+from openlance.web.templatetags.ui import ago
 
 jinja = engines["jinja2"]
 
@@ -47,6 +49,27 @@ def test_times_read_as_in_django_templates(age):
     in_jinja, in_django = render_in_both("{{ v|ago }}", clock.now() - age)
     assert in_jinja == in_django
     assert in_jinja
+
+
+@pytest.mark.parametrize(
+    "age",
+    [
+        timedelta(minutes=1),
+        timedelta(minutes=2, seconds=59),
+        timedelta(hours=1),
+        timedelta(hours=1, minutes=1),
+        timedelta(days=1),
+        timedelta(days=7),
+        timedelta(days=13, hours=23),
+        timedelta(days=35),
+        timedelta(days=366),
+        timedelta(days=800, hours=5),
+    ],
+)
+def test_ago_words_a_time_as_django_timesince_does(age):
+    with clock.frozen_at(clock.now()):
+        moment = clock.now() - age
+        assert ago(moment) == f"{timesince(moment, now=clock.now())} ago"
 
 
 class Post:
