@@ -255,7 +255,7 @@ def reviews_received(*, user: User, direction: str) -> QuerySet[Feedback]:
     return _reviews_of(user.pk, direction).select_related("author", "contract")
 
 
-def _reviews_of(recipient: object, direction: object) -> QuerySet[Feedback]:
+def _reviews_of(recipient: Any, direction: Any) -> QuerySet[Feedback]:
     """`reviews_received` for a recipient id and direction given as values or as slots."""
     return Feedback.objects.filter(
         recipient_id=recipient,

@@ -62,22 +62,26 @@ def words(slug: str) -> str:
 JUST_NOW = timedelta(minutes=1)
 
 
-class _Count:
+class _Count(str):
     """A unit's words for a count, as Django's lazy `ngettext` strings give them with
     translations off (`USE_I18N = False`), without their lookups on every use: a page of
-    twenty results spent a third of each `timesince` in them."""
+    twenty results spent a third of each `timesince` in them. The text is the plural; `%`
+    with a count of one gives the singular."""
 
-    __slots__ = ("many", "one")
+    one: str
 
-    def __init__(self, unit: str) -> None:
-        self.one = f"%(num)d {unit}"
-        self.many = f"%(num)d {unit}s"
+    def __new__(cls, unit: str) -> _Count:
+        words = super().__new__(cls, f"%(num)d {unit}s")
+        words.one = f"%(num)d {unit}"
+        return words
 
-    def __mod__(self, values: dict[str, int]) -> str:
-        return (self.one if values["num"] == 1 else self.many) % values
+    def __mod__(self, values: Any) -> str:
+        return (self.one if values["num"] == 1 else str(self)) % values
 
 
-_UNITS = {unit: _Count(unit) for unit in ("year", "month", "week", "day", "hour", "minute")}
+_UNITS: dict[str, str] = {
+    unit: _Count(unit) for unit in ("year", "month", "week", "day", "hour", "minute")
+}
 
 
 @register.filter
