@@ -121,7 +121,7 @@ def api_json(data: Any) -> bytes:
     """`data` as the API writes JSON: orjson, which writes a page of search results five
     times faster than the standard library's encoder. What orjson refuses outright (an
     integer past 64 bits, a lone surrogate in text, nesting past 254 levels) is written by
-    the standard encoder instead, as before, so no answer fails for the encoder's sake."""
+    the standard encoder instead, as before."""
     try:
         return orjson.dumps(data, default=_FALLBACK.default, option=_OPTIONS)
     except orjson.JSONEncodeError:

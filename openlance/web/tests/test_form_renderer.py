@@ -17,6 +17,7 @@ from django.template.backends.django import Template as DjangoTemplate
 from django.template.backends.jinja2 import Template as JinjaTemplate
 
 import openlance
+from openlance.accounts.models import User
 from openlance.core.forms import SiteFormRenderer
 from openlance.web.tests.test_jinja import same_markup
 
@@ -79,11 +80,44 @@ def test_each_form_draws_what_django_templates_draw(form_class):
     assert drawn[SiteFormRenderer] == drawn[DjangoTemplates]
 
 
-def test_a_template_only_django_has_is_drawn_by_django():
-    """The admin's widgets have no Jinja2 copy: they are found in Django's engine."""
+def test_only_djangos_own_form_templates_are_drawn_by_jinja2():
+    """The admin's widgets (and any template but Django's `django/forms/` ones) are found in
+    Django's engine."""
     renderer = SiteFormRenderer()
     assert isinstance(renderer.get_template("django/forms/widgets/select.html"), JinjaTemplate)
     assert isinstance(renderer.get_template("admin/widgets/date.html"), DjangoTemplate)
     html = AdminDateWidget().render("day", "2026-12-06", renderer=renderer)
     assert 'class="vDateField"' in html
     assert 'value="2026-12-06"' in html
+
+
+RENDERERS = ("openlance.core.forms.SiteFormRenderer", "django.forms.renderers.DjangoTemplates")
+# A CSRF token differs on every page drawn.
+TOKEN = re.compile(r"[A-Za-z0-9]{64}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/accounts/login/"),
+        ("post", "/accounts/login/"),
+        ("get", "/accounts/signup/"),
+        ("post", "/accounts/signup/"),
+        ("get", "/admin/core/policy/add/"),
+        ("post", "/admin/core/policy/add/"),
+    ],
+)
+def test_the_pages_of_allauth_and_the_admin_draw_the_same_forms(client, settings, method, path):
+    """Their forms mix Django's widget templates (drawn by Jinja2 now) with their own (drawn
+    by Django's engine): each page, blank and submitted empty, is what it was."""
+    if path.startswith("/admin/"):
+        client.force_login(User.objects.create_superuser("ops@example.com", "x"))
+    drawn = {}
+    for renderer in RENDERERS:
+        settings.FORM_RENDERER = renderer
+        response = client.get(path) if method == "get" else client.post(path, {})
+        assert response.status_code in (200, 422), response.status_code
+        drawn[renderer] = TOKEN.sub("(token)", same_markup(response.content.decode()))
+    assert "<form" in drawn[renderer]
+    assert len(set(drawn.values())) == 1
