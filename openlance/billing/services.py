@@ -15,6 +15,8 @@ past the replay window (`billing.checks`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
@@ -231,6 +233,7 @@ def card_charge(
     connects_units: int | None = None,
     period_start: datetime | None = None,
     gateway: PaymentGateway | None = None,
+    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> CardCharge:
     """Charge `user`'s card `amount` for `subject` and book it as `purpose` says; the
     charge's row is returned booked or declined.
@@ -245,7 +248,10 @@ def card_charge(
     what the client sees. `ledger_description` and `ledger_metadata` are what the booking
     says; `request_key` (the digest of the subscribing request's key), `connects_units` and
     `period_start` what a Plus start, a bundle and a Plus renewal are booked with, and only
-    those."""
+    those. `around_booking`, when this call books the charge, is entered in the booking's
+    transaction before the charge's row is locked and left after the money is booked: the
+    caller locks its own rows first, in its usual order, and spends the money on the way out,
+    so nothing else of the user's can spend it in between."""
     charge = _card_charge_record(
         user=user,
         amount=amount,
@@ -267,7 +273,7 @@ def card_charge(
             "This card payment could not be confirmed with the payment provider in time; "
             "support is settling it, and it will not be charged again."
         )
-    charge, refusal = _card_charge_send(charge, gateway or payment_gateway())
+    charge, refusal = _card_charge_send(charge, gateway or payment_gateway(), around_booking)
     if refusal is not None:
         raise refusal
     return charge
@@ -333,7 +339,9 @@ def _card_charge_record(
 
 
 def _card_charge_send(
-    charge: CardCharge, gateway: PaymentGateway
+    charge: CardCharge,
+    gateway: PaymentGateway,
+    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> tuple[CardCharge, DomainError | None]:
     """Ask the gateway for the recorded charge (again: same key, card, amount, description)
     and settle it by the answer; the refusal, if the gateway refused, to raise or not.
@@ -366,7 +374,7 @@ def _card_charge_send(
             ),
             CardChargeConflict("This idempotency key was already used for another charge."),
         )
-    return _card_charge_book(charge, result), None
+    return _card_charge_book(charge, result, around_booking), None
 
 
 def _card_charge_move(charge: CardCharge, target: CardChargeState, **changes: Any) -> None:
@@ -380,11 +388,16 @@ def _card_charge_move(charge: CardCharge, target: CardChargeState, **changes: An
     charge.save(update_fields=["state", "settled_at", *changes])
 
 
-def _card_charge_book(charge: CardCharge, result: ChargeResult) -> CardCharge:
-    """Book the gateway's answer, once. Should the booking fail (PostgreSQL could still pick
-    it as a deadlock's victim), it rolls back whole and the charge stays `sent`: the next
-    payment for its subject or the reconcile rule settles it by replaying the call."""
-    with transaction.atomic():
+def _card_charge_book(
+    charge: CardCharge,
+    result: ChargeResult,
+    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
+) -> CardCharge:
+    """Book the gateway's answer, once, inside `around_booking` (see `card_charge`). Should
+    the booking fail (PostgreSQL could still pick it as a deadlock's victim), it rolls back
+    whole and the charge stays `sent`: the next payment for its subject or the reconcile rule
+    settles it by replaying the call."""
+    with transaction.atomic(), (around_booking or nullcontext)():
         # Only the charge's row: a FOR UPDATE over the join would lock the client's user row
         # too, and a concurrent funding of the same client, whose new rows' deferred foreign
         # keys take a KEY SHARE lock on that user at commit, then deadlocks with this booking.
@@ -426,10 +439,16 @@ def _card_charge_decline(charge: CardCharge, *, reason: str, reference: str) -> 
         return locked
 
 
-def card_charges_settle(*, subject: str, gateway: PaymentGateway | None = None) -> list[CardCharge]:
+def card_charges_settle(
+    *,
+    subject: str,
+    gateway: PaymentGateway | None = None,
+    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
+) -> list[CardCharge]:
     """Settle every charge for `subject` still in `sent` (within the replay window): each is
     replayed through the gateway with its own key, card and amount, and booked like the flow
-    that made it would have, or marked declined. A payment for something payable once calls
+    that made it would have (inside `around_booking`, as `card_charge` says), or marked
+    declined. A payment for something payable once calls
     this after claiming it and before charging a new card, so a charge whose request died is
     used instead of charging again. Returns the settled charges; PaymentGatewayUnavailable
     propagates (nothing new may be charged while an earlier charge's outcome is unknown)."""
@@ -447,7 +466,7 @@ def card_charges_settle(*, subject: str, gateway: PaymentGateway | None = None) 
             "An earlier card payment for this could not be confirmed with the payment "
             "provider in time; support is settling it, and nothing new is charged meanwhile."
         )
-    return [_card_charge_send(charge, gateway)[0] for charge in pending]
+    return [_card_charge_send(charge, gateway, around_booking)[0] for charge in pending]
 
 
 def card_charges_reconcile_run_due(*, now: datetime) -> dict[str, int]:

@@ -16,7 +16,7 @@ object a line, fsynced) and `CRASH_AT` (the point to stop at, or empty):
 - `charge.before`, `charge.after`, `payout.before`, `payout.after`: just before the sandbox
   is asked, or just after it answered and before the caller has booked anything;
 - `fund.before_escrow`: a milestone's card charge is booked into the client's balance and
-  the escrow is not funded yet.
+  the escrow is not funded yet, both in one transaction still open.
 
 At the point the child journals `{"event": "stopped", ...}` and sleeps; it never goes past it.
 
@@ -135,13 +135,13 @@ def install() -> None:
     # By name: contracts is a layer above billing (see the import-linter contract).
     funding: Any = importlib.import_module("openlance.contracts.milestones.funding")
     gateway._ADAPTERS["sandbox"] = f"{__name__}.JournaledSandboxGateway"
-    fund_from_balance = funding._fund_from_balance
+    fund_locked = funding._fund_locked
 
-    def fund_from_balance_after_a_pause(**kwargs: Any) -> Any:
-        point("fund.before_escrow", milestone=kwargs["milestone"].pk)
-        return fund_from_balance(**kwargs)
+    def fund_locked_after_a_pause(**kwargs: Any) -> Any:
+        point("fund.before_escrow", milestone=kwargs["locked"].pk)
+        return fund_locked(**kwargs)
 
-    funding._fund_from_balance = fund_from_balance_after_a_pause
+    funding._fund_locked = fund_locked_after_a_pause
 
 
 def payout_run(spec: dict[str, Any]) -> None:

@@ -610,6 +610,56 @@ def test_a_milestone_charge_booked_by_the_reconcile_rule_funds_the_next_attempt(
     assert _funding(client) == 0
 
 
+def test_a_milestone_charge_spent_elsewhere_since_is_charged_again_with_the_same_card(
+    dies_after_charging,
+):
+    """The reconcile rule booked a dead request's charge into the balance, and the client's
+    other payments spent it: paying with the same card again is a new charge, not the old
+    one's key answering with money that is gone."""
+    client, milestone, total = _unfunded()
+    start = clock.now()
+    dies_after_charging.append("pm_card_visa")
+    with clock.frozen_at(start), pytest.raises(ProcessDied):
+        _fund(client, milestone, "pm_card_visa")
+    later = start + CLAIM_TIMEOUT + timedelta(minutes=1)
+    with clock.frozen_at(later):
+        assert card_charges_reconcile_run_due(now=later)["booked"] == 1
+        other = contract_fixed((50_000,), client=client).milestones.get()
+        _fund(client, other, "balance")
+        assert _funding(client) == 0
+        assert _fund(client, milestone, "pm_card_visa").state == "funded"
+    assert [op.amount_cents for op in _charges()] == [total, total]
+    assert list(CardCharge.objects.values_list("state", flat=True)) == [
+        CardChargeState.BOOKED,
+        CardChargeState.BOOKED,
+    ]
+    assert _funding(client) == 0
+
+
+def test_a_milestone_closed_while_its_card_is_charged_leaves_the_money_on_the_balance(
+    monkeypatch,
+):
+    """The booking funds the milestone in its own transaction; when the contract is no longer
+    running by then, the charge is still booked, its money stays on the balance, and the
+    client is told why the milestone was not funded."""
+    client, milestone, total = _unfunded()
+    real = gw.SandboxGateway.charge
+
+    def charge(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        result = real(self, **kwargs)
+        type(milestone.contract).objects.filter(pk=milestone.contract_id).update(state="ended")
+        return result
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    with pytest.raises(Conflict, match="ended"):
+        _fund(client, milestone, "pm_card_visa")
+    assert CardCharge.objects.get().state == CardChargeState.BOOKED
+    assert _funding(client) == total
+    milestone.refresh_from_db()
+    assert (milestone.state, milestone.funded_cents) == ("not_funded", 0)
+    assert not Transfer.objects.filter(kind="milestone_fund").exists()
+
+
 def test_a_declined_milestone_charge_settled_later_lets_the_client_try_again():
     client, milestone, total = _unfunded()
     with clock.frozen_at(clock.now()), pytest.raises(PaymentDeclined):

@@ -12,7 +12,7 @@ whatever our transactions did) and stops dead at a named point, where the parent
 - `payout.after` / `charge.after`: the gateway has sent the money, nothing of its answer is
   booked;
 - `fund.before_escrow`: the card charge is booked into the client's balance, the escrow is
-  not funded.
+  not funded, and the transaction doing both is still open: the kill undoes the booking.
 
 "Sent once" is proven three ways: one `SandboxOperation` per business event, one reference
 in every answer the journal holds for its key (a repeat reused the key and got the first
@@ -449,9 +449,9 @@ def assert_killed_mid_funding(milestone: Any, point: str, total: int) -> None:
     assert ChargeClaim.objects.filter(subject=f"milestone:{milestone.pk}:fund").exists()
     made = {"charge.before": 0, "charge.after": 1, "fund.before_escrow": 1}[point]
     assert [op.amount_cents for op in charges()] == [total] * made
-    booked = Transfer.objects.filter(kind="deposit").count()
-    assert booked == (1 if point == "fund.before_escrow" else 0)
-    assert balance(milestone.contract.client, AccountKind.CLIENT_FUNDING) == total * booked
+    # The booking and the escrow's funding are one transaction: the kill undid both.
+    assert not Transfer.objects.filter(kind="deposit").exists()
+    assert balance(milestone.contract.client, AccountKind.CLIENT_FUNDING) == 0
     assert not Transfer.objects.filter(kind="milestone_fund").exists()
     assert_sound()
 
@@ -505,10 +505,9 @@ def test_a_card_funding_killed_mid_request_and_retried_with_its_key_charges_once
     assert answers[1]["body"]["state"] == answers[2]["body"]["state"] == "funded"
     assert IdempotencyRecord.objects.get(key="fund-1").status_code == 200
     assert_funded_once(harness, milestone, total)
-    if point == "charge.after":
-        # The retry asked the gateway again with the first attempt's key and got its answer.
-        # (Killed at fund.before_escrow, the charge was booked already: the retry funds from
-        # the balance it is in without asking the gateway again.)
+    if point != "charge.before":
+        # The retry asked the gateway again with the first attempt's key and got its answer
+        # (killed at fund.before_escrow too: the booking was undone, so the charge was unsettled).
         assert len(harness.answers("charge", charges()[0].idempotency_key)) == 2
 
 

@@ -4,13 +4,18 @@
 Money: client funding -total → contract escrow +amount, platform fee revenue +client fees
 (kind "milestone_fund", key "milestone:<id>:fund", suffixed by the cents already funded when
 a milestone is topped up after a remainder was carried into it). A card is charged through
-the gateway first and booked into the client's balance, which the funding then moves on.
+the gateway first and booked into the client's balance, and the funding moves it on in the
+booking's own transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -31,14 +36,16 @@ from openlance.contracts.common import (
     require_running_fixed,
 )
 from openlance.contracts.milestones.states import is_funded, move_locked, review_clock_from
-from openlance.contracts.models import Milestone, MilestoneState
+from openlance.contracts.models import Contract, Milestone, MilestoneState
 from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.core import clock
-from openlance.core.errors import InvalidInput, InvalidTransition
+from openlance.core.errors import DomainError, InvalidInput, InvalidTransition
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind
 from openlance.ledger.services import account_for, platform_account, transfer_post
+
+logger = logging.getLogger(__name__)
 
 # Money may go in while nothing is released yet: submitted work is funded afterwards too.
 FUNDABLE_STATES = frozenset(
@@ -100,8 +107,10 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
     second card payment at the same time (another tab, another key or card) is refused
     before its card is charged. Once it holds the claim, a card charge for this funding
     whose request died is settled and used before any new card is charged (see
-    `_charge_card`). Should the milestone be funded from the balance between the charge and
-    the booking, the charge stays in the client's balance for later use.
+    `_charge_card`). The card's money is booked into the balance and moved into escrow in
+    one transaction, so no other payment of the client's can spend it in between. Should the
+    milestone be funded from the balance between the charge and the booking, the charge
+    stays in the client's balance for later use.
     """
     contract = milestone.contract
     require_party(contract, client, "client")
@@ -129,67 +138,85 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
 
 
 def _fund_from_balance(*, client: User, milestone: Milestone) -> Milestone:
-    contract = milestone.contract
     with transaction.atomic():
-        contract = lock_contract(contract)
-        locked = lock_milestone(milestone)
-        require_running_fixed(contract)
-        if is_funded(locked):
-            return locked
-        _check_fundable(locked)
-        quote = milestone_funding_quote(milestone=locked)
-        legs = [
-            (account_for(kind=AccountKind.CLIENT_FUNDING, owner=client), -quote.total_cents),
-            (escrow_account(contract), quote.amount_cents),
-        ]
-        client_fee = quote.marketplace_fee_cents + quote.initiation_fee_cents
-        if client_fee:
-            legs.append(
-                (platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), client_fee)
-            )
-        funding = transfer_post(
-            key=_fund_key(locked),
-            kind=MILESTONE_FUND,
-            description=f"Funded milestone “{locked.description}” of contract {contract.pk}",
-            legs=legs,
-            metadata={
-                "contract_id": contract.pk,
-                "milestone_id": locked.pk,
-                "client_id": contract.client_id,
-                "freelancer_id": contract.freelancer_id,
-                "amount_cents": quote.amount_cents,
-                "marketplace_fee_cents": quote.marketplace_fee_cents,
-                "initiation_fee_cents": quote.initiation_fee_cents,
-            },
-            client=contract.client,
-            freelancer=contract.freelancer,
-        )
-        if contract.first_funding_id is None:
-            contract.first_funding = funding
-            contract.initiation_fee_cents = quote.initiation_fee_cents
-            contract.save(update_fields=["first_funding", "initiation_fee_cents"])
-        # Work already submitted on an unfunded milestone stays under review once funded.
-        target = (
-            MilestoneState.FUNDED if locked.state == MilestoneState.NOT_FUNDED else locked.state
-        )
-        now = clock.now()
-        move_locked(
-            locked,
-            target,
-            emit=False,
-            funded_cents=locked.funded_cents + quote.amount_cents,
-            funded_at=now,
-            **review_clock_from(locked, now),
-        )
-        event_emit(
-            kind="milestone.funded",
-            payload={
-                "milestone_id": locked.pk,
-                "contract_id": contract.pk,
-                "amount_cents": quote.amount_cents,
-            },
-        )
+        contract = lock_contract(milestone.contract)
+        return _fund_locked(client=client, contract=contract, locked=lock_milestone(milestone))
+
+
+@contextmanager
+def _funded_on_booking(*, client: User, milestone: Milestone) -> Iterator[None]:
+    """Around a card charge's booking, in its transaction: the contract and the milestone are
+    locked first (every funding's order), and the money just booked is moved into escrow
+    before the transaction commits. Should the milestone take no funding now (the contract
+    ended meanwhile), the money stays on the balance, and `milestone_fund`'s own funding
+    from the balance then tells the client why."""
+    contract = lock_contract(milestone.contract)
+    locked = lock_milestone(milestone)
+    yield
+    try:
+        with transaction.atomic():
+            _fund_locked(client=client, contract=contract, locked=locked)
+    except DomainError:
+        logger.info("Milestone %s: card charge booked to the balance, not funded", milestone.pk)
+
+
+def _fund_locked(*, client: User, contract: Contract, locked: Milestone) -> Milestone:
+    """Fund the locked milestone of the locked contract from the client's balance."""
+    require_running_fixed(contract)
+    if is_funded(locked):
         return locked
+    _check_fundable(locked)
+    quote = milestone_funding_quote(milestone=locked)
+    legs = [
+        (account_for(kind=AccountKind.CLIENT_FUNDING, owner=client), -quote.total_cents),
+        (escrow_account(contract), quote.amount_cents),
+    ]
+    client_fee = quote.marketplace_fee_cents + quote.initiation_fee_cents
+    if client_fee:
+        legs.append(
+            (platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), client_fee)
+        )
+    funding = transfer_post(
+        key=_fund_key(locked),
+        kind=MILESTONE_FUND,
+        description=f"Funded milestone “{locked.description}” of contract {contract.pk}",
+        legs=legs,
+        metadata={
+            "contract_id": contract.pk,
+            "milestone_id": locked.pk,
+            "client_id": contract.client_id,
+            "freelancer_id": contract.freelancer_id,
+            "amount_cents": quote.amount_cents,
+            "marketplace_fee_cents": quote.marketplace_fee_cents,
+            "initiation_fee_cents": quote.initiation_fee_cents,
+        },
+        client=contract.client,
+        freelancer=contract.freelancer,
+    )
+    if contract.first_funding_id is None:
+        contract.first_funding = funding
+        contract.initiation_fee_cents = quote.initiation_fee_cents
+        contract.save(update_fields=["first_funding", "initiation_fee_cents"])
+    # Work already submitted on an unfunded milestone stays under review once funded.
+    target = MilestoneState.FUNDED if locked.state == MilestoneState.NOT_FUNDED else locked.state
+    now = clock.now()
+    move_locked(
+        locked,
+        target,
+        emit=False,
+        funded_cents=locked.funded_cents + quote.amount_cents,
+        funded_at=now,
+        **review_clock_from(locked, now),
+    )
+    event_emit(
+        kind="milestone.funded",
+        payload={
+            "milestone_id": locked.pk,
+            "contract_id": contract.pk,
+            "amount_cents": quote.amount_cents,
+        },
+    )
+    return locked
 
 
 def _card_digest(payment_method: str) -> str:
@@ -197,33 +224,42 @@ def _card_digest(payment_method: str) -> str:
 
 
 def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> None:
-    """Charge the card for the funding's total and book it into the client's balance, unless
-    the balance already holds a card payment made for this funding. Called under the
-    funding's charge claim.
+    """Charge the card for the funding's total, book it into the client's balance and fund
+    the milestone with it in the same transaction (`_funded_on_booking`), unless the balance
+    already holds a card payment made for this funding. Called under the funding's charge
+    claim.
 
     The funding's earlier card charges (`CardCharge` subject: the funding's key) whose
     requests died are settled first, with their own key, card and amount: the gateway
-    answers with a charge it made (which is then booked), or makes the one the client asked
-    for. When the charges booked for this funding cover it and are still in the balance,
-    nothing new is charged, whatever card this request brought. Otherwise the card is
-    charged under the key of the funding, the card's digest, the total and the number of
-    declined attempts, so a retry after a decline is a new attempt."""
+    answers with a charge it made (which is then booked and funds the milestone), or makes
+    the one the client asked for. When the charges booked for this funding cover it and are
+    still in the balance, nothing new is charged, whatever card this request brought.
+    Otherwise the card is charged under the key of the funding, the card's digest, the total
+    and the number of earlier attempts (declined, or booked and spent since), so a retry
+    after a decline, or after the client's other payments spent a booked charge, is a new
+    attempt."""
     subject = _fund_key(milestone)
     gateway = payment_gateway()
+    funded_on_booking = partial(_funded_on_booking, client=client, milestone=milestone)
     charges = _card_charges_by_state(subject)
     if CardChargeState.SENT in charges:
-        card_charges_settle(subject=subject, gateway=gateway)
+        card_charges_settle(subject=subject, gateway=gateway, around_booking=funded_on_booking)
         charges = _card_charges_by_state(subject)
     quote = milestone_funding_quote(milestone=milestone)
-    _, booked = charges.get(CardChargeState.BOOKED, (0, 0))
+    booked_count, booked = charges.get(CardChargeState.BOOKED, (0, 0))
     if booked >= quote.total_cents:
         balance = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents
         if balance >= quote.total_cents:
             return
+        # A request paying with the same card may have booked and funded it just now.
+        if is_funded(Milestone.objects.get(pk=milestone.pk)):
+            return
     # Requests paying with the same card may hold the claim together (a retry takes over its
     # own claim at once), so they must arrive at the same key: it changes only with the
-    # amount and after a decline.
-    attempt, _ = charges.get(CardChargeState.DECLINED, (0, 0))
+    # amount, after a decline, and after a charge booked for this funding whose money the
+    # client's other payments have spent since (its request died before funding).
+    declined_count, _ = charges.get(CardChargeState.DECLINED, (0, 0))
+    attempt = declined_count + booked_count
     charge = card_charge(
         user=client,
         amount=Money(quote.total_cents),
@@ -236,6 +272,7 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
         ledger_description=f"Card payment for milestone “{milestone.description}”",
         ledger_metadata={"milestone_id": milestone.pk},
         gateway=gateway,
+        around_booking=funded_on_booking,
     )
     if charge.state == CardChargeState.DECLINED:
         raise card_declined(charge)

@@ -1,15 +1,24 @@
 """Two approvals of one milestone at once release it once, 200 times over. The milestone's
-row lock decides: one approval pays, the other finds it approved. PostgreSQL only (SQLite has
-a single writer, so there is no race to prove there)."""
+row lock decides: one approval pays, the other finds it approved. A card's money for one
+milestone is never spent by another payment of the client's before it reaches escrow.
+PostgreSQL only (SQLite has a single writer, so there is no race to prove there)."""
 
 import threading
+import time
+from functools import partial
 
 import pytest
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from openlance.billing.checks import payment_violations
-from openlance.billing.models import Payment, Relationship, SandboxOperation
+from openlance.billing.models import (
+    CardCharge,
+    CardChargeState,
+    Payment,
+    Relationship,
+    SandboxOperation,
+)
 from openlance.contracts.common import escrow_account
 from openlance.contracts.milestones.funding import milestone_fund
 from openlance.contracts.milestones.release import milestone_approve
@@ -17,7 +26,8 @@ from openlance.contracts.milestones.submissions import milestone_submit
 from openlance.contracts.models import Milestone, MilestoneState, Submission
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
-from openlance.core.errors import InvalidTransition
+from openlance.core.errors import InsufficientFunds, InvalidTransition
+from openlance.core.tests.racers import Racers
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import AccountKind, Transfer
 from openlance.ledger.services import account_for, transfer_post
@@ -212,5 +222,44 @@ def test_two_releases_to_one_relationship_across_a_tier_pay_the_fee_of_one_run()
         )
         # The first priced at 20% ($60), the second $200 at 20% and $100 at 10% ($50).
         assert fees == [5_000, 6_000], (trial, fees)
+    assert ledger_violations() == []
+    assert payment_violations() == []
+
+
+def _from_balance_once_booked(*, by_card: Milestone, milestone: Milestone) -> Milestone:
+    """Pay `milestone` from the balance the moment `by_card`'s card charge is booked."""
+    deadline = time.monotonic() + 10
+    booked = CardCharge.objects.filter(
+        subject=f"milestone:{by_card.pk}:fund", state=CardChargeState.BOOKED
+    )
+    while not booked.exists() and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    return milestone_fund(
+        client=milestone.contract.client, milestone=milestone, payment_method="balance"
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_card_payment_for_one_milestone_is_never_spent_on_another_from_the_balance(
+    race: Racers,
+):
+    """The client pays one milestone by card while paying another from an empty balance. The
+    second waits until the card's charge is booked and pays at once: the card's money must
+    already be in escrow by then, so the card funding always succeeds, the balance payment is
+    refused, and the balance ends empty."""
+    for trial in range(20):
+        by_card = contract_fixed((AMOUNT,)).milestones.get()
+        client = by_card.contract.client
+        other = contract_fixed((AMOUNT,), client=client).milestones.get()
+        card, balance = race(
+            partial(
+                milestone_fund, client=client, milestone=by_card, payment_method="pm_card_visa"
+            ),
+            partial(_from_balance_once_booked, by_card=by_card, milestone=other),
+        )
+        assert isinstance(card, Milestone), (trial, card)
+        assert card.state == MilestoneState.FUNDED
+        assert isinstance(balance, InsufficientFunds), (trial, balance)
+        assert account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents == 0
     assert ledger_violations() == []
     assert payment_violations() == []
