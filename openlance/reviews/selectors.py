@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -139,6 +139,14 @@ class FeedbackShown:
         return self.overall is not None
 
 
+def _ratings(values: Sequence[int]) -> tuple[Rating, ...]:
+    """The public ratings, given in the order of ATTRIBUTES."""
+    return tuple(
+        Rating(name=name, label=label, value=int(value))
+        for (name, label), value in zip(ATTRIBUTES, values, strict=True)
+    )
+
+
 def shown(feedback: Feedback, *, viewer: User | None) -> FeedbackShown:
     """`feedback` for `viewer` (None for the public): the private part only to its author."""
     private = None
@@ -155,10 +163,10 @@ def shown(feedback: Feedback, *, viewer: User | None) -> FeedbackShown:
         recipient_id=feedback.recipient_id,
         contract_id=feedback.contract_id,
         contract_title=feedback.contract.title,
-        ratings=tuple(
-            Rating(name=name, label=label, value=int(getattr(feedback, name)))
-            for name, label in ATTRIBUTES
+        ratings=(
+            _ratings([getattr(feedback, name) for name, _ in ATTRIBUTES])
             if feedback.has_public
+            else ()
         ),
         overall=feedback.overall,
         text=feedback.text,
@@ -347,10 +355,7 @@ def recent_reviews_received(*, user: User, direction: str) -> list[FeedbackShown
             recipient_id=user.pk,
             contract_id=contract_id,
             contract_title=contract_title,
-            ratings=tuple(
-                Rating(name=name, label=label, value=int(value))
-                for (name, label), value in zip(ATTRIBUTES, ratings, strict=True)
-            ),
+            ratings=_ratings(ratings),
             overall=Decimal(overall_hundredths) / 100,
             text=text,
             counts=counts,
