@@ -115,8 +115,14 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 def teaser(text: str, length: int) -> str:
-    """The first `length` characters of `text` with whitespace collapsed, cut at a word."""
-    flat = " ".join(text.split())
+    """The first `length` characters of `text` with whitespace collapsed, cut at a word.
+
+    Collapsing a prefix of the text gives a prefix of the collapsed text, so a head of it
+    that still collapses to more than `length` characters decides the teaser: a page of
+    results no longer splits every overview whole (some thousands of characters each)."""
+    flat = " ".join(text[: 2 * length + 64].split())
     if len(flat) <= length:
-        return flat
+        flat = " ".join(text.split())
+        if len(flat) <= length:
+            return flat
     return flat[:length].rsplit(" ", 1)[0] + "…"

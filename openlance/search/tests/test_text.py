@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from openlance.search.index import _tsvector_literal
@@ -92,6 +92,26 @@ def test_tsvector_literal_weights_fields_and_keeps_positions():
 def test_teaser_cuts_at_a_word():
     assert teaser("one  two\nthree", 250) == "one two three"
     assert teaser("alpha beta gamma", 12) == "alpha beta…"
+
+
+# Words between runs of whitespace long enough that the text's head can collapse to less
+# than a teaser while the whole text does not.
+WORDS_AND_GAPS = st.lists(
+    st.one_of(
+        st.sampled_from(["a", "bb", "écrire", "x" * 30]),
+        st.text(alphabet=" \n\t\u00a0", min_size=1, max_size=120),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(WORDS_AND_GAPS, st.integers(min_value=1, max_value=60))
+@example("a" + " " * 100 + "bb", 1)
+@example("x" * 300, 250)
+def test_the_teaser_is_the_collapsed_text_cut_at_a_word_however_long_the_text(text, length):
+    flat = " ".join(text.split())
+    expected = flat if len(flat) <= length else flat[:length].rsplit(" ", 1)[0] + "…"
+    assert teaser(text, length) == expected
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
