@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -750,17 +752,52 @@ def _recover(contract: Contract, invoice: HourlyInvoice, now: datetime) -> None:
 
 def _retry_charge(invoice_id: int, now: datetime) -> bool:
     with transaction.atomic():
-        invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
-        contract = lock_contract(invoice.contract)
-        invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
-        if invoice.state not in OWED_STATES or invoice.charge_id is not None:
-            return False
-        if invoice.state == InvoiceState.PROTECTED:
-            # The repayment pays the freelancer the rest: take the pair's relationship row
-            # before any account, in the order every payment takes them.
-            relationship_locked(freelancer=contract.freelancer, client=contract.client)
-        _charge(contract, invoice, now)
-        return invoice.charge_id is not None
+        contract, invoice = _invoice_locked(invoice_id)
+        return _charge_owed(contract, invoice, now)
+
+
+def _invoice_locked(invoice_id: int) -> tuple[Contract, HourlyInvoice]:
+    """The invoice's contract, the invoice, and for a protected one the pair's relationship
+    row (its repayment pays the freelancer the rest), locked before any account, in the
+    order every payment takes them."""
+    invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
+    contract = lock_contract(invoice.contract)
+    invoice = HourlyInvoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.state == InvoiceState.PROTECTED and invoice.charge_id is None:
+        relationship_locked(freelancer=contract.freelancer, client=contract.client)
+    return contract, invoice
+
+
+def _charge_owed(contract: Contract, invoice: HourlyInvoice, now: datetime) -> bool:
+    """Charge the locked invoice from the client's balance if it is still owed
+    (`_invoice_locked`); whether it was charged."""
+    if invoice.state not in OWED_STATES or invoice.charge_id is not None:
+        return False
+    _charge(contract, invoice, now)
+    return invoice.charge_id is not None
+
+
+@dataclass
+class _ChargedOnBooking:
+    """Around a card charge's booking for an invoice, in its transaction: the invoice's rows
+    are locked first (`_invoice_locked`), and the money just booked is taken into review
+    before the transaction commits, so no other payment of the client's can spend it in
+    between. `charged` says whether this booking charged the invoice (the run counts it).
+    An invoice no longer owed (disputed meanwhile) leaves the money on the balance."""
+
+    invoice_id: int
+    now: datetime
+    charged: bool = False
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        contract, invoice = _invoice_locked(self.invoice_id)
+        yield
+        try:
+            with transaction.atomic():
+                self.charged = _charge_owed(contract, invoice, self.now)
+        except DomainError:
+            logger.info("hourly invoice %s: card charge booked to the balance", self.invoice_id)
 
 
 def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
@@ -787,17 +824,21 @@ def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
 
 def _charge_by_card(invoice_id: int, now: datetime) -> bool:
     """Charge the invoice's total to the contract's card through the gateway into the
-    client's balance, then take it from there into review. Runs outside any transaction (the
-    gateway is called between two), like milestone funding by card:
-    - an earlier charge for this invoice whose answer was lost is settled first, and nothing
-      new is charged while one is unsettled, so a card changed meanwhile is never charged on
-      top of it;
+    client's balance, and take it from there into review in the booking's own transaction
+    (`_ChargedOnBooking`), as milestone funding by card does, so no other payment of the
+    client's can spend it in between. Starts outside any transaction (the gateway is called
+    between two):
+    - an earlier charge for this invoice whose answer was lost is settled first (and its
+      booking charges the invoice), and nothing new is charged while one is unsettled, so a
+      card changed meanwhile is never charged on top of it;
     - charges already booked for the invoice whose money is still in the balance are used
       (the balance step takes it), not charged again;
     - the key is the invoice's, the card's, the total's and the number of charges booked
       before (their money spent since, on something else the client paid): a run that died
       after the gateway answered is booked by the next run's same call, and a declined card
-      is not tried again until the client changes it."""
+      is not tried again until the client changes it.
+    The balance step after the card's (`_retry_charge`) finds the invoice charged, or takes
+    what a booking left on the balance."""
     invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
     contract = invoice.contract
     card = contract.hourly_card
@@ -807,10 +848,11 @@ def _charge_by_card(invoice_id: int, now: datetime) -> bool:
         return False
     subject = f"hourly_invoice:{invoice.pk}"
     gateway = payment_gateway()
+    on_booking = _ChargedOnBooking(invoice.pk, now)
     try:
         if CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).exists():
-            card_charges_settle(subject=subject, gateway=gateway)
-            return bool(_retry_charge(invoice.pk, now))
+            card_charges_settle(subject=subject, gateway=gateway, around_booking=on_booking)
+            return _retry_charge(invoice.pk, now) or on_booking.charged
         booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED)
         funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
         if (
@@ -831,6 +873,7 @@ def _charge_by_card(invoice_id: int, now: datetime) -> bool:
             ledger_description=f"Card payment of hourly invoice {invoice.pk}",
             ledger_metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
             gateway=gateway,
+            around_booking=on_booking,
         )
     except (PaymentGatewayUnavailable, CardChargeConflict, CardChargeUnsettled):
         logger.warning("hourly invoice %s: card charge not settled; next run", invoice.pk)
@@ -838,7 +881,7 @@ def _charge_by_card(invoice_id: int, now: datetime) -> bool:
     if charge.state == CardChargeState.DECLINED:
         _card_declined(invoice.pk, charge.decline_reason)
         return False
-    return bool(_retry_charge(invoice.pk, now))
+    return _retry_charge(invoice.pk, now) or on_booking.charged
 
 
 def _card_declined(invoice_id: int, reason: str) -> None:

@@ -2,8 +2,9 @@
 contract's terms while it runs, is paused, or up to 365 days after it ended.
 
 The client pays the bonus and the marketplace fee on top, from their balance or by card (a
-card is charged through the gateway into the balance first, outside any transaction, then
-the bonus is paid from the balance). The freelancer is paid through `payment_for_work`, the
+card is charged through the gateway into the balance, and the bonus is paid from the
+balance in the booking's own transaction, so no other payment of the client's spends the
+card's money first). The freelancer is paid through `payment_for_work`, the
 sliding service fee on the relationship's billings, pending for the security period. A
 bonus is not disputable, carries no initiation fee (that goes with the contract's first
 funding or invoice), and is paid once per request key.
@@ -11,7 +12,11 @@ funding or invoice), and is paid once per request key.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 
@@ -35,11 +40,13 @@ from openlance.contracts.payments.common import (
 )
 from openlance.contracts.pricing import contract_fee_policy
 from openlance.core import clock
-from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput
+from openlance.core.errors import Conflict, DomainError, IdempotencyConflict, InvalidInput
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind
 from openlance.ledger.services import account_for, platform_account, transfer_post
+
+logger = logging.getLogger(__name__)
 
 BONUS_FEE = "bonus_fee"
 # How long after a contract ended the client may still pay a bonus on it.
@@ -100,6 +107,9 @@ def bonus_pay(
     if existing is not None:
         return _replayed(existing, amount)
     fee, total = client_fee_quote(contract=contract, amount=amount)
+    pay = partial(
+        _pay_locked, client=client, amount=amount, note=note, digest=digest, fee=fee, total=total
+    )
     if payment_method != BALANCE:
         charge_card_to_balance(
             client=client,
@@ -108,60 +118,99 @@ def bonus_pay(
             card=payment_method,
             total=total,
             what=f"a bonus on contract {contract.pk}",
+            around_booking=partial(_paid_on_booking, contract=contract, pay=pay),
+            paid=Bonus.objects.filter(contract=contract, key=digest).exists,
         )
+    # Paid by the card's booking already, this finds the bonus; else it pays, or says why not.
     with transaction.atomic():
-        locked = lock_contract(contract)
-        _require_bonus_allowed(locked)
-        existing = Bonus.objects.filter(contract=locked, key=digest).first()
-        if existing is not None:
-            return _replayed(existing, amount)
-        # The pair's relationship row before any account, in the order every payment takes.
-        relationship_locked(freelancer=locked.freelancer, client=locked.client)
-        funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
-        require_balance(funding, total, "the bonus")
-        charge = None
-        if fee:
-            charge = transfer_post(
-                key=f"bonus:{locked.pk}:{digest}:fee",
-                kind=BONUS_FEE,
-                description=f"Marketplace fee on a bonus on contract {locked.pk}",
-                legs=[
-                    (funding, -fee),
-                    (platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), fee),
-                ],
-                metadata={
-                    "contract_id": locked.pk,
-                    "amount_cents": amount.cents,
-                    "marketplace_fee_cents": fee,
-                },
-                client=locked.client,
-                freelancer=locked.freelancer,
-            )
-        payment = payment_for_work(
-            kind=PaymentKind.BONUS,
-            key=f"bonus:{locked.pk}:{digest}:pay",
-            freelancer=locked.freelancer,
+        return pay(locked=_locked(contract))
+
+
+def _locked(contract: Contract) -> Contract:
+    """The contract, then the pair's relationship row, locked: before any account, in the
+    order every payment takes them."""
+    locked = lock_contract(contract)
+    relationship_locked(freelancer=locked.freelancer, client=locked.client)
+    return locked
+
+
+@contextmanager
+def _paid_on_booking(*, contract: Contract, pay: Callable[..., Bonus]) -> Iterator[None]:
+    """Around a card charge's booking, in its transaction: the bonus's rows are locked first
+    (`_locked`), and the money just booked pays the bonus before the transaction commits, so
+    no other payment of the client's can spend it in between. Should the bonus be refused
+    now (the contract ended over a year ago meanwhile), the money stays on the balance and
+    `bonus_pay`'s own payment from the balance tells the client why."""
+    locked = _locked(contract)
+    yield
+    try:
+        with transaction.atomic():
+            pay(locked=locked)
+    except DomainError:
+        logger.info("Bonus on contract %s: card charge booked to the balance, not paid", locked.pk)
+
+
+def _pay_locked(
+    *,
+    client: User,
+    locked: Contract,
+    amount: Money,
+    note: str,
+    digest: str,
+    fee: int,
+    total: int,
+) -> Bonus:
+    """Pay the bonus from the client's balance, its contract and relationship locked
+    (`_locked`); the bonus this request's key paid already, if it did."""
+    _require_bonus_allowed(locked)
+    existing = Bonus.objects.filter(contract=locked, key=digest).first()
+    if existing is not None:
+        return _replayed(existing, amount)
+    funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
+    require_balance(funding, total, "the bonus")
+    charge = None
+    if fee:
+        charge = transfer_post(
+            key=f"bonus:{locked.pk}:{digest}:fee",
+            kind=BONUS_FEE,
+            description=f"Marketplace fee on a bonus on contract {locked.pk}",
+            legs=[
+                (funding, -fee),
+                (platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), fee),
+            ],
+            metadata={
+                "contract_id": locked.pk,
+                "amount_cents": amount.cents,
+                "marketplace_fee_cents": fee,
+            },
             client=locked.client,
-            gross=amount,
-            source=funding,
-            schedule=contract_fee_policy(locked).freelancer_fee,
-            description=f"Bonus on contract {locked.pk}",
-            metadata={"contract_id": locked.pk},
+            freelancer=locked.freelancer,
         )
-        bonus = Bonus.objects.create(
-            contract=locked,
-            amount_cents=amount.cents,
-            marketplace_fee_cents=fee,
-            note=note,
-            key=digest,
-            created_at=payment.created_at,
-            fee_transfer=charge,
-            payment=payment,
-        )
-        event_emit(
-            kind="bonus.paid",
-            payload={"bonus_id": bonus.pk, "contract_id": locked.pk},
-        )
+    payment = payment_for_work(
+        kind=PaymentKind.BONUS,
+        key=f"bonus:{locked.pk}:{digest}:pay",
+        freelancer=locked.freelancer,
+        client=locked.client,
+        gross=amount,
+        source=funding,
+        schedule=contract_fee_policy(locked).freelancer_fee,
+        description=f"Bonus on contract {locked.pk}",
+        metadata={"contract_id": locked.pk},
+    )
+    bonus = Bonus.objects.create(
+        contract=locked,
+        amount_cents=amount.cents,
+        marketplace_fee_cents=fee,
+        note=note,
+        key=digest,
+        created_at=payment.created_at,
+        fee_transfer=charge,
+        payment=payment,
+    )
+    event_emit(
+        kind="bonus.paid",
+        payload={"bonus_id": bonus.pk, "contract_id": locked.pk},
+    )
     return bonus
 
 

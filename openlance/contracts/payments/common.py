@@ -1,8 +1,12 @@
 """What bonuses and expenses share: the client's fee on top, and paying by card, which puts
-the total on the client's balance through the gateway first (outside any transaction) so
-the payment itself is always a move from the balance."""
+the total on the client's balance through the gateway and makes the payment from there in
+the booking's own transaction (`charge_card_to_balance`), so the payment itself is always a
+move from the balance and no other payment of the client's can spend the card's money first."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from openlance.accounts.models import User
 from openlance.billing.fees import client_fees
@@ -42,16 +46,32 @@ def require_balance(funding: LedgerAccount, total: int, what: str) -> None:
 
 
 def charge_card_to_balance(
-    *, client: User, contract: Contract, subject: str, card: str, total: int, what: str
+    *,
+    client: User,
+    contract: Contract,
+    subject: str,
+    card: str,
+    total: int,
+    what: str,
+    around_booking: Callable[[], AbstractContextManager[object]],
+    paid: Callable[[], bool],
 ) -> None:
-    """Put `total` on the client's balance from their card for `subject`, once: an earlier
-    charge for the subject whose answer was lost is settled first (nothing new is charged
-    while one is unsettled, whatever card this request brings), and charges already booked
-    for it whose money is still on the balance are used instead of charging again. A
-    declined card raises."""
+    """Put `total` on the client's balance from their card for `subject`, once, and pay
+    with it in the booking's transaction: `around_booking` (see `card_charge`) locks the
+    payment's rows on entry and pays on the way out, so no other payment of the client's
+    can spend the card's money in between. An earlier charge for the subject whose answer
+    was lost is settled first, through the same `around_booking` (nothing new is charged
+    while one is unsettled, whatever card this request brings); charges already booked for
+    it whose money is still on the balance are used instead of charging again, and nothing
+    is charged once the subject is `paid` (a settled charge's booking may have paid it). A
+    declined card raises. The caller's payment from the balance follows: it finds the
+    subject paid, or takes the money a booking left on the balance and raises why the
+    payment could not be made."""
     gateway = payment_gateway()
     if CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).exists():
-        card_charges_settle(subject=subject, gateway=gateway)
+        card_charges_settle(subject=subject, gateway=gateway, around_booking=around_booking)
+    if paid():
+        return  # the settled charge's booking paid it, or another request of the same key did
     booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED)
     funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client)
     if sum(booked.values_list("amount_cents", flat=True)) >= total and (
@@ -70,6 +90,7 @@ def charge_card_to_balance(
             ledger_description=f"Card payment of {what}",
             ledger_metadata={"contract_id": contract.pk, "subject": subject},
             gateway=gateway,
+            around_booking=around_booking,
         )
     except CardChargeConflict as conflict:
         raise IdempotencyConflict(

@@ -9,6 +9,11 @@ decision splits it (`expense_dispute_settle`).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -38,7 +43,13 @@ from openlance.contracts.payments.common import (
     require_balance,
 )
 from openlance.core import clock
-from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from openlance.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+)
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, checked_attachment
@@ -50,6 +61,8 @@ from openlance.ledger.services import (
     transfer_post,
 )
 from openlance.messaging.models import Message
+
+logger = logging.getLogger(__name__)
 
 EXPENSE_FUNDING = "expense_funding"
 EXPENSE_RELEASE = "expense_release"
@@ -193,8 +206,9 @@ def expense_withdraw(*, freelancer: User, expense: Expense) -> Expense:
 
 def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANCE) -> Expense:
     """The client funds an accepted expense into escrow, with the marketplace fee, from
-    their balance or by card (charged into the balance first). Funding a funded expense
-    changes nothing."""
+    their balance or by card (charged into the balance, and the expense funded from there in
+    the booking's own transaction, so no other payment of the client's spends the card's
+    money first). Funding a funded expense changes nothing."""
     contract = expense.contract
     require_party(contract, client, "client")
     expense = Expense.objects.get(pk=expense.pk)  # the state as it stands, not as passed in
@@ -207,6 +221,7 @@ def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANC
             "Choose how to pay.",
             field_errors={"payment_method": ['"balance" or a card token.']},
         )
+    fund = partial(_fund_locked, client=client, fee=fee, total=total)
     if payment_method != BALANCE and expense.state == ExpenseState.ACCEPTED:
         charge_card_to_balance(
             client=client,
@@ -215,37 +230,64 @@ def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANC
             card=payment_method,
             total=total,
             what=f"expense {expense.pk}",
+            around_booking=partial(_funded_on_booking, expense=expense, fund=fund),
+            paid=Expense.objects.filter(pk=expense.pk, funding__isnull=False).exists,
         )
+    # Funded by the card's booking already, this finds it so; else it funds, or says why not.
     with transaction.atomic():
         locked_contract, locked = _locked(expense)
-        _require_running(locked_contract)
-        if locked.state == ExpenseState.FUNDED:
-            return locked
-        _require_move(locked, ExpenseState.FUNDED)
-        funding_account = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client)
-        require_balance(funding_account, total, "the expense")
-        legs = [(funding_account, -total), (escrow_account(locked_contract), locked.amount_cents)]
-        if fee:
-            legs.append((platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), fee))
-        transfer = transfer_post(
-            key=f"expense:{locked.pk}:fund",
-            kind=EXPENSE_FUNDING,
-            description=f"Expense “{locked.description}” funded on contract {locked_contract.pk}",
-            legs=legs,
-            metadata={
-                "contract_id": locked_contract.pk,
-                "expense_id": locked.pk,
-                "amount_cents": locked.amount_cents,
-                "marketplace_fee_cents": fee,
-            },
-            client=locked_contract.client,
-            freelancer=locked_contract.freelancer,
-        )
-        funded = _move(locked, ExpenseState.FUNDED, funding=transfer, marketplace_fee_cents=fee)
-        event_emit(
-            kind="expense.funded",
-            payload={"expense_id": funded.pk, "contract_id": locked_contract.pk},
-        )
+        return fund(contract=locked_contract, locked=locked)
+
+
+@contextmanager
+def _funded_on_booking(*, expense: Expense, fund: Callable[..., Expense]) -> Iterator[None]:
+    """Around a card charge's booking, in its transaction: the contract and the expense are
+    locked first (`_locked`, every expense write's order), and the money just booked funds
+    the expense before the transaction commits, so no other payment of the client's can
+    spend it in between. Should the expense take no funding now (withdrawn, or the contract
+    ended, meanwhile), the money stays on the balance and `expense_fund`'s own funding from
+    the balance tells the client why."""
+    contract, locked = _locked(expense)
+    yield
+    try:
+        with transaction.atomic():
+            fund(contract=contract, locked=locked)
+    except DomainError:
+        logger.info("Expense %s: card charge booked to the balance, not funded", expense.pk)
+
+
+def _fund_locked(
+    *, client: User, contract: Contract, locked: Expense, fee: int, total: int
+) -> Expense:
+    """Fund the locked expense of the locked contract from the client's balance."""
+    _require_running(contract)
+    if locked.state == ExpenseState.FUNDED:
+        return locked
+    _require_move(locked, ExpenseState.FUNDED)
+    funding_account = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client)
+    require_balance(funding_account, total, "the expense")
+    legs = [(funding_account, -total), (escrow_account(contract), locked.amount_cents)]
+    if fee:
+        legs.append((platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk), fee))
+    transfer = transfer_post(
+        key=f"expense:{locked.pk}:fund",
+        kind=EXPENSE_FUNDING,
+        description=f"Expense “{locked.description}” funded on contract {contract.pk}",
+        legs=legs,
+        metadata={
+            "contract_id": contract.pk,
+            "expense_id": locked.pk,
+            "amount_cents": locked.amount_cents,
+            "marketplace_fee_cents": fee,
+        },
+        client=contract.client,
+        freelancer=contract.freelancer,
+    )
+    funded = _move(locked, ExpenseState.FUNDED, funding=transfer, marketplace_fee_cents=fee)
+    event_emit(
+        kind="expense.funded",
+        payload={"expense_id": funded.pk, "contract_id": contract.pk},
+    )
     return funded
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -13,7 +14,16 @@ from django.test import Client
 
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import UserFactory
-from openlance.billing.models import CardCharge, PaymentKind, PendingEarning, Relationship
+from openlance.billing import gateway as gw
+from openlance.billing.models import (
+    CardCharge,
+    CardChargeState,
+    Payment,
+    PaymentKind,
+    PendingEarning,
+    Relationship,
+    SandboxOperation,
+)
 from openlance.billing.services import funds_deposit
 from openlance.contracts.endings import contract_end
 from openlance.contracts.models import Bonus, Contract
@@ -30,7 +40,7 @@ from openlance.core.errors import (
 )
 from openlance.core.money import Money
 from openlance.core.services import outbox_drain
-from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
 
@@ -115,6 +125,71 @@ def test_a_balance_short_of_the_total_pays_nothing_and_a_card_pays_instead():
     charge = CardCharge.objects.get(subject__startswith=f"bonus:{contract.pk}:", state="booked")
     assert charge.amount_cents == bonus.total_cents == 10_300
     assert client_balance(contract) == 10_000  # the card paid the bonus, the balance stayed
+
+
+def test_a_bonus_refused_while_its_card_is_charged_leaves_the_money_on_the_balance(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The booking pays the bonus in its own transaction; when the contract no longer takes
+    a bonus by then (it ended over a year ago), the charge is still booked, its money stays
+    on the balance, and the client is told why no bonus was paid."""
+    contract = contract_fixed()
+    real = gw.SandboxGateway.charge
+
+    def charge(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        result = real(self, **kwargs)
+        Contract.objects.filter(pk=contract.pk).update(
+            state="ended", ended_at=clock.now() - timedelta(days=400)
+        )
+        return result
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    with pytest.raises(Conflict, match="365 days"):
+        bonus_pay(
+            client=contract.client,
+            contract=contract,
+            amount=Money(10_000),
+            payment_method="pm_card_visa",
+            key="k",
+        )
+    assert CardCharge.objects.get().state == CardChargeState.BOOKED
+    assert client_balance(contract) == 10_300
+    assert not Bonus.objects.exists()
+    assert not Payment.objects.exists()
+    assert not Transfer.objects.filter(kind="bonus_fee").exists()
+
+
+def test_a_card_charge_whose_answer_was_lost_pays_the_retried_bonus_once(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The gateway charged the card but its answer was lost; the retry settles that charge,
+    whose booking pays the bonus, and charges nothing more (its money is spent on the bonus,
+    not left on the balance, which is no reason to charge again)."""
+    contract = contract_fixed()
+    real = gw.SandboxGateway.charge
+
+    def taken_but_unanswered(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        real(self, **kwargs)
+        raise gw.PaymentGatewayUnavailable("the answer was lost")
+
+    pay = {
+        "client": contract.client,
+        "contract": contract,
+        "amount": Money(10_000),
+        "payment_method": "pm_card_visa",
+        "key": "k",
+    }
+    monkeypatch.setattr(gw.SandboxGateway, "charge", taken_but_unanswered)
+    with pytest.raises(gw.PaymentGatewayUnavailable):
+        bonus_pay(**pay)
+    assert not Bonus.objects.exists()
+    monkeypatch.undo()
+    bonus = bonus_pay(**pay)
+    assert bonus.total_cents == 10_300
+    assert SandboxOperation.objects.filter(kind="charge").count() == 1
+    assert list(CardCharge.objects.values_list("state", flat=True)) == [CardChargeState.BOOKED]
+    assert client_balance(contract) == 0
+    assert bonus_pay(**pay) == bonus
 
 
 def test_who_may_pay_a_bonus_and_until_when():

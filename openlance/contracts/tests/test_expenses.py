@@ -5,6 +5,7 @@ and reimbursed in full, without a service fee and outside the relationship's bil
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -13,7 +14,8 @@ from django.test import Client
 
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import UserFactory
-from openlance.billing.models import PendingEarning, Relationship
+from openlance.billing import gateway as gw
+from openlance.billing.models import CardCharge, CardChargeState, PendingEarning, Relationship
 from openlance.billing.services import funds_deposit
 from openlance.contracts.common import escrow_account
 from openlance.contracts.endings import contract_end
@@ -32,7 +34,7 @@ from openlance.core.errors import Conflict, InsufficientFunds, InvalidInput, Inv
 from openlance.core.money import Money
 from openlance.core.services import outbox_drain
 from openlance.core.tests.files import pdf_upload
-from openlance.ledger.models import AccountKind, LedgerAccount
+from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("assert_ledger_sound")]
 
@@ -246,3 +248,30 @@ def test_an_odd_message_id_on_the_expense_api_is_a_422_not_a_500():
         headers={"Authorization": f"Bearer {token_create(user=contract.freelancer, name='t')[1]}"},
     )
     assert answer.status_code == 422
+
+
+def test_an_expense_withdrawn_while_its_card_is_charged_leaves_the_money_on_the_balance(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The booking funds the expense in its own transaction; when the freelancer has
+    withdrawn it by then, the charge is still booked, its money stays on the balance, and
+    the client is told why the expense was not funded."""
+    contract = hired(balance=0)
+    expense = expense_accept(client=contract.client, expense=proposed(contract))
+    real = gw.SandboxGateway.charge
+
+    def charge(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        result = real(self, **kwargs)
+        Expense.objects.filter(pk=expense.pk).update(state="withdrawn")
+        return result
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    with pytest.raises(InvalidTransition, match="withdrawn cannot become funded"):
+        expense_fund(client=contract.client, expense=expense, payment_method="pm_card_visa")
+    assert CardCharge.objects.get().state == CardChargeState.BOOKED
+    funding = LedgerAccount.objects.get(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
+    assert funding.balance_cents == 12_360
+    expense.refresh_from_db()
+    assert (expense.state, expense.funding_id) == ("withdrawn", None)
+    assert escrow_account(contract).balance_cents == 0
+    assert not Transfer.objects.filter(kind="expense_funding").exists()

@@ -438,6 +438,61 @@ def test_card_money_spent_elsewhere_before_the_invoice_took_it_is_charged_again(
     assert CardCharge.objects.filter(subject=f"hourly_invoice:{invoice.pk}").count() == 2
 
 
+def test_an_invoice_disputed_while_its_card_is_charged_leaves_the_money_on_the_balance(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The booking takes the card's money into review in its own transaction; when the
+    client has disputed the invoice by then, it is no longer owed: the charge is still
+    booked, its money stays on the balance, and the invoice is not charged."""
+    contract = hired(limit=40)
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    noon = weeks.week_locks_at(WEEK)
+    hourly_invoice_run_due(now=noon)
+    invoice = HourlyInvoice.objects.get()
+    assert invoice.state == InvoiceState.UNPAID
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
+    real = gw.SandboxGateway.charge
+
+    def charge(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        result = real(self, **kwargs)
+        HourlyInvoice.objects.filter(pk=invoice.pk).update(state=InvoiceState.DISPUTED)
+        return result
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", charge)
+    assert hourly_invoice_run_due(now=noon + HOUR)["charged_again"] == 0
+    assert CardCharge.objects.get().state == "booked"
+    assert balance(AccountKind.CLIENT_FUNDING, owner=contract.client) == invoice.total_cents
+    invoice.refresh_from_db()
+    assert (invoice.state, invoice.charge_id) == (InvoiceState.DISPUTED, None)
+    assert not Transfer.objects.filter(kind="hourly_charge").exists()
+
+
+def test_a_lost_card_answer_settled_by_the_next_run_counts_the_invoice_charged(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The settled charge's booking takes the money into review itself: the run counts the
+    invoice as charged, and nothing is charged twice."""
+    contract = hired(limit=40)
+    contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
+    log(contract, MONDAY + timedelta(hours=9), 3)
+    real_charge = gw.SandboxGateway.charge
+
+    def taken_but_unanswered(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
+        real_charge(self, **kwargs)
+        raise gw.PaymentGatewayUnavailable("the answer was lost")
+
+    monkeypatch.setattr(gw.SandboxGateway, "charge", taken_but_unanswered)
+    noon = weeks.week_locks_at(WEEK)
+    assert hourly_invoice_run_due(now=noon)["charged_again"] == 0
+    monkeypatch.undo()
+    with clock.frozen_at(noon + HOUR):
+        run = hourly_invoice_run_due(now=noon + HOUR)
+    assert (run["charged_again"], run["unpaid"]) == (1, 0)
+    assert HourlyInvoice.objects.get().state == InvoiceState.IN_REVIEW
+    assert SandboxOperation.objects.filter(kind="charge").count() == 1
+    assert balance(AccountKind.CLIENT_FUNDING, owner=contract.client) == 0
+
+
 def test_only_the_client_chooses_the_card_and_not_once_the_contract_ended():
     contract = hired()
     with pytest.raises(Conflict, match="client"):

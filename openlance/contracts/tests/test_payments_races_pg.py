@@ -2,7 +2,9 @@
 §8.5), 200 times. When the balance covers either but not both, exactly one takes the money
 and the other is refused with InsufficientFunds; when the payment's pending earning covers
 the refund too, the refund is never refused. Either way the balance never goes below zero
-and the ledger stays sound. PostgreSQL only (SQLite has a single writer: no race to prove)."""
+and the ledger stays sound. A card's money for a bonus or an expense is never spent by another
+payment of the client's from the balance before it pays what it was charged for. PostgreSQL
+only (SQLite has a single writer: no race to prove)."""
 
 from __future__ import annotations
 
@@ -15,18 +17,22 @@ import pytest
 from django.db import connection
 
 from openlance.billing.checks import payment_violations
-from openlance.billing.models import Payment, Payout, PendingEarning
+from openlance.billing.gateway import idempotency_key_digest
+from openlance.billing.models import CardCharge, CardChargeState, Payment, Payout, PendingEarning
 from openlance.billing.payouts import earning_release, withdrawal_create
 from openlance.billing.tests.payout_helpers import usable_method
 from openlance.contracts.milestones.funding import milestone_fund
 from openlance.contracts.milestones.release import milestone_approve
 from openlance.contracts.milestones.submissions import milestone_submit
-from openlance.contracts.models import Contract, Refund
+from openlance.contracts.models import Bonus, Contract, Expense, ExpenseState, Refund
+from openlance.contracts.payments.bonuses import bonus_pay
+from openlance.contracts.payments.expenses import expense_accept, expense_fund, expense_propose
 from openlance.contracts.payments.refunds import refund_make
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
 from openlance.core.errors import InsufficientFunds
 from openlance.core.money import Money
+from openlance.core.tests.files import pdf_upload
 from openlance.core.tests.racers import Racers
 from openlance.ledger.checks import ledger_violations
 from openlance.ledger.models import AccountKind, LedgerAccount
@@ -196,3 +202,98 @@ def test_a_refund_its_pending_earning_covers_is_never_refused_for_a_racing_withd
     assert refused_refunds == [], (
         f"{len(refused_refunds)} of {TRIALS} covered refunds refused, first: {refused_refunds[0]}"
     )
+
+
+CARD_TRIALS = 20
+EXTRA = 10_000  # a bonus or an expense; its total (with the fee) is what the card pays
+
+
+def once_booked(subject: str, pay: Callable[[], object]) -> Callable[[], object]:
+    """`pay` the moment the card charge for `subject` is booked (the balance it finds holds
+    the card's money only if the booking committed before the payment it was charged for)."""
+
+    def run() -> object:
+        deadline = time.monotonic() + 10
+        booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED)
+        while not booked.exists() and time.monotonic() < deadline:
+            time.sleep(0.0005)
+        return pay()
+
+    return run
+
+
+def funding_balance(contract: Contract) -> int:
+    return account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client).balance_cents
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_card_payment_of_a_bonus_is_never_spent_on_another_bonus_from_the_balance(
+    race: Racers,
+) -> None:
+    """The client pays a bonus on one contract by card while paying one on another contract
+    from an empty balance, the moment the card's charge is booked: the card's money must
+    have paid its bonus by then, so the card bonus is always paid, the other refused, and
+    the balance ends empty."""
+    for trial in range(CARD_TRIALS):
+        by_card = contract_fixed()
+        client = by_card.client
+        other = contract_fixed(client=client)
+        key = f"race:{trial}"
+        card, balance = race(
+            partial(
+                bonus_pay,
+                client=client,
+                contract=by_card,
+                amount=Money(EXTRA),
+                payment_method="pm_card_visa",
+                key=key,
+            ),
+            once_booked(
+                f"bonus:{by_card.pk}:{idempotency_key_digest(key)}",
+                partial(bonus_pay, client=client, contract=other, amount=Money(EXTRA), key=key),
+            ),
+        )
+        assert isinstance(card, Bonus), (trial, repr(card))
+        assert isinstance(balance, InsufficientFunds), (trial, repr(balance))
+        assert funding_balance(by_card) == 0, trial
+        assert not Bonus.objects.filter(contract=other).exists()
+    assert ledger_violations() == []
+    assert payment_violations() == []
+
+
+def accepted_expense(contract: Contract) -> Expense:
+    expense = expense_propose(
+        freelancer=contract.freelancer,
+        contract=contract,
+        description="Stock photos for the landing page",
+        amount=Money(EXTRA),
+        receipt=pdf_upload("receipt.pdf"),
+    )
+    return expense_accept(client=contract.client, expense=expense)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_card_payment_of_an_expense_is_never_spent_on_another_from_the_balance(
+    race: Racers,
+) -> None:
+    """As for bonuses: an expense funded by card while the client funds another expense, on
+    another contract, from an empty balance the moment the card's charge is booked. The card
+    always funds its expense, the other is refused, the balance ends empty."""
+    for trial in range(CARD_TRIALS):
+        by_card = accepted_expense(contract_fixed())
+        client = by_card.contract.client
+        other = accepted_expense(contract_fixed(client=client))
+        card, balance = race(
+            partial(expense_fund, client=client, expense=by_card, payment_method="pm_card_visa"),
+            once_booked(
+                f"expense:{by_card.pk}", partial(expense_fund, client=client, expense=other)
+            ),
+        )
+        assert isinstance(card, Expense), (trial, repr(card))
+        assert card.state == ExpenseState.FUNDED
+        assert isinstance(balance, InsufficientFunds), (trial, repr(balance))
+        assert funding_balance(by_card.contract) == 0, trial
+        other.refresh_from_db()
+        assert other.state == ExpenseState.ACCEPTED
+    assert ledger_violations() == []
+    assert payment_violations() == []
