@@ -14,9 +14,11 @@ past the replay window (`billing.checks`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol
@@ -52,8 +54,13 @@ from openlance.core.errors import (
 )
 from openlance.core.money import Money
 from openlance.core.services import event_emit
-from openlance.ledger.models import AccountKind, Transfer
-from openlance.ledger.services import account_for, platform_account, transfer_post
+from openlance.ledger.models import AccountKind, LedgerAccount, Transfer
+from openlance.ledger.services import (
+    account_for,
+    accounts_lock,
+    platform_account,
+    transfer_post,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +128,15 @@ def funds_deposit(*, user: User, amount: Money, payment_method: str, key: str) -
     return charge.transfer
 
 
+def card_deposit_accounts(user: User) -> tuple[LedgerAccount, LedgerAccount]:
+    """The accounts a card deposit moves money between: the gateway's clearing, the client's
+    funding balance."""
+    return (
+        platform_account(AccountKind.GATEWAY_CLEARING, spread=user.pk),
+        account_for(kind=AccountKind.CLIENT_FUNDING, owner=user),
+    )
+
+
 def card_deposit_book(
     *,
     user: User,
@@ -135,18 +151,13 @@ def card_deposit_book(
     booked = Transfer.objects.filter(idempotency_key=key).first()
     if booked is not None:
         return booked
+    clearing, funding = card_deposit_accounts(user)
     with transaction.atomic():
         transfer = transfer_post(
             key=key,
             kind=CARD_DEPOSIT,
             description=description,
-            legs=[
-                (
-                    platform_account(AccountKind.GATEWAY_CLEARING, spread=user.pk),
-                    -charge.amount.cents,
-                ),
-                (account_for(kind=AccountKind.CLIENT_FUNDING, owner=user), charge.amount.cents),
-            ],
+            legs=[(clearing, -charge.amount.cents), (funding, charge.amount.cents)],
             metadata={
                 "charge": charge.reference,
                 "gateway": payment_gateway().name,
@@ -218,6 +229,50 @@ def card_declined(
     )
 
 
+@dataclass
+class CardSpending:
+    """What a payment made from a card deposit in the deposit's own booking (`card_charge`'s
+    `around_booking`) spends it on: `accounts`, the ledger accounts its transfers touch
+    besides the client's balance, are locked with the deposit's in one sweep in id order once
+    the charge's row is locked, so the booking's transfers never wait on another event's in a
+    cycle; `booked` is set when this booking booked the charge, the only case in which the
+    payment is to be made."""
+
+    accounts: list[LedgerAccount] = dataclasses.field(default_factory=list)
+    booked: bool = False
+
+
+# Entered in the booking's transaction before the charge's row is locked, where the caller
+# locks its own rows; left after the deposit is booked, where it pays if `booked`.
+SpendOnBooking = Callable[[], AbstractContextManager[CardSpending]]
+
+
+def _spends_nothing() -> AbstractContextManager[CardSpending]:
+    return nullcontext(CardSpending())
+
+
+@contextmanager
+def spend_on_booking(
+    locked: Callable[[], tuple[list[LedgerAccount], Callable[[], object]]], *, what: str
+) -> Iterator[CardSpending]:
+    """An `around_booking` made of the caller's two steps: `locked` locks the payment's rows
+    in the caller's usual order and gives the accounts its transfers touch besides the
+    client's balance, and the payment to make with them locked; the payment is made once
+    the charge is booked, in a savepoint. A payment refused now (a DomainError: the thing
+    paid for closed meanwhile) leaves the money on the balance, where the caller's own
+    payment from the balance then finds it and tells the client why."""
+    accounts, pay = locked()
+    spending = CardSpending(accounts=accounts)
+    yield spending
+    if not spending.booked:
+        return
+    try:
+        with transaction.atomic():
+            pay()
+    except DomainError as refused:
+        logger.info("%s: card charge booked to the balance, not spent (%s)", what, refused.code)
+
+
 def card_charge(
     *,
     user: User,
@@ -233,7 +288,7 @@ def card_charge(
     connects_units: int | None = None,
     period_start: datetime | None = None,
     gateway: PaymentGateway | None = None,
-    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
+    around_booking: SpendOnBooking | None = None,
 ) -> CardCharge:
     """Charge `user`'s card `amount` for `subject` and book it as `purpose` says; the
     charge's row is returned booked or declined.
@@ -248,10 +303,11 @@ def card_charge(
     what the client sees. `ledger_description` and `ledger_metadata` are what the booking
     says; `request_key` (the digest of the subscribing request's key), `connects_units` and
     `period_start` what a Plus start, a bundle and a Plus renewal are booked with, and only
-    those. `around_booking`, when this call books the charge, is entered in the booking's
-    transaction before the charge's row is locked and left after the money is booked: the
-    caller locks its own rows first, in its usual order, and spends the money on the way out,
-    so nothing else of the user's can spend it in between."""
+    those. `around_booking` (a deposit's purposes only), when this call books the charge, is
+    entered in the booking's transaction before the charge's row is locked and left after the
+    money is booked: the caller locks its own rows first, in its usual order, names the
+    accounts it will pay through (`CardSpending`), and spends the money on the way out, so
+    nothing else of the user's can spend it in between."""
     charge = _card_charge_record(
         user=user,
         amount=amount,
@@ -341,7 +397,7 @@ def _card_charge_record(
 def _card_charge_send(
     charge: CardCharge,
     gateway: PaymentGateway,
-    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
+    around_booking: SpendOnBooking | None = None,
 ) -> tuple[CardCharge, DomainError | None]:
     """Ask the gateway for the recorded charge (again: same key, card, amount, description)
     and settle it by the answer; the refusal, if the gateway refused, to raise or not.
@@ -391,13 +447,13 @@ def _card_charge_move(charge: CardCharge, target: CardChargeState, **changes: An
 def _card_charge_book(
     charge: CardCharge,
     result: ChargeResult,
-    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
+    around_booking: SpendOnBooking | None = None,
 ) -> CardCharge:
     """Book the gateway's answer, once, inside `around_booking` (see `card_charge`). Should
     the booking fail (PostgreSQL could still pick it as a deadlock's victim), it rolls back
     whole and the charge stays `sent`: the next payment for its subject or the reconcile rule
     settles it by replaying the call."""
-    with transaction.atomic(), (around_booking or nullcontext)():
+    with transaction.atomic(), (around_booking or _spends_nothing)() as spending:
         # Only the charge's row: a FOR UPDATE over the join would lock the client's user row
         # too, and a concurrent funding of the same client, whose new rows' deferred foreign
         # keys take a KEY SHARE lock on that user at commit, then deadlocks with this booking.
@@ -414,6 +470,8 @@ def _card_charge_book(
             )
         if locked.state != CardChargeState.SENT:
             return locked
+        if spending.accounts:
+            accounts_lock([*card_deposit_accounts(locked.user), *spending.accounts])
         booker = card_charge_bookers()[locked.purpose]
         transfer = booker(charge=locked, result=result)
         _card_charge_move(
@@ -422,6 +480,7 @@ def _card_charge_book(
             gateway_reference=result.reference[:MAX_GATEWAY_REFERENCE_LENGTH],
             transfer=transfer,
         )
+        spending.booked = True
         return locked
 
 
@@ -443,7 +502,7 @@ def card_charges_settle(
     *,
     subject: str,
     gateway: PaymentGateway | None = None,
-    around_booking: Callable[[], AbstractContextManager[object]] | None = None,
+    around_booking: SpendOnBooking | None = None,
 ) -> list[CardCharge]:
     """Settle every charge for `subject` still in `sent` (within the replay window): each is
     replayed through the gateway with its own key, card and amount, and booked like the flow

@@ -5,6 +5,7 @@ same thing, or by the reconcile rule), never lost and never charged twice."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from importlib import import_module
 from io import StringIO
 from typing import Any
@@ -37,12 +38,15 @@ from openlance.billing.services import (
     CARD_CHARGE_REPLAY_WINDOW,
     CardChargeConflict,
     CardChargeUnsettled,
+    _card_charge_book,
+    _card_charge_decline,
     card_charge,
     card_charge_bookers,
     card_charge_resolve,
     card_charges_reconcile_run_due,
     card_charges_settle,
     funds_deposit,
+    spend_on_booking,
 )
 from openlance.billing.tasks import card_charges_reconcile_periodic
 from openlance.connects.models import ConnectsAccount, ConnectsMove, Plan
@@ -539,6 +543,36 @@ def test_the_reconcile_command_runs_the_rule_as_of_now(dies_after_charging):
     out = StringIO()
     call_command("card_charges_reconcile", now=LAPSED.isoformat(), stdout=out)
     assert "1 card charge(s) booked" in out.getvalue()
+    assert _funding(client) == 10_000
+
+
+def test_a_late_answer_for_a_settled_charge_spends_nothing_from_the_balance(
+    dies_after_charging,
+):
+    """A payment made inside a card's booking (`spend_on_booking`) is made only when that
+    booking booked the charge: the gateway's answer arriving for a charge already booked or
+    declined (a second process settling it too) locks the payment's rows and leaves, and
+    the client's balance is not spent on it."""
+    client = client_user()
+    dies_after_charging.append("pm_card_mastercard")
+    with clock.frozen_at(NOW):
+        _deposit(client)
+        with pytest.raises(ProcessDied):
+            _deposit(client, key="d2", card="pm_card_mastercard")
+    booked, unanswered = CardCharge.objects.order_by("id")
+    declined = _card_charge_decline(unanswered, reason="test", reference="")
+    spent: list[str] = []
+    funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client)
+    late = gw.ChargeResult(reference="late", status=gw.ChargeStatus.SUCCEEDED, amount=Money(10_000))
+    for charge in (booked, declined):
+        around = partial(
+            spend_on_booking,
+            lambda key=charge.key: ([funding], partial(spent.append, key)),
+            what="test",
+        )
+        assert _card_charge_book(charge, late, around).state == charge.state
+    assert spent == []
+    assert (booked.state, declined.state) == (CardChargeState.BOOKED, CardChargeState.DECLINED)
     assert _funding(client) == 10_000
 
 

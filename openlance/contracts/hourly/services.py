@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db.models import Case, Q, When
+from django.db.models import Case, Count, Q, Sum, When
+from django.db.models.functions import Coalesce
 
 from openlance.accounts.models import User
 from openlance.billing.cards import card_reference_check, card_removed
@@ -42,8 +43,10 @@ from openlance.billing.payments import payment_for_work, relationship_locked
 from openlance.billing.services import (
     CardChargeConflict,
     CardChargeUnsettled,
+    CardSpending,
     card_charge,
     card_charges_settle,
+    spend_on_booking,
 )
 from openlance.contracts.common import lock_contract, require_party
 from openlance.contracts.hourly import weeks
@@ -779,25 +782,35 @@ def _charge_owed(contract: Contract, invoice: HourlyInvoice, now: datetime) -> b
 
 @dataclass
 class _ChargedOnBooking:
-    """Around a card charge's booking for an invoice, in its transaction: the invoice's rows
-    are locked first (`_invoice_locked`), and the money just booked is taken into review
-    before the transaction commits, so no other payment of the client's can spend it in
-    between. `charged` says whether this booking charged the invoice (the run counts it).
-    An invoice no longer owed (disputed meanwhile) leaves the money on the balance."""
+    """Around a card charge's booking for an invoice (`spend_on_booking`), in its
+    transaction: the invoice's rows are locked first (`_invoice_locked`), and the money just
+    booked is taken into review before the transaction commits, so no other payment of the
+    client's can spend it in between. `charged` says whether this booking charged the invoice
+    (the run counts it). An invoice no longer owed (disputed meanwhile) leaves the money on
+    the balance."""
 
     invoice_id: int
     now: datetime
     charged: bool = False
 
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
+    def __call__(self) -> AbstractContextManager[CardSpending]:
+        return spend_on_booking(self._locked, what=f"Hourly invoice {self.invoice_id}")
+
+    def _locked(self) -> tuple[list[LedgerAccount], Callable[[], None]]:
         contract, invoice = _invoice_locked(self.invoice_id)
-        yield
-        try:
-            with transaction.atomic():
-                self.charged = _charge_owed(contract, invoice, self.now)
-        except DomainError:
-            logger.info("hourly invoice %s: card charge booked to the balance", self.invoice_id)
+        fees = platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=contract.client_id)
+        accounts = [in_review_account(contract), fees]
+        if invoice.state == InvoiceState.PROTECTED:
+            # Its repayment pays the platform back and the freelancer the rest.
+            accounts += [
+                platform_account(AccountKind.PLATFORM_PROTECTION_LOSSES, spread=contract.client_id),
+                account_for(kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer),
+            ]
+
+        def charge() -> None:
+            self.charged = _charge_owed(contract, invoice, self.now)
+
+        return accounts, charge
 
 
 def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
@@ -853,19 +866,22 @@ def _charge_by_card(invoice_id: int, now: datetime) -> bool:
         if CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).exists():
             card_charges_settle(subject=subject, gateway=gateway, around_booking=on_booking)
             return _retry_charge(invoice.pk, now) or on_booking.charged
-        booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED)
+        booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED).aggregate(
+            count=Count("id"), cents=Coalesce(Sum("amount_cents"), 0)
+        )
+        # Asked after the charges are read: a booking charges the invoice in its own
+        # transaction, so one read as booked has charged it by now, unless it was refused.
+        if HourlyInvoice.objects.filter(pk=invoice.pk, charge__isnull=False).exists():
+            return False
         funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
-        if (
-            sum(booked.values_list("amount_cents", flat=True)) >= invoice.total_cents
-            and funding.balance_cents >= invoice.total_cents
-        ):
+        if booked["cents"] >= invoice.total_cents and funding.balance_cents >= invoice.total_cents:
             return bool(_retry_charge(invoice.pk, now))
         charge = card_charge(
             user=contract.client,
             amount=Money(invoice.total_cents),
             payment_method=card,
             key=f"{subject}:card:{idempotency_key_digest(card)}:{invoice.total_cents}:"
-            f"{booked.count()}",
+            f"{booked['count']}",
             subject=subject,
             purpose=CardChargePurpose.DEPOSIT,
             description=f"Openlance hourly invoice {invoice.pk} for the week of "

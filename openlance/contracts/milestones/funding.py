@@ -11,9 +11,7 @@ booking's own transaction.
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -27,7 +25,12 @@ from openlance.billing.fees import client_fees
 from openlance.billing.gateway import payment_gateway
 from openlance.billing.models import CardCharge, CardChargePurpose, CardChargeState
 from openlance.billing.selectors import MILESTONE_FUND
-from openlance.billing.services import card_charge, card_charges_settle, card_declined
+from openlance.billing.services import (
+    card_charge,
+    card_charges_settle,
+    card_declined,
+    spend_on_booking,
+)
 from openlance.contracts.common import (
     escrow_account,
     lock_contract,
@@ -39,13 +42,11 @@ from openlance.contracts.milestones.states import is_funded, move_locked, review
 from openlance.contracts.models import Contract, Milestone, MilestoneState
 from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.core import clock
-from openlance.core.errors import DomainError, InvalidInput, InvalidTransition
+from openlance.core.errors import InvalidInput, InvalidTransition
 from openlance.core.money import Money
 from openlance.core.services import event_emit
-from openlance.ledger.models import AccountKind
+from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_for, platform_account, transfer_post
-
-logger = logging.getLogger(__name__)
 
 # Money may go in while nothing is released yet: submitted work is funded afterwards too.
 FUNDABLE_STATES = frozenset(
@@ -109,8 +110,9 @@ def milestone_fund(*, client: User, milestone: Milestone, payment_method: str) -
     whose request died is settled and used before any new card is charged (see
     `_charge_card`). The card's money is booked into the balance and moved into escrow in
     one transaction, so no other payment of the client's can spend it in between. Should the
-    milestone be funded from the balance between the charge and the booking, the charge
-    stays in the client's balance for later use.
+    milestone take no funding by the time the charge is booked (funded from the balance
+    meanwhile, or its contract ended), the charge stays in the client's balance for later
+    use.
     """
     contract = milestone.contract
     require_party(contract, client, "client")
@@ -143,21 +145,18 @@ def _fund_from_balance(*, client: User, milestone: Milestone) -> Milestone:
         return _fund_locked(client=client, contract=contract, locked=lock_milestone(milestone))
 
 
-@contextmanager
-def _funded_on_booking(*, client: User, milestone: Milestone) -> Iterator[None]:
-    """Around a card charge's booking, in its transaction: the contract and the milestone are
-    locked first (every funding's order), and the money just booked is moved into escrow
-    before the transaction commits. Should the milestone take no funding now (the contract
-    ended meanwhile), the money stays on the balance, and `milestone_fund`'s own funding
-    from the balance then tells the client why."""
+def _locked_for_card(
+    *, client: User, milestone: Milestone
+) -> tuple[list[LedgerAccount], Callable[[], Milestone]]:
+    """For `spend_on_booking`: the contract, then the milestone, locked (every funding's
+    order); the accounts the funding pays into; the funding."""
     contract = lock_contract(milestone.contract)
     locked = lock_milestone(milestone)
-    yield
-    try:
-        with transaction.atomic():
-            _fund_locked(client=client, contract=contract, locked=locked)
-    except DomainError:
-        logger.info("Milestone %s: card charge booked to the balance, not funded", milestone.pk)
+    accounts = [
+        escrow_account(contract),
+        platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk),
+    ]
+    return accounts, partial(_fund_locked, client=client, contract=contract, locked=locked)
 
 
 def _fund_locked(*, client: User, contract: Contract, locked: Milestone) -> Milestone:
@@ -240,7 +239,11 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
     attempt."""
     subject = _fund_key(milestone)
     gateway = payment_gateway()
-    funded_on_booking = partial(_funded_on_booking, client=client, milestone=milestone)
+    funded_on_booking = partial(
+        spend_on_booking,
+        partial(_locked_for_card, client=client, milestone=milestone),
+        what=f"Milestone {milestone.pk}",
+    )
     charges = _card_charges_by_state(subject)
     if CardChargeState.SENT in charges:
         card_charges_settle(subject=subject, gateway=gateway, around_booking=funded_on_booking)
@@ -251,8 +254,10 @@ def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> 
         balance = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents
         if balance >= quote.total_cents:
             return
-        # A request paying with the same card may have booked and funded it just now.
-        if is_funded(Milestone.objects.get(pk=milestone.pk)):
+        # A request paying with the same card may have booked and funded it just now (and
+        # the client may even have released it since: it is funded once it was topped up).
+        fresh = Milestone.objects.get(pk=milestone.pk)
+        if is_funded(fresh) or fresh.funded_cents != milestone.funded_cents:
             return
     # Requests paying with the same card may hold the claim together (a retry takes over its
     # own claim at once), so they must arrive at the same key: it changes only with the

@@ -12,9 +12,7 @@ funding or invoice), and is paid once per request key.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -25,6 +23,7 @@ from openlance.billing.cards import BALANCE
 from openlance.billing.gateway import idempotency_key_digest
 from openlance.billing.models import PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
+from openlance.billing.services import spend_on_booking
 from openlance.contracts.common import lock_contract, require_party
 from openlance.contracts.models import (
     MAXIMUM_MILESTONE_CENTS,
@@ -40,13 +39,11 @@ from openlance.contracts.payments.common import (
 )
 from openlance.contracts.pricing import contract_fee_policy
 from openlance.core import clock
-from openlance.core.errors import Conflict, DomainError, IdempotencyConflict, InvalidInput
+from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput
 from openlance.core.money import Money
 from openlance.core.services import event_emit
-from openlance.ledger.models import AccountKind
+from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_for, platform_account, transfer_post
-
-logger = logging.getLogger(__name__)
 
 BONUS_FEE = "bonus_fee"
 # How long after a contract ended the client may still pay a bonus on it.
@@ -118,7 +115,11 @@ def bonus_pay(
             card=payment_method,
             total=total,
             what=f"a bonus on contract {contract.pk}",
-            around_booking=partial(_paid_on_booking, contract=contract, pay=pay),
+            around_booking=partial(
+                spend_on_booking,
+                partial(_locked_for_card, contract=contract, pay=pay),
+                what=f"Bonus on contract {contract.pk}",
+            ),
             paid=Bonus.objects.filter(contract=contract, key=digest).exists,
         )
     # Paid by the card's booking already, this finds the bonus; else it pays, or says why not.
@@ -134,20 +135,17 @@ def _locked(contract: Contract) -> Contract:
     return locked
 
 
-@contextmanager
-def _paid_on_booking(*, contract: Contract, pay: Callable[..., Bonus]) -> Iterator[None]:
-    """Around a card charge's booking, in its transaction: the bonus's rows are locked first
-    (`_locked`), and the money just booked pays the bonus before the transaction commits, so
-    no other payment of the client's can spend it in between. Should the bonus be refused
-    now (the contract ended over a year ago meanwhile), the money stays on the balance and
-    `bonus_pay`'s own payment from the balance tells the client why."""
+def _locked_for_card(
+    *, contract: Contract, pay: Callable[..., Bonus]
+) -> tuple[list[LedgerAccount], Callable[[], Bonus]]:
+    """For `spend_on_booking`: the bonus's rows locked (`_locked`); the accounts its fee and
+    its payment to the freelancer move money into; the payment."""
     locked = _locked(contract)
-    yield
-    try:
-        with transaction.atomic():
-            pay(locked=locked)
-    except DomainError:
-        logger.info("Bonus on contract %s: card charge booked to the balance, not paid", locked.pk)
+    accounts = [
+        account_for(kind=AccountKind.FREELANCER_PENDING, owner=locked.freelancer),
+        platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=locked.client_id),
+    ]
+    return accounts, partial(pay, locked=locked)
 
 
 def _pay_locked(

@@ -6,7 +6,9 @@ move from the balance and no other payment of the client's can spend the card's 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 
 from openlance.accounts.models import User
 from openlance.billing.fees import client_fees
@@ -14,6 +16,7 @@ from openlance.billing.gateway import idempotency_key_digest, payment_gateway
 from openlance.billing.models import CardCharge, CardChargePurpose, CardChargeState
 from openlance.billing.services import (
     CardChargeConflict,
+    SpendOnBooking,
     card_charge,
     card_charges_settle,
     card_declined,
@@ -53,7 +56,7 @@ def charge_card_to_balance(
     card: str,
     total: int,
     what: str,
-    around_booking: Callable[[], AbstractContextManager[object]],
+    around_booking: SpendOnBooking,
     paid: Callable[[], bool],
 ) -> None:
     """Put `total` on the client's balance from their card for `subject`, once, and pay
@@ -70,20 +73,23 @@ def charge_card_to_balance(
     gateway = payment_gateway()
     if CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).exists():
         card_charges_settle(subject=subject, gateway=gateway, around_booking=around_booking)
+    booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED).aggregate(
+        count=Count("id"), cents=Coalesce(Sum("amount_cents"), 0)
+    )
+    # Asked after the charges are read: a booking pays in its own transaction, so a charge
+    # read as booked (a settled one, or another request's with the same key) has paid the
+    # subject by now, unless the payment was refused.
     if paid():
-        return  # the settled charge's booking paid it, or another request of the same key did
-    booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED)
+        return
     funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client)
-    if sum(booked.values_list("amount_cents", flat=True)) >= total and (
-        funding.balance_cents >= total
-    ):
+    if booked["cents"] >= total and funding.balance_cents >= total:
         return
     try:
         charge = card_charge(
             user=client,
             amount=Money(total),
             payment_method=card,
-            key=f"{subject}:card:{idempotency_key_digest(card)}:{total}:{booked.count()}",
+            key=f"{subject}:card:{idempotency_key_digest(card)}:{total}:{booked['count']}",
             subject=subject,
             purpose=CardChargePurpose.DEPOSIT,
             description=f"Openlance: {what}",

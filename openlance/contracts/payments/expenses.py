@@ -9,9 +9,7 @@ decision splits it (`expense_dispute_settle`).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +19,7 @@ from openlance.accounts.models import User
 from openlance.billing.cards import BALANCE
 from openlance.billing.earnings import earning_hold
 from openlance.billing.models import EarningKind
+from openlance.billing.services import spend_on_booking
 from openlance.contracts.common import (
     ESCROW_REFUND,
     escrow_account,
@@ -45,7 +44,6 @@ from openlance.contracts.payments.common import (
 from openlance.core import clock
 from openlance.core.errors import (
     Conflict,
-    DomainError,
     InvalidInput,
     InvalidTransition,
     NotFound,
@@ -53,7 +51,7 @@ from openlance.core.errors import (
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, checked_attachment
-from openlance.ledger.models import AccountKind
+from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import (
     account_for,
     accounts_lock,
@@ -61,8 +59,6 @@ from openlance.ledger.services import (
     transfer_post,
 )
 from openlance.messaging.models import Message
-
-logger = logging.getLogger(__name__)
 
 EXPENSE_FUNDING = "expense_funding"
 EXPENSE_RELEASE = "expense_release"
@@ -230,7 +226,11 @@ def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANC
             card=payment_method,
             total=total,
             what=f"expense {expense.pk}",
-            around_booking=partial(_funded_on_booking, expense=expense, fund=fund),
+            around_booking=partial(
+                spend_on_booking,
+                partial(_locked_for_card, expense=expense, fund=fund),
+                what=f"Expense {expense.pk}",
+            ),
             paid=Expense.objects.filter(pk=expense.pk, funding__isnull=False).exists,
         )
     # Funded by the card's booking already, this finds it so; else it funds, or says why not.
@@ -239,21 +239,17 @@ def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANC
         return fund(contract=locked_contract, locked=locked)
 
 
-@contextmanager
-def _funded_on_booking(*, expense: Expense, fund: Callable[..., Expense]) -> Iterator[None]:
-    """Around a card charge's booking, in its transaction: the contract and the expense are
-    locked first (`_locked`, every expense write's order), and the money just booked funds
-    the expense before the transaction commits, so no other payment of the client's can
-    spend it in between. Should the expense take no funding now (withdrawn, or the contract
-    ended, meanwhile), the money stays on the balance and `expense_fund`'s own funding from
-    the balance tells the client why."""
+def _locked_for_card(
+    *, expense: Expense, fund: Callable[..., Expense]
+) -> tuple[list[LedgerAccount], Callable[[], Expense]]:
+    """For `spend_on_booking`: the contract and the expense locked (`_locked`, every expense
+    write's order); the accounts the funding pays into; the funding."""
     contract, locked = _locked(expense)
-    yield
-    try:
-        with transaction.atomic():
-            fund(contract=contract, locked=locked)
-    except DomainError:
-        logger.info("Expense %s: card charge booked to the balance, not funded", expense.pk)
+    accounts = [
+        escrow_account(contract),
+        platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=contract.client_id),
+    ]
+    return accounts, partial(fund, contract=contract, locked=locked)
 
 
 def _fund_locked(

@@ -27,6 +27,7 @@ from openlance.billing.models import (
 from openlance.billing.services import funds_deposit
 from openlance.contracts.endings import contract_end
 from openlance.contracts.models import Bonus, Contract
+from openlance.contracts.payments import bonuses
 from openlance.contracts.payments.bonuses import bonus_pay
 from openlance.contracts.tests.factories import contract_fixed, contract_hourly
 from openlance.core import clock
@@ -190,6 +191,43 @@ def test_a_card_charge_whose_answer_was_lost_pays_the_retried_bonus_once(
     assert list(CardCharge.objects.values_list("state", flat=True)) == [CardChargeState.BOOKED]
     assert client_balance(contract) == 0
     assert bonus_pay(**pay) == bonus
+
+
+def test_a_bonus_paid_by_card_in_two_tabs_at_once_is_charged_once(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Two requests with one key: the first books its charge and pays the bonus while the
+    second is between reading the bonus's card charges and asking whether it is paid, the
+    worst moment. The second then charges under the first's key (so the gateway answers with
+    the first charge) or finds the bonus paid: never a second charge."""
+    contract = contract_fixed()
+    pay = {
+        "client": contract.client,
+        "contract": contract,
+        "amount": Money(10_000),
+        "payment_method": "pm_card_visa",
+        "key": "two-tabs",
+    }
+    real = bonuses.charge_card_to_balance
+    first_done: list[Bonus] = []
+
+    def second_request(**kwargs: Any) -> None:
+        if first_done:  # the first request, running inside the second's
+            return real(**kwargs)
+
+        def paid_as_seen_a_moment_ago() -> bool:
+            first_done.append(Bonus())  # from here on, calls are the first request's
+            first_done[0] = bonus_pay(**pay)  # which finishes now
+            return False
+
+        return real(**{**kwargs, "paid": paid_as_seen_a_moment_ago})
+
+    monkeypatch.setattr(bonuses, "charge_card_to_balance", second_request)
+    bonus = bonus_pay(**pay)
+    assert first_done == [bonus]
+    assert SandboxOperation.objects.filter(kind="charge").count() == 1
+    assert Bonus.objects.count() == 1
+    assert client_balance(contract) == 0
 
 
 def test_who_may_pay_a_bonus_and_until_when():

@@ -263,3 +263,57 @@ def test_a_card_payment_for_one_milestone_is_never_spent_on_another_from_the_bal
         assert account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents == 0
     assert ledger_violations() == []
     assert payment_violations() == []
+
+
+def _from_balance_while_the_card_is_booked(
+    *, by_card: Milestone, milestone: Milestone, delay: float
+) -> Milestone:
+    """Pay `milestone` from the balance `delay` seconds after `by_card`'s card charge is
+    recorded, which is about when its booking runs."""
+    deadline = time.monotonic() + 10
+    recorded = CardCharge.objects.filter(subject=f"milestone:{by_card.pk}:fund")
+    while not recorded.exists() and time.monotonic() < deadline:
+        time.sleep(0.0002)
+    time.sleep(delay)
+    return milestone_fund(
+        client=milestone.contract.client, milestone=milestone, payment_method="balance"
+    )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_card_funding_and_a_balance_funding_of_one_client_never_deadlock(race: Racers):
+    """The card funding's booking posts two transfers (the deposit, then the funding) over
+    the client's balance, the gateway's clearing, escrow and the fee revenue; a balance
+    funding of another milestone of the same client takes the fee revenue and the balance
+    too. Started over the booking's moment, trial after trial, both always succeed: the
+    booking locks all its accounts at once, in the ledger's order, never one transfer's
+    after the other's."""
+    for trial in range(60):
+        by_card = contract_fixed((AMOUNT,)).milestones.get()
+        client = by_card.contract.client
+        other = contract_fixed((AMOUNT,), client=client).milestones.get()
+        transfer_post(
+            key=f"race:{other.pk}:balance",
+            kind="race_setup",
+            description="The other milestone's funding, on the balance",
+            legs=[
+                (account_for(kind=AccountKind.GATEWAY_CLEARING), -2 * AMOUNT),
+                (account_for(kind=AccountKind.CLIENT_FUNDING, owner=client), 2 * AMOUNT),
+            ],
+        )
+        card, balance = race(
+            partial(
+                milestone_fund, client=client, milestone=by_card, payment_method="pm_card_visa"
+            ),
+            partial(
+                _from_balance_while_the_card_is_booked,
+                by_card=by_card,
+                milestone=other,
+                delay=trial % 30 * 0.0003,
+            ),
+        )
+        assert isinstance(card, Milestone), (trial, card)
+        assert isinstance(balance, Milestone), (trial, balance)
+        assert card.state == balance.state == MilestoneState.FUNDED
+    assert ledger_violations() == []
+    assert payment_violations() == []
