@@ -83,6 +83,21 @@ def race():
 
 
 @pytest.fixture
+def lose_card_answers(monkeypatch):
+    """Called, the sandbox goes on taking cards' money but its answers are lost on the way
+    back (PaymentGatewayUnavailable), as after a network cut, until `monkeypatch.undo()`."""
+    from openlance.billing import gateway
+
+    real = gateway.SandboxGateway.charge
+
+    def taken_but_unanswered(self, **kwargs):
+        real(self, **kwargs)
+        raise gateway.PaymentGatewayUnavailable("the answer was lost")
+
+    return lambda: monkeypatch.setattr(gateway.SandboxGateway, "charge", taken_but_unanswered)
+
+
+@pytest.fixture
 def walk_compilations(monkeypatch):
     """The orders of the search walks (searches without text) compiled from now on, with
     an empty statement cache: a test can tell a statement compiled from one reused."""

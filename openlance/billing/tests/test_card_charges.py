@@ -622,10 +622,11 @@ def test_a_milestone_paid_with_another_card_after_a_crash_is_funded_by_the_first
     assert not ChargeClaim.objects.exists()
 
 
-def test_a_milestone_charge_booked_by_the_reconcile_rule_funds_the_next_attempt(
-    dies_after_charging, gateway_calls
-):
-    client, milestone, total = _unfunded()
+def _booked_by_the_reconcile_rule(
+    client: Any, milestone: Any, dies_after_charging: list[str]
+) -> datetime:
+    """The client's card funding dies once the card is charged, and the reconcile rule books
+    the charge into the balance once its claim lapsed; the time by then."""
     start = clock.now()
     dies_after_charging.append("pm_card_visa")
     with clock.frozen_at(start), pytest.raises(ProcessDied):
@@ -633,6 +634,14 @@ def test_a_milestone_charge_booked_by_the_reconcile_rule_funds_the_next_attempt(
     later = start + CLAIM_TIMEOUT + timedelta(minutes=1)
     with clock.frozen_at(later):
         assert card_charges_reconcile_run_due(now=later)["booked"] == 1
+    return later
+
+
+def test_a_milestone_charge_booked_by_the_reconcile_rule_funds_the_next_attempt(
+    dies_after_charging, gateway_calls
+):
+    client, milestone, total = _unfunded()
+    later = _booked_by_the_reconcile_rule(client, milestone, dies_after_charging)
     # The money is in the client's balance; the milestone is not funded yet.
     assert _funding(client) == total
     milestone.refresh_from_db()
@@ -651,13 +660,8 @@ def test_a_milestone_charge_spent_elsewhere_since_is_charged_again_with_the_same
     other payments spent it: paying with the same card again is a new charge, not the old
     one's key answering with money that is gone."""
     client, milestone, total = _unfunded()
-    start = clock.now()
-    dies_after_charging.append("pm_card_visa")
-    with clock.frozen_at(start), pytest.raises(ProcessDied):
-        _fund(client, milestone, "pm_card_visa")
-    later = start + CLAIM_TIMEOUT + timedelta(minutes=1)
+    later = _booked_by_the_reconcile_rule(client, milestone, dies_after_charging)
     with clock.frozen_at(later):
-        assert card_charges_reconcile_run_due(now=later)["booked"] == 1
         other = contract_fixed((50_000,), client=client).milestones.get()
         _fund(client, other, "balance")
         assert _funding(client) == 0

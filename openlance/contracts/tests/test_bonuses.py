@@ -5,6 +5,7 @@ service fee on the relationship's billings; a retried request pays once."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -161,18 +162,12 @@ def test_a_bonus_refused_while_its_card_is_charged_leaves_the_money_on_the_balan
 
 
 def test_a_card_charge_whose_answer_was_lost_pays_the_retried_bonus_once(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, lose_card_answers: Callable[[], None]
 ):
     """The gateway charged the card but its answer was lost; the retry settles that charge,
     whose booking pays the bonus, and charges nothing more (its money is spent on the bonus,
     not left on the balance, which is no reason to charge again)."""
     contract = contract_fixed()
-    real = gw.SandboxGateway.charge
-
-    def taken_but_unanswered(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
-        real(self, **kwargs)
-        raise gw.PaymentGatewayUnavailable("the answer was lost")
-
     pay = {
         "client": contract.client,
         "contract": contract,
@@ -180,7 +175,7 @@ def test_a_card_charge_whose_answer_was_lost_pays_the_retried_bonus_once(
         "payment_method": "pm_card_visa",
         "key": "k",
     }
-    monkeypatch.setattr(gw.SandboxGateway, "charge", taken_but_unanswered)
+    lose_card_answers()
     with pytest.raises(gw.PaymentGatewayUnavailable):
         bonus_pay(**pay)
     assert not Bonus.objects.exists()

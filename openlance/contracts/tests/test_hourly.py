@@ -4,6 +4,7 @@ review until Friday 23:59 and the money available on the Wednesday after."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -385,18 +386,12 @@ def test_a_declined_card_is_not_tried_again_and_protection_pays_until_a_card_wor
 
 
 def test_a_card_charge_whose_answer_was_lost_is_settled_before_another_card_is_charged(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, lose_card_answers: Callable[[], None]
 ):
     contract = hired(limit=40)
     contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
     log(contract, MONDAY + timedelta(hours=9), 3)
-    real_charge = gw.SandboxGateway.charge
-
-    def taken_but_unanswered(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
-        real_charge(self, **kwargs)
-        raise gw.PaymentGatewayUnavailable("the answer was lost")
-
-    monkeypatch.setattr(gw.SandboxGateway, "charge", taken_but_unanswered)
+    lose_card_answers()
     noon = weeks.week_locks_at(WEEK)
     assert hourly_invoice_run_due(now=noon)["unpaid"] == 1
     monkeypatch.undo()
@@ -468,20 +463,14 @@ def test_an_invoice_disputed_while_its_card_is_charged_leaves_the_money_on_the_b
 
 
 def test_a_lost_card_answer_settled_by_the_next_run_counts_the_invoice_charged(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, lose_card_answers: Callable[[], None]
 ):
     """The settled charge's booking takes the money into review itself: the run counts the
     invoice as charged, and nothing is charged twice."""
     contract = hired(limit=40)
     contract_hourly_card_set(user=contract.client, contract=contract, card="pm_card_visa")
     log(contract, MONDAY + timedelta(hours=9), 3)
-    real_charge = gw.SandboxGateway.charge
-
-    def taken_but_unanswered(self: gw.SandboxGateway, **kwargs: Any) -> gw.ChargeResult:
-        real_charge(self, **kwargs)
-        raise gw.PaymentGatewayUnavailable("the answer was lost")
-
-    monkeypatch.setattr(gw.SandboxGateway, "charge", taken_but_unanswered)
+    lose_card_answers()
     noon = weeks.week_locks_at(WEEK)
     assert hourly_invoice_run_due(now=noon)["charged_again"] == 0
     monkeypatch.undo()
