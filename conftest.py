@@ -114,3 +114,44 @@ def walk_compilations(monkeypatch):
 
     monkeypatch.setattr(pages, "_walk_sql", compile_walk)
     return compiled
+
+
+@pytest.fixture
+def account_locks(monkeypatch):
+    """The ledger's lock sweeps (`accounts_lock`, wherever it is called from) and transfers,
+    in order, each as ("lock" or "transfer", the account ids); `assert_swept()` tells that
+    every transfer's accounts were locked together before the first of them posted."""
+    import sys
+
+    from openlance.ledger import services as ledger
+
+    class Events(list):
+        def assert_swept(self) -> None:
+            """Every transfer's accounts were locked by the sweep before it, which came
+            first."""
+            assert self
+            assert self[0][0] == "lock", self
+            swept: set[int] = set()
+            for kind, accounts in self:
+                if kind == "lock":
+                    swept = accounts
+                else:
+                    assert accounts <= swept, (accounts, swept)
+
+    events = Events()
+    validate = ledger._validate_legs
+
+    def validate_and_record(legs):
+        events.append(("transfer", {account.pk for account, _ in legs}))
+        return validate(legs)
+
+    def lock_and_record(accounts):
+        accounts = list(accounts)
+        events.append(("lock", {account.pk for account in accounts}))
+        return ledger.accounts_lock(accounts)
+
+    monkeypatch.setattr(ledger, "_validate_legs", validate_and_record)
+    for module in list(sys.modules.values()):
+        if getattr(module, "accounts_lock", None) is ledger.accounts_lock and module is not ledger:
+            monkeypatch.setattr(module, "accounts_lock", lock_and_record)
+    return events

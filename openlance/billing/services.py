@@ -229,6 +229,10 @@ def card_declined(
     )
 
 
+# The purposes whose charges are booked into the client's balance (`card_deposit_book`).
+DEPOSIT_PURPOSES = frozenset({CardChargePurpose.DEPOSIT, CardChargePurpose.MILESTONE})
+
+
 @dataclass
 class CardSpending:
     """What a payment made from a card deposit in the deposit's own booking (`card_charge`'s
@@ -303,11 +307,13 @@ def card_charge(
     what the client sees. `ledger_description` and `ledger_metadata` are what the booking
     says; `request_key` (the digest of the subscribing request's key), `connects_units` and
     `period_start` what a Plus start, a bundle and a Plus renewal are booked with, and only
-    those. `around_booking` (a deposit's purposes only), when this call books the charge, is
+    those. `around_booking` (DEPOSIT_PURPOSES only), when this call books the charge, is
     entered in the booking's transaction before the charge's row is locked and left after the
     money is booked: the caller locks its own rows first, in its usual order, names the
     accounts it will pay through (`CardSpending`), and spends the money on the way out, so
     nothing else of the user's can spend it in between."""
+    if around_booking is not None and purpose not in DEPOSIT_PURPOSES:
+        raise ValueError("Only a charge booked into the client's balance can be spent on booking.")
     charge = _card_charge_record(
         user=user,
         amount=amount,

@@ -776,8 +776,28 @@ def _charge_owed(contract: Contract, invoice: HourlyInvoice, now: datetime) -> b
     (`_invoice_locked`); whether it was charged."""
     if invoice.state not in OWED_STATES or invoice.charge_id is not None:
         return False
+    accounts_lock(_invoice_accounts(contract, invoice))
     _charge(contract, invoice, now)
     return invoice.charge_id is not None
+
+
+def _invoice_accounts(contract: Contract, invoice: HourlyInvoice) -> list[LedgerAccount]:
+    """Every account charging the invoice touches: the client's balance, review and the fee;
+    for a protected invoice also the platform's protection losses and the freelancer's
+    pending balance (its repayment). Locked in one sweep before the first transfer posts, so
+    the charge never holds some while it waits for the others in a cycle with another
+    event."""
+    accounts = [
+        account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client),
+        in_review_account(contract),
+        platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=contract.client_id),
+    ]
+    if invoice.state == InvoiceState.PROTECTED:
+        accounts += [
+            platform_account(AccountKind.PLATFORM_PROTECTION_LOSSES, spread=contract.client_id),
+            account_for(kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer),
+        ]
+    return accounts
 
 
 @dataclass
@@ -798,19 +818,12 @@ class _ChargedOnBooking:
 
     def _locked(self) -> tuple[list[LedgerAccount], Callable[[], None]]:
         contract, invoice = _invoice_locked(self.invoice_id)
-        fees = platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=contract.client_id)
-        accounts = [in_review_account(contract), fees]
-        if invoice.state == InvoiceState.PROTECTED:
-            # Its repayment pays the platform back and the freelancer the rest.
-            accounts += [
-                platform_account(AccountKind.PLATFORM_PROTECTION_LOSSES, spread=contract.client_id),
-                account_for(kind=AccountKind.FREELANCER_PENDING, owner=contract.freelancer),
-            ]
 
         def charge() -> None:
-            self.charged = _charge_owed(contract, invoice, self.now)
+            # Settling several lost charges books each through here: one charged is enough.
+            self.charged = _charge_owed(contract, invoice, self.now) or self.charged
 
-        return accounts, charge
+        return _invoice_accounts(contract, invoice), charge
 
 
 def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:

@@ -224,7 +224,7 @@ def _card_digest(payment_method: str) -> str:
 
 def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> None:
     """Charge the card for the funding's total, book it into the client's balance and fund
-    the milestone with it in the same transaction (`_funded_on_booking`), unless the balance
+    the milestone with it in the same transaction (`spend_on_booking`), unless the balance
     already holds a card payment made for this funding. Called under the funding's charge
     claim.
 

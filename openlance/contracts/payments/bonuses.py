@@ -43,7 +43,7 @@ from openlance.core.errors import Conflict, IdempotencyConflict, InvalidInput
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind, LedgerAccount
-from openlance.ledger.services import account_for, platform_account, transfer_post
+from openlance.ledger.services import account_for, accounts_lock, platform_account, transfer_post
 
 BONUS_FEE = "bonus_fee"
 # How long after a contract ended the client may still pay a bonus on it.
@@ -141,11 +141,18 @@ def _locked_for_card(
     """For `spend_on_booking`: the bonus's rows locked (`_locked`); the accounts its fee and
     its payment to the freelancer move money into; the payment."""
     locked = _locked(contract)
-    accounts = [
+    return _bonus_accounts(locked), partial(pay, locked=locked)
+
+
+def _bonus_accounts(locked: Contract) -> list[LedgerAccount]:
+    """Every account a bonus's two transfers (its fee, its payment) touch: locked in one
+    sweep before the first posts, by either path, so the bonus never holds some while it
+    waits for the others in a cycle with another event."""
+    return [
+        account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client),
         account_for(kind=AccountKind.FREELANCER_PENDING, owner=locked.freelancer),
         platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=locked.client_id),
     ]
-    return accounts, partial(pay, locked=locked)
 
 
 def _pay_locked(
@@ -164,6 +171,7 @@ def _pay_locked(
     existing = Bonus.objects.filter(contract=locked, key=digest).first()
     if existing is not None:
         return _replayed(existing, amount)
+    accounts_lock(_bonus_accounts(locked))
     funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=locked.client)
     require_balance(funding, total, "the bonus")
     charge = None

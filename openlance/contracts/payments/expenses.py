@@ -42,12 +42,7 @@ from openlance.contracts.payments.common import (
     require_balance,
 )
 from openlance.core import clock
-from openlance.core.errors import (
-    Conflict,
-    InvalidInput,
-    InvalidTransition,
-    NotFound,
-)
+from openlance.core.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.core.uploads import MEGABYTE, checked_attachment

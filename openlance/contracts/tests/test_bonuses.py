@@ -225,6 +225,27 @@ def test_a_bonus_paid_by_card_in_two_tabs_at_once_is_charged_once(
     assert client_balance(contract) == 0
 
 
+@pytest.mark.parametrize("payment_method", ["balance", "pm_card_visa"])
+def test_a_bonus_locks_every_account_of_its_transfers_before_the_first_posts(
+    account_locks: Any, payment_method: str
+):
+    """The fee and the payment (and, by card, the deposit before them) are several transfers
+    in one transaction: their accounts are locked in one sweep first, so the bonus never
+    holds some while it waits for the others in a cycle with another payment."""
+    contract = funded()
+    account_locks.clear()
+    bonus_pay(
+        client=contract.client,
+        contract=contract,
+        amount=Money(10_000),
+        payment_method=payment_method,
+        key="swept",
+    )
+    kinds = [kind for kind, _ in account_locks]
+    assert kinds.count("transfer") == (2 if payment_method == "balance" else 3)
+    account_locks.assert_swept()
+
+
 def test_who_may_pay_a_bonus_and_until_when():
     contract = funded()
     with pytest.raises(Conflict, match="client"):

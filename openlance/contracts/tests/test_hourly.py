@@ -539,7 +539,9 @@ def test_the_bill_is_min_of_hours_and_limit_times_rate_and_the_books_balance(len
     assert ledger_violations() == []
 
 
-def test_hourly_protection_pays_tracked_hours_with_memos_when_the_charge_fails():
+def test_hourly_protection_pays_tracked_hours_with_memos_when_the_charge_fails(
+    account_locks: Any,
+):
     contract = hired(limit=40, rate_cents=5_000)
     ClientProfile.objects.filter(user=contract.client).update(payment_method_verified=True)
     log(contract, MONDAY + timedelta(hours=9), 2)  # tracked, with a memo: protected
@@ -563,8 +565,12 @@ def test_hourly_protection_pays_tracked_hours_with_memos_when_the_charge_fails()
     # is repaid, and the freelancer gets the rest.
     top_up(contract, 50_000)
     later = saturday + timedelta(days=2)
+    account_locks.clear()
     with clock.frozen_at(later):
         assert hourly_invoice_run_due(now=later)["charged_again"] == 1
+    # The charge, the platform's repayment and the freelancer's payment: one sweep first.
+    assert [kind for kind, _ in account_locks].count("transfer") == 3
+    account_locks.assert_swept()
     invoice.refresh_from_db()
     assert invoice.state == InvoiceState.PAID
     assert invoice.payment.gross_cents == 10_000
