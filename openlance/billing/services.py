@@ -24,6 +24,7 @@ from functools import cache
 from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 
 from openlance.accounts.models import User
 from openlance.accounts.services import audit_record
@@ -229,10 +230,6 @@ def card_declined(
     )
 
 
-# The purposes whose charges are booked into the client's balance (`card_deposit_book`).
-DEPOSIT_PURPOSES = frozenset({CardChargePurpose.DEPOSIT, CardChargePurpose.MILESTONE})
-
-
 @dataclass
 class CardSpending:
     """What a payment made from a card deposit in the deposit's own booking (`card_charge`'s
@@ -307,12 +304,16 @@ def card_charge(
     what the client sees. `ledger_description` and `ledger_metadata` are what the booking
     says; `request_key` (the digest of the subscribing request's key), `connects_units` and
     `period_start` what a Plus start, a bundle and a Plus renewal are booked with, and only
-    those. `around_booking` (DEPOSIT_PURPOSES only), when this call books the charge, is
+    those. `around_booking` (only for a purpose booked into the balance by
+    `card_charge_book_deposit`), when this call books the charge, is
     entered in the booking's transaction before the charge's row is locked and left after the
     money is booked: the caller locks its own rows first, in its usual order, names the
     accounts it will pay through (`CardSpending`), and spends the money on the way out, so
     nothing else of the user's can spend it in between."""
-    if around_booking is not None and purpose not in DEPOSIT_PURPOSES:
+    if (
+        around_booking is not None
+        and card_charge_bookers()[purpose] is not card_charge_book_deposit
+    ):
         raise ValueError("Only a charge booked into the client's balance can be spent on booking.")
     charge = _card_charge_record(
         user=user,
@@ -532,6 +533,81 @@ def card_charges_settle(
             "provider in time; support is settling it, and nothing new is charged meanwhile."
         )
     return [_card_charge_send(charge, gateway, around_booking)[0] for charge in pending]
+
+
+def card_charges_by_state(subject: str) -> dict[str, tuple[int, int]]:
+    """The card charges made for `subject`, in one query: state → (how many, cents)."""
+    rows = (
+        CardCharge.objects.filter(subject=subject)
+        .values("state")
+        .annotate(n=Count("id"), cents=Sum("amount_cents"))
+        .order_by()
+    )
+    return {row["state"]: (row["n"], row["cents"]) for row in rows}
+
+
+def card_pay_once(
+    *,
+    user: User,
+    subject: str,
+    card: str,
+    total: int,
+    purpose: CardChargePurpose,
+    around_booking: SpendOnBooking,
+    paid: Callable[[], bool],
+    retry_declined: bool,
+    description: str,
+    ledger_description: str,
+    ledger_metadata: dict[str, Any],
+    gateway: PaymentGateway | None = None,
+) -> CardCharge | None:
+    """Pay `total` for `subject` (something payable once: a milestone's funding, a bonus, an
+    expense, an hourly invoice) with `card`, spending the money in its booking
+    (`around_booking`, see `card_charge`), and charging the client once however often this
+    is called. Must not run inside a transaction.
+
+    - Charges for the subject whose answers were lost are settled first (their bookings pay
+      with their money), and nothing new is charged while one's outcome is unknown
+      (CardChargeUnsettled, PaymentGatewayUnavailable), whatever card this call brings.
+    - Nothing is charged, and None returned, once the subject is `paid` (asked after the
+      charges are read: a booking pays in its own transaction, so a charge read as booked
+      has paid by now unless the payment was refused), or while charges booked for it
+      cover `total` and the money is still on the balance, where the caller's payment from
+      the balance takes it.
+    - Otherwise the card is charged and the charge (booked or declined) returned, under the
+      key of the subject, the card, the total and the number of earlier attempts: charges
+      booked for it whose money the client's other payments spent since, and, when
+      `retry_declined` (a person asking again), declined ones. Two requests paying at the
+      same moment thus arrive at the same key and one charge; a retry after a decline is a
+      new attempt, while a scheduled run (`retry_declined` false) does not try a declined
+      card again until the client changes it."""
+    gateway = gateway or payment_gateway()
+    charges = card_charges_by_state(subject)
+    if CardChargeState.SENT in charges:
+        card_charges_settle(subject=subject, gateway=gateway, around_booking=around_booking)
+        charges = card_charges_by_state(subject)
+    if paid():
+        return None
+    booked_count, booked_cents = charges.get(CardChargeState.BOOKED, (0, 0))
+    if booked_cents >= total:
+        funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=user)
+        if funding.balance_cents >= total:
+            return None
+    declined_count = charges.get(CardChargeState.DECLINED, (0, 0))[0] if retry_declined else 0
+    return card_charge(
+        user=user,
+        amount=Money(total),
+        payment_method=card,
+        key=f"{subject}:card:{idempotency_key_digest(card)}:{total}:"
+        f"{booked_count + declined_count}",
+        subject=subject,
+        purpose=purpose,
+        description=description,
+        ledger_description=ledger_description,
+        ledger_metadata=ledger_metadata,
+        gateway=gateway,
+        around_booking=around_booking,
+    )
 
 
 def card_charges_reconcile_run_due(*, now: datetime) -> dict[str, int]:

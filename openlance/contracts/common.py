@@ -14,7 +14,7 @@ from openlance.accounts.models import User
 from openlance.contracts.models import Contract, ContractKind, ContractState, Milestone
 from openlance.core.errors import Conflict, InvalidInput, NotFound
 from openlance.ledger.models import AccountKind, LedgerAccount
-from openlance.ledger.services import account_for
+from openlance.ledger.services import account_for, platform_account
 from openlance.messaging.models import Message
 
 ESCROW_REFUND = "escrow_refund"
@@ -22,6 +22,15 @@ ESCROW_REFUND = "escrow_refund"
 
 def escrow_account(contract: Contract) -> LedgerAccount:
     return account_for(kind=AccountKind.CONTRACT_ESCROW, reference=contract.escrow_reference)
+
+
+def escrow_funding_accounts(contract: Contract) -> list[LedgerAccount]:
+    """The accounts a funding of the contract's (a milestone's, an expense's) pays into from
+    the client's balance: the escrow, and the client's shard of the marketplace fee."""
+    return [
+        escrow_account(contract),
+        platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=contract.client_id),
+    ]
 
 
 def lock_contract(contract: Contract) -> Contract:

@@ -27,25 +27,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db.models import Case, Count, Q, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Q, When
 
 from openlance.accounts.models import User
 from openlance.billing.cards import card_reference_check, card_removed
 from openlance.billing.fees import client_fees
 from openlance.billing.gateway import (
     PaymentGatewayUnavailable,
-    idempotency_key_digest,
-    payment_gateway,
 )
-from openlance.billing.models import CardCharge, CardChargePurpose, CardChargeState, PaymentKind
+from openlance.billing.models import CardChargePurpose, CardChargeState, PaymentKind
 from openlance.billing.payments import payment_for_work, relationship_locked
 from openlance.billing.services import (
     CardChargeConflict,
     CardChargeUnsettled,
     CardSpending,
-    card_charge,
-    card_charges_settle,
+    card_pay_once,
     spend_on_booking,
 )
 from openlance.contracts.common import lock_contract, require_party
@@ -851,20 +847,13 @@ def hourly_invoice_run_due(*, now: datetime) -> dict[str, int]:
 def _charge_by_card(invoice_id: int, now: datetime) -> bool:
     """Charge the invoice's total to the contract's card through the gateway into the
     client's balance, and take it from there into review in the booking's own transaction
-    (`_ChargedOnBooking`), as milestone funding by card does, so no other payment of the
-    client's can spend it in between. Starts outside any transaction (the gateway is called
-    between two):
-    - an earlier charge for this invoice whose answer was lost is settled first (and its
-      booking charges the invoice), and nothing new is charged while one is unsettled, so a
-      card changed meanwhile is never charged on top of it;
-    - charges already booked for the invoice whose money is still in the balance are used
-      (the balance step takes it), not charged again;
-    - the key is the invoice's, the card's, the total's and the number of charges booked
-      before (their money spent since, on something else the client paid): a run that died
-      after the gateway answered is booked by the next run's same call, and a declined card
-      is not tried again until the client changes it.
-    The balance step after the card's (`_retry_charge`) finds the invoice charged, or takes
-    what a booking left on the balance."""
+    (`_ChargedOnBooking`), as every card payment does (`card_pay_once`: an earlier charge
+    whose answer was lost is settled and used first, booked charges still on the balance
+    are used, a run that died after the gateway answered is booked by the next run's same
+    call). A declined card is not tried again until the client changes it. Starts outside
+    any transaction (the gateway is called between two). The balance step after the card's
+    (`_retry_charge`) finds the invoice charged, or takes what a booking left on the
+    balance."""
     invoice = HourlyInvoice.objects.select_related("contract").get(pk=invoice_id)
     contract = invoice.contract
     card = contract.hourly_card
@@ -872,42 +861,26 @@ def _charge_by_card(invoice_id: int, now: datetime) -> bool:
         return False
     if card_removed(user=contract.client, payment_method=card):
         return False
-    subject = f"hourly_invoice:{invoice.pk}"
-    gateway = payment_gateway()
     on_booking = _ChargedOnBooking(invoice.pk, now)
     try:
-        if CardCharge.objects.filter(subject=subject, state=CardChargeState.SENT).exists():
-            card_charges_settle(subject=subject, gateway=gateway, around_booking=on_booking)
-            return _retry_charge(invoice.pk, now) or on_booking.charged
-        booked = CardCharge.objects.filter(subject=subject, state=CardChargeState.BOOKED).aggregate(
-            count=Count("id"), cents=Coalesce(Sum("amount_cents"), 0)
-        )
-        # Asked after the charges are read: a booking charges the invoice in its own
-        # transaction, so one read as booked has charged it by now, unless it was refused.
-        if HourlyInvoice.objects.filter(pk=invoice.pk, charge__isnull=False).exists():
-            return False
-        funding = account_for(kind=AccountKind.CLIENT_FUNDING, owner=contract.client)
-        if booked["cents"] >= invoice.total_cents and funding.balance_cents >= invoice.total_cents:
-            return bool(_retry_charge(invoice.pk, now))
-        charge = card_charge(
+        charge = card_pay_once(
             user=contract.client,
-            amount=Money(invoice.total_cents),
-            payment_method=card,
-            key=f"{subject}:card:{idempotency_key_digest(card)}:{invoice.total_cents}:"
-            f"{booked['count']}",
-            subject=subject,
+            subject=f"hourly_invoice:{invoice.pk}",
+            card=card,
+            total=invoice.total_cents,
             purpose=CardChargePurpose.DEPOSIT,
+            around_booking=on_booking,
+            paid=HourlyInvoice.objects.filter(pk=invoice.pk, charge__isnull=False).exists,
+            retry_declined=False,
             description=f"Openlance hourly invoice {invoice.pk} for the week of "
             f"{invoice.week_start}",
             ledger_description=f"Card payment of hourly invoice {invoice.pk}",
             ledger_metadata={"contract_id": contract.pk, "invoice_id": invoice.pk},
-            gateway=gateway,
-            around_booking=on_booking,
         )
     except (PaymentGatewayUnavailable, CardChargeConflict, CardChargeUnsettled):
         logger.warning("hourly invoice %s: card charge not settled; next run", invoice.pk)
         return False
-    if charge.state == CardChargeState.DECLINED:
+    if charge is not None and charge.state == CardChargeState.DECLINED:
         _card_declined(invoice.pk, charge.decline_reason)
         return False
     return _retry_charge(invoice.pk, now) or on_booking.charged

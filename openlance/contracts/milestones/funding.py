@@ -16,23 +16,22 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Count, Sum
 
 from openlance.accounts.models import User
 from openlance.billing.cards import BALANCE
 from openlance.billing.claims import charge_claim
 from openlance.billing.fees import client_fees
 from openlance.billing.gateway import payment_gateway
-from openlance.billing.models import CardCharge, CardChargePurpose, CardChargeState
+from openlance.billing.models import CardChargePurpose, CardChargeState
 from openlance.billing.selectors import MILESTONE_FUND
 from openlance.billing.services import (
-    card_charge,
-    card_charges_settle,
     card_declined,
+    card_pay_once,
     spend_on_booking,
 )
 from openlance.contracts.common import (
     escrow_account,
+    escrow_funding_accounts,
     lock_contract,
     lock_milestone,
     require_party,
@@ -43,7 +42,6 @@ from openlance.contracts.models import Contract, Milestone, MilestoneState
 from openlance.contracts.pricing import ContractPricing, contract_pricing
 from openlance.core import clock
 from openlance.core.errors import InvalidInput, InvalidTransition
-from openlance.core.money import Money
 from openlance.core.services import event_emit
 from openlance.ledger.models import AccountKind, LedgerAccount
 from openlance.ledger.services import account_for, platform_account, transfer_post
@@ -152,11 +150,9 @@ def _locked_for_card(
     order); the accounts the funding pays into; the funding."""
     contract = lock_contract(milestone.contract)
     locked = lock_milestone(milestone)
-    accounts = [
-        escrow_account(contract),
-        platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=client.pk),
-    ]
-    return accounts, partial(_fund_locked, client=client, contract=contract, locked=locked)
+    return escrow_funding_accounts(contract), partial(
+        _fund_locked, client=client, contract=contract, locked=locked
+    )
 
 
 def _fund_locked(*, client: User, contract: Contract, locked: Milestone) -> Milestone:
@@ -224,71 +220,38 @@ def _card_digest(payment_method: str) -> str:
 
 def _charge_card(*, client: User, milestone: Milestone, payment_method: str) -> None:
     """Charge the card for the funding's total, book it into the client's balance and fund
-    the milestone with it in the same transaction (`spend_on_booking`), unless the balance
-    already holds a card payment made for this funding. Called under the funding's charge
-    claim.
+    the milestone with it in the same transaction (`card_pay_once`), under the funding's
+    charge claim. The funding's earlier charges whose requests died are settled and used
+    first; charges booked for it still on the balance are used instead of a new one. A
+    retry after a decline, or after the client's other payments spent a booked charge, is
+    a new attempt; requests paying with the same card at the same moment may hold the
+    claim together (a retry takes over its own claim at once), and they arrive at the same
+    key and one charge."""
+    funding_before = milestone.funded_cents
 
-    The funding's earlier card charges (`CardCharge` subject: the funding's key) whose
-    requests died are settled first, with their own key, card and amount: the gateway
-    answers with a charge it made (which is then booked and funds the milestone), or makes
-    the one the client asked for. When the charges booked for this funding cover it and are
-    still in the balance, nothing new is charged, whatever card this request brought.
-    Otherwise the card is charged under the key of the funding, the card's digest, the total
-    and the number of earlier attempts (declined, or booked and spent since), so a retry
-    after a decline, or after the client's other payments spent a booked charge, is a new
-    attempt."""
-    subject = _fund_key(milestone)
-    gateway = payment_gateway()
-    funded_on_booking = partial(
-        spend_on_booking,
-        partial(_locked_for_card, client=client, milestone=milestone),
-        what=f"Milestone {milestone.pk}",
-    )
-    charges = _card_charges_by_state(subject)
-    if CardChargeState.SENT in charges:
-        card_charges_settle(subject=subject, gateway=gateway, around_booking=funded_on_booking)
-        charges = _card_charges_by_state(subject)
-    quote = milestone_funding_quote(milestone=milestone)
-    booked_count, booked = charges.get(CardChargeState.BOOKED, (0, 0))
-    if booked >= quote.total_cents:
-        balance = account_for(kind=AccountKind.CLIENT_FUNDING, owner=client).balance_cents
-        if balance >= quote.total_cents:
-            return
-        # A request paying with the same card may have booked and funded it just now (and
-        # the client may even have released it since: it is funded once it was topped up).
+    def funded_meanwhile() -> bool:
+        # By this funding's own charge booked just now, or by another request (funded,
+        # perhaps released since, or topped up after an amendment).
         fresh = Milestone.objects.get(pk=milestone.pk)
-        if is_funded(fresh) or fresh.funded_cents != milestone.funded_cents:
-            return
-    # Requests paying with the same card may hold the claim together (a retry takes over its
-    # own claim at once), so they must arrive at the same key: it changes only with the
-    # amount, after a decline, and after a charge booked for this funding whose money the
-    # client's other payments have spent since (its request died before funding).
-    declined_count, _ = charges.get(CardChargeState.DECLINED, (0, 0))
-    attempt = declined_count + booked_count
-    charge = card_charge(
+        return is_funded(fresh) or fresh.funded_cents != funding_before
+
+    charge = card_pay_once(
         user=client,
-        amount=Money(quote.total_cents),
-        payment_method=payment_method,
-        key=f"{subject}:card:{_card_digest(payment_method)}:{quote.total_cents}"
-        + (f":{attempt}" if attempt else ""),
-        subject=subject,
+        subject=_fund_key(milestone),
+        card=payment_method,
+        total=milestone_funding_quote(milestone=milestone).total_cents,
         purpose=CardChargePurpose.MILESTONE,
+        around_booking=partial(
+            spend_on_booking,
+            partial(_locked_for_card, client=client, milestone=milestone),
+            what=f"Milestone {milestone.pk}",
+        ),
+        paid=funded_meanwhile,
+        retry_declined=True,
         description=f"Openlance milestone {milestone.pk} of contract {milestone.contract_id}",
         ledger_description=f"Card payment for milestone “{milestone.description}”",
         ledger_metadata={"milestone_id": milestone.pk},
-        gateway=gateway,
-        around_booking=funded_on_booking,
+        gateway=payment_gateway(),
     )
-    if charge.state == CardChargeState.DECLINED:
+    if charge is not None and charge.state == CardChargeState.DECLINED:
         raise card_declined(charge)
-
-
-def _card_charges_by_state(subject: str) -> dict[str, tuple[int, int]]:
-    """The card charges made for `subject`, in one query: state → (how many, cents)."""
-    rows = (
-        CardCharge.objects.filter(subject=subject)
-        .values("state")
-        .annotate(n=Count("id"), cents=Sum("amount_cents"))
-        .order_by()
-    )
-    return {row["state"]: (row["n"], row["cents"]) for row in rows}

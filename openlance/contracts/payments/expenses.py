@@ -23,6 +23,7 @@ from openlance.billing.services import spend_on_booking
 from openlance.contracts.common import (
     ESCROW_REFUND,
     escrow_account,
+    escrow_funding_accounts,
     lock_contract,
     require_message_of,
     require_party,
@@ -240,11 +241,7 @@ def _locked_for_card(
     """For `spend_on_booking`: the contract and the expense locked (`_locked`, every expense
     write's order); the accounts the funding pays into; the funding."""
     contract, locked = _locked(expense)
-    accounts = [
-        escrow_account(contract),
-        platform_account(AccountKind.PLATFORM_FEE_REVENUE, spread=contract.client_id),
-    ]
-    return accounts, partial(fund, contract=contract, locked=locked)
+    return escrow_funding_accounts(contract), partial(fund, contract=contract, locked=locked)
 
 
 def _fund_locked(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from django.test import Client
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import UserFactory
 from openlance.billing import gateway as gw
+from openlance.billing import services as billing_services
 from openlance.billing.models import (
     CardCharge,
     CardChargeState,
@@ -26,6 +28,7 @@ from openlance.billing.models import (
     SandboxOperation,
 )
 from openlance.billing.services import funds_deposit
+from openlance.billing.tests.gateways import DeclinesFirst
 from openlance.contracts.endings import contract_end
 from openlance.contracts.models import Bonus, Contract
 from openlance.contracts.payments import bonuses
@@ -324,3 +327,25 @@ def test_the_room_shows_bonuses_and_the_client_pays_one_from_its_form(client):
     assert "$50.00" in room
     assert "Thanks!" in room
     assert "Pay a bonus" not in room
+
+
+def test_a_declined_card_can_be_tried_again_for_the_same_bonus(monkeypatch):
+    gateway = DeclinesFirst()
+    monkeypatch.setattr(billing_services, "payment_gateway", lambda: gateway)
+    contract = contract_fixed()
+    pay = partial(
+        bonus_pay,
+        client=contract.client,
+        contract=contract,
+        amount=Money(10_000),
+        payment_method="pm_card_visa",
+        key="thanks",
+    )
+    with pytest.raises(PaymentDeclined):
+        pay()
+    # The same request again, once the bank lets it through: a new attempt, paid once.
+    bonus = pay()
+    assert pay() == bonus
+    assert len(gateway.answers) == 2
+    assert Bonus.objects.count() == 1
+    assert client_balance(contract) == 0

@@ -15,8 +15,10 @@ from django.test import Client
 from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import UserFactory
 from openlance.billing import gateway as gw
+from openlance.billing import services as billing_services
 from openlance.billing.models import CardCharge, CardChargeState, PendingEarning, Relationship
 from openlance.billing.services import funds_deposit
+from openlance.billing.tests.gateways import DeclinesFirst
 from openlance.contracts.common import escrow_account
 from openlance.contracts.endings import contract_end
 from openlance.contracts.models import Contract, Expense
@@ -30,7 +32,13 @@ from openlance.contracts.payments.expenses import (
 )
 from openlance.contracts.tests.factories import contract_hourly
 from openlance.core import clock
-from openlance.core.errors import Conflict, InsufficientFunds, InvalidInput, InvalidTransition
+from openlance.core.errors import (
+    Conflict,
+    InsufficientFunds,
+    InvalidInput,
+    InvalidTransition,
+    PaymentDeclined,
+)
 from openlance.core.money import Money
 from openlance.core.services import outbox_drain
 from openlance.core.tests.files import pdf_upload
@@ -275,3 +283,23 @@ def test_an_expense_withdrawn_while_its_card_is_charged_leaves_the_money_on_the_
     assert (expense.state, expense.funding_id) == ("withdrawn", None)
     assert escrow_account(contract).balance_cents == 0
     assert not Transfer.objects.filter(kind="expense_funding").exists()
+
+
+def test_a_declined_card_can_be_tried_again_for_an_expense(monkeypatch):
+    gateway = DeclinesFirst()
+    monkeypatch.setattr(billing_services, "payment_gateway", lambda: gateway)
+    contract = hired(balance=0)
+    expense = expense_accept(client=contract.client, expense=proposed(contract))
+    with pytest.raises(PaymentDeclined):
+        expense_fund(client=contract.client, expense=expense, payment_method="pm_card_visa")
+    # The client's bank lets the payment through now: the same card is a new attempt.
+    funded = expense_fund(client=contract.client, expense=expense, payment_method="pm_card_visa")
+    assert funded.state == "funded"
+    assert len(gateway.answers) == 2
+    assert CardCharge.objects.filter(subject=f"expense:{expense.pk}").count() == 2
+    assert (
+        LedgerAccount.objects.get(
+            kind=AccountKind.CLIENT_FUNDING, owner=contract.client
+        ).balance_cents
+        == 0
+    )

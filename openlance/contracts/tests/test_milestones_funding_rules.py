@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from openlance.billing.gateway import ChargeResult, ChargeStatus
 from openlance.billing.services import funds_deposit
+from openlance.billing.tests.gateways import DeclinesFirst
 from openlance.contracts import common, endings
 from openlance.contracts.milestones import funding, release, submissions
 from openlance.contracts.models import ContractState, Milestone, MilestoneState
@@ -222,27 +223,6 @@ def test_a_per_contract_rate_is_the_one_in_force_when_the_proposal_was_sent():
 
 
 # --- card retries ---------------------------------------------------------------------
-
-
-class DeclinesFirst:
-    """A card that is declined once and then goes through; like a real gateway, a key
-    seen before gets its first answer again."""
-
-    name = "sandbox"
-
-    def __init__(self) -> None:
-        self.answers: dict[str, ChargeResult] = {}
-
-    def charge(self, *, amount, payment_method, idempotency_key, description):
-        if idempotency_key not in self.answers:
-            declined = not self.answers
-            self.answers[idempotency_key] = ChargeResult(
-                reference=f"ch_{len(self.answers)}",
-                status=ChargeStatus.DECLINED if declined else ChargeStatus.SUCCEEDED,
-                amount=amount,
-                decline_reason="insufficient_funds" if declined else "",
-            )
-        return self.answers[idempotency_key]
 
 
 def test_a_declined_card_can_be_tried_again_once_it_has_the_money(monkeypatch):
