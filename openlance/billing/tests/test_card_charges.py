@@ -72,7 +72,8 @@ LAPSED = NOW + CLAIM_TIMEOUT + timedelta(minutes=1)
 # Milestone funding is `contracts`' business, a layer above billing: reached by name, so the
 # layer contract (import-linter) still holds for what billing imports.
 contract_fixed = import_string("openlance.contracts.tests.factories.contract_fixed")
-milestone_fund = import_string("openlance.contracts.milestones.funding.milestone_fund")
+funding = import_module("openlance.contracts.milestones.funding")
+milestone_fund = funding.milestone_fund
 milestone_funding_quote = import_string(
     "openlance.contracts.milestones.funding.milestone_funding_quote"
 )
@@ -870,3 +871,32 @@ def test_a_plus_renewal_whose_key_is_busy_at_the_gateway_stays_open_instead_of_l
         assert connects_plans_run_due(now=renewal + timedelta(minutes=1))["plus"] == 1
     assert ConnectsAccount.objects.get(user=user).plan == Plan.PLUS
     assert Transfer.objects.filter(kind="connects_plus").count() == 2
+
+
+def test_a_fault_in_the_payment_on_booking_undoes_the_booking_and_the_retry_books_it_once(
+    monkeypatch, gateway_calls
+):
+    """A fault other than a refusal (a database error, a bug) while the booking funds the
+    milestone rolls the whole booking back after the gateway took the money: the charge
+    stays `sent`, nothing is on the balance, and the next attempt replays the same key,
+    books it once and funds the milestone."""
+    client, milestone, total = _unfunded()
+    real = funding._fund_locked
+
+    def fault(**kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(funding, "_fund_locked", fault)
+    with pytest.raises(RuntimeError):
+        _fund(client, milestone, "pm_card_visa")
+    [charge] = CardCharge.objects.all()
+    assert charge.state == CardChargeState.SENT
+    assert _funding(client) == 0
+    assert not Transfer.objects.filter(kind="deposit").exists()
+    monkeypatch.setattr(funding, "_fund_locked", real)
+    assert _fund(client, milestone, "pm_card_visa").state == "funded"
+    assert gateway_calls == [charge.key, charge.key]
+    assert sum(op.amount_cents for op in _charges()) == total
+    charge.refresh_from_db()
+    assert charge.state == CardChargeState.BOOKED
+    assert _funding(client) == 0
