@@ -123,8 +123,9 @@ TEMPLATES = [
         },
     },
     {
-        # Only for the long result lists that Django's engine renders too slowly, found in
-        # <app>/jinja2/ and pulled into pages by `{% jinja_include %}` (openlance/web/jinja.py).
+        # Only for the long result lists and the layout's header and footer, which Django's
+        # engine renders too slowly, found in <app>/jinja2/ and pulled into pages by
+        # `{% jinja_include %}` and `{% site_header %}` (openlance/web/jinja.py).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,

@@ -7,12 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import AnonymousUser
 from django.forms import BoundField
-from django.template import engines
+from django.template import Context, engines
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince
 
+from openlance.accounts.models import User
 from openlance.core import clock
+from openlance.messaging.selectors import unread_total
 
 register = template.Library()
 
@@ -50,6 +53,27 @@ def jinja_include(template_name: str, **context: Any) -> SafeString:
     plain text, never HTML built from what people typed."""
     html = engines["jinja2"].get_template(template_name).render(context)
     return mark_safe(html)  # noqa: S308  (autoescaped by Jinja2)
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context: Context) -> SafeString:
+    """The header of base.html, drawn by Jinja2 (web/_header.html): its two dozen links and
+    conditions were most of the layout's time in Django's engine. The 500 page is rendered
+    without a request, and gets the visitor's header."""
+    request = context.get("request")
+    user = context.get("user") or AnonymousUser()
+    match = getattr(request, "resolver_match", None)
+    return jinja_include(
+        "web/_header.html",
+        request=request,
+        user=user,
+        current=match.url_name if match else None,
+        # The page's own token (base.html puts it in the htmx headers too): one masking.
+        csrf_token=context.get("csrf_token", ""),
+        header_connects=context.get("header_connects"),
+        header_unread=context.get("header_unread"),
+        unread_count=unread_total(user=user) if isinstance(user, User) else 0,
+    )
 
 
 @register.filter

@@ -1,8 +1,13 @@
+import re
+
 import pytest
+from django.test import Client
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
 from openlance.core import clock
 from openlance.core.policies import connects_policy_at
+from openlance.messaging.services import message_send
+from openlance.messaging.tests.factories import conversation
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +51,38 @@ def test_layout_has_navigation_account_menu_and_footer(client):
     assert "/accounts/logout/" in html
     assert "web/app.css" in html
     assert 'rel="icon" href="/static/web/favicon.svg"' in html
+
+
+def test_the_header_marks_the_page_and_shows_each_visitor_their_own_links(client):
+    visitor = client.get("/search/jobs/").content.decode()
+    assert '<a href="/search/jobs/" aria-current="page">Find work</a>' in visitor
+    assert "csrfmiddlewaretoken" not in visitor
+    assert "Operator console" not in visitor
+    staff = freelancer_user(is_staff=True)
+    client.force_login(staff)
+    page = client.get("/policies/").content.decode()
+    assert '<a href="/search/jobs/">Find work</a>' in page
+    assert f'<a href="/freelancers/{staff.pk}/">My public profile</a>' in page
+    assert '<a href="/admin/">Operator console</a>' in page
+
+
+def test_the_header_counts_unread_messages_and_its_forms_take_the_page_token():
+    chat = conversation()
+    sender, reader = [member.user for member in chat.memberships.order_by("id")]
+    message_send(conversation=chat, sender=sender, body="Hello")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reader)
+    html = browser.get("/search/jobs/?q=a%27b").content.decode()
+    assert '<span class="badge badge-brand nav-count" aria-label="1 unread">1</span>' in html
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) == 2  # the role switch and signing out
+    assert set(tokens) == set(re.findall(r'"X-CSRFToken": "([^"]+)"', html))
+    assert 'name="next" value="/search/jobs/?q=a%27b"' in html
+    switched = browser.post(
+        "/account/role/",
+        {"csrfmiddlewaretoken": tokens[0], "role": "client", "next": "/search/jobs/"},
+    )
+    assert switched.status_code == 302
 
 
 def test_policies_page_is_public_and_shows_rules_in_words(client):
