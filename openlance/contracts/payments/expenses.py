@@ -17,7 +17,9 @@ from django.db import transaction
 
 from openlance.accounts.models import User
 from openlance.billing.cards import BALANCE
+from openlance.billing.claims import charge_claim
 from openlance.billing.earnings import earning_hold
+from openlance.billing.gateway import idempotency_key_digest
 from openlance.billing.models import EarningKind
 from openlance.billing.services import spend_on_booking
 from openlance.contracts.common import (
@@ -200,7 +202,9 @@ def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANC
     """The client funds an accepted expense into escrow, with the marketplace fee, from
     their balance or by card (charged into the balance, and the expense funded from there in
     the booking's own transaction, so no other payment of the client's spends the card's
-    money first). Funding a funded expense changes nothing."""
+    money first). A card payment claims the expense's funding first, as a milestone's does:
+    a second one at the same time, with another card, is refused before its card is
+    charged. Funding a funded expense changes nothing."""
     contract = expense.contract
     require_party(contract, client, "client")
     expense = Expense.objects.get(pk=expense.pk)  # the state as it stands, not as passed in
@@ -215,20 +219,27 @@ def expense_fund(*, client: User, expense: Expense, payment_method: str = BALANC
         )
     fund = partial(_fund_locked, client=client, fee=fee, total=total)
     if payment_method != BALANCE and expense.state == ExpenseState.ACCEPTED:
-        charge_card_to_balance(
-            client=client,
-            contract=contract,
-            subject=f"expense:{expense.pk}",
-            card=payment_method,
-            total=total,
-            what=f"expense {expense.pk}",
-            around_booking=partial(
-                spend_on_booking,
-                partial(_locked_for_card, expense=expense, fund=fund),
-                what=f"Expense {expense.pk}",
-            ),
-            paid=Expense.objects.filter(pk=expense.pk, funding__isnull=False).exists,
-        )
+        subject = f"expense:{expense.pk}"
+        # Another tab paying with another card is refused before its card is touched.
+        with charge_claim(
+            subject=f"{subject}:fund",
+            holder=idempotency_key_digest(payment_method),
+            busy="A payment for this expense is under way already; look again in a moment.",
+        ):
+            charge_card_to_balance(
+                client=client,
+                contract=contract,
+                subject=subject,
+                card=payment_method,
+                total=total,
+                what=f"expense {expense.pk}",
+                around_booking=partial(
+                    spend_on_booking,
+                    partial(_locked_for_card, expense=expense, fund=fund),
+                    what=f"Expense {expense.pk}",
+                ),
+                paid=Expense.objects.filter(pk=expense.pk, funding__isnull=False).exists,
+            )
     # Funded by the card's booking already, this finds it so; else it funds, or says why not.
     with transaction.atomic():
         locked_contract, locked = _locked(expense)

@@ -16,7 +16,13 @@ from openlance.accounts.services import token_create
 from openlance.accounts.tests.factories import UserFactory
 from openlance.billing import gateway as gw
 from openlance.billing import services as billing_services
-from openlance.billing.models import CardCharge, CardChargeState, PendingEarning, Relationship
+from openlance.billing.models import (
+    CardCharge,
+    CardChargeState,
+    ChargeClaim,
+    PendingEarning,
+    Relationship,
+)
 from openlance.billing.services import funds_deposit
 from openlance.billing.tests.gateways import DeclinesFirst
 from openlance.contracts.common import escrow_account
@@ -303,3 +309,19 @@ def test_a_declined_card_can_be_tried_again_for_an_expense(monkeypatch):
         ).balance_cents
         == 0
     )
+
+
+def test_a_second_card_payment_while_one_is_under_way_is_refused_before_its_card_is_charged():
+    contract = hired(balance=0)
+    expense = expense_accept(client=contract.client, expense=proposed(contract))
+    # Another tab's payment with another card holds the funding's claim.
+    ChargeClaim.objects.create(
+        subject=f"expense:{expense.pk}:fund", holder="another-card", claimed_at=clock.now()
+    )
+    with pytest.raises(InvalidTransition, match="under way"):
+        expense_fund(client=contract.client, expense=expense, payment_method="pm_card_visa")
+    assert not CardCharge.objects.exists()
+    ChargeClaim.objects.all().delete()  # that payment ended
+    funded = expense_fund(client=contract.client, expense=expense, payment_method="pm_card_visa")
+    assert funded.state == "funded"
+    assert not ChargeClaim.objects.exists()

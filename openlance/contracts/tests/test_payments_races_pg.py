@@ -30,7 +30,7 @@ from openlance.contracts.payments.expenses import expense_accept, expense_fund, 
 from openlance.contracts.payments.refunds import refund_make
 from openlance.contracts.tests.factories import contract_fixed
 from openlance.core import clock
-from openlance.core.errors import InsufficientFunds
+from openlance.core.errors import InsufficientFunds, InvalidTransition
 from openlance.core.money import Money
 from openlance.core.tests.files import pdf_upload
 from openlance.core.tests.racers import Racers
@@ -295,5 +295,35 @@ def test_a_card_payment_of_an_expense_is_never_spent_on_another_from_the_balance
         assert funding_balance(by_card.contract) == 0, trial
         other.refresh_from_db()
         assert other.state == ExpenseState.ACCEPTED
+    assert ledger_violations() == []
+    assert payment_violations() == []
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_tabs_paying_one_expense_with_two_cards_charge_one_card(race: Racers) -> None:
+    """The client funds one expense from two tabs at once, with two cards: the funding's
+    claim lets one charge and refuses the other before its card is touched (or the other
+    finds the expense funded), so one card is charged, once, and nothing is left on the
+    balance."""
+    for trial in range(CARD_TRIALS):
+        expense = accepted_expense(contract_fixed())
+        client = expense.contract.client
+        outcomes = race(
+            *(
+                partial(expense_fund, client=client, expense=expense, payment_method=card)
+                for card in ("pm_card_visa", "pm_card_mastercard")
+            )
+        )
+        funded = [o for o in outcomes if isinstance(o, Expense)]
+        assert funded, (trial, outcomes)
+        assert all(
+            isinstance(o, Expense) or (isinstance(o, InvalidTransition) and "under way" in str(o))
+            for o in outcomes
+        ), (trial, outcomes)
+        expense.refresh_from_db()
+        assert expense.state == ExpenseState.FUNDED, trial
+        charges = CardCharge.objects.filter(subject=f"expense:{expense.pk}")
+        assert [c.state for c in charges] == [CardChargeState.BOOKED], (trial, outcomes)
+        assert funding_balance(expense.contract) == 0, trial
     assert ledger_violations() == []
     assert payment_violations() == []
