@@ -157,3 +157,13 @@ def test_server_error_page_renders_in_our_layout(rf):
     assert "Something went wrong" in response.content.decode()
     api = server_error(rf.get("/api/v1/me"))
     assert api["Content-Type"] == "application/problem+json"
+
+
+def test_an_anonymous_page_without_a_form_to_post_sets_no_csrf_cookie_and_sign_in_does():
+    browser = Client(enforce_csrf_checks=True)
+    search = browser.get("/search/jobs/?q=writing")
+    assert "csrftoken" not in search.cookies
+    assert "X-CSRFToken" not in search.content.decode()
+    sign_in = browser.get("/accounts/login/")
+    assert sign_in.cookies["csrftoken"].value
+    assert 'name="csrfmiddlewaretoken"' in sign_in.content.decode()
