@@ -15,7 +15,7 @@ def _test_settings(settings, tmp_path):
     uploads in a throwaway folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "default": {"BACKEND": "openlance.core.media_storage.MediaStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

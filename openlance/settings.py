@@ -284,7 +284,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "openlance.core.media_storage.MediaStorage"},
     "staticfiles": {"BACKEND": "openlance.web.static_storage.StaticFilesStorage"},
 }
 MEDIA_URL = "/media/"

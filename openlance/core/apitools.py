@@ -17,7 +17,7 @@ from pydantic import ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, fie
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from openlance.core.money import Money
+from openlance.core.money import DEFAULT_CURRENCY, Money, decimal_amount
 
 T = TypeVar("T")
 
@@ -102,8 +102,7 @@ class MoneyOut(Schema):
 
 def money_json(cents: int) -> dict[str, str]:
     """A `MoneyOut` as the API writes it, for answers built without schema instances."""
-    money = Money(cents)
-    return {"amount": money.amount, "currency": money.currency}
+    return {"amount": decimal_amount(cents), "currency": DEFAULT_CURRENCY}
 
 
 def money_json_or_none(cents: int | None) -> dict[str, str] | None:

@@ -92,15 +92,20 @@ class Money:
     @property
     def amount(self) -> str:
         """The decimal string used at the API edge, e.g. "-12.05"."""
-        sign = "-" if self.cents < 0 else ""
-        whole, frac = divmod(abs(self.cents), MINOR_UNITS)
-        return f"{sign}{whole}.{frac:02d}"
+        return decimal_amount(self.cents)
 
     def __str__(self) -> str:
         symbol = "$" if self.currency == "USD" else f"{self.currency} "
         sign = "-" if self.cents < 0 else ""
         whole, frac = divmod(abs(self.cents), MINOR_UNITS)
         return f"{sign}{symbol}{whole:,}.{frac:02d}"
+
+
+def decimal_amount(cents: int) -> str:
+    """`Money(cents).amount` without making a Money: a page of API results writes dozens."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), MINOR_UNITS)
+    return f"{sign}{whole}.{frac:02d}"
 
 
 def round_half_up_div(numerator: int, denominator: int) -> int:
