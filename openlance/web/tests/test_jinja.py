@@ -3,7 +3,7 @@ do, escapes what it shows and refuses a name it does not know; the search forms'
 draw the same HTML with the site's form renderer as with Django's default one."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.forms.renderers import DjangoTemplates
@@ -11,6 +11,8 @@ from django.http import QueryDict
 from django.template import Context, Template, engines
 from django.template.loader import render_to_string
 from django.utils.timesince import timesince
+from hypothesis import example, given
+from hypothesis import strategies as st
 from jinja2 import UndefinedError
 
 from openlance.accounts.tests.factories import client_user, freelancer_user
@@ -70,6 +72,26 @@ def test_ago_words_a_time_as_django_timesince_does(age):
     with clock.frozen_at(clock.now()):
         moment = clock.now() - age
         assert ago(moment) == f"{timesince(moment, now=clock.now())} ago"
+
+
+@given(
+    now=st.datetimes(
+        min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
+    ),
+    age=st.one_of(
+        st.timedeltas(min_value=timedelta(minutes=1), max_value=timedelta(days=28)),
+        st.timedeltas(min_value=timedelta(days=27), max_value=timedelta(days=32)),
+        st.timedeltas(min_value=timedelta(days=28), max_value=timedelta(days=800)),
+    ),
+)
+@example(now=datetime(2024, 3, 1, 9, tzinfo=UTC), age=timedelta(days=28, seconds=-1))
+@example(now=datetime(2023, 3, 1, 9, tzinfo=UTC), age=timedelta(days=28))
+def test_ago_reads_as_timesince_over_any_age(now, age):
+    """`ago` counts ages under a month itself: the same words, spaces and units as
+    `timesince`, month ends, leap days and microseconds included."""
+    with clock.frozen_at(now):
+        moment = now - age
+        assert ago(moment) == f"{timesince(moment, now=now)} ago"
 
 
 class Post:
