@@ -47,7 +47,10 @@ def _skill_rows(links: type[models.Model], owner: str) -> PreparedRead:
     return PreparedRead(
         lambda: (
             links._default_manager.filter(**{f"{owner}__in": SlotKeys("owner_ids")})
-            .order_by("skill__name")
+            # By owner first: ordered by the name alone, SQLite walked the whole catalog in
+            # name order and probed the links for each skill (a page's skills in 113 µs
+            # among 118 skills, where seeking the owners' links and sorting them takes 29).
+            .order_by(owner, "skill__name")
             .values_list(owner, "skill__name", "skill__slug")
         )
     )
