@@ -11,7 +11,7 @@ from django_countries import countries
 
 from openlance.catalog.forms import SkillsField
 from openlance.catalog.selectors import categories_all
-from openlance.core.forms import DollarsField, MultipleFileField, SearchForm
+from openlance.core.forms import DollarsField, FixedChoicesSelect, MultipleFileField, SearchForm
 from openlance.core.money import Money
 from openlance.jobs.models import (
     MAX_ATTACHMENTS,
@@ -182,7 +182,9 @@ class JobSearchForm(SearchForm):
         label="Search",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "e.g. blog posts"}),
     )
-    sort = forms.ChoiceField(choices=JobSort.choices, required=False, label="Sort by")
+    sort = forms.ChoiceField(
+        choices=JobSort.choices, required=False, label="Sort by", widget=FixedChoicesSelect
+    )
     category = forms.ChoiceField(
         choices=lambda: [("", "Any category"), *category_choices()[1:]], required=False
     )

@@ -9,6 +9,7 @@ from django.http import QueryDict
 
 from openlance.core.forms import SearchForm
 from openlance.jobs.forms import JobSearchForm
+from openlance.jobs.search import JobSort
 from openlance.profiles.forms import FreelancerSearchForm
 
 FORMS = (JobSearchForm, FreelancerSearchForm)
@@ -65,9 +66,13 @@ def test_a_search_form_subclass_shares_its_own_fields_including_inherited_ones()
 
 
 def _state(form_class):
-    """Everything each shared field and its widget holds, as text."""
+    """Everything each shared field and its widget holds, as text; but the drawings a
+    `FixedChoicesSelect` keeps, held to a fresh drawing below."""
     return {
-        name: (repr(sorted(vars(field).items())), repr(sorted(vars(field.widget).items())))
+        name: (
+            repr(sorted(vars(field).items())),
+            repr(sorted((k, v) for k, v in vars(field.widget).items() if k != "_drawn")),
+        )
         for name, field in form_class.base_fields.items()
     }
 
@@ -99,3 +104,20 @@ def test_a_search_form_may_not_set_its_fields_up_per_instance():
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.fields["q"].widget.attrs["autofocus"] = True
+
+
+class FreshSort(JobSearchForm):
+    sort = forms.ChoiceField(choices=JobSort.choices, required=False, label="Sort by")
+
+
+@pytest.mark.parametrize("query", ["", "sort=newest", "sort=relevance", "sort=", "sort=%3Cb%3E"])
+def test_the_kept_sort_select_draws_what_a_fresh_one_draws(query):
+    """The sort select is drawn once a value and given as drawn: searches in any order, with
+    errors or without, read as a select drawn afresh for each."""
+    for data, refused in ((query, False), ("sort=newest", False), (query, True), (query, False)):
+        kept, fresh = JobSearchForm(QueryDict(data)), FreshSort(QueryDict(data))
+        assert kept.is_valid() == fresh.is_valid()
+        if refused:  # as the search service may refuse a valid choice
+            kept.add_error("sort", "Refused.")
+            fresh.add_error("sort", "Refused.")
+        assert str(kept["sort"]) == str(fresh["sort"]) == str(kept["sort"])
