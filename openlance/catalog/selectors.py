@@ -4,9 +4,10 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.db import models
-from django.db.models import Count, Max, QuerySet, Value
+from django.db.models import Count, Max, QuerySet, Subquery, Value
 
 from openlance.catalog.models import Category, Skill
 from openlance.core.errors import InvalidInput
@@ -83,27 +84,32 @@ def catalog_version() -> str:
     filters). Skills and categories change only by migration: one cheap query tells whether
     this process has seen the catalog in this shape, and the digest of every name is read
     once per shape."""
-    (skills,) = _SKILLS_SHAPE.rows()
-    (categories,) = _CATEGORIES_SHAPE.rows()
-    return _catalog_digest((*skills, *categories))
+    (shape,) = _CATALOG_SHAPE.rows()
+    return _catalog_digest(shape)
 
 
-def _shape_of(model: type[Category] | type[Skill]) -> PreparedRead:
+def _shape_of(model: type[Category] | type[Skill]) -> QuerySet[Any]:
     """(rows, highest id) of a catalog table. Django leaves the constant out of GROUP BY,
     so the aggregates are over the whole table, one row even when it is empty."""
-    return PreparedRead(
-        lambda: (
-            model._default_manager.order_by()
-            .annotate(whole=Value(1))
-            .values("whole")
-            .annotate(count=Count("id"), top=Max("id"))
-            .values_list("count", "top")
-        )
+    return (
+        model._default_manager.order_by()
+        .annotate(whole=Value(1))
+        .values("whole")
+        .annotate(count=Count("id"), top=Max("id"))
     )
 
 
-_SKILLS_SHAPE = _shape_of(Skill)
-_CATEGORIES_SHAPE = _shape_of(Category)
+# Both tables' shapes in one read: on every search page, a read cost more than its answer.
+_CATALOG_SHAPE = PreparedRead(
+    lambda: (
+        _shape_of(Skill)
+        .annotate(
+            categories=Subquery(_shape_of(Category).values("count")),
+            category_top=Subquery(_shape_of(Category).values("top")),
+        )
+        .values_list("count", "top", "categories", "category_top")
+    )
+)
 
 
 @cache
