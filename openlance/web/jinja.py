@@ -11,6 +11,7 @@ engines format money, budgets and times one way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -26,6 +27,18 @@ def url(name: str, *args: Any) -> str:
     """`{% url name arg %}` of Django's templates, remembered: a `reverse` (about 10 µs) was
     a tenth of the site header, which has a dozen links, and a link of every result card."""
     return _reversed(get_resolver(get_urlconf()), get_script_prefix(), name, args)
+
+
+def urls_here() -> Callable[..., str]:
+    """`url` for one rendering of a template with many links (the header, a page of
+    cards): the URLconf and script prefix read once, where `url` reads both for every link
+    (two context-locals, 2 of its 2.3 µs)."""
+    resolver, prefix = get_resolver(get_urlconf()), get_script_prefix()
+
+    def url_here(name: str, *args: Any) -> str:
+        return _reversed(resolver, prefix, name, args)
+
+    return url_here
 
 
 # A URL depends only on the URLconf (a new resolver when it changes, as in tests), the

@@ -51,7 +51,11 @@ def jinja_include(template_name: str, **context: Any) -> SafeString:
     every variable as Django does, so what it returns is safe to insert as it is; like
     Django, it trusts a value that is already marked safe (has `__html__`), so cards carry
     plain text, never HTML built from what people typed."""
-    html = engines["jinja2"].get_template(template_name).render(context)
+    # Imported here: the Jinja2 environment's filters come from this module.
+    from openlance.web.jinja import urls_here
+
+    template = engines["jinja2"].get_template(template_name)
+    html = template.render({"url": urls_here(), **context})
     return mark_safe(html)  # noqa: S308  (autoescaped by Jinja2)
 
 

@@ -10,6 +10,7 @@ from django.forms.renderers import DjangoTemplates
 from django.http import QueryDict
 from django.template import Context, Template, engines
 from django.template.loader import render_to_string
+from django.urls import set_script_prefix
 from django.utils.timesince import timesince
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -22,7 +23,7 @@ from openlance.profiles.forms import FreelancerSearchForm
 from openlance.profiles.models import Freelancer
 from openlance.profiles.search import FreelancerSearchParams, search_freelancer_cards
 from openlance.profiles.tests.factories import freelancer_with_profile
-from openlance.web.templatetags.ui import ago
+from openlance.web.templatetags.ui import ago, jinja_include
 
 jinja = engines["jinja2"]
 
@@ -116,6 +117,15 @@ def test_the_budget_reads_the_same_in_both_engines(post, shown):
 
 def test_urls_are_django_urls():
     assert jinja.from_string("{{ url('job_detail', 42) }}").render({}) == "/jobs/42/"
+
+
+def test_an_included_templates_links_are_under_the_prefix_it_is_drawn_under():
+    assert 'href="/policies/"' in jinja_include("web/_footer.html")
+    set_script_prefix("/mounted/")
+    try:
+        assert 'href="/mounted/policies/"' in jinja_include("web/_footer.html")
+    finally:
+        set_script_prefix("/")
 
 
 def test_everything_shown_is_escaped():
