@@ -109,6 +109,16 @@ def job_index_rebuild(*, jobs: QuerySet[JobPost] | None = None) -> None:
 # --- searching ------------------------------------------------------------------------
 
 
+# Read once: a choices class builds its `values` on every read, and every search is checked.
+_ALLOWED = {
+    "budget_types": frozenset(BudgetType.values),
+    "experience_levels": frozenset(ExperienceLevel.values),
+    "durations": frozenset(Duration.values),
+    "proposals": frozenset(PROPOSAL_BUCKETS),
+}
+_SORTS = tuple(JobSort.values)
+
+
 @dataclass(frozen=True, kw_only=True)
 class JobSearchParams:
     """Filters of SPEC §4.2. Empty tuples and None mean "any".
@@ -138,14 +148,8 @@ class JobSearchParams:
 
     def __post_init__(self) -> None:
         errors: dict[str, list[str]] = {}
-        choices = {
-            "budget_types": BudgetType.values,
-            "experience_levels": ExperienceLevel.values,
-            "durations": Duration.values,
-            "proposals": list(PROPOSAL_BUCKETS),
-        }
-        for name, allowed in choices.items():
-            if unknown := set(getattr(self, name)) - set(allowed):
+        for name, allowed in _ALLOWED.items():
+            if unknown := set(getattr(self, name)) - allowed:
                 errors[name] = [f"Unknown value(s): {', '.join(sorted(unknown))}."]
         for name in (
             "fixed_min_cents",
@@ -161,8 +165,8 @@ class JobSearchParams:
             errors["posted_within_days"] = ["At least one day."]
         if any(len(code) != 2 for code in self.client_countries):
             errors["client_countries"] = ["Countries are two-letter ISO codes."]
-        if self.sort not in JobSort.values:
-            errors["sort"] = [f"Sort by one of: {', '.join(JobSort.values)}."]
+        if self.sort not in _SORTS:
+            errors["sort"] = [f"Sort by one of: {', '.join(_SORTS)}."]
         if errors:
             raise InvalidInput("The search filters are invalid.", field_errors=errors)
         check_paging(self.page, self.page_size)
