@@ -646,7 +646,14 @@ def hire_flow(run: LoadRun, rng: Random, cl: Actor, fl: Actor) -> None:
                 f"/api/v1/jobs/{job_id}/proposals",
                 "/api/v1/jobs/{id}/proposals",
                 ok=(201,),
-                refusals=[(409, "not_enough_connects"), (429, "rate_limited")],
+                # The post is open and public from its first second: another session of
+                # this freelancer's may find it in a search and propose first (409 conflict),
+                # and the client then makes the offer directly.
+                refusals=[
+                    (409, "conflict"),
+                    (409, "not_enough_connects"),
+                    (429, "rate_limited"),
+                ],
                 json=_proposal_body(job, rng, quote["cost"]),
             )
             if response.status_code == 201:
